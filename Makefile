@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both set themselves up.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.setup-stamp
+LLM_STAMP := $(VENV)/.setup-llm-stamp
+export MUJOCO_GL ?= egl
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup setup-llm demo test test-llm test-slow bench lint clean
+
+setup: $(STAMP)
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+setup-llm: $(LLM_STAMP)
+$(LLM_STAMP): $(STAMP) scripts/setup_llm.sh
+	bash scripts/setup_llm.sh
+	touch $@
+
+demo: setup
+	$(VENV)/bin/embodied-mem demo
+
+test: setup
+	$(PY) -m pytest -q
+
+test-llm: setup-llm
+	$(PY) -m pytest -q -m llm
+
+test-slow: setup
+	$(PY) -m pytest -q -m "slow or simulator"
+
+bench: setup
+	$(PY) bench/bench_sim.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,3 @@
+"""embodied_mem: a memory stack for embodied agents in simulators."""
+
+__version__ = "0.1.0"

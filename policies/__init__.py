@@ -1,0 +1,1 @@
+"""Subgoal types and the low-level policies that execute them. Imports ``envs`` only."""

@@ -1,0 +1,112 @@
+"""Typed subgoals: what the planner asks the low-level policies to do.
+
+Targets are given by geometry (memory positions), never by ground-truth ids, except
+``object_id``/``receptacle_id`` fields which hold the *env's* id of the thing to act on
+once perception has linked it (oracle perception) or the policy has found it on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NavigateToObject:
+    """Go to where memory believes an object is; success = near, facing and seeing it."""
+
+    position: tuple[float, float, float]
+    category: str | None = None
+    memory_id: str | None = None
+    env_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NavigateToReceptacle:
+    position: tuple[float, float, float]
+    category: str | None = None
+    memory_id: str | None = None
+    env_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NavigateToRoom:
+    room_id: str
+    anchor: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class NavigateToPose:
+    x: float
+    y: float
+    yaw: float | None = None
+
+
+@dataclass(frozen=True)
+class NavigateToFrame:
+    """Go to the pose the agent had at a remembered frame (FindingDory answers frames)."""
+
+    frame_index: int
+    x: float
+    y: float
+    yaw: float
+
+
+@dataclass(frozen=True)
+class PickSubgoal:
+    env_id: str | None = None
+    position: tuple[float, float, float] | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceSubgoal:
+    env_id: str | None = None
+    position: tuple[float, float, float] | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenSubgoal:
+    env_id: str | None = None
+    position: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class CloseSubgoal:
+    env_id: str | None = None
+    position: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Explore:
+    """Frontier exploration until ``category`` (if given) is seen or the budget runs out."""
+
+    category: str | None = None
+    max_steps: int = 200
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+
+
+@dataclass(frozen=True)
+class StopSubgoal:
+    pass
+
+
+Subgoal = (
+    NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
+    | PickSubgoal | PlaceSubgoal | OpenSubgoal | CloseSubgoal | Explore | Answer | StopSubgoal
+)
+
+
+@dataclass
+class PolicyOutcome:
+    """How a subgoal ended: success, steps used, and a reason when it failed."""
+
+    success: bool
+    steps: int
+    reason: str | None = None
+    path_length: float = 0.0
+    details: dict[str, object] = field(default_factory=dict)
