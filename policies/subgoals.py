@@ -60,9 +60,15 @@ class PickSubgoal:
 
 @dataclass(frozen=True)
 class PlaceSubgoal:
+    """Put the held object on/in a receptacle; openable ones are opened first if closed.
+
+    ``close_after`` closes an openable receptacle again once the object is inside.
+    """
+
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
     category: str | None = None
+    close_after: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,187 @@
+"""The memory agent: perceive → update memory → plan → execute subgoal → repeat.
+
+Every frame the agent sees — during the experience and while it executes subgoals today — goes
+through perception into memory. The agent's own successful pick/place/open/close actions are
+recorded as interactions at the point it acted on (it knows what it did; it does not know the
+env's ids). A planner may ask to re-plan (``details["replan"]``: it explored or went to look);
+the agent then plans again with the updated memory, up to ``max_plan_steps`` times.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
+from embodied_mem.planner.base import PlanningContext, PlanResult
+from envs.base import Env
+from envs.types import Observation
+from policies.executor import ExecutorConfig, execute
+from policies.subgoals import (
+    Answer,
+    CloseSubgoal,
+    Explore,
+    NavigateToFrame,
+    NavigateToObject,
+    NavigateToPose,
+    NavigateToReceptacle,
+    NavigateToRoom,
+    OpenSubgoal,
+    PickSubgoal,
+    PlaceSubgoal,
+    PolicyOutcome,
+)
+
+logger = logging.getLogger(__name__)
+
+NAVIGATION = (NavigateToObject, NavigateToReceptacle, NavigateToRoom, NavigateToPose, NavigateToFrame)
+_INTERACTION_KIND = {PickSubgoal: "pick", PlaceSubgoal: "place", OpenSubgoal: "open", CloseSubgoal: "close"}
+
+
+@dataclass
+class AgentConfig:
+    """Budgets of the agent loop."""
+
+    max_plan_steps: int = 3
+    """Planning rounds per instruction (explore/look then re-plan)."""
+    subgoal_budget: int = 250
+    """Most low-level actions one subgoal may take."""
+    task_budget: int = 1000
+    """Most low-level actions one instruction may take."""
+    perceive_while_acting: bool = True
+    """Feed every frame seen while executing subgoals into memory."""
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("max_plan_steps", "subgoal_budget", "task_budget"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AgentConfig.{name} must be >= 1, got {getattr(self, name)}")
+
+
+class MemoryAgent:
+    """Ties env, perception, memory, planner and policies together.
+
+    Args:
+        env: the environment (any :class:`envs.base.Env`).
+        memory: an :class:`embodied_mem.memory.AgentMemory` (or None for memory-free planners).
+        perceiver: ``detect(obs) -> (obs_used, detections)``; None skips perception.
+        planner: any :class:`embodied_mem.planner.Planner`.
+        config: budgets.
+    """
+
+    def __init__(self, env: Env, memory: Any, perceiver: Any, planner: Any,
+                 config: AgentConfig | None = None) -> None:
+        self.env = env
+        self.memory = memory
+        self.perceiver = perceiver
+        self.planner = planner
+        self.config = config or AgentConfig()
+        self.frames_seen = 0
+        self.frame_hooks: list[Callable[[Observation], None]] = []
+
+    # ------------------------------------------------------------------ perception
+    def observe(self, obs: Observation) -> None:
+        """Fold one frame into memory (and call frame hooks, e.g. a recorder)."""
+        self.frames_seen += 1
+        for hook in self.frame_hooks:
+            hook(obs)
+        if self.memory is None or self.perceiver is None:
+            return
+        used, detections = self.perceiver.detect(obs)
+        self.memory.ingest(used, detections)
+
+    def record_interaction(self, kind: str, obs: Observation, point: tuple[float, float, float]) -> None:
+        if self.memory is not None:
+            self.memory.record_interaction(kind, obs.time, obs.frame_index, point, pose=obs.agent,
+                                           room_id=obs.room_id)
+
+    # ------------------------------------------------------------------ tasks
+    def run_task(self, instruction: str, obs: Observation) -> tuple[TaskTrace, Observation, list[Observation]]:
+        """Plan and act for one instruction.
+
+        Returns:
+            The trace, the last observation, and the *checkpoints*: the frames at which a
+            navigation subgoal declared arrival (the benchmark scores them).
+        """
+        trace = TaskTrace(instruction)
+        checkpoints: list[Observation] = []
+        started = time.perf_counter()
+        feedback: list[str] = []
+        for step in range(self.config.max_plan_steps):
+            plan = self._plan(instruction, obs, step, feedback)
+            self._account_plan(trace, plan, step)
+            record = StepTrace(step, plan.message, plan.failure_mode, [jsonable(s) for s in plan.subgoals],
+                               planner_calls=[jsonable(c) for c in plan.calls], details=jsonable(plan.details))
+            trace.steps.append(record)
+            if not plan.ok:
+                trace.failure_mode, trace.failure_reason = plan.failure_mode, plan.message
+                break
+            obs, stop = self._execute_plan(plan, obs, trace, record, checkpoints, feedback)
+            if stop or not plan.details.get("replan"):
+                break
+        trace.wall_time_s = time.perf_counter() - started
+        return trace, obs, checkpoints
+
+    def _plan(self, instruction: str, obs: Observation, step: int, feedback: list[str]) -> PlanResult:
+        query = self.memory.query(today=obs.time.day) if self.memory is not None else None
+        ctx = PlanningContext(instruction=instruction, memory=query, agent=obs.agent, time=obs.time,
+                              step_index=step, feedback=tuple(feedback))
+        return self.planner.plan(ctx)
+
+    @staticmethod
+    def _account_plan(trace: TaskTrace, plan: PlanResult, step: int) -> None:
+        trace.planner_calls += max(1, len(plan.calls)) if plan.calls else 1
+        trace.prompt_tokens += plan.prompt_tokens
+        trace.completion_tokens += plan.completion_tokens
+        if step == 0:
+            trace.high_level_targets = list(plan.high_level_targets)
+            answers = [s.text for s in plan.subgoals if isinstance(s, Answer)]
+            trace.chosen_answer = answers[0] if answers else None
+
+    def _execute_plan(self, plan: PlanResult, obs: Observation, trace: TaskTrace, record: StepTrace,
+                      checkpoints: list[Observation], feedback: list[str]) -> tuple[Observation, bool]:
+        """Run the plan's subgoals in order; stop at the first failure. Returns (obs, stop)."""
+        for subgoal in plan.subgoals:
+            if isinstance(subgoal, Answer):
+                trace.answer = subgoal.text
+                continue
+            budget = min(self.config.subgoal_budget, self.config.task_budget - trace.actions)
+            if budget <= 0:
+                trace.failure_mode, trace.failure_reason = "navigation_timeout", "task step budget exhausted"
+                return obs, True
+            outcome, obs = self._execute(subgoal, obs, budget)
+            trace.actions += outcome.steps
+            trace.path_length += outcome.path_length
+            trace.path += [tuple(a["position"]) for a in outcome.details.get("actions", [])]
+            record.outcomes.append({"subgoal": type(subgoal).__name__, "success": outcome.success,
+                                    "reason": outcome.reason, "steps": outcome.steps})
+            if isinstance(subgoal, NAVIGATION) and outcome.success:
+                checkpoints.append(obs)
+            if not outcome.success and not isinstance(subgoal, Explore):
+                feedback.append(f"{type(subgoal).__name__} failed: {outcome.reason}")
+                trace.failure_reason = outcome.reason
+                return obs, True
+        return obs, False
+
+    def _execute(self, subgoal: Any, obs: Observation, budget: int) -> tuple[PolicyOutcome, Observation]:
+        observers = [self.observe] if self.config.perceive_while_acting else []
+        target_found = self._detector(subgoal.category) if isinstance(subgoal, Explore) and subgoal.category else None
+        outcome, obs = execute(self.env, subgoal, obs, budget, config=self.config.executor,
+                               target_found=target_found, observers=observers)
+        kind = _INTERACTION_KIND.get(type(subgoal))
+        if kind and outcome.success:
+            point = outcome.details.get("point") or getattr(subgoal, "position", None)
+            if point is not None:
+                self.record_interaction(kind, obs, tuple(point))
+        return outcome, obs
+
+    def _detector(self, category: str) -> Callable[[Observation], bool]:
+        """Exploration stops once memory holds an object of ``category`` (perception is live)."""
+        def found(_obs: Observation) -> bool:
+            if self.memory is None:
+                return False
+            return bool(self.memory.query().objects(category=category, layer=None))
+        return found

@@ -1,0 +1,228 @@
+"""Phase 1: the scripted ORACLE agent rearranges objects while the agent under test watches.
+
+For every experience day the oracle picks K (object, goal receptacle) pairs from ground truth
+with the episode's seeded rng, spreads them over the 06:00-22:00 clock, and executes each with
+the low-level policies (:mod:`policies.executor`: navigate, open the container if closed, pick,
+close it, place with opening/closing). If a policy fails, the oracle walks to one of the env's
+own viewpoints of the target and acts from there. Every frame reaches ``on_observation(obs,
+event)`` through :class:`RecordingEnv`; the ground truth is returned as an
+:class:`ExperienceRecord`. Between days (and after the last one) ``overnight_changes`` objects
+are moved while the agent is away (frames hidden; changes recorded).
+
+The clock jumps (``env.set_clock``) put idle time between interactions; a day that still runs
+past 22:00 raises :class:`ExperienceError` (use more ``steps_per_day`` or fewer interactions).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from embodied_mem.benchmark.clock import to_hhmm, to_minutes
+from embodied_mem.benchmark.episode import EpisodeSpec, ExperienceRecord, InteractionRecord
+from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
+from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
+from envs.base import Env
+from envs.ground_truth import GroundTruth
+
+logger = logging.getLogger(__name__)
+
+
+class ExperienceError(RuntimeError):
+    """The experience phase could not be run as specified (the message says what to change)."""
+
+
+@dataclass
+class ExperienceConfig:
+    """How the oracle spends a day."""
+
+    day_start: str = "06:00"
+    """First time of a day (FindingDory: 06:00)."""
+    day_end: str = "22:00"
+    """Last time of a day (FindingDory: 22:00)."""
+    subgoal_budget: int = 400
+    """Most low-level actions per policy subgoal."""
+    attempts_per_interaction: int = 4
+    """Candidate (object, receptacle) pairs tried before an interaction slot is given up."""
+    container_bias: float = 0.35
+    """Probability of preferring a pair that involves an openable container."""
+    estimated_steps: int = 120
+    """Steps one interaction takes before any was measured (for spreading idle time)."""
+
+    def __post_init__(self) -> None:
+        if to_minutes(self.day_end) <= to_minutes(self.day_start):
+            raise ValueError(f"day_end {self.day_end} must be after day_start {self.day_start}")
+        if self.subgoal_budget < 1 or self.attempts_per_interaction < 1 or self.estimated_steps < 1:
+            raise ValueError("subgoal_budget, attempts_per_interaction and estimated_steps must be >= 1")
+        if not 0.0 <= self.container_bias <= 1.0:
+            raise ValueError(f"container_bias must be in [0, 1], got {self.container_bias}")
+
+
+def candidate_pairs(gt: GroundTruth, recent: set[str]) -> list[tuple[str, str]]:
+    """Valid (object id, goal receptacle id) pairs: pickupable, not held, goal != current place."""
+    recs = sorted(r.id for r in gt.receptacles())
+    pairs = []
+    for o in sorted(gt.pickupables(), key=lambda o: o.id):
+        if o.is_held or o.parent_receptacle is None or o.id in recent:
+            continue
+        pairs.extend((o.id, r) for r in recs if r != o.parent_receptacle)
+    return pairs
+
+
+class OracleExperience:
+    """Runs phase 1 of one episode in ``env`` (labelled ``oracle`` in every record)."""
+
+    def __init__(self, env: Env, spec: EpisodeSpec, on_observation: ObservationCallback | None = None,
+                 config: ExperienceConfig | None = None) -> None:
+        self.spec = spec
+        self.config = config or ExperienceConfig()
+        self.env = RecordingEnv(env, on_observation)
+        self.actor = OracleActor(self.env, self.config.subgoal_budget)
+        self.rng = np.random.default_rng([spec.seed, 1])
+        self.record = ExperienceRecord(episode_id=spec.episode_id, days=spec.days)
+        self._steps_per_interaction: list[int] = []
+
+    def run(self) -> ExperienceRecord:
+        """Reset the env to the episode's house, live every day, return the ground truth."""
+        obs, _ = self.env.reset(seed=self.spec.house_seed,
+                                options={"day": 0, "time": self.config.day_start})
+        self.actor.obs = obs
+        for day in range(self.spec.days):
+            if day > 0:
+                self._wake_up(day)
+            self._live_day(day, self.spec.interactions_per_day[day])
+            self._overnight(day)
+        self.record.final_receptacles = _placement(self.env.ground_truth())
+        self.record.num_frames = int(self.env.last.frame_index + 1) if self.env.last else 0
+        self.record.oracle_fallbacks = self.actor.fallbacks
+        logger.info("oracle experience %s: %d interactions over %d days, %d frames",
+                    self.spec.episode_id, len(self.record.interactions), self.spec.days, self.record.num_frames)
+        return self.record
+
+    # --- one day ----------------------------------------------------------------------------
+    def _wake_up(self, day: int) -> None:
+        # The overnight moves already advanced the clock into this morning; start where they left it.
+        xy = np.asarray(self.env.navigability.sample_navigable(self.rng), dtype=float)
+        yaw = float(self.rng.uniform(-math.pi, math.pi))
+        self.actor.teleport(float(xy[0]), float(xy[1]), yaw)
+
+    def _live_day(self, day: int, k: int) -> None:
+        self.record.day_start_receptacles.append(_placement(self.env.ground_truth()))
+        self.record.start_rooms.append(self.env.current_room or self.env.last.room_id)  # type: ignore[union-attr]
+        done_today: set[str] = set()
+        for slot in range(k):
+            self._idle_before(day, remaining=k - slot)
+            rec = self._one_interaction(day, done_today)
+            if rec is None:
+                logger.warning("day %d: interaction slot %d given up (no pair could be executed)", day, slot)
+                continue
+            done_today.add(rec.object_id)
+            self.record.interactions.append(rec)
+        end = self._jump_clock(day, self.config.day_end)
+        self.record.end_rooms.append(self.env.current_room)
+        self.env.end_visit(*end)
+        self.record.visits = list(self.env.visits)
+
+    def _idle_before(self, day: int, remaining: int) -> None:
+        """Jump the clock forward by a random share of the idle time left today."""
+        now = self.env.last.time  # type: ignore[union-attr]
+        self._check_day(day)
+        per = float(np.mean(self._steps_per_interaction)) if self._steps_per_interaction else self.config.estimated_steps
+        dt = self._seconds_per_step()
+        left = to_minutes(self.config.day_end) * 60 - now.minutes_of_day * 60
+        idle = left - remaining * per * dt * 1.3
+        if idle <= 60:
+            return
+        gap = float(self.rng.uniform(0.0, 2.0 * idle / (remaining + 1)))
+        self._jump_clock(day, to_hhmm(now.minutes_of_day + gap / 60.0))
+
+    def _seconds_per_step(self) -> float:
+        clock = getattr(self.env.env, "clock", None)
+        return float(getattr(clock, "dt", 60.0))
+
+    def _jump_clock(self, day: int, hhmm: str) -> tuple[float, str]:
+        """Move the clock forward to ``hhmm`` (never back); returns (seconds, HH:MM) after it."""
+        set_clock = getattr(self.env.env, "set_clock", None)
+        now = self.env.last.time  # type: ignore[union-attr]
+        if set_clock is not None and to_minutes(hhmm) > now.minutes_of_day and now.day == day:
+            set_clock(day, hhmm)
+            t = self.env.observe().time
+            return float(t.seconds), t.time_of_day
+        return float(now.seconds), now.time_of_day
+
+    def _check_day(self, day: int) -> None:
+        t = self.env.last.time  # type: ignore[union-attr]
+        if t.day != day:
+            raise ExperienceError(
+                f"episode {self.spec.episode_id}: day {day} ran past {self.config.day_end} (clock is at "
+                f"day {t.day} {t.time_of_day}); give the env more steps_per_day or lower the interactions per day")
+
+    def _one_interaction(self, day: int, done_today: set[str]) -> InteractionRecord | None:
+        gt = self.env.ground_truth()
+        pairs = candidate_pairs(gt, done_today) or candidate_pairs(gt, set())
+        openable = {r.id for r in gt.receptacles() if r.openable}
+        if pairs and self.rng.random() < self.config.container_bias:
+            involving = [p for p in pairs if p[1] in openable or gt.objects[p[0]].parent_receptacle in openable]
+            pairs = involving or pairs
+        order = self.rng.permutation(len(pairs))[: self.config.attempts_per_interaction]
+        for idx in order:
+            oid, goal = pairs[int(idx)]
+            steps0, events0 = self.env.last.frame_index, len(self.env.events)  # type: ignore[union-attr]
+            try:
+                self.actor.rearrange(oid, goal, gt)
+            except OracleError as exc:
+                logger.info("oracle could not move %s to %s: %s", oid, goal, exc)
+                continue
+            self._check_day(day)
+            self._steps_per_interaction.append(self.env.last.frame_index - steps0)  # type: ignore[union-attr]
+            return self._interaction_record(day, gt, oid, self.env.events[events0:])
+        return None
+
+    def _interaction_record(self, day: int, gt: GroundTruth, oid: str, events: list[Any]) -> InteractionRecord:
+        pick = next(e for e in events if e.kind == "pick" and e.oracle_target_id == oid)
+        place = [e for e in events if e.kind == "place"][-1]
+        after = self.env.ground_truth()
+        obj = gt.objects[oid]
+        start_rec, goal_rec = obj.parent_receptacle or "", after.objects[oid].parent_receptacle or ""
+        return InteractionRecord(
+            index=len(self.record.interactions), day=day, object_id=oid, category=obj.category,
+            attributes=dict(obj.attributes), start_receptacle=start_rec,
+            start_receptacle_category=gt.objects[start_rec].category if start_rec in gt.objects else "",
+            goal_receptacle=goal_rec,
+            goal_receptacle_category=after.objects[goal_rec].category if goal_rec in after.objects else "",
+            pick_room=gt.room_at(*pick.point[:2]) or obj.room_id,
+            place_room=after.room_at(*place.point[:2]) or after.objects[oid].room_id,
+            start_seconds=pick.seconds, end_seconds=place.seconds, start_time=pick.time_of_day,
+            end_time=place.time_of_day, start_frame=pick.frame_index, end_frame=place.frame_index,
+            opened=sorted({e.oracle_target_id for e in events if e.kind == "open"}),
+            pick_point=pick.point, place_point=place.point,
+        )
+
+    # --- overnight ----------------------------------------------------------------------------
+    def _overnight(self, day: int) -> None:
+        """Move objects while the agent is away; the clock moves to the next morning first."""
+        set_clock = getattr(self.env.env, "set_clock", None)
+        if set_clock is not None:
+            set_clock(day + 1, self.config.day_start)
+        n = self.spec.overnight_changes
+        if n <= 0:
+            return
+        self.env.hidden = True
+        try:
+            self.record.overnight.extend(self.actor.shuffle(n, day, self.rng))
+        finally:
+            self.env.hidden = False
+
+
+def _placement(gt: GroundTruth) -> dict[str, str]:
+    return {o.id: o.parent_receptacle for o in gt.pickupables() if o.parent_receptacle is not None}
+
+
+def run_experience(env: Env, spec: EpisodeSpec, on_observation: ObservationCallback | None = None,
+                   config: ExperienceConfig | None = None) -> ExperienceRecord:
+    """Run phase 1 of ``spec`` in ``env`` (see :class:`OracleExperience`)."""
+    return OracleExperience(env, spec, on_observation, config).run()

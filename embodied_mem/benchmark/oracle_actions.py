@@ -1,0 +1,155 @@
+"""How the oracle acts: the low-level policies first, the env's own viewpoints as a fallback.
+
+The oracle knows ground-truth ids and positions (it is the scripted phase-1 agent), so it hands
+the policies exact targets. When a policy fails (an occluded view, a cramped corner), it walks
+to one of the env's viewpoints of the target (``env.viewpoints_for``), aims the camera
+(``env.look_pitch``) and acts from there; as a last resort it teleports to that viewpoint.
+Overnight changes use teleports only: the agent under test is away and sees none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from embodied_mem.benchmark.episode import OvernightChange
+from embodied_mem.benchmark.recorder import RecordingEnv
+from envs.actions import Action, Close, LookDown, LookUp, Open, Pick, Place, Teleport
+from envs.ground_truth import GroundTruth
+from envs.types import Observation
+from policies.executor import execute
+from policies.subgoals import CloseSubgoal, NavigateToPose, OpenSubgoal, PickSubgoal, PlaceSubgoal, Subgoal
+
+logger = logging.getLogger(__name__)
+
+
+class OracleError(RuntimeError):
+    """The oracle could not complete an action even with its fallbacks."""
+
+
+def _centre(gt: GroundTruth, eid: str) -> tuple[float, float, float]:
+    return tuple(float(v) for v in gt.objects[eid].center)  # type: ignore[return-value]
+
+
+class OracleActor:
+    """Executes pick-and-place with the policies through a :class:`RecordingEnv`."""
+
+    def __init__(self, env: RecordingEnv, budget: int, fallback_viewpoints: int = 3) -> None:
+        self.env = env
+        self.budget = budget
+        self.fallback_viewpoints = fallback_viewpoints
+        self.obs: Observation | None = None
+        self.fallbacks = 0
+
+    # --- primitives ---------------------------------------------------------------------
+    def _step(self, action: Action) -> bool:
+        obs, _, _, _, info = self.env.step(action)
+        self.obs = obs
+        result = info.get("result")
+        return bool(result is None or result.success)
+
+    def teleport(self, x: float, y: float, yaw: float, pitch: float = 0.0) -> None:
+        if not self._step(Teleport(x, y, yaw, pitch)):
+            raise OracleError(f"teleport to ({x:.2f}, {y:.2f}) refused")
+
+    def _look(self, pitch: float) -> None:
+        assert self.obs is not None
+        diff = math.degrees(pitch - self.obs.agent.pitch)
+        if abs(diff) > 0.5:
+            self._step(LookUp(diff) if diff > 0 else LookDown(-diff))
+
+    def _viewpoints(self, eid: str) -> list[tuple[float, float, float]]:
+        inner: Any = self.env.env
+        if not hasattr(inner, "viewpoints_for"):
+            return []
+        return list(inner.viewpoints_for(eid, max_count=12))[: self.fallback_viewpoints]
+
+    def _pitch(self, eid: str, xy: tuple[float, float]) -> float:
+        inner: Any = self.env.env
+        return float(inner.look_pitch(eid, xy)) if hasattr(inner, "look_pitch") else 0.0
+
+    def do(self, subgoal: Subgoal, target: str, action: Action) -> None:
+        """Run ``subgoal`` with the policies; on failure act from the env's viewpoints."""
+        assert self.obs is not None
+        outcome, self.obs = execute(self.env, subgoal, self.obs, self.budget)
+        if outcome.success:
+            return
+        logger.debug("policy failed on %s (%s); oracle fallback", type(subgoal).__name__, outcome.reason)
+        self.fallbacks += 1
+        views = self._viewpoints(target)
+        for x, y, yaw in views:
+            nav, self.obs = execute(self.env, NavigateToPose(x, y, yaw), self.obs, self.budget)
+            if not nav.success:
+                continue
+            self._look(self._pitch(target, (x, y)))
+            if self._step(action):
+                return
+        if views:
+            x, y, yaw = views[0]
+            self.teleport(x, y, yaw, self._pitch(target, (x, y)))
+            if self._step(action):
+                return
+        raise OracleError(f"{type(action).__name__} on {target} failed: {outcome.reason}")
+
+    # --- one pick-and-place -------------------------------------------------------------
+    def rearrange(self, oid: str, goal: str, gt: GroundTruth) -> None:
+        """Move ``oid`` onto/into ``goal``, opening and closing containers on the way."""
+        src = gt.objects[oid].parent_receptacle
+        src_closed = src is not None and gt.objects[src].openable and not gt.objects[src].is_open
+        if src_closed:
+            self.do(OpenSubgoal(env_id=src, position=_centre(gt, src)), src, Open(src))  # type: ignore[arg-type]
+        self.do(PickSubgoal(env_id=oid, position=_centre(gt, oid), category=gt.objects[oid].category), oid, Pick(oid))
+        if src_closed:
+            self.do(CloseSubgoal(env_id=src, position=_centre(gt, src)), src, Close(src))  # type: ignore[arg-type]
+        try:
+            self.put(goal, gt)
+        except OracleError:
+            # Never leave a slot holding something: put it back where it came from.
+            if src is not None:
+                self.put(src, gt)
+            raise
+
+    def put(self, rid: str, gt: GroundTruth) -> None:
+        rec = gt.objects[rid]
+        closed = rec.openable and not self.env.ground_truth().objects[rid].is_open
+        if closed:
+            self.do(OpenSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Open(rid))
+        self.do(PlaceSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Place(rid))
+        if closed:
+            self.do(CloseSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Close(rid))
+
+    # --- overnight ------------------------------------------------------------------------
+    def _teleport_act(self, eid: str, action: Action) -> bool:
+        for x, y, yaw in self._viewpoints(eid):
+            self.teleport(x, y, yaw, self._pitch(eid, (x, y)))
+            if self._step(action):
+                return True
+        return False
+
+    def shuffle(self, n: int, day: int, rng: np.random.Generator) -> list[OvernightChange]:
+        """Move ``n`` objects between open (non-container) receptacles, unseen. Returns the changes."""
+        gt = self.env.ground_truth()
+        closed = {r.id for r in gt.receptacles() if r.openable}
+        objs = [o for o in sorted(gt.pickupables(), key=lambda o: o.id)
+                if o.parent_receptacle is not None and o.parent_receptacle not in closed]
+        recs = [r.id for r in sorted(gt.receptacles(), key=lambda r: r.id) if r.id not in closed]
+        changes: list[OvernightChange] = []
+        for k in rng.permutation(len(objs)):
+            if len(changes) >= n:
+                break
+            o = objs[int(k)]
+            goals = [r for r in recs if r != o.parent_receptacle]
+            goal = goals[int(rng.integers(len(goals)))] if goals else None
+            if goal is None or not self._teleport_act(o.id, Pick(o.id)):
+                continue
+            if not self._teleport_act(goal, Place(goal)):
+                if not self._teleport_act(o.parent_receptacle, Place(o.parent_receptacle)):  # type: ignore[arg-type]
+                    raise OracleError(f"overnight: holding {o.id} and cannot put it anywhere")
+                continue
+            changes.append(OvernightChange(day, o.id, o.category, o.parent_receptacle, goal))  # type: ignore[arg-type]
+        if len(changes) < n:
+            logger.warning("overnight after day %d: only %d of %d objects could be moved", day, len(changes), n)
+        return changes

@@ -1,0 +1,154 @@
+"""Shortest successful path lengths for SPL (evaluation side: reads ground truth).
+
+Single target: the shortest walk from the start after which the distance rule of
+:mod:`policies.success` holds, i.e. ``max(0, d - radius)`` for the nearest valid target.
+Multi-goal: each goal instance is stood in for by one navigable point with a success radius;
+legs are shortened by that radius. Ordered goals take the cheapest instance per goal (dynamic
+programming over the layers); unordered goals also take the cheapest visiting order
+(Held-Karp over goals). Rooms are reached at the nearest navigable point inside them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from embodied_mem.benchmark.task import Goal
+from envs.base import Navigability
+from envs.ground_truth import GroundTruth
+from policies.success import SuccessThresholds, receptacle_viewpoints
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """A point to walk to and how far short of it success already holds."""
+
+    xy: tuple[float, float]
+    radius: float
+
+
+class GeodesicCache:
+    """Geodesic distances with one distance field per source point (fields are expensive)."""
+
+    def __init__(self, nav: Navigability) -> None:
+        self.nav = nav
+        self._fields: dict[tuple[float, float], object] = {}
+
+    def field(self, xy: np.ndarray) -> object:
+        key = (round(float(xy[0]), 3), round(float(xy[1]), 3))
+        if key not in self._fields:
+            p = np.asarray(key, dtype=float)
+            if not self.nav.is_navigable(p):
+                p = np.asarray(self.nav.snap(p), dtype=float)
+            self._fields[key] = self.nav.distances_from(p)
+        return self._fields[key]
+
+    def dist(self, a: np.ndarray, b: np.ndarray) -> float:
+        return float(self.field(np.asarray(b)).at(np.asarray(a, dtype=float)[:2]))  # type: ignore[attr-defined]
+
+    def dist_many(self, a: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        f = self.field(np.asarray(a))
+        return np.asarray([float(f.at(p)) for p in np.asarray(pts).reshape(-1, 2)])  # type: ignore[attr-defined]
+
+
+def room_points(gt: GroundTruth, room_id: str, nav: Navigability, spacing: float = 0.25) -> np.ndarray:
+    """(N, 2) navigable grid points inside a room's footprint."""
+    fp = np.asarray(gt.rooms[room_id].footprint, dtype=float)
+    xs = np.arange(fp[:, 0].min() + spacing / 2, fp[:, 0].max(), spacing)
+    ys = np.arange(fp[:, 1].min() + spacing / 2, fp[:, 1].max(), spacing)
+    room = gt.rooms[room_id]
+    pts = [np.array([x, y]) for x in xs for y in ys if room.contains_xy(x, y) and nav.is_navigable(np.array([x, y]))]
+    return np.asarray(pts).reshape(-1, 2)
+
+
+def _stops(goal: Goal, gt: GroundTruth, nav: Navigability, th: SuccessThresholds) -> list[_Stop]:
+    out = []
+    for tid in goal.valid:
+        if goal.kind == "room":
+            pts = room_points(gt, tid, nav)
+            if len(pts):
+                centre = np.mean(np.asarray(gt.rooms[tid].footprint, dtype=float), axis=0)
+                p = pts[int(np.argmin(np.linalg.norm(pts - centre, axis=1)))]
+                out.append(_Stop((float(p[0]), float(p[1])), 0.0))
+            continue
+        if tid not in gt.objects:
+            continue
+        rec = gt.objects[tid]
+        xy = np.asarray(rec.center[:2], dtype=float)
+        if goal.kind == "object":
+            near = np.asarray(nav.snap(xy), dtype=float)
+            rest = float(np.linalg.norm(xy - near))
+            out.append(_Stop((float(near[0]), float(near[1])), max(0.0, th.object_distance - rest)))
+        else:
+            vps = receptacle_viewpoints(nav, rec, th.viewpoint_rings)
+            if len(vps):
+                p = vps[int(np.argmin(np.linalg.norm(vps - xy, axis=1)))]
+                out.append(_Stop((float(p[0]), float(p[1])), th.receptacle_distance))
+    return out
+
+
+def _leg(cache: GeodesicCache, a: tuple[float, float], s: _Stop) -> float:
+    return max(0.0, cache.dist(np.asarray(a), np.asarray(s.xy)) - s.radius)
+
+
+def single_target_length(goal: Goal, start_xy: np.ndarray, gt: GroundTruth, nav: Navigability,
+                         th: SuccessThresholds, cache: GeodesicCache | None = None) -> float:
+    """Shortest walk (metres) from ``start_xy`` to success on any valid target of ``goal``."""
+    cache = cache or GeodesicCache(nav)
+    start = np.asarray(start_xy, dtype=float)[:2]
+    if goal.kind == "room":
+        best = math.inf
+        for rid in goal.valid:
+            if rid in gt.rooms and gt.rooms[rid].contains_xy(*start):
+                return 0.0
+            pts = room_points(gt, rid, nav) if rid in gt.rooms else np.zeros((0, 2))
+            if len(pts):
+                best = min(best, float(np.min(cache.dist_many(start, pts))))
+        return best
+    stops = _stops(goal, gt, nav, th)
+    return min((_leg(cache, (start[0], start[1]), s) for s in stops), default=math.inf)
+
+
+def multi_goal_length(goals: list[Goal], ordered: bool, start_xy: np.ndarray, gt: GroundTruth,
+                      nav: Navigability, th: SuccessThresholds) -> float:
+    """Shortest walk visiting every goal (in order if ``ordered``); ``inf`` if impossible."""
+    cache = GeodesicCache(nav)
+    layers = [_stops(g, gt, nav, th) for g in goals]
+    if any(not layer for layer in layers):
+        return math.inf
+    start = (float(start_xy[0]), float(start_xy[1]))
+    if ordered:
+        cost = {s: _leg(cache, start, s) for s in layers[0]}
+        for layer in layers[1:]:
+            cost = {s: min(c + _leg(cache, p.xy, s) for p, c in cost.items()) for s in layer}
+        return min(cost.values())
+    return _held_karp(layers, start, cache)
+
+
+def _held_karp(layers: list[list[_Stop]], start: tuple[float, float], cache: GeodesicCache) -> float:
+    n = len(layers)
+    # best[(mask, goal, stop)] = cheapest walk visiting the goals in mask, ending at that stop.
+    best: dict[tuple[int, int, _Stop], float] = {}
+    for g, layer in enumerate(layers):
+        for s in layer:
+            best[(1 << g, g, s)] = _leg(cache, start, s)
+    for mask in range(1, 1 << n):
+        for g in range(n):
+            if not mask & (1 << g):
+                continue
+            for s in layers[g]:
+                c = best.get((mask, g, s))
+                if c is None:
+                    continue
+                for h in range(n):
+                    if mask & (1 << h):
+                        continue
+                    for t in layers[h]:
+                        key = (mask | (1 << h), h, t)
+                        v = c + _leg(cache, s.xy, t)
+                        if v < best.get(key, math.inf):
+                            best[key] = v
+    full = (1 << n) - 1
+    return min((v for (m, _, _), v in best.items() if m == full), default=math.inf)

@@ -1,0 +1,138 @@
+"""Suites: a seeded list of episode specs, and the frozen JSON file that shares them.
+
+A :class:`SuiteConfig` (presets in ``configs/suites/*.yaml``) expands deterministically into
+:class:`EpisodeSpec` s. :func:`save_suite` freezes specs (and, once run, their experience
+records and filled task instances) into one JSON file; :func:`load_suite` reads it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embodied_mem.benchmark.episode import (
+    EpisodeFormatError,
+    EpisodeSpec,
+    ExperienceRecord,
+    read_json,
+    write_json,
+)
+
+logger = logging.getLogger(__name__)
+
+SUITE_KIND = "embodied_mem.benchmark.suite"
+
+
+@dataclass
+class SuiteConfig:
+    """How to generate a suite of episodes. Everything procedural is a knob here."""
+
+    name: str = "default"
+    """Suite name (used in report titles and file names)."""
+    episodes: int = 20
+    """Number of episodes."""
+    seed: int = 0
+    """Suite seed; episode i derives its seeds from (seed, i)."""
+    days: int = 1
+    """Experience days D per episode (T51-T54 need D >= 2)."""
+    min_interactions: int = 2
+    """Smallest K per day (FindingDory: 2)."""
+    max_interactions: int = 11
+    """Largest K per day (FindingDory: 11); K is drawn uniformly in [min, max]."""
+    overnight_changes: int = 0
+    """Objects moved between days while the agent is away."""
+    templates: list[str] = field(default_factory=list)
+    """Enabled template ids; empty means all of T01..T63."""
+    env: str = "builtin"
+    """Registered env name."""
+    env_options: dict[str, Any] = field(default_factory=dict)
+    """Options for the env's reset (house size, number of rooms, ...)."""
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1:
+            raise ValueError(f"episodes must be >= 1, got {self.episodes}")
+        if self.days < 1:
+            raise ValueError(f"days must be >= 1, got {self.days}")
+        if not 1 <= self.min_interactions <= self.max_interactions:
+            raise ValueError(
+                "need 1 <= min_interactions <= max_interactions, got "
+                f"{self.min_interactions}..{self.max_interactions}"
+            )
+        if self.overnight_changes < 0:
+            raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
+
+
+def make_specs(config: SuiteConfig) -> list[EpisodeSpec]:
+    """Expand ``config`` into episode specs; the same config always gives the same specs."""
+    specs = []
+    for i in range(config.episodes):
+        rng = np.random.default_rng([config.seed, i])
+        k = rng.integers(config.min_interactions, config.max_interactions + 1, size=config.days)
+        specs.append(EpisodeSpec(
+            episode_id=f"{config.name}-{i:04d}",
+            seed=int(rng.integers(0, 2**31 - 1)),
+            house_seed=int(rng.integers(0, 2**31 - 1)),
+            interactions_per_day=[int(x) for x in k],
+            overnight_changes=config.overnight_changes if config.days > 1 else 0,
+            templates=list(config.templates),
+            env=config.env,
+            env_options=dict(config.env_options),
+        ))
+    return specs
+
+
+@dataclass
+class FrozenEpisode:
+    """One entry of a suite file: the spec, and once run, its record and task instances."""
+
+    spec: EpisodeSpec
+    record: ExperienceRecord | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    """Task instances as dicts (``TaskInstance.from_dict`` reads them)."""
+
+
+def save_suite(path: str | Path, episodes: list[EpisodeSpec | FrozenEpisode], *,
+               name: str = "suite") -> Path:
+    """Freeze episodes to ``path`` (JSON, schema-versioned)."""
+    entries = []
+    for ep in episodes:
+        fe = ep if isinstance(ep, FrozenEpisode) else FrozenEpisode(ep)
+        entries.append({
+            "spec": fe.spec.to_dict(),
+            "record": fe.record.to_dict() if fe.record is not None else None,
+            "tasks": list(fe.tasks),
+        })
+    return write_json(path, SUITE_KIND, {"name": name, "episodes": entries})
+
+
+def load_suite(path: str | Path) -> list[FrozenEpisode]:
+    """Read a suite written by :func:`save_suite`.
+
+    Raises:
+        EpisodeFormatError: wrong kind/version, or an entry that does not fit the schema
+            (the message names the episode and the field).
+    """
+    doc = read_json(path, SUITE_KIND)
+    raw = doc.get("episodes")
+    if not isinstance(raw, list):
+        raise EpisodeFormatError(f"{path}: 'episodes' must be a list")
+    out = []
+    for n, entry in enumerate(raw):
+        if not isinstance(entry, dict) or "spec" not in entry:
+            raise EpisodeFormatError(f"{path}: episode #{n} must be an object with a 'spec'")
+        spec = EpisodeSpec.from_dict(entry["spec"])
+        rec = entry.get("record")
+        out.append(FrozenEpisode(
+            spec=spec,
+            record=ExperienceRecord.from_dict(rec) if rec is not None else None,
+            tasks=list(entry.get("tasks") or []),
+        ))
+    ids = [e.spec.episode_id for e in out]
+    if len(set(ids)) != len(ids):
+        raise EpisodeFormatError(f"{path}: duplicate episode ids {sorted({i for i in ids if ids.count(i) > 1})}")
+    logger.info("loaded %d episodes from %s", len(out), path)
+    return out

@@ -1,0 +1,45 @@
+"""Memories: long-term scene graph, short-term object-state buffer, episodic log, SQLite
+persistence, and the :class:`MemoryQuery` retrieval API planners use.
+
+Typical use::
+
+    mem = AgentMemory(env_rooms, MemoryConfig(), embedder=text_embedder, path="run/memory.db")
+    for obs in frames:
+        mem.ingest(obs, segmenter.segment(obs))
+    mem.record_interaction("pick", obs.time, obs.frame_index, point_xyz)
+    q = mem.query()            # today = day after the last experienced day
+    q.nth_interaction(1, kind="pick")          # first object picked yesterday
+"""
+
+from __future__ import annotations
+
+from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
+from embodied_mem.memory.long_term import (
+    CONTAINER_CATEGORIES,
+    RECEPTACLE_CATEGORIES,
+    LongTermConfig,
+    LongTermMemory,
+)
+from embodied_mem.memory.memory import AgentMemory, IngestResult, MemoryConfig, MemoryStats
+from embodied_mem.memory.results import (
+    Evidence,
+    InteractionHit,
+    ObjectHit,
+    ObjectState,
+    Rearrangement,
+    RoomHit,
+    RoomVisit,
+)
+from embodied_mem.memory.retrieval import DistanceFn, MemoryQuery, RetrievalConfig
+from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
+from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
+from embodied_mem.memory.store import SCHEMA_VERSION, MemoryStore, MemoryStoreError
+
+__all__ = [
+    "CONTAINER_CATEGORIES", "RECEPTACLE_CATEGORIES", "SCHEMA_VERSION", "STM_POLICIES",
+    "AgentMemory", "DistanceFn", "EpisodicConfig", "EpisodicLog", "Event", "EventKind", "Evidence",
+    "IngestResult", "InteractionHit", "Keyframe", "LongTermConfig", "LongTermMemory", "MemoryConfig",
+    "MemoryQuery", "MemoryStats", "MemoryStore", "MemoryStoreError", "ObjectHit", "ObjectState",
+    "Rearrangement", "RetrievalConfig", "RoomHit", "RoomVisit", "STMEntry", "ShortTermConfig",
+    "ShortTermMemory", "make_policy",
+]

@@ -1,0 +1,357 @@
+"""Episodic log: keyframes and events of what the agent saw and did, in order.
+
+Keyframes keep frame indices (FindingDory's baselines answer with frame indices), the agent
+pose, the room (from the env's room annotations, see :mod:`embodied_mem.memory.long_term`)
+and the memory objects visible in the frame with their pixel coverage. Events are the agent's
+own pick/place/open/close interactions (start/end times and frames, object and receptacle
+memory ids) and room entries/exits derived from the room of consecutive frames.
+
+Keyframe selection (see :class:`EpisodicConfig`): every ``keyframe_every`` frames, and also
+whenever the set of visible objects changes by more than ``visible_change`` (Jaccard distance),
+so a long stare at the same shelf costs one keyframe while every new view is kept.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from envs.types import AgentPose, SimTime
+
+logger = logging.getLogger(__name__)
+
+
+class EventKind(str, Enum):
+    """What happened. Interactions are the agent's own; room events come from its pose."""
+
+    PICK = "pick"
+    PLACE = "place"
+    OPEN = "open"
+    CLOSE = "close"
+    ROOM_ENTER = "room_enter"
+    ROOM_EXIT = "room_exit"
+
+    @classmethod
+    def parse(cls, value: str | EventKind) -> EventKind:
+        try:
+            return cls(value)
+        except ValueError:
+            known = ", ".join(k.value for k in cls)
+            raise ValueError(f"unknown event kind {value!r}; expected one of: {known}") from None
+
+
+INTERACTION_KINDS = frozenset({EventKind.PICK, EventKind.PLACE, EventKind.OPEN, EventKind.CLOSE})
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """One kept frame.
+
+    Attributes:
+        frame_index: running frame index of the episode.
+        time: simulation seconds. ``day`` / ``time_of_day`` give the wall clock.
+        pose: agent base pose at the frame.
+        room_id: room the agent stood in (env annotation), or None outside every room.
+        visible: memory id -> fraction of the image's pixels covered by the object's mask.
+        thumbnail: optional small JPEG bytes of the RGB frame.
+    """
+
+    frame_index: int
+    time: float
+    day: int
+    time_of_day: str
+    pose: AgentPose
+    room_id: str | None
+    visible: dict[str, float] = field(default_factory=dict)
+    thumbnail: bytes | None = None
+
+    @property
+    def minutes_of_day(self) -> int:
+        hh, mm = self.time_of_day.split(":")
+        return int(hh) * 60 + int(mm)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One interaction or room entry/exit.
+
+    Attributes:
+        event_id: running id, unique within a memory (ordering tie-breaker).
+        kind: see :class:`EventKind`.
+        start_time / end_time: simulation seconds; equal for instantaneous events.
+        start_frame / end_frame: frame indices.
+        day / time_of_day: wall clock at ``start_time``.
+        object_id: memory id of the object acted on (for open/close: the container).
+        source_id: receptacle memory id the object was picked from (pick events).
+        target_id: receptacle memory id the object was placed on/in (place events).
+        room_id: room id (room events: the room entered/exited; interactions: where it happened).
+        point: world point (x, y, z) where the agent acted, or None.
+        pose: agent pose at the event, or None.
+    """
+
+    event_id: int
+    kind: EventKind
+    start_time: float
+    end_time: float
+    start_frame: int
+    end_frame: int
+    day: int
+    time_of_day: str
+    object_id: str | None = None
+    source_id: str | None = None
+    target_id: str | None = None
+    room_id: str | None = None
+    point: tuple[float, float, float] | None = None
+    pose: AgentPose | None = None
+
+    @property
+    def minutes_of_day(self) -> int:
+        hh, mm = self.time_of_day.split(":")
+        return int(hh) * 60 + int(mm)
+
+    @property
+    def is_interaction(self) -> bool:
+        return self.kind in INTERACTION_KINDS
+
+
+@dataclass
+class EpisodicConfig:
+    """Keyframe selection and thumbnails."""
+
+    keyframe_every: int = 10
+    """Keep every k-th frame (0 = only on visible-set changes)."""
+    visible_change: float = 0.5
+    """Keep a frame when the Jaccard distance of its visible set to the last keyframe's exceeds this (>1 disables)."""
+    min_coverage: float = 0.0005
+    """Objects covering less than this fraction of the image are not recorded as visible."""
+    thumbnails: bool = False
+    """Store a small JPEG thumbnail of the RGB frame with each keyframe."""
+    thumbnail_width: int = 64
+    """Thumbnail width in pixels (height keeps the aspect ratio)."""
+    thumbnail_quality: int = 60
+    """JPEG quality 1..95."""
+
+    def __post_init__(self) -> None:
+        if self.keyframe_every < 0:
+            raise ValueError(f"keyframe_every must be >= 0, got {self.keyframe_every}")
+        if self.visible_change < 0:
+            raise ValueError(f"visible_change must be >= 0, got {self.visible_change}")
+        if not 0.0 <= self.min_coverage < 1.0:
+            raise ValueError(f"min_coverage must be in [0, 1), got {self.min_coverage}")
+        if self.thumbnail_width < 8:
+            raise ValueError(f"thumbnail_width must be >= 8, got {self.thumbnail_width}")
+        if not 1 <= self.thumbnail_quality <= 95:
+            raise ValueError(f"thumbnail_quality must be in 1..95, got {self.thumbnail_quality}")
+
+
+def encode_thumbnail(rgb: np.ndarray, width: int, quality: int) -> bytes:
+    """Downscale an (H, W, 3) uint8 image to ``width`` pixels wide and encode it as JPEG."""
+    from PIL import Image  # pillow is a core dependency; imported here to keep import time low
+
+    img = Image.fromarray(np.ascontiguousarray(rgb))
+    height = max(1, round(img.height * width / img.width))
+    buf = io.BytesIO()
+    img.resize((width, height), Image.BILINEAR).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _jaccard_distance(a: Iterable[str], b: Iterable[str]) -> float:
+    sa, sb = set(a), set(b)
+    union = sa | sb
+    return 0.0 if not union else 1.0 - len(sa & sb) / len(union)
+
+
+class EpisodicLog:
+    """Keyframes and events, indexed by day and time for retrieval.
+
+    New items are also queued in ``pending_keyframes`` / ``pending_events`` until the owner
+    (the :class:`~embodied_mem.memory.memory.AgentMemory`) persists them and calls
+    :meth:`clear_pending`.
+    """
+
+    def __init__(self, config: EpisodicConfig | None = None) -> None:
+        self.config = config or EpisodicConfig()
+        self.keyframes: list[Keyframe] = []
+        self.events: list[Event] = []
+        self._kf_times: list[float] = []
+        self._events_by_day: dict[int, list[Event]] = {}
+        self._day_span: dict[int, tuple[float, float, int, int]] = {}
+        self._current_room: str | None = None
+        self._last_kf_frame: int | None = None
+        self._last_frame: tuple[float, int, int, str] | None = None  # time, frame, day, hh:mm
+        self._next_event_id = 0
+        self.pending_keyframes: list[Keyframe] = []
+        self.pending_events: list[Event] = []
+
+    # ------------------------------------------------------------------ writing
+    def observe_frame(self, frame_index: int, time: SimTime, pose: AgentPose, room_id: str | None,
+                      visible_pixels: dict[str, int], image_pixels: int,
+                      rgb: np.ndarray | None = None) -> Keyframe | None:
+        """Log one frame: emit room exit/enter events and keep it as a keyframe if selected.
+
+        Args:
+            visible_pixels: memory id -> mask pixels of the object in this frame.
+            image_pixels: H * W of the frame, to turn pixels into coverage.
+        Returns:
+            The new keyframe, or None if the frame was not selected.
+        """
+        if image_pixels <= 0:
+            raise ValueError(f"image_pixels must be positive, got {image_pixels}")
+        if self._last_frame is not None and time.seconds < self._last_frame[0]:
+            raise ValueError(
+                f"frame {frame_index} at t={time.seconds}s is older than the last logged frame "
+                f"(t={self._last_frame[0]}s); frames must arrive in time order"
+            )
+        self._track_day(time, frame_index)
+        if room_id != self._current_room:
+            if self._current_room is not None:
+                self._emit_room(EventKind.ROOM_EXIT, self._current_room, time, frame_index, pose)
+            if room_id is not None:
+                self._emit_room(EventKind.ROOM_ENTER, room_id, time, frame_index, pose)
+            self._current_room = room_id
+        self._last_frame = (time.seconds, frame_index, time.day, time.time_of_day)
+        cfg = self.config
+        visible = {k: v / image_pixels for k, v in visible_pixels.items() if v / image_pixels >= cfg.min_coverage}
+        if not self._is_keyframe(frame_index, visible):
+            return None
+        thumb = None
+        if cfg.thumbnails and rgb is not None:
+            thumb = encode_thumbnail(rgb, cfg.thumbnail_width, cfg.thumbnail_quality)
+        kf = Keyframe(frame_index, time.seconds, time.day, time.time_of_day, pose, room_id,
+                      dict(sorted(visible.items())), thumb)
+        self.add_keyframe(kf)
+        return kf
+
+    def _is_keyframe(self, frame_index: int, visible: dict[str, float]) -> bool:
+        cfg = self.config
+        if not self.keyframes or self._last_kf_frame is None:
+            return True
+        if cfg.keyframe_every and frame_index - self._last_kf_frame >= cfg.keyframe_every:
+            return True
+        return _jaccard_distance(visible, self.keyframes[-1].visible) > cfg.visible_change
+
+    def _track_day(self, time: SimTime, frame_index: int) -> None:
+        span = self._day_span.get(time.day)
+        if span is None:
+            self._day_span[time.day] = (time.seconds, time.seconds, frame_index, frame_index)
+        else:
+            self._day_span[time.day] = (span[0], time.seconds, span[2], frame_index)
+
+    def _emit_room(self, kind: EventKind, room_id: str, time: SimTime, frame: int,
+                   pose: AgentPose | None) -> None:
+        self.add_event(kind, time, frame, room_id=room_id, pose=pose)
+
+    def end_day(self) -> None:
+        """Close the open room visit at the last frame of the day (called by ``start_day``)."""
+        if self._current_room is not None and self._last_frame is not None:
+            t, frame, day, hhmm = self._last_frame
+            self._emit_room(EventKind.ROOM_EXIT, self._current_room, SimTime(t, day, hhmm), frame, None)
+        self._current_room = None
+        self._last_kf_frame = None
+
+    def add_event(self, kind: EventKind | str, time: SimTime, frame_index: int, *,
+                  end_time: float | None = None, end_frame: int | None = None,
+                  object_id: str | None = None, source_id: str | None = None,
+                  target_id: str | None = None, room_id: str | None = None,
+                  point: tuple[float, float, float] | None = None,
+                  pose: AgentPose | None = None) -> Event:
+        """Append an event (start at ``time``/``frame_index``) and return it."""
+        kind = EventKind.parse(kind)
+        end_t = time.seconds if end_time is None else float(end_time)
+        end_f = frame_index if end_frame is None else int(end_frame)
+        if end_t < time.seconds or end_f < frame_index:
+            raise ValueError(f"{kind.value} event ends before it starts "
+                             f"(t {time.seconds}->{end_t}, frames {frame_index}->{end_f})")
+        ev = Event(self._next_event_id, kind, float(time.seconds), end_t, int(frame_index), end_f,
+                   time.day, time.time_of_day, object_id, source_id, target_id, room_id,
+                   None if point is None else tuple(float(v) for v in point),  # type: ignore[arg-type]
+                   pose)
+        self._insert_event(ev)
+        self.pending_events.append(ev)
+        return ev
+
+    def _insert_event(self, ev: Event) -> None:
+        self._next_event_id = max(self._next_event_id, ev.event_id + 1)
+        self.events.append(ev)
+        day_list = self._events_by_day.setdefault(ev.day, [])
+        key = (ev.start_time, ev.event_id)
+        pos = bisect.bisect_right([(e.start_time, e.event_id) for e in day_list], key)
+        day_list.insert(pos, ev)
+
+    def add_keyframe(self, kf: Keyframe, *, pending: bool = True) -> None:
+        pos = bisect.bisect_right(self._kf_times, kf.time)
+        self._kf_times.insert(pos, kf.time)
+        self.keyframes.insert(pos, kf)
+        self._last_kf_frame = kf.frame_index
+        self._track_day(SimTime(kf.time, kf.day, kf.time_of_day), kf.frame_index)
+        if pending:
+            self.pending_keyframes.append(kf)
+
+    def load(self, keyframes: Iterable[Keyframe], events: Iterable[Event],
+             day_spans: dict[int, tuple[float, float, int, int]]) -> None:
+        """Restore persisted items (not queued as pending)."""
+        for kf in keyframes:
+            self.add_keyframe(kf, pending=False)
+        for ev in sorted(events, key=lambda e: e.event_id):
+            self._insert_event(ev)
+        self._day_span.update(day_spans)
+        self._last_kf_frame = None
+
+    def clear_pending(self) -> None:
+        self.pending_keyframes.clear()
+        self.pending_events.clear()
+
+    def remap_object(self, old: str, new: str) -> int:
+        """Rewrite memory ids after the mapper merged ``old`` into ``new``; returns events changed."""
+        changed = 0
+        for i, ev in enumerate(self.events):
+            if old in (ev.object_id, ev.source_id, ev.target_id):
+                self.events[i] = _replace_ids(ev, old, new)
+                changed += 1
+        if changed:
+            for day, lst in self._events_by_day.items():
+                self._events_by_day[day] = [_replace_ids(e, old, new) for e in lst]
+            self.pending_events[:] = [_replace_ids(e, old, new) for e in self.pending_events]
+        return changed
+
+    # ------------------------------------------------------------------ reading
+    def days(self) -> list[int]:
+        return sorted(self._day_span)
+
+    def day_span(self, day: int) -> tuple[float, float, int, int] | None:
+        """(first time, last time, first frame, last frame) logged on ``day``, or None."""
+        return self._day_span.get(day)
+
+    def events_on(self, day: int | None = None) -> list[Event]:
+        """Events of one day (or all days) in time order."""
+        if day is None:
+            return sorted(self.events, key=lambda e: (e.start_time, e.event_id))
+        return self._events_by_day.get(day, [])
+
+    def keyframes_between(self, t0: float, t1: float) -> list[Keyframe]:
+        lo = bisect.bisect_left(self._kf_times, t0)
+        hi = bisect.bisect_right(self._kf_times, t1)
+        return self.keyframes[lo:hi]
+
+    def keyframe_near(self, t: float) -> Keyframe | None:
+        """The keyframe closest in time to ``t``."""
+        if not self.keyframes:
+            return None
+        i = bisect.bisect_left(self._kf_times, t)
+        cands = [j for j in (i - 1, i) if 0 <= j < len(self.keyframes)]
+        return self.keyframes[min(cands, key=lambda j: abs(self._kf_times[j] - t))]
+
+
+def _replace_ids(ev: Event, old: str, new: str) -> Event:
+    from dataclasses import replace
+
+    def sub(v: str | None) -> str | None:
+        return new if v == old else v
+
+    return replace(ev, object_id=sub(ev.object_id), source_id=sub(ev.source_id), target_id=sub(ev.target_id))

@@ -1,0 +1,444 @@
+"""Long-term memory: the persistent 3D scene graph (KARMA's long-term memory, Mind Palace's
+memory over time) built from the object mapper's tracks and the agent's own interactions.
+
+- **Layers by category.** The mapper treats furniture and objects alike; here a node goes to
+  the RECEPTACLE layer when its category is in ``LongTermConfig.receptacle_categories``
+  (CounterTop, DiningTable, Shelf, Fridge, ...) and to the OBJECT layer otherwise.
+- **Rooms are annotations**, not perception: the env's room records
+  (:class:`envs.ground_truth.RoomRecord` — Habitat regions, AI2-THOR rooms, the built-in
+  footprints) are given at construction, become ROOM nodes, and nodes are assigned to the room
+  whose floor footprint contains their centroid.
+- **Relations** (on/inside) come from geometry (:func:`scene_graph.infer_relation`) whenever an
+  object's observation changes; a change of support is written into the node's timeline.
+- **The agent's own interactions** are applied to timelines: picked → state held (parent
+  cleared); placed → relocated onto/into the receptacle at time t; opened/closed → state.
+
+Every change to a node marks it dirty so :class:`~embodied_mem.memory.memory.AgentMemory` can
+persist only what changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from envs.ground_truth import RoomRecord
+from scene_graph import (
+    EventKind,
+    Layer,
+    Node,
+    NodeState,
+    Relation,
+    RelationConfig,
+    SceneGraph,
+    infer_relation,
+)
+
+from embodied_mem.memory.results import ObjectState
+from embodied_mem.perception.mapper import MappedObject, MapperUpdate
+from embodied_mem.memory.short_term import STMEntry
+
+logger = logging.getLogger(__name__)
+
+RECEPTACLE_CATEGORIES: tuple[str, ...] = (
+    "CounterTop", "DiningTable", "CoffeeTable", "SideTable", "Shelf", "ShelvingUnit", "Desk", "Bed",
+    "Sofa", "ArmChair", "Chair", "Dresser", "Sink", "SinkBasin", "Cabinet", "Drawer", "Fridge",
+    "Microwave", "Stove", "StoveBurner", "Toilet", "Bathtub", "BathtubBasin", "TVStand", "Ottoman",
+    "GarbageCan", "LaundryHamper", "Safe", "Box", "Table", "Nightstand", "Bookshelf",
+)
+CONTAINER_CATEGORIES: tuple[str, ...] = ("Cabinet", "Drawer", "Fridge", "Microwave", "Safe", "Box", "Dresser")
+
+
+@dataclass
+class LongTermConfig:
+    """Long-term scene graph settings."""
+
+    receptacle_categories: list[str] = field(default_factory=lambda: list(RECEPTACLE_CATEGORIES))
+    """Categories layered as receptacles/furniture; everything else is an object."""
+    container_categories: list[str] = field(default_factory=lambda: list(CONTAINER_CATEGORIES))
+    """Receptacles things are put *inside* (opened/closed)."""
+    max_points: int = 128
+    """Points kept per node (seeded subsample of the mapper's cloud): memory stays small on disk."""
+    move_threshold: float = 0.3
+    """A node's timeline gets a "moved" entry when its centroid shifts more than this (m)."""
+    missing_decay: float = 0.9
+    """Confidence multiplier each time the mapper reports a node missing from an expected view."""
+    vanish_confidence: float = 0.05
+    """Below this confidence the node is marked vanished (absent from queries until seen again)."""
+    interaction_radius: float = 1.0
+    """An interaction point resolves to the nearest memory node within this distance (m)."""
+    on_z_tolerance: float = 0.08
+    """Relation test: |object bottom - receptacle top| allowed for "on" (m)."""
+
+    def __post_init__(self) -> None:
+        if self.max_points < 1:
+            raise ValueError(f"LongTermConfig.max_points must be >= 1, got {self.max_points}")
+        if self.move_threshold < 0 or self.interaction_radius <= 0 or self.on_z_tolerance < 0:
+            raise ValueError("LongTermConfig: move_threshold/on_z_tolerance must be >= 0 and "
+                             f"interaction_radius > 0, got {self.move_threshold}, "
+                             f"{self.on_z_tolerance}, {self.interaction_radius}")
+        if not 0 < self.missing_decay <= 1 or not 0 <= self.vanish_confidence < 1:
+            raise ValueError("LongTermConfig: missing_decay must be in (0, 1] and vanish_confidence in [0, 1)")
+
+
+class LongTermMemory:
+    """The scene graph plus the bookkeeping memory needs (aliases, dirty set, label embeddings).
+
+    Args:
+        rooms: the env's room annotations (see module docstring).
+        config: settings; defaults if None.
+        graph: an existing graph (reopened memory); a new one if None.
+    """
+
+    def __init__(self, rooms: Iterable[RoomRecord] = (), config: LongTermConfig | None = None,
+                 graph: SceneGraph | None = None) -> None:
+        self.config = config or LongTermConfig()
+        self.graph = graph if graph is not None else SceneGraph()
+        self.rooms: dict[str, RoomRecord] = {}
+        self.aliases: dict[str, str] = {}
+        self.dirty: set[str] = set()
+        self.removed: set[str] = set()
+        self.held: str | None = None
+        self._receptacle_cats = {c.casefold() for c in self.config.receptacle_categories}
+        self._container_cats = {c.casefold() for c in self.config.container_categories}
+        self._rel_cfg = RelationConfig(on_z_tolerance=self.config.on_z_tolerance)
+        self._label_emb: dict[str, np.ndarray] = {}
+        self._emb_cache: dict[str | None, tuple[list[str], np.ndarray | None]] = {}
+        self.embed_fn = None
+        for room in rooms:
+            self.add_room(room)
+
+    # ------------------------------------------------------------------ structure
+    def add_room(self, room: RoomRecord) -> None:
+        """Add one room annotation as a ROOM node (idempotent for the same id)."""
+        if not isinstance(room, RoomRecord):
+            raise TypeError(f"rooms must be envs.ground_truth.RoomRecord, got {type(room).__name__}")
+        if len(room.footprint) < 3:
+            raise ValueError(f"room {room.id!r}: footprint needs at least 3 (x, y) vertices")
+        self.rooms[room.id] = room
+        if room.id in self.graph:
+            return
+        xy = np.asarray(room.footprint, dtype=float).mean(axis=0)
+        node = Node(id=room.id, layer=Layer.ROOM, category=room.room_type, centroid=np.array([xy[0], xy[1], 0.0]),
+                    attributes={"name": room.name, "footprint": [list(map(float, p)) for p in room.footprint]},
+                    first_seen=0.0)
+        self.graph.add_node(node)
+        self.dirty.add(room.id)
+
+    def layer_for(self, category: str) -> Layer:
+        return Layer.RECEPTACLE if category.casefold() in self._receptacle_cats else Layer.OBJECT
+
+    def is_container(self, memory_id: str) -> bool:
+        return self.graph.get(memory_id).category.casefold() in self._container_cats
+
+    def room_at(self, x: float, y: float) -> str | None:
+        """Smallest annotated room whose footprint contains (x, y)."""
+        best: tuple[float, str] | None = None
+        for rid, room in self.rooms.items():
+            if room.contains_xy(x, y):
+                pts = np.asarray(room.footprint, dtype=float)
+                area = 0.5 * abs(float(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))))
+                if best is None or area < best[0]:
+                    best = (area, rid)
+        return None if best is None else best[1]
+
+    def room_anchor(self, room_id: str) -> tuple[float, float]:
+        """A floor point inside the room: the footprint centroid if inside, else the nearest vertex mean."""
+        room = self.rooms[room_id]
+        pts = np.asarray(room.footprint, dtype=float)
+        c = pts.mean(axis=0)
+        if room.contains_xy(float(c[0]), float(c[1])):
+            return float(c[0]), float(c[1])
+        # Concave footprint: nudge from a vertex towards the centroid until inside.
+        for frac in (0.1, 0.2, 0.3):
+            for p in pts:
+                q = p + frac * (c - p)
+                if room.contains_xy(float(q[0]), float(q[1])):
+                    return float(q[0]), float(q[1])
+        return float(c[0]), float(c[1])
+
+    # ------------------------------------------------------------------ id aliases
+    def resolve(self, memory_id: str) -> str:
+        """Follow merge aliases (absorbed id -> kept id)."""
+        seen = 0
+        while memory_id in self.aliases and seen < 64:
+            memory_id = self.aliases[memory_id]
+            seen += 1
+        return memory_id
+
+    def _touch(self, node_id: str) -> None:
+        self.dirty.add(node_id)
+        self._emb_cache.clear()
+
+    # ------------------------------------------------------------------ reading
+    def ids(self, *, layer: str | Layer | None = None, category: str | None = None,
+            room: str | None = None) -> list[str]:
+        """Ids of non-vanished object/receptacle nodes (rooms excluded) matching the filters."""
+        if layer is None:
+            return [n.id for lyr in (Layer.RECEPTACLE, Layer.OBJECT)
+                    for n in self.graph.nodes(lyr, category, room)]
+        return [n.id for n in self.graph.nodes(layer, category, room)]
+
+    def state(self, memory_id: str, at_time: float | None = None) -> ObjectState | None:
+        """The node as believed now (or at ``at_time``); None if unknown/vanished/not yet seen."""
+        if memory_id not in self.graph:
+            return None
+        node = self.graph.get(memory_id)
+        if at_time is None:
+            entry = node.timeline.latest
+        else:
+            entry = node.timeline.at(at_time)
+        if entry is None or entry.kind is EventKind.VANISHED:
+            return None
+        pos = entry.centroid
+        delta = pos - node.centroid
+        lo, hi = node.bbox_min + delta, node.bbox_max + delta  # type: ignore[operator]
+        room = entry.room_id
+        if room is None and entry.parent_id is not None:
+            parent = self.graph._nodes.get(entry.parent_id)  # noqa: SLF001 - read-only fast path
+            pe = None if parent is None else parent.timeline.at(entry.time if at_time is None else at_time)
+            room = None if pe is None else pe.room_id
+        return ObjectState(
+            node.id, node.layer.value, node.category, (float(pos[0]), float(pos[1]), float(pos[2])),
+            (float(lo[0]), float(lo[1]), float(lo[2])), (float(hi[0]), float(hi[1]), float(hi[2])), room,
+            entry.parent_id, None if entry.relation is None else entry.relation.value,
+            None if entry.state is None else entry.state.value, dict(node.attributes), node.confidence,
+            node.first_seen, float(node.last_seen or node.first_seen), node.num_observations)
+
+    def embedding_matrix(self, layer: str | None) -> tuple[list[str], np.ndarray | None]:
+        """(ids, (N, D) L2-normalised label-text embeddings) for text queries; cached per change."""
+        if layer in self._emb_cache:
+            return self._emb_cache[layer]
+        ids = [i for i in self.ids(layer=layer) if i in self._label_emb]
+        mat = np.stack([self._label_emb[i] for i in ids]) if ids else None
+        self._emb_cache[layer] = (ids, mat)
+        return ids, mat
+
+    def set_label_embedding(self, memory_id: str, vector: np.ndarray) -> None:
+        v = np.asarray(vector, dtype=np.float32).ravel()
+        self._label_emb[memory_id] = v / max(float(np.linalg.norm(v)), 1e-12)
+        self._emb_cache.clear()
+
+    def label_text(self, memory_id: str) -> str:
+        """What a node's label embedding encodes: attribute values then the category words."""
+        node = self.graph.get(memory_id)
+        words = [str(v) for k, v in sorted(node.attributes.items()) if isinstance(v, str) and k != "name"]
+        return " ".join([*words, _split_camel(node.category)])
+
+    def nearest(self, point: Sequence[float], layer: Layer | None = None,
+                max_distance: float | None = None, exclude: Iterable[str] = ()) -> str | None:
+        """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
+        p = np.asarray(point, dtype=float)
+        if p.shape != (3,) or not np.all(np.isfinite(p)):
+            raise ValueError(f"point must be a finite (x, y, z), got {point!r}")
+        limit = self.config.interaction_radius if max_distance is None else max_distance
+        skip = set(exclude)
+        best: tuple[float, str] | None = None
+        layers = [layer] if layer is not None else [Layer.OBJECT, Layer.RECEPTACLE]
+        for lyr in layers:
+            for n in self.graph.nodes(lyr):
+                if n.id in skip:
+                    continue
+                gap = np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))  # type: ignore[operator]
+                d = float(np.linalg.norm(gap))
+                if d <= limit and (best is None or (d, n.id) < best):
+                    best = (d, n.id)
+        return None if best is None else best[1]
+
+    def receptacle_at(self, point: Sequence[float], exclude: Iterable[str] = ()) -> str | None:
+        """The receptacle a point (where something was put) belongs to.
+
+        Receptacles whose box is within ``on_z_tolerance`` of the point win, the smallest first
+        (a shelf inside a cabinet beats the cabinet); otherwise the nearest within
+        ``interaction_radius``.
+        """
+        p = np.asarray(point, dtype=float)
+        skip = set(exclude)
+        touching: list[tuple[float, str]] = []
+        for n in self.graph.nodes(Layer.RECEPTACLE):
+            if n.id in skip:
+                continue
+            gap = np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))  # type: ignore[operator]
+            if float(np.linalg.norm(gap)) <= self.config.on_z_tolerance:
+                touching.append((n.volume, n.id))
+        if touching:
+            return min(touching)[1]
+        return self.nearest(p, Layer.RECEPTACLE, exclude=skip)
+
+    def relation_of(self, node: Node) -> tuple[str, Relation] | None:
+        res = infer_relation(node, self.graph.nodes(Layer.RECEPTACLE), self._rel_cfg)
+        return None if res is None else (res.receptacle_id, res.relation)
+
+    # ------------------------------------------------------------------ writing (perception)
+    def apply_mapper_update(self, update: MapperUpdate, objects: dict[str, MappedObject],
+                            time: float) -> list[str]:
+        """Fold one :class:`MapperUpdate` into the graph; returns ids whose relation changed.
+
+        Merges become aliases (absorbed -> kept) and remove the absorbed node; removed tracks
+        are forgotten; missing tracks lose confidence and vanish below ``vanish_confidence``.
+        """
+        for absorbed, kept in update.merged:
+            self.aliases[absorbed] = kept
+            self._forget(absorbed)
+        for rid in update.removed:
+            self._forget(rid)
+        changed: list[str] = []
+        # Receptacles first so objects created in the same frame can rest on them.
+        todo = [i for i in (*update.created, *update.updated) if i in objects]
+        todo.sort(key=lambda i: self.layer_for(objects[i].category) is not Layer.RECEPTACLE)
+        for mid in todo:
+            if self._upsert(objects[mid], time):
+                changed.append(mid)
+        for mid in update.missing:
+            self._missing(mid, time)
+        return changed
+
+    def _forget(self, memory_id: str) -> None:
+        if memory_id in self.graph:
+            self.graph.remove_node(memory_id)
+        self._label_emb.pop(memory_id, None)
+        self.dirty.discard(memory_id)
+        self.removed.add(memory_id)
+        self._emb_cache.clear()
+        if self.held == memory_id:
+            self.held = None
+
+    def _cap_points(self, pts: np.ndarray) -> np.ndarray:
+        n = self.config.max_points
+        if len(pts) > n:  # seeded by size: deterministic per run
+            idx = np.sort(np.random.default_rng(len(pts)).choice(len(pts), n, replace=False))
+            pts = pts[idx]
+        return np.asarray(pts, dtype=np.float32)
+
+    def _upsert(self, obj: MappedObject, time: float) -> bool:
+        """Create or update the node of one track; True if its support relation changed."""
+        c = np.asarray(obj.centroid, dtype=float)
+        room = self.room_at(float(c[0]), float(c[1]))
+        fields = dict(bbox_min=np.asarray(obj.bbox_min, dtype=float), bbox_max=np.asarray(obj.bbox_max, dtype=float),
+                      points=self._cap_points(obj.points), embedding=obj.embedding,
+                      attributes=dict(obj.attributes))
+        if obj.id not in self.graph or obj.id in self.removed:
+            self.removed.discard(obj.id)
+            node = Node(id=obj.id, layer=self.layer_for(obj.category), category=obj.category, centroid=c,
+                        confidence=1.0, first_seen=min(obj.first_seen, time), last_seen=time,
+                        num_observations=obj.n_observations, **fields)
+            self.graph.add_node(node, room_id=room)
+        else:
+            node = self.graph.get(obj.id)
+            if node.category != obj.category:
+                layer = self.layer_for(obj.category)
+                if layer is not node.layer and self.graph.children_of(obj.id):
+                    layer = node.layer  # keep children attached; relabelling furniture is rare
+                self.graph.update_node(obj.id, category=obj.category, layer=layer)
+            if node.state is NodeState.HELD:
+                # The held object travels with the agent: keep geometry, not the timeline.
+                self.graph.update_node(obj.id, **fields)
+                self._touch(obj.id)
+                return False
+            self.graph.observe(obj.id, time, centroid=c, move_threshold=self.config.move_threshold,
+                               room_id=room, confidence=1.0, **fields)
+            node.num_observations = max(node.num_observations, obj.n_observations)
+        self._touch(obj.id)
+        if self.embed_fn is not None and obj.id not in self._label_emb:
+            self.set_label_embedding(obj.id, self.embed_fn(self.label_text(obj.id)))
+        return self._update_relation(node, time)
+
+    def _update_relation(self, node: Node, time: float) -> bool:
+        if node.layer is not Layer.OBJECT or node.state is NodeState.HELD:
+            return False
+        rel = self.relation_of(node)
+        if rel == self.graph.parent_of(node.id):
+            return False
+        if rel is None:
+            self.graph.clear_parent(node.id, time=time)
+        else:
+            self.graph.set_parent(node.id, rel[0], rel[1], time=time)
+        return True
+
+    def _missing(self, memory_id: str, time: float) -> None:
+        if memory_id not in self.graph or memory_id == self.held:
+            return
+        node = self.graph.get(memory_id)
+        conf = node.confidence * self.config.missing_decay
+        self.graph.update_node(memory_id, confidence=conf)
+        if conf < self.config.vanish_confidence and not self.graph.is_vanished(memory_id):
+            self.graph.mark_vanished(memory_id, time)
+            logger.debug("%s not seen where expected; marked vanished at t=%.1f", memory_id, time)
+        self._touch(memory_id)
+
+    # ------------------------------------------------------------------ writing (interactions)
+    def apply_pick(self, object_id: str, time: float, point: Sequence[float] | None = None) -> str | None:
+        """The agent picked ``object_id``: held from ``time``; returns the receptacle it came from."""
+        before = self.graph.entry_at(object_id, time)
+        source = before.parent_id if before is not None else None
+        if source is None:
+            rel = self.relation_of(self.graph.get(object_id))
+            source = rel[0] if rel else None
+        centroid = None if point is None else np.asarray(point, dtype=float)
+        self.graph.pick(object_id, time, centroid=centroid)
+        self.held = object_id
+        self._touch(object_id)
+        return source
+
+    def apply_place(self, object_id: str, receptacle_id: str | None, time: float,
+                    centroid: Sequence[float]) -> Relation | None:
+        """The agent placed ``object_id`` at ``centroid`` onto/into ``receptacle_id`` at ``time``."""
+        c = np.asarray(centroid, dtype=float)
+        room = self.room_at(float(c[0]), float(c[1]))
+        if receptacle_id is None:
+            self.graph.record(object_id, time, kind=EventKind.PLACED, centroid=c, parent_id=None,
+                              state=None, room_id=room)
+            rel = None
+        else:
+            rel = self._placed_relation(object_id, receptacle_id, c)
+            self.graph.place(object_id, receptacle_id, time, relation=rel, centroid=c,
+                             room_id=room if room is not None else _KEEP())
+        if self.held == object_id:
+            self.held = None
+        self._touch(object_id)
+        return rel
+
+    def _placed_relation(self, object_id: str, receptacle_id: str, centroid: np.ndarray) -> Relation:
+        """On or inside, from geometry at the new place; containers default to inside."""
+        node = self.graph.get(object_id)
+        moved = node.translated_copy(centroid - node.centroid)
+        res = infer_relation(moved, [self.graph.get(receptacle_id)], self._rel_cfg)
+        if res is not None:
+            return res.relation
+        return Relation.INSIDE if self.is_container(receptacle_id) else Relation.ON
+
+    def apply_open(self, receptacle_id: str, time: float, *, opened: bool) -> None:
+        (self.graph.open_node if opened else self.graph.close_node)(receptacle_id, time)
+        self._touch(receptacle_id)
+
+    def apply_short_term(self, entry: STMEntry) -> bool:
+        """Consolidate a short-term entry: record its position/state in the node timeline if new."""
+        mid = self.resolve(entry.object_id)
+        if mid not in self.graph:
+            return False
+        prev = self.graph.entry_at(mid, entry.time)
+        pos = np.asarray(entry.position, dtype=float)
+        state = None if entry.state in (None, "") else NodeState(entry.state)
+        if prev is not None and prev.state == state and float(np.linalg.norm(prev.centroid - pos)) <= self.config.move_threshold:
+            return True  # already reflected (interactions are applied to timelines directly)
+        kind = EventKind.MOVED if entry.kind == "moved" else EventKind.OBSERVED
+        held_now = state is NodeState.HELD
+        self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state,
+                          **({"parent_id": None} if held_now else {}))
+        self._touch(mid)
+        return True
+
+
+def _split_camel(text: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
+
+
+def _KEEP():  # noqa: N802 - mirrors scene_graph.KEEP
+    from scene_graph import KEEP
+
+    return KEEP

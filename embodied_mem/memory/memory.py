@@ -1,0 +1,344 @@
+"""``AgentMemory``: the facade tying perception to the three memories and persistence.
+
+Per frame, :meth:`AgentMemory.ingest` runs mapper update → long-term graph → short-term buffer
+→ episodic log, and every ``commit_every`` frames writes one batch to SQLite (if a store is
+attached). :meth:`AgentMemory.record_interaction` applies the agent's own pick/place/open/close
+(the memory object nearest the acted-on point). :meth:`AgentMemory.query` returns the
+:class:`~embodied_mem.memory.retrieval.MemoryQuery` planners use.
+
+Bad input policy: a malformed observation or detection (shape/dtype, non-orthonormal pose,
+frames out of time order) raises ``ValueError`` before anything is changed, or — with
+``MemoryConfig.on_bad_frame = "skip"`` — is counted in ``stats().rejected_frames`` and
+skipped. Invalid depth pixels and tiny masks are counted and skipped by the mapper. An
+interaction whose point has no memory object within ``interaction_radius`` is still logged
+(object id None) and counted in ``stats().unresolved_interactions``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from envs.ground_truth import RoomRecord
+from envs.types import AgentPose, Observation, SimTime
+from scene_graph import Layer
+
+from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
+from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
+from embodied_mem.memory.persist import load_into, full_batch, pending_batch
+from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
+from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
+from embodied_mem.memory.store import MemoryStore
+from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
+from embodied_mem.perception.types import Detection
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class MemoryConfig:
+    """Everything the memory stack needs; YAML presets merge onto it (embodied_mem.config)."""
+
+    mapper: MapperConfig = field(default_factory=MapperConfig)
+    """Object mapper (association, merging, dropping)."""
+    long_term: LongTermConfig = field(default_factory=LongTermConfig)
+    """Scene graph layering, relations, point budget."""
+    short_term: ShortTermConfig = field(default_factory=ShortTermConfig)
+    """Short-term buffer capacity, policy, move threshold."""
+    episodic: EpisodicConfig = field(default_factory=EpisodicConfig)
+    """Keyframe selection and thumbnails."""
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    """Query thresholds."""
+    commit_every: int = 20
+    """Frames per committed SQLite batch (a crash loses at most this many frames)."""
+    on_bad_frame: str = "raise"
+    """"raise" a ValueError for a malformed frame, or "skip" it and count it."""
+
+    def __post_init__(self) -> None:
+        if self.commit_every < 1:
+            raise ValueError(f"MemoryConfig.commit_every must be >= 1, got {self.commit_every}")
+        if self.on_bad_frame not in ("raise", "skip"):
+            raise ValueError(f"MemoryConfig.on_bad_frame must be 'raise' or 'skip', got {self.on_bad_frame!r}")
+
+
+@dataclass
+class IngestResult:
+    """What one :meth:`AgentMemory.ingest` did."""
+
+    update: MapperUpdate | None
+    stm_entries: list[STMEntry] = field(default_factory=list)
+    keyframe: Keyframe | None = None
+    relation_changes: list[str] = field(default_factory=list)
+    committed: bool = False
+    skipped: str | None = None
+    """Why the frame was skipped (on_bad_frame="skip"), else None."""
+
+
+@dataclass
+class MemoryStats:
+    objects: int
+    receptacles: int
+    rooms: int
+    keyframes: int
+    events: int
+    days: list[int]
+    bytes_on_disk: int | None
+    stm_entries: int
+    stm_hit_rate: float
+    rejected_frames: int
+    unresolved_interactions: int
+
+
+TextEmbedFn = Callable[[str], np.ndarray]
+
+
+def _embed_fn(embedder: Any) -> TextEmbedFn | None:
+    """Accept a perception ``TextEmbedder`` (``embed_one``) or any ``str -> vector`` callable."""
+    if embedder is None:
+        return None
+    fn = getattr(embedder, "embed_one", embedder)
+    if not callable(fn):
+        raise TypeError("embedder must have embed_one(text) or be callable text -> vector")
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(text: str) -> np.ndarray:
+        if text not in cache:
+            cache[text] = np.asarray(fn(text), dtype=np.float32).ravel()
+        return cache[text]
+
+    return embed
+
+
+class AgentMemory:
+    """Long-term scene graph + short-term buffer + episodic log (+ optional SQLite store).
+
+    Args:
+        rooms: the env's room annotations (:class:`envs.ground_truth.RoomRecord`).
+        config: settings; defaults if None.
+        embedder: text embedder for text queries (perception ``TextEmbedder`` or a callable);
+            without one, text queries fall back to word matching on categories/attributes.
+        path: SQLite file to persist into (created; must not already hold a memory — use
+            :meth:`open` to continue one).
+    """
+
+    def __init__(self, rooms: Iterable[RoomRecord] = (), config: MemoryConfig | None = None, *,
+                 embedder: Any = None, path: str | Path | None = None) -> None:
+        self.config = config or MemoryConfig()
+        self.mapper = ObjectMapper(self.config.mapper)
+        self.long_term = LongTermMemory(rooms, self.config.long_term)
+        self.short_term = ShortTermMemory(self.config.short_term)
+        self.episodic = EpisodicLog(self.config.episodic)
+        self._embed = _embed_fn(embedder)
+        self.long_term.embed_fn = self._embed
+        self.day: int | None = None
+        self.rejected_frames = 0
+        self.unresolved_interactions = 0
+        self._frames_since_commit = 0
+        self._last_frame: tuple[float, str | None, AgentPose | None] | None = None
+        self.store: MemoryStore | None = None
+        if path is not None:
+            store = MemoryStore(path)
+            if store.counts()["nodes"] or store.counts()["keyframes"]:
+                store.close()
+                raise ValueError(f"{path} already holds a memory; use AgentMemory.open({str(path)!r}) to continue it")
+            self.store = store
+            self.commit(full=True)
+
+    # ------------------------------------------------------------------ perception
+    def ingest(self, obs: Observation, detections: Sequence[Detection]) -> IngestResult:
+        """Fold one frame and its detections into every memory (see module docstring)."""
+        try:
+            self._check_frame(obs, detections)
+        except ValueError as exc:
+            if self.config.on_bad_frame == "raise":
+                raise
+            self.rejected_frames += 1
+            logger.warning("frame %d skipped: %s", obs.frame_index, exc)
+            return IngestResult(None, skipped=str(exc))
+        if self.day is None or obs.time.day != self.day:
+            self.start_day(obs.time.day)
+        t = obs.time.seconds
+        upd = self.mapper.update(list(detections), obs)
+        changed = self.long_term.apply_mapper_update(upd, self.mapper.objects, t)
+        entries = self._update_short_term(upd, obs)
+        for absorbed, kept in upd.merged:
+            self.episodic.remap_object(absorbed, kept)
+        room = obs.room_id if obs.room_id is not None else self.long_term.room_at(*obs.agent.position[:2])
+        visible = {self.long_term.resolve(k): v for k, v in upd.visible.items()}
+        kf = self.episodic.observe_frame(obs.frame_index, obs.time, obs.agent, room, visible,
+                                         obs.intrinsics.width * obs.intrinsics.height, obs.rgb)
+        self._last_frame = (t, room, obs.agent)
+        self._frames_since_commit += 1
+        committed = False
+        if self.store is not None and self._frames_since_commit >= self.config.commit_every:
+            self.commit()
+            committed = True
+        return IngestResult(upd, entries, kf, changed, committed)
+
+    def _check_frame(self, obs: Observation, detections: Sequence[Detection]) -> None:
+        obs.validate()
+        if self._last_frame is not None and obs.time.seconds < self._last_frame[0]:
+            raise ValueError(f"frame {obs.frame_index} at t={obs.time.seconds}s is older than the last "
+                             f"ingested frame (t={self._last_frame[0]}s); ingest frames in time order")
+        if self.day is not None and obs.time.day < self.day:
+            raise ValueError(f"frame {obs.frame_index} is from day {obs.time.day} but memory is at day {self.day}")
+        for i, det in enumerate(detections):
+            if det.mask.shape != obs.depth.shape or det.mask.dtype != np.bool_:
+                raise ValueError(f"detection {i} ({det.category!r}): mask must be {obs.depth.shape} bool, "
+                                 f"got {det.mask.shape} {det.mask.dtype}")
+
+    def _update_short_term(self, upd: MapperUpdate, obs: Observation) -> list[STMEntry]:
+        for absorbed, kept in upd.merged:
+            self.short_term.rename(absorbed, kept)
+        for rid in upd.removed:
+            self.short_term.forget(rid)
+        out: list[STMEntry] = []
+        for mid in (*upd.created, *upd.updated):
+            st = self.long_term.state(mid)
+            if st is None or st.state == "held":
+                continue
+            e = self.short_term.observe(mid, st.category, st.position, obs.time.seconds, obs.frame_index, st.state)
+            if e is not None:
+                out.append(e)
+        return out
+
+    # ------------------------------------------------------------------ interactions
+    def record_interaction(self, kind: str | EventKind, time: SimTime, frame_index: int,
+                           point_xyz: Sequence[float], *, end_time: SimTime | None = None,
+                           end_frame: int | None = None, pose: AgentPose | None = None,
+                           room_id: str | None = None) -> Event:
+        """Apply and log the agent's own interaction at world point ``point_xyz``.
+
+        pick: the nearest memory object becomes held. place: the held object (else the nearest)
+        is relocated to the point, on/into the receptacle there. open/close: the nearest
+        receptacle changes state. Returns the logged event.
+        """
+        k = EventKind.parse(kind)
+        if k not in (EventKind.PICK, EventKind.PLACE, EventKind.OPEN, EventKind.CLOSE):
+            raise ValueError(f"record_interaction kind must be pick/place/open/close, got {k.value!r}")
+        p = np.asarray(point_xyz, dtype=float)
+        if p.shape != (3,) or not np.all(np.isfinite(p)):
+            raise ValueError(f"point_xyz must be a finite (x, y, z) world point, got {point_xyz!r}")
+        if self.day is None or time.day != self.day:
+            self.start_day(time.day)
+        t = time.seconds
+        lt = self.long_term
+        obj = src = tgt = None
+        if k is EventKind.PICK:
+            obj = lt.nearest(p, Layer.OBJECT)
+            if obj is not None:
+                src = lt.apply_pick(obj, t, p)
+        elif k is EventKind.PLACE:
+            obj = lt.held if lt.held is not None else lt.nearest(p, Layer.OBJECT)
+            if obj is not None:
+                tgt = lt.receptacle_at(p, exclude=[obj])
+                lt.apply_place(obj, tgt, t, p)
+                if obj in self.mapper.objects:
+                    self.mapper.relocate(obj, p)
+        else:
+            obj = lt.nearest(p, Layer.RECEPTACLE)
+            if obj is not None:
+                lt.apply_open(obj, t, opened=k is EventKind.OPEN)
+        if obj is None:
+            self.unresolved_interactions += 1
+            logger.warning("%s at %s: no memory object within %.2f m; logged without an object",
+                           k.value, np.round(p, 2).tolist(), lt.config.interaction_radius)
+        else:
+            st = lt.state(obj)
+            assert st is not None
+            self.short_term.record_interaction(obj, st.category, k.value, st.position, t, frame_index,
+                                               state=st.state, receptacle_id=src or tgt)
+        room = room_id if room_id is not None else (self._last_frame[1] if self._last_frame else lt.room_at(p[0], p[1]))
+        return self.episodic.add_event(
+            k, time, frame_index, end_time=None if end_time is None else end_time.seconds,
+            end_frame=end_frame, object_id=obj, source_id=src, target_id=tgt, room_id=room,
+            point=(float(p[0]), float(p[1]), float(p[2])),
+            pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None))
+
+    # ------------------------------------------------------------------ days / persistence
+    def start_day(self, day: int) -> None:
+        """Close the current day (room visit, consolidation, commit) and start ``day``."""
+        if self.day is not None and day < self.day:
+            raise ValueError(f"cannot go back from day {self.day} to day {day}")
+        if self.day is not None and day != self.day:
+            self.episodic.end_day()
+            n = self.short_term.consolidate(self.long_term)
+            logger.info("day %d closed: %d short-term entries consolidated", self.day, n)
+            self._last_frame = None if self._last_frame is None else (self._last_frame[0], None, None)
+        self.day = day
+        if self.store is not None:
+            self.commit()
+
+    def commit(self, *, full: bool = False) -> None:
+        """Write everything changed since the last commit as one transaction (no-op without a store)."""
+        if self.store is None:
+            return
+        batch = full_batch(self) if full else pending_batch(self)
+        self.store.commit_batch(batch)
+        self.long_term.dirty.clear()
+        self.long_term.removed.clear()
+        self.episodic.clear_pending()
+        self._frames_since_commit = 0
+
+    def save(self, path: str | Path) -> None:
+        """Persist to ``path``: commit if it is the attached store, else write a full copy there
+        (and attach it when no store was attached)."""
+        if self.store is not None and Path(path).resolve() == self.store.path.resolve():
+            self.commit()
+            return
+        store = MemoryStore(path)
+        if store.counts()["nodes"]:
+            store.close()
+            raise ValueError(f"{path} already holds a memory; choose a new path or AgentMemory.open() it")
+        store.commit_batch(full_batch(self))
+        if self.store is None:
+            self.store = store
+            self.long_term.dirty.clear()
+            self.long_term.removed.clear()
+            self.episodic.clear_pending()
+        else:
+            store.close()
+
+    @classmethod
+    def open(cls, path: str | Path, *, config: MemoryConfig | None = None, embedder: Any = None) -> AgentMemory:
+        """Reopen a saved memory; new frames/days append to the same file."""
+        if not Path(path).exists():
+            raise FileNotFoundError(f"no memory at {path}; create one with AgentMemory(rooms, path=...)")
+        store = MemoryStore(path)
+        mem = cls((), config, embedder=embedder)
+        load_into(mem, store.load())
+        mem.store = store
+        return mem
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.commit()
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> AgentMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+    def query(self, *, today: int | None = None) -> MemoryQuery:
+        return MemoryQuery(self, today=today, config=self.config.retrieval)
+
+    def embed_text(self, text: str) -> np.ndarray | None:
+        return None if self._embed is None else self._embed(text)
+
+    def stats(self) -> MemoryStats:
+        lt = self.long_term
+        return MemoryStats(
+            objects=len(lt.ids(layer="object")), receptacles=len(lt.ids(layer="receptacle")),
+            rooms=len(lt.rooms), keyframes=len(self.episodic.keyframes), events=len(self.episodic.events),
+            days=self.episodic.days(), bytes_on_disk=None if self.store is None else self.store.size_bytes(),
+            stm_entries=len(self.short_term), stm_hit_rate=self.short_term.stats.hit_rate,
+            rejected_frames=self.rejected_frames, unresolved_interactions=self.unresolved_interactions)

@@ -1,0 +1,141 @@
+"""Turning an :class:`AgentMemory` into store batches and back.
+
+Nodes are written when dirty, keyframes/events when pending; small state (rooms, current day,
+held object, short-term buffer, counters) goes to ``meta`` with every batch. Mapper tracks are
+rebuilt from the nodes on reopen so association continues across days.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from envs.ground_truth import RoomRecord
+from scene_graph import AGENT_ID, EdgeType, InteractionEdge, Layer
+
+from embodied_mem.memory.codec import node_from_json, node_to_json
+from embodied_mem.memory.episodic import EventKind
+from embodied_mem.memory.short_term import STMEntry
+from embodied_mem.memory.store import Batch, Snapshot
+from embodied_mem.perception.mapper import MappedObject
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.memory import AgentMemory
+
+logger = logging.getLogger(__name__)
+
+_EDGE_OF = {EventKind.PICK: EdgeType.PICKED, EventKind.PLACE: EdgeType.PLACED,
+            EventKind.OPEN: EdgeType.OPENED, EventKind.CLOSE: EdgeType.CLOSED}
+
+
+def _meta(mem: AgentMemory) -> dict[str, Any]:
+    stm = mem.short_term
+    return {
+        "rooms": [dataclasses.asdict(r) for r in mem.long_term.rooms.values()],
+        "day": mem.day,
+        "held": mem.long_term.held,
+        "stm_entries": [dataclasses.asdict(e) for e in stm.entries.values()],
+        "stm_stats": dataclasses.asdict(stm.stats),
+        "counters": {"rejected_frames": mem.rejected_frames,
+                     "unresolved_interactions": mem.unresolved_interactions},
+        # Evaluation only (matching memory objects to env ids); never read by retrieval.
+        "oracle_votes": {k: o.oracle_votes for k, o in mem.mapper.objects.items() if o.oracle_votes},
+    }
+
+
+def _node_rows(mem: AgentMemory, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    g = mem.long_term.graph
+    return {i: (g.get(i).layer.value, g.get(i).category, node_to_json(g.get(i))) for i in ids if i in g}
+
+
+def pending_batch(mem: AgentMemory) -> Batch:
+    lt, log = mem.long_term, mem.episodic
+    days = {d: s for d in log.days() if (s := log.day_span(d)) is not None}
+    return Batch(nodes=_node_rows(mem, sorted(lt.dirty)), removed=sorted(lt.removed),
+                 keyframes=list(log.pending_keyframes), events=list(log.pending_events),
+                 days=days, aliases=dict(lt.aliases), meta=_meta(mem))
+
+
+def full_batch(mem: AgentMemory) -> Batch:
+    lt, log = mem.long_term, mem.episodic
+    days = {d: s for d in log.days() if (s := log.day_span(d)) is not None}
+    return Batch(nodes=_node_rows(mem, [n.id for n in lt.graph]), removed=[],
+                 keyframes=list(log.keyframes), events=list(log.events), days=days,
+                 aliases=dict(lt.aliases), meta=_meta(mem))
+
+
+def load_into(mem: AgentMemory, snap: Snapshot) -> None:
+    """Restore ``snap`` into a freshly constructed memory."""
+    lt = mem.long_term
+    meta = snap.meta
+    for r in meta.get("rooms", []):
+        lt.rooms[r["id"]] = RoomRecord(r["id"], r["room_type"], r["name"], [tuple(p) for p in r["footprint"]])
+    nodes = [node_from_json(t) for t in snap.nodes]
+    # Rooms, then receptacles, then objects: a node's latest parent/room exists when it is added.
+    order = {Layer.ROOM: 0, Layer.RECEPTACLE: 1, Layer.VIEWPOINT: 1, Layer.OBJECT: 2}
+    for node in sorted(nodes, key=lambda n: order[n.layer]):
+        lt.graph.add_node(node)
+    lt.aliases.update(snap.aliases)
+    lt.held = meta.get("held")
+    mem.episodic.load(snap.keyframes, snap.events, snap.days)
+    for ev in snap.events:
+        if ev.kind in _EDGE_OF and ev.object_id in lt.graph:
+            rec = ev.source_id if ev.kind is EventKind.PICK else ev.target_id
+            lt.graph.add_edge(InteractionEdge(AGENT_ID, ev.object_id, kind=_EDGE_OF[ev.kind],
+                                              time=ev.start_time, receptacle_id=rec))
+    if lt.embed_fn is not None:
+        for i in lt.ids():
+            lt.set_label_embedding(i, lt.embed_fn(lt.label_text(i)))
+    _restore_mapper(mem, meta.get("oracle_votes", {}))
+    _restore_short_term(mem, meta)
+    mem.day = meta.get("day")
+    counters = meta.get("counters", {})
+    mem.rejected_frames = int(counters.get("rejected_frames", 0))
+    mem.unresolved_interactions = int(counters.get("unresolved_interactions", 0))
+    if mem.episodic.keyframes:
+        last = mem.episodic.keyframes[-1]
+        mem._last_frame = (max(last.time, mem.episodic.events[-1].end_time if mem.episodic.events else last.time),
+                           None, None)
+    lt.dirty.clear()
+    mem.episodic.clear_pending()
+
+
+def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -> None:
+    lt = mem.long_term
+    max_id = -1
+    for layer in (Layer.RECEPTACLE, Layer.OBJECT):
+        for n in lt.graph.nodes(layer, include_vanished=True):
+            mem.mapper.objects[n.id] = MappedObject(
+                id=n.id, category=n.category, category_votes={n.category: float(n.num_observations)},
+                points=n.points.copy(), centroid=n.centroid.copy(), bbox_min=n.bbox_min.copy(),  # type: ignore[union-attr]
+                bbox_max=n.bbox_max.copy(), embedding=None if n.embedding is None else n.embedding.copy(),  # type: ignore[union-attr]
+                n_observations=n.num_observations, first_seen=n.first_seen,
+                last_seen=float(n.last_seen or n.first_seen), last_frame=0,
+                attributes={k: v for k, v in n.attributes.items() if isinstance(v, str)},
+                oracle_votes=dict(oracle_votes.get(n.id, {})))
+            suffix = n.id.rsplit("_", 1)[-1]
+            if suffix.isdigit():
+                max_id = max(max_id, int(suffix))
+    # ObjectMapper has no public way to continue its id counter; without this a reopened
+    # memory would hand out ids that already exist. (Asked perception for a restore() API.)
+    if hasattr(mem.mapper, "_next_id"):
+        mem.mapper._next_id = max(mem.mapper._next_id, max_id + 1)
+
+
+def _restore_short_term(mem: AgentMemory, meta: dict[str, Any]) -> None:
+    stm = mem.short_term
+    for d in sorted(meta.get("stm_entries", []), key=lambda d: d["time"]):
+        for key in ("position", "previous_position"):
+            if d.get(key) is not None:
+                d[key] = tuple(d[key])
+        entry = STMEntry(**d)
+        stm._write(entry)  # noqa: SLF001 - same package; replays eviction bookkeeping
+        stm.observe(entry.object_id, entry.category, np.asarray(entry.position), entry.time,
+                    entry.frame_index, entry.state)
+    stats = meta.get("stm_stats")
+    if stats:
+        for k, v in stats.items():
+            setattr(stm.stats, k, v)

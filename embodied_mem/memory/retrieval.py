@@ -1,0 +1,479 @@
+"""The one query API planners use over the agent's memories (no ground truth involved).
+
+:class:`MemoryQuery` answers every template family of ``../shared/TASKS.md`` from the long-term
+scene graph, the episodic log and the short-term buffer. Days are absolute day indices as the
+env reported them; ``today`` defaults to the day after the last experienced day, so
+``q.yesterday`` is the last experience day and ``q.day_ago(n)`` is ``today - n``.
+
+Family → methods:
+
+- object recall/interaction (T01-T07): :meth:`objects` with ``category``/``interacted``/
+  ``interaction_kind``/``room``; :meth:`receptacle_for` (picked from / placed on).
+- temporal/order (T08-T15): :meth:`interaction_at`, :meth:`interactions` (``between``,
+  ``period``), :meth:`nth_interaction` (1-based, negative from the end),
+  :meth:`adjacent_interaction` (right after/before a category).
+- duration (T16-T18): :meth:`rearrangements`, :meth:`longest_rearrangement`,
+  :meth:`shortest_rearrangement`, :meth:`rearrangements_lasting`.
+- attributes (T19-T22): ``attributes={"color": "red"}`` on :meth:`objects`/:meth:`interactions`.
+- distance (T23-T25): :meth:`rank_by_distance` with a geodesic ``distance_fn(xy) -> metres``
+  from the agent's current position (e.g. ``env.navigability.geodesic_distance``).
+- receptacles (T26-T35): :meth:`receptacle_for`, :meth:`receptacles_used`,
+  :meth:`unused_receptacles`, :meth:`original_receptacle`, :meth:`receptacles` (``opened``).
+- rooms (T36-T43): :mod:`embodied_mem.memory.retrieval_rooms` via :meth:`start_room`,
+  :meth:`end_room`, :meth:`time_in_rooms`, :meth:`room_at`, :meth:`unvisited_rooms`,
+  :meth:`visited_rooms`, :meth:`room_of_interaction`.
+- several days (T51-T54): :meth:`day_ago`, :meth:`where_was`, :meth:`state_at`,
+  :meth:`most_moved`, :meth:`most_used_receptacles`.
+- questions (T59-T63): :meth:`receptacle_for` + room, :meth:`interaction_at`,
+  :meth:`is_on`, :meth:`count_moved`, :meth:`time_in_rooms`.
+
+Every result carries :class:`~embodied_mem.memory.results.Evidence` (memory ids, times, poses,
+frame indices). :meth:`describe` renders a compact text summary for LLM prompts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from embodied_mem.memory import retrieval_events as rev
+from embodied_mem.memory import retrieval_rooms as rrooms
+from embodied_mem.memory.episodic import Event, EventKind, Keyframe
+from embodied_mem.memory.results import (
+    Evidence,
+    InteractionHit,
+    ObjectHit,
+    ObjectState,
+    Rearrangement,
+    RoomHit,
+    RoomVisit,
+)
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.memory import AgentMemory
+
+logger = logging.getLogger(__name__)
+
+DistanceFn = Callable[[np.ndarray], float]
+"""Geodesic distance (m) from the agent's current position to a floor point (x, y); inf if unreachable."""
+
+TimeRange = tuple[str, str] | tuple[float, float]
+"""("HH:MM", "HH:MM") wall-clock bounds (inclusive) or (t0, t1) sim seconds."""
+
+
+@dataclass
+class RetrievalConfig:
+    """Thresholds of retrieval."""
+
+    near_radius: float = 1.5
+    """Default radius (m) of a ``near=`` spatial query."""
+    at_tolerance_minutes: int = 10
+    """``interaction_at`` accepts an interaction this many minutes from the asked time."""
+    duration_tolerance: float = 0.3
+    """``rearrangements_lasting(N)`` accepts durations within this fraction of N."""
+    min_text_score: float = 0.2
+    """Text matches scoring below this cosine similarity are dropped."""
+
+    def __post_init__(self) -> None:
+        if self.near_radius <= 0:
+            raise ValueError(f"near_radius must be > 0, got {self.near_radius}")
+        if self.at_tolerance_minutes < 0:
+            raise ValueError(f"at_tolerance_minutes must be >= 0, got {self.at_tolerance_minutes}")
+        if not 0 <= self.duration_tolerance <= 1:
+            raise ValueError(f"duration_tolerance must be in [0, 1], got {self.duration_tolerance}")
+
+
+class MemoryQuery:
+    """Structured, text, spatial, temporal and relational queries over an :class:`AgentMemory`.
+
+    Args:
+        memory: the agent's memory (long-term graph, episodic log, short-term buffer).
+        today: the day index of "today"; default: the day after the last logged day.
+        config: thresholds; defaults if None.
+    """
+
+    def __init__(self, memory: AgentMemory, *, today: int | None = None,
+                 config: RetrievalConfig | None = None) -> None:
+        self.memory = memory
+        self.lt = memory.long_term
+        self.log = memory.episodic
+        self.config = config or RetrievalConfig()
+        days = self.log.days()
+        self.today = today if today is not None else (days[-1] + 1 if days else 0)
+
+    # ------------------------------------------------------------------ days
+    @property
+    def yesterday(self) -> int:
+        return self.today - 1
+
+    def day_ago(self, n: int) -> int:
+        """Absolute day index of "``n`` days ago" (n >= 1)."""
+        if n < 1:
+            raise ValueError(f"days ago must be >= 1, got {n}")
+        return self.today - n
+
+    def days(self) -> list[int]:
+        """Days the memory has frames for, ascending."""
+        return self.log.days()
+
+    # ------------------------------------------------------------------ objects
+    def get(self, memory_id: str, *, at_time: float | None = None) -> ObjectHit:
+        """One memory object/receptacle (as believed at ``at_time`` if given).
+
+        Raises:
+            KeyError: unknown memory id, or the node did not exist yet at ``at_time``.
+        """
+        st = self.lt.state(self.lt.resolve(memory_id), at_time)
+        if st is None:
+            raise KeyError(f"memory object {memory_id!r} is unknown or not yet seen at t={at_time}")
+        return ObjectHit(st, 1.0, self._object_evidence(st))
+
+    def objects(self, *, category: str | None = None, text: str | None = None,
+                attributes: dict[str, str] | None = None, room: str | None = None,
+                near: Sequence[float] | None = None, radius: float | None = None,
+                on: str | None = None, inside: str | None = None, layer: str | None = "object",
+                interacted: bool | None = None, interaction_kind: str | Iterable[str] | None = None,
+                day: int | Iterable[int] | None = None, seen_between: tuple[float, float] | None = None,
+                at_time: float | None = None, limit: int | None = None) -> list[ObjectHit]:
+        """Memory objects matching every given filter (AND), best first.
+
+        Args:
+            category: exact category (case-insensitive), e.g. "Mug".
+            text: free text ranked by embedding similarity (category/attribute words when the
+                memory has no embedder); results below ``min_text_score`` are dropped.
+            attributes: attribute values that must match (case-insensitive), e.g. {"color": "red"}.
+            room: room id the object is in.
+            near / radius: within ``radius`` m (default ``near_radius``) of point (x, y[, z]).
+            on / inside: memory id of the receptacle it rests on / is inside.
+            layer: "object", "receptacle" or None for both.
+            interacted: True = the agent interacted with it on ``day``; False = it did not.
+            interaction_kind: restrict ``interacted`` to these kinds ("pick", "place", ...).
+            day: day(s) for ``interacted`` (default: every day).
+            seen_between: (t0, t1) sim seconds; it must be visible in a keyframe of that span.
+            at_time: evaluate positions/relations as believed at this time (world instance).
+            limit: keep at most this many.
+        Returns:
+            Hits sorted by score (text similarity, or 1.0 / distance ordering for ``near``).
+        """
+        ids = self.lt.ids(layer=layer, category=category, room=None if at_time is not None else room)
+        acted = self._interacted_ids(interaction_kind, day) if interacted is not None else None
+        text_scores = self._text_scores(text, layer) if text else None
+        seen = self._seen_ids(*seen_between) if seen_between is not None else None
+        hits: list[ObjectHit] = []
+        for mid in ids:
+            if acted is not None and (mid in acted) != interacted:
+                continue
+            if seen is not None and mid not in seen:
+                continue
+            if text_scores is not None and mid not in text_scores:
+                continue
+            st = self.lt.state(mid, at_time)
+            if st is None or not _state_matches(st, attributes, room, on, inside):
+                continue
+            score = text_scores[mid] if text_scores is not None else 1.0
+            if near is not None:
+                d = _distance(st.position, near)
+                if d > (radius if radius is not None else self.config.near_radius):
+                    continue
+                score = score / (1.0 + d)
+            ev = self._object_evidence(st, acted.get(mid) if acted else None)
+            hits.append(ObjectHit(st, float(score), ev))
+        hits.sort(key=lambda h: (-h.score, h.memory_id))
+        return hits[:limit] if limit is not None else hits
+
+    def receptacles(self, *, category: str | None = None, used: bool | None = None,
+                    used_kind: str | Iterable[str] | None = None, opened: bool | None = None,
+                    day: int | Iterable[int] | None = None, **filters: object) -> list[ObjectHit]:
+        """Receptacles (furniture layer) with :meth:`objects` filters plus usage.
+
+        Args:
+            used: True = the agent picked from / placed on / opened it on ``day``; False = never.
+            used_kind: restrict usage to kinds ("place", "pick", "open", "close").
+            opened: shorthand for ``used=True, used_kind="open"`` (T35).
+        """
+        if opened is not None:
+            used, used_kind = opened, "open"
+        hits = self.objects(category=category, layer="receptacle", **filters)  # type: ignore[arg-type]
+        if used is None:
+            return hits
+        usage = rev.receptacle_usage(self, used_kind, day)
+        return [h for h in hits if (h.memory_id in usage) == used]
+
+    def search_text(self, text: str, *, k: int = 5, layer: str | None = None) -> list[ObjectHit]:
+        """Top-``k`` memory nodes by text similarity (embedding cosine)."""
+        return self.objects(text=text, layer=layer, limit=k)
+
+    # ------------------------------------------------------------------ interactions
+    def interactions(self, *, kind: str | Iterable[str] | None = None,
+                     day: int | Iterable[int] | None = None, between: TimeRange | None = None,
+                     period: str | None = None, category: str | None = None,
+                     object_id: str | None = None, receptacle_id: str | None = None,
+                     receptacle_category: str | None = None, room: str | None = None,
+                     attributes: dict[str, str] | None = None) -> list[InteractionHit]:
+        """The agent's own interactions in time order, filtered (AND).
+
+        Args:
+            kind: "pick", "place", "open", "close" (default all four).
+            between: wall-clock ("HH:MM", "HH:MM") or sim seconds (t0, t1), inclusive, matched
+                against the interaction's [start, end].
+            period: "morning" | "afternoon" | "evening".
+            category / attributes: of the object acted on.
+            object_id / receptacle_id: memory ids (receptacle matches source, target or the
+                container opened/closed).
+            receptacle_category: category of that receptacle (e.g. "CounterTop", T05/T06).
+            room: where the agent was when it acted.
+        """
+        return rev.interactions(self, kind=kind, day=day, between=between, period=period,
+                                category=category, object_id=object_id, receptacle_id=receptacle_id,
+                                receptacle_category=receptacle_category, room=room, attributes=attributes)
+
+    def interaction_at(self, time_of_day: str, *, day: int | None = None,
+                       kind: str | Iterable[str] | None = None) -> InteractionHit | None:
+        """The interaction at ``HH:MM`` (inside a pick→place span, else the nearest within
+        ``at_tolerance_minutes``) on ``day`` (default yesterday)."""
+        return rev.interaction_at(self, time_of_day, day=self.yesterday if day is None else day, kind=kind)
+
+    def nth_interaction(self, n: int, *, kind: str = "pick", day: int | None = None) -> InteractionHit | None:
+        """The ``n``-th (1-based; -1 = last) interaction of ``kind`` on ``day`` (default yesterday)."""
+        hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
+        if n == 0:
+            raise ValueError("ordinals are 1-based (1 = first, -1 = last); got 0")
+        idx = n - 1 if n > 0 else n
+        return hits[idx] if -len(hits) <= idx < len(hits) else None
+
+    def adjacent_interaction(self, category: str, *, offset: int = 1, kind: str = "pick",
+                             day: int | None = None) -> InteractionHit | None:
+        """The ``kind`` interaction ``offset`` places after (+) / before (-) the one with ``category``."""
+        hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
+        for i, h in enumerate(hits):
+            if (h.object_category or "").lower() == category.lower():
+                j = i + offset
+                return hits[j] if 0 <= j < len(hits) else None
+        return None
+
+    def rearrangements(self, *, day: int | Iterable[int] | None = None) -> list[Rearrangement]:
+        """Pick→place pairs in time order (``day`` None = every day)."""
+        return rev.rearrangements(self, day)
+
+    def longest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
+        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+        return max(done, key=lambda r: (r.duration, -r.pick.start_time)) if done else None
+
+    def shortest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
+        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+        return min(done, key=lambda r: (r.duration, r.pick.start_time)) if done else None
+
+    def rearrangements_lasting(self, seconds: float, *, day: int | None = None) -> list[Rearrangement]:
+        """Rearrangements whose duration is within ``duration_tolerance`` of ``seconds``, closest first."""
+        tol = self.config.duration_tolerance * seconds
+        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day)
+                if r.duration is not None and abs(r.duration - seconds) <= tol]
+        return sorted(done, key=lambda r: abs((r.duration or 0.0) - seconds))
+
+    # ------------------------------------------------------------------ receptacles
+    def receptacle_for(self, *, category: str | None = None, object_id: str | None = None,
+                       kind: str = "place", day: int | None = None, which: int = -1) -> ObjectHit | None:
+        """Where the object was placed (``kind="place"``) or picked from (``"pick"``).
+
+        ``which`` picks among several such interactions (1 = first, -1 = last).
+        """
+        return rev.receptacle_for(self, category=category, object_id=object_id, kind=kind,
+                                  day=self.yesterday if day is None else day, which=which)
+
+    def receptacles_used(self, *, kind: str | Iterable[str] = "place",
+                         day: int | Iterable[int] | None = None) -> list[ObjectHit]:
+        """Receptacles used by ``kind`` interactions, in order of first use (T28, T29, T46)."""
+        return rev.receptacles_used(self, kind, self.yesterday if day is None else day)
+
+    def unused_receptacles(self, *, category: str | None = None, day: int | None = None) -> list[ObjectHit]:
+        """Receptacles (of ``category``) not picked from / placed on / opened on ``day`` (T30)."""
+        return self.receptacles(category=category, used=False, day=self.yesterday if day is None else day)
+
+    def original_receptacle(self, object_id: str, *, day: int | None = None) -> ObjectHit | None:
+        """The receptacle ``object_id`` rested on before its first pick of ``day`` (T34, T58)."""
+        return self.receptacle_for(object_id=object_id, kind="pick", day=day, which=1)
+
+    def is_on(self, object_id: str, receptacle_id: str) -> tuple[bool, Evidence]:
+        """Whether memory believes ``object_id`` is on/in ``receptacle_id`` now (T61)."""
+        st = self.get(object_id).obj
+        return st.parent_id == self.lt.resolve(receptacle_id), self._object_evidence(st)
+
+    # ------------------------------------------------------------------ distance
+    @staticmethod
+    def rank_by_distance(hits: Iterable[ObjectHit], distance_fn: DistanceFn, *,
+                         farthest: bool = False) -> list[tuple[ObjectHit, float]]:
+        """Sort hits by ``distance_fn(position_xy)`` (nearest first, or farthest first);
+        unreachable (inf) hits go last either way."""
+        scored = [(h, float(distance_fn(np.asarray(h.position[:2], dtype=float)))) for h in hits]
+        finite = [s for s in scored if np.isfinite(s[1])]
+        rest = [s for s in scored if not np.isfinite(s[1])]
+        finite.sort(key=lambda s: (-s[1] if farthest else s[1], s[0].memory_id))
+        return finite + rest
+
+    # ------------------------------------------------------------------ rooms
+    def rooms(self) -> list[RoomHit]:
+        return rrooms.all_rooms(self)
+
+    def room_visits(self, *, day: int | None = None) -> list[RoomVisit]:
+        return rrooms.room_visits(self, self.yesterday if day is None else day)
+
+    def start_room(self, *, day: int | None = None) -> RoomHit | None:
+        return rrooms.start_room(self, self.yesterday if day is None else day)
+
+    def end_room(self, *, day: int | None = None) -> RoomHit | None:
+        return rrooms.end_room(self, self.yesterday if day is None else day)
+
+    def time_in_rooms(self, *, day: int | None = None) -> list[RoomHit]:
+        """Rooms with ``score`` = seconds spent in them on ``day``, most time first (T38, T39, T63)."""
+        return rrooms.time_in_rooms(self, self.yesterday if day is None else day)
+
+    def visited_rooms(self, *, day: int | None = None) -> list[RoomHit]:
+        """Rooms in the order first entered on ``day`` (T49)."""
+        return rrooms.visited_rooms(self, self.yesterday if day is None else day)
+
+    def unvisited_rooms(self, *, day: int | None = None) -> list[RoomHit]:
+        return rrooms.unvisited_rooms(self, self.yesterday if day is None else day)
+
+    def room_at(self, time_of_day: str, *, day: int | None = None) -> RoomHit | None:
+        return rrooms.room_at(self, time_of_day, self.yesterday if day is None else day)
+
+    def room_of_interaction(self, category: str, *, kind: str = "pick", day: int | None = None) -> RoomHit | None:
+        """Room where the agent picked (or placed) the ``category`` (T40, T41)."""
+        return rrooms.room_of_interaction(self, category, kind, self.yesterday if day is None else day)
+
+    # ------------------------------------------------------------------ several days
+    def state_at(self, memory_id: str, time: float) -> ObjectHit:
+        """The object as believed at sim time ``time`` (world instance of that time)."""
+        return self.get(memory_id, at_time=time)
+
+    def seconds_at(self, time_of_day: str, *, day: int) -> float | None:
+        """Sim seconds of ``HH:MM`` on ``day`` from that day's logged clock; None if no frames."""
+        return rrooms.seconds_at(self, time_of_day, day)
+
+    def where_was(self, category: str, *, day: int, time_of_day: str | None = None) -> list[ObjectHit]:
+        """Objects of ``category`` as believed on ``day`` at ``HH:MM`` (default: end of day) (T52, T56)."""
+        if time_of_day is None:
+            span = self.log.day_span(day)
+            t = span[1] if span else None
+        else:
+            t = self.seconds_at(time_of_day, day=day)
+        if t is None:
+            return []
+        return self.objects(category=category, at_time=t)
+
+    def most_moved(self, *, last_n_days: int | None = None, limit: int | None = None) -> list[ObjectHit]:
+        """Objects by number of rearrangements over the last ``n`` days (score = count) (T53)."""
+        days = self._last_days(last_n_days)
+        counts = Counter(r.object_id for r in self.rearrangements(day=days))
+        return self._ranked(counts, limit)
+
+    def most_used_receptacles(self, *, last_n_days: int | None = None, limit: int | None = None) -> list[ObjectHit]:
+        """Receptacles by number of picks from / places on / opens over the last ``n`` days (T54)."""
+        days = self._last_days(last_n_days)
+        counts: Counter[str] = Counter()
+        for h in self.interactions(day=days):
+            for rid in rev.receptacles_of_event(h.event):
+                counts[rid] += 1
+        return self._ranked(counts, limit)
+
+    def count_moved(self, *, day: int | None = None) -> int:
+        """Distinct objects moved (picked and placed) on ``day`` (T62)."""
+        return len({r.object_id for r in self.rearrangements(day=self.yesterday if day is None else day)
+                    if r.place is not None})
+
+    # ------------------------------------------------------------------ keyframes / short-term
+    def keyframes_showing(self, memory_id: str, *, day: int | None = None, limit: int = 5) -> list[Keyframe]:
+        """Keyframes where ``memory_id`` was visible, largest coverage first."""
+        mid = self.lt.resolve(memory_id)
+        kfs = [k for k in self.log.keyframes if mid in k.visible and (day is None or k.day == day)]
+        kfs.sort(key=lambda k: (-k.visible[mid], k.frame_index))
+        return kfs[:limit]
+
+    def keyframe_at(self, time_of_day: str, *, day: int | None = None) -> Keyframe | None:
+        t = self.seconds_at(time_of_day, day=self.yesterday if day is None else day)
+        return None if t is None else self.log.keyframe_near(t)
+
+    def recent_changes(self, limit: int = 10) -> list[object]:
+        """Most recent short-term entries (moves/state changes/interactions), newest first."""
+        return self.memory.short_term.recent(limit)
+
+    def describe(self, *, budget_tokens: int = 400, day: int | None = None) -> str:
+        """Compact text summary of memory for an LLM prompt, within ``budget_tokens`` (≈4 chars/token)."""
+        from embodied_mem.memory.describe import describe_memory
+
+        return describe_memory(self, budget_tokens=budget_tokens, day=day)
+
+    # ------------------------------------------------------------------ helpers
+    def _last_days(self, n: int | None) -> list[int] | None:
+        return None if n is None else list(range(self.today - n, self.today))
+
+    def _ranked(self, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
+        hits = []
+        for mid, n in counts.items():
+            st = self.lt.state(self.lt.resolve(mid))
+            if st is not None:
+                hits.append(ObjectHit(st, float(n), self._object_evidence(st)))
+        hits.sort(key=lambda h: (-h.score, h.memory_id))
+        return hits[:limit] if limit is not None else hits
+
+    def _seen_ids(self, t0: float, t1: float) -> set[str]:
+        """Memory ids visible in some keyframe in [t0, t1] (the episodic log is the record of sight)."""
+        seen: set[str] = set()
+        for kf in self.log.keyframes_between(t0, t1):
+            seen.update(self.lt.resolve(i) for i in kf.visible)
+        return seen
+
+    def _interacted_ids(self, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
+                        ) -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {}
+        for h in self.interactions(kind=kind, day=day):
+            if h.event.object_id is not None:
+                out.setdefault(h.event.object_id, []).append(h.event)
+        return out
+
+    def _text_scores(self, text: str, layer: str | None) -> dict[str, float]:
+        ids, mat = self.lt.embedding_matrix(layer)
+        q = self.memory.embed_text(text)
+        if q is not None and mat is not None and len(ids):
+            sims = mat @ (q / max(float(np.linalg.norm(q)), 1e-12))
+            return {i: float(s) for i, s in zip(ids, sims) if s >= self.config.min_text_score}
+        return rev.lexical_scores(self, text, layer)
+
+    def _object_evidence(self, st: ObjectState, events: list[Event] | None = None) -> Evidence:
+        ev = Evidence((st.memory_id,), (st.first_seen, st.last_seen))
+        kfs = self.keyframes_showing(st.memory_id, limit=1) if self.log.keyframes else []
+        if kfs:
+            ev = ev.merged(Evidence((), (kfs[0].time,), (kfs[0].frame_index,), (kfs[0].pose,)))
+        for e in events or []:
+            ev = ev.merged(Evidence.of_event(e))
+        return ev
+
+
+def _distance(pos: Sequence[float], point: Sequence[float]) -> float:
+    p = np.asarray(point, dtype=float)
+    if p.shape not in ((2,), (3,)) or not np.all(np.isfinite(p)):
+        raise ValueError(f"near= must be a finite (x, y) or (x, y, z) point, got {point!r}")
+    return float(np.linalg.norm(np.asarray(pos[: len(p)], dtype=float) - p))
+
+
+def _state_matches(st: ObjectState, attributes: dict[str, str] | None, room: str | None,
+                   on: str | None, inside: str | None) -> bool:
+    if attributes:
+        for k, v in attributes.items():
+            if st.attributes.get(k, "").lower() != str(v).lower():
+                return False
+    if room is not None and st.room_id != room:
+        return False
+    if on is not None and not (st.parent_id == on and st.relation == "on"):
+        return False
+    if inside is not None and not (st.parent_id == inside and st.relation == "inside"):
+        return False
+    return True
+
+
+__all__ = ["DistanceFn", "EventKind", "MemoryQuery", "RetrievalConfig", "TimeRange"]

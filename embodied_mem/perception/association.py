@@ -1,0 +1,69 @@
+"""Geometric and semantic similarity between detections and tracks (ConceptGraphs-style).
+
+Spatial overlap is the fraction of one cloud's points that have a neighbour in the other
+within a radius (scipy cKDTree). It is taken in both directions and the larger kept, so a
+partial view of a big object (all its points lie on the track) still matches, and so does a
+first small glimpse later covered by a fuller view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
+
+
+def boxes_touch(
+    min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray, margin: float
+) -> bool:
+    """Whether two axis-aligned boxes intersect once grown by ``margin`` (cheap pre-filter)."""
+    return bool(np.all(min_a - margin <= max_b) and np.all(min_b - margin <= max_a))
+
+
+def overlap_fraction(tree_a: cKDTree, points_b: np.ndarray, radius: float) -> float:
+    """Fraction of ``points_b`` with a point of ``tree_a`` within ``radius``."""
+    if len(points_b) == 0 or tree_a.n == 0:
+        return 0.0
+    return _near_count(tree_a, points_b, radius) / len(points_b)
+
+
+def _near_count(tree_a: cKDTree, points_b: np.ndarray, radius: float) -> int:
+    # Only points of b inside a's grown box can be near a; skipping the rest is exact and
+    # keeps the cost proportional to the overlap region, not to the whole track.
+    lo, hi = tree_a.mins - radius, tree_a.maxes + radius
+    inside = np.all((points_b >= lo) & (points_b <= hi), axis=1)
+    if not inside.any():
+        return 0
+    dist, _ = tree_a.query(points_b[inside], k=1, distance_upper_bound=radius)
+    return int(np.count_nonzero(np.isfinite(dist)))
+
+
+def mutual_overlap(
+    tree_a: cKDTree, points_a: np.ndarray, tree_b: cKDTree, points_b: np.ndarray, radius: float
+) -> float:
+    """max(frac of a near b, frac of b near a), in [0, 1]."""
+    return max(
+        overlap_fraction(tree_b, points_a, radius), overlap_fraction(tree_a, points_b, radius)
+    )
+
+
+def semantic_similarity(
+    cat_a: str, emb_a: np.ndarray | None, cat_b: str, emb_b: np.ndarray | None
+) -> float:
+    """Cosine similarity mapped to [0, 1] when both embeddings exist, else category equality."""
+    if emb_a is not None and emb_b is not None and emb_a.shape == emb_b.shape:
+        na, nb = float(np.linalg.norm(emb_a)), float(np.linalg.norm(emb_b))
+        if na > 0 and nb > 0:
+            cos = float(np.dot(emb_a, emb_b) / (na * nb))
+            return (cos + 1.0) / 2.0
+    return 1.0 if cat_a == cat_b else 0.0
+
+
+def assign(scores: np.ndarray, valid: np.ndarray) -> list[tuple[int, int]]:
+    """Optimal one-to-one (row, col) matching maximising the summed score over ``valid`` pairs."""
+    if scores.size == 0 or not valid.any():
+        return []
+    # Invalid pairs get a cost that no valid assignment can prefer, then are filtered out.
+    cost = np.where(valid, -scores, 1e6)
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if valid[r, c]]

@@ -1,0 +1,96 @@
+"""Thresholds of the object mapper (association, merging, dropping, negative evidence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class MapperConfig:
+    """Config of :class:`embodied_mem.perception.mapper.ObjectMapper`."""
+
+    voxel_size: float = 0.025
+    """Voxel edge (m) for downsampling detection and track clouds."""
+    max_points_per_object: int = 2000
+    """Cap on a track's stored points (memory stores a small cloud per node)."""
+    max_backproject_pixels: int = 4000
+    """Large masks are strided so that about this many pixels are back-projected (speed)."""
+    max_depth: float | None = 8.0
+    """Depth readings beyond this (m) are ignored; None = no limit."""
+    min_mask_pixels: int = 25
+    """Detections with fewer mask pixels are skipped and counted."""
+    min_points: int = 5
+    """Detections with fewer cleaned points are skipped and counted."""
+    outlier_neighbors: int = 10
+    """Neighbours for statistical outlier removal; 0 disables it."""
+    outlier_std_ratio: float = 2.0
+    """Std-dev multiplier for statistical outlier removal."""
+    overlap_radius: float = 0.05
+    """Two points overlap when closer than this (m)."""
+    w_spatial: float = 1.0
+    """Weight of spatial overlap in the association score."""
+    w_semantic: float = 0.5
+    """Weight of semantic similarity in the association score."""
+    min_overlap: float = 0.2
+    """A detection never joins a track it overlaps less than this."""
+    match_threshold: float = 0.75
+    """Minimum association score to join a track (else a new track is created)."""
+    merge_interval: int = 10
+    """Run duplicate merging every this many frames; 0 disables it."""
+    merge_overlap: float = 0.5
+    """Mutual overlap needed to merge two tracks."""
+    merge_similarity: float = 0.75
+    """Semantic similarity needed to merge two tracks."""
+    min_observations: int = 2
+    """Tracks seen fewer times than this ..."""
+    drop_after_frames: int = 20
+    """... this many frames after creation are dropped."""
+    missing_min_points: int = 10
+    """Fewest unoccluded in-view points for a track to count as expected in view."""
+    missing_min_fraction: float = 0.3
+    """Fraction of a track's points that must be in view and unoccluded to expect it."""
+    missing_depth_margin: float = 0.1
+    """A track point is occluded when the measured depth is this much (m) in front of it."""
+
+    def __post_init__(self) -> None:
+        positive = {"voxel_size": self.voxel_size, "overlap_radius": self.overlap_radius}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"MapperConfig.{name} must be > 0, got {value}")
+        if self.max_depth is not None and not self.max_depth > 0:
+            raise ValueError(f"MapperConfig.max_depth must be > 0 or None, got {self.max_depth}")
+        counts = {
+            "max_points_per_object": self.max_points_per_object,
+            "max_backproject_pixels": self.max_backproject_pixels,
+            "min_points": self.min_points,
+            "min_observations": self.min_observations,
+        }
+        for name, value in counts.items():
+            if value < 1:
+                raise ValueError(f"MapperConfig.{name} must be >= 1, got {value}")
+        nonneg = {
+            "min_mask_pixels": self.min_mask_pixels,
+            "outlier_neighbors": self.outlier_neighbors,
+            "merge_interval": self.merge_interval,
+            "drop_after_frames": self.drop_after_frames,
+            "missing_min_points": self.missing_min_points,
+            "w_spatial": self.w_spatial,
+            "w_semantic": self.w_semantic,
+            "missing_depth_margin": self.missing_depth_margin,
+        }
+        for name, value in nonneg.items():
+            if value < 0:
+                raise ValueError(f"MapperConfig.{name} must be >= 0, got {value}")
+        unit = {
+            "min_overlap": self.min_overlap,
+            "merge_overlap": self.merge_overlap,
+            "merge_similarity": self.merge_similarity,
+            "missing_min_fraction": self.missing_min_fraction,
+        }
+        for name, value in unit.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"MapperConfig.{name} must be in [0, 1], got {value}")
+        if self.outlier_std_ratio <= 0:
+            raise ValueError(
+                f"MapperConfig.outlier_std_ratio must be > 0, got {self.outlier_std_ratio}"
+            )

@@ -1,0 +1,186 @@
+"""Weight-free, class-agnostic object proposals from depth alone (works on real RGB-D).
+
+1. Back-project a strided grid of valid depth pixels (camera frame).
+2. Remove dominant planes (walls, floor, large table tops) with open3d RANSAC
+   ``segment_plane``, a few rounds, each only if it covers ``plane_min_fraction`` of the
+   points and spans ``plane_min_extent`` metres (a box face is not a wall).
+3. Cluster the remaining points with open3d DBSCAN; each cluster is one proposal labelled
+   ``"object"``.
+4. Masks are the strided labels upsampled to full resolution, keeping only full-resolution
+   pixels whose depth agrees with their grid sample (so a block never bleeds onto the wall
+   behind). ``Detection.points`` is filled here with the cluster's world points, because the
+   clustered cloud is cleaner than re-projecting the blocky mask.
+
+Randomness: open3d's RANSAC draws from its global generator, which is reseeded per frame
+from ``config.seed`` so results are reproducible.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.types import Detection
+from envs.types import Observation
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GeometricSegmenterConfig:
+    """Config of the geometric (plane removal + DBSCAN) segmenter."""
+
+    target_points: int = 6000
+    """The pixel grid is strided so that about this many points are processed."""
+    max_depth: float = 6.0
+    """Ignore readings beyond this (m); far depth is sparse and noisy."""
+    max_planes: int = 4
+    """At most this many RANSAC planes are removed."""
+    plane_distance: float = 0.02
+    """RANSAC inlier distance (m)."""
+    plane_iterations: int = 200
+    """RANSAC iterations per plane."""
+    plane_min_fraction: float = 0.08
+    """A plane is removed only if it holds at least this fraction of the points ..."""
+    plane_min_extent: float = 1.2
+    """... and its inliers span at least this much (m), so box faces are not taken for walls."""
+    dbscan_eps: float = 0.05
+    """DBSCAN neighbourhood radius (m); scaled up with the grid stride's footprint."""
+    dbscan_min_points: int = 10
+    """DBSCAN core-point neighbour count."""
+    min_cluster_points: int = 30
+    """Clusters with fewer grid points are dropped."""
+    depth_tolerance: float = 0.05
+    """Full-res pixels join their block's cluster only within this depth difference (m)."""
+    seed: int = 0
+    """Seed of open3d's RANSAC generator (reset every frame)."""
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_depth",
+            "plane_distance",
+            "plane_min_extent",
+            "dbscan_eps",
+            "depth_tolerance",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"GeometricSegmenterConfig.{name} must be > 0, got {getattr(self, name)}"
+                )
+        for name in (
+            "target_points",
+            "plane_iterations",
+            "dbscan_min_points",
+            "min_cluster_points",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"GeometricSegmenterConfig.{name} must be >= 1, got {getattr(self, name)}"
+                )
+        if self.max_planes < 0:
+            raise ValueError(
+                f"GeometricSegmenterConfig.max_planes must be >= 0, got {self.max_planes}"
+            )
+        if not 0.0 < self.plane_min_fraction <= 1.0:
+            raise ValueError(
+                "GeometricSegmenterConfig.plane_min_fraction must be in (0, 1], "
+                f"got {self.plane_min_fraction}"
+            )
+
+
+class GeometricSegmenter:
+    """Class-agnostic depth proposals: RANSAC plane removal + DBSCAN (open3d)."""
+
+    label = "geometric"
+
+    def __init__(self, config: GeometricSegmenterConfig | None = None) -> None:
+        self.config = config or GeometricSegmenterConfig()
+        import open3d  # noqa: F401  (fail at build time, not on the first frame)
+
+    def segment(self, obs: Observation) -> list[Detection]:
+        """Proposals (category ``"object"``) with masks and world points filled."""
+        obs.validate()
+        cfg = self.config
+        h, w = obs.depth.shape
+        ok = valid_depth(obs.depth, cfg.max_depth)
+        stride = max(1, int(np.sqrt(ok.sum() / cfg.target_points)))
+        grid_ok = ok[::stride, ::stride]
+        gv, gu = np.nonzero(grid_ok)
+        if len(gv) < cfg.min_cluster_points:
+            return []
+        z = obs.depth[::stride, ::stride][gv, gu].astype(np.float64)
+        intr = obs.intrinsics
+        cam = np.stack(
+            [(gu * stride - intr.cx) * z / intr.fx, (gv * stride - intr.cy) * z / intr.fy, z], 1
+        )
+        labels = self._cluster(cam, stride * intr.fx**-1)
+        grid_labels = np.full(grid_ok.shape, -1, dtype=np.int64)
+        grid_labels[gv, gu] = labels
+        return self._detections(obs, cam, labels, grid_labels, stride, ok)
+
+    def _cluster(self, cam: np.ndarray, angular_step: float) -> np.ndarray:
+        """Per-point cluster label (-1 = plane or noise)."""
+        import open3d as o3d
+
+        cfg = self.config
+        o3d.utility.random.seed(cfg.seed)
+        labels = np.full(len(cam), -1, dtype=np.int64)
+        remaining = np.arange(len(cam))
+        for _ in range(cfg.max_planes):
+            if len(remaining) < 3:
+                break
+            pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(cam[remaining]))
+            _, inliers = pcd.segment_plane(cfg.plane_distance, 3, cfg.plane_iterations)
+            inl = np.asarray(inliers, dtype=np.int64)
+            if len(inl) < cfg.plane_min_fraction * len(cam):
+                break
+            if float(np.ptp(cam[remaining[inl]], axis=0).max()) < cfg.plane_min_extent:
+                break  # the largest remaining plane is an object face, not structure
+            keep = np.ones(len(remaining), dtype=bool)
+            keep[inl] = False
+            remaining = remaining[keep]
+        if len(remaining) < cfg.dbscan_min_points:
+            return labels
+        # Grid samples are sparser when strided; grow eps so clusters do not shatter.
+        median_z = float(np.median(cam[remaining, 2]))
+        spacing = angular_step * median_z
+        eps = max(cfg.dbscan_eps, 2.5 * spacing)
+        pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(cam[remaining]))
+        labels[remaining] = np.asarray(
+            pcd.cluster_dbscan(eps, cfg.dbscan_min_points), dtype=np.int64
+        )
+        return labels
+
+    def _detections(
+        self,
+        obs: Observation,
+        cam: np.ndarray,
+        labels: np.ndarray,
+        grid_labels: np.ndarray,
+        stride: int,
+        ok: np.ndarray,
+    ) -> list[Detection]:
+        cfg = self.config
+        h, w = obs.depth.shape
+        full_labels = np.repeat(np.repeat(grid_labels, stride, 0), stride, 1)[:h, :w]
+        grid_depth = np.repeat(np.repeat(obs.depth[::stride, ::stride], stride, 0), stride, 1)[
+            :h, :w
+        ]
+        with np.errstate(invalid="ignore"):
+            agree = ok & (np.abs(obs.depth - grid_depth) <= cfg.depth_tolerance)
+        rot, trans = obs.cam_to_world[:3, :3], obs.cam_to_world[:3, 3]
+        dets: list[Detection] = []
+        ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+        for cid, n in zip(ids.tolist(), counts.tolist(), strict=True):
+            if n < cfg.min_cluster_points:
+                continue
+            mask = (full_labels == cid) & agree
+            if not mask.any():
+                continue
+            pts = cam[labels == cid] @ rot.T + trans
+            dets.append(Detection(mask=mask, category="object", score=1.0, points=pts))
+        logger.debug("geometric: %d proposals (stride %d)", len(dets), stride)
+        return dets

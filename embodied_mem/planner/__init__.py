@@ -1,0 +1,32 @@
+"""Planners: turn an instruction plus memory into subgoals (rule, llm, hf, frames backends).
+
+Backends are imported lazily through :func:`make_planner`; importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+from embodied_mem.planner.base import (
+    FAILURE_MODES,
+    Keyframe,
+    Planner,
+    PlannerCall,
+    PlanningContext,
+    PlanResult,
+    ToolCallRecord,
+    check_failure_mode,
+)
+from embodied_mem.planner.registry import PLANNERS, make_planner, registered_planners
+
+__all__ = [
+    "FAILURE_MODES",
+    "PLANNERS",
+    "Keyframe",
+    "PlanResult",
+    "Planner",
+    "PlannerCall",
+    "PlanningContext",
+    "ToolCallRecord",
+    "check_failure_mode",
+    "make_planner",
+    "registered_planners",
+]

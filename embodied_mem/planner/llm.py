@@ -1,0 +1,295 @@
+"""The ``llm`` planner: an OpenAI-compatible chat endpoint with memory-query tool calls.
+
+Works with vLLM, Ollama, llama.cpp's server or a hosted API. One ``plan()`` is a conversation:
+the prompt (KARMA-style memory sections, :mod:`embodied_mem.planner.prompting`) → the model
+calls memory tools (:mod:`embodied_mem.planner.tools`) for a few rounds → it replies with a JSON
+plan (:mod:`embodied_mem.planner.schema`). A malformed or unresolvable plan is sent back with
+the validation error, up to ``max_retries`` times, then recorded as ``bad_planner_output``.
+Timeouts and endpoint errors become failure modes; ``plan()`` never raises for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from embodied_mem.planner.base import PlannerCall, PlanningContext, PlanResult
+from embodied_mem.planner.memory_text import gather_sections
+from embodied_mem.planner.prompting import (
+    ExampleStore,
+    HeuristicTokenCounter,
+    ServerTokenCounter,
+    TokenCounter,
+    build_prompt,
+)
+from embodied_mem.planner.schema import PLAN_SCHEMA, PlanValidationError, parse_plan
+from embodied_mem.planner.tools import MemoryToolbox, PlanResolver
+from envs.extras import require_extra
+
+logger = logging.getLogger(__name__)
+
+ENV_BASE_URL = "EMBODIED_MEM_LLM_BASE_URL"
+ENV_MODEL = "EMBODIED_MEM_LLM_MODEL"
+ENV_API_KEY = "EMBODIED_MEM_LLM_API_KEY"
+_RESPONSE_FORMATS = ("none", "json_object", "json_object_schema", "json_schema")
+
+
+@dataclass
+class LLMPlannerConfig:
+    """Settings of the ``llm`` planner (empty strings fall back to the environment variables)."""
+
+    base_url: str = ""
+    """OpenAI-compatible base URL, e.g. ``http://127.0.0.1:8080/v1`` (env EMBODIED_MEM_LLM_BASE_URL)."""
+    model: str = ""
+    """Model name sent with each request (env EMBODIED_MEM_LLM_MODEL)."""
+    api_key: str = ""
+    """API key (env EMBODIED_MEM_LLM_API_KEY; local servers accept any non-empty string)."""
+    timeout_s: float = 60.0
+    """Per-request timeout in seconds; exceeding it records the ``timeout`` failure mode."""
+    http_retries: int = 0
+    """Retries of the HTTP client on connection errors (0: fail fast, the benchmark records it)."""
+    max_retries: int = 2
+    """Re-asks after a malformed/invalid plan before recording ``bad_planner_output``."""
+    max_tool_rounds: int = 4
+    """Tool-call rounds per attempt; the last round asks for the plan without tools."""
+    use_tools: bool = True
+    """Offer the memory query tools (False: the prompt's memory sections only)."""
+    force_first_tool: str = ""
+    """Force this tool on the first round (small models rarely call tools on their own)."""
+    tool_results_as_user: bool = False
+    """Also repeat tool results in a user message, for chat templates that drop ``tool`` roles
+    (llama.cpp's ``chatml-function-calling`` does)."""
+    response_format: str = "none"
+    """Constrain the final reply: none | json_object | json_object_schema (llama.cpp grammar
+    from the plan schema) | json_schema (OpenAI/vLLM structured outputs)."""
+    temperature: float = 0.0
+    """Sampling temperature (0 = greedy, reproducible)."""
+    seed: int = 0
+    """Sampling seed sent to the server."""
+    max_completion_tokens: int = 512
+    """Completion tokens per call; also reserved out of the prompt budget."""
+    token_budget: int = 4096
+    """Prompt token budget (the context's budget wins when smaller)."""
+    token_counter: str = "heuristic"
+    """heuristic (chars/4 estimate) or server (llama.cpp /extras/tokenize/count)."""
+    k_examples: int = 3
+    """Past task→plan examples retrieved into the prompt."""
+    k_short_term: int = 8
+    """Short-term memory entries retrieved into the prompt."""
+    examples_path: str = ""
+    """Optional JSONL of past ``{"task", "plan"}`` examples."""
+    tools: list[str] | None = None
+    """Tool names to offer (None = all the memory supports; see planner.tools.TOOL_TABLE)."""
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        for name in ("http_retries", "max_retries", "k_examples", "k_short_term"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_tool_rounds < 1 or self.max_completion_tokens < 1 or self.token_budget < 64:
+            raise ValueError("max_tool_rounds and max_completion_tokens must be >= 1 and "
+                             "token_budget >= 64")
+        if self.response_format not in _RESPONSE_FORMATS:
+            raise ValueError(f"response_format must be one of {_RESPONSE_FORMATS}, "
+                             f"got {self.response_format!r}")
+        if self.token_counter not in ("heuristic", "server"):
+            raise ValueError(f"token_counter must be 'heuristic' or 'server', got "
+                             f"{self.token_counter!r}")
+
+    def resolved(self) -> LLMPlannerConfig:
+        """A copy with base URL/model/key filled from the environment; raises if still missing."""
+        base_url = self.base_url or os.environ.get(ENV_BASE_URL, "")
+        model = self.model or os.environ.get(ENV_MODEL, "")
+        api_key = self.api_key or os.environ.get(ENV_API_KEY, "") or "not-needed"
+        if not base_url or not model:
+            raise ValueError(f"the llm planner needs a base URL and a model: set "
+                             f"planner.base_url / planner.model or {ENV_BASE_URL} / {ENV_MODEL}")
+        return _replace(self, base_url=base_url, model=model, api_key=api_key)
+
+
+def _replace(cfg: LLMPlannerConfig, **changes: Any) -> LLMPlannerConfig:
+    import dataclasses
+
+    return dataclasses.replace(cfg, **changes)
+
+
+def classify_error(exc: BaseException) -> str | None:
+    """Failure mode for an exception from the client, or None if it is not an endpoint problem."""
+    try:
+        import openai
+    except ImportError:  # fake clients in tests may raise builtin errors only
+        openai = None  # type: ignore[assignment]
+    if isinstance(exc, TimeoutError) or (openai and isinstance(exc, openai.APITimeoutError)):
+        return "timeout"
+    if isinstance(exc, ConnectionError) or (openai and isinstance(exc, openai.OpenAIError)):
+        return "endpoint_error"
+    return None
+
+
+class LLMPlanner:
+    """Planner over an OpenAI-compatible endpoint (see the module docstring).
+
+    Args:
+        config: settings; None reads everything from defaults and the environment.
+        client: an ``openai.OpenAI``-like object (``client.chat.completions.create``); built
+            from the config when None.
+        examples: past task→plan examples; loaded from ``config.examples_path`` when None.
+        token_counter: overrides ``config.token_counter``.
+    """
+
+    name = "llm"
+
+    def __init__(self, config: LLMPlannerConfig | None = None, *, client: Any = None,
+                 examples: ExampleStore | None = None,
+                 token_counter: TokenCounter | None = None) -> None:
+        cfg = config or LLMPlannerConfig()
+        self.config = cfg.resolved() if client is None else cfg
+        self.client = client if client is not None else self._make_client()
+        if examples is None and self.config.examples_path:
+            from pathlib import Path
+
+            examples = ExampleStore.load(Path(self.config.examples_path))
+        self.examples = examples or ExampleStore()
+        self.counter = token_counter or (
+            ServerTokenCounter(self.config.base_url) if self.config.token_counter == "server"
+            else HeuristicTokenCounter())
+
+    def _make_client(self) -> Any:
+        openai = require_extra("openai", "llm")
+        c = self.config
+        return openai.OpenAI(base_url=c.base_url, api_key=c.api_key, timeout=c.timeout_s,
+                             max_retries=c.http_retries)
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, task: PlanningContext) -> PlanResult:
+        calls: list[PlannerCall] = []
+        toolbox = MemoryToolbox(task.memory, agent=task.agent, distance_fn=task.distance_fn,
+                                allowed=self.config.tools)
+        frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
+        resolver = PlanResolver(toolbox, frames)
+        budget = min(task.token_budget, self.config.token_budget)
+        sections = gather_sections(task, toolbox, self.examples, k_short_term=self.config.k_short_term,
+                                   k_examples=self.config.k_examples)
+        try:
+            prompt = build_prompt(sections, budget, self.counter,
+                                  reserve=self.config.max_completion_tokens)
+        except ValueError as exc:
+            return PlanResult.failure("budget_exceeded", str(exc))
+        messages = list(prompt.messages)
+        try:
+            return self._attempts(messages, toolbox, resolver, calls,
+                                  {"prompt_dropped": prompt.dropped,
+                                   "prompt_estimate": prompt.estimated_tokens})
+        except Exception as exc:  # noqa: BLE001 - mapped to failure modes, see classify_error
+            mode = classify_error(exc)
+            if mode is None:
+                raise
+            logger.warning("llm planner %s: %s", mode, exc)
+            if calls and calls[-1].error is None:
+                calls[-1].error = f"{type(exc).__name__}: {exc}"
+            else:
+                calls.append(PlannerCall("llm", error=f"{type(exc).__name__}: {exc}"))
+            return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls)
+
+    def _attempts(self, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
+                  resolver: PlanResolver, calls: list[PlannerCall],
+                  details: dict[str, Any]) -> PlanResult:
+        last_error = ""
+        for attempt in range(self.config.max_retries + 1):
+            text = self._converse(messages, toolbox, calls, attempt)
+            try:
+                parsed = parse_plan(text, resolver)
+            except PlanValidationError as exc:
+                last_error = str(exc)
+                calls[-1].error = last_error
+                logger.info("llm plan attempt %d invalid: %s", attempt, last_error)
+                messages.append({"role": "assistant", "content": text})
+                messages.append({"role": "user", "content": (
+                    f"That reply is not a valid plan: {last_error}. Reply with only the JSON "
+                    "plan object.")})
+                continue
+            return PlanResult(parsed.subgoals, calls, None, parsed.targets, parsed.reasoning,
+                              details={**details, "attempts": attempt + 1})
+        return PlanResult.failure("bad_planner_output", last_error, calls,
+                                  attempts=self.config.max_retries + 1, **details)
+
+    def _converse(self, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
+                  calls: list[PlannerCall], attempt: int) -> str:
+        """Tool rounds until the model answers in text (appends to ``messages``)."""
+        tools = toolbox.specs() if self.config.use_tools else []
+        for rnd in range(self.config.max_tool_rounds):
+            last = rnd == self.config.max_tool_rounds - 1
+            choice: Any = "auto"
+            if tools and rnd == 0 and attempt == 0 and self.config.force_first_tool:
+                choice = {"type": "function", "function": {"name": self.config.force_first_tool}}
+            msg, call = self._request(messages, None if (last or not tools) else tools, choice)
+            call.attempt = attempt
+            calls.append(call)
+            if not msg.tool_calls:
+                return msg.content or ""
+            self._run_tools(msg, messages, toolbox, call)
+        return ""
+
+    def _request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
+                 choice: Any) -> tuple[Any, PlannerCall]:
+        c = self.config
+        kwargs: dict[str, Any] = dict(model=c.model, messages=messages, temperature=c.temperature,
+                                      seed=c.seed, max_tokens=c.max_completion_tokens,
+                                      timeout=c.timeout_s)
+        if tools:
+            kwargs.update(tools=tools, tool_choice=choice)
+        elif c.response_format != "none":
+            kwargs["response_format"] = _response_format(c.response_format)
+        t0 = time.perf_counter()
+        resp = self.client.chat.completions.create(**kwargs)
+        latency = time.perf_counter() - t0
+        msg = resp.choices[0].message
+        usage = getattr(resp, "usage", None)
+        call = PlannerCall(
+            "llm", prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_s=latency, raw_text=msg.content or "")
+        return msg, call
+
+    def _run_tools(self, msg: Any, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
+                   call: PlannerCall) -> None:
+        messages.append({"role": "assistant", "content": msg.content or "", "tool_calls": [
+            {"id": tc.id, "type": "function",
+             "function": {"name": tc.function.name, "arguments": tc.function.arguments}}
+            for tc in msg.tool_calls]})
+        echoes = []
+        for tc in msg.tool_calls:
+            record = toolbox.call(tc.function.name, tc.function.arguments)
+            call.tool_calls.append(record)
+            text = toolbox.result_text(record)
+            messages.append({"role": "tool", "tool_call_id": tc.id, "content": text})
+            echoes.append(f"{tc.function.name} returned: {text}")
+        if self.config.tool_results_as_user:
+            messages.append({"role": "user", "content": "\n".join(echoes) + (
+                "\nCall another tool or reply with the JSON plan.")})
+
+
+def _response_format(kind: str) -> dict[str, Any]:
+    if kind == "json_object":
+        return {"type": "json_object"}
+    if kind == "json_object_schema":
+        return {"type": "json_object", "schema": PLAN_SCHEMA}
+    return {"type": "json_schema", "json_schema": {"name": "plan", "schema": PLAN_SCHEMA}}
+
+
+def describe_schema_for_prompt() -> str:
+    """The plan format in a few lines (generated from the schema, not hand-kept)."""
+    from embodied_mem.planner.schema import SUBGOAL_SCHEMA, plan_example_json
+
+    lines = []
+    for variant in SUBGOAL_SCHEMA["oneOf"]:
+        props = variant["properties"]
+        kind = props["type"]["const"]
+        fields = [p + ("" if p in variant["required"] else "?") for p in props if p != "type"]
+        lines.append(f'- {{"type": "{kind}"' + "".join(f', "{f}": ...' for f in fields) + "}")
+    return "\n".join(lines) + "\nExample reply: " + plan_example_json()

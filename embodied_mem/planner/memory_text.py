@@ -1,0 +1,75 @@
+"""Gather the KARMA prompt sections for one instruction from the memory query object.
+
+- Long-term: the memory's compact summary (``MemoryQuery.describe(budget_tokens=...)``).
+- Short-term: recent changes (``MemoryQuery.recent_changes``) ranked by text similarity to the
+  instruction, so the entries about what the task mentions come first.
+- Examples: past task→plan pairs from the :class:`ExampleStore`.
+Ids with positions that appear in these sections are harvested so plans may name them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from embodied_mem.planner.base import PlanningContext
+from embodied_mem.planner.prompting import ExampleStore, PromptSections, hashed_ngram_embedding
+from embodied_mem.planner.tools import MemoryToolbox, to_jsonable
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = """You are the planner of a household robot with a memory of what it saw and did.
+Use the memory tools to look things up, then reply with ONLY a JSON plan object.
+Name targets by the memory_id returned by tools or listed in memory; never invent ids.
+Subgoal types:
+{schema}"""
+
+#: Share of the prompt budget the long-term summary may take (KARMA keeps it compact).
+LONG_TERM_SHARE = 0.35
+
+
+def _safe(memory: Any, name: str, **kwargs: Any) -> Any:
+    fn = getattr(memory, name, None)
+    if not callable(fn):
+        return None
+    try:
+        return fn(**kwargs)
+    except (TypeError, ValueError, KeyError, LookupError) as exc:
+        logger.warning("memory.%s failed while building the prompt: %s", name, exc)
+        return None
+
+
+def short_term_lines(memory: Any, instruction: str, k: int, toolbox: MemoryToolbox) -> list[str]:
+    """The ``k`` recent changes most similar to ``instruction`` (as compact JSON lines)."""
+    entries = _safe(memory, "recent_changes", limit=max(4 * k, k))
+    if not entries:
+        return []
+    items = [to_jsonable(e) for e in entries]
+    toolbox.harvest(items)
+    texts = [json.dumps(i, separators=(",", ":")) for i in items]
+    vecs = hashed_ngram_embedding(texts + [instruction])
+    order = sorted(range(len(texts)), key=lambda i: -float(vecs[i] @ vecs[-1]))
+    return [texts[i] for i in order[:k]]
+
+
+def gather_sections(task: PlanningContext, toolbox: MemoryToolbox, examples: ExampleStore, *,
+                    k_short_term: int, k_examples: int) -> PromptSections:
+    """The prompt material for ``task`` (lines most relevant first)."""
+    from embodied_mem.planner.llm import describe_schema_for_prompt
+
+    memory = task.memory
+    system = SYSTEM_PROMPT.format(schema=describe_schema_for_prompt())
+    if toolbox.tools:
+        system += "\nTools: " + ", ".join(toolbox.tools)
+    summary = _safe(memory, "describe", budget_tokens=int(task.token_budget * LONG_TERM_SHARE))
+    long_term = [ln for ln in str(summary or "").splitlines() if ln.strip()]
+    short_term = short_term_lines(memory, task.instruction, k_short_term, toolbox) \
+        if k_short_term else []
+    instruction = task.instruction
+    if task.time is not None:
+        instruction += f"\n(Now: day {task.time.day}, {task.time.time_of_day}.)"
+    return PromptSections(system=system, instruction=instruction, short_term=short_term,
+                          long_term=long_term,
+                          examples=examples.retrieve(task.instruction, k_examples),
+                          feedback=list(task.feedback))

@@ -1,0 +1,338 @@
+"""The memory query API exposed to models as tools (OpenAI function-calling format).
+
+:data:`TOOL_TABLE` is the single declarative table: tool name → ``MemoryQuery`` method and the
+JSON schema of its parameters. Function specs are generated from it, calls are dispatched
+through it, and only tools whose method exists on the given memory object are offered, so the
+table may list methods a memory implementation lacks.
+
+Results are converted to compact JSON (dataclasses → dicts, floats rounded, empty fields
+dropped, lists capped) and every ``memory_id`` with a ``position`` seen in a result is kept,
+so that a plan naming that id can be turned into a subgoal with real coordinates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from embodied_mem.planner.base import Keyframe, ToolCallRecord
+from embodied_mem.planner.schema import ResolvedTarget, RoomTarget
+from envs.types import AgentPose
+
+logger = logging.getLogger(__name__)
+
+_S = {"type": "string"}
+_N = {"type": "integer", "minimum": 1, "description": "max results"}
+_B = {"type": "boolean"}
+_HHMM = {"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$", "description": "HH:MM"}
+_AGO = {"type": "integer", "minimum": 0, "description": "1 = yesterday (default), 2 = the day before"}
+_KIND = {"type": "string", "enum": ["pick", "place", "open", "close"]}
+_LAYER = {"type": "string", "enum": ["object", "receptacle"]}
+_ATTRS = {"color": _S, "material": _S, "shape": _S}
+_ID = {"type": "string", "description": "a memory_id from an earlier result"}
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One row of the table: the tool the model sees and the memory method it calls.
+
+    Parameter names with a conversion (see :meth:`MemoryToolbox.convert_args`): ``days_ago``
+    → ``day``; ``start``/``end`` → ``between``; ``color``/``material``/``shape`` → ``attributes``.
+    A ``method`` starting with ``@`` is implemented by the toolbox itself.
+    """
+
+    name: str
+    method: str
+    description: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+    def function_spec(self) -> dict[str, Any]:
+        return {"type": "function", "function": {
+            "name": self.name, "description": self.description,
+            "parameters": {"type": "object", "properties": self.params,
+                           "required": list(self.required)},
+        }}
+
+
+def _t(name: str, desc: str, params: dict[str, Any] | None = None,
+       required: tuple[str, ...] = (), method: str | None = None) -> ToolSpec:
+    return ToolSpec(name, method or name, desc, dict(params or {}), required)
+
+
+TOOL_TABLE: tuple[ToolSpec, ...] = (
+    _t("get", "One memory object or receptacle by memory_id.", {"memory_id": _ID}, ("memory_id",)),
+    _t("objects", "Objects matching all given filters.", {
+        "category": _S, "text": _S, **_ATTRS, "room": _S, "layer": _LAYER,
+        "interacted": {**_B, "description": "you interacted with it (true) / not (false)"},
+        "interaction_kind": _KIND, "days_ago": _AGO, "limit": _N}),
+    _t("receptacles", "Receptacles (furniture), optionally by use.", {
+        "category": _S, "used": _B, "used_kind": _KIND, "opened": _B, "days_ago": _AGO}),
+    _t("search_text", "Objects whose description matches free text.",
+       {"text": _S, "k": _N}, ("text",)),
+    _t("objects_by_distance", "Objects sorted by travel distance from you now.", {
+        "interacted": _B, "layer": _LAYER, "farthest": _B, "limit": _N},
+       method="@objects_by_distance"),
+    _t("interactions", "Your own interactions in time order.", {
+        "kind": _KIND, "days_ago": _AGO, "start": _HHMM, "end": _HHMM,
+        "period": {"type": "string", "enum": ["morning", "afternoon", "evening"]},
+        "category": _S, "room": _S, **_ATTRS}),
+    _t("interaction_at", "The interaction at a time of day.",
+       {"time_of_day": _HHMM, "days_ago": _AGO, "kind": _KIND}, ("time_of_day",)),
+    _t("nth_interaction", "The n-th interaction (1 = first, -1 = last).",
+       {"n": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO}, ("n",)),
+    _t("adjacent_interaction", "The interaction right after (offset 1) / before (-1) a category.",
+       {"category": _S, "offset": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO},
+       ("category",)),
+    _t("rearrangements", "Each pick then place, with its duration in seconds.", {"days_ago": _AGO}),
+    _t("longest_rearrangement", "The rearrangement that took longest.", {"days_ago": _AGO}),
+    _t("shortest_rearrangement", "The rearrangement that took the shortest time.",
+       {"days_ago": _AGO}),
+    _t("rearrangements_lasting", "Rearrangements lasting about N seconds.",
+       {"seconds": {"type": "number"}, "days_ago": _AGO}, ("seconds",)),
+    _t("receptacle_for", "Receptacle an object was placed on (kind place) or picked from (pick).",
+       {"category": _S, "object_id": _ID, "kind": _KIND, "days_ago": _AGO,
+        "which": {"type": "integer", "description": "1 = first, -1 = last"}}),
+    _t("receptacles_used", "Receptacles used by interactions of a kind, in order.",
+       {"kind": _KIND, "days_ago": _AGO}),
+    _t("unused_receptacles", "Receptacles you did not use.", {"category": _S, "days_ago": _AGO}),
+    _t("original_receptacle", "Where an object was before you first picked it.",
+       {"object_id": _ID, "days_ago": _AGO}, ("object_id",)),
+    _t("is_on", "Whether memory believes an object is on a receptacle now.",
+       {"object_id": _ID, "receptacle_id": _ID}, ("object_id", "receptacle_id")),
+    _t("rooms", "All known rooms."),
+    _t("room_visits", "Rooms visited, in order, with times.", {"days_ago": _AGO}),
+    _t("start_room", "Room where the day started.", {"days_ago": _AGO}),
+    _t("end_room", "Room where the day ended.", {"days_ago": _AGO}),
+    _t("time_in_rooms", "Rooms by time spent (score = seconds), most first.", {"days_ago": _AGO}),
+    _t("visited_rooms", "Rooms in the order first entered.", {"days_ago": _AGO}),
+    _t("unvisited_rooms", "Rooms not visited.", {"days_ago": _AGO}),
+    _t("room_at", "The room you were in at a time of day.",
+       {"time_of_day": _HHMM, "days_ago": _AGO}, ("time_of_day",)),
+    _t("room_of_interaction", "Room where you picked (or placed) a category.",
+       {"category": _S, "kind": _KIND, "days_ago": _AGO}, ("category",)),
+    _t("where_was", "Objects of a category as they were N days ago.",
+       {"category": _S, "days_ago": _AGO, "time_of_day": _HHMM}, ("category", "days_ago")),
+    _t("most_moved", "Objects by how often you moved them.",
+       {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N}),
+    _t("most_used_receptacles", "Receptacles by how often you used them.",
+       {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N}),
+    _t("count_moved", "How many objects you moved.", {"days_ago": _AGO}),
+)
+
+#: Fields left out of tool results: bulky and useless to a language model.
+_DROP_FIELDS = frozenset({"bbox_min", "bbox_max", "thumbnail", "visible"})
+
+
+def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
+    """Compact JSON form of a retrieval result (dataclasses, enums, poses, numpy values)."""
+    if _depth > 6:
+        return str(value)
+    if isinstance(value, AgentPose):
+        return {"x": round(value.position[0], 2), "y": round(value.position[1], 2),
+                "yaw": round(value.yaw, 2)}
+    if isinstance(value, Keyframe):
+        return {"frame_index": value.frame_index, "caption": value.caption}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        out = {str(k): to_jsonable(v, max_items=max_items, _depth=_depth + 1)
+               for k, v in value.items() if k not in _DROP_FIELDS}
+        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v, max_items=max_items, _depth=_depth + 1)
+                for v in list(value)[:max_items]]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return to_jsonable(value.tolist(), max_items=max_items, _depth=_depth + 1)
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _as_position(value: Any, n: int = 3) -> tuple[float, ...] | None:
+    if isinstance(value, (list, tuple)) and len(value) == n and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return tuple(float(v) for v in value)
+    return None
+
+
+class ToolArgumentError(ValueError):
+    """The model called a tool with arguments that do not fit its spec."""
+
+
+class MemoryToolbox:
+    """Tools over one memory object: specs for the model, dispatch, and harvested targets.
+
+    Args:
+        memory: the ``MemoryQuery`` (or anything with the methods of :data:`TOOL_TABLE`).
+        agent: the agent's current pose (distance tools measure from it).
+        distance_fn: geodesic distance (m) from the agent to a floor point (x, y); straight-line
+            distance from ``agent`` is used when None.
+        allowed: tool names to offer (None = every tool the memory supports); small models
+            with short contexts do better with a few.
+        max_items: results per list shown to the model.
+        max_chars: cap on one tool result's JSON text (longer results are cut and say so).
+    """
+
+    def __init__(self, memory: Any, *, agent: AgentPose | None = None,
+                 distance_fn: Callable[[np.ndarray], float] | None = None,
+                 allowed: Sequence[str] | None = None, max_items: int = 10,
+                 max_chars: int = 2000, table: tuple[ToolSpec, ...] = TOOL_TABLE) -> None:
+        if allowed is not None:
+            unknown = sorted(set(allowed) - {t.name for t in table})
+            if unknown:
+                raise ValueError(f"unknown tool names {unknown}; known: "
+                                 f"{', '.join(t.name for t in table)}")
+        self.memory = memory
+        self.agent = agent
+        self.distance_fn = distance_fn
+        self.max_items = max_items
+        self.max_chars = max_chars
+        self.tools = {t.name: t for t in table
+                      if (allowed is None or t.name in allowed) and self._supported(t)}
+        self.targets: dict[str, ResolvedTarget] = {}
+        self.rooms: dict[str, tuple[float, ...] | None] = {}
+
+    def _supported(self, spec: ToolSpec) -> bool:
+        if self.memory is None:
+            return False
+        if spec.method.startswith("@"):
+            return callable(getattr(self.memory, "objects", None)) and (
+                self.agent is not None or self.distance_fn is not None)
+        return callable(getattr(self.memory, spec.method, None))
+
+    def specs(self) -> list[dict[str, Any]]:
+        return [t.function_spec() for t in self.tools.values()]
+
+    def convert_args(self, spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
+        """Model-facing arguments → keyword arguments of the memory method."""
+        unknown = sorted(set(args) - set(spec.params))
+        missing = [p for p in spec.required if p not in args]
+        if unknown or missing:
+            raise ToolArgumentError(f"bad arguments for {spec.name}: unknown {unknown}, "
+                                    f"missing {missing}; parameters are {sorted(spec.params)}")
+        # Small models fill optional fields with "" or null; treat those as "not given".
+        out = {k: v for k, v in args.items() if v not in ("", None)}
+        if "days_ago" in out:
+            n = out.pop("days_ago")
+            if not isinstance(n, int) or n < 0:
+                raise ToolArgumentError(f"days_ago must be an integer >= 0, got {n!r}")
+            out["day"] = self.memory.today - n if hasattr(self.memory, "today") else n
+        if "start" in out or "end" in out:
+            out["between"] = (out.pop("start", "00:00"), out.pop("end", "23:59"))
+        attrs = {k: out.pop(k) for k in ("color", "material", "shape") if k in out}
+        if attrs:
+            out["attributes"] = attrs
+        return out
+
+    def call(self, name: str, arguments: str | Mapping[str, Any] | None) -> ToolCallRecord:
+        """Run tool ``name``; errors (unknown tool, bad JSON, memory errors) go in the record."""
+        try:
+            args = json.loads(arguments or "{}") if isinstance(arguments, str) else dict(
+                arguments or {})
+        except json.JSONDecodeError as exc:
+            return ToolCallRecord(name, {"_raw": arguments}, error=f"arguments are not JSON: {exc}")
+        if not isinstance(args, dict):
+            return ToolCallRecord(name, {"_raw": args}, error="arguments must be a JSON object")
+        spec = self.tools.get(name)
+        if spec is None:
+            return ToolCallRecord(name, args, error=f"unknown tool {name!r}; available: "
+                                                    f"{', '.join(self.tools)}")
+        try:
+            kwargs = self.convert_args(spec, args)
+            if spec.method.startswith("@"):
+                raw = getattr(self, "_tool_" + spec.method[1:])(**kwargs)
+            else:
+                raw = getattr(self.memory, spec.method)(**kwargs)
+        except (ValueError, KeyError, TypeError, LookupError) as exc:
+            return ToolCallRecord(name, args, error=f"{type(exc).__name__}: {exc}")
+        result = to_jsonable(raw, max_items=self.max_items)
+        self.harvest(result)
+        return ToolCallRecord(name, args, result=result)
+
+    def _tool_objects_by_distance(self, *, interacted: bool | None = None,
+                                  layer: str | None = None, farthest: bool = False,
+                                  limit: int | None = None) -> list[dict[str, Any]]:
+        hits = self.memory.objects(interacted=interacted, layer=layer or "object")
+        dist = self.distance_fn
+        if dist is None:
+            assert self.agent is not None
+            here = self.agent.xy
+            dist = lambda xy: float(np.linalg.norm(np.asarray(xy) - here))  # noqa: E731
+        ranked = sorted(((h, float(dist(np.asarray(h.position[:2])))) for h in hits),
+                        key=lambda p: (np.isinf(p[1]), -p[1] if farthest else p[1]))
+        return [{"hit": h, "distance_m": d} for h, d in ranked[:limit]]
+
+    def result_text(self, record: ToolCallRecord) -> str:
+        """What the model reads back for one call."""
+        if record.error is not None:
+            return json.dumps({"error": record.error})
+        text = json.dumps(record.result, separators=(",", ":"))
+        if len(text) > self.max_chars:
+            text = text[: self.max_chars] + "...(truncated; narrow the query)"
+        return text
+
+    def harvest(self, value: Any) -> None:
+        """Remember every (memory id → position) and (room id → anchor) found in ``value``."""
+        if isinstance(value, dict):
+            mid = value.get("memory_id", value.get("object_id"))
+            pos = _as_position(value.get("position"))
+            if isinstance(mid, str) and pos is not None:
+                self.targets[mid] = ResolvedTarget(pos, value.get("category"),  # type: ignore[arg-type]
+                                                   value.get("env_id"))
+            if isinstance(value.get("room_id"), str) and "anchor" in value:
+                self.rooms[value["room_id"]] = _as_position(value["anchor"], 2)
+            for v in value.values():
+                self.harvest(v)
+        elif isinstance(value, list):
+            for v in value:
+                self.harvest(v)
+
+
+class PlanResolver:
+    """Turns memory ids, room ids and frame indices named in a plan into places.
+
+    Looks in targets harvested from tool results and the prompt first, then asks the memory
+    (``memory.get(memory_id)``, ``memory.rooms()``); frames come from the frames shown.
+    """
+
+    def __init__(self, toolbox: MemoryToolbox, frames: Mapping[int, AgentPose] | None = None
+                 ) -> None:
+        self.toolbox = toolbox
+        self.frames = dict(frames or {})
+
+    def target(self, memory_id: str) -> ResolvedTarget | None:
+        found = self.toolbox.targets.get(memory_id)
+        lookup = getattr(self.toolbox.memory, "get", None)
+        if found is None and callable(lookup):
+            try:
+                self.toolbox.harvest(to_jsonable(lookup(memory_id)))
+            except (KeyError, LookupError, ValueError, TypeError):
+                return None
+            found = self.toolbox.targets.get(memory_id)
+        return found
+
+    def room(self, room_id: str) -> RoomTarget | None:
+        if room_id not in self.toolbox.rooms:
+            lister = getattr(self.toolbox.memory, "rooms", None)
+            if not callable(lister):
+                return RoomTarget(None)  # nothing to check against: trust the model
+            self.toolbox.harvest(to_jsonable(lister(), max_items=1000))
+            if room_id not in self.toolbox.rooms:
+                return None
+        anchor = self.toolbox.rooms[room_id]
+        return RoomTarget(anchor if anchor is None else (anchor[0], anchor[1]))
+
+    def frame_pose(self, frame_index: int) -> AgentPose | None:
+        return self.frames.get(frame_index)

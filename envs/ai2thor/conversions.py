@@ -1,0 +1,227 @@
+"""AI2-THOR events and metadata → project types; project actions → AI2-THOR actions.
+
+Pure functions over ``ai2thor.server.Event``-like objects (anything with ``metadata``,
+``depth_frame``, ``frame``, ``instance_segmentation_frame`` and ``color_to_object_id``), so
+they run offline on recorded metadata. Nothing AI2-THOR-native is returned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from envs.actions import (
+    Action,
+    ActionResult,
+    Close,
+    LookDown,
+    LookUp,
+    MoveForward,
+    Open,
+    Pick,
+    Place,
+    Stop,
+    Teleport,
+    TurnLeft,
+    TurnRight,
+    check_action,
+)
+from envs.ai2thor.config import AI2ThorConfig
+from envs.ai2thor.frames import (
+    agent_pose,
+    camera_pose,
+    intrinsics_from_metadata,
+    pitch_to_horizon,
+    unity_aabb_to_world,
+    unity_to_world,
+    world_to_unity,
+    yaw_to_rotation_y,
+)
+from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
+from envs.types import Observation, SimTime
+
+# iTHOR numbers its FloorPlans by room type (see ai2thor.controller.Controller.ithor_scenes).
+_ROOM_TYPES = ((1, 30, "kitchen"), (201, 230, "living room"), (301, 330, "bedroom"),
+               (401, 430, "bathroom"))
+
+
+class InstanceIdTable:
+    """Stable int ids for AI2-THOR objectIds within one episode (1, 2, ...; 0 = background)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, object_id: str) -> int:
+        if object_id not in self._ids:
+            self._ids[object_id] = len(self._ids) + 1
+        return self._ids[object_id]
+
+    def register_all(self, object_ids: list[str]) -> None:
+        """Assign ids in sorted order so the numbering does not depend on what is seen first."""
+        for oid in sorted(object_ids):
+            self.id_of(oid)
+
+
+def instance_ids_from_event(event: Any, table: InstanceIdTable
+                            ) -> tuple[np.ndarray, dict[int, str]]:
+    """(H, W) int32 instance ids and id → objectId from the instance segmentation frame.
+
+    Colours whose name has no ``|`` (walls, ceiling, class-only meshes) and colours missing
+    from ``metadata["colors"]`` become background (0), because they are not objects.
+    """
+    seg = event.instance_segmentation_frame
+    if seg is None:
+        raise ValueError("event has no instance_segmentation_frame; start the controller with "
+                         "renderInstanceSegmentation=True")
+    seg = np.asarray(seg, dtype=np.uint8)
+    packed = (seg[..., 0].astype(np.uint32) << 16) | (seg[..., 1].astype(np.uint32) << 8) | seg[..., 2]
+    keys, inverse = np.unique(packed, return_inverse=True)
+    lut = np.zeros(len(keys), dtype=np.int32)
+    names: dict[int, str] = {}
+    for k, key in enumerate(keys):
+        colour = (int(key >> 16) & 255, int(key >> 8) & 255, int(key) & 255)
+        name = event.color_to_object_id.get(colour)
+        if name is None or "|" not in name:
+            continue
+        lut[k] = table.id_of(name)
+        names[int(lut[k])] = name
+    return lut[inverse.reshape(packed.shape)], names
+
+
+def depth_from_event(event: Any) -> np.ndarray:
+    """(H, W) float32 metres; AI2-THOR's depth is z-depth, which is what the project uses."""
+    if event.depth_frame is None:
+        raise ValueError("event has no depth_frame; start the controller with renderDepthImage=True")
+    depth = np.asarray(event.depth_frame, dtype=np.float32)
+    return np.where(np.isfinite(depth) & (depth > 0), depth, 0.0).astype(np.float32)
+
+
+def observation_from_event(event: Any, table: InstanceIdTable, time: SimTime, frame_index: int,
+                           room_id: str | None = None) -> Observation:
+    """One project :class:`Observation` from an AI2-THOR event."""
+    md = event.metadata
+    ids, names = (instance_ids_from_event(event, table)
+                  if event.instance_segmentation_frame is not None else (None, {}))
+    rgb = None if event.frame is None else np.ascontiguousarray(event.frame[..., :3], dtype=np.uint8)
+    held = md.get("inventoryObjects") or []
+    obs = Observation(
+        depth=np.ascontiguousarray(depth_from_event(event)),
+        intrinsics=intrinsics_from_metadata(md),
+        cam_to_world=camera_pose(md),
+        agent=agent_pose(md),
+        time=time,
+        rgb=rgb,
+        instance_ids=None if ids is None else np.ascontiguousarray(ids),
+        instance_names=names,
+        held_object=held[0]["objectId"] if held else None,
+        frame_index=frame_index,
+        room_id=room_id,
+    )
+    obs.validate()
+    return obs
+
+
+def room_type_of_scene(scene_name: str) -> str:
+    """Room type of an iTHOR FloorPlan from its number (``FloorPlan10_physics`` → kitchen)."""
+    match = re.match(r"FloorPlan(\d+)", scene_name)
+    if match:
+        n = int(match.group(1))
+        for lo, hi, kind in _ROOM_TYPES:
+            if lo <= n <= hi:
+                return kind
+    return "room"
+
+
+def rooms_from_metadata(md: Mapping) -> dict[str, RoomRecord]:
+    """iTHOR FloorPlans are single rooms: one room whose footprint is the scene bounds."""
+    corners = unity_to_world(np.asarray(md["sceneBounds"]["cornerPoints"], dtype=float))
+    lo, hi = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
+    scene = str(md.get("sceneName", "scene")).removesuffix("_physics")
+    room_type = room_type_of_scene(scene)
+    footprint = [(float(lo[0]), float(lo[1])), (float(hi[0]), float(lo[1])),
+                 (float(hi[0]), float(hi[1])), (float(lo[0]), float(hi[1]))]
+    room_id = f"{scene}/room_0"
+    return {room_id: RoomRecord(id=room_id, room_type=room_type, name=f"{room_type} ({scene})",
+                                footprint=footprint)}
+
+
+def object_record(obj: Mapping, room_id: str | None) -> ObjectRecord:
+    """One ``metadata["objects"]`` entry → :class:`ObjectRecord` (boxes in world metres)."""
+    lo, hi = unity_aabb_to_world(obj["axisAlignedBoundingBox"])
+    pos = unity_to_world(obj["position"])
+    parents = obj.get("parentReceptacles") or []
+    attributes = {"name": str(obj.get("name", ""))}
+    materials = obj.get("salientMaterials") or []
+    if materials:
+        attributes["material"] = str(materials[0]).lower()
+    return ObjectRecord(
+        id=obj["objectId"], category=obj["objectType"], room_id=room_id,
+        position=(float(pos[0]), float(pos[1]), float(pos[2])),
+        bbox_min=(float(lo[0]), float(lo[1]), float(lo[2])),
+        bbox_max=(float(hi[0]), float(hi[1]), float(hi[2])),
+        # AI2-THOR lists every receptacle an object touches; the first is the one it rests on.
+        parent_receptacle=parents[0] if parents else None,
+        pickupable=bool(obj.get("pickupable", False)),
+        is_receptacle=bool(obj.get("receptacle", False)),
+        openable=bool(obj.get("openable", False)),
+        is_open=bool(obj.get("isOpen", False)),
+        is_held=bool(obj.get("isPickedUp", False)),
+        attributes=attributes,
+    )
+
+
+def ground_truth_from_metadata(md: Mapping) -> GroundTruth:
+    rooms = rooms_from_metadata(md)
+    room_id = next(iter(rooms))
+    objects = {o["objectId"]: object_record(o, room_id) for o in md["objects"]}
+    return GroundTruth(objects=objects, rooms=rooms)
+
+
+def action_to_thor(action: Action, config: AI2ThorConfig, agent_height_unity: float
+                   ) -> dict[str, Any]:
+    """A project action → the keyword arguments of ``Controller.step``."""
+    check_action(action)
+    if isinstance(action, MoveForward):
+        return {"action": "MoveAhead", "moveMagnitude": action.distance or config.grid_size}
+    if isinstance(action, TurnLeft | TurnRight):
+        name = "RotateLeft" if isinstance(action, TurnLeft) else "RotateRight"
+        return {"action": name, "degrees": action.degrees or config.rotate_step_degrees}
+    if isinstance(action, LookUp | LookDown):
+        name = "LookUp" if isinstance(action, LookUp) else "LookDown"
+        return {"action": name, "degrees": action.degrees or config.look_step_degrees}
+    if isinstance(action, Teleport):
+        p = world_to_unity((action.x, action.y, 0.0))
+        return {"action": "TeleportFull",
+                "position": {"x": float(p[0]), "y": agent_height_unity, "z": float(p[2])},
+                "rotation": {"x": 0.0, "y": yaw_to_rotation_y(action.yaw), "z": 0.0},
+                "horizon": pitch_to_horizon(action.pitch), "standing": True}
+    if isinstance(action, Pick):
+        return {"action": "PickupObject", "objectId": action.object_id}
+    if isinstance(action, Place):
+        return {"action": "PutObject", "objectId": action.receptacle_id}
+    if isinstance(action, Open):
+        return {"action": "OpenObject", "objectId": action.target_id}
+    if isinstance(action, Close):
+        return {"action": "CloseObject", "objectId": action.target_id}
+    assert isinstance(action, Stop)
+    return {"action": "Done"}
+
+
+def result_from_metadata(md: Mapping) -> ActionResult:
+    """Success, or failure carrying AI2-THOR's ``errorMessage`` (prefixed with the action)."""
+    if md.get("lastActionSuccess", False):
+        return ActionResult.ok()
+    msg = str(md.get("errorMessage") or "no error message")
+    return ActionResult.fail(f"AI2-THOR {md.get('lastAction', 'action')} failed: {msg}")
+
+
+def sim_time(step: int, config: AI2ThorConfig, day: int = 0) -> SimTime:
+    """SimTime for the ``step``-th action of a day that starts at ``config.day_start``."""
+    seconds = step * config.seconds_per_step
+    hh, mm = (int(x) for x in config.day_start.split(":"))
+    minutes = (hh * 60 + mm + int(math.floor(seconds / 60.0))) % (24 * 60)
+    return SimTime(seconds=seconds, day=day, time_of_day=f"{minutes // 60:02d}:{minutes % 60:02d}")

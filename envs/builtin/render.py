@@ -1,0 +1,179 @@
+"""Headless MuJoCo rendering of RGB, metric depth and instance ids from one camera.
+
+One GL context, scene and MjrContext are made once and reused for every frame. Depth and
+segmentation come from a single render pass (MuJoCo's segmentation mode still writes the depth
+buffer), RGB from a second pass only when asked, so depth-and-masks-only mode costs one pass.
+The backend is EGL unless ``MUJOCO_GL=osmesa``; if EGL cannot start, OSMesa is tried.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+import mujoco
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+class RenderBackendError(RuntimeError):
+    """No headless OpenGL backend could be started."""
+
+
+def _load_context(backend: str, width: int, height: int) -> Any:
+    if backend not in ("egl", "osmesa"):
+        raise RenderBackendError(f"MUJOCO_GL={backend!r} is not supported headless; use 'egl' or 'osmesa'")
+    if backend == "osmesa" and os.environ.get("PYOPENGL_PLATFORM", "osmesa") != "osmesa":
+        # PyOpenGL binds its platform on first import; re-import it for OSMesa.
+        for name in [m for m in sys.modules if m == "OpenGL" or m.startswith("OpenGL.")]:
+            del sys.modules[name]
+        os.environ["PYOPENGL_PLATFORM"] = "osmesa"
+    module = importlib.import_module(f"mujoco.{backend}")
+    return module.GLContext(width, height)
+
+
+def make_gl_context(width: int, height: int) -> tuple[Any, str]:
+    """A current offscreen GL context and the backend name; EGL first, OSMesa as fallback."""
+    wanted = os.environ.get("MUJOCO_GL", "egl").lower()
+    order = [wanted] + [b for b in ("egl", "osmesa") if b != wanted]
+    errors = []
+    for backend in order:
+        try:
+            ctx = _load_context(backend, width, height)
+            ctx.make_current()
+            return ctx, backend
+        except Exception as exc:  # noqa: BLE001 - every backend failure is reported together below
+            errors.append(f"{backend}: {exc}")
+            logger.debug("GL backend %s failed: %s", backend, exc)
+    raise RenderBackendError(
+        "could not start headless OpenGL (" + "; ".join(errors) + "). Install EGL "
+        "(apt-get install libegl1 libgl1) or OSMesa (apt-get install libosmesa6) and set MUJOCO_GL=egl or osmesa.")
+
+
+class SceneRenderer:
+    """Renders a model's fixed camera ``camera`` into RGB / depth / instance-id images.
+
+    Args:
+        width, height: image size in pixels.
+        camera: name of the camera in the models it will draw (see :meth:`bind`).
+    """
+
+    def __init__(self, width: int, height: int, camera: str) -> None:
+        self.width, self.height, self.camera_name = width, height, camera
+        self._gl, self.backend = make_gl_context(width, height)
+        self.ctx: mujoco.MjrContext | None = None
+        self.rect = mujoco.MjrRect(0, 0, width, height)
+        self._seg = np.empty((height, width, 3), dtype=np.uint8)
+        self._zbuf = np.empty((height, width), dtype=np.float32)
+        self._rgb = np.empty((height, width, 3), dtype=np.uint8)
+        self._table: np.ndarray | None = None
+        self._table_ngeom = -1
+        self._closed = False
+
+    def bind(self, model: mujoco.MjModel, data: mujoco.MjData, geom_instance: np.ndarray) -> None:
+        """Draw ``model``/``data`` from now on; the GL context is kept, the model context remade.
+
+        Args:
+            geom_instance: (ngeom,) int32 instance id of every model geom (0 = background).
+        """
+        self._check_open()
+        self._gl.make_current()
+        if self.ctx is not None:
+            self.ctx.free()
+        self.model, self.data = model, data
+        self.scene = mujoco.MjvScene(model, maxgeom=max(1000, 2 * model.ngeom))
+        self.option = mujoco.MjvOption()
+        self.ctx = mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_150)
+        mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN, self.ctx)
+        self.ctx.readDepthMap = mujoco.mjtDepthMap.mjDEPTH_ZEROFAR
+        for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
+                     mujoco.mjtRndFlag.mjRND_SKYBOX, mujoco.mjtRndFlag.mjRND_HAZE):
+            self.scene.flags[flag] = False
+        self.camera = mujoco.MjvCamera()
+        self.camera.type = mujoco.mjtCamera.mjCAMERA_FIXED
+        self.camera.fixedcamid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, self.camera_name)
+        if self.camera.fixedcamid < 0:
+            raise ValueError(f"camera {self.camera_name!r} is not in the model")
+        self.geom_instance = np.asarray(geom_instance, dtype=np.int32)
+        self._table = None
+        near = float(model.vis.map.znear * model.stat.extent)
+        far = float(model.vis.map.zfar * model.stat.extent)
+        self.far = far
+        # Reversed-Z (ZEROFAR) window depth → metric: z = d_coef / (buf + c_coef), as in mujoco.Renderer.
+        c = -(far + near) / (far - near)
+        dd = -(2.0 * far * near) / (far - near)
+        self._c_coef, self._d_coef = -0.5 * c - 0.5, -0.5 * dd
+
+    def update(self) -> None:
+        """Rebuild the abstract scene from ``data`` (call after poses change)."""
+        mujoco.mjv_updateScene(self.model, self.data, self.option, None, self.camera,
+                               mujoco.mjtCatBit.mjCAT_ALL, self.scene)
+
+    def render_raw(self, rgb: bool) -> None:
+        """The GL work only (render passes and pixel reads), for benchmarking against."""
+        self._check_open()
+        if self.ctx is None:
+            raise RuntimeError("SceneRenderer.bind(model, data, ...) must be called before rendering")
+        self._gl.make_current()
+        self.update()
+        self.scene.flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = True
+        self.scene.flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = True
+        try:
+            mujoco.mjr_render(self.rect, self.scene, self.ctx)
+            mujoco.mjr_readPixels(self._seg, self._zbuf, self.rect, self.ctx)
+        finally:
+            self.scene.flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = False
+            self.scene.flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = False
+        if rgb:
+            mujoco.mjr_render(self.rect, self.scene, self.ctx)
+            mujoco.mjr_readPixels(self._rgb, None, self.rect, self.ctx)
+
+    def render(self, rgb: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """(rgb (H, W, 3) uint8 or None, depth (H, W) float32 metres, ids (H, W) int32)."""
+        self.render_raw(rgb)
+        # OpenGL rows start at the bottom; images start at the top. float64 for the reversed-Z
+        # division, as mujoco.Renderer does, to keep far depths exact.
+        z = self._zbuf[::-1].astype(np.float64)
+        z += self._c_coef
+        np.divide(self._d_coef, z, out=z)
+        depth = z.astype(np.float32)
+        depth[~(depth < 0.999 * self.far)] = 0.0  # nothing hit: no reading
+        seg = self._seg[::-1]
+        if self.scene.ngeom >= 65535:
+            raise RuntimeError("more than 65534 geoms in view; segmentation decoding supports two bytes")
+        # Segmentation colour = scene geom index + 1 in its low two bytes; one gather maps it.
+        ids = self._instance_table()[seg[..., 1], seg[..., 0]]
+        image = np.ascontiguousarray(self._rgb[::-1]) if rgb else None
+        return image, depth, ids
+
+    def _instance_table(self) -> np.ndarray:
+        """(256, 256) lookup from segmentation colour bytes (high, low) to instance id.
+
+        The scene lists the same geoms in the same order every frame (this env never hides a
+        geom; held objects are moved out of sight), so the table only changes with ``ngeom``.
+        """
+        n = self.scene.ngeom
+        if self._table is not None and self._table_ngeom == n:
+            return self._table
+        flat = np.zeros(256 * 256, dtype=np.int32)
+        for g in self.scene.geoms[:n]:
+            if g.objtype == mujoco.mjtObj.mjOBJ_GEOM and g.segid >= 0:
+                flat[g.segid + 1] = self.geom_instance[g.objid]
+        self._table, self._table_ngeom = flat.reshape(256, 256), n
+        return self._table
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("renderer is closed; create a new env")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.ctx is not None:
+            self.ctx.free()
+        self._gl.free()

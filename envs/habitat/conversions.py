@@ -1,0 +1,151 @@
+"""habitat-sim semantics, regions and versions → project types (pure, testable offline).
+
+Functions take plain values (arrays, strings, numbers) or duck-typed habitat objects with the
+attributes named in their docstrings, so they run without habitat-sim.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from envs.ground_truth import ObjectRecord, RoomRecord
+from envs.habitat.config import CONDA_INSTALL
+from envs.habitat.frames import aabb_to_world, habitat_to_world
+
+logger = logging.getLogger(__name__)
+
+# Categories that hold other objects, in MP3D/HM3D/HSSD vocabularies (lower case).
+RECEPTACLE_CATEGORIES = frozenset({
+    "table", "counter", "kitchen_counter", "shelf", "shelving", "cabinet", "chest_of_drawers",
+    "bed", "sofa", "couch", "chair", "desk", "sink", "stool", "bench", "dresser", "nightstand",
+    "tv_stand", "fridge", "refrigerator", "bathtub", "stand", "drawer", "wardrobe",
+})
+OPENABLE_CATEGORIES = frozenset({"cabinet", "fridge", "refrigerator", "drawer", "wardrobe",
+                                 "chest_of_drawers", "microwave", "oven", "dishwasher"})
+
+
+@dataclass
+class SemanticTable:
+    """semantic id → (object id, category) from ``sim.semantic_scene.objects``."""
+
+    object_ids: dict[int, str] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_semantic_objects(cls, objects: list[Any]) -> SemanticTable:
+        """Objects need ``semantic_id``, ``id`` and ``category`` (with ``name()``) or None."""
+        table = cls()
+        for obj in objects:
+            if obj is None:
+                continue
+            sid = int(obj.semantic_id)
+            table.object_ids[sid] = f"habitat/{obj.id}"
+            table.categories[sid] = category_name(obj.category)
+        return table
+
+
+def category_name(category: Any) -> str:
+    """``category.name()`` normalised to lower_snake_case; ``unknown`` if absent."""
+    if category is None:
+        return "unknown"
+    name = category.name() if callable(getattr(category, "name", None)) else str(category)
+    return re.sub(r"[\s/-]+", "_", name.strip().lower()) or "unknown"
+
+
+def semantic_to_instances(semantic: np.ndarray, table: SemanticTable
+                          ) -> tuple[np.ndarray, dict[int, str]]:
+    """(H, W) uint32 semantic-sensor ids → (H, W) int32 instance ids and id → object id.
+
+    Ids are kept (0 stays background). Ids absent from ``table`` are named
+    ``habitat/semantic_<id>`` so that scenes without annotations still give stable names.
+    """
+    sem = np.asarray(semantic)
+    if sem.ndim != 2 or not np.issubdtype(sem.dtype, np.integer):
+        raise ValueError(f"semantic frame must be (H, W) integers, got {sem.shape} {sem.dtype}")
+    present = np.unique(sem)
+    if present.size and int(present[-1]) > np.iinfo(np.int32).max:
+        raise ValueError(f"semantic id {int(present[-1])} does not fit int32 instance ids")
+    names = {int(s): table.object_ids.get(int(s), f"habitat/semantic_{int(s)}")
+             for s in present if s != 0}
+    missing = [s for s in names if s not in table.object_ids]
+    if missing and table.object_ids:
+        logger.debug("%d semantic ids have no semantic_scene object", len(missing))
+    return sem.astype(np.int32), names
+
+
+def footprint_from_points(points_h: Any) -> list[tuple[float, float]]:
+    """A region's habitat polygon loop (K, 3) → world (x, y) footprint."""
+    pts = habitat_to_world(np.asarray(points_h, dtype=float).reshape(-1, 3))
+    return [(float(x), float(y)) for x, y in pts[:, :2]]
+
+
+def footprint_from_aabb(center_h: Any, sizes_h: Any) -> list[tuple[float, float]]:
+    lo, hi = aabb_to_world(center_h, sizes_h)
+    return [(float(lo[0]), float(lo[1])), (float(hi[0]), float(lo[1])),
+            (float(hi[0]), float(hi[1])), (float(lo[0]), float(hi[1]))]
+
+
+def room_from_region(region: Any, index: int) -> RoomRecord:
+    """A ``SemanticRegion`` (``id``, ``category``, ``aabb.center``/``sizes``, optional
+    ``poly_loop_points`` in 0.3.x HSSD scenes) → :class:`RoomRecord`."""
+    kind = category_name(getattr(region, "category", None))
+    loop = getattr(region, "poly_loop_points", None)
+    if loop is not None and len(loop) >= 3:
+        footprint = footprint_from_points(loop)
+    else:
+        footprint = footprint_from_aabb(np.asarray(region.aabb.center), np.asarray(region.aabb.sizes))
+    rid = f"habitat/region_{region.id or index}"
+    return RoomRecord(id=rid, room_type=kind.replace("_", " "), name=f"{kind} {index}",
+                      footprint=footprint)
+
+
+def scene_room(lower_h: Any, upper_h: Any) -> RoomRecord:
+    """The single room of an unannotated scene: the navmesh bounds (habitat lower/upper)."""
+    lower_h, upper_h = np.asarray(lower_h, dtype=float), np.asarray(upper_h, dtype=float)
+    footprint = footprint_from_aabb((lower_h + upper_h) / 2.0, upper_h - lower_h)
+    return RoomRecord(id="habitat/scene", room_type="room", name="room", footprint=footprint)
+
+
+def semantic_object_record(obj: Any, room_id: str | None) -> ObjectRecord:
+    """A static ``SemanticObject`` (``id``, ``category``, ``aabb``) → :class:`ObjectRecord`."""
+    lo, hi = aabb_to_world(np.asarray(obj.aabb.center), np.asarray(obj.aabb.sizes))
+    cat = category_name(obj.category)
+    centre = (lo + hi) / 2.0
+    return ObjectRecord(
+        id=f"habitat/{obj.id}", category=cat, room_id=room_id,
+        position=(float(centre[0]), float(centre[1]), float(lo[2])),
+        bbox_min=tuple(float(v) for v in lo), bbox_max=tuple(float(v) for v in hi),
+        is_receptacle=cat in RECEPTACLE_CATEGORIES, openable=cat in OPENABLE_CATEGORIES,
+    )
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if not match:
+        raise ValueError(f"cannot parse habitat-sim version {version!r}")
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def check_habitat_version(version: str) -> list[str]:
+    """What this habitat-sim version cannot do here; raise if it is unsupported altogether.
+
+    Returns:
+        Sentences naming each feature that is unavailable with this version (empty for 0.3.x).
+    Raises:
+        RuntimeError: versions before 0.2 (no rigid object managers, different config API).
+    """
+    major, minor, _ = parse_version(version)
+    if (major, minor) < (0, 2):
+        raise RuntimeError(f"habitat-sim {version} is too old (need 0.2.x, 0.3.x recommended): "
+                           f"{CONDA_INSTALL}")
+    if (major, minor) == (0, 2):
+        return ["region polygons (poly_loop_points) are 0.3.x only; rooms use region boxes",
+                "HSSD/ReplicaCAD scene instances with articulated receptacles are 0.3.x only"]
+    if (major, minor) > (0, 3):
+        logger.warning("habitat-sim %s is newer than the tested 0.3.x; report problems", version)
+    return []

@@ -1,0 +1,220 @@
+"""Occupancy-grid navigability: free floor, agent-radius inflation and geodesic distances.
+
+The grid is a boolean image of the floor plane. Row ``i`` / column ``j`` covers the world square
+``[ox + j*res, ox + (j+1)*res) x [oy + i*res, oy + (i+1)*res)``; a cell stands for its centre.
+A cell is *navigable* when the agent's disc (``agent_radius``) centred there touches no blocked
+cell. Geodesic distances come from scikit-image's ``MCP_Geometric`` (8-connected, diagonal steps
+weighted by sqrt(2)), so they are symmetric and never shorter than the straight line.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from skimage.graph import MCP_Geometric
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DistanceField:
+    """Geodesic distances (metres) from every navigable cell to one goal; ``inf`` if unreachable.
+
+    Attributes:
+        grid: the grid the field was computed on.
+        cells: (H, W) float64 metres from each cell centre to the goal cell centre.
+        goal: the goal (x, y) the field was asked for.
+    """
+
+    grid: OccupancyGrid
+    cells: np.ndarray
+    goal: np.ndarray
+
+    def at(self, xy: np.ndarray) -> np.ndarray | float:
+        """Geodesic distance from ``xy`` ((2,) or (N, 2) world metres) to the goal.
+
+        The offsets between each point and its cell centre are added (triangle inequality), so
+        the value is never below the straight-line distance. Non-navigable points give ``inf``.
+        """
+        pts = np.asarray(xy, dtype=float)
+        single = pts.ndim == 1
+        pts = pts.reshape(-1, 2)
+        rows, cols, inside = self.grid.cells_of(pts)
+        out = np.full(len(pts), np.inf)
+        ok = inside.copy()
+        ok[inside] = self.grid.navigable[rows[inside], cols[inside]]
+        if np.any(ok):
+            centres = self.grid.cell_centers(rows[ok], cols[ok])
+            goal_cell = self.grid.cells_of(self.goal[None])[:2]
+            goal_centre = self.grid.cell_centers(goal_cell[0], goal_cell[1])[0]
+            out[ok] = (self.cells[rows[ok], cols[ok]]
+                       + np.linalg.norm(pts[ok] - centres, axis=1)
+                       + float(np.linalg.norm(self.goal - goal_centre)))
+        return float(out[0]) if single else out
+
+
+class OccupancyGrid:
+    """Free-floor grid implementing :class:`envs.base.Navigability`.
+
+    Args:
+        free: (H, W) bool, True where the floor is free (no wall, furniture or outside).
+        origin: world (x, y) of the lower-left corner of cell (0, 0).
+        resolution: cell size in metres.
+        agent_radius: the agent's radius in metres; cells closer than this to any blocked cell
+            are not navigable.
+        cache_size: how many distance fields to keep (one per goal cell).
+    """
+
+    def __init__(self, free: np.ndarray, origin: tuple[float, float], resolution: float,
+                 agent_radius: float, cache_size: int = 16) -> None:
+        free = np.asarray(free)
+        if free.ndim != 2 or free.dtype != bool:
+            raise ValueError(f"free must be a 2-D bool array, got {free.shape} {free.dtype}")
+        if not resolution > 0:
+            raise ValueError(f"resolution must be positive metres, got {resolution}")
+        if agent_radius < 0:
+            raise ValueError(f"agent_radius must be >= 0 metres, got {agent_radius}")
+        self.free = free
+        self.origin = np.asarray(origin, dtype=float)
+        self.resolution = float(resolution)
+        self.agent_radius = float(agent_radius)
+        # Distance (metres) from each cell centre to the nearest blocked cell centre; a blocked
+        # cell's edge is half a cell nearer than its centre, hence the half-cell correction.
+        # The grid border counts as blocked (the EDT alone would treat outside as free).
+        padded = np.pad(free, 1, constant_values=False)
+        clearance = ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * self.resolution - 0.5 * self.resolution
+        self.navigable: np.ndarray = free & (clearance >= self.agent_radius)
+        if not self.navigable.any():
+            raise ValueError("no navigable cell: the free area is narrower than the agent")
+        labels, n = ndimage.label(self.navigable, structure=np.ones((3, 3)))
+        sizes = np.bincount(labels.ravel())[1:]
+        self._labels = labels
+        self._main_label = int(np.argmax(sizes)) + 1
+        self.n_components = int(n)
+        # For snap(): index of the nearest navigable cell of every cell.
+        _, self._nearest = ndimage.distance_transform_edt(~self.navigable, return_indices=True)
+        self._costs = np.where(self.navigable, 1.0, np.inf)
+        self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    # ----------------------------------------------------------------- coordinates
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.free.shape  # type: ignore[return-value]
+
+    def cells_of(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cols, inside) of world points (N, 2); rows/cols are clipped into the grid."""
+        pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+        ij = np.floor((pts - self.origin) / self.resolution).astype(int)
+        h, w = self.shape
+        inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
+        return np.clip(ij[:, 1], 0, h - 1), np.clip(ij[:, 0], 0, w - 1), inside
+
+    def cell_centers(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """World (N, 2) centres of the given cells."""
+        rows = np.atleast_1d(rows)
+        cols = np.atleast_1d(cols)
+        return self.origin + (np.stack([cols, rows], axis=1) + 0.5) * self.resolution
+
+    def _cell(self, xy: np.ndarray) -> tuple[int, int] | None:
+        r, c, inside = self.cells_of(np.asarray(xy, dtype=float)[None])
+        return (int(r[0]), int(c[0])) if inside[0] else None
+
+    # ----------------------------------------------------------------- protocol
+    def is_navigable(self, xy: np.ndarray) -> bool:
+        cell = self._cell(xy)
+        return cell is not None and bool(self.navigable[cell])
+
+    def is_free_segment(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """True if every point of the straight segment a→b is navigable (checked per half cell)."""
+        a = np.asarray(a, dtype=float)
+        b = np.asarray(b, dtype=float)
+        n = max(2, int(math.ceil(np.linalg.norm(b - a) / (0.5 * self.resolution))) + 1)
+        pts = a + np.linspace(0.0, 1.0, n)[:, None] * (b - a)
+        rows, cols, inside = self.cells_of(pts)
+        return bool(np.all(inside) and np.all(self.navigable[rows, cols]))
+
+    def snap(self, xy: np.ndarray) -> np.ndarray:
+        """The centre of the navigable cell nearest to ``xy`` (``xy`` itself if navigable)."""
+        xy = np.asarray(xy, dtype=float)
+        if self.is_navigable(xy):
+            return xy.copy()
+        r, c, _ = self.cells_of(xy[None])
+        nr, nc = self._nearest[0][r[0], c[0]], self._nearest[1][r[0], c[0]]
+        return self.cell_centers(np.array([nr]), np.array([nc]))[0]
+
+    def distances_from(self, goal: np.ndarray) -> DistanceField:
+        """Geodesic distance field to ``goal`` (snapped to the nearest navigable cell)."""
+        goal = np.asarray(goal, dtype=float)
+        cell = self._cell(self.snap(goal))
+        assert cell is not None  # snap always returns a point inside the grid
+        cells = self._cache.get(cell)
+        if cells is None:
+            mcp = MCP_Geometric(self._costs, sampling=(self.resolution, self.resolution))
+            cells, _ = mcp.find_costs([cell])
+            self._cache[cell] = cells
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(cell)
+        return DistanceField(self, cells, goal)
+
+    def geodesic_distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        """Walking distance a→b in metres (``inf`` if either is not navigable or no path)."""
+        if not (self.is_navigable(a) and self.is_navigable(b)):
+            return math.inf
+        return float(self.distances_from(b).at(np.asarray(a, dtype=float)))
+
+    def shortest_path(self, a: np.ndarray, b: np.ndarray) -> list[np.ndarray] | None:
+        """Waypoints from ``a`` to ``b`` (both included), shortcut where the line is free."""
+        a = np.asarray(a, dtype=float)
+        b = np.asarray(b, dtype=float)
+        ca, cb = self._cell(a), self._cell(b)
+        if ca is None or cb is None or not (self.navigable[ca] and self.navigable[cb]):
+            return None
+        mcp = MCP_Geometric(self._costs, sampling=(self.resolution, self.resolution))
+        costs, _ = mcp.find_costs([ca], [cb])
+        if not np.isfinite(costs[cb]):
+            return None
+        cells = np.array(mcp.traceback(cb))
+        pts = [a, *self.cell_centers(cells[:, 0], cells[:, 1])[1:-1], b]
+        return self._shortcut(pts)
+
+    def _shortcut(self, pts: list[np.ndarray]) -> list[np.ndarray]:
+        """Greedy string pulling: keep a waypoint only where the straight line would be blocked."""
+        out = [pts[0]]
+        i = 0
+        while i < len(pts) - 1:
+            j = len(pts) - 1
+            while j > i + 1 and not self.is_free_segment(pts[i], pts[j]):
+                j -= 1
+            out.append(pts[j])
+            i = j
+        return out
+
+    def sample_navigable(self, rng: np.random.Generator) -> np.ndarray:
+        """A random cell centre of the largest connected navigable region."""
+        rows, cols = np.nonzero(self._labels == self._main_label)
+        k = int(rng.integers(len(rows)))
+        return self.cell_centers(rows[k:k + 1], cols[k:k + 1])[0]
+
+    def same_component(self, a: np.ndarray, b: np.ndarray) -> bool:
+        ca, cb = self._cell(a), self._cell(b)
+        if ca is None or cb is None:
+            return False
+        la, lb = self._labels[ca], self._labels[cb]
+        return bool(la > 0 and la == lb)
+
+    def in_main_component(self, xy: np.ndarray) -> bool:
+        cell = self._cell(xy)
+        return cell is not None and int(self._labels[cell]) == self._main_label
+
+    def __repr__(self) -> str:
+        h, w = self.shape
+        return (f"OccupancyGrid({w}x{h} cells at {self.resolution:.3f} m, "
+                f"{int(self.navigable.sum())} navigable, radius {self.agent_radius:.2f} m)")

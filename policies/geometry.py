@@ -1,0 +1,139 @@
+"""Camera geometry the policies share: angles, projection, depth-consistency visibility.
+
+Everything here reads only what a real robot has — the depth frame, intrinsics and camera
+pose of an :class:`envs.Observation` — never instance masks or ground truth. Frames follow
+DESIGN.md: world z up; the optical frame is x right, y down, z forward.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.types import Observation
+
+
+def wrap_angle(angle: float) -> float:
+    """``angle`` wrapped to (-pi, pi]."""
+    wrapped = math.atan2(math.sin(angle), math.cos(angle))
+    return math.pi if wrapped == -math.pi else wrapped
+
+
+def yaw_to(from_xy: np.ndarray, to_xy: np.ndarray) -> float:
+    """Yaw (radians, CCW from +x) of the floor direction from ``from_xy`` to ``to_xy``."""
+    d = np.asarray(to_xy, dtype=float)[:2] - np.asarray(from_xy, dtype=float)[:2]
+    return math.atan2(float(d[1]), float(d[0]))
+
+
+def facing_error(obs: Observation, target: np.ndarray) -> float:
+    """Absolute angle (radians) between the agent's heading and the floor direction to ``target``."""
+    return abs(wrap_angle(yaw_to(obs.agent.xy, target) - obs.agent.yaw))
+
+
+def camera_position(obs: Observation) -> np.ndarray:
+    """(3,) world position of the camera centre."""
+    return np.asarray(obs.cam_to_world, dtype=float)[:3, 3].copy()
+
+
+def elevation_to(obs: Observation, target: np.ndarray) -> float:
+    """Elevation angle (radians, + up) from the camera to a 3D ``target``."""
+    cam = camera_position(obs)
+    t = np.asarray(target, dtype=float)
+    horizontal = float(np.linalg.norm(t[:2] - cam[:2]))
+    return math.atan2(float(t[2] - cam[2]), max(horizontal, 1e-6))
+
+
+def project_point(obs: Observation, point: np.ndarray) -> tuple[float, float, float] | None:
+    """Pixel ``(u, v)`` and optical depth ``z`` of a world point, or None if behind the camera."""
+    world_to_cam = np.linalg.inv(np.asarray(obs.cam_to_world, dtype=float))
+    p = world_to_cam @ np.append(np.asarray(point, dtype=float)[:3], 1.0)
+    if p[2] <= 1e-6:
+        return None
+    k = obs.intrinsics
+    return (k.fx * p[0] / p[2] + k.cx, k.fy * p[1] / p[2] + k.cy, float(p[2]))
+
+
+def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
+    """(N, 3) world points of every valid depth pixel (every ``stride``-th row and column)."""
+    k = obs.intrinsics
+    depth = np.asarray(obs.depth, dtype=np.float64)[::stride, ::stride]
+    vs, us = np.mgrid[0:k.height:stride, 0:k.width:stride]
+    valid = np.isfinite(depth) & (depth > 0)
+    z = depth[valid]
+    x = (us[valid] - k.cx) / k.fx * z
+    y = (vs[valid] - k.cy) / k.fy * z
+    cam = np.stack([x, y, z, np.ones_like(z)], axis=0)
+    return (np.asarray(obs.cam_to_world, dtype=float) @ cam)[:3].T
+
+
+@dataclass(frozen=True)
+class VisibilityCheck:
+    """Whether a world point is seen in a frame, judged from depth alone.
+
+    Attributes:
+        visible: the point projects inside the image and the depth there is consistent.
+        reason: why not, in words (None when visible).
+        pixel: (u, v) of the projection, or None when behind the camera.
+        expected_depth: optical depth of the point (metres), or None.
+        measured_depth: median valid depth in the window around the pixel, or None.
+        vertical_offset: how far (radians, + up) the point lies outside the vertical field of
+            view; 0 when inside. Tells the caller to look up or down.
+    """
+
+    visible: bool
+    reason: str | None
+    pixel: tuple[float, float] | None = None
+    expected_depth: float | None = None
+    measured_depth: float | None = None
+    vertical_offset: float = 0.0
+
+
+def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: float,
+                     far_tolerance: float, window: int = 3) -> VisibilityCheck:
+    """Judge from depth whether ``point`` is seen: in frame and not occluded.
+
+    The point is an object's (or receptacle's) centre, so the surface seen at its pixel lies
+    up to ``near_tolerance`` in front of it; anything nearer occludes it. A reading more than
+    ``far_tolerance`` behind it means we look past where it should be (it is not there).
+
+    Args:
+        obs: the current frame.
+        point: (3,) world point.
+        near_tolerance: metres a reading may be in front of the point (about its radius).
+        far_tolerance: metres a reading may be behind the point.
+        window: half-size in pixels of the square window read around the projection.
+    """
+    proj = project_point(obs, point)
+    if proj is None:
+        return VisibilityCheck(False, "target is behind the camera")
+    u, v, z = proj
+    k = obs.intrinsics
+    offset = _vertical_offset(v, k.height, k.fy)
+    if not (0 <= u <= k.width - 1) or offset != 0.0:
+        return VisibilityCheck(False, "target projects outside the image", (u, v), z, None, offset)
+    ui, vi = int(round(u)), int(round(v))
+    patch = np.asarray(obs.depth)[max(vi - window, 0):vi + window + 1, max(ui - window, 0):ui + window + 1]
+    valid = patch[np.isfinite(patch) & (patch > 0)]
+    if valid.size == 0:
+        return VisibilityCheck(False, "no depth reading at the target's pixel", (u, v), z)
+    consistent = valid[(valid >= z - near_tolerance) & (valid <= z + far_tolerance)]
+    measured = float(np.median(valid))
+    if consistent.size > 0:
+        return VisibilityCheck(True, None, (u, v), z, float(np.median(consistent)))
+    if measured < z - near_tolerance:
+        reason = f"occluded: depth {measured:.2f} m in front of the target at {z:.2f} m"
+    else:
+        reason = f"depth {measured:.2f} m lies behind the target at {z:.2f} m (is it still there?)"
+    return VisibilityCheck(False, reason, (u, v), z, measured)
+
+
+def _vertical_offset(v: float, height: int, fy: float, margin_px: float = 2.0) -> float:
+    """Angle (+ up) by which pixel row ``v`` lies outside the image rows, else 0."""
+    top, bottom = margin_px, height - 1 - margin_px
+    if v < top:
+        return math.atan2(top - v, fy)
+    if v > bottom:
+        return -math.atan2(v - bottom, fy)
+    return 0.0

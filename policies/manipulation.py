@@ -1,0 +1,217 @@
+"""Pick, place, open and close through the env's actions, with their preconditions.
+
+Each interaction first *approaches* the target (navigation to a viewpoint within reach,
+facing it, depth-confirmed visible), then acts. Place opens a closed openable receptacle
+first (and closes it again when asked). Every failure ends in a :class:`PolicyOutcome` whose
+reason says what went wrong: the env's own reason for a refused action, or the precondition
+the policy found unmet.
+
+**Magic grasp at a pixel.** When a subgoal gives a position (from memory) instead of the env's
+id, the id is resolved the way AI2-THOR's ``x, y`` interaction does: the point is projected
+into the current frame and the env's instance id at (or near, within ``window_px``) that pixel
+is read, keeping only pixels whose depth agrees with the point. This is the simulator's
+interaction interface — which thing is under the gripper at this pixel — not perception: the
+id is only passed back to the env's action and never reasoned about.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from envs.actions import Action, ActionResult, Close, Open, Pick, Place
+from policies.geometry import project_point
+from policies.navigation import NavigationConfig, Navigator, TargetSpec
+from policies.runner import ActionRunner, BudgetExhausted
+from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal, PolicyOutcome
+
+logger = logging.getLogger(__name__)
+
+#: AI2-THOR categories that open (the built-in env's are a subset).
+DEFAULT_OPENABLE = ("Box", "Cabinet", "Drawer", "Fridge", "Laptop", "Microwave", "Safe", "Toilet")
+
+
+@dataclass
+class ManipulationConfig:
+    """Approach distances, pixel interaction and which categories open."""
+
+    reach: float = 1.2
+    """Farthest standing distance (metres) from the target centre before acting."""
+    window_px: int = 8
+    """Half-size (pixels) of the window searched around the projected point."""
+    openable_categories: tuple[str, ...] = DEFAULT_OPENABLE
+    """Receptacle categories opened before placing into them."""
+    navigation: NavigationConfig = field(default_factory=NavigationConfig)
+
+    def __post_init__(self) -> None:
+        if self.reach <= 0:
+            raise ValueError(f"ManipulationConfig.reach must be > 0 metres, got {self.reach}")
+        if self.window_px < 0:
+            raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
+
+
+def object_at_point(obs, point: np.ndarray, *, depth_tolerance: float, window_px: int = 8,
+                    majority: bool = False, exclude: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
+    """The env id under the projection of ``point`` ("magic grasp at a pixel").
+
+    Args:
+        obs: the current :class:`envs.Observation` (needs ``instance_ids``).
+        point: (3,) world point from memory.
+        depth_tolerance: metres a pixel's depth may differ from the point's and still count.
+        window_px: half-size of the square window searched around the pixel.
+        majority: take the most frequent id in the window (receptacles, whose centre pixel may
+            show an object lying on them) instead of the one nearest the pixel (objects).
+        exclude: env ids never returned (e.g. the held object).
+
+    Returns:
+        ``(env_id, None)`` or ``(None, reason)``.
+    """
+    if obs.instance_ids is None:
+        return None, "the env renders no instance ids, so pixel interaction is unavailable"
+    proj = project_point(obs, point)
+    k = obs.intrinsics
+    if proj is None or not (-window_px <= proj[0] < k.width + window_px
+                            and -window_px <= proj[1] < k.height + window_px):
+        return None, "the target point is not in the current frame"
+    u, v, z = proj
+    r0, r1 = max(int(round(v)) - window_px, 0), min(int(round(v)) + window_px + 1, k.height)
+    c0, c1 = max(int(round(u)) - window_px, 0), min(int(round(u)) + window_px + 1, k.width)
+    ids = obs.instance_ids[r0:r1, c0:c1]
+    depth = np.asarray(obs.depth[r0:r1, c0:c1], dtype=float)
+    ok = (ids > 0) & np.isfinite(depth) & (np.abs(depth - z) <= depth_tolerance)
+    ok &= ~np.isin(ids, [i for i, n in obs.instance_names.items() if n in exclude])
+    if not ok.any():
+        return None, f"nothing at the target's pixel ({u:.0f}, {v:.0f}) has a depth near {z:.2f} m"
+    if majority:
+        best = int(np.argmax(np.bincount(ids[ok])))
+    else:
+        rows, cols = np.nonzero(ok)
+        d2 = (rows + r0 - v) ** 2 + (cols + c0 - u) ** 2
+        best = int(ids[rows[np.argmin(d2)], cols[np.argmin(d2)]])
+    name = obs.instance_names.get(best)
+    if name is None:
+        return None, f"instance {best} at the target's pixel has no name in the observation"
+    return name, None
+
+
+class Manipulator:
+    """Runs pick/place/open/close subgoals through an :class:`ActionRunner`."""
+
+    def __init__(self, runner: ActionRunner, config: ManipulationConfig | None = None) -> None:
+        self.runner = runner
+        self.config = config or ManipulationConfig()
+        self.navigator = Navigator(runner, self.config.navigation)
+        nav_cfg = self.config.navigation
+        self.object_spec = replace(nav_cfg.object, max_radius=min(nav_cfg.object.max_radius, self.config.reach))
+        self.receptacle_spec = replace(nav_cfg.receptacle,
+                                       max_radius=min(nav_cfg.receptacle.max_radius, self.config.reach))
+
+    def run(self, subgoal: PickSubgoal | PlaceSubgoal | OpenSubgoal | CloseSubgoal) -> PolicyOutcome:
+        """Execute one manipulation subgoal; failures come back as outcomes, never exceptions."""
+        details: dict[str, object] = {}
+        try:
+            if isinstance(subgoal, PickSubgoal):
+                ok, reason = self._pick(subgoal, details)
+            elif isinstance(subgoal, PlaceSubgoal):
+                ok, reason = self._place(subgoal, details)
+            elif isinstance(subgoal, OpenSubgoal | CloseSubgoal):
+                ok, reason = self._open_close(subgoal, details)
+            else:
+                raise TypeError(f"Manipulator cannot execute {type(subgoal).__name__}")
+        except BudgetExhausted as exc:
+            ok, reason = False, str(exc)
+        return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
+
+    # ----------------------------------------------------------------- subgoals
+    def _pick(self, sg: PickSubgoal, details: dict) -> tuple[bool, str | None]:
+        held = self.runner.obs.held_object
+        if held is not None:
+            return False, f"precondition: already holding {held}; place it before picking something up"
+        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.object_spec, majority=False)
+        if eid is None:
+            return False, why
+        details["env_id"] = eid
+        result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
+        if not result.success:
+            return False, f"pick {eid} failed: {result.reason}"
+        if self.runner.obs.held_object != eid:
+            return False, f"pick {eid} reported success but the agent holds {self.runner.obs.held_object!r}"
+        return True, None
+
+    def _place(self, sg: PlaceSubgoal, details: dict) -> tuple[bool, str | None]:
+        held = self.runner.obs.held_object
+        if held is None:
+            return False, "precondition: not holding anything; pick an object up first"
+        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.receptacle_spec,
+                                              majority=True, exclude=(held,))
+        if eid is None:
+            return False, why
+        details["env_id"] = eid
+        opened = False
+        if sg.category in self.config.openable_categories:
+            opened = self._open_if_closed(eid, details)
+        result = self.runner.act(Place(eid))
+        if not result.success and not opened and "closed" in (result.reason or "").lower():
+            # The category was not known openable, but the env says it is closed: open, retry.
+            opened = self._open_if_closed(eid, details)
+            result = self.runner.act(Place(eid)) if opened else result
+        if not result.success:
+            return False, f"place into/on {eid} failed: {result.reason}"
+        if sg.close_after and (opened or sg.category in self.config.openable_categories):
+            closed = self.runner.act(Close(eid))
+            details["closed_after"] = closed.success
+            if not closed.success:
+                return False, f"placed on {eid}, but closing it afterwards failed: {closed.reason}"
+        return True, None
+
+    def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
+        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.receptacle_spec, majority=True)
+        if eid is None:
+            return False, why
+        details["env_id"] = eid
+        action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
+        result = self.runner.act(action)
+        if not result.success:
+            return False, f"{type(action).__name__.lower()} {eid} failed: {result.reason}"
+        return True, None
+
+    # ----------------------------------------------------------------- helpers
+    def _approach_and_resolve(self, env_id: str | None, position: tuple[float, float, float] | None,
+                              spec: TargetSpec, *, majority: bool, exclude: tuple[str, ...] = ()
+                              ) -> tuple[str | None, str | None]:
+        """Walk to the target and find its env id; ``(None, reason)`` when either fails."""
+        if position is None:
+            if env_id is None:
+                return None, "bad subgoal: give the target's env_id or its position (neither was given)"
+            return env_id, None  # nothing to walk to: act from here, the env judges reach
+        point = np.asarray(position, dtype=float)
+        ok, reason, _ = self.navigator.reach_target(point, spec)
+        if not ok:
+            return None, f"approach failed: {reason}"
+        if env_id is not None:
+            return env_id, None
+        eid, why = object_at_point(self.runner.obs, point, depth_tolerance=spec.near_tolerance + spec.far_tolerance,
+                                   window_px=self.config.window_px, majority=majority, exclude=exclude)
+        if eid is None:
+            return None, f"magic grasp found no target: {why}"
+        return eid, None
+
+    def _act_with_retry(self, action: Action, position: tuple[float, float, float] | None,
+                        spec: TargetSpec) -> ActionResult:
+        """Act; if the env says the target is not visible, look at it once more and retry."""
+        result = self.runner.act(action)
+        if not result.success and position is not None and "visible" in (result.reason or ""):
+            self.navigator.look_at(np.asarray(position, dtype=float), spec)
+            result = self.runner.act(action)
+        return result
+
+    def _open_if_closed(self, eid: str, details: dict) -> bool:
+        """Open ``eid``; True if it is open afterwards (an 'already open' refusal counts)."""
+        result = self.runner.act(Open(eid))
+        already = not result.success and "already open" in (result.reason or "")
+        details["opened"] = result.success
+        if not (result.success or already):
+            logger.debug("could not open %s: %s", eid, result.reason)
+        return result.success or already

@@ -1,0 +1,314 @@
+"""Navigate to an object, receptacle, room, pose or remembered frame with discrete actions.
+
+The path comes from the env's navigability (:mod:`policies.paths`); the agent turns toward
+the next waypoint and moves forward, re-planning around places where a move was blocked.
+For object and receptacle targets it stops when the target is within reach, faced and
+*visible* — visibility is judged from the depth frame alone (the target point projected into
+the image must meet a consistent depth reading; :func:`policies.geometry.check_visibility`),
+never from ground truth or instance masks. Every run ends in a :class:`PolicyOutcome`; the
+step budget (:class:`policies.runner.ActionRunner`) bounds every loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from envs.actions import LookDown, LookUp, MoveForward, TurnLeft, TurnRight
+from envs.types import Observation
+from policies.geometry import VisibilityCheck, check_visibility, wrap_angle, yaw_to
+from policies.paths import PathConfig, PathPlanner
+from policies.runner import ActionRunner, BudgetExhausted
+from policies.subgoals import (
+    NavigateToFrame,
+    NavigateToObject,
+    NavigateToPose,
+    NavigateToReceptacle,
+    NavigateToRoom,
+    PolicyOutcome,
+)
+from policies.viewpoints import ViewpointConfig, drop_near, sample_viewpoints
+
+logger = logging.getLogger(__name__)
+
+NavigateSubgoal = NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
+
+
+@dataclass
+class TargetSpec:
+    """How close, how squarely and how visibly one kind of target must be reached."""
+
+    max_radius: float
+    """Farthest standing point from the target centre (metres)."""
+    facing_tolerance: float
+    """Largest heading error (radians) still counted as facing the target."""
+    near_tolerance: float
+    """Metres a depth reading may lie in front of the target centre (about its radius)."""
+    far_tolerance: float
+    """Metres a depth reading may lie behind the target centre."""
+
+    def __post_init__(self) -> None:
+        if self.max_radius <= 0 or not 0 < self.facing_tolerance <= math.pi:
+            raise ValueError(f"TargetSpec needs max_radius > 0 and facing in (0, pi], got {self}")
+
+
+@dataclass
+class NavigationConfig:
+    """Discrete-action navigation settings. Defaults follow TASKS.md's success rules."""
+
+    forward_step: float = 0.25
+    """Longest single MoveForward (metres)."""
+    turn_degrees: float = 30.0
+    """Largest single turn (degrees); smaller residual turns are issued to aim exactly."""
+    heading_tolerance_degrees: float = 10.0
+    """Move forward only when the next waypoint is within this angle of the heading."""
+    waypoint_tolerance: float = 0.12
+    """Metres at which a waypoint counts as reached."""
+    goal_tolerance: float = 0.25
+    """Metres at which a pose/frame/room-anchor goal counts as reached."""
+    max_pitch_degrees: float = 60.0
+    """Largest camera pitch (either way) the policy asks for when looking at a target."""
+    max_blocked: int = 12
+    """Blocked moves tolerated per leg (each triggers a re-plan) before giving up."""
+    max_viewpoints: int = 4
+    """Standing poses tried before the target counts as not visible from any viewpoint."""
+    room_settle_moves: int = 2
+    """Moves made inside the target room before stopping (so we are not on the doorstep)."""
+    object: TargetSpec = field(default_factory=lambda: TargetSpec(1.5, math.pi / 4, 0.35, 0.35))
+    """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible."""
+    receptacle: TargetSpec = field(default_factory=lambda: TargetSpec(1.2, math.pi / 2, 1.0, 0.5))
+    """Receptacle targets: success needs <= 1.0 m from a viewpoint, facing within pi/2, visible."""
+    paths: PathConfig = field(default_factory=PathConfig)
+    viewpoints: ViewpointConfig = field(default_factory=ViewpointConfig)
+
+    def __post_init__(self) -> None:
+        if self.forward_step <= 0 or self.turn_degrees <= 0:
+            raise ValueError("NavigationConfig.forward_step and turn_degrees must be > 0")
+        if self.waypoint_tolerance <= 0 or self.goal_tolerance <= 0:
+            raise ValueError("NavigationConfig waypoint/goal tolerances must be > 0")
+        if self.max_viewpoints < 1 or self.max_blocked < 0:
+            raise ValueError("NavigationConfig.max_viewpoints must be >= 1 and max_blocked >= 0")
+
+
+class Navigator:
+    """Runs navigation subgoals through an :class:`ActionRunner`."""
+
+    def __init__(self, runner: ActionRunner, config: NavigationConfig | None = None) -> None:
+        self.runner = runner
+        self.config = config or NavigationConfig()
+        self.planner = PathPlanner(runner.env.navigability, self.config.paths)
+        self.blocked_moves = 0
+        self.total_blocked = 0
+        self.replans = 0
+
+    @property
+    def obs(self) -> Observation:
+        return self.runner.obs
+
+    # ----------------------------------------------------------------- entry point
+    def navigate(self, subgoal: NavigateSubgoal) -> PolicyOutcome:
+        """Execute one navigation subgoal; never raises for budget or reachability."""
+        try:
+            if isinstance(subgoal, NavigateToObject | NavigateToReceptacle):
+                spec = self.config.object if isinstance(subgoal, NavigateToObject) else self.config.receptacle
+                ok, reason, details = self.reach_target(np.asarray(subgoal.position, float), spec)
+            elif isinstance(subgoal, NavigateToRoom):
+                ok, reason, details = self._room(subgoal)
+            elif isinstance(subgoal, NavigateToPose | NavigateToFrame):
+                ok, reason, details = self._pose(np.array([subgoal.x, subgoal.y]), subgoal.yaw)
+            else:
+                raise TypeError(f"Navigator cannot execute {type(subgoal).__name__}")
+        except BudgetExhausted as exc:
+            ok, reason, details = False, str(exc), {}
+        details.update(blocked_moves=self.total_blocked, replans=self.replans)
+        return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
+
+    # ----------------------------------------------------------------- targets
+    def reach_target(self, target: np.ndarray, spec: TargetSpec) -> tuple[bool, str | None, dict]:
+        """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen."""
+        nav = self.runner.env.navigability
+        vp_cfg = self.config.viewpoints
+        vp_cfg = ViewpointConfig(vp_cfg.n_angles, vp_cfg.march_step, min(vp_cfg.min_radius, spec.max_radius / 2),
+                                 spec.max_radius, vp_cfg.offsets, vp_cfg.edge_weight)
+        tried: list[np.ndarray] = []
+        last: VisibilityCheck | None = None
+        if self._seen_from_here(target, spec):
+            return True, None, {"viewpoints_tried": 0}
+        for _ in range(self.config.max_viewpoints):
+            candidates = drop_near(sample_viewpoints(nav, target[:2], self.obs.agent.xy, vp_cfg), tried, 0.6)
+            if not candidates:
+                break
+            vp = candidates[0]
+            tried.append(vp.xy)
+            stop = self._early_stop(target, spec, vp.radius)
+            failure = self.go_to(vp.xy, self.config.goal_tolerance, stop_when=stop)
+            if failure is not None and not stop(self.obs):
+                logger.debug("viewpoint %s failed: %s", vp.xy, failure)
+                continue
+            last = self.look_at(target, spec)
+            if last.visible:
+                return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
+        details = {"viewpoints_tried": len(tried), "last_visibility": last.reason if last else None}
+        if not tried:
+            return False, (f"unreachable: no navigable standing point within {spec.max_radius:.1f} m "
+                           f"of the target connects to the agent"), details
+        if last is None:
+            return False, "unreachable: no viewpoint of the target could be reached", details
+        return False, f"target not visible from any viewpoint (last: {last.reason})", details
+
+    def _seen_from_here(self, target: np.ndarray, spec: TargetSpec) -> bool:
+        close = np.linalg.norm(self.obs.agent.xy - target[:2]) <= spec.max_radius
+        return bool(close and self._early_stop(target, spec, spec.max_radius)(self.obs)
+                    and self.look_at(target, spec).visible)
+
+    def _early_stop(self, target: np.ndarray, spec: TargetSpec, radius: float
+                    ) -> Callable[[Observation], bool]:
+        """Stop walking once within ``radius``, roughly facing the target, and seeing it."""
+        def stop(obs: Observation) -> bool:
+            if np.linalg.norm(obs.agent.xy - target[:2]) > radius + 0.05:
+                return False
+            if abs(wrap_angle(yaw_to(obs.agent.xy, target) - obs.agent.yaw)) > spec.facing_tolerance / 2:
+                return False
+            return check_visibility(obs, target, near_tolerance=spec.near_tolerance,
+                                    far_tolerance=spec.far_tolerance).visible
+        return stop
+
+    def look_at(self, target: np.ndarray, spec: TargetSpec) -> VisibilityCheck:
+        """Turn to face ``target`` and tilt the camera until it projects into the frame."""
+        self.turn_to(yaw_to(self.obs.agent.xy, target))
+        check = check_visibility(self.obs, target, near_tolerance=spec.near_tolerance,
+                                 far_tolerance=spec.far_tolerance)
+        max_pitch = math.radians(self.config.max_pitch_degrees)
+        for _ in range(4):  # a few tilts; pitch limits of the env may stop us earlier
+            if check.visible or check.vertical_offset == 0.0:
+                break
+            wanted = float(np.clip(self.obs.agent.pitch + check.vertical_offset * 1.3, -max_pitch, max_pitch))
+            delta = math.degrees(wanted - self.obs.agent.pitch)
+            if abs(delta) < 0.5:
+                break
+            result = self.runner.act(LookUp(degrees=delta) if delta > 0 else LookDown(degrees=-delta))
+            if not result.success:
+                break
+            check = check_visibility(self.obs, target, near_tolerance=spec.near_tolerance,
+                                     far_tolerance=spec.far_tolerance)
+        return check
+
+    def _room(self, subgoal: NavigateToRoom) -> tuple[bool, str | None, dict]:
+        if self.obs.room_id == subgoal.room_id:
+            return True, None, {"already_inside": True}
+        if subgoal.anchor is None:
+            return False, (f"room {subgoal.room_id!r} has no anchor position; the planner must give one "
+                           "(e.g. a remembered point in it) or explore"), {}
+        settled = [0]
+
+        def inside(obs: Observation) -> bool:
+            settled[0] = settled[0] + 1 if obs.room_id == subgoal.room_id else 0
+            return settled[0] > self.config.room_settle_moves
+
+        failure = self.go_to(np.asarray(subgoal.anchor, float), self.config.goal_tolerance, stop_when=inside)
+        if self.obs.room_id == subgoal.room_id:
+            return True, None, {}
+        if failure is not None:
+            return False, failure, {}
+        return False, f"reached the room anchor but the env reports room {self.obs.room_id!r}", {}
+
+    def _pose(self, xy: np.ndarray, yaw: float | None) -> tuple[bool, str | None, dict]:
+        nav = self.runner.env.navigability
+        goal = xy if nav.is_navigable(xy) else np.asarray(nav.snap(xy), float)
+        failure = self.go_to(goal, self.config.goal_tolerance)
+        if failure is not None:
+            return False, failure, {}
+        if yaw is not None:
+            self.turn_to(yaw)
+        return True, None, {"snapped_goal": goal.tolist()}
+
+    # ----------------------------------------------------------------- motion
+    def turn_to(self, yaw: float) -> None:
+        """Turn in place until the heading is within half a degree of ``yaw``."""
+        for _ in range(int(360 / self.config.turn_degrees) + 2):
+            err = math.degrees(wrap_angle(yaw - self.obs.agent.yaw))
+            if abs(err) < 0.5:
+                return
+            amount = min(abs(err), self.config.turn_degrees)
+            result = self.runner.act(TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount))
+            if not result.success:
+                return
+
+    def go_to(self, goal: np.ndarray, tolerance: float,
+              stop_when: Callable[[Observation], bool] | None = None) -> str | None:
+        """Follow a shortest path to ``goal``; None when reached (or ``stop_when`` fired), else why not.
+
+        Raises:
+            BudgetExhausted: when the runner's step budget runs out on the way.
+        """
+        goal = np.asarray(goal, dtype=float)[:2]
+        self.blocked_moves = 0
+        path = self.planner.plan(self.obs.agent.xy, goal)
+        if path is None:
+            return f"unreachable: no path from {np.round(self.obs.agent.xy, 2).tolist()} to {np.round(goal, 2).tolist()}"
+        heading_tol = math.radians(self.config.heading_tolerance_degrees)
+        while True:
+            if stop_when is not None and stop_when(self.obs):
+                return None
+            here = self.obs.agent.xy
+            if np.linalg.norm(goal - here) <= tolerance:
+                return None
+            # Skip a reached waypoint only if the next one is in plain line of sight: cutting a
+            # corner of a path that hugs an obstacle would run into it.
+            while (len(path) > 1 and np.linalg.norm(path[0] - here) <= self.config.waypoint_tolerance
+                   and self._segment_clear(here, path[1])):
+                path.pop(0)
+            waypoint = path[0]
+            dist = float(np.linalg.norm(waypoint - here))
+            err = wrap_angle(yaw_to(here, waypoint) - self.obs.agent.yaw)
+            step = min(self.config.forward_step, max(dist, 0.05))
+            # Aim exactly when off by more than the tolerance, or when the slightly-off move
+            # would graze the map's edge (shortest paths hug obstacles).
+            if dist > 1e-3 and (abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))):
+                self.turn_to(yaw_to(here, waypoint))
+                continue
+            result = self.runner.act(MoveForward(distance=step))
+            moved = float(np.linalg.norm(self.obs.agent.xy - here))
+            if result.success and moved >= 0.3 * step:
+                continue
+            failure = self._blocked(here, step, goal, result.reason)
+            if failure is not None:
+                return failure
+            path = self.planner.plan(self.obs.agent.xy, goal, careful=True)
+            if path is None:
+                return "unreachable: every detour around the blocked places is closed"
+
+    def _clear_ahead(self, step: float) -> bool:
+        """Whether the map is navigable all along a straight move of ``step`` metres."""
+        heading = np.array([math.cos(self.obs.agent.yaw), math.sin(self.obs.agent.yaw)])
+        return self._segment_clear(self.obs.agent.xy, self.obs.agent.xy + step * heading)
+
+    def _segment_clear(self, a: np.ndarray, b: np.ndarray, spacing: float = 0.02) -> bool:
+        nav = self.runner.env.navigability
+        n = max(int(np.ceil(np.linalg.norm(b - a) / spacing)), 1)
+        return all(nav.is_navigable(a + t * (b - a)) for t in np.linspace(0.0, 1.0, n + 1)[1:])
+
+    def _blocked(self, here: np.ndarray, step: float, goal: np.ndarray, reason: str | None) -> str | None:
+        """Count a blocked move; remember the spot only if the map thought the way was free."""
+        self.blocked_moves += 1
+        self.total_blocked += 1
+        self.replans += 1
+        heading = np.array([math.cos(self.obs.agent.yaw), math.sin(self.obs.agent.yaw)])
+        mapped = not self._clear_ahead(step)
+        if not mapped:
+            # Something the map lacks stands there; detours must avoid it from now on.
+            self.planner.add_blocked(here + self.config.forward_step * heading)
+        logger.debug("move blocked at %s (%s, on map: %s); re-planning", np.round(here, 2), reason, mapped)
+        if self.blocked_moves > self.config.max_blocked:
+            return f"blocked: {self.blocked_moves} moves blocked on the way (last: {reason})"
+        return None
+
+
+def navigate(runner: ActionRunner, subgoal: NavigateSubgoal, config: NavigationConfig | None = None
+             ) -> PolicyOutcome:
+    """Convenience: run one navigation subgoal through ``runner``."""
+    return Navigator(runner, config).navigate(subgoal)

@@ -1,0 +1,92 @@
+"""The one place policies call ``env.step``: budget, action log and path length.
+
+Every policy loop acts only through :class:`ActionRunner`, so a step budget bounds every
+subgoal and the trace (actions, results, distance walked) is recorded the same way for all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from envs.actions import Action, ActionResult
+from envs.base import Env
+from envs.types import Observation
+
+logger = logging.getLogger(__name__)
+
+
+class BudgetExhausted(RuntimeError):
+    """Raised by :meth:`ActionRunner.act` when the step budget is used up."""
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One low-level action and what the env said about it."""
+
+    action: Action
+    success: bool
+    reason: str | None
+    position: tuple[float, float]
+    yaw: float
+
+
+@dataclass
+class ActionRunner:
+    """Steps ``env`` with a budget, keeping the latest observation and a log.
+
+    Attributes:
+        env: the environment acted in.
+        obs: the latest observation (updated by every :meth:`act`).
+        budget: maximum number of actions this runner may take.
+        steps: actions taken so far.
+        path_length: metres the agent base moved on the floor plane so far.
+        log: every action with its result and the pose after it.
+        observers: called with every new observation (coverage maps, detectors, recorders).
+    """
+
+    env: Env
+    obs: Observation
+    budget: int
+    steps: int = 0
+    path_length: float = 0.0
+    log: list[ActionRecord] = field(default_factory=list)
+    observers: list[Callable[[Observation], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.budget < 0:
+            raise ValueError(f"budget must be >= 0 steps, got {self.budget}")
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.steps
+
+    def act(self, action: Action) -> ActionResult:
+        """Take one action; raise :class:`BudgetExhausted` if none is left."""
+        if self.steps >= self.budget:
+            raise BudgetExhausted(f"step budget exhausted after {self.steps} steps")
+        before = self.obs.agent.xy
+        obs, _reward, _term, _trunc, info = self.env.step(action)
+        result = info.get("result", ActionResult.ok())
+        self.steps += 1
+        self.path_length += float(np.linalg.norm(obs.agent.xy - before))
+        self.obs = obs
+        self.log.append(ActionRecord(action, result.success, result.reason,
+                                     (float(obs.agent.xy[0]), float(obs.agent.xy[1])),
+                                     float(obs.agent.yaw)))
+        for observer in self.observers:
+            observer(obs)
+        if not result.success:
+            logger.debug("%s failed: %s", type(action).__name__, result.reason)
+        return result
+
+    def trace(self) -> list[dict[str, object]]:
+        """The log as plain dicts (for JSON traces)."""
+        return [
+            {"action": type(r.action).__name__, "args": dict(vars(r.action)), "success": r.success,
+             "reason": r.reason, "position": list(r.position), "yaw": r.yaw}
+            for r in self.log
+        ]

@@ -1,0 +1,180 @@
+"""Scoring on the hand-checked house: right/wrong targets, order, rooms, answers, predicates, SPL."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from bench_house import GridNav, make_gt, make_record_one_day, observe
+
+from embodied_mem.benchmark.aggregate import aggregate
+from embodied_mem.benchmark.scoring import FAILURE_MODES, TaskAttempt, score_task
+from embodied_mem.benchmark.task import Goal, TaskInstance
+from embodied_mem.benchmark.templates import generate_tasks
+
+N, S, W = math.pi / 2, -math.pi / 2, math.pi
+# Standing spots (x, y, yaw) that see each object from within reach.
+AT = {"apple": (5.8, 1.2, N), "book": (9.8, 0.9, 0.0), "remote": (6.5, 2.8, N),
+      "mug_red": (3.4, 2.8, N), "mug_blue": (6.9, 2.0, W)}
+
+
+@pytest.fixture(scope="module")
+def world():
+    gt = make_gt()
+    nav = GridNav(gt)
+    tasks = {t.template_id: t for t in generate_tasks(make_record_one_day(), gt, seed=3, nav=nav).tasks}
+    return gt, nav, tasks
+
+
+def at(oid: str, gt, frac: float = 0.01, also: dict[str, float] | None = None):
+    x, y, yaw = AT[oid]
+    return observe(x, y, yaw, {oid: frac, **(also or {})}, gt)
+
+
+def _mug_task() -> TaskInstance:
+    return TaskInstance("hand-1/T01", "hand-1", "T01", "Navigate to a mug.", "navigate",
+                        goals=[Goal("object", ("mug_blue", "mug_red"))], start_pose=(9.0, 2.0, W))
+
+
+def test_valid_alternative_instance_passes(world):
+    gt, nav, _ = world
+    task = _mug_task()
+    for oid in ("mug_blue", "mug_red"):
+        r = score_task(task, TaskAttempt(task.task_id, [at(oid, gt)], path_length=8.0), gt, nav)
+        assert r.success and r.failure_mode is None, oid
+
+
+def test_wrong_target_fails(world):
+    gt, nav, t = world
+    task = t["T12"]  # the last object picked up: the red mug, in the kitchen fridge
+    r = score_task(task, TaskAttempt(task.task_id, [at("apple", gt)]), gt, nav)
+    assert not r.success and r.failure_mode == "wrong_target"
+    r = score_task(task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["mug_red"]), gt, nav)
+    assert r.success and r.high_level_success
+
+
+def test_near_miss_modes(world):
+    gt, nav, t = world
+    task = t["T12"]
+    far = observe(1.0, 1.0, 0.0, {"mug_red": 0.01}, gt)
+    assert score_task(task, TaskAttempt(task.task_id, [far]), gt, nav).failure_mode == "stopped_too_early"
+    away = observe(3.4, 2.8, S, {"mug_red": 0.01}, gt)
+    assert score_task(task, TaskAttempt(task.task_id, [away]), gt, nav).failure_mode == "not_facing_target"
+    hidden = observe(3.4, 2.8, N, {}, gt)
+    assert score_task(task, TaskAttempt(task.task_id, [hidden]), gt, nav).failure_mode == "target_not_visible"
+    assert score_task(task, TaskAttempt(task.task_id, [], timed_out=True), gt, nav).failure_mode == "navigation_timeout"
+    r = score_task(task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["apple"]), gt, nav)
+    assert r.success and r.high_level_success is False  # got there anyway, but the plan was wrong
+    r = score_task(task, TaskAttempt(task.task_id, [far], planner_error="unparseable tool call"), gt, nav)
+    assert r.failure_mode == "bad_planner_output"
+    r = score_task(task, TaskAttempt(task.task_id, [far], target_in_memory=False), gt, nav)
+    assert r.failure_mode == "target_never_remembered"
+
+
+def test_ordered_multi_goal(world):
+    gt, nav, t = world
+    task = t["T44"]
+    order = ["apple", "book", "remote", "mug_red"]
+    ok = score_task(task, TaskAttempt(task.task_id, [at(o, gt) for o in order]), gt, nav)
+    assert ok.success
+    swapped = ["book", "apple", "remote", "mug_red"]
+    bad = score_task(task, TaskAttempt(task.task_id, [at(o, gt) for o in swapped]), gt, nav)
+    assert not bad.success and bad.failure_mode == "wrong_order"
+    short = score_task(task, TaskAttempt(task.task_id, [at(o, gt) for o in order[:3]]), gt, nav)
+    assert short.failure_mode == "incomplete"
+    hl = score_task(task, TaskAttempt(task.task_id, [], chosen_targets=swapped), gt, nav)
+    assert hl.high_level_success is False
+
+
+def test_unordered_multi_goal_any_order(world):
+    gt, nav, t = world
+    task = t["T45"]
+    order = ["mug_red", "remote", "book", "apple"]
+    r = score_task(task, TaskAttempt(task.task_id, [at(o, gt) for o in order], chosen_targets=order), gt, nav)
+    assert r.success and r.high_level_success
+
+
+def test_room_by_footprint(world):
+    gt, nav, t = world
+    task = t["T36"]  # started in the kitchen
+    assert score_task(task, TaskAttempt(task.task_id, [observe(2.0, 0.5, 0.0, {}, gt)]), gt, nav).success
+    r = score_task(task, TaskAttempt(task.task_id, [observe(6.0, 0.5, 0.0, {}, gt)]), gt, nav)
+    assert not r.success and r.failure_mode == "wrong_target"
+
+
+def test_questions_normalised_exact_match(world):
+    gt, nav, t = world
+    task = t["T59"]  # where did you put the mug: the fridge in the kitchen
+    for answer in ("The Fridge, in the kitchen.", "fridge, kitchen"):
+        assert score_task(task, TaskAttempt(task.task_id, answer=answer), gt, nav).success
+    r = score_task(task, TaskAttempt(task.task_id, answer="counter top in the kitchen"), gt, nav)
+    assert not r.success and r.failure_mode == "wrong_answer"
+    assert score_task(task, TaskAttempt(task.task_id), gt, nav).failure_mode == "no_answer"
+    q = t["T62"]
+    assert score_task(q, TaskAttempt(q.task_id, answer="Four."), gt, nav).success
+
+
+def test_manipulation_predicate_and_closing(world):
+    gt, nav, t = world
+    task = t["T57"]  # put the remote control in the fridge (and close it)
+    assert score_task(task, TaskAttempt(task.task_id), gt, nav).failure_mode == "predicate_not_met"
+    after = copy.deepcopy(gt)
+    after.objects["remote"].parent_receptacle = "fridge"
+    assert score_task(task, TaskAttempt(task.task_id), after, nav).success
+    after.objects["fridge"].is_open = True
+    assert score_task(task, TaskAttempt(task.task_id), after, nav).failure_mode == "container_left_open"
+
+
+def test_spl_single_and_multi(world):
+    gt, nav, t = world
+    task = TaskInstance("x/T36", "x", "T36", "Navigate to the room where you started yesterday.",
+                        "navigate", goals=[Goal("room", ("kitchen",))], start_pose=(9.0, 2.0, W))
+    obs = observe(2.0, 2.0, 0.0, {}, gt)
+    r = score_task(task, TaskAttempt(task.task_id, [obs], path_length=20.0), gt, nav)
+    # West through both doors to the kitchen's first room point (x=3.875): 5.125 m in a
+    # straight line, plus a short detour around the living-room table that blocks y=2.
+    assert 5.125 < r.optimal_length < 5.125 + 0.6
+    assert r.spl == pytest.approx(r.optimal_length / 20.0)
+    r = score_task(task, TaskAttempt(task.task_id, [obs], path_length=1.0), gt, nav)
+    assert r.spl == pytest.approx(1.0)  # never above 1 even if the reported path is short
+    ordered = score_task(t["T44"], TaskAttempt(t["T44"].task_id), gt, nav).optimal_length
+    unordered = score_task(t["T45"], TaskAttempt(t["T45"].task_id), gt, nav).optimal_length
+    assert t["T44"].start_pose != t["T45"].start_pose or unordered <= ordered + 1e-6
+    assert 0 < unordered < math.inf and 0 < ordered < math.inf
+
+
+def test_unordered_spl_takes_shortest_order(world):
+    gt, nav, _ = world
+    goals = [Goal("object", ("book",)), Goal("object", ("mug_red",))]
+    start = (5.0, 1.0, 0.0)
+    mk = lambda ordered: TaskInstance("x/T45", "x", "T45", "t", "multi", goals=goals if ordered is None else goals,  # noqa: E731
+                                      ordered=bool(ordered), start_pose=start)
+    un = score_task(mk(False), TaskAttempt("x/T45"), gt, nav).optimal_length
+    fwd = score_task(mk(True), TaskAttempt("x/T45"), gt, nav).optimal_length
+    goals.reverse()
+    rev = score_task(mk(True), TaskAttempt("x/T45"), gt, nav).optimal_length
+    assert un == pytest.approx(min(fwd, rev))
+    assert fwd != pytest.approx(rev)
+
+
+def test_aggregate_per_family(world):
+    gt, nav, t = world
+    results = [
+        score_task(t["T11"], TaskAttempt(t["T11"].task_id, [at("apple", gt)], path_length=5.0), gt, nav),
+        score_task(t["T12"], TaskAttempt(t["T12"].task_id, [at("apple", gt)], path_length=5.0), gt, nav),
+        score_task(t["T62"], TaskAttempt(t["T62"].task_id, answer="4"), gt, nav),
+    ]
+    s = aggregate(results)
+    assert s["overall"]["tasks"] == 3 and s["overall"]["success"] == pytest.approx(2 / 3)
+    assert s["per_family"]["temporal"]["success"] == pytest.approx(0.5)
+    assert s["per_family"]["temporal"]["failure_modes"] == {"wrong_target": 1}
+    assert s["per_family"]["questions"]["spl"] is None
+    assert s["overall"]["success_macro_family"] == pytest.approx(0.75)
+    assert set(s["overall"]["failure_modes"]) <= set(FAILURE_MODES)
+
+
+def test_attempt_for_other_task_rejected(world):
+    gt, nav, t = world
+    with pytest.raises(ValueError, match="scored against"):
+        score_task(t["T11"], TaskAttempt("other"), gt, nav)

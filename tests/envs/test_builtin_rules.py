@@ -1,0 +1,146 @@
+"""Pick / place / open / close rules of the built-in simulator and their failure reasons."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from builtin_helpers import face, far_point, pixels_of
+from envs.actions import Close, MoveForward, Open, Pick, Place, Teleport
+
+
+def _visible_pickable(env):
+    """An object lying on an open surface (not in a container) that we can see from a viewpoint."""
+    for obj in env.house.objects:
+        if not obj.inside:
+            obs = face(env, obj.id)
+            if obs is not None:
+                return obj.id, obs
+    raise AssertionError("no visible object in the house")
+
+
+def test_pick_needs_reach_and_visibility_then_succeeds(small_env):
+    env = small_env
+    env.reset(seed=0)
+    oid, obs = _visible_pickable(env)
+    x, y = obs.agent.xy
+    # Facing away: within reach but not visible.
+    env.step(Teleport(x, y, obs.agent.yaw + math.pi, 0.0))
+    _, _, _, _, info = env.step(Pick(oid))
+    assert not info["result"].success and "not visible" in info["result"].reason
+    # Far away: out of reach, whatever we see.
+    p = far_point(env, oid, 4.0)
+    env.step(Teleport(p[0], p[1], 0.0, 0.0))
+    _, _, _, _, info = env.step(Pick(oid))
+    assert not info["result"].success and "within reach" in info["result"].reason
+    assert face(env, oid) is not None
+    obs, _, _, _, info = env.step(Pick(oid))
+    assert info["result"].success, info["result"].reason
+    assert obs.held_object == oid
+    assert pixels_of(env, oid, obs) == 0, "a held object is not drawn in the scene"
+    rec = env.ground_truth().objects[oid]
+    assert rec.is_held and rec.parent_receptacle is None
+    # A second pick while holding fails with a reason.
+    other = next(o.id for o in env.house.objects if o.id != oid)
+    _, _, _, _, info = env.step(Pick(other))
+    assert not info["result"].success and "already holding" in info["result"].reason
+
+
+def test_failure_reasons_for_bad_targets(small_env):
+    env = small_env
+    env.reset(seed=0)
+    cases = [
+        (Pick("Aple_1"), "no object"),
+        (Pick(env.house.receptacles[0].id), "receptacle"),
+        (Place(env.house.receptacles[0].id), "not holding"),
+        (Open(next(r.id for r in env.house.receptacles if not r.openable)), "cannot be opened"),
+        (Close("nothing_here"), "no receptacle"),
+    ]
+    for action, words in cases:
+        _, _, _, _, info = env.step(action)
+        assert not info["result"].success, action
+        assert words in info["result"].reason, (action, info["result"].reason)
+
+
+def test_place_on_surface_and_into_containers(small_env):
+    env = small_env
+    env.reset(seed=0)
+    oid, _ = _visible_pickable(env)
+    assert env.step(Pick(oid))[4]["result"].success
+    container = next(r for r in env.house.receptacles if r.openable and r.category in ("Cabinet", "Fridge", "Drawer"))
+    vx, vy, vyaw = env.viewpoints_for(container.id)[0]
+    env.step(Teleport(vx, vy, vyaw, 0.0))
+    info = env.step(Place(container.id))[4]
+    assert not info["result"].success and "closed" in info["result"].reason
+    assert env.step(Open(container.id))[4]["result"].success
+    info = env.step(Open(container.id))[4]
+    assert not info["result"].success and "already open" in info["result"].reason
+    assert env.step(Place(container.id))[4]["result"].success
+    gt = env.ground_truth()
+    rec, box = gt.objects[oid], gt.objects[container.id]
+    assert rec.parent_receptacle == container.id and not rec.is_held
+    assert box.contains(np.asarray(rec.position)), "placed inside the container's box"
+    assert gt.objects[container.id].is_open
+    assert env.step(Close(container.id))[4]["result"].success
+    assert not env.ground_truth().objects[container.id].is_open
+    # The closed door hides it from every viewpoint; opened, it can be seen and picked again.
+    assert face(env, oid, min_pixels=1) is None
+    info = env.step(Pick(oid))[4]
+    assert not info["result"].success and f"inside the closed {container.id}" in info["result"].reason
+    env.step(Teleport(vx, vy, vyaw, 0.0))
+    env.step(Open(container.id))
+    assert face(env, oid) is not None
+    assert env.step(Pick(oid))[4]["result"].success
+    # Out of reach: place on a far receptacle fails and keeps holding.
+    surface = next(r for r in env.house.receptacles if not r.openable and r.parent is None)
+    p = far_point(env, surface.id, 5.0)
+    env.step(Teleport(p[0], p[1], 0.0, 0.0))
+    info = env.step(Place(surface.id))[4]
+    assert not info["result"].success and "within reach" in info["result"].reason
+    assert env.ground_truth().objects[oid].is_held
+    vx, vy, vyaw = env.viewpoints_for(surface.id)[0]
+    env.step(Teleport(vx, vy, vyaw, 0.0))
+    assert env.step(Place(surface.id))[4]["result"].success
+    placed = env.ground_truth().objects[oid]
+    top = env.ground_truth().objects[surface.id].bbox_max[2]
+    assert placed.parent_receptacle == surface.id
+    assert placed.bbox_min[2] == pytest.approx(top, abs=0.5)  # on the top (sofa seat lower than back)
+
+
+def test_collision_blocks_and_keeps_the_pose(small_env):
+    env = small_env
+    env.reset(seed=0)
+    grid = env.navigability
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        p = grid.sample_navigable(rng)
+        yaw = float(rng.uniform(-math.pi, math.pi))
+        ahead = p + 0.25 * np.array([math.cos(yaw), math.sin(yaw)])
+        if not grid.is_free_segment(p, ahead):
+            break
+    else:
+        raise AssertionError("no blocked move found")
+    env.step(Teleport(p[0], p[1], yaw, 0.0))
+    obs, _, _, _, info = env.step(MoveForward())
+    assert not info["result"].success and "blocked" in info["result"].reason
+    np.testing.assert_allclose(obs.agent.xy, p)
+
+
+def test_random_walk_never_enters_walls_or_furniture(small_env):
+    env = small_env
+    env.reset(seed=0)
+    from envs.actions import TurnLeft, TurnRight
+
+    rng = np.random.default_rng(5)
+    obstacles = env.house.floor_obstacles()
+    moved = 0
+    for _ in range(120):
+        action = [MoveForward(), MoveForward(), TurnLeft(), TurnRight()][int(rng.integers(4))]
+        obs, _, _, _, info = env.step(action)
+        moved += isinstance(action, MoveForward) and info["result"].success
+        x, y = obs.agent.xy
+        gap = min(b.distance_to(x, y) for b in obstacles)
+        assert gap >= env.config.agent_radius - env.config.grid_resolution, (x, y, gap)
+    assert moved > 10

