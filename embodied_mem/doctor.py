@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 _RENDER_PROBE = (
     "import mujoco\n"
@@ -50,25 +49,13 @@ def _render_backend(backend: str) -> Check:
     return Check("render", f"MUJOCO_GL={backend}", ok, detail, "" if ok else fixes[backend])
 
 
-def _ai2thor_check() -> Check:
-    if not _has("ai2thor"):
-        return Check("simulator", "ai2thor", False, "package not installed",
-                     "pip install 'embodied-mem[ai2thor]'")
-    builds = Path.home() / ".ai2thor" / "releases"
-    if builds.exists() and any(builds.iterdir()):
-        return Check("simulator", "ai2thor", True, f"package and a Unity build in {builds}")
-    return Check("simulator", "ai2thor", False,
-                 "package installed; no Unity build downloaded yet (it downloads on first Controller())",
-                 "run once on a machine with internet access and Vulkan/X; see docs/simulators.md")
-
-
-def _habitat_check() -> Check:
-    if _has("habitat_sim"):
-        import habitat_sim  # noqa: PLC0415 - only when present
-
-        return Check("simulator", "habitat", True, f"habitat-sim {habitat_sim.__version__}")
-    return Check("simulator", "habitat", False, "habitat-sim not installed (no pip wheel for Linux)",
-                 "conda install habitat-sim headless -c conda-forge -c aihabitat; see docs/simulators.md")
+def _simulator_check(name: str, diagnose: object) -> Check:
+    """Run an adapter's own ``diagnose()``; its first problem is shown, the rest as fixes."""
+    problems = diagnose()  # type: ignore[operator]
+    if not problems:
+        return Check("simulator", name, True, "ready")
+    detail, _, fix = problems[0].partition(": ")
+    return Check("simulator", name, False, detail, "; ".join([fix, *problems[1:]]).strip("; "))
 
 
 def _model_checks() -> list[Check]:
@@ -107,7 +94,10 @@ def run_checks() -> list[Check]:
     checks = [Check("simulator", "builtin (MuJoCo)", _has("mujoco"),
                     "mujoco installed" if _has("mujoco") else "mujoco missing",
                     "" if _has("mujoco") else "pip install mujoco")]
-    checks += [_ai2thor_check(), _habitat_check()]
+    from envs.ai2thor.doctor import diagnose as ai2thor_diagnose
+    from envs.habitat.doctor import diagnose as habitat_diagnose
+
+    checks += [_simulator_check("ai2thor", ai2thor_diagnose), _simulator_check("habitat", habitat_diagnose)]
     checks += [_render_backend("egl"), _render_backend("osmesa")]
     checks += _model_checks()
     for extra, modules in EXTRAS.items():

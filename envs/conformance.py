@@ -31,7 +31,10 @@ def _require(cond: bool, message: str) -> None:
 
 
 def _check_obs(obs: Any, where: str) -> Observation:
-    _require(isinstance(obs, Observation), f"{where}: observation must be envs.types.Observation, got {type(obs)}")
+    _require(
+        isinstance(obs, Observation),
+        f"{where}: observation must be envs.types.Observation, got {type(obs)}",
+    )
     try:
         obs.validate()
     except ValueError as exc:
@@ -40,30 +43,45 @@ def _check_obs(obs: Any, where: str) -> Observation:
     if obs.instance_ids is not None:
         ids = set(np.unique(obs.instance_ids).tolist()) - {0}
         missing = ids - set(obs.instance_names)
-        _require(not missing, f"{where}: instance ids {sorted(missing)[:5]} have no entry in instance_names")
+        _require(
+            not missing,
+            f"{where}: instance ids {sorted(missing)[:5]} have no entry in instance_names",
+        )
     valid = obs.depth[np.isfinite(obs.depth) & (obs.depth > 0)]
     _require(valid.size > 0, f"{where}: depth has no valid reading at all")
     return obs
 
 
 def _check_step(out: Any, where: str) -> tuple[Observation, dict[str, Any]]:
-    _require(isinstance(out, tuple) and len(out) == 5,
-             f"{where}: step must return (obs, reward, terminated, truncated, info)")
+    _require(
+        isinstance(out, tuple) and len(out) == 5,
+        f"{where}: step must return (obs, reward, terminated, truncated, info)",
+    )
     obs, reward, terminated, truncated, info = out
     _check_obs(obs, where)
     _require(isinstance(reward, (int, float)), f"{where}: reward must be a number")
-    _require(isinstance(terminated, bool) and isinstance(truncated, bool), f"{where}: terminated/truncated must be bool")
-    _require(isinstance(info, dict) and isinstance(info.get("result"), ActionResult),
-             f"{where}: info['result'] must be an envs.actions.ActionResult")
+    _require(
+        isinstance(terminated, bool) and isinstance(truncated, bool),
+        f"{where}: terminated/truncated must be bool",
+    )
+    _require(
+        isinstance(info, dict) and isinstance(info.get("result"), ActionResult),
+        f"{where}: info['result'] must be an envs.actions.ActionResult",
+    )
     result = info["result"]
-    _require(result.success or bool(result.reason), f"{where}: a failed action must carry a reason sentence")
+    _require(
+        result.success or bool(result.reason),
+        f"{where}: a failed action must carry a reason sentence",
+    )
     return obs, info
 
 
 def _rollout(env: Env, seed: int, actions: list[Any]) -> list[Observation]:
     out = env.reset(seed=seed)
-    _require(isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict),
-             "reset must return (obs, info: dict)")
+    _require(
+        isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict),
+        "reset must return (obs, info: dict)",
+    )
     frames = [_check_obs(out[0], "reset")]
     for k, action in enumerate(actions):
         obs, _ = _check_step(env.step(action), f"step {k} ({type(action).__name__})")
@@ -73,11 +91,71 @@ def _rollout(env: Env, seed: int, actions: list[Any]) -> list[Observation]:
 
 
 def _same(a: Observation, b: Observation) -> bool:
-    arrays = [(a.depth, b.depth), (a.cam_to_world, b.cam_to_world)]
+    arrays: list[tuple[np.ndarray | None, np.ndarray | None]] = [
+        (a.depth, b.depth),
+        (a.cam_to_world, b.cam_to_world),
+    ]
     arrays += [(a.rgb, b.rgb)] if a.rgb is not None or b.rgb is not None else []
-    arrays += [(a.instance_ids, b.instance_ids)] if a.instance_ids is not None or b.instance_ids is not None else []
-    return all(x is not None and y is not None and np.array_equal(x, y, equal_nan=True) for x, y in arrays) \
-        and a.agent == b.agent and a.time == b.time
+    arrays += (
+        [(a.instance_ids, b.instance_ids)]
+        if a.instance_ids is not None or b.instance_ids is not None
+        else []
+    )
+    return (
+        all(
+            x is not None and y is not None and np.array_equal(x, y, equal_nan=True)
+            for x, y in arrays
+        )
+        and a.agent == b.agent
+        and a.time == b.time
+    )
+
+
+_NAV_METHODS = (
+    "is_navigable",
+    "snap",
+    "geodesic_distance",
+    "shortest_path",
+    "distances_from",
+    "sample_navigable",
+)
+
+
+def _check_world(env: Env, start: Any) -> None:
+    gt = env.ground_truth()
+    _require(
+        isinstance(gt, GroundTruth) and len(gt.rooms) > 0,
+        "ground_truth() must return GroundTruth with rooms",
+    )
+    nav = env.navigability
+    for name in _NAV_METHODS:
+        _require(callable(getattr(nav, name, None)), f"navigability lacks {name}()")
+    _require(nav.is_navigable(start), "the agent's start position must be navigable")
+
+
+def _check_bad_actions(env: Env) -> None:
+    for bad in ("move_forward", None, 3, Stop):
+        try:
+            env.step(bad)  # type: ignore[arg-type]
+        except TypeError as exc:
+            _require(
+                "MoveForward" in str(exc),
+                f"TypeError for bad action {bad!r} must list the valid actions",
+            )
+        else:
+            raise ConformanceError(f"step({bad!r}) must raise TypeError")
+
+
+def _check_close(env: Env, seed: int) -> None:
+    with env as entered:  # the context manager hands back the env and closes it on exit
+        _require(entered is env, "__enter__ must return the env itself")
+    env.close()  # a second close must be a no-op
+    try:
+        env.reset(seed=seed)
+    except RuntimeError:
+        pass
+    else:
+        logger.info("%s accepts reset() after close(); allowed but unusual", type(env).__name__)
 
 
 def check_env_conformance(env: Env, seed: int = 0, n_steps: int = 6, close: bool = True) -> None:
@@ -90,34 +168,24 @@ def check_env_conformance(env: Env, seed: int = 0, n_steps: int = 6, close: bool
         close: finally close the env twice (idempotence) and check it refuses further use.
     """
     _require(isinstance(env, Env), f"env must subclass envs.base.Env, got {type(env).__name__}")
-    actions: list[Any] = [TurnLeft(), MoveForward(), TurnRight(), MoveForward(), TurnLeft(), MoveForward()]
-    actions = (actions * (n_steps // len(actions) + 1))[:n_steps]
+    cycle: list[Any] = [
+        TurnLeft(),
+        MoveForward(),
+        TurnRight(),
+        MoveForward(),
+        TurnLeft(),
+        MoveForward(),
+    ]
+    actions = (cycle * (n_steps // len(cycle) + 1))[:n_steps]
     first = _rollout(env, seed, actions)
     second = _rollout(env, seed, actions)
-    for k, (a, b) in enumerate(zip(first, second)):
-        _require(_same(a, b), f"frame {k} differs between two rollouts with seed {seed}: env is not deterministic")
-    gt = env.ground_truth()
-    _require(isinstance(gt, GroundTruth) and len(gt.rooms) > 0, "ground_truth() must return GroundTruth with rooms")
-    nav = env.navigability
-    for name in ("is_navigable", "snap", "geodesic_distance", "shortest_path", "distances_from", "sample_navigable"):
-        _require(callable(getattr(nav, name, None)), f"navigability lacks {name}()")
-    start = first[0].agent.xy
-    _require(nav.is_navigable(start), "the agent's start position must be navigable")
-    for bad in ("move_forward", None, 3, Stop):
-        try:
-            env.step(bad)  # type: ignore[arg-type]
-        except TypeError as exc:
-            _require("MoveForward" in str(exc), f"TypeError for bad action {bad!r} must list the valid actions")
-        else:
-            raise ConformanceError(f"step({bad!r}) must raise TypeError")
+    for k, (a, b) in enumerate(zip(first, second, strict=True)):
+        _require(
+            _same(a, b),
+            f"frame {k} differs between two rollouts with seed {seed}: env is not deterministic",
+        )
+    _check_world(env, first[0].agent.xy)
+    _check_bad_actions(env)
     _check_step(env.step(Stop()), "Stop")
     if close:
-        with env as entered:  # the context manager hands back the env and closes it on exit
-            _require(entered is env, "__enter__ must return the env itself")
-        env.close()  # a second close must be a no-op
-        try:
-            env.reset(seed=seed)
-        except RuntimeError:
-            pass
-        else:
-            logger.info("%s accepts reset() after close(); allowed but unusual", type(env).__name__)
+        _check_close(env, seed)

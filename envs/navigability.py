@@ -52,9 +52,11 @@ class DistanceField:
             centres = self.grid.cell_centers(rows[ok], cols[ok])
             goal_cell = self.grid.cells_of(self.goal[None])[:2]
             goal_centre = self.grid.cell_centers(goal_cell[0], goal_cell[1])[0]
-            out[ok] = (self.cells[rows[ok], cols[ok]]
-                       + np.linalg.norm(pts[ok] - centres, axis=1)
-                       + float(np.linalg.norm(self.goal - goal_centre)))
+            out[ok] = (
+                self.cells[rows[ok], cols[ok]]
+                + np.linalg.norm(pts[ok] - centres, axis=1)
+                + float(np.linalg.norm(self.goal - goal_centre))
+            )
         return float(out[0]) if single else out
 
 
@@ -70,8 +72,14 @@ class OccupancyGrid:
         cache_size: how many distance fields to keep (one per goal cell).
     """
 
-    def __init__(self, free: np.ndarray, origin: tuple[float, float], resolution: float,
-                 agent_radius: float, cache_size: int = 16) -> None:
+    def __init__(
+        self,
+        free: np.ndarray,
+        origin: tuple[float, float],
+        resolution: float,
+        agent_radius: float,
+        cache_size: int = 16,
+    ) -> None:
         free = np.asarray(free)
         if free.ndim != 2 or free.dtype != bool:
             raise ValueError(f"free must be a 2-D bool array, got {free.shape} {free.dtype}")
@@ -87,7 +95,10 @@ class OccupancyGrid:
         # cell's edge is half a cell nearer than its centre, hence the half-cell correction.
         # The grid border counts as blocked (the EDT alone would treat outside as free).
         padded = np.pad(free, 1, constant_values=False)
-        clearance = ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * self.resolution - 0.5 * self.resolution
+        clearance = (
+            ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * self.resolution
+            - 0.5 * self.resolution
+        )
         self.navigable: np.ndarray = free & (clearance >= self.agent_radius)
         if not self.navigable.any():
             raise ValueError("no navigable cell: the free area is narrower than the agent")
@@ -131,13 +142,28 @@ class OccupancyGrid:
         return cell is not None and bool(self.navigable[cell])
 
     def is_free_segment(self, a: np.ndarray, b: np.ndarray) -> bool:
-        """True if every point of the straight segment a→b is navigable (checked per half cell)."""
+        """True if every point of the straight segment a→b is navigable (sampled every 1/8 cell).
+
+        A point on a cell corner counts as navigable if any cell touching it is: this matches
+        the 8-connected moves of the distance field (a diagonal step between two navigable cells
+        passes exactly through such a corner), so moves along :meth:`shortest_path` are not
+        refused.
+        """
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
-        n = max(2, int(math.ceil(np.linalg.norm(b - a) / (0.5 * self.resolution))) + 1)
+        n = max(2, int(math.ceil(np.linalg.norm(b - a) / (0.125 * self.resolution))) + 1)
         pts = a + np.linspace(0.0, 1.0, n)[:, None] * (b - a)
         rows, cols, inside = self.cells_of(pts)
-        return bool(np.all(inside) and np.all(self.navigable[rows, cols]))
+        ok = inside & self.navigable[rows, cols]
+        if ok.all():
+            return True
+        pts = pts[~ok]  # only these can still be saved by being on a corner
+        ok = np.zeros(len(pts), dtype=bool)
+        eps = 1e-6 * self.resolution
+        for nudge in ((eps, eps), (eps, -eps), (-eps, eps), (-eps, -eps)):
+            rows, cols, inside = self.cells_of(pts + np.asarray(nudge))
+            ok |= inside & self.navigable[rows, cols]
+        return bool(ok.all())
 
     def snap(self, xy: np.ndarray) -> np.ndarray:
         """The centre of the navigable cell nearest to ``xy`` (``xy`` itself if navigable)."""
@@ -201,7 +227,7 @@ class OccupancyGrid:
         """A random cell centre of the largest connected navigable region."""
         rows, cols = np.nonzero(self._labels == self._main_label)
         k = int(rng.integers(len(rows)))
-        return self.cell_centers(rows[k:k + 1], cols[k:k + 1])[0]
+        return self.cell_centers(rows[k : k + 1], cols[k : k + 1])[0]
 
     def same_component(self, a: np.ndarray, b: np.ndarray) -> bool:
         ca, cb = self._cell(a), self._cell(b)
@@ -210,11 +236,39 @@ class OccupancyGrid:
         la, lb = self._labels[ca], self._labels[cb]
         return bool(la > 0 and la == lb)
 
+    @property
+    def main_component(self) -> np.ndarray:
+        """(H, W) bool: the largest connected navigable region (where sampling draws from)."""
+        return self._labels == self._main_label
+
+    def nearest_in_main(
+        self, xy: np.ndarray, within: tuple[float, float, float, float] | None = None
+    ) -> np.ndarray | None:
+        """The main-component cell centre nearest ``xy``, optionally inside box (x0, y0, x1, y1)."""
+        rows, cols = np.nonzero(self.main_component)
+        centres = self.cell_centers(rows, cols)
+        if within is not None:
+            x0, y0, x1, y1 = within
+            keep = (
+                (centres[:, 0] > x0)
+                & (centres[:, 0] < x1)
+                & (centres[:, 1] > y0)
+                & (centres[:, 1] < y1)
+            )
+            centres = centres[keep]
+        if len(centres) == 0:
+            return None
+        return centres[
+            int(np.argmin(np.linalg.norm(centres - np.asarray(xy, dtype=float), axis=1)))
+        ]
+
     def in_main_component(self, xy: np.ndarray) -> bool:
         cell = self._cell(xy)
         return cell is not None and int(self._labels[cell]) == self._main_label
 
     def __repr__(self) -> str:
         h, w = self.shape
-        return (f"OccupancyGrid({w}x{h} cells at {self.resolution:.3f} m, "
-                f"{int(self.navigable.sum())} navigable, radius {self.agent_radius:.2f} m)")
+        return (
+            f"OccupancyGrid({w}x{h} cells at {self.resolution:.3f} m, "
+            f"{int(self.navigable.sum())} navigable, radius {self.agent_radius:.2f} m)"
+        )

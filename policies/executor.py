@@ -54,7 +54,8 @@ class ExecutorConfig:
 
 def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
             config: ExecutorConfig | None = None,
-            target_found: Callable[[Observation], bool] | None = None) -> tuple[PolicyOutcome, Observation]:
+            target_found: Callable[[Observation], bool] | None = None,
+            observers: list[Callable[[Observation], None]] | None = None) -> tuple[PolicyOutcome, Observation]:
     """Run ``subgoal`` in ``env`` from ``obs`` with at most ``budget`` actions.
 
     Args:
@@ -76,7 +77,7 @@ def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
     cfg = config or ExecutorConfig()
     if budget < 0:
         raise ValueError(f"budget must be >= 0 actions, got {budget}")
-    runner = ActionRunner(env, obs, budget)
+    runner = ActionRunner(env, obs, budget, observers=list(observers or []))
     outcome = _dispatch(runner, subgoal, cfg, target_found)
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()

@@ -154,7 +154,7 @@ class FrontierExplorer:
             ok, reason = False, f"{exc} while exploring"
         finally:
             self.runner.observers.remove(self.coverage.update)
-        details = {"seen_area_m2": self.coverage.seen_area(), "start_area_m2": start_area,
+        details: dict[str, object] = {"seen_area_m2": self.coverage.seen_area(), "start_area_m2": start_area,
                    "frontier_clusters": len(self.coverage.frontier_clusters())}
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 

@@ -91,7 +91,8 @@ class VisibilityCheck:
 
 
 def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: float,
-                     far_tolerance: float, window: int = 3) -> VisibilityCheck:
+                     far_tolerance: float, window: int = 3, max_top: float | None = None
+                     ) -> VisibilityCheck:
     """Judge from depth whether ``point`` is seen: in frame and not occluded.
 
     The point is an object's (or receptacle's) centre, so the surface seen at its pixel lies
@@ -104,6 +105,10 @@ def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: flo
         near_tolerance: metres a reading may be in front of the point (about its radius).
         far_tolerance: metres a reading may be behind the point.
         window: half-size in pixels of the square window read around the projection.
+        max_top: for things standing on the floor, the highest (world z) their surface can
+            reach (twice the centre height). A surface at the target's depth that continues
+            above it is taller than the target can be — a wall in front of it — so the target
+            counts as occluded. None skips this test (small objects).
     """
     proj = project_point(obs, point)
     if proj is None:
@@ -121,12 +126,40 @@ def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: flo
     consistent = valid[(valid >= z - near_tolerance) & (valid <= z + far_tolerance)]
     measured = float(np.median(valid))
     if consistent.size > 0:
-        return VisibilityCheck(True, None, (u, v), z, float(np.median(consistent)))
+        seen = float(np.median(consistent))
+        if max_top is not None and _surface_rises_above(obs, ui, vi, seen, max_top):
+            return VisibilityCheck(False, f"occluded: a surface taller than {max_top:.2f} m stands at "
+                                          f"the target's depth (a wall in front of it?)", (u, v), z, seen)
+        return VisibilityCheck(True, None, (u, v), z, seen)
     if measured < z - near_tolerance:
         reason = f"occluded: depth {measured:.2f} m in front of the target at {z:.2f} m"
     else:
         reason = f"depth {measured:.2f} m lies behind the target at {z:.2f} m (is it still there?)"
     return VisibilityCheck(False, reason, (u, v), z, measured)
+
+
+def _surface_rises_above(obs: Observation, u: int, v: int, depth: float, max_top: float,
+                         tolerance: float = 0.12) -> bool:
+    """Whether the surface seen at pixel (u, v) continues straight up above ``max_top``.
+
+    Walks up the pixel column and back-projects it; points at (about) the same horizontal
+    distance from the camera as the surface at (u, v) belong to the same vertical face.
+    """
+    k = obs.intrinsics
+    column = np.asarray(obs.depth, dtype=float)[: v + 1, u]
+    rows = np.arange(v + 1)
+    valid = np.isfinite(column) & (column > 0)
+    if not valid.any():
+        return False
+    d, r = column[valid], rows[valid]
+    cam = np.stack([(u - k.cx) / k.fx * d, (r - k.cy) / k.fy * d, d, np.ones_like(d)])
+    pts = (np.asarray(obs.cam_to_world, dtype=float) @ cam)[:3].T
+    origin = camera_position(obs)
+    horiz = np.linalg.norm(pts[:, :2] - origin[:2], axis=1)
+    ref = (np.asarray(obs.cam_to_world, dtype=float) @ np.array(
+        [(u - k.cx) / k.fx * depth, (v - k.cy) / k.fy * depth, depth, 1.0]))[:3]
+    same_face = np.abs(horiz - np.linalg.norm(ref[:2] - origin[:2])) <= tolerance
+    return bool(np.any(pts[same_face, 2] > max_top))
 
 
 def _vertical_offset(v: float, height: int, fy: float, margin_px: float = 2.0) -> float:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from envs.actions import Action, ActionResult, Close, Open, Pick, Place
+from envs.types import Observation
 from policies.geometry import project_point
 from policies.navigation import NavigationConfig, Navigator, TargetSpec
 from policies.runner import ActionRunner, BudgetExhausted
@@ -52,7 +53,7 @@ class ManipulationConfig:
             raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
 
 
-def object_at_point(obs, point: np.ndarray, *, depth_tolerance: float, window_px: int = 8,
+def object_at_point(obs: Observation, point: np.ndarray, *, depth_tolerance: float, window_px: int = 8,
                     majority: bool = False, exclude: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
     """The env id under the projection of ``point`` ("magic grasp at a pixel").
 
@@ -187,13 +188,17 @@ class Manipulator:
                 return None, "bad subgoal: give the target's env_id or its position (neither was given)"
             return env_id, None  # nothing to walk to: act from here, the env judges reach
         point = np.asarray(position, dtype=float)
-        ok, reason, _ = self.navigator.reach_target(point, spec)
+
+        def resolve(obs: Observation) -> tuple[str | None, str | None]:
+            if env_id is not None:
+                return env_id, None
+            return object_at_point(obs, point, depth_tolerance=spec.near_tolerance + spec.far_tolerance,
+                                   window_px=self.config.window_px, majority=majority, exclude=exclude)
+
+        ok, reason, _ = self.navigator.reach_target(point, spec, confirm=lambda obs: resolve(obs)[1])
         if not ok:
             return None, f"approach failed: {reason}"
-        if env_id is not None:
-            return env_id, None
-        eid, why = object_at_point(self.runner.obs, point, depth_tolerance=spec.near_tolerance + spec.far_tolerance,
-                                   window_px=self.config.window_px, majority=majority, exclude=exclude)
+        eid, why = resolve(self.runner.obs)
         if eid is None:
             return None, f"magic grasp found no target: {why}"
         return eid, None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from policies.subgoals import (
     NavigateToRoom,
     PolicyOutcome,
 )
-from policies.viewpoints import ViewpointConfig, drop_near, sample_viewpoints
+from policies.viewpoints import Viewpoint, ViewpointConfig, drop_near, sample_viewpoints
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,9 @@ class TargetSpec:
     """Metres a depth reading may lie in front of the target centre (about its radius)."""
     far_tolerance: float
     """Metres a depth reading may lie behind the target centre."""
+    stands_on_floor: bool = False
+    """The target stands on the floor (furniture): its top is at most twice its centre height,
+    so a face at its depth rising higher is an occluding wall (see ``check_visibility``)."""
 
     def __post_init__(self) -> None:
         if self.max_radius <= 0 or not 0 < self.facing_tolerance <= math.pi:
@@ -74,13 +77,15 @@ class NavigationConfig:
     """Largest camera pitch (either way) the policy asks for when looking at a target."""
     max_blocked: int = 12
     """Blocked moves tolerated per leg (each triggers a re-plan) before giving up."""
-    max_viewpoints: int = 4
+    max_viewpoints: int = 6
     """Standing poses tried before the target counts as not visible from any viewpoint."""
+    radius_growth: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
+    """Metres added to a target's standing radius, in turn, while no viewpoint is found."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
-    object: TargetSpec = field(default_factory=lambda: TargetSpec(1.5, math.pi / 4, 0.35, 0.35))
+    object: TargetSpec = field(default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15))
     """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible."""
-    receptacle: TargetSpec = field(default_factory=lambda: TargetSpec(1.2, math.pi / 2, 1.0, 0.5))
+    receptacle: TargetSpec = field(default_factory=lambda: TargetSpec(1.2, math.pi / 2, 0.5, 0.5, True))
     """Receptacle targets: success needs <= 1.0 m from a viewpoint, facing within pi/2, visible."""
     paths: PathConfig = field(default_factory=PathConfig)
     viewpoints: ViewpointConfig = field(default_factory=ViewpointConfig)
@@ -128,18 +133,20 @@ class Navigator:
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 
     # ----------------------------------------------------------------- targets
-    def reach_target(self, target: np.ndarray, spec: TargetSpec) -> tuple[bool, str | None, dict]:
-        """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen."""
-        nav = self.runner.env.navigability
-        vp_cfg = self.config.viewpoints
-        vp_cfg = ViewpointConfig(vp_cfg.n_angles, vp_cfg.march_step, min(vp_cfg.min_radius, spec.max_radius / 2),
-                                 spec.max_radius, vp_cfg.offsets, vp_cfg.edge_weight)
+    def reach_target(self, target: np.ndarray, spec: TargetSpec,
+                     confirm: Callable[[Observation], str | None] | None = None) -> tuple[bool, str | None, dict]:
+        """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen.
+
+        ``confirm`` (optional) is asked once depth says "visible"; it returns None to accept
+        the view or a reason to reject it and try the next viewpoint (manipulation uses it to
+        insist that the pixel shows an interactable thing, not a wall at a similar depth).
+        """
         tried: list[np.ndarray] = []
         last: VisibilityCheck | None = None
-        if self._seen_from_here(target, spec):
+        if self._seen_from_here(target, spec) and (confirm is None or confirm(self.obs) is None):
             return True, None, {"viewpoints_tried": 0}
         for _ in range(self.config.max_viewpoints):
-            candidates = drop_near(sample_viewpoints(nav, target[:2], self.obs.agent.xy, vp_cfg), tried, 0.6)
+            candidates = self._viewpoints(target, spec, tried)
             if not candidates:
                 break
             vp = candidates[0]
@@ -150,15 +157,32 @@ class Navigator:
                 logger.debug("viewpoint %s failed: %s", vp.xy, failure)
                 continue
             last = self.look_at(target, spec)
-            if last.visible:
+            rejected = confirm(self.obs) if last.visible and confirm is not None else None
+            if last.visible and rejected is None:
                 return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
+            if rejected is not None:
+                last = VisibilityCheck(False, rejected, last.pixel, last.expected_depth, last.measured_depth)
         details = {"viewpoints_tried": len(tried), "last_visibility": last.reason if last else None}
         if not tried:
-            return False, (f"unreachable: no navigable standing point within {spec.max_radius:.1f} m "
+            reach = spec.max_radius + max(self.config.radius_growth)
+            return False, (f"unreachable: no navigable standing point within {reach:.1f} m "
                            f"of the target connects to the agent"), details
         if last is None:
             return False, "unreachable: no viewpoint of the target could be reached", details
         return False, f"target not visible from any viewpoint (last: {last.reason})", details
+
+    def _viewpoints(self, target: np.ndarray, spec: TargetSpec, tried: list[np.ndarray]) -> list[Viewpoint]:
+        """Untried viewpoints within reach; the radius grows when none exist (a big bed, a
+        wide table: the subgoal gives only the centre, not the size)."""
+        nav = self.runner.env.navigability
+        base = self.config.viewpoints
+        for extra in self.config.radius_growth:
+            radius = spec.max_radius + extra
+            cfg = replace(base, min_radius=min(base.min_radius, radius / 2), max_radius=radius)
+            candidates = drop_near(sample_viewpoints(nav, target[:2], self.obs.agent.xy, cfg), tried, 0.6)
+            if candidates:
+                return candidates
+        return []
 
     def _seen_from_here(self, target: np.ndarray, spec: TargetSpec) -> bool:
         close = np.linalg.norm(self.obs.agent.xy - target[:2]) <= spec.max_radius
@@ -173,15 +197,21 @@ class Navigator:
                 return False
             if abs(wrap_angle(yaw_to(obs.agent.xy, target) - obs.agent.yaw)) > spec.facing_tolerance / 2:
                 return False
-            return check_visibility(obs, target, near_tolerance=spec.near_tolerance,
-                                    far_tolerance=spec.far_tolerance).visible
+            return self.visibility(obs, target, spec).visible
         return stop
+
+    @staticmethod
+    def visibility(obs: Observation, target: np.ndarray, spec: TargetSpec) -> VisibilityCheck:
+        """Depth-only visibility of ``target`` under ``spec``'s tolerances."""
+        floor = obs.agent.position[2]
+        top = floor + 2.0 * (float(target[2]) - floor) + 0.25 if spec.stands_on_floor else None
+        return check_visibility(obs, target, near_tolerance=spec.near_tolerance,
+                                far_tolerance=spec.far_tolerance, max_top=top)
 
     def look_at(self, target: np.ndarray, spec: TargetSpec) -> VisibilityCheck:
         """Turn to face ``target`` and tilt the camera until it projects into the frame."""
         self.turn_to(yaw_to(self.obs.agent.xy, target))
-        check = check_visibility(self.obs, target, near_tolerance=spec.near_tolerance,
-                                 far_tolerance=spec.far_tolerance)
+        check = self.visibility(self.obs, target, spec)
         max_pitch = math.radians(self.config.max_pitch_degrees)
         for _ in range(4):  # a few tilts; pitch limits of the env may stop us earlier
             if check.visible or check.vertical_offset == 0.0:
@@ -193,8 +223,7 @@ class Navigator:
             result = self.runner.act(LookUp(degrees=delta) if delta > 0 else LookDown(degrees=-delta))
             if not result.success:
                 break
-            check = check_visibility(self.obs, target, near_tolerance=spec.near_tolerance,
-                                     far_tolerance=spec.far_tolerance)
+            check = self.visibility(self.obs, target, spec)
         return check
 
     def _room(self, subgoal: NavigateToRoom) -> tuple[bool, str | None, dict]:
@@ -227,16 +256,19 @@ class Navigator:
         return True, None, {"snapped_goal": goal.tolist()}
 
     # ----------------------------------------------------------------- motion
-    def turn_to(self, yaw: float) -> None:
-        """Turn in place until the heading is within half a degree of ``yaw``."""
+    def turn_to(self, yaw: float) -> int:
+        """Turn in place until the heading is within half a degree of ``yaw``; returns turns made."""
+        turns = 0
         for _ in range(int(360 / self.config.turn_degrees) + 2):
             err = math.degrees(wrap_angle(yaw - self.obs.agent.yaw))
             if abs(err) < 0.5:
-                return
+                break
             amount = min(abs(err), self.config.turn_degrees)
             result = self.runner.act(TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount))
+            turns += 1
             if not result.success:
-                return
+                break
+        return turns
 
     def go_to(self, goal: np.ndarray, tolerance: float,
               stop_when: Callable[[Observation], bool] | None = None) -> str | None:
@@ -259,8 +291,8 @@ class Navigator:
                 return None
             # Skip a reached waypoint only if the next one is in plain line of sight: cutting a
             # corner of a path that hugs an obstacle would run into it.
-            while (len(path) > 1 and np.linalg.norm(path[0] - here) <= self.config.waypoint_tolerance
-                   and self._segment_clear(here, path[1])):
+            while len(path) > 1 and np.linalg.norm(path[0] - here) <= self.config.waypoint_tolerance and (
+                    np.linalg.norm(path[0] - here) < 0.03 or self._segment_clear(here, path[1])):
                 path.pop(0)
             waypoint = path[0]
             dist = float(np.linalg.norm(waypoint - here))
@@ -268,8 +300,9 @@ class Navigator:
             step = min(self.config.forward_step, max(dist, 0.05))
             # Aim exactly when off by more than the tolerance, or when the slightly-off move
             # would graze the map's edge (shortest paths hug obstacles).
-            if dist > 1e-3 and (abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))):
-                self.turn_to(yaw_to(here, waypoint))
+            needs_aim = abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))
+            # Every pass must act or return; if no turn was possible, try the move anyway.
+            if dist > 1e-3 and needs_aim and self.turn_to(yaw_to(here, waypoint)) > 0:
                 continue
             result = self.runner.act(MoveForward(distance=step))
             moved = float(np.linalg.norm(self.obs.agent.xy - here))
@@ -298,7 +331,10 @@ class Navigator:
         self.total_blocked += 1
         self.replans += 1
         heading = np.array([math.cos(self.obs.agent.yaw), math.sin(self.obs.agent.yaw)])
-        mapped = not self._clear_ahead(step)
+        side = 0.06 * np.array([-heading[1], heading[0]])
+        # Only a move the map calls clearly free (with a margin either side) proves that
+        # something unmapped stands there; a graze of the map's edge only needs careful aim.
+        mapped = not all(self._segment_clear(here + o, here + o + step * heading) for o in (0 * side, side, -side))
         if not mapped:
             # Something the map lacks stands there; detours must avoid it from now on.
             self.planner.add_blocked(here + self.config.forward_step * heading)

@@ -117,7 +117,7 @@ def receptacle_viewpoints(nav: Navigability, rec: ObjectRecord, rings: tuple[flo
                           per_ring: int = 32) -> np.ndarray:
     """(N, 2) navigable points on rectangles just outside the receptacle's footprint box."""
     lo, hi = np.asarray(rec.bbox_min[:2], float), np.asarray(rec.bbox_max[:2], float)
-    pts = []
+    pts: list[np.ndarray] = []
     for margin in rings:
         a, b = lo - margin, hi + margin
         t = np.linspace(0.0, 1.0, per_ring // 4, endpoint=False)

@@ -7,11 +7,16 @@ This package imports nothing of the project. Layout (Spark-DSG style):
 - :mod:`scene_graph.timeline` — ``TimelineEntry``, ``Timeline``
 - :mod:`scene_graph.edges` — ``InRoomEdge``, ``OnEdge``, ``InsideEdge``, ``NearEdge``,
   ``InteractionEdge``
-- :mod:`scene_graph.graph` — ``SceneGraph`` (add/update/remove, record, queries)
+- :mod:`scene_graph.graph` — ``SceneGraph`` (record, observe, pick/place, at, diff); its storage
+  and structured queries live in :mod:`scene_graph.store` and :mod:`scene_graph.edge_store`
 - :mod:`scene_graph.instances` — world instances ``at(t)`` and ``diff(t0, t1)``
+- :mod:`scene_graph.compaction` — dropping redundant sightings (``SceneGraph.compact``)
 - :mod:`scene_graph.relations` — on/inside/near from geometry, room assignment
 - :mod:`scene_graph.json_io` — schema-versioned JSON (``to_json``/``from_json``/``save``/``load``)
 - :mod:`scene_graph.nx_convert` — ``to_networkx``
+- :mod:`scene_graph.rerun_convert` — ``log_graph``/``log_history`` (needs the ``viz`` extra;
+  not imported here so the package stays light)
+- :mod:`scene_graph.benchmark` — ``python -m scene_graph.benchmark`` query latency report
 """
 
 from __future__ import annotations

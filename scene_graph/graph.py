@@ -17,7 +17,7 @@ import numpy as np
 
 from scene_graph.edges import EdgeType, InteractionEdge
 from scene_graph.errors import SceneGraphError
-from scene_graph.layers import EventKind, NodeState, Relation, parse_enum
+from scene_graph.layers import EventKind, Layer, NodeState, Relation, parse_enum
 from scene_graph.nodes import Node
 from scene_graph.store import GraphStore
 from scene_graph.timeline import TimelineEntry, as_vec3, check_time
@@ -33,7 +33,13 @@ class _Keep(Enum):
 #: Sentinel for :meth:`SceneGraph.record` arguments: "same as the entry in effect before".
 KEEP = _Keep.KEEP
 
-_STATE_FOR_KIND = {EventKind.OPENED: NodeState.OPEN, EventKind.CLOSED: NodeState.CLOSED}
+_STATE_FOR_KIND: dict[EventKind, NodeState | None] = {
+    EventKind.OPENED: NodeState.OPEN,
+    EventKind.CLOSED: NodeState.CLOSED,
+    EventKind.PICKED: NodeState.HELD,
+    EventKind.PLACED: None,
+}
+_STATELESS_LAYERS = frozenset({Layer.ROOM, Layer.VIEWPOINT})
 
 
 class SceneGraph(GraphStore):
@@ -60,8 +66,8 @@ class SceneGraph(GraphStore):
 
         Unspecified fields (``KEEP``) come from the entry in effect just before ``time``.
         Conventions: setting ``state=HELD`` clears the parent; setting a parent on a held node
-        clears ``HELD``; ``kind=OPENED/CLOSED`` implies the state. A new parent without
-        ``relation`` is ``ON``.
+        clears ``HELD``; unless ``state`` is given, ``kind`` OPENED/CLOSED/PICKED/PLACED
+        implies open/closed/held/no state. A new parent without ``relation`` is ``ON``.
 
         Raises:
             UnknownNodeError: ``node_id``, ``parent_id`` or ``room_id`` is not in the graph.
@@ -77,8 +83,13 @@ class SceneGraph(GraphStore):
             node, t, kind_, prev, centroid, parent_id, relation, state, room_id
         )
         self._check_refs(node, entry.parent_id, entry.room_id)
+        if entry.state is not None and node.layer in _STATELESS_LAYERS:
+            raise SceneGraphError(
+                f"{node.layer.value} {node_id!r} cannot be {entry.state.value}: only objects and "
+                "receptacles are opened, closed or held"
+            )
         if entry.parent_id is not None:
-            pass
+            self._check_no_cycle(node, entry.parent_id, t)
         self._commit(node, entry)
         return entry
 
@@ -229,6 +240,12 @@ class SceneGraph(GraphStore):
 
         return diff_times(self, t0, t1, move_threshold=move_threshold)
 
+    def compact(self, *, tolerance: float = 0.05, before: float | None = None) -> int:
+        """Drop redundant sightings from timelines (see :mod:`scene_graph.compaction`)."""
+        from scene_graph.compaction import compact
+
+        return compact(self, tolerance=tolerance, before=before)
+
     def copy(self) -> SceneGraph:
         """A deep copy (nodes, timelines, edges, metadata)."""
         from scene_graph.json_io import from_dict, to_dict
@@ -261,9 +278,10 @@ class SceneGraph(GraphStore):
         )
         prev_parent = prev.parent_id if prev is not None else None
         prev_rel = prev.relation if prev is not None else None
-        inherited_state = state is KEEP
-        if inherited_state:
-            state = _STATE_FOR_KIND.get(kind, prev.state if prev is not None else node.state)
+        inherited_state = state is KEEP and kind not in _STATE_FOR_KIND
+        if state is KEEP:
+            before = prev.state if prev is not None else node.state
+            state = _STATE_FOR_KIND[kind] if kind in _STATE_FOR_KIND else before
         state = None if state is None else parse_enum(NodeState, state, "state")
         if parent_id is KEEP:
             parent_id = None if state is NodeState.HELD else prev_parent
@@ -284,12 +302,13 @@ class SceneGraph(GraphStore):
 
     def _check_no_cycle(self, node: Node, parent_id: str, t: float) -> None:
         """Reject a parent that would make ``node`` (indirectly) support itself at some time."""
-        if node.id not in self._parent_refs:
+        all_times, parent_refs = self._time_index()
+        if node.id not in parent_refs:
             return  # nothing was ever on/in this node, so no chain can lead back to it
         until = node.timeline.next_time_after(node.timeline.index_at(t))
-        lo = bisect.bisect_right(self._all_times, t)
-        hi = bisect.bisect_left(self._all_times, until)
-        times = [t] + sorted(set(self._all_times[lo:hi]))
+        lo = bisect.bisect_right(all_times, t)
+        hi = bisect.bisect_left(all_times, until)
+        times = [t] + sorted(set(all_times[lo:hi]))
         for tau in times:
             cur: str | None = parent_id
             for _ in range(len(self._nodes) + 1):
@@ -305,18 +324,21 @@ class SceneGraph(GraphStore):
 
     def _commit(self, node: Node, entry: TimelineEntry) -> None:
         idx = node.timeline.insert(entry)
-        bisect.insort(self._all_times, entry.time)
-        if entry.parent_id is not None:
-            self._parent_refs[entry.parent_id] = self._parent_refs.get(entry.parent_id, 0) + 1
+        if self._time_cache is not None:  # keep the cache current instead of rebuilding it
+            all_times, parent_refs = self._time_cache
+            bisect.insort(all_times, entry.time)
+            if entry.parent_id is not None:
+                parent_refs[entry.parent_id] = parent_refs.get(entry.parent_id, 0) + 1
         node.first_seen = min(node.first_seen, entry.time)
         if entry.kind is not EventKind.VANISHED:
             node.last_seen = max(node.last_seen, entry.time)
         if idx == len(node.timeline) - 1:
             delta = entry.centroid - node.centroid
             if np.any(delta):  # the stored shape follows the believed position rigidly
-                moved = node.translated_copy(delta)
-                node.bbox_min, node.bbox_max, node.points = (
-                    moved.bbox_min, moved.bbox_max, moved.points)
+                node.bbox_min = node.bbox_min + delta
+                node.bbox_max = node.bbox_max + delta
+                if len(node.points):
+                    node.points = node.points + delta.astype(np.float32)
             node.centroid = entry.centroid.copy()
             node.state = entry.state
         self._sync_current(node.id)

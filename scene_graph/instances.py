@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scene_graph.edges import InteractionEdge
 from scene_graph.layers import EventKind, Layer, NodeState, Relation
 from scene_graph.timeline import TimelineEntry, check_time
 
@@ -77,11 +78,18 @@ class GraphDiff:
     moved: list[NodeMove] = field(default_factory=list)
     state_changed: list[StateChange] = field(default_factory=list)
     room_changed: list[RoomChange] = field(default_factory=list)
+    interactions: list[InteractionEdge] = field(default_factory=list)
+    """Agent interactions with ``min(t0, t1) < time <= max(t0, t1)``, in time order."""
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.appeared or self.vanished or self.moved or self.state_changed or self.room_changed
+            self.interactions
+            or self.appeared
+            or self.vanished
+            or self.moved
+            or self.state_changed
+            or self.room_changed
         )
 
     def summary(self) -> str:
@@ -105,6 +113,11 @@ class GraphDiff:
             after = s.after.value if s.after else "none"
             lines.append(f"  state: {s.node_id} ({s.category}) {before} -> {after}")
         lines += [
+            f"  {e.kind.value}: {e.target} at t={e.time:.1f}s"
+            + (f" ({e.receptacle_id})" if e.receptacle_id else "")
+            for e in self.interactions
+        ]
+        lines += [
             f"  room: {r.node_id} ({r.category}) {r.from_room} -> {r.to_room}"
             for r in self.room_changed
         ]
@@ -126,8 +139,8 @@ def world_at(graph: SceneGraph, time: float) -> SceneGraph:
 
     ``last_seen`` becomes the time of the latest timeline entry at or before ``time`` and
     ``num_observations`` is capped by the number of those entries (a lower bound when
-    ``observe`` skipped unchanged frames). Interactions after ``time`` are dropped, and NEAR
-    edges are kept when both ends are present.
+    ``observe`` skipped unchanged frames). Interactions up to ``time`` are kept (even for nodes
+    absent at ``time``); NEAR edges are kept when both ends are present.
     """
     from scene_graph.graph import SceneGraph
 
@@ -144,14 +157,13 @@ def world_at(graph: SceneGraph, time: float) -> SceneGraph:
         copy.last_seen = max(copy.first_seen, entry.time)
         copy.num_observations = min(node.num_observations, len(copy.timeline))
         out._insert_raw(copy)
-    for node_id in list(out._nodes):
-        out._sync_current(node_id)
+    out._finish_bulk()
     for edge in graph.edges("near"):
         if edge.source in out and edge.target in out:
             out.add_edge(edge)
-    for inter in graph.interactions(t1=t):
-        if inter.target in out:
-            out._add_interaction(inter.target, inter.kind, inter.time, inter.receptacle_id)
+    # events are history: kept even if the node is gone; edges are frozen, so share them
+    out._interactions = graph.interactions(t1=t)
+    out._interaction_times = [e.time for e in out._interactions]
     return out
 
 
@@ -167,6 +179,8 @@ def diff_times(
     if not move_threshold >= 0.0:
         raise ValueError(f"move_threshold must be >= 0 metres; got {move_threshold}")
     diff = GraphDiff(a, b)
+    lo, hi = min(a, b), max(a, b)
+    diff.interactions = [e for e in graph.interactions(t0=lo, t1=hi) if e.time > lo]
     for node in graph.nodes(include_vanished=True):
         e0, e1 = entry_if_present(node, a), entry_if_present(node, b)
         if e0 is None and e1 is None:

@@ -188,6 +188,8 @@ def from_dict(data: Any) -> SceneGraph:
     _check_header(data)
     where = "header"
     try:
+        if not isinstance(data["metadata"], dict):
+            raise ValueError("metadata must be a JSON object")
         graph = SceneGraph(metadata=data["metadata"])
         for i, obj in enumerate(data["nodes"]):
             where = f"node #{i} ({obj.get('id')!r})" if isinstance(obj, dict) else f"node #{i}"
@@ -196,16 +198,15 @@ def from_dict(data: Any) -> SceneGraph:
                 raise ValueError("duplicate node id")
             graph._insert_raw(node)
         where = "node relations"
-        for node_id in list(graph._nodes):
-            graph._sync_current(node_id)
+        graph._finish_bulk()
         for i, (a, b, dist) in enumerate(data["near"]):
             where = f"near edge #{i}"
             graph.add_edge(NearEdge(a, b, distance=float(dist)))
         for i, (target, kind, time, rec) in enumerate(data["interactions"]):
             where = f"interaction #{i}"
-            graph.add_edge(
-                InteractionEdge("agent", target, kind=kind, time=time, receptacle_id=rec)
-            )
+            # not add_edge: a world instance keeps interactions of nodes absent at its time
+            edge = InteractionEdge("agent", str(target), kind=kind, time=time, receptacle_id=rec)
+            graph._add_interaction(edge.target, edge.kind, edge.time, edge.receptacle_id)
     except SceneGraphFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, SceneGraphError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,25 +137,19 @@ class Node:
         return out
 
     def copy(self, *, share_timeline: bool = False) -> Node:
-        """Deep copy of the node (arrays and attributes copied; timeline optionally shared)."""
-        timeline = self.timeline if share_timeline else Timeline(list(self.timeline))
-        return Node(
-            id=self.id,
-            layer=self.layer,
-            category=self.category,
-            centroid=self.centroid.copy(),
-            bbox_min=self.bbox_min.copy(),
-            bbox_max=self.bbox_max.copy(),
-            points=self.points.copy(),
-            embedding=None if self.embedding is None else self.embedding.copy(),
-            attributes=_copy_json(self.attributes),
-            confidence=self.confidence,
-            first_seen=self.first_seen,
-            last_seen=self.last_seen,
-            num_observations=self.num_observations,
-            state=self.state,
-            timeline=timeline,
-        )
+        """Deep copy of the node (arrays and attributes copied; timeline optionally shared).
+
+        Skips re-validation: the fields were validated when this node was built.
+        """
+        out = copy.copy(self)
+        out.centroid = self.centroid.copy()
+        out.bbox_min = self.bbox_min.copy()
+        out.bbox_max = self.bbox_max.copy()
+        out.points = self.points.copy()
+        out.embedding = None if self.embedding is None else self.embedding.copy()
+        out.attributes = _copy_json(self.attributes)
+        out.timeline = self.timeline if share_timeline else self.timeline.truncated(math.inf)
+        return out
 
     def same_as(self, other: Node) -> bool:
         """Exact equality of every field including arrays and timeline entries."""
@@ -207,7 +202,3 @@ def _copy_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_json(v) for v in value]
     return value
-
-
-def is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -11,25 +11,23 @@ later; such references are history and produce no edges.
 
 from __future__ import annotations
 
-import bisect
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
+from scene_graph.edge_store import EdgeMixin
 from scene_graph.edges import (
     AGENT_ID,
-    Edge,
     EdgeType,
-    InRoomEdge,
-    InsideEdge,
     InteractionEdge,
     NearEdge,
-    OnEdge,
 )
 from scene_graph.errors import SceneGraphError, UnknownNodeError
 from scene_graph.layers import EventKind, Layer, Relation, parse_enum
 from scene_graph.nodes import Node
-from scene_graph.timeline import TimelineEntry, check_time
+from scene_graph.timeline import TimelineEntry, as_vec3, check_time
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ _PARENT_LAYERS = frozenset({Layer.OBJECT, Layer.RECEPTACLE})
 _INTERACTIONS = frozenset({EdgeType.PICKED, EdgeType.PLACED, EdgeType.OPENED, EdgeType.CLOSED})
 
 
-class GraphStore:
+class GraphStore(EdgeMixin):
     """Nodes, typed edges and the indexes behind structured queries (base of SceneGraph)."""
 
     def __init__(self, metadata: dict[str, Any] | None = None) -> None:
@@ -53,12 +51,13 @@ class GraphStore:
         self._parent: dict[str, tuple[str, Relation]] = {}
         self._children: dict[str, dict[str, None]] = {}
         self._vanished: set[str] = set()
-        self._parent_refs: dict[str, int] = {}
         self._near: dict[tuple[str, str], NearEdge] = {}
         self._near_of: dict[str, dict[tuple[str, str], None]] = {}
         self._interactions: list[InteractionEdge] = []
         self._interaction_times: list[float] = []
-        self._all_times: list[float] = []
+        # (sorted times of all timeline entries, {id: entries naming it as parent}); only
+        # cycle checks and time_range need it, so bulk loads drop it and it is rebuilt lazily.
+        self._time_cache: tuple[list[float], dict[str, int]] | None = ([], {})
 
     # ------------------------------------------------------------------ nodes
     def add_node(
@@ -82,20 +81,24 @@ class GraphStore:
             )
         if node.id == AGENT_ID:
             raise SceneGraphError(f"{AGENT_ID!r} is reserved for the agent; choose another id")
+        if node.state is not None and node.layer in (Layer.ROOM, Layer.VIEWPOINT):
+            raise SceneGraphError(f"{node.layer.value} {node.id!r} cannot have state {node.state}")
         if len(node.timeline) == 0:
             rel = None if parent_id is None else parse_enum(Relation, relation, "relation")
             self._check_refs(node, parent_id, room_id)
-            node.timeline.insert(
-                TimelineEntry(
+            try:
+                first = TimelineEntry(
                     node.first_seen,
                     EventKind.OBSERVED,
                     node.centroid,
                     parent_id,
-                    rel,  # type: ignore[arg-type]
+                    rel,
                     node.state,
                     room_id,
                 )
-            )
+            except ValueError as exc:
+                raise SceneGraphError(f"node {node.id!r}: {exc}") from None
+            node.timeline.insert(first)
         elif room_id is not None or parent_id is not None:
             raise SceneGraphError("pass room_id/parent_id only for nodes with an empty timeline")
         self._insert_raw(node)
@@ -120,8 +123,11 @@ class GraphStore:
             raise SceneGraphError(f"update_node: unknown field(s) {sorted(unknown)} of Node")
         fields.update(changes)
         new = Node(**fields)  # re-validates every field
-        if new.layer is not old.layer and self._children.get(node_id):
-            raise SceneGraphError(f"cannot change the layer of {node_id!r}: it has children")
+        if new.layer is not old.layer and not {new.layer, old.layer} <= _CHILD_LAYERS:
+            raise SceneGraphError(
+                f"cannot change {node_id!r} from {old.layer.value} to {new.layer.value}: only "
+                "objects and receptacles may be re-classified into each other"
+            )
         self._unindex(old)
         for name in changes:  # mutate in place so callers holding the Node see the change
             setattr(old, name, getattr(new, name))
@@ -173,7 +179,8 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self._nodes)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Node]:
+        """All nodes, vanished ones included (``nodes()`` leaves those out)."""
         return iter(self._nodes.values())
 
     # ---------------------------------------------------------------- queries
@@ -227,14 +234,20 @@ class GraphStore:
         return node_id in self._vanished
 
     def parent_of(self, node_id: str) -> tuple[str, Relation] | None:
-        """Current ``(receptacle_id, relation)`` of a node, or ``None``."""
+        """Current ``(receptacle_id, relation)`` of a node, or ``None``.
+
+        A parent marked vanished counts as absent, exactly as in world instances.
+        """
         self.get(node_id)
-        return self._parent.get(node_id)
+        found = self._parent.get(node_id)
+        return found if found is not None and found[0] not in self._vanished else None
 
     def children_of(self, node_id: str, relation: Relation | str | None = None) -> list[Node]:
         """Nodes currently on/inside ``node_id`` (optionally only one relation)."""
         self.get(node_id)
         rel = None if relation is None else parse_enum(Relation, relation, "relation")
+        if node_id in self._vanished:
+            return []
         return [
             self._nodes[c]
             for c in self._children.get(node_id, {})
@@ -250,7 +263,7 @@ class GraphStore:
             seen.add(cur)
             if cur in self._room_of:
                 return self._room_of[cur]
-            parent = self._parent.get(cur)
+            parent = self.parent_of(cur)
             cur = parent[0] if parent else None
         return None
 
@@ -261,84 +274,27 @@ class GraphStore:
     @property
     def time_range(self) -> tuple[float, float] | None:
         """(earliest, latest) time of any timeline entry or interaction, or ``None`` if empty."""
-        times = self._all_times
+        times = self._time_index()[0]
         if not times and not self._interaction_times:
             return None
         lo = min(times[:1] + self._interaction_times[:1])
         hi = max(times[-1:] + self._interaction_times[-1:])
         return lo, hi
 
-    def interactions(
-        self,
-        *,
-        kind: EdgeType | str | None = None,
-        node_id: str | None = None,
-        t0: float | None = None,
-        t1: float | None = None,
-    ) -> list[InteractionEdge]:
-        """Interaction edges with ``t0 <= time <= t1`` in time order (bisect on time)."""
-        lo = 0 if t0 is None else bisect.bisect_left(self._interaction_times, check_time(t0))
-        hi = (
-            len(self._interactions)
-            if t1 is None
-            else bisect.bisect_right(self._interaction_times, check_time(t1))
-        )
-        k = None if kind is None else EdgeType(kind)
-        return [
-            e
-            for e in self._interactions[lo:hi]
-            if (k is None or e.kind is k) and (node_id is None or e.target == node_id)
-        ]
-
-    # ------------------------------------------------------------------ edges
-    def add_edge(self, edge: Edge) -> Edge:
-        """Add a NEAR or interaction edge. ON/INSIDE/IN_ROOM come from timelines instead."""
-        if isinstance(edge, NearEdge):
-            self.get(edge.source)
-            self.get(edge.target)
-            self._near[edge.key] = edge
-            for n in edge.key:
-                self._near_of.setdefault(n, {})[edge.key] = None
-            return edge
-        if isinstance(edge, InteractionEdge):
-            self.get(edge.target)
-            return self._add_interaction(edge.target, edge.kind, edge.time, edge.receptacle_id)
-        raise SceneGraphError(
-            f"{type(edge).__name__} edges are derived from timelines; use set_parent()/set_room()"
-        )
-
-    def edges(self, type: EdgeType | str | None = None, node_id: str | None = None) -> list[Edge]:
-        """Current edges, optionally of one type and/or touching ``node_id``."""
-        want = None if type is None else EdgeType(type)
-        out: list[Edge] = []
-        if want in (None, EdgeType.IN_ROOM):
-            out += [InRoomEdge(n, r) for n, r in self._room_of.items()]
-        if want in (None, EdgeType.ON, EdgeType.INSIDE):
-            for child, (parent, rel) in self._parent.items():
-                cls = OnEdge if rel is Relation.ON else InsideEdge
-                if want in (None, cls.type):
-                    since = _run_start(self._nodes[child], parent, rel)
-                    out.append(cls(child, parent, since=since))
-        if want in (None, EdgeType.NEAR):
-            out += list(self._near.values())
-        if want is None or want in {
-            EdgeType.PICKED,
-            EdgeType.PLACED,
-            EdgeType.OPENED,
-            EdgeType.CLOSED,
-        }:
-            out += self.interactions(kind=want)
-        if node_id is not None:
-            out = [
-                e
-                for e in out
-                if node_id in (e.source, e.target) or getattr(e, "receptacle_id", None) == node_id
-            ]
-        return out
-
-    def near(self, node_id: str) -> list[NearEdge]:
-        self.get(node_id)
-        return [self._near[k] for k in self._near_of.get(node_id, {})]
+    def within(
+        self, point: Any, radius: float, layer: Layer | str | None = None
+    ) -> list[tuple[Node, float]]:
+        """Non-vanished nodes whose centroid is within ``radius`` metres of ``point`` (3,),
+        nearest first, as ``(node, distance)``; one vectorised pass over the layer."""
+        p = as_vec3(point, "point")
+        if not radius >= 0.0:
+            raise ValueError(f"radius must be >= 0 metres; got {radius}")
+        nodes = self.nodes(layer)
+        if not nodes:
+            return []
+        dist = np.linalg.norm(np.array([n.centroid for n in nodes]) - p, axis=1)
+        order = np.argsort(dist, kind="stable")
+        return [(nodes[i], float(dist[i])) for i in order if dist[i] <= radius]
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{layer.value}s={len(ids)}" for layer, ids in self._by_layer.items())
@@ -397,13 +353,30 @@ class GraphStore:
             self._by_room.setdefault(room_id, {})[node_id] = None
 
     def _insert_raw(self, node: Node) -> None:
-        """Store and index a node without touching relations (bulk loading uses this)."""
+        """Store and index a node without touching relations; bulk loaders then call
+        :meth:`_finish_bulk` once."""
         self._nodes[node.id] = node
         self._index(node)
-        for entry in node.timeline:
-            bisect.insort(self._all_times, entry.time)
-            if entry.parent_id is not None:
-                self._parent_refs[entry.parent_id] = self._parent_refs.get(entry.parent_id, 0) + 1
+        self._time_cache = None
+
+    def _time_index(self) -> tuple[list[float], dict[str, int]]:
+        """The lazily rebuilt (all entry times, parent reference counts) cache."""
+        if self._time_cache is None:
+            times: list[float] = []
+            refs: dict[str, int] = {}
+            for node in self._nodes.values():
+                times.extend(node.timeline.times)
+                for entry in node.timeline:
+                    if entry.parent_id is not None:
+                        refs[entry.parent_id] = refs.get(entry.parent_id, 0) + 1
+            times.sort()
+            self._time_cache = (times, refs)
+        return self._time_cache
+
+    def _finish_bulk(self) -> None:
+        """Mirror every node's latest entry into the current-relation indexes."""
+        for node_id in list(self._nodes):
+            self._sync_current(node_id)
 
     def _index(self, node: Node) -> None:
         self._by_layer[node.layer][node.id] = None
@@ -412,22 +385,3 @@ class GraphStore:
     def _unindex(self, node: Node) -> None:
         self._by_layer[node.layer].pop(node.id, None)
         self._by_category.get(node.category.casefold(), {}).pop(node.id, None)
-
-    def _add_interaction(
-        self, node_id: str, kind: EdgeType, time: float, receptacle_id: str | None
-    ) -> InteractionEdge:
-        edge = InteractionEdge(AGENT_ID, node_id, kind=kind, time=time, receptacle_id=receptacle_id)
-        idx = bisect.bisect_right(self._interaction_times, edge.time)
-        self._interaction_times.insert(idx, edge.time)
-        self._interactions.insert(idx, edge)
-        return edge
-
-
-def _run_start(node: Node, parent: str, relation: Relation) -> float:
-    """Time since which ``node`` has been on/in ``parent`` without interruption."""
-    since = node.timeline[-1].time
-    for entry in reversed(node.timeline):
-        if entry.parent_id != parent or entry.relation is not relation:
-            break
-        since = entry.time
-    return since

@@ -70,15 +70,18 @@ class MemoryAgent:
         perceiver: ``detect(obs) -> (obs_used, detections)``; None skips perception.
         planner: any :class:`embodied_mem.planner.Planner`.
         config: budgets.
+        recorder: optional run recorder (``on_frame(obs)``, ``on_interaction(kind, obs, point)``,
+            ``on_task(trace)``), e.g. :class:`embodied_mem.replay.RunRecorder`.
     """
 
     def __init__(self, env: Env, memory: Any, perceiver: Any, planner: Any,
-                 config: AgentConfig | None = None) -> None:
+                 config: AgentConfig | None = None, recorder: Any = None) -> None:
         self.env = env
         self.memory = memory
         self.perceiver = perceiver
         self.planner = planner
         self.config = config or AgentConfig()
+        self.recorder = recorder
         self.frames_seen = 0
         self.frame_hooks: list[Callable[[Observation], None]] = []
 
@@ -86,6 +89,8 @@ class MemoryAgent:
     def observe(self, obs: Observation) -> None:
         """Fold one frame into memory (and call frame hooks, e.g. a recorder)."""
         self.frames_seen += 1
+        if self.recorder is not None:
+            self.recorder.on_frame(obs)
         for hook in self.frame_hooks:
             hook(obs)
         if self.memory is None or self.perceiver is None:
@@ -94,6 +99,8 @@ class MemoryAgent:
         self.memory.ingest(used, detections)
 
     def record_interaction(self, kind: str, obs: Observation, point: tuple[float, float, float]) -> None:
+        if self.recorder is not None:
+            self.recorder.on_interaction(kind, obs, point)
         if self.memory is not None:
             self.memory.record_interaction(kind, obs.time, obs.frame_index, point, pose=obs.agent,
                                            room_id=obs.room_id)
@@ -123,6 +130,8 @@ class MemoryAgent:
             if stop or not plan.details.get("replan"):
                 break
         trace.wall_time_s = time.perf_counter() - started
+        if self.recorder is not None:
+            self.recorder.on_task(trace)
         return trace, obs, checkpoints
 
     def _plan(self, instruction: str, obs: Observation, step: int, feedback: list[str]) -> PlanResult:

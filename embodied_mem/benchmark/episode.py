@@ -53,13 +53,13 @@ class EpisodeSpec:
     interactions_per_day: list[int]
     """K for every experience day (its length is the number of days D)."""
     overnight_changes: int = 0
-    """Objects moved between days while the agent is away (multi-day episodes only)."""
+    """Objects moved after every experience day (so also before phase 2) while the agent is away."""
     templates: list[str] = field(default_factory=list)
     """Enabled template ids (``T01``..``T63``); empty means all."""
     env: str = "builtin"
     """Registered env name."""
     env_options: dict[str, Any] = field(default_factory=dict)
-    """Extra options for the env's reset (house size, rooms, ...), stored verbatim."""
+    """Fields of the env's config dataclass (image size, rooms, steps_per_day, ...), stored verbatim."""
 
     def __post_init__(self) -> None:
         if not self.episode_id:

@@ -28,6 +28,7 @@ from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
 from envs.base import Env
 from envs.ground_truth import GroundTruth
+from envs.registry import make_env
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,15 @@ class ExperienceConfig:
     """First time of a day (FindingDory: 06:00)."""
     day_end: str = "22:00"
     """Last time of a day (FindingDory: 22:00)."""
-    subgoal_budget: int = 400
+    subgoal_budget: int = 250
     """Most low-level actions per policy subgoal."""
     attempts_per_interaction: int = 4
     """Candidate (object, receptacle) pairs tried before an interaction slot is given up."""
     container_bias: float = 0.35
     """Probability of preferring a pair that involves an openable container."""
+    prefer_viewpoints: bool = True
+    """Act first from the env's own viewpoint of a target (walked to with the navigation policy),
+    then fall back to the manipulation policy; False tries the manipulation policy first."""
     estimated_steps: int = 120
     """Steps one interaction takes before any was measured (for spreading idle time)."""
 
@@ -81,7 +85,8 @@ class OracleExperience:
         self.spec = spec
         self.config = config or ExperienceConfig()
         self.env = RecordingEnv(env, on_observation)
-        self.actor = OracleActor(self.env, self.config.subgoal_budget)
+        self.actor = OracleActor(self.env, self.config.subgoal_budget,
+                                 prefer_viewpoints=self.config.prefer_viewpoints)
         self.rng = np.random.default_rng([spec.seed, 1])
         self.record = ExperienceRecord(episode_id=spec.episode_id, days=spec.days)
         self._steps_per_interaction: list[int] = []
@@ -171,6 +176,7 @@ class OracleExperience:
         order = self.rng.permutation(len(pairs))[: self.config.attempts_per_interaction]
         for idx in order:
             oid, goal = pairs[int(idx)]
+            gt = self.env.ground_truth()  # a failed attempt may have changed the world
             steps0, events0 = self.env.last.frame_index, len(self.env.events)  # type: ignore[union-attr]
             try:
                 self.actor.rearrange(oid, goal, gt)
@@ -220,6 +226,24 @@ class OracleExperience:
 
 def _placement(gt: GroundTruth) -> dict[str, str]:
     return {o.id: o.parent_receptacle for o in gt.pickupables() if o.parent_receptacle is not None}
+
+
+def make_episode_env(spec: EpisodeSpec) -> Env:
+    """Build the env ``spec`` names, configured from ``spec.env_options``.
+
+    Raises:
+        ValueError: an option the env's config does not have (the valid ones are listed).
+    """
+    if spec.env == "builtin":
+        from envs.builtin.config import BuiltinEnvConfig
+
+        unknown = sorted(set(spec.env_options) - set(BuiltinEnvConfig.field_names()))
+        if unknown:
+            raise ValueError(f"unknown builtin env option(s) {unknown}; valid: {BuiltinEnvConfig.field_names()}")
+        return make_env("builtin", BuiltinEnvConfig(**spec.env_options))
+    if spec.env_options:
+        raise ValueError(f"env_options are only supported for the builtin env, not {spec.env!r}")
+    return make_env(spec.env)
 
 
 def run_experience(env: Env, spec: EpisodeSpec, on_observation: ObservationCallback | None = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
+
 from embodied_mem.benchmark.clock import to_hhmm, to_minutes
 from embodied_mem.benchmark.task import Goal, Placement, humanize, normalize_answer
 from embodied_mem.benchmark.template_context import (
@@ -208,10 +210,20 @@ def _morning(c: Ctx) -> dict[str, str]:
     return snaps[c.record.last_day]
 
 
+def fits(c: Ctx, oid: str, rid: str) -> bool:
+    """Whether the object's box fits the receptacle's footprint (and height, for containers)."""
+    o, r = c.obj(oid), c.obj(rid)
+    osz = np.subtract(o.bbox_max, o.bbox_min)
+    rsz = np.subtract(r.bbox_max, r.bbox_min)
+    flat = bool(np.all(np.sort(osz[:2]) <= 0.9 * np.sort(rsz[:2])))
+    return flat and (not r.openable or float(osz[2]) <= 0.8 * float(rsz[2]))
+
+
 def t55(c: Ctx) -> Filled:
     first = c.require_yesterday()[0].object_id
     here = c.parent_category(first)
-    cats = uniq([r.category for r in c.receptacles() if r.category != here and not r.openable])
+    cats = uniq([r.category for r in c.receptacles()
+                 if r.category != here and not r.openable and fits(c, first, r.id)])
     cat = c.choice(cats, "other receptacle categories")
     return Filled({"receptacle": humanize(cat)}, "manipulate",
                   placements=[Placement((first,), tuple(c.of_category(cat, receptacle=True)))],
@@ -234,7 +246,8 @@ def t57(c: Ctx) -> Filled:
     openable = uniq([r.category for r in c.receptacles() if r.openable])
     rcat = c.choice(openable, "openable receptacles in the house")
     inside = set(c.of_category(rcat, receptacle=True))
-    cats = uniq([o.category for o in c.items() if o.pickupable and o.parent_receptacle not in inside])
+    cats = uniq([o.category for o in c.items() if o.pickupable and o.parent_receptacle not in inside
+                 and any(fits(c, o.id, r) for r in inside)])
     cat = c.choice(cats, "objects to put away")
     return Filled({"category": humanize(cat), "openable_receptacle": humanize(rcat)}, "manipulate",
                   placements=[Placement(tuple(o.id for o in c.items() if o.pickupable and o.category == cat),

@@ -21,7 +21,14 @@ from envs.actions import Action, Close, LookDown, LookUp, Open, Pick, Place, Tel
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
 from policies.executor import execute
-from policies.subgoals import CloseSubgoal, NavigateToPose, OpenSubgoal, PickSubgoal, PlaceSubgoal, Subgoal
+from policies.subgoals import (
+    CloseSubgoal,
+    NavigateToPose,
+    OpenSubgoal,
+    PickSubgoal,
+    PlaceSubgoal,
+    Subgoal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +44,12 @@ def _centre(gt: GroundTruth, eid: str) -> tuple[float, float, float]:
 class OracleActor:
     """Executes pick-and-place with the policies through a :class:`RecordingEnv`."""
 
-    def __init__(self, env: RecordingEnv, budget: int, fallback_viewpoints: int = 3) -> None:
+    def __init__(self, env: RecordingEnv, budget: int, fallback_viewpoints: int = 4,
+                 fallback_budget: int = 120, prefer_viewpoints: bool = True) -> None:
         self.env = env
+        self.prefer_viewpoints = prefer_viewpoints
         self.budget = budget
+        self.fallback_budget = fallback_budget
         self.fallback_viewpoints = fallback_viewpoints
         self.obs: Observation | None = None
         self.fallbacks = 0
@@ -71,24 +81,32 @@ class OracleActor:
         inner: Any = self.env.env
         return float(inner.look_pitch(eid, xy)) if hasattr(inner, "look_pitch") else 0.0
 
-    def do(self, subgoal: Subgoal, target: str, action: Action) -> None:
-        """Run ``subgoal`` with the policies; on failure act from the env's viewpoints."""
+    def _from_viewpoint(self, target: str, view: tuple[float, float, float], action: Action) -> bool:
+        """Walk (navigation policy) to an env viewpoint of ``target``, aim the camera, act."""
         assert self.obs is not None
+        x, y, yaw = view
+        nav, self.obs = execute(self.env, NavigateToPose(x, y, yaw), self.obs, self.fallback_budget)
+        if not nav.success:
+            return False
+        self._look(self._pitch(target, (x, y)))
+        return self._step(action)
+
+    def do(self, subgoal: Subgoal, target: str, action: Action) -> None:
+        """Act on ``target``: from the env's best viewpoint, else via the manipulation policy,
+        else from the other viewpoints, else teleported to the best viewpoint."""
+        assert self.obs is not None
+        views = self._viewpoints(target)
+        if self.prefer_viewpoints and views and self._from_viewpoint(target, views[0], action):
+            return
         outcome, self.obs = execute(self.env, subgoal, self.obs, self.budget)
         if outcome.success:
             return
         logger.debug("policy failed on %s (%s); oracle fallback", type(subgoal).__name__, outcome.reason)
         self.fallbacks += 1
-        views = self._viewpoints(target)
-        for x, y, yaw in views:
-            nav, self.obs = execute(self.env, NavigateToPose(x, y, yaw), self.obs, self.budget)
-            if not nav.success:
-                continue
-            self._look(self._pitch(target, (x, y)))
-            if self._step(action):
+        for view in views[1:] if self.prefer_viewpoints else views:
+            if self._from_viewpoint(target, view, action):
                 return
-        if views:
-            x, y, yaw = views[0]
+        for x, y, yaw in views:
             self.teleport(x, y, yaw, self._pitch(target, (x, y)))
             if self._step(action):
                 return
@@ -101,7 +119,13 @@ class OracleActor:
         src_closed = src is not None and gt.objects[src].openable and not gt.objects[src].is_open
         if src_closed:
             self.do(OpenSubgoal(env_id=src, position=_centre(gt, src)), src, Open(src))  # type: ignore[arg-type]
-        self.do(PickSubgoal(env_id=oid, position=_centre(gt, oid), category=gt.objects[oid].category), oid, Pick(oid))
+        try:
+            self.do(PickSubgoal(env_id=oid, position=_centre(gt, oid), category=gt.objects[oid].category),
+                    oid, Pick(oid))
+        except OracleError:
+            if src_closed:  # leave the world as we found it for the next candidate
+                self.do(CloseSubgoal(env_id=src, position=_centre(gt, src)), src, Close(src))  # type: ignore[arg-type]
+            raise
         if src_closed:
             self.do(CloseSubgoal(env_id=src, position=_centre(gt, src)), src, Close(src))  # type: ignore[arg-type]
         try:

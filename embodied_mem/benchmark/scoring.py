@@ -27,6 +27,7 @@ from policies.success import (
     check_object,
     check_receptacle,
     check_room,
+    pixel_fraction,
 )
 
 logger = logging.getLogger(__name__)
@@ -119,8 +120,28 @@ def _check(goal_kind: str, tid: str, obs: Observation, gt: GroundTruth, nav: Nav
     if tid not in gt.objects:
         return SuccessCheck(False, failures=[f"{tid!r} not in ground truth"])
     if goal_kind == "object":
-        return check_object(gt.objects[tid], obs, nav, th)
+        check = check_object(gt.objects[tid], obs, nav, th)
+        return check if check.success else _inside_closed_container(tid, check, obs, gt, th)
     return check_receptacle(gt.objects[tid], obs, nav, th)
+
+
+def _inside_closed_container(tid: str, check: SuccessCheck, obs: Observation, gt: GroundTruth,
+                             th: SuccessThresholds) -> SuccessCheck:
+    """An object shut inside a container cannot be seen: seeing its container counts instead.
+
+    Distance and facing are still judged against the object itself; only the visibility rule
+    reads the container's mask. Without this, every object placed in a fridge would be
+    unreachable by definition.
+    """
+    parent = gt.objects[tid].parent_receptacle
+    container = gt.objects.get(parent) if parent else None
+    if container is None or not container.openable or container.is_open:
+        return check
+    fraction = pixel_fraction(obs, container.id)
+    others = [f for f in check.failures if not f.startswith("not visible")]
+    if others or fraction < th.object_min_pixel_fraction or fraction == 0.0:
+        return check
+    return SuccessCheck(True, check.distance, check.facing_error, fraction, [])
 
 
 def goal_reached(goal: Goal, obs: Observation, gt: GroundTruth, nav: Navigability,

@@ -44,13 +44,14 @@ class SuiteConfig:
     max_interactions: int = 11
     """Largest K per day (FindingDory: 11); K is drawn uniformly in [min, max]."""
     overnight_changes: int = 0
-    """Objects moved between days while the agent is away."""
+    """Objects moved after each experience day (also before the tasks) while the agent is away."""
     templates: list[str] = field(default_factory=list)
     """Enabled template ids; empty means all of T01..T63."""
     env: str = "builtin"
     """Registered env name."""
-    env_options: dict[str, Any] = field(default_factory=dict)
-    """Options for the env's reset (house size, number of rooms, ...)."""
+    env_options: dict[str, Any] = field(default_factory=lambda: {"steps_per_day": 4800})
+    """Fields of the env's config (for ``builtin``: ``BuiltinEnvConfig``). The oracle needs about
+    2000 steps for 11 interactions, so the default day has 4800 steps (12 s each)."""
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -77,7 +78,7 @@ def make_specs(config: SuiteConfig) -> list[EpisodeSpec]:
             seed=int(rng.integers(0, 2**31 - 1)),
             house_seed=int(rng.integers(0, 2**31 - 1)),
             interactions_per_day=[int(x) for x in k],
-            overnight_changes=config.overnight_changes if config.days > 1 else 0,
+            overnight_changes=config.overnight_changes,
             templates=list(config.templates),
             env=config.env,
             env_options=dict(config.env_options),

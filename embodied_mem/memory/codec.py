@@ -1,36 +1,21 @@
 """Compact, exact encodings of memory records for the SQLite store.
 
-Arrays are stored as raw little-endian bytes (base64 inside JSON) so they round-trip exactly;
-timelines are lists of small JSON rows. Kept separate from :mod:`scene_graph.json_io` because
+Arrays are stored as raw little-endian float32 bytes so they round-trip exactly; the other
+node fields and the timeline are zlib-compressed JSON. Kept separate from :mod:`scene_graph.json_io` because
 the store writes one node per row (only nodes that changed in a batch), not whole graphs.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import zlib
 from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.episodic import Event, EventKind, Keyframe
 from envs.types import AgentPose
 from scene_graph import Node, Timeline, TimelineEntry
-
-from embodied_mem.memory.episodic import Event, EventKind, Keyframe
-
-
-def _arr(a: np.ndarray | None, dtype: str) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    arr = np.ascontiguousarray(a, dtype=np.dtype(dtype).newbyteorder("<"))
-    return {"d": dtype, "s": list(arr.shape), "b": base64.b64encode(arr.tobytes()).decode("ascii")}
-
-
-def _unarr(d: dict[str, Any] | None) -> np.ndarray | None:
-    if d is None:
-        return None
-    dt = np.dtype(d["d"]).newbyteorder("<")
-    return np.frombuffer(base64.b64decode(d["b"]), dtype=dt).reshape(d["s"]).astype(d["d"])
 
 
 def _entry_row(e: TimelineEntry) -> list[Any]:
@@ -39,28 +24,40 @@ def _entry_row(e: TimelineEntry) -> list[Any]:
             None if e.state is None else e.state.value, e.room_id]
 
 
-def node_to_json(node: Node) -> str:
-    """One node (fields, small cloud, embedding, timeline) as a JSON string."""
-    return json.dumps({
+NodeRow = tuple[str, str, bytes, bytes, bytes | None]
+"""(layer, category, zlib-compressed JSON of the scalar fields and timeline, float32 points
+bytes, float32 embedding bytes or None) — arrays as raw little-endian bytes, not base64."""
+
+
+def _f32(a: np.ndarray | None) -> bytes | None:
+    return None if a is None else np.ascontiguousarray(a, dtype="<f4").tobytes()
+
+
+def node_to_row(node: Node) -> NodeRow:
+    """One node as a store row; arrays round-trip exactly, the rest is compressed JSON."""
+    doc = {
         "id": node.id, "layer": node.layer.value, "category": node.category,
         "centroid": [float(v) for v in node.centroid],
         "bbox_min": [float(v) for v in node.bbox_min], "bbox_max": [float(v) for v in node.bbox_max],  # type: ignore[union-attr]
-        "points": _arr(node.points, "float32"), "embedding": _arr(node.embedding, "float32"),
         "attributes": node.attributes, "confidence": node.confidence, "first_seen": node.first_seen,
         "last_seen": node.last_seen, "n": node.num_observations,
         "state": None if node.state is None else node.state.value,
         "timeline": [_entry_row(e) for e in node.timeline],
-    }, separators=(",", ":"))
+    }
+    data = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+    return node.layer.value, node.category, data, _f32(node.points) or b"", _f32(node.embedding)
 
 
-def node_from_json(text: str) -> Node:
-    d = json.loads(text)
+def node_from_row(data: bytes, points: bytes, embedding: bytes | None) -> Node:
+    d = json.loads(zlib.decompress(data))
     tl = Timeline([TimelineEntry(r[0], r[1], np.asarray(r[2]), r[3], r[4], r[5], r[6]) for r in d["timeline"]])
+    pts = np.frombuffer(points, dtype="<f4").reshape(-1, 3).astype(np.float32)
+    emb = None if embedding is None else np.frombuffer(embedding, dtype="<f4").astype(np.float32)
     return Node(id=d["id"], layer=d["layer"], category=d["category"], centroid=np.asarray(d["centroid"]),
                 bbox_min=np.asarray(d["bbox_min"]), bbox_max=np.asarray(d["bbox_max"]),
-                points=_unarr(d["points"]), embedding=_unarr(d["embedding"]),
-                attributes=d["attributes"], confidence=d["confidence"], first_seen=d["first_seen"],
-                last_seen=d["last_seen"], num_observations=d["n"], state=d["state"], timeline=tl)
+                points=pts, embedding=emb, attributes=d["attributes"], confidence=d["confidence"],
+                first_seen=d["first_seen"], last_seen=d["last_seen"], num_observations=d["n"],
+                state=d["state"], timeline=tl)
 
 
 def pose_to_list(p: AgentPose | None) -> list[float] | None:

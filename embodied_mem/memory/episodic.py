@@ -157,7 +157,7 @@ def encode_thumbnail(rgb: np.ndarray, width: int, quality: int) -> bytes:
     img = Image.fromarray(np.ascontiguousarray(rgb))
     height = max(1, round(img.height * width / img.width))
     buf = io.BytesIO()
-    img.resize((width, height), Image.BILINEAR).save(buf, format="JPEG", quality=quality)
+    img.resize((width, height), Image.Resampling.BILINEAR).save(buf, format="JPEG", quality=quality)
     return buf.getvalue()
 
 
@@ -180,12 +180,15 @@ class EpisodicLog:
         self.keyframes: list[Keyframe] = []
         self.events: list[Event] = []
         self._kf_times: list[float] = []
+        self._kf_by_object: dict[str, list[Keyframe]] = {}
         self._events_by_day: dict[int, list[Event]] = {}
         self._day_span: dict[int, tuple[float, float, int, int]] = {}
         self._current_room: str | None = None
         self._last_kf_frame: int | None = None
         self._last_frame: tuple[float, int, int, str] | None = None  # time, frame, day, hh:mm
         self._next_event_id = 0
+        self.version = 0
+        """Bumped whenever events change, so readers can cache derived results."""
         self.pending_keyframes: list[Keyframe] = []
         self.pending_events: list[Event] = []
 
@@ -277,6 +280,7 @@ class EpisodicLog:
         return ev
 
     def _insert_event(self, ev: Event) -> None:
+        self.version += 1
         self._next_event_id = max(self._next_event_id, ev.event_id + 1)
         self.events.append(ev)
         day_list = self._events_by_day.setdefault(ev.day, [])
@@ -288,6 +292,8 @@ class EpisodicLog:
         pos = bisect.bisect_right(self._kf_times, kf.time)
         self._kf_times.insert(pos, kf.time)
         self.keyframes.insert(pos, kf)
+        for mid in kf.visible:
+            self._kf_by_object.setdefault(mid, []).append(kf)
         self._last_kf_frame = kf.frame_index
         self._track_day(SimTime(kf.time, kf.day, kf.time_of_day), kf.frame_index)
         if pending:
@@ -302,25 +308,57 @@ class EpisodicLog:
             self._insert_event(ev)
         self._day_span.update(day_spans)
         self._last_kf_frame = None
+        self._resume_state()
+
+    def _resume_state(self) -> None:
+        """After a reload, continue where the log stopped: the last frame and an open room visit."""
+        stamps = [(k.time, k.frame_index, k.day, k.time_of_day) for k in self.keyframes[-1:]]
+        stamps += [(e.end_time, e.end_frame, e.day, e.time_of_day) for e in self.events[-1:]]
+        if not stamps:
+            return
+        last = max(stamps)
+        span = self._day_span.get(last[2])
+        if span is not None and span[1] > last[0]:  # later non-key frames were logged that day
+            last = (span[1], span[3], last[2], last[3])
+        self._last_frame = last
+        room_events = [e for e in self.events_on(last[2]) if e.kind in (EventKind.ROOM_ENTER, EventKind.ROOM_EXIT)]
+        if room_events and room_events[-1].kind is EventKind.ROOM_ENTER:
+            self._current_room = room_events[-1].room_id
 
     def clear_pending(self) -> None:
         self.pending_keyframes.clear()
         self.pending_events.clear()
 
     def remap_object(self, old: str, new: str) -> int:
-        """Rewrite memory ids after the mapper merged ``old`` into ``new``; returns events changed."""
+        """Rewrite memory ids after the mapper merged ``old`` into ``new``; returns events changed.
+
+        Keyframes keep the id they were logged with (history); lookups resolve aliases.
+        """
+        if old in self._kf_by_object:
+            merged = self._kf_by_object.pop(old) + self._kf_by_object.get(new, [])
+            self._kf_by_object[new] = sorted(merged, key=lambda k: (k.time, k.frame_index))
         changed = 0
         for i, ev in enumerate(self.events):
             if old in (ev.object_id, ev.source_id, ev.target_id):
                 self.events[i] = _replace_ids(ev, old, new)
                 changed += 1
         if changed:
+            self.version += 1
             for day, lst in self._events_by_day.items():
                 self._events_by_day[day] = [_replace_ids(e, old, new) for e in lst]
             self.pending_events[:] = [_replace_ids(e, old, new) for e in self.pending_events]
         return changed
 
     # ------------------------------------------------------------------ reading
+    @property
+    def current_room(self) -> str | None:
+        """Room of the last logged frame (None between days)."""
+        return self._current_room
+
+    def last_frame_time(self) -> float | None:
+        """Sim seconds of the last logged frame or event, or None if the log is empty."""
+        return None if self._last_frame is None else self._last_frame[0]
+
     def days(self) -> list[int]:
         return sorted(self._day_span)
 
@@ -333,6 +371,10 @@ class EpisodicLog:
         if day is None:
             return sorted(self.events, key=lambda e: (e.start_time, e.event_id))
         return self._events_by_day.get(day, [])
+
+    def keyframes_with(self, memory_id: str) -> list[Keyframe]:
+        """Keyframes in which ``memory_id`` was visible (index, O(result))."""
+        return self._kf_by_object.get(memory_id, [])
 
     def keyframes_between(self, t0: float, t1: float) -> list[Keyframe]:
         lo = bisect.bisect_left(self._kf_times, t0)

@@ -20,13 +20,22 @@ persist only what changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embodied_mem.memory import long_term_lookup as ltl
+from embodied_mem.memory import long_term_update as ltu
+from embodied_mem.memory.results import ObjectState
+from embodied_mem.memory.short_term import STMEntry
+
+if TYPE_CHECKING:
+    from embodied_mem.perception.mapper import MappedObject, MapperUpdate
 from envs.ground_truth import RoomRecord
 from scene_graph import (
+    KEEP,
     EventKind,
     Layer,
     Node,
@@ -37,11 +46,10 @@ from scene_graph import (
     infer_relation,
 )
 
-from embodied_mem.memory.results import ObjectState
-from embodied_mem.perception.mapper import MappedObject, MapperUpdate
-from embodied_mem.memory.short_term import STMEntry
-
 logger = logging.getLogger(__name__)
+
+Point3 = Sequence[float] | np.ndarray
+"""A world point (x, y, z) in metres, as a sequence or a (3,) array."""
 
 RECEPTACLE_CATEGORIES: tuple[str, ...] = (
     "CounterTop", "DiningTable", "CoffeeTable", "SideTable", "Shelf", "ShelvingUnit", "Desk", "Bed",
@@ -102,12 +110,17 @@ class LongTermMemory:
         self.dirty: set[str] = set()
         self.removed: set[str] = set()
         self.held: str | None = None
+        self.interacted: set[str] = set()
+        """Nodes the agent picked/placed/opened/closed (never forgotten on a mapper drop)."""
+        self.version = 0
+        """Bumped on every node change, so readers can cache derived results."""
         self._receptacle_cats = {c.casefold() for c in self.config.receptacle_categories}
         self._container_cats = {c.casefold() for c in self.config.container_categories}
         self._rel_cfg = RelationConfig(on_z_tolerance=self.config.on_z_tolerance)
         self._label_emb: dict[str, np.ndarray] = {}
         self._emb_cache: dict[str | None, tuple[list[str], np.ndarray | None]] = {}
-        self.embed_fn = None
+        self.embed_fn: Callable[[str], np.ndarray] | None = None
+        """Text embedder for label embeddings (set by AgentMemory); None = lexical text search."""
         for room in rooms:
             self.add_room(room)
 
@@ -170,6 +183,7 @@ class LongTermMemory:
         return memory_id
 
     def _touch(self, node_id: str) -> None:
+        self.version += 1
         self.dirty.add(node_id)
         self._emb_cache.clear()
 
@@ -181,6 +195,11 @@ class LongTermMemory:
             return [n.id for lyr in (Layer.RECEPTACLE, Layer.OBJECT)
                     for n in self.graph.nodes(lyr, category, room)]
         return [n.id for n in self.graph.nodes(layer, category, room)]
+
+    def category_of(self, memory_id: str) -> str | None:
+        """Category of a node (aliases followed), or None if it is not in the graph."""
+        mid = self.resolve(memory_id)
+        return self.graph.get(mid).category if mid in self.graph else None
 
     def state(self, memory_id: str, at_time: float | None = None) -> ObjectState | None:
         """The node as believed now (or at ``at_time``); None if unknown/vanished/not yet seen."""
@@ -217,6 +236,9 @@ class LongTermMemory:
         self._emb_cache[layer] = (ids, mat)
         return ids, mat
 
+    def has_label_embedding(self, memory_id: str) -> bool:
+        return memory_id in self._label_emb
+
     def set_label_embedding(self, memory_id: str, vector: np.ndarray) -> None:
         v = np.asarray(vector, dtype=np.float32).ravel()
         self._label_emb[memory_id] = v / max(float(np.linalg.norm(v)), 1e-12)
@@ -228,7 +250,7 @@ class LongTermMemory:
         words = [str(v) for k, v in sorted(node.attributes.items()) if isinstance(v, str) and k != "name"]
         return " ".join([*words, _split_camel(node.category)])
 
-    def nearest(self, point: Sequence[float], layer: Layer | None = None,
+    def nearest(self, point: Point3, layer: Layer | None = None,
                 max_distance: float | None = None, exclude: Iterable[str] = ()) -> str | None:
         """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
         p = np.asarray(point, dtype=float)
@@ -248,25 +270,13 @@ class LongTermMemory:
                     best = (d, n.id)
         return None if best is None else best[1]
 
-    def receptacle_at(self, point: Sequence[float], exclude: Iterable[str] = ()) -> str | None:
-        """The receptacle a point (where something was put) belongs to.
+    def receptacle_at(self, point: Point3, exclude: Iterable[str] = ()) -> str | None:
+        """The receptacle something was put on/into at ``point`` (:func:`long_term_lookup.place_target`)."""
+        return ltl.place_target(self, point, exclude)
 
-        Receptacles whose box is within ``on_z_tolerance`` of the point win, the smallest first
-        (a shelf inside a cabinet beats the cabinet); otherwise the nearest within
-        ``interaction_radius``.
-        """
-        p = np.asarray(point, dtype=float)
-        skip = set(exclude)
-        touching: list[tuple[float, str]] = []
-        for n in self.graph.nodes(Layer.RECEPTACLE):
-            if n.id in skip:
-                continue
-            gap = np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))  # type: ignore[operator]
-            if float(np.linalg.norm(gap)) <= self.config.on_z_tolerance:
-                touching.append((n.volume, n.id))
-        if touching:
-            return min(touching)[1]
-        return self.nearest(p, Layer.RECEPTACLE, exclude=skip)
+    def container_at(self, point: Point3) -> str | None:
+        """The receptacle opened/closed at ``point`` (:func:`long_term_lookup.container_target`)."""
+        return ltl.container_target(self, point)
 
     def relation_of(self, node: Node) -> tuple[str, Relation] | None:
         res = infer_relation(node, self.graph.nodes(Layer.RECEPTACLE), self._rel_cfg)
@@ -278,99 +288,29 @@ class LongTermMemory:
         """Fold one :class:`MapperUpdate` into the graph; returns ids whose relation changed.
 
         Merges become aliases (absorbed -> kept) and remove the absorbed node; removed tracks
-        are forgotten; missing tracks lose confidence and vanish below ``vanish_confidence``.
+        are forgotten unless the agent interacted with them; missing tracks lose confidence
+        and vanish below ``vanish_confidence``. See :mod:`embodied_mem.memory.long_term_update`.
         """
-        for absorbed, kept in update.merged:
-            self.aliases[absorbed] = kept
-            self._forget(absorbed)
-        for rid in update.removed:
-            self._forget(rid)
-        changed: list[str] = []
-        # Receptacles first so objects created in the same frame can rest on them.
-        todo = [i for i in (*update.created, *update.updated) if i in objects]
-        todo.sort(key=lambda i: self.layer_for(objects[i].category) is not Layer.RECEPTACLE)
-        for mid in todo:
-            if self._upsert(objects[mid], time):
-                changed.append(mid)
-        for mid in update.missing:
-            self._missing(mid, time)
-        return changed
+        return ltu.apply_mapper_update(self, update, objects, time)
 
-    def _forget(self, memory_id: str) -> None:
+    def forget(self, memory_id: str) -> None:
+        """Drop a node (the mapper merged or dropped it); persisted as a removal."""
         if memory_id in self.graph:
             self.graph.remove_node(memory_id)
         self._label_emb.pop(memory_id, None)
         self.dirty.discard(memory_id)
         self.removed.add(memory_id)
         self._emb_cache.clear()
+        self.version += 1
         if self.held == memory_id:
             self.held = None
 
-    def _cap_points(self, pts: np.ndarray) -> np.ndarray:
-        n = self.config.max_points
-        if len(pts) > n:  # seeded by size: deterministic per run
-            idx = np.sort(np.random.default_rng(len(pts)).choice(len(pts), n, replace=False))
-            pts = pts[idx]
-        return np.asarray(pts, dtype=np.float32)
-
-    def _upsert(self, obj: MappedObject, time: float) -> bool:
-        """Create or update the node of one track; True if its support relation changed."""
-        c = np.asarray(obj.centroid, dtype=float)
-        room = self.room_at(float(c[0]), float(c[1]))
-        fields = dict(bbox_min=np.asarray(obj.bbox_min, dtype=float), bbox_max=np.asarray(obj.bbox_max, dtype=float),
-                      points=self._cap_points(obj.points), embedding=obj.embedding,
-                      attributes=dict(obj.attributes))
-        if obj.id not in self.graph or obj.id in self.removed:
-            self.removed.discard(obj.id)
-            node = Node(id=obj.id, layer=self.layer_for(obj.category), category=obj.category, centroid=c,
-                        confidence=1.0, first_seen=min(obj.first_seen, time), last_seen=time,
-                        num_observations=obj.n_observations, **fields)
-            self.graph.add_node(node, room_id=room)
-        else:
-            node = self.graph.get(obj.id)
-            if node.category != obj.category:
-                layer = self.layer_for(obj.category)
-                if layer is not node.layer and self.graph.children_of(obj.id):
-                    layer = node.layer  # keep children attached; relabelling furniture is rare
-                self.graph.update_node(obj.id, category=obj.category, layer=layer)
-            if node.state is NodeState.HELD:
-                # The held object travels with the agent: keep geometry, not the timeline.
-                self.graph.update_node(obj.id, **fields)
-                self._touch(obj.id)
-                return False
-            self.graph.observe(obj.id, time, centroid=c, move_threshold=self.config.move_threshold,
-                               room_id=room, confidence=1.0, **fields)
-            node.num_observations = max(node.num_observations, obj.n_observations)
-        self._touch(obj.id)
-        if self.embed_fn is not None and obj.id not in self._label_emb:
-            self.set_label_embedding(obj.id, self.embed_fn(self.label_text(obj.id)))
-        return self._update_relation(node, time)
-
-    def _update_relation(self, node: Node, time: float) -> bool:
-        if node.layer is not Layer.OBJECT or node.state is NodeState.HELD:
-            return False
-        rel = self.relation_of(node)
-        if rel == self.graph.parent_of(node.id):
-            return False
-        if rel is None:
-            self.graph.clear_parent(node.id, time=time)
-        else:
-            self.graph.set_parent(node.id, rel[0], rel[1], time=time)
-        return True
-
-    def _missing(self, memory_id: str, time: float) -> None:
-        if memory_id not in self.graph or memory_id == self.held:
-            return
-        node = self.graph.get(memory_id)
-        conf = node.confidence * self.config.missing_decay
-        self.graph.update_node(memory_id, confidence=conf)
-        if conf < self.config.vanish_confidence and not self.graph.is_vanished(memory_id):
-            self.graph.mark_vanished(memory_id, time)
-            logger.debug("%s not seen where expected; marked vanished at t=%.1f", memory_id, time)
-        self._touch(memory_id)
+    def touch(self, node_id: str) -> None:
+        """Mark a node changed (persist it in the next batch; invalidate cached reads)."""
+        self._touch(node_id)
 
     # ------------------------------------------------------------------ writing (interactions)
-    def apply_pick(self, object_id: str, time: float, point: Sequence[float] | None = None) -> str | None:
+    def apply_pick(self, object_id: str, time: float, point: Point3 | None = None) -> str | None:
         """The agent picked ``object_id``: held from ``time``; returns the receptacle it came from."""
         before = self.graph.entry_at(object_id, time)
         source = before.parent_id if before is not None else None
@@ -380,11 +320,12 @@ class LongTermMemory:
         centroid = None if point is None else np.asarray(point, dtype=float)
         self.graph.pick(object_id, time, centroid=centroid)
         self.held = object_id
+        self.interacted.add(object_id)
         self._touch(object_id)
         return source
 
     def apply_place(self, object_id: str, receptacle_id: str | None, time: float,
-                    centroid: Sequence[float]) -> Relation | None:
+                    centroid: Point3) -> Relation | None:
         """The agent placed ``object_id`` at ``centroid`` onto/into ``receptacle_id`` at ``time``."""
         c = np.asarray(centroid, dtype=float)
         room = self.room_at(float(c[0]), float(c[1]))
@@ -395,9 +336,10 @@ class LongTermMemory:
         else:
             rel = self._placed_relation(object_id, receptacle_id, c)
             self.graph.place(object_id, receptacle_id, time, relation=rel, centroid=c,
-                             room_id=room if room is not None else _KEEP())
+                             room_id=room if room is not None else KEEP)
         if self.held == object_id:
             self.held = None
+        self.interacted.add(object_id)
         self._touch(object_id)
         return rel
 
@@ -412,6 +354,7 @@ class LongTermMemory:
 
     def apply_open(self, receptacle_id: str, time: float, *, opened: bool) -> None:
         (self.graph.open_node if opened else self.graph.close_node)(receptacle_id, time)
+        self.interacted.add(receptacle_id)
         self._touch(receptacle_id)
 
     def apply_short_term(self, entry: STMEntry) -> bool:
@@ -426,8 +369,10 @@ class LongTermMemory:
             return True  # already reflected (interactions are applied to timelines directly)
         kind = EventKind.MOVED if entry.kind == "moved" else EventKind.OBSERVED
         held_now = state is NodeState.HELD
-        self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state,
-                          **({"parent_id": None} if held_now else {}))
+        if held_now:
+            self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state, parent_id=None)
+        else:
+            self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state)
         self._touch(mid)
         return True
 
@@ -436,9 +381,3 @@ def _split_camel(text: str) -> str:
     import re
 
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
-
-
-def _KEEP():  # noqa: N802 - mirrors scene_graph.KEEP
-    from scene_graph import KEEP
-
-    return KEEP

@@ -24,18 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from envs.ground_truth import RoomRecord
-from envs.types import AgentPose, Observation, SimTime
-from scene_graph import Layer
-
 from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
 from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
-from embodied_mem.memory.persist import load_into, full_batch, pending_batch
+from embodied_mem.memory.persist import full_batch, load_into, pending_batch, stored_config
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.store import MemoryStore
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
+from envs.ground_truth import RoomRecord
+from envs.types import AgentPose, Observation, SimTime
+from scene_graph import Layer
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +232,7 @@ class AgentMemory:
             obj = lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
+                self._confirm_track(obj)
         elif k is EventKind.PLACE:
             obj = lt.held if lt.held is not None else lt.nearest(p, Layer.OBJECT)
             if obj is not None:
@@ -241,7 +241,7 @@ class AgentMemory:
                 if obj in self.mapper.objects:
                     self.mapper.relocate(obj, p)
         else:
-            obj = lt.nearest(p, Layer.RECEPTACLE)
+            obj = lt.container_at(p)
             if obj is not None:
                 lt.apply_open(obj, t, opened=k is EventKind.OPEN)
         if obj is None:
@@ -259,6 +259,14 @@ class AgentMemory:
             end_frame=end_frame, object_id=obj, source_id=src, target_id=tgt, room_id=room,
             point=(float(p[0]), float(p[1]), float(p[2])),
             pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None))
+
+    def _confirm_track(self, memory_id: str) -> None:
+        """An object the agent picked exists: keep the mapper from dropping it as a one-off
+        false positive while it is out of view in the gripper (``MappedObject`` is the public
+        mapper contract; raising its count is the only lever it offers)."""
+        track = self.mapper.objects.get(memory_id)
+        if track is not None:
+            track.n_observations = max(track.n_observations, self.mapper.config.min_observations)
 
     # ------------------------------------------------------------------ days / persistence
     def start_day(self, day: int) -> None:
@@ -306,12 +314,16 @@ class AgentMemory:
 
     @classmethod
     def open(cls, path: str | Path, *, config: MemoryConfig | None = None, embedder: Any = None) -> AgentMemory:
-        """Reopen a saved memory; new frames/days append to the same file."""
+        """Reopen a saved memory; new frames/days append to the same file.
+
+        ``config`` None uses the config saved with the memory (defaults if none was saved).
+        """
         if not Path(path).exists():
             raise FileNotFoundError(f"no memory at {path}; create one with AgentMemory(rooms, path=...)")
         store = MemoryStore(path)
-        mem = cls((), config, embedder=embedder)
-        load_into(mem, store.load())
+        snap = store.load()
+        mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
+        load_into(mem, snap)
         mem.store = store
         return mem
 

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from envs.ground_truth import RoomRecord
-from scene_graph import AGENT_ID, EdgeType, InteractionEdge, Layer
-
-from embodied_mem.memory.codec import node_from_json, node_to_json
+from embodied_mem.memory.codec import NodeRow, node_from_row, node_to_row
 from embodied_mem.memory.episodic import EventKind
 from embodied_mem.memory.short_term import STMEntry
 from embodied_mem.memory.store import Batch, Snapshot
 from embodied_mem.perception.mapper import MappedObject
+from envs.ground_truth import RoomRecord
+from scene_graph import AGENT_ID, EdgeType, InteractionEdge, Layer
 
 if TYPE_CHECKING:
     from embodied_mem.memory.memory import AgentMemory
@@ -37,6 +36,7 @@ def _meta(mem: AgentMemory) -> dict[str, Any]:
         "rooms": [dataclasses.asdict(r) for r in mem.long_term.rooms.values()],
         "day": mem.day,
         "held": mem.long_term.held,
+        "interacted": sorted(mem.long_term.interacted),
         "stm_entries": [dataclasses.asdict(e) for e in stm.entries.values()],
         "stm_stats": dataclasses.asdict(stm.stats),
         "counters": {"rejected_frames": mem.rejected_frames,
@@ -46,9 +46,9 @@ def _meta(mem: AgentMemory) -> dict[str, Any]:
     }
 
 
-def _node_rows(mem: AgentMemory, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+def _node_rows(mem: AgentMemory, ids: list[str]) -> dict[str, NodeRow]:
     g = mem.long_term.graph
-    return {i: (g.get(i).layer.value, g.get(i).category, node_to_json(g.get(i))) for i in ids if i in g}
+    return {i: node_to_row(g.get(i)) for i in ids if i in g}
 
 
 def pending_batch(mem: AgentMemory) -> Batch:
@@ -62,9 +62,28 @@ def pending_batch(mem: AgentMemory) -> Batch:
 def full_batch(mem: AgentMemory) -> Batch:
     lt, log = mem.long_term, mem.episodic
     days = {d: s for d in log.days() if (s := log.day_span(d)) is not None}
+    meta = _meta(mem)
+    # The resolved config travels with the memory so a reopen keeps the same thresholds.
+    meta["config"] = dataclasses.asdict(mem.config)
     return Batch(nodes=_node_rows(mem, [n.id for n in lt.graph]), removed=[],
                  keyframes=list(log.keyframes), events=list(log.events), days=days,
-                 aliases=dict(lt.aliases), meta=_meta(mem))
+                 aliases=dict(lt.aliases), meta=meta)
+
+
+def stored_config(snap: Snapshot) -> Any:
+    """The :class:`MemoryConfig` saved with a memory, or None (older file / not saved)."""
+    raw = snap.meta.get("config")
+    if raw is None:
+        return None
+    from omegaconf import OmegaConf
+
+    from embodied_mem.memory.memory import MemoryConfig
+
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(MemoryConfig), raw))
+    except Exception as exc:  # noqa: BLE001 - an unreadable stored config falls back to defaults
+        logger.warning("stored memory config not usable (%s); using defaults", exc)
+        return None
 
 
 def load_into(mem: AgentMemory, snap: Snapshot) -> None:
@@ -73,16 +92,17 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     meta = snap.meta
     for r in meta.get("rooms", []):
         lt.rooms[r["id"]] = RoomRecord(r["id"], r["room_type"], r["name"], [tuple(p) for p in r["footprint"]])
-    nodes = [node_from_json(t) for t in snap.nodes]
+    nodes = [node_from_row(*row) for row in snap.nodes]
     # Rooms, then receptacles, then objects: a node's latest parent/room exists when it is added.
     order = {Layer.ROOM: 0, Layer.RECEPTACLE: 1, Layer.VIEWPOINT: 1, Layer.OBJECT: 2}
     for node in sorted(nodes, key=lambda n: order[n.layer]):
         lt.graph.add_node(node)
     lt.aliases.update(snap.aliases)
     lt.held = meta.get("held")
+    lt.interacted.update(meta.get("interacted", []))
     mem.episodic.load(snap.keyframes, snap.events, snap.days)
     for ev in snap.events:
-        if ev.kind in _EDGE_OF and ev.object_id in lt.graph:
+        if ev.kind in _EDGE_OF and ev.object_id is not None and ev.object_id in lt.graph:
             rec = ev.source_id if ev.kind is EventKind.PICK else ev.target_id
             lt.graph.add_edge(InteractionEdge(AGENT_ID, ev.object_id, kind=_EDGE_OF[ev.kind],
                                               time=ev.start_time, receptacle_id=rec))
@@ -95,10 +115,9 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     counters = meta.get("counters", {})
     mem.rejected_frames = int(counters.get("rejected_frames", 0))
     mem.unresolved_interactions = int(counters.get("unresolved_interactions", 0))
-    if mem.episodic.keyframes:
-        last = mem.episodic.keyframes[-1]
-        mem._last_frame = (max(last.time, mem.episodic.events[-1].end_time if mem.episodic.events else last.time),
-                           None, None)
+    resumed = mem.episodic.last_frame_time()
+    if resumed is not None:  # frames older than the last logged one are rejected after a reopen
+        mem._last_frame = (resumed, mem.episodic.current_room, None)  # noqa: SLF001 - same package
     lt.dirty.clear()
     mem.episodic.clear_pending()
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from envs.types import AgentPose
-
 from embodied_mem.memory.episodic import Event, EventKind
+from envs.types import AgentPose
 
 
 @dataclass(frozen=True)

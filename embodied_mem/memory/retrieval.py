@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embodied_mem.memory import retrieval_events as rev
+from embodied_mem.memory import retrieval_objects as robj
 from embodied_mem.memory import retrieval_rooms as rrooms
 from embodied_mem.memory.episodic import Event, EventKind, Keyframe
 from embodied_mem.memory.results import (
@@ -53,6 +54,8 @@ from embodied_mem.memory.results import (
     RoomHit,
     RoomVisit,
 )
+from embodied_mem.memory.short_term import STMEntry
+from embodied_mem.memory.timeutil import format_hhmm, period_range
 
 if TYPE_CHECKING:
     from embodied_mem.memory.memory import AgentMemory
@@ -103,6 +106,7 @@ class MemoryQuery:
         self.lt = memory.long_term
         self.log = memory.episodic
         self.config = config or RetrievalConfig()
+        self._cache: dict[str, tuple[object, list]] = {}
         days = self.log.days()
         self.today = today if today is not None else (days[-1] + 1 if days else 0)
 
@@ -160,31 +164,10 @@ class MemoryQuery:
         Returns:
             Hits sorted by score (text similarity, or 1.0 / distance ordering for ``near``).
         """
-        ids = self.lt.ids(layer=layer, category=category, room=None if at_time is not None else room)
-        acted = self._interacted_ids(interaction_kind, day) if interacted is not None else None
-        text_scores = self._text_scores(text, layer) if text else None
-        seen = self._seen_ids(*seen_between) if seen_between is not None else None
-        hits: list[ObjectHit] = []
-        for mid in ids:
-            if acted is not None and (mid in acted) != interacted:
-                continue
-            if seen is not None and mid not in seen:
-                continue
-            if text_scores is not None and mid not in text_scores:
-                continue
-            st = self.lt.state(mid, at_time)
-            if st is None or not _state_matches(st, attributes, room, on, inside):
-                continue
-            score = text_scores[mid] if text_scores is not None else 1.0
-            if near is not None:
-                d = _distance(st.position, near)
-                if d > (radius if radius is not None else self.config.near_radius):
-                    continue
-                score = score / (1.0 + d)
-            ev = self._object_evidence(st, acted.get(mid) if acted else None)
-            hits.append(ObjectHit(st, float(score), ev))
-        hits.sort(key=lambda h: (-h.score, h.memory_id))
-        return hits[:limit] if limit is not None else hits
+        return robj.find_objects(self, category=category, text=text, attributes=attributes, room=room,
+                                 near=near, radius=radius, on=on, inside=inside, layer=layer,
+                                 interacted=interacted, interaction_kind=interaction_kind, day=day,
+                                 seen_between=seen_between, at_time=at_time, limit=limit)
 
     def receptacles(self, *, category: str | None = None, used: bool | None = None,
                     used_kind: str | Iterable[str] | None = None, opened: bool | None = None,
@@ -355,8 +338,14 @@ class MemoryQuery:
         """Sim seconds of ``HH:MM`` on ``day`` from that day's logged clock; None if no frames."""
         return rrooms.seconds_at(self, time_of_day, day)
 
-    def where_was(self, category: str, *, day: int, time_of_day: str | None = None) -> list[ObjectHit]:
-        """Objects of ``category`` as believed on ``day`` at ``HH:MM`` (default: end of day) (T52, T56)."""
+    def where_was(self, category: str, *, day: int, time_of_day: str | None = None,
+                  period: str | None = None) -> list[ObjectHit]:
+        """Objects of ``category`` as believed on ``day`` at ``HH:MM``, or at the start of a
+        ``period`` ("morning" = 06:00), default the end of that day (T52, T56)."""
+        if period is not None:
+            if time_of_day is not None:
+                raise ValueError("give time_of_day= or period=, not both")
+            time_of_day = format_hhmm(period_range(period)[0])
         if time_of_day is None:
             span = self.log.day_span(day)
             t = span[1] if span else None
@@ -390,15 +379,19 @@ class MemoryQuery:
     def keyframes_showing(self, memory_id: str, *, day: int | None = None, limit: int = 5) -> list[Keyframe]:
         """Keyframes where ``memory_id`` was visible, largest coverage first."""
         mid = self.lt.resolve(memory_id)
-        kfs = [k for k in self.log.keyframes if mid in k.visible and (day is None or k.day == day)]
-        kfs.sort(key=lambda k: (-k.visible[mid], k.frame_index))
+        kfs = [k for k in self.log.keyframes_with(mid) if day is None or k.day == day]
+
+        def coverage(k: Keyframe) -> float:  # keyframes keep pre-merge ids: resolve them
+            return sum(v for i, v in k.visible.items() if i == mid or self.lt.resolve(i) == mid)
+
+        kfs.sort(key=lambda k: (-coverage(k), k.frame_index))
         return kfs[:limit]
 
     def keyframe_at(self, time_of_day: str, *, day: int | None = None) -> Keyframe | None:
         t = self.seconds_at(time_of_day, day=self.yesterday if day is None else day)
         return None if t is None else self.log.keyframe_near(t)
 
-    def recent_changes(self, limit: int = 10) -> list[object]:
+    def recent_changes(self, limit: int = 10) -> list[STMEntry]:
         """Most recent short-term entries (moves/state changes/interactions), newest first."""
         return self.memory.short_term.recent(limit)
 
@@ -413,67 +406,10 @@ class MemoryQuery:
         return None if n is None else list(range(self.today - n, self.today))
 
     def _ranked(self, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
-        hits = []
-        for mid, n in counts.items():
-            st = self.lt.state(self.lt.resolve(mid))
-            if st is not None:
-                hits.append(ObjectHit(st, float(n), self._object_evidence(st)))
-        hits.sort(key=lambda h: (-h.score, h.memory_id))
-        return hits[:limit] if limit is not None else hits
-
-    def _seen_ids(self, t0: float, t1: float) -> set[str]:
-        """Memory ids visible in some keyframe in [t0, t1] (the episodic log is the record of sight)."""
-        seen: set[str] = set()
-        for kf in self.log.keyframes_between(t0, t1):
-            seen.update(self.lt.resolve(i) for i in kf.visible)
-        return seen
-
-    def _interacted_ids(self, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
-                        ) -> dict[str, list[Event]]:
-        out: dict[str, list[Event]] = {}
-        for h in self.interactions(kind=kind, day=day):
-            if h.event.object_id is not None:
-                out.setdefault(h.event.object_id, []).append(h.event)
-        return out
-
-    def _text_scores(self, text: str, layer: str | None) -> dict[str, float]:
-        ids, mat = self.lt.embedding_matrix(layer)
-        q = self.memory.embed_text(text)
-        if q is not None and mat is not None and len(ids):
-            sims = mat @ (q / max(float(np.linalg.norm(q)), 1e-12))
-            return {i: float(s) for i, s in zip(ids, sims) if s >= self.config.min_text_score}
-        return rev.lexical_scores(self, text, layer)
+        return robj.ranked(self, counts, limit)
 
     def _object_evidence(self, st: ObjectState, events: list[Event] | None = None) -> Evidence:
-        ev = Evidence((st.memory_id,), (st.first_seen, st.last_seen))
-        kfs = self.keyframes_showing(st.memory_id, limit=1) if self.log.keyframes else []
-        if kfs:
-            ev = ev.merged(Evidence((), (kfs[0].time,), (kfs[0].frame_index,), (kfs[0].pose,)))
-        for e in events or []:
-            ev = ev.merged(Evidence.of_event(e))
-        return ev
-
-
-def _distance(pos: Sequence[float], point: Sequence[float]) -> float:
-    p = np.asarray(point, dtype=float)
-    if p.shape not in ((2,), (3,)) or not np.all(np.isfinite(p)):
-        raise ValueError(f"near= must be a finite (x, y) or (x, y, z) point, got {point!r}")
-    return float(np.linalg.norm(np.asarray(pos[: len(p)], dtype=float) - p))
-
-
-def _state_matches(st: ObjectState, attributes: dict[str, str] | None, room: str | None,
-                   on: str | None, inside: str | None) -> bool:
-    if attributes:
-        for k, v in attributes.items():
-            if st.attributes.get(k, "").lower() != str(v).lower():
-                return False
-    if room is not None and st.room_id != room:
-        return False
-    if on is not None and not (st.parent_id == on and st.relation == "on"):
-        return False
-    if inside is not None and not (st.parent_id == inside and st.relation == "inside"):
-        return False
-    return True
+        return robj.object_evidence(self, st, events)
 
 
 __all__ = ["DistanceFn", "EventKind", "MemoryQuery", "RetrievalConfig", "TimeRange"]

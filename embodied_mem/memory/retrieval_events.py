@@ -33,7 +33,7 @@ def _days(q: MemoryQuery, day: int | Iterable[int] | None) -> list[int | None]:
         return [None]
     if isinstance(day, int):
         return [day]
-    return sorted(set(day))
+    return list(sorted(set(day)))
 
 
 def day_events(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Event]:
@@ -44,10 +44,7 @@ def day_events(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Event]:
 
 
 def _category(q: MemoryQuery, mid: str | None) -> str | None:
-    if mid is None:
-        return None
-    st = q.lt.state(q.lt.resolve(mid))
-    return None if st is None else st.category
+    return None if mid is None else q.lt.category_of(mid)
 
 
 def _to_hit(q: MemoryQuery, ev: Event) -> InteractionHit:
@@ -132,9 +129,20 @@ def receptacles_of_event(ev: Event) -> list[str]:
 
 def rearrangements(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Rearrangement]:
     """Pair each pick with the next place of the same object (same day or later)."""
+    key = (q.log.version, q.lt.version)
+    cached = q._cache.get("rearrangements")  # noqa: SLF001 - the query object owns this cache
+    if cached is None or cached[0] != key:
+        cached = (key, _pair_all(q))
+        q._cache["rearrangements"] = cached  # noqa: SLF001
+    if day is None:
+        return list(cached[1])
+    wanted = set(_days(q, day))
+    return [r for r in cached[1] if r.pick.day in wanted]
+
+
+def _pair_all(q: MemoryQuery) -> list[Rearrangement]:
     evs = [e for e in day_events(q, None) if e.kind in (EventKind.PICK, EventKind.PLACE)]
     evs.sort(key=lambda e: (e.start_time, e.event_id))
-    wanted = None if day is None else set(_days(q, day))
     out: list[Rearrangement] = []
     open_picks: dict[str, Event] = {}
     for ev in evs:
@@ -148,7 +156,7 @@ def rearrangements(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Rear
             out.append(_rearr(q, open_picks.pop(ev.object_id), ev))
     out.extend(_rearr(q, p, None) for p in open_picks.values())
     out.sort(key=lambda r: (r.pick.start_time, r.pick.event_id))
-    return [r for r in out if wanted is None or r.pick.day in wanted]
+    return out
 
 
 def _rearr(q: MemoryQuery, pick: Event, place: Event | None) -> Rearrangement:

@@ -40,7 +40,10 @@ class ShortTermConfig:
             raise ValueError(f"ShortTermConfig.capacity must be >= 1, got {self.capacity}")
         if self.move_threshold < 0:
             raise ValueError(f"ShortTermConfig.move_threshold must be >= 0, got {self.move_threshold}")
-        STM_POLICIES.describe(self.policy)  # KeyError with a "did you mean" hint if unknown
+        try:
+            STM_POLICIES.describe(self.policy)
+        except KeyError as exc:  # a config error: ValueError, so config loading reports the key
+            raise ValueError(f"ShortTermConfig.policy: {exc.args[0]}") from None
 
 
 @dataclass(frozen=True)

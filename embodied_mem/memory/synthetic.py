@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embodied_mem.perception.types import Detection
 from envs.ground_truth import RoomRecord
 from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
-
-from embodied_mem.perception.types import Detection
 
 ROOM_TYPES = ("kitchen", "living_room", "bedroom", "bathroom", "office", "hallway")
 ROOM_FURNITURE = {
@@ -177,7 +176,7 @@ class SyntheticHouse:
         visible = [th for th in self.things.values() if th.room_id == room_id and th.id != self.held]
         dets: list[Detection] = []
         cols = np.array_split(np.arange(cfg.width), max(1, len(visible)))
-        for th, c in zip(visible, cols):
+        for th, c in zip(visible, cols, strict=True):
             mask = np.zeros((cfg.height, cfg.width), dtype=bool)
             rows = cfg.height if th.receptacle else cfg.height // 3
             mask[:rows, c] = True

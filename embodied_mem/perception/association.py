@@ -20,10 +20,18 @@ def boxes_touch(
     return bool(np.all(min_a - margin <= max_b) and np.all(min_b - margin <= max_a))
 
 
-def overlap_fraction(tree_a: cKDTree, points_b: np.ndarray, radius: float) -> float:
-    """Fraction of ``points_b`` with a point of ``tree_a`` within ``radius``."""
+def overlap_fraction(
+    tree_a: cKDTree, points_b: np.ndarray, radius: float, max_points: int | None = None
+) -> float:
+    """Fraction of ``points_b`` with a point of ``tree_a`` within ``radius``.
+
+    With ``max_points``, the fraction is estimated on an evenly strided sample of at most that
+    many points (deterministic; the clouds are voxel-downsampled, so a stride is spatially even).
+    """
     if len(points_b) == 0 or tree_a.n == 0:
         return 0.0
+    if max_points is not None and len(points_b) > max_points:
+        points_b = points_b[:: -(-len(points_b) // max_points)]
     return _near_count(tree_a, points_b, radius) / len(points_b)
 
 
@@ -39,12 +47,27 @@ def _near_count(tree_a: cKDTree, points_b: np.ndarray, radius: float) -> int:
 
 
 def mutual_overlap(
-    tree_a: cKDTree, points_a: np.ndarray, tree_b: cKDTree, points_b: np.ndarray, radius: float
+    tree_a: cKDTree,
+    points_a: np.ndarray,
+    tree_b: cKDTree,
+    points_b: np.ndarray,
+    radius: float,
+    max_points: int | None = None,
 ) -> float:
     """max(frac of a near b, frac of b near a), in [0, 1]."""
     return max(
-        overlap_fraction(tree_b, points_a, radius), overlap_fraction(tree_a, points_b, radius)
+        overlap_fraction(tree_b, points_a, radius, max_points),
+        overlap_fraction(tree_a, points_b, radius, max_points),
     )
+
+
+def boxes_touching(
+    lo: np.ndarray, hi: np.ndarray, mins: np.ndarray, maxs: np.ndarray, margin: float
+) -> np.ndarray:
+    """(K,) bool: which of K boxes ``mins``/``maxs`` (K, 3) touch box ``lo``/``hi`` grown by ``margin``."""
+    if len(mins) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.all(mins - margin <= hi, axis=1) & np.all(lo - margin <= maxs, axis=1)
 
 
 def semantic_similarity(

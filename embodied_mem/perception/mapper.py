@@ -30,6 +30,7 @@ AI2-THOR rooms, the built-in footprints) via ``Observation.room_id``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -37,20 +38,22 @@ from scipy.spatial import cKDTree
 from embodied_mem.perception.association import (
     assign,
     boxes_touch,
+    boxes_touching,
     mutual_overlap,
+    overlap_fraction,
     semantic_similarity,
 )
 from embodied_mem.perception.backproject import (
     BackprojectStats,
     backproject,
-    project,
     remove_outliers,
-    valid_depth,
     voxel_downsample,
 )
 from embodied_mem.perception.mapper_config import MapperConfig
 from embodied_mem.perception.mapper_types import MappedObject, MapperUpdate
+from embodied_mem.perception.tracks import fold_into, new_track, record_observation
 from embodied_mem.perception.types import Detection
+from embodied_mem.perception.visibility import expected_in_view
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,9 @@ class ObjectMapper:
         self.objects: dict[str, MappedObject] = {}
         self._next_id = 0
         self._frames = 0
+        self._trees: dict[str, tuple[np.ndarray, cKDTree]] = {}
+        self._confirmed: set[str] = set()  # never dropped as one-off false positives
+        self._dirty: dict[str, int] = {}  # track id -> points added since its last cleaning
 
     # ---- public API -------------------------------------------------------------------
 
@@ -90,12 +96,26 @@ class ObjectMapper:
                 tid = self._create(det, pts, obs)
                 upd.created.append(tid)
             else:
-                self._absorb_detection(self.objects[tid], det, pts, obs)
+                self._grow(self.objects[tid], pts)
+                record_observation(self.objects[tid], det, obs)
                 if tid not in upd.updated:
                     upd.updated.append(tid)
             matched_tracks.add(tid)
             upd.visible[tid] = upd.visible.get(tid, 0) + det.pixel_count
-        upd.missing = self._missing(obs, matched_tracks)
+        upd.missing = expected_in_view(
+            (o for t, o in self.objects.items() if t not in matched_tracks),
+            obs,
+            max_depth=cfg.max_depth,
+            depth_margin=cfg.missing_depth_margin,
+            min_points=cfg.missing_min_points,
+            min_fraction=cfg.missing_min_fraction,
+        )
+        if (
+            cfg.outlier_neighbors
+            and cfg.outlier_interval
+            and self._frames % cfg.outlier_interval == 0
+        ):
+            self._denoise_tracks()
         if cfg.merge_interval and self._frames % cfg.merge_interval == 0:
             upd.merged = self.merge_duplicates()
             for absorbed, _kept in upd.merged:
@@ -131,17 +151,44 @@ class ObjectMapper:
             )
         obj.refresh_geometry()
 
+    def confirm(self, object_id: str) -> None:
+        """Mark a track as real (e.g. the agent picked it up) so it is never dropped for having
+        been seen too few times."""
+        self._get(object_id)
+        self._confirmed.add(object_id)
+
+    def restore(self, objects: Iterable[MappedObject], *, confirmed: bool = True) -> None:
+        """Put back tracks saved earlier (reopened memory) and continue the id counter after
+        the largest restored ``obj_NNNN`` id so new tracks never reuse an id.
+
+        Raises:
+            ValueError: a restored track has no points or an id that already exists.
+        """
+        for obj in objects:
+            if obj.id in self.objects:
+                raise ValueError(f"restore: track {obj.id!r} already exists in the mapper")
+            if len(obj.points) == 0:
+                raise ValueError(
+                    f"restore: track {obj.id!r} has no points; skip it or give its cloud"
+                )
+            obj.points = np.asarray(obj.points, dtype=np.float32)
+            self.objects[obj.id] = obj
+            if confirmed:
+                self._confirmed.add(obj.id)
+            prefix, _, suffix = obj.id.rpartition("_")
+            if prefix == "obj" and suffix.isdigit():
+                self._next_id = max(self._next_id, int(suffix) + 1)
+
     def remove(self, object_id: str) -> None:
         """Forget a track (e.g. memory decided it is gone)."""
         self._get(object_id)
-        del self.objects[object_id]
+        self._forget(object_id)
 
     def merge_duplicates(self) -> list[tuple[str, str]]:
         """Merge track pairs that overlap and agree semantically; returns (absorbed, kept)."""
         cfg = self.config
         merged: list[tuple[str, str]] = []
         ids = sorted(self.objects, key=lambda t: (-self.objects[t].n_observations, t))
-        trees = {t: cKDTree(self.objects[t].points) for t in ids}
         for i, keep_id in enumerate(ids):
             if keep_id not in self.objects:
                 continue
@@ -154,12 +201,16 @@ class ObjectMapper:
                 ):
                     continue
                 ov = mutual_overlap(
-                    trees[keep_id], a.points, trees[other_id], b.points, cfg.overlap_radius
+                    self._tree(a),
+                    a.points,
+                    self._tree(b),
+                    b.points,
+                    cfg.overlap_radius,
+                    cfg.overlap_sample_points,
                 )
                 sim = semantic_similarity(a.category, a.embedding, b.category, b.embedding)
                 if ov >= cfg.merge_overlap and sim >= cfg.merge_similarity:
                     self._merge_into(a, b)
-                    trees[keep_id] = cKDTree(a.points)
                     merged.append((other_id, keep_id))
         if merged:
             logger.debug("merged %d duplicate tracks", len(merged))
@@ -186,6 +237,7 @@ class ObjectMapper:
             if len(det.points) == 0:
                 stats = BackprojectStats()
                 stride = max(1, int(np.sqrt(det.pixel_count / cfg.max_backproject_pixels)))
+                # Sampling at half a voxel keeps every voxel occupied; denser adds only cost.
                 det.points = backproject(
                     obs.depth,
                     obs.intrinsics,
@@ -194,10 +246,12 @@ class ObjectMapper:
                     max_depth=cfg.max_depth,
                     stride=stride,
                     stats=stats,
+                    check_pose=False,  # validated once per frame in update()
+                    sample_spacing=cfg.voxel_size / 2,
                 )
                 upd.invalid_depth_pixels += stats.n_invalid
             pts = voxel_downsample(det.points, cfg.voxel_size)
-            if cfg.outlier_neighbors > 0:
+            if cfg.outlier_neighbors > 0 and cfg.detection_outliers:
                 pts = remove_outliers(pts, cfg.outlier_neighbors, cfg.outlier_std_ratio)
             if len(pts) < cfg.min_points:
                 upd.skipped_detections += 1
@@ -217,21 +271,32 @@ class ObjectMapper:
             return {}
         scores = np.zeros((len(det_idx), len(track_ids)))
         valid = np.zeros_like(scores, dtype=bool)
-        track_trees: dict[str, cKDTree] = {}
+        objs = [self.objects[t] for t in track_ids]
+        mins = np.array([o.bbox_min for o in objs])
+        maxs = np.array([o.bbox_max for o in objs])
         for r, di in enumerate(det_idx):
             pts = clouds[di]
             assert pts is not None
-            dmin, dmax = pts.min(axis=0), pts.max(axis=0)
-            det_tree = cKDTree(pts)
             det = detections[di]
-            for c, tid in enumerate(track_ids):
-                obj = self.objects[tid]
-                if not boxes_touch(dmin, dmax, obj.bbox_min, obj.bbox_max, cfg.overlap_radius):
-                    continue
-                tree = track_trees.get(tid)
-                if tree is None:
-                    tree = track_trees[tid] = cKDTree(obj.points)
-                ov = mutual_overlap(det_tree, pts, tree, obj.points, cfg.overlap_radius)
+            near = boxes_touching(pts.min(axis=0), pts.max(axis=0), mins, maxs, cfg.overlap_radius)
+            if not near.any():
+                continue
+            det_tree: cKDTree | None = None
+            for c in np.nonzero(near)[0]:
+                obj = objs[c]
+                ov = overlap_fraction(
+                    self._tree(obj), pts, cfg.overlap_radius, cfg.overlap_sample_points
+                )
+                # The reverse direction (track points near the detection) only matters when
+                # the detection is not already almost inside the track; skip the tree then.
+                if ov < 0.9:
+                    det_tree = det_tree if det_tree is not None else cKDTree(pts)
+                    ov = max(
+                        ov,
+                        overlap_fraction(
+                            det_tree, obj.points, cfg.overlap_radius, cfg.overlap_sample_points
+                        ),
+                    )
                 sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
                 scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
                 valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
@@ -240,102 +305,32 @@ class ObjectMapper:
     def _create(self, det: Detection, pts: np.ndarray, obs: Observation) -> str:
         tid = f"obj_{self._next_id:04d}"
         self._next_id += 1
-        emb = _normalised(det.embedding)
-        obj = MappedObject(
-            id=tid,
-            category=det.category,
-            category_votes={det.category: float(det.score)},
-            points=self._cap(pts),
-            centroid=np.zeros(3),
-            bbox_min=np.zeros(3),
-            bbox_max=np.zeros(3),
-            embedding=emb,
-            n_observations=1,
-            first_seen=obs.time.seconds,
-            last_seen=obs.time.seconds,
-            last_frame=obs.frame_index,
-            attributes=dict(det.attributes),
-            oracle_votes={det.oracle_id: 1} if det.oracle_id else {},
-            first_frame=obs.frame_index,
-        )
-        obj.refresh_geometry()
-        self.objects[tid] = obj
+        self.objects[tid] = new_track(tid, det, self._cap(pts), obs)
         return tid
 
-    def _absorb_detection(
-        self, obj: MappedObject, det: Detection, pts: np.ndarray, obs: Observation
-    ) -> None:
-        combined = np.concatenate([obj.points.astype(np.float64), pts])
-        obj.points = self._cap(voxel_downsample(combined, self.config.voxel_size))
+    def _grow(self, obj: MappedObject, pts: np.ndarray) -> None:
+        """Add the detection points that cover surface the track does not have yet.
+
+        Points within one voxel of the track add nothing at the track's resolution, so a
+        re-observed static object leaves its cloud (and cached KD-tree) untouched; only new
+        surface is appended. Both clouds are voxel-downsampled, so the union stays so too.
+        """
+        dist, _ = self._tree(obj).query(pts, k=1, distance_upper_bound=self.config.voxel_size)
+        new = pts[~np.isfinite(dist)]
+        if len(new) == 0:
+            return
+        obj.points = self._cap(np.concatenate([obj.points.astype(np.float64), new]))
         obj.refresh_geometry()
-        obj.category_votes[det.category] = obj.category_votes.get(det.category, 0.0) + float(
-            det.score
-        )
-        obj.category = max(obj.category_votes, key=obj.category_votes.__getitem__)
-        if det.embedding is not None:
-            new = _normalised(det.embedding)
-            obj.embedding = (
-                new
-                if obj.embedding is None
-                else _normalised(obj.embedding * obj.n_observations + new)
-            )
-        obj.n_observations += 1
-        obj.last_seen = obs.time.seconds
-        obj.last_frame = obs.frame_index
-        obj.attributes.update(det.attributes)
-        if det.oracle_id:
-            obj.oracle_votes[det.oracle_id] = obj.oracle_votes.get(det.oracle_id, 0) + 1
+        # Only grown clouds can have gained outliers.
+        self._dirty[obj.id] = self._dirty.get(obj.id, 0) + len(new)
 
     def _merge_into(self, keep: MappedObject, other: MappedObject) -> None:
         combined = np.concatenate([keep.points, other.points]).astype(np.float64)
         keep.points = self._cap(voxel_downsample(combined, self.config.voxel_size))
         keep.refresh_geometry()
-        for cat, v in other.category_votes.items():
-            keep.category_votes[cat] = keep.category_votes.get(cat, 0.0) + v
-        keep.category = max(keep.category_votes, key=keep.category_votes.__getitem__)
-        if other.embedding is not None:
-            keep.embedding = (
-                other.embedding
-                if keep.embedding is None
-                else _normalised(
-                    keep.embedding * keep.n_observations + other.embedding * other.n_observations
-                )
-            )
-        for oid, n in other.oracle_votes.items():
-            keep.oracle_votes[oid] = keep.oracle_votes.get(oid, 0) + n
-        keep.n_observations += other.n_observations
-        keep.first_seen = min(keep.first_seen, other.first_seen)
-        keep.first_frame = min(keep.first_frame, other.first_frame)
-        if other.last_seen > keep.last_seen:
-            keep.last_seen, keep.last_frame = other.last_seen, other.last_frame
-        keep.attributes = {**other.attributes, **keep.attributes}
-        del self.objects[other.id]
-
-    def _missing(self, obs: Observation, matched: set[str]) -> list[str]:
-        """Tracks that should be visible (in frustum, not occluded) but matched no detection."""
-        cfg = self.config
-        intr = obs.intrinsics
-        ok_depth = valid_depth(obs.depth, cfg.max_depth)
-        missing: list[str] = []
-        for tid, obj in self.objects.items():
-            if tid in matched or len(obj.points) == 0:
-                continue
-            u, v, z = project(obj.points, intr, obs.cam_to_world)
-            inside = (z > 0) & (u >= 0) & (u < intr.width) & (v >= 0) & (v < intr.height)
-            if cfg.max_depth is not None:
-                inside &= z <= cfg.max_depth
-            if inside.sum() < cfg.missing_min_points:
-                continue
-            ui, vi, zi = u[inside], v[inside], z[inside]
-            has = ok_depth[vi, ui]
-            # A point is "seen" when the measured surface is not in front of it: the sensor
-            # should have hit it unless something closer occludes it.
-            unoccluded = has & (obs.depth[vi, ui] >= zi - cfg.missing_depth_margin)
-            if unoccluded.sum() >= max(
-                cfg.missing_min_points, cfg.missing_min_fraction * len(obj.points)
-            ):
-                missing.append(tid)
-        return missing
+        fold_into(keep, other)
+        self._dirty[keep.id] = self._dirty.get(keep.id, 0) + len(other.points)
+        self._forget(other.id)
 
     def _drop_unconfirmed(self, frame_index: int) -> list[str]:
         cfg = self.config
@@ -343,11 +338,39 @@ class ObjectMapper:
             t
             for t, o in self.objects.items()
             if o.n_observations < cfg.min_observations
+            and t not in self._confirmed
             and frame_index - o.first_frame >= cfg.drop_after_frames
         ]
         for t in drop:
-            del self.objects[t]
+            self._forget(t)
         return drop
+
+    def _denoise_tracks(self) -> None:
+        """Statistical outlier removal on tracks changed since the last pass.
+
+        Done periodically on tracks rather than on every detection (as ConceptGraphs does)
+        because it is the most expensive per-cloud step and outliers only matter once fused.
+        """
+        cfg = self.config
+        for tid, added in sorted(self._dirty.items()):
+            obj = self.objects.get(tid)
+            # Tracks that grew by only a few points wait until the additions add up.
+            if obj is None or added < cfg.outlier_min_growth * len(obj.points):
+                continue
+            del self._dirty[tid]
+            if len(obj.points) <= cfg.outlier_neighbors:
+                continue
+            kept = remove_outliers(obj.points, cfg.outlier_neighbors, cfg.outlier_std_ratio)
+            if len(kept) >= cfg.min_points:
+                obj.points = kept.astype(np.float32)
+                obj.refresh_geometry()
+        self._dirty = {t: n for t, n in self._dirty.items() if t in self.objects}
+
+    def _forget(self, tid: str) -> None:
+        self.objects.pop(tid, None)
+        self._trees.pop(tid, None)
+        self._dirty.pop(tid, None)
+        self._confirmed.discard(tid)
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -359,6 +382,13 @@ class ObjectMapper:
             pts = pts[np.sort(idx)]
         return np.asarray(pts, dtype=np.float32)
 
+    def _tree(self, obj: MappedObject) -> cKDTree:
+        """KD-tree of a track's points, rebuilt only when ``points`` was replaced."""
+        cached = self._trees.get(obj.id)
+        if cached is None or cached[0] is not obj.points:
+            cached = self._trees[obj.id] = (obj.points, cKDTree(obj.points))
+        return cached[1]
+
     def _get(self, object_id: str) -> MappedObject:
         if object_id not in self.objects:
             raise KeyError(
@@ -366,11 +396,3 @@ class ObjectMapper:
                 f"({len(self.objects)} tracks)"
             )
         return self.objects[object_id]
-
-
-def _normalised(v: np.ndarray | None) -> np.ndarray | None:
-    if v is None:
-        return None
-    v = np.asarray(v, dtype=np.float32).ravel()
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v

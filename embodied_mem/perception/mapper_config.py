@@ -23,10 +23,18 @@ class MapperConfig:
     """Detections with fewer cleaned points are skipped and counted."""
     outlier_neighbors: int = 10
     """Neighbours for statistical outlier removal; 0 disables it."""
+    outlier_interval: int = 10
+    """Every this many frames, tracks changed since the last pass are cleaned of outliers."""
+    outlier_min_growth: float = 0.1
+    """A track is cleaned once the points added since its last cleaning reach this fraction."""
+    detection_outliers: bool = False
+    """Also clean every detection's cloud before association (slower; for noisy sensors)."""
     outlier_std_ratio: float = 2.0
     """Std-dev multiplier for statistical outlier removal."""
     overlap_radius: float = 0.05
     """Two points overlap when closer than this (m)."""
+    overlap_sample_points: int = 150
+    """Overlap fractions are estimated on at most this many evenly strided points per cloud."""
     w_spatial: float = 1.0
     """Weight of spatial overlap in the association score."""
     w_semantic: float = 0.5
@@ -62,6 +70,7 @@ class MapperConfig:
         counts = {
             "max_points_per_object": self.max_points_per_object,
             "max_backproject_pixels": self.max_backproject_pixels,
+            "overlap_sample_points": self.overlap_sample_points,
             "min_points": self.min_points,
             "min_observations": self.min_observations,
         }
@@ -72,6 +81,7 @@ class MapperConfig:
             "min_mask_pixels": self.min_mask_pixels,
             "outlier_neighbors": self.outlier_neighbors,
             "merge_interval": self.merge_interval,
+            "outlier_interval": self.outlier_interval,
             "drop_after_frames": self.drop_after_frames,
             "missing_min_points": self.missing_min_points,
             "w_spatial": self.w_spatial,
@@ -86,6 +96,7 @@ class MapperConfig:
             "merge_overlap": self.merge_overlap,
             "merge_similarity": self.merge_similarity,
             "missing_min_fraction": self.missing_min_fraction,
+            "outlier_min_growth": self.outlier_min_growth,
         }
         for name, value in unit.items():
             if not 0.0 <= value <= 1.0:

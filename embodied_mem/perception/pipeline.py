@@ -1,6 +1,8 @@
 """One call per frame: (corrupt) → segment → embed labels → back-project + associate.
 
-``PerceptionPipeline.step(obs)`` is what the agent loop / memory ingest calls. When the
+:class:`Perceiver` is the agent loop's ``perceiver`` (``detect(obs) -> (obs_used,
+detections)``; memory then runs the mapper in ``AgentMemory.ingest``).
+:class:`PerceptionPipeline` adds the mapper for users and benchmarks without memory. When the
 segmenter is an :class:`~embodied_mem.perception.segmenters.ObservationCorruptor` (the
 ``noisy`` backend) the corrupted frame — noisy depth, drifted pose — is used for every later
 stage, so the map really carries the simulated sensor errors; ``last_observation`` is that
@@ -12,13 +14,16 @@ Rooms are not produced here: memory assigns rooms from the env's room/region ann
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
-from embodied_mem.perception.segmenters import ObservationCorruptor, Segmenter
+from embodied_mem.perception.segmenters import SEGMENTERS, ObservationCorruptor, Segmenter
+from embodied_mem.perception.types import Detection
+from envs.ground_truth import GroundTruth
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
@@ -28,13 +33,15 @@ logger = logging.getLogger(__name__)
 class StageTimes:
     """Seconds spent per stage in the last ``step``."""
 
+    corrupt: float = 0.0
+    """Simulated sensor errors (``noisy`` only); not part of a real robot's ingest cost."""
     segment: float = 0.0
     embed: float = 0.0
     map: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.segment + self.embed + self.map
+        return self.corrupt + self.segment + self.embed + self.map
 
 
 @dataclass
@@ -45,17 +52,90 @@ class PerceptionStats:
     detections: int = 0
     skipped_detections: int = 0
     invalid_depth_pixels: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: {"segment": 0.0, "embed": 0.0, "map": 0.0})
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"corrupt": 0.0, "segment": 0.0, "embed": 0.0, "map": 0.0}
+    )
+
+
+class Perceiver:
+    """Segmenter + optional label embedder: ``detect(obs) -> (obs_used, detections)``.
+
+    Args:
+        segmenter: any :class:`Segmenter` (see ``make_segmenter`` / :func:`build_perceiver`).
+        label_embedder: optional object with ``embed(list[str]) -> (N, D)`` (e.g. the ``text``
+            embedder); when given, each detection without an embedding gets its label's.
+    """
+
+    def __init__(self, segmenter: Segmenter, label_embedder: Any | None = None) -> None:
+        if not isinstance(segmenter, Segmenter):
+            raise TypeError(
+                f"segmenter must have segment(obs) -> list[Detection], got {type(segmenter).__name__}"
+            )
+        self.segmenter = segmenter
+        self.label_embedder = label_embedder
+        self.last_times = StageTimes()
+
+    def detect(self, obs: Observation) -> tuple[Observation, list[Detection]]:
+        """The frame downstream stages must use (corrupted for ``noisy``) and its detections."""
+        obs.validate()
+        tc = time.perf_counter()
+        if isinstance(self.segmenter, ObservationCorruptor):
+            obs = self.segmenter.corrupt(obs)
+        t0 = time.perf_counter()
+        detections = self.segmenter.segment(obs)
+        t1 = time.perf_counter()
+        if self.label_embedder is not None:
+            todo = [d for d in detections if d.embedding is None]
+            if todo:
+                vecs = self.label_embedder.embed([d.category for d in todo])
+                for det, vec in zip(todo, vecs, strict=True):
+                    det.embedding = vec
+        self.last_times = StageTimes(
+            corrupt=t0 - tc, segment=t1 - t0, embed=time.perf_counter() - t1
+        )
+        return obs, detections
+
+
+def build_perceiver(
+    name: str,
+    *,
+    ground_truth: GroundTruth | None = None,
+    config: Any | None = None,
+    label_embedder: Any | None = None,
+) -> Perceiver:
+    """A :class:`Perceiver` around the segmenter registered as ``name``.
+
+    ``oracle`` and ``noisy`` are ORACLE backends and need the env's ``ground_truth`` (its
+    categories and attributes); the others must not get it.
+
+    Raises:
+        ValueError: ground truth missing for an ORACLE backend, or given to another one.
+    """
+    oracle_backed = name in ("oracle", "noisy")
+    if oracle_backed and ground_truth is None:
+        raise ValueError(
+            f"the {name!r} segmenter is ORACLE-based: pass ground_truth=env.ground_truth()"
+        )
+    if not oracle_backed and ground_truth is not None:
+        raise ValueError(
+            f"the {name!r} segmenter must not see ground truth (only oracle/noisy may)"
+        )
+    factory = SEGMENTERS.resolve(name)
+    if oracle_backed:
+        segmenter = factory.from_ground_truth(ground_truth, config)  # type: ignore[attr-defined]
+    else:
+        segmenter = factory(config) if config is not None else factory()
+    return Perceiver(segmenter, label_embedder)
 
 
 class PerceptionPipeline:
-    """Segmenter + optional label embedder + :class:`ObjectMapper`.
+    """:class:`Perceiver` + :class:`ObjectMapper` for use without the memory stack.
 
     Args:
-        segmenter: any :class:`Segmenter` (see ``make_segmenter``).
-        mapper: the object mapper; a default one when None.
-        label_embedder: optional object with ``embed(list[str]) -> (N, D)`` (e.g. the ``text``
-            embedder); when given, each detection without an embedding gets its label's.
+        segmenter: any :class:`Segmenter`.
+        mapper: the object mapper; one built from ``mapper_config`` when None.
+        label_embedder: see :class:`Perceiver`.
+        mapper_config: config of the mapper built when ``mapper`` is None.
     """
 
     def __init__(
@@ -65,36 +145,24 @@ class PerceptionPipeline:
         label_embedder: Any | None = None,
         mapper_config: MapperConfig | None = None,
     ) -> None:
-        if not isinstance(segmenter, Segmenter):
-            raise TypeError(f"segmenter must have segment(obs) -> list[Detection], got {type(segmenter).__name__}")
-        self.segmenter = segmenter
+        self.perceiver = Perceiver(segmenter, label_embedder)
         self.mapper = mapper or ObjectMapper(mapper_config)
-        self.label_embedder = label_embedder
         self.stats = PerceptionStats()
         self.last_times = StageTimes()
         self.last_observation: Observation | None = None
 
+    @property
+    def segmenter(self) -> Segmenter:
+        return self.perceiver.segmenter
+
     def step(self, obs: Observation) -> MapperUpdate:
         """Ingest one frame and return what changed in the map."""
-        obs.validate()
-        times = StageTimes()
+        used, detections = self.perceiver.detect(obs)
         t0 = time.perf_counter()
-        if isinstance(self.segmenter, ObservationCorruptor):
-            obs = self.segmenter.corrupt(obs)
-        detections = self.segmenter.segment(obs)
-        t1 = time.perf_counter()
-        if self.label_embedder is not None:
-            todo = [d for d in detections if d.embedding is None]
-            if todo:
-                vecs = self.label_embedder.embed([d.category for d in todo])
-                for det, vec in zip(todo, vecs, strict=True):
-                    det.embedding = vec
-        t2 = time.perf_counter()
-        update = self.mapper.update(detections, obs)
-        t3 = time.perf_counter()
-        times.segment, times.embed, times.map = t1 - t0, t2 - t1, t3 - t2
+        update = self.mapper.update(detections, used)
+        times = dataclasses.replace(self.perceiver.last_times, map=time.perf_counter() - t0)
         self._account(times, len(detections), update)
-        self.last_observation = obs
+        self.last_observation = used
         return update
 
     def _account(self, times: StageTimes, n_detections: int, update: MapperUpdate) -> None:

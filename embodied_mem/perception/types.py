@@ -33,4 +33,4 @@ class Detection:
 
     @property
     def pixel_count(self) -> int:
-        return int(self.mask.sum())
+        return int(np.count_nonzero(self.mask))

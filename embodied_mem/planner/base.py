@@ -94,7 +94,7 @@ class PlanningContext:
     time: SimTime | None = None
     keyframes: Sequence[Keyframe] = ()
     experience: Sequence[Keyframe] | None = None
-    token_budget: int = 4096
+    token_budget: int = 8192
     distance_fn: Callable[[np.ndarray], float] | None = None
     step_index: int = 0
     feedback: Sequence[str] = ()

@@ -10,6 +10,7 @@ Timeouts and endpoint errors become failure modes; ``plan()`` never raises for t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -19,13 +20,14 @@ from typing import Any
 from embodied_mem.planner.base import PlannerCall, PlanningContext, PlanResult
 from embodied_mem.planner.memory_text import gather_sections
 from embodied_mem.planner.prompting import (
+    BuiltPrompt,
     ExampleStore,
     HeuristicTokenCounter,
     ServerTokenCounter,
     TokenCounter,
     build_prompt,
 )
-from embodied_mem.planner.schema import PLAN_SCHEMA, PlanValidationError, parse_plan
+from embodied_mem.planner.schema import PlanValidationError, parse_plan, plan_schema
 from embodied_mem.planner.tools import MemoryToolbox, PlanResolver
 from envs.extras import require_extra
 
@@ -71,7 +73,7 @@ class LLMPlannerConfig:
     """Sampling seed sent to the server."""
     max_completion_tokens: int = 512
     """Completion tokens per call; also reserved out of the prompt budget."""
-    token_budget: int = 4096
+    token_budget: int = 8192
     """Prompt token budget (the context's budget wins when smaller)."""
     token_counter: str = "heuristic"
     """heuristic (chars/4 estimate) or server (llama.cpp /extras/tokenize/count)."""
@@ -81,6 +83,8 @@ class LLMPlannerConfig:
     """Short-term memory entries retrieved into the prompt."""
     examples_path: str = ""
     """Optional JSONL of past ``{"task", "plan"}`` examples."""
+    max_subgoals: int = 16
+    """Longest plan accepted (also bounds grammar-constrained decoding)."""
     tools: list[str] | None = None
     """Tool names to offer (None = all the memory supports; see planner.tools.TOOL_TABLE)."""
 
@@ -93,6 +97,8 @@ class LLMPlannerConfig:
         if self.max_tool_rounds < 1 or self.max_completion_tokens < 1 or self.token_budget < 64:
             raise ValueError("max_tool_rounds and max_completion_tokens must be >= 1 and "
                              "token_budget >= 64")
+        if not 1 <= self.max_subgoals <= 32:
+            raise ValueError(f"max_subgoals must be in 1..32, got {self.max_subgoals}")
         if self.response_format not in _RESPONSE_FORMATS:
             raise ValueError(f"response_format must be one of {_RESPONSE_FORMATS}, "
                              f"got {self.response_format!r}")
@@ -167,24 +173,18 @@ class LLMPlanner:
     # ------------------------------------------------------------------ plan
 
     def plan(self, task: PlanningContext) -> PlanResult:
-        calls: list[PlannerCall] = []
         toolbox = MemoryToolbox(task.memory, agent=task.agent, distance_fn=task.distance_fn,
                                 allowed=self.config.tools)
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
         resolver = PlanResolver(toolbox, frames)
-        budget = min(task.token_budget, self.config.token_budget)
-        sections = gather_sections(task, toolbox, self.examples, k_short_term=self.config.k_short_term,
-                                   k_examples=self.config.k_examples)
         try:
-            prompt = build_prompt(sections, budget, self.counter,
-                                  reserve=self.config.max_completion_tokens)
+            prompt = self._prompt(task, toolbox)
         except ValueError as exc:
             return PlanResult.failure("budget_exceeded", str(exc))
-        messages = list(prompt.messages)
+        calls: list[PlannerCall] = []
+        details = {"prompt_dropped": prompt.dropped, "prompt_estimate": prompt.estimated_tokens}
         try:
-            return self._attempts(messages, toolbox, resolver, calls,
-                                  {"prompt_dropped": prompt.dropped,
-                                   "prompt_estimate": prompt.estimated_tokens})
+            return self._attempts(list(prompt.messages), toolbox, resolver, calls, details)
         except Exception as exc:  # noqa: BLE001 - mapped to failure modes, see classify_error
             mode = classify_error(exc)
             if mode is None:
@@ -194,7 +194,19 @@ class LLMPlanner:
                 calls[-1].error = f"{type(exc).__name__}: {exc}"
             else:
                 calls.append(PlannerCall("llm", error=f"{type(exc).__name__}: {exc}"))
-            return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls)
+            return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls, **details)
+
+    def _prompt(self, task: PlanningContext, toolbox: MemoryToolbox) -> BuiltPrompt:
+        """KARMA sections within the budget; ValueError if even the fixed parts do not fit."""
+        sections = gather_sections(task, toolbox, self.examples,
+                                   k_short_term=self.config.k_short_term,
+                                   k_examples=self.config.k_examples)
+        # Tool specs travel in the prompt too (servers render them into the system message).
+        tool_tokens = (self.counter.count(json.dumps(toolbox.specs()))
+                       if self.config.use_tools and toolbox.tools else 0)
+        budget = min(task.token_budget, self.config.token_budget)
+        return build_prompt(sections, budget, self.counter,
+                            reserve=self.config.max_completion_tokens + tool_tokens)
 
     def _attempts(self, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
                   resolver: PlanResolver, calls: list[PlannerCall],
@@ -203,7 +215,7 @@ class LLMPlanner:
         for attempt in range(self.config.max_retries + 1):
             text = self._converse(messages, toolbox, calls, attempt)
             try:
-                parsed = parse_plan(text, resolver)
+                parsed = parse_plan(text, resolver, self.config.max_subgoals)
             except PlanValidationError as exc:
                 last_error = str(exc)
                 calls[-1].error = last_error
@@ -244,7 +256,7 @@ class LLMPlanner:
         if tools:
             kwargs.update(tools=tools, tool_choice=choice)
         elif c.response_format != "none":
-            kwargs["response_format"] = _response_format(c.response_format)
+            kwargs["response_format"] = _response_format(c.response_format, c.max_subgoals)
         t0 = time.perf_counter()
         resp = self.client.chat.completions.create(**kwargs)
         latency = time.perf_counter() - t0
@@ -274,12 +286,13 @@ class LLMPlanner:
                 "\nCall another tool or reply with the JSON plan.")})
 
 
-def _response_format(kind: str) -> dict[str, Any]:
+def _response_format(kind: str, max_subgoals: int) -> dict[str, Any]:
     if kind == "json_object":
         return {"type": "json_object"}
     if kind == "json_object_schema":
-        return {"type": "json_object", "schema": PLAN_SCHEMA}
-    return {"type": "json_schema", "json_schema": {"name": "plan", "schema": PLAN_SCHEMA}}
+        return {"type": "json_object", "schema": plan_schema(max_subgoals)}
+    return {"type": "json_schema",
+            "json_schema": {"name": "plan", "schema": plan_schema(max_subgoals)}}
 
 
 def describe_schema_for_prompt() -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from embodied_mem.planner.base import PlanningContext
 from embodied_mem.planner.prompting import ExampleStore, PromptSections, hashed_ngram_embedding
-from embodied_mem.planner.tools import MemoryToolbox, to_jsonable
+from embodied_mem.planner.tools import TOOL_CONVENTIONS, MemoryToolbox, to_jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def gather_sections(task: PlanningContext, toolbox: MemoryToolbox, examples: Exa
     memory = task.memory
     system = SYSTEM_PROMPT.format(schema=describe_schema_for_prompt())
     if toolbox.tools:
-        system += "\nTools: " + ", ".join(toolbox.tools)
+        system += "\nTools: " + ", ".join(toolbox.tools) + "\n" + TOOL_CONVENTIONS
     summary = _safe(memory, "describe", budget_tokens=int(task.token_budget * LONG_TERM_SHARE))
     long_term = [ln for ln in str(summary or "").splitlines() if ln.strip()]
     short_term = short_term_lines(memory, task.instruction, k_short_term, toolbox) \

@@ -5,9 +5,10 @@ instruction (always kept), then the retrieved short-term entries, the compact lo
 summary, and retrieved past task→plan examples. Lower-priority lines are dropped first when
 the budget is tight; what was dropped is reported so traces show it.
 
-Token counting: :class:`HeuristicTokenCounter` (default) estimates ``max(chars / 4, words +
-punctuation)`` — it over-counts slightly for English BPE vocabularies, so a prompt that fits the
-estimate fits the model. :class:`ServerTokenCounter` asks llama.cpp's ``/extras/tokenize/count``
+Token counting: :class:`HeuristicTokenCounter` (default) estimates BPE tokens from the text's
+pieces (letter runs in chunks of 6, single digits, punctuation runs in pairs, as BPE
+vocabularies split code and JSON) and from ``chars / 4``, plus 10 %; checked against SmolLM2's tokenizer it
+errs high (by ~0-40 %), so a prompt that fits the estimate fits the model. :class:`ServerTokenCounter` asks llama.cpp's ``/extras/tokenize/count``
 endpoint for exact counts with the served model's tokenizer, falling back to the heuristic when
 the endpoint is absent (vLLM/hosted APIs do not have it).
 """
@@ -29,6 +30,7 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 _PIECES = re.compile(r"\w+|[^\w\s]")
+_BPE_PIECES = re.compile(r"[^\W\d_]+|\d|[^\w\s]+|_")
 
 
 class TokenCounter(Protocol):
@@ -39,7 +41,10 @@ class HeuristicTokenCounter:
     """Approximate BPE token count; deliberately errs high (see module docstring)."""
 
     def count(self, text: str) -> int:
-        return max(math.ceil(len(text) / 4), len(_PIECES.findall(text)))
+        # Letter runs: ~6 letters per token; punctuation runs ('":', '"},{') merge in pairs.
+        pieces = sum(math.ceil(len(p) / 6) if p.isalpha() else math.ceil(len(p) / 2)
+                     for p in _BPE_PIECES.findall(text))
+        return math.ceil(1.1 * max(pieces, len(text) / 4))
 
 
 class ServerTokenCounter:

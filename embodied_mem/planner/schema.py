@@ -46,8 +46,9 @@ def _item(kind: str, props: dict[str, Any], required: list[str]) -> dict[str, An
     }
 
 
-_ID = {"type": "string", "minLength": 1}
-_CAT = {"type": "string"}
+# Length caps keep grammar-constrained decoding (llama.cpp, vLLM) from rambling forever.
+_ID = {"type": "string", "minLength": 1, "maxLength": 64}
+_CAT = {"type": "string", "maxLength": 64}
 _TARGET = {"memory_id": _ID, "category": _CAT}
 
 #: JSON schema of one subgoal; ``type`` selects the variant.
@@ -65,7 +66,7 @@ SUBGOAL_SCHEMA: dict[str, Any] = {
         _item("open", _TARGET, ["memory_id"]),
         _item("close", _TARGET, ["memory_id"]),
         _item("explore", {"category": _CAT, "max_steps": {"type": "integer", "minimum": 1}}, []),
-        _item("answer", {"text": {"type": "string", "minLength": 1}}, ["text"]),
+        _item("answer", {"text": {"type": "string", "minLength": 1, "maxLength": 200}}, ["text"]),
         _item("stop", {}, []),
     ]
 }
@@ -75,7 +76,7 @@ PLAN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "subgoals": {"type": "array", "minItems": 1, "maxItems": 32, "items": SUBGOAL_SCHEMA},
-        "reasoning": {"type": "string"},
+        "reasoning": {"type": "string", "maxLength": 400},
     },
     "required": ["subgoals"],
     "additionalProperties": False,
@@ -150,9 +151,20 @@ def extract_json(text: str) -> Any:
     )
 
 
-def validate_plan(data: Any) -> dict[str, Any]:
-    """Check ``data`` against :data:`PLAN_SCHEMA`; raise :class:`PlanValidationError` if it fails."""
+def plan_schema(max_subgoals: int = 32) -> dict[str, Any]:
+    """:data:`PLAN_SCHEMA` with at most ``max_subgoals`` subgoals (for constrained decoding)."""
+    if not 1 <= max_subgoals <= 32:
+        raise ValueError(f"max_subgoals must be in 1..32, got {max_subgoals}")
+    subgoals = {**PLAN_SCHEMA["properties"]["subgoals"], "maxItems": max_subgoals}
+    return {**PLAN_SCHEMA, "properties": {**PLAN_SCHEMA["properties"], "subgoals": subgoals}}
+
+
+def validate_plan(data: Any, max_subgoals: int = 32) -> dict[str, Any]:
+    """Check ``data`` against :func:`plan_schema`; raise :class:`PlanValidationError` if it fails."""
     _raise_first(_ENVELOPE, data, "")
+    if len(data["subgoals"]) > max_subgoals:
+        raise PlanValidationError(f"plan has {len(data['subgoals'])} subgoals; at most "
+                                  f"{max_subgoals} are allowed")
     for i, item in enumerate(data["subgoals"]):
         _raise_first(_VARIANTS[item["type"]], item, f"subgoals/{i}")
     return data
@@ -231,9 +243,9 @@ class ParsedPlan:
     reasoning: str = ""
 
 
-def parse_plan(text: str, resolver: TargetResolver) -> ParsedPlan:
+def parse_plan(text: str, resolver: TargetResolver, max_subgoals: int = 32) -> ParsedPlan:
     """Model text → validated :class:`ParsedPlan`; raises :class:`PlanValidationError` on any flaw."""
-    data = validate_plan(extract_json(text))
+    data = validate_plan(extract_json(text), max_subgoals)
     subgoals: list[Subgoal] = []
     targets: list[str] = []
     for item in data["subgoals"]:

@@ -29,14 +29,20 @@ from envs.types import AgentPose
 logger = logging.getLogger(__name__)
 
 _S = {"type": "string"}
-_N = {"type": "integer", "minimum": 1, "description": "max results"}
 _B = {"type": "boolean"}
-_HHMM = {"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$", "description": "HH:MM"}
-_AGO = {"type": "integer", "minimum": 0, "description": "1 = yesterday (default), 2 = the day before"}
+# Shared parameter conventions are explained once in the system prompt (TOOL_CONVENTIONS),
+# not per parameter: with 31 tools, repeated descriptions would cost hundreds of tokens.
+_HHMM = {"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$"}
+_AGO = {"type": "integer", "minimum": 0}
 _KIND = {"type": "string", "enum": ["pick", "place", "open", "close"]}
 _LAYER = {"type": "string", "enum": ["object", "receptacle"]}
 _ATTRS = {"color": _S, "material": _S, "shape": _S}
-_ID = {"type": "string", "description": "a memory_id from an earlier result"}
+_ID = {"type": "string"}
+_N = {"type": "integer", "minimum": 1}
+
+TOOL_CONVENTIONS = ("Tool arguments: days_ago 1 = yesterday (the default), 2 = the day before; "
+                    "times are HH:MM; *_id arguments are memory_id values from earlier results; "
+                    "limit/k = max results.")
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ TOOL_TABLE: tuple[ToolSpec, ...] = (
        {"days_ago": _AGO}),
     _t("rearrangements_lasting", "Rearrangements lasting about N seconds.",
        {"seconds": {"type": "number"}, "days_ago": _AGO}, ("seconds",)),
-    _t("receptacle_for", "Receptacle an object was placed on (kind place) or picked from (pick).",
+    _t("receptacle_for", "Receptacle an object (give category or object_id) was placed on "
+       "(kind place) or picked from (pick).",
        {"category": _S, "object_id": _ID, "kind": _KIND, "days_ago": _AGO,
         "which": {"type": "integer", "description": "1 = first, -1 = last"}}),
     _t("receptacles_used", "Receptacles used by interactions of a kind, in order.",
@@ -127,8 +134,9 @@ TOOL_TABLE: tuple[ToolSpec, ...] = (
     _t("count_moved", "How many objects you moved.", {"days_ago": _AGO}),
 )
 
-#: Fields left out of tool results: bulky and useless to a language model.
-_DROP_FIELDS = frozenset({"bbox_min", "bbox_max", "thumbnail", "visible"})
+#: Fields left out of tool results: bulky, or bookkeeping a language model cannot use.
+_DROP_FIELDS = frozenset({"bbox_min", "bbox_max", "thumbnail", "visible", "confidence",
+                          "n_observations", "event_ids", "poses"})
 
 
 def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
@@ -275,12 +283,24 @@ class MemoryToolbox:
         return [{"hit": h, "distance_m": d} for h, d in ranked[:limit]]
 
     def result_text(self, record: ToolCallRecord) -> str:
-        """What the model reads back for one call."""
+        """What the model reads back for one call: compact JSON within ``max_chars``.
+
+        Long lists lose their last items (and say how many) rather than being cut mid-JSON.
+        """
         if record.error is not None:
             return json.dumps({"error": record.error})
-        text = json.dumps(record.result, separators=(",", ":"))
+        result = record.result
+        text = json.dumps(result, separators=(",", ":"))
+        if isinstance(result, list):
+            kept = list(result)
+            while len(text) > self.max_chars and kept:
+                kept.pop()
+                more = len(result) - len(kept)
+                text = json.dumps({"results": kept, "omitted": more,
+                                   "hint": "narrow the query to see the rest"},
+                                  separators=(",", ":"))
         if len(text) > self.max_chars:
-            text = text[: self.max_chars] + "...(truncated; narrow the query)"
+            text = text[: self.max_chars] + "...(truncated)"
         return text
 
     def harvest(self, value: Any) -> None:

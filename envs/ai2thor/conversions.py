@@ -149,11 +149,44 @@ def rooms_from_metadata(md: Mapping) -> dict[str, RoomRecord]:
                                 footprint=footprint)}
 
 
-def object_record(obj: Mapping, room_id: str | None) -> ObjectRecord:
-    """One ``metadata["objects"]`` entry → :class:`ObjectRecord` (boxes in world metres)."""
+def resting_receptacle(obj: Mapping, boxes: Mapping[str, Mapping]) -> str | None:
+    """The receptacle an object rests on among its ``parentReceptacles``.
+
+    AI2-THOR lists every receptacle the object touches, in no particular order (a vase on a
+    low shelf lists the Floor too). The most specific one wins: the receptacle with the
+    smallest floor footprint whose footprint holds the object's centre.
+
+    Args:
+        obj: one ``metadata["objects"]`` entry.
+        boxes: objectId → its Unity ``axisAlignedBoundingBox``.
+    """
+    parents = list(obj.get("parentReceptacles") or [])
+    if len(parents) <= 1:
+        return parents[0] if parents else None
+    centre = obj["axisAlignedBoundingBox"]["center"]
+
+    def footprint(pid: str) -> float:
+        box = boxes.get(pid)
+        if box is None:
+            return float("inf")
+        half_x, half_z = box["size"]["x"] / 2.0, box["size"]["z"] / 2.0
+        inside = (abs(centre["x"] - box["center"]["x"]) <= half_x
+                  and abs(centre["z"] - box["center"]["z"]) <= half_z)
+        return 4.0 * half_x * half_z if inside else float("inf")
+
+    best = min(parents, key=footprint)
+    return best if np.isfinite(footprint(best)) else parents[0]
+
+
+def object_record(obj: Mapping, room_id: str | None, parent: str | None = None) -> ObjectRecord:
+    """One ``metadata["objects"]`` entry → :class:`ObjectRecord` (boxes in world metres).
+
+    ``parent`` overrides the resting receptacle (see :func:`resting_receptacle`); by default
+    the first of ``parentReceptacles``.
+    """
     lo, hi = unity_aabb_to_world(obj["axisAlignedBoundingBox"])
     pos = unity_to_world(obj["position"])
-    parents = obj.get("parentReceptacles") or []
+    parents = [parent] if parent else (obj.get("parentReceptacles") or [])
     attributes = {"name": str(obj.get("name", ""))}
     materials = obj.get("salientMaterials") or []
     if materials:
@@ -163,7 +196,6 @@ def object_record(obj: Mapping, room_id: str | None) -> ObjectRecord:
         position=(float(pos[0]), float(pos[1]), float(pos[2])),
         bbox_min=(float(lo[0]), float(lo[1]), float(lo[2])),
         bbox_max=(float(hi[0]), float(hi[1]), float(hi[2])),
-        # AI2-THOR lists every receptacle an object touches; the first is the one it rests on.
         parent_receptacle=parents[0] if parents else None,
         pickupable=bool(obj.get("pickupable", False)),
         is_receptacle=bool(obj.get("receptacle", False)),
@@ -177,7 +209,9 @@ def object_record(obj: Mapping, room_id: str | None) -> ObjectRecord:
 def ground_truth_from_metadata(md: Mapping) -> GroundTruth:
     rooms = rooms_from_metadata(md)
     room_id = next(iter(rooms))
-    objects = {o["objectId"]: object_record(o, room_id) for o in md["objects"]}
+    boxes = {o["objectId"]: o["axisAlignedBoundingBox"] for o in md["objects"]}
+    objects = {o["objectId"]: object_record(o, room_id, resting_receptacle(o, boxes))
+               for o in md["objects"]}
     return GroundTruth(objects=objects, rooms=rooms)
 
 

@@ -58,28 +58,35 @@ class AI2ThorEnv(Env):
 
     Args:
         config: scene, image size, FOV, grid size and rotation steps; defaults if None.
+        controller: an already started ``ai2thor.controller.Controller`` to wrap instead of
+            starting one (e.g. one shared with other code); it must render depth and
+            instance segmentation. The env stops it on ``close``.
 
     Raises:
         MissingExtraError: ``ai2thor`` is not installed.
         RuntimeError: the Unity build could not be started (message says why and what to do).
     """
 
-    def __init__(self, config: AI2ThorConfig | None = None) -> None:
+    def __init__(self, config: AI2ThorConfig | None = None, controller: Any = None) -> None:
         self.config = config or AI2ThorConfig()
-        controller_mod = require_extra("ai2thor.controller", "ai2thor")
-        platform_mod = require_extra("ai2thor.platform", "ai2thor")
-        platform = getattr(platform_mod, self.config.platform)
-        try:
-            self._controller = controller_mod.Controller(**_controller_kwargs(self.config, platform))
-        except Exception as exc:  # noqa: BLE001 - Unity start-up fails in many ways; name them all
-            raise RuntimeError(f"could not start AI2-THOR ({self.config.platform}, scene "
-                               f"{self.config.scene!r}): {exc}. {SETUP_HINT}") from exc
+        self._closed = True  # until the controller exists, close() has nothing to stop
+        self._controller = controller if controller is not None else self._start_controller()
         self._closed = False
         self._event: Any = self._controller.last_event
         self._ids = InstanceIdTable()
         self._step = 0
         self._nav: OccupancyGrid | None = None
         self._start_event()
+
+    def _start_controller(self) -> Any:
+        controller_mod = require_extra("ai2thor.controller", "ai2thor")
+        platform_mod = require_extra("ai2thor.platform", "ai2thor")
+        platform = getattr(platform_mod, self.config.platform)
+        try:
+            return controller_mod.Controller(**_controller_kwargs(self.config, platform))
+        except Exception as exc:  # noqa: BLE001 - Unity start-up fails in many ways; name them all
+            raise RuntimeError(f"could not start AI2-THOR ({self.config.platform}, scene "
+                               f"{self.config.scene!r}): {exc}. {SETUP_HINT}") from exc
 
     def _start_event(self) -> None:
         self._ids = InstanceIdTable()

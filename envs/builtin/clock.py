@@ -30,7 +30,9 @@ class DayClock:
         day_start, day_end: the window, ``"HH:MM"``.
     """
 
-    def __init__(self, steps_per_day: int, day_start: str = "06:00", day_end: str = "22:00") -> None:
+    def __init__(
+        self, steps_per_day: int, day_start: str = "06:00", day_end: str = "22:00"
+    ) -> None:
         if steps_per_day <= 0:
             raise ValueError(f"steps_per_day must be positive, got {steps_per_day}")
         self.start_s = parse_hhmm(day_start, "day_start") * 60
@@ -54,7 +56,8 @@ class DayClock:
         tod = float(self.start_s if time is None else parse_hhmm(time) * 60)
         if not self.start_s <= tod <= self.end_s:
             raise ValueError(
-                f"time {time!r} is outside the day window {format_hhmm(self.start_s)}-{format_hhmm(self.end_s)}")
+                f"time {time!r} is outside the day window {format_hhmm(self.start_s)}-{format_hhmm(self.end_s)}"
+            )
         self.day, self.tod = day, tod
 
     def tick(self) -> None:
@@ -68,4 +71,6 @@ class DayClock:
         return self.day * 86400.0 + self.tod
 
     def now(self) -> SimTime:
-        return SimTime(seconds=self._absolute() - self._origin, day=self.day, time_of_day=format_hhmm(self.tod))
+        return SimTime(
+            seconds=self._absolute() - self._origin, day=self.day, time_of_day=format_hhmm(self.tod)
+        )

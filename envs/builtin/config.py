@@ -5,6 +5,32 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from envs.builtin.clock import parse_hhmm
+
+_POSITIVE = (
+    "width",
+    "height",
+    "vfov_deg",
+    "camera_height",
+    "forward_step",
+    "turn_degrees",
+    "look_degrees",
+    "reach",
+    "grid_resolution",
+    "steps_per_day",
+    "max_pitch_deg",
+)
+_INTS = (
+    "width",
+    "height",
+    "steps_per_day",
+    "min_rooms",
+    "max_rooms",
+    "min_objects_per_room",
+    "max_objects_per_room",
+    "min_visible_pixels",
+)
+
 
 @dataclass
 class BuiltinEnvConfig:
@@ -52,39 +78,50 @@ class BuiltinEnvConfig:
     """Clock time after which the next day begins."""
 
     def __post_init__(self) -> None:
-        positive = ("width", "height", "vfov_deg", "camera_height", "forward_step", "turn_degrees",
-                    "look_degrees", "reach", "grid_resolution", "steps_per_day", "max_pitch_deg")
-        for name in positive:
+        for name in _POSITIVE:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"BuiltinEnvConfig.{name} must be a positive number, got {value!r}")
-        for name in ("width", "height", "steps_per_day", "min_rooms", "max_rooms",
-                     "min_objects_per_room", "max_objects_per_room", "min_visible_pixels"):
-            if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
-                raise ValueError(f"BuiltinEnvConfig.{name} must be an int, got {getattr(self, name)!r}")
-        if self.width > 4096 or self.height > 4096:
-            raise ValueError(f"BuiltinEnvConfig.width/height must be <= 4096, got {self.width}x{self.height}")
-        if not self.vfov_deg < 170:
-            raise ValueError(f"BuiltinEnvConfig.vfov_deg must be below 170 degrees, got {self.vfov_deg}")
-        if not 0 <= self.agent_radius < 1.0:
-            raise ValueError(f"BuiltinEnvConfig.agent_radius must be in [0, 1) metres, got {self.agent_radius}")
-        if self.max_pitch_deg >= 90:
-            raise ValueError(f"BuiltinEnvConfig.max_pitch_deg must be below 90, got {self.max_pitch_deg}")
-        if not 1 <= self.min_rooms <= self.max_rooms <= 8:
-            raise ValueError(
-                f"BuiltinEnvConfig.min_rooms/max_rooms must satisfy 1 <= min_rooms <= max_rooms <= 8, "
-                f"got min_rooms={self.min_rooms}, max_rooms={self.max_rooms}")
-        if not 0 <= self.min_objects_per_room <= self.max_objects_per_room <= 12:
-            raise ValueError(
-                "BuiltinEnvConfig.min_objects_per_room/max_objects_per_room must satisfy "
-                f"0 <= min <= max <= 12, got {self.min_objects_per_room}, {self.max_objects_per_room}")
-        if self.min_visible_pixels < 1:
-            raise ValueError(f"BuiltinEnvConfig.min_visible_pixels must be >= 1, got {self.min_visible_pixels}")
-        from envs.builtin.clock import parse_hhmm  # local: clock imports nothing from here
-
-        start, end = parse_hhmm(self.day_start, "day_start"), parse_hhmm(self.day_end, "day_end")
+                raise ValueError(
+                    f"BuiltinEnvConfig.{name} must be a positive number, got {value!r}"
+                )
+        for name in _INTS:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"BuiltinEnvConfig.{name} must be an int, got {value!r}")
+        for name, ok, rule in self._range_rules():
+            if not ok:
+                raise ValueError(
+                    f"BuiltinEnvConfig.{name} must satisfy {rule}, got {getattr(self, name)!r}"
+                )
+        start = parse_hhmm(self.day_start, "BuiltinEnvConfig.day_start")
+        end = parse_hhmm(self.day_end, "BuiltinEnvConfig.day_end")
         if end <= start:
-            raise ValueError(f"BuiltinEnvConfig.day_end ({self.day_end}) must be after day_start ({self.day_start})")
+            raise ValueError(
+                f"BuiltinEnvConfig.day_end ({self.day_end}) must be after day_start ({self.day_start})"
+            )
+
+    def _range_rules(self) -> list[tuple[str, bool, str]]:
+        """(field, holds, rule) for every bound that is not just "positive"."""
+        return [
+            ("width", self.width <= 4096, "width <= 4096"),
+            ("height", self.height <= 4096, "height <= 4096"),
+            ("vfov_deg", self.vfov_deg < 170, "vfov_deg < 170"),
+            ("agent_radius", 0 <= self.agent_radius < 1.0, "0 <= agent_radius < 1 metre"),
+            ("max_pitch_deg", self.max_pitch_deg < 90, "max_pitch_deg < 90"),
+            (
+                "min_rooms",
+                1 <= self.min_rooms <= self.max_rooms,
+                f"1 <= min_rooms <= max_rooms (max_rooms={self.max_rooms})",
+            ),
+            ("max_rooms", self.max_rooms <= 8, "max_rooms <= 8"),
+            (
+                "min_objects_per_room",
+                0 <= self.min_objects_per_room <= self.max_objects_per_room,
+                f"0 <= min_objects_per_room <= max_objects_per_room (={self.max_objects_per_room})",
+            ),
+            ("max_objects_per_room", self.max_objects_per_room <= 12, "max_objects_per_room <= 12"),
+            ("min_visible_pixels", self.min_visible_pixels >= 1, "min_visible_pixels >= 1"),
+        ]
 
     @classmethod
     def field_names(cls) -> list[str]:

@@ -9,8 +9,20 @@ from typing import Any
 import numpy as np
 
 from envs.actions import (
-    Action, ActionResult, Close, LookDown, LookUp, MoveForward, Open, Pick, Place, Stop, Teleport,
-    TurnLeft, TurnRight, check_action,
+    Action,
+    ActionResult,
+    Close,
+    LookDown,
+    LookUp,
+    MoveForward,
+    Open,
+    Pick,
+    Place,
+    Stop,
+    Teleport,
+    TurnLeft,
+    TurnRight,
+    check_action,
 )
 from envs.base import Env
 from envs.builtin import interact
@@ -39,14 +51,17 @@ def _wrap(angle: float) -> float:
 class BuiltinHouseEnv(Env):
     """Procedural MuJoCo houses: RGB-D + instance masks, kinematic agent, magic pick/place.
 
-    ``reset(seed=s)`` builds house ``s`` (same seed → same house, same frames). Options:
+    ``reset(seed=s)`` builds house ``s`` (same seed → same house, same frames); ``seed=None``
+    resets the current house (seed 0 on the first reset). Options:
     ``{"day": int, "time": "HH:MM"}`` sets the clock, ``{"agent": (x, y, yaw[, pitch])}`` the start
     pose (must be navigable). See ``envs/builtin/README.md``.
     """
 
     def __init__(self, config: BuiltinEnvConfig | None = None) -> None:
         if config is not None and not isinstance(config, BuiltinEnvConfig):
-            raise TypeError(f"config must be a BuiltinEnvConfig or None, got {type(config).__name__}")
+            raise TypeError(
+                f"config must be a BuiltinEnvConfig or None, got {type(config).__name__}"
+            )
         self.config = config or BuiltinEnvConfig()
         cfg = self.config
         self.intrinsics = CameraIntrinsics.from_fov(cfg.width, cfg.height, vfov_deg=cfg.vfov_deg)
@@ -62,20 +77,25 @@ class BuiltinHouseEnv(Env):
         self._last: Observation | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[Observation, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
         if self._closed:
             raise RuntimeError("env is closed; create a new BuiltinHouseEnv")
         options = dict(options or {})
         unknown = set(options) - {"day", "time", "agent"}
         if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; valid: 'day', 'time', 'agent'")
+            raise ValueError(
+                f"unknown reset options {sorted(unknown)}; valid: 'day', 'time', 'agent'"
+            )
         seed = self._seed if seed is None else seed
         seed = 0 if seed is None else seed
         if self._house is None or seed != self._seed:
             self._house = generate_house(seed, self.config)
             free, origin = rasterize_free(self._house, self.config.grid_resolution)
-            self._grid = OccupancyGrid(free, origin, self.config.grid_resolution, self.config.agent_radius)
+            self._grid = OccupancyGrid(
+                free, origin, self.config.grid_resolution, self.config.agent_radius
+            )
             self._seed = seed
         self._world = HouseWorld(self._house, self.config)
         if self._renderer is None:
@@ -95,19 +115,25 @@ class BuiltinHouseEnv(Env):
             yaw = float(rng.integers(12)) * math.pi / 6
             return AgentPose((float(xy[0]), float(xy[1]), 0.0), _wrap(yaw), 0.0)
         if not (isinstance(agent, (tuple, list)) and len(agent) in (3, 4)):
-            raise ValueError(f"options['agent'] must be (x, y, yaw) or (x, y, yaw, pitch), got {agent!r}")
+            raise ValueError(
+                f"options['agent'] must be (x, y, yaw) or (x, y, yaw, pitch), got {agent!r}"
+            )
         x, y, yaw, *rest = (float(v) for v in agent)
         if not grid.is_navigable(np.array([x, y])):
             snapped = grid.snap(np.array([x, y]))
-            raise ValueError(f"options['agent'] position ({x:.2f}, {y:.2f}) is not navigable; "
-                             f"nearest navigable point is ({snapped[0]:.2f}, {snapped[1]:.2f})")
+            raise ValueError(
+                f"options['agent'] position ({x:.2f}, {y:.2f}) is not navigable; "
+                f"nearest navigable point is ({snapped[0]:.2f}, {snapped[1]:.2f})"
+            )
         pitch = rest[0] if rest else 0.0
         self._check_pitch(pitch)
         return AgentPose((x, y, 0.0), _wrap(yaw), pitch)
 
     def _check_pitch(self, pitch: float) -> None:
         if abs(pitch) > math.radians(self.config.max_pitch_deg) + 1e-9:
-            raise ValueError(f"pitch {pitch:.3f} rad exceeds max_pitch_deg={self.config.max_pitch_deg}")
+            raise ValueError(
+                f"pitch {pitch:.3f} rad exceeds max_pitch_deg={self.config.max_pitch_deg}"
+            )
 
     def close(self) -> None:
         if self._closed:
@@ -155,13 +181,19 @@ class BuiltinHouseEnv(Env):
         if value is None:
             return default
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"action {what} must be a positive finite number or None, got {value!r}")
+            raise ValueError(
+                f"action {what} must be a positive finite number or None, got {value!r}"
+            )
         return float(value)
 
-    def _set_agent(self, *, xy: np.ndarray | None = None, yaw: float | None = None, pitch: float | None = None) -> None:
+    def _set_agent(
+        self, *, xy: np.ndarray | None = None, yaw: float | None = None, pitch: float | None = None
+    ) -> None:
         a = self.agent
         pos = a.position if xy is None else (float(xy[0]), float(xy[1]), 0.0)
-        self.agent = AgentPose(pos, a.yaw if yaw is None else yaw, a.pitch if pitch is None else pitch)
+        self.agent = AgentPose(
+            pos, a.yaw if yaw is None else yaw, a.pitch if pitch is None else pitch
+        )
 
     def _move(self, distance: float | None) -> ActionResult:
         d = self._amount(distance, self.config.forward_step, "distance")
@@ -170,7 +202,8 @@ class BuiltinHouseEnv(Env):
         if not self.navigability.is_free_segment(start, target):
             return ActionResult.fail(
                 f"move_forward blocked: a wall or furniture is within the agent radius "
-                f"({self.config.agent_radius:.2f} m) of the next {d:.2f} m; turn or take a shorter step")
+                f"({self.config.agent_radius:.2f} m) of the next {d:.2f} m; turn or take a shorter step"
+            )
         self._set_agent(xy=target)
         return ActionResult.ok()
 
@@ -180,8 +213,12 @@ class BuiltinHouseEnv(Env):
         sign = 1.0 if isinstance(action, LookUp) else -1.0
         if abs(self.agent.pitch - sign * limit) < 1e-9:
             word = "up" if sign > 0 else "down"
-            return ActionResult.fail(f"camera already at its {word} limit ({self.config.max_pitch_deg:.0f} deg)")
-        self._set_agent(pitch=float(np.clip(self.agent.pitch + sign * math.radians(deg), -limit, limit)))
+            return ActionResult.fail(
+                f"camera already at its {word} limit ({self.config.max_pitch_deg:.0f} deg)"
+            )
+        self._set_agent(
+            pitch=float(np.clip(self.agent.pitch + sign * math.radians(deg), -limit, limit))
+        )
         return ActionResult.ok()
 
     def _teleport(self, action: Teleport) -> ActionResult:
@@ -189,14 +226,19 @@ class BuiltinHouseEnv(Env):
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             raise ValueError(f"Teleport needs finite numbers, got {action!r}")
         if abs(action.pitch) > math.radians(self.config.max_pitch_deg) + 1e-9:
-            return ActionResult.fail(f"teleport pitch {action.pitch:.2f} rad exceeds ±{self.config.max_pitch_deg:.0f} deg")
+            return ActionResult.fail(
+                f"teleport pitch {action.pitch:.2f} rad exceeds ±{self.config.max_pitch_deg:.0f} deg"
+            )
         xy = np.array([action.x, action.y], dtype=float)
         if not self.navigability.is_navigable(xy):
             s = self.navigability.snap(xy)
             return ActionResult.fail(
                 f"teleport target ({action.x:.2f}, {action.y:.2f}) is not navigable (wall, furniture or outside); "
-                f"nearest navigable point is ({s[0]:.2f}, {s[1]:.2f})")
-        self.agent = AgentPose((float(xy[0]), float(xy[1]), 0.0), _wrap(action.yaw), float(action.pitch))
+                f"nearest navigable point is ({s[0]:.2f}, {s[1]:.2f})"
+            )
+        self.agent = AgentPose(
+            (float(xy[0]), float(xy[1]), 0.0), _wrap(action.yaw), float(action.pitch)
+        )
         return ActionResult.ok()
 
     # ------------------------------------------------------------------ observing
@@ -210,9 +252,19 @@ class BuiltinHouseEnv(Env):
         room = self._house.room_at(*self.agent.position[:2])
         present = np.flatnonzero(np.bincount(ids.ravel(), minlength=1))
         names = {int(i): world.name_of[int(i)] for i in present if i > 0}
-        obs = Observation(depth=depth, intrinsics=self.intrinsics, cam_to_world=cam_to_world, agent=self.agent,
-                          time=self.clock.now(), rgb=rgb, instance_ids=ids, instance_names=names,
-                          held_object=world.held, frame_index=self.frame_index, room_id=room.id if room else None)
+        obs = Observation(
+            depth=depth,
+            intrinsics=self.intrinsics,
+            cam_to_world=cam_to_world,
+            agent=self.agent,
+            time=self.clock.now(),
+            rgb=rgb,
+            instance_ids=ids,
+            instance_names=names,
+            held_object=world.held,
+            frame_index=self.frame_index,
+            room_id=room.id if room else None,
+        )
         self._last = obs
         return obs
 
@@ -251,14 +303,46 @@ class BuiltinHouseEnv(Env):
             raise KeyError(f"unknown object or receptacle id {object_id!r}")
         if obs.instance_ids is None:
             raise ValueError("obs has no instance_ids; visible_fraction needs the instance mask")
-        return float(np.count_nonzero(obs.instance_ids == world.instance_of[object_id])) / obs.instance_ids.size
+        return (
+            float(np.count_nonzero(obs.instance_ids == world.instance_of[object_id]))
+            / obs.instance_ids.size
+        )
 
-    def viewpoints_for(self, object_id: str, max_count: int = 24) -> list[tuple[float, float, float]]:
-        """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first."""
+    def viewpoints_for(
+        self, object_id: str, max_count: int = 24, *, visible_only: bool = False
+    ) -> list[tuple[float, float, float]]:
+        """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first.
+
+        With ``visible_only`` each candidate is rendered (depth and masks, at the pitch of
+        :meth:`look_pitch`) and kept only if at least ``min_visible_pixels`` of the thing show;
+        the env's state, clock and frame index are left untouched. A held object has none.
+        """
         world = self._require_world()
         if object_id not in world.instance_of:
             raise KeyError(f"unknown object or receptacle id {object_id!r}")
-        return candidate_viewpoints(world, self.navigability, object_id, max_count)
+        if world.held == object_id:  # it is in the agent's hand, not anywhere to walk to
+            return []
+        if not visible_only:
+            return candidate_viewpoints(world, self.navigability, object_id, max_count)
+        assert self._renderer is not None
+        inst = world.instance_of[object_id]
+        kept = []
+        try:
+            for x, y, yaw in candidate_viewpoints(
+                world, self.navigability, object_id, 4 * max_count
+            ):
+                pitch = look_pitch(world, object_id, np.array([x, y]))
+                world.set_camera(AgentPose((x, y, 0.0), yaw, pitch))
+                world.sync()
+                _, _, ids = self._renderer.render(rgb=False)
+                if int(np.count_nonzero(ids == inst)) >= self.config.min_visible_pixels:
+                    kept.append((x, y, yaw))
+                    if len(kept) >= max_count:
+                        break
+        finally:
+            world.set_camera(self.agent)
+            world.sync()
+        return kept
 
     def look_pitch(self, object_id: str, xy: tuple[float, float] | np.ndarray) -> float:
         """Camera pitch (radians, a multiple of ``look_degrees``) that brings ``object_id`` into view from ``xy``."""
@@ -266,5 +350,10 @@ class BuiltinHouseEnv(Env):
 
     def describe(self) -> dict[str, Any]:
         assert self._house is not None
-        return {"seed": self._seed, "rooms": len(self._house.rooms), "receptacles": len(self._house.receptacles),
-                "objects": len(self._house.objects), "render_backend": self._renderer.backend if self._renderer else None}
+        return {
+            "seed": self._seed,
+            "rooms": len(self._house.rooms),
+            "receptacles": len(self._house.receptacles),
+            "objects": len(self._house.objects),
+            "render_backend": self._renderer.backend if self._renderer else None,
+        }

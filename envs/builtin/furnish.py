@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
 
 from envs.builtin import catalog
-from envs.builtin.house import WALL_THICKNESS, Box2, House, PlacedObject, Receptacle, Room, rasterize_free
+from envs.builtin.house import (
+    WALL_THICKNESS,
+    Box2,
+    House,
+    PlacedObject,
+    Receptacle,
+    Room,
+    rasterize_free,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +40,15 @@ def surface_of(rec: Receptacle, inside: bool) -> tuple[Box2, float, float]:
     return Box2(fp.cx, fp.cy, fp.hx - 0.03, fp.hy - 0.03), rec.top_z, 1.0
 
 
-def find_free_spot(rec: Receptacle, size: tuple[float, float, float], occupied: list[Box2], *,
-                   inside: bool, prefer_xy: np.ndarray | None = None,
-                   rng: np.random.Generator | None = None) -> tuple[float, float, float] | None:
+def find_free_spot(
+    rec: Receptacle,
+    size: tuple[float, float, float],
+    occupied: list[Box2],
+    *,
+    inside: bool,
+    prefer_xy: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> tuple[float, float, float] | None:
     """Centre of a spot on (or in) ``rec`` where a ``size`` box fits without touching ``occupied``.
 
     Chooses the free spot nearest ``prefer_xy`` (e.g. the agent), else a random one from
@@ -53,7 +68,10 @@ def find_free_spot(rec: Receptacle, size: tuple[float, float, float], occupied: 
     cand = np.stack([gx.ravel(), gy.ravel()], axis=1)
     ok = np.ones(len(cand), dtype=bool)
     for b in occupied:
-        ok &= ~((np.abs(cand[:, 0] - b.cx) < hx + b.hx + 0.02) & (np.abs(cand[:, 1] - b.cy) < hy + b.hy + 0.02))
+        ok &= ~(
+            (np.abs(cand[:, 0] - b.cx) < hx + b.hx + 0.02)
+            & (np.abs(cand[:, 1] - b.cy) < hy + b.hy + 0.02)
+        )
     cand = cand[ok]
     if len(cand) == 0:
         return None
@@ -71,13 +89,20 @@ def _door_zones(house: House, room: Room) -> list[Box2]:
     for d in house.doorways:
         if room.id in (d.a, d.b):
             half = d.width / 2 + 0.2
-            zones.append(Box2(d.center[0], d.center[1], DOOR_CLEARANCE if d.vertical else half,
-                              half if d.vertical else DOOR_CLEARANCE))
+            zones.append(
+                Box2(
+                    d.center[0],
+                    d.center[1],
+                    DOOR_CLEARANCE if d.vertical else half,
+                    half if d.vertical else DOOR_CLEARANCE,
+                )
+            )
     return zones
 
 
-def _candidate(kind: catalog.ReceptacleKind, room: Room, rng: np.random.Generator
-               ) -> tuple[tuple[float, float], int]:
+def _candidate(
+    kind: catalog.ReceptacleKind, room: Room, rng: np.random.Generator
+) -> tuple[tuple[float, float], int]:
     """A random pose for ``kind`` in ``room``: back to a wall, or free-standing near the centre."""
     w, d, _ = kind.size
     t = WALL_THICKNESS / 2 + 0.02
@@ -87,11 +112,20 @@ def _candidate(kind: catalog.ReceptacleKind, room: Room, rng: np.random.Generato
         return (float(c[0]), float(c[1])), q
     q = int(rng.integers(4))  # front faces +y, -x, -y, +x: back against the opposite wall
     if q == 0:
-        return (float(rng.uniform(room.x0 + t + w / 2, room.x1 - t - w / 2)), room.y0 + t + d / 2), q
+        return (
+            float(rng.uniform(room.x0 + t + w / 2, room.x1 - t - w / 2)),
+            room.y0 + t + d / 2,
+        ), q
     if q == 2:
-        return (float(rng.uniform(room.x0 + t + w / 2, room.x1 - t - w / 2)), room.y1 - t - d / 2), q
+        return (
+            float(rng.uniform(room.x0 + t + w / 2, room.x1 - t - w / 2)),
+            room.y1 - t - d / 2,
+        ), q
     if q == 1:
-        return (room.x1 - t - d / 2, float(rng.uniform(room.y0 + t + w / 2, room.y1 - t - w / 2))), q
+        return (
+            room.x1 - t - d / 2,
+            float(rng.uniform(room.y0 + t + w / 2, room.y1 - t - w / 2)),
+        ), q
     return (room.x0 + t + d / 2, float(rng.uniform(room.y0 + t + w / 2, room.y1 - t - w / 2))), q
 
 
@@ -109,7 +143,9 @@ def layout_ok(house: House, resolution: float, agent_radius: float, reach: float
         c1 = int((box.cx + box.hx + dist - origin[0]) / resolution) + 1
         return set(np.unique(labels[r0:r1, c0:c1])) - {0}
 
-    door_labels = [label_near(Box2(d.center[0], d.center[1], 0.05, 0.05), 0.3) for d in house.doorways]
+    door_labels = [
+        label_near(Box2(d.center[0], d.center[1], 0.05, 0.05), 0.3) for d in house.doorways
+    ]
     if door_labels:
         common = set.intersection(*door_labels)
         if not common:
@@ -119,17 +155,33 @@ def layout_ok(house: House, resolution: float, agent_radius: float, reach: float
     return all(label_near(r.footprint, reach - 0.3) & common for r in house.receptacles)
 
 
-def _place_one(house: House, room: Room, category: str, rid: str, rng: np.random.Generator,
-               check: tuple[float, float, float]) -> Receptacle | None:
+def _place_one(
+    house: House,
+    room: Room,
+    category: str,
+    rid: str,
+    rng: np.random.Generator,
+    check: tuple[float, float, float],
+) -> Receptacle | None:
     kind = catalog.RECEPTACLES[category]
-    inner = Box2(*room.center, (room.x1 - room.x0) / 2 - WALL_THICKNESS / 2, (room.y1 - room.y0) / 2 - WALL_THICKNESS / 2)
-    blocked = _door_zones(house, room) + [r.footprint for r in house.receptacles if r.room_id == room.id]
+    inner = Box2(
+        float(room.center[0]),
+        float(room.center[1]),
+        (room.x1 - room.x0) / 2 - WALL_THICKNESS / 2,
+        (room.y1 - room.y0) / 2 - WALL_THICKNESS / 2,
+    )
+    blocked = _door_zones(house, room) + [
+        r.footprint for r in house.receptacles if r.room_id == room.id
+    ]
     for _ in range(25):
         center, q = _candidate(kind, room, rng)
         rec = Receptacle(rid, category, room.id, center, kind.size, q, kind.color, kind.openable)
         fp = rec.footprint
-        if (abs(fp.cx - inner.cx) + fp.hx > inner.hx + 1e-6 or abs(fp.cy - inner.cy) + fp.hy > inner.hy + 1e-6
-                or any(fp.overlaps(b, 0.1) for b in blocked)):
+        if (
+            abs(fp.cx - inner.cx) + fp.hx > inner.hx + 1e-6
+            or abs(fp.cy - inner.cy) + fp.hy > inner.hy + 1e-6
+            or any(fp.overlaps(b, 0.1) for b in blocked)
+        ):
             continue
         house.receptacles.append(rec)
         if layout_ok(house, *check):
@@ -138,8 +190,14 @@ def _place_one(house: House, room: Room, category: str, rid: str, rng: np.random
     return None
 
 
-def _place_microwave(house: House, room: Room, rid: str, rng: np.random.Generator) -> Receptacle | None:
-    counters = [r for r in house.receptacles if r.room_id == room.id and r.category == catalog.MICROWAVE_SUPPORT]
+def _place_microwave(
+    house: House, room: Room, rid: str, rng: np.random.Generator
+) -> Receptacle | None:
+    counters = [
+        r
+        for r in house.receptacles
+        if r.room_id == room.id and r.category == catalog.MICROWAVE_SUPPORT
+    ]
     if not counters:
         return None
     counter = counters[0]
@@ -151,8 +209,18 @@ def _place_microwave(house: House, room: Room, rid: str, rng: np.random.Generato
     offset = along * (cw / 2 - w / 2 - 0.05) * (1 if rng.random() < 0.5 else -1)
     offset -= counter.front * (counter.size[1] / 2 - d / 2 - 0.02)
     center = (counter.center[0] + float(offset[0]), counter.center[1] + float(offset[1]))
-    return Receptacle(rid, "Microwave", room.id, center, kind.size, counter.quadrant, kind.color,
-                      True, base_z=counter.top_z, parent=counter.id)
+    return Receptacle(
+        rid,
+        "Microwave",
+        room.id,
+        center,
+        kind.size,
+        counter.quadrant,
+        kind.color,
+        True,
+        base_z=counter.top_z,
+        parent=counter.id,
+    )
 
 
 def furnish(house: House, rng: np.random.Generator, check: tuple[float, float, float]) -> None:
@@ -166,11 +234,19 @@ def furnish(house: House, rng: np.random.Generator, check: tuple[float, float, f
     for room in house.rooms:
         required, optional = catalog.ROOM_FURNITURE[room.room_type]
         n_opt = int(rng.integers(1, 3)) if room.area > 9 else int(rng.integers(0, 2))
-        extra = [optional[i] for i in sorted(rng.choice(len(optional), size=min(n_opt, len(optional)), replace=False))]
+        extra = [
+            optional[i]
+            for i in sorted(
+                rng.choice(len(optional), size=min(n_opt, len(optional)), replace=False)
+            )
+        ]
         for category in [*required, *extra]:
             rid = new_id(category)
-            rec = (_place_microwave(house, room, rid, rng) if category == "Microwave"
-                   else _place_one(house, room, category, rid, rng, check))
+            rec = (
+                _place_microwave(house, room, rid, rng)
+                if category == "Microwave"
+                else _place_one(house, room, category, rid, rng, check)
+            )
             if rec is None:
                 logger.debug("no room for %s in %s; skipped", category, room.name)
                 counts[category] -= 1
@@ -178,17 +254,31 @@ def furnish(house: House, rng: np.random.Generator, check: tuple[float, float, f
                 house.receptacles.append(rec)
 
 
-def occupied_on(house: House, rec: Receptacle, inside: bool, exclude: str | None = None) -> list[Box2]:
+def occupied_on(
+    house: House, rec: Receptacle, inside: bool, exclude: str | None = None
+) -> list[Box2]:
     """Footprints already on (or in) ``rec``: objects, and a microwave standing on a counter."""
-    boxes = [o.footprint for o in house.objects
-             if o.parent == rec.id and o.inside == inside and o.id != exclude]
+    boxes = [
+        o.footprint
+        for o in house.objects
+        if o.parent == rec.id and o.inside == inside and o.id != exclude
+    ]
     if not inside:
         boxes += [r.footprint for r in house.receptacles if r.parent == rec.id]
     return boxes
 
 
-def populate(house: House, rng: np.random.Generator, n_range: tuple[int, int]) -> None:
-    """Put pickupable objects on and in the receptacles of every room."""
+def populate(
+    house: House,
+    rng: np.random.Generator,
+    n_range: tuple[int, int],
+    reachable: Callable[[tuple[float, float, float]], bool] | None = None,
+) -> None:
+    """Put pickupable objects on and in the receptacles of every room.
+
+    ``reachable(spot)`` (if given) rejects spots the agent could not reach from the floor,
+    e.g. the middle of a bed pushed into a corner.
+    """
     counts: dict[str, int] = {}
     for room in house.rooms:
         recs = [r for r in house.receptacles if r.room_id == room.id]
@@ -200,12 +290,23 @@ def populate(house: House, rng: np.random.Generator, n_range: tuple[int, int]) -
             for _attempt in range(8):
                 rec = recs[int(rng.integers(len(recs)))]
                 inside = rec.openable and rng.random() < 0.5
-                spot = find_free_spot(rec, kind.size, occupied_on(house, rec, inside), inside=inside, rng=rng)
-                if spot is None:
+                spot = find_free_spot(
+                    rec, kind.size, occupied_on(house, rec, inside), inside=inside, rng=rng
+                )
+                if spot is None or (reachable is not None and not reachable(spot)):
                     continue
                 counts[kind.category] = counts.get(kind.category, 0) + 1
-                house.objects.append(PlacedObject(
-                    f"{kind.category}_{counts[kind.category]}", kind.category, kind.shape, kind.size,
-                    kind.colors[int(rng.integers(len(kind.colors)))],
-                    kind.materials[int(rng.integers(len(kind.materials)))], spot, rec.id, inside))
+                house.objects.append(
+                    PlacedObject(
+                        f"{kind.category}_{counts[kind.category]}",
+                        kind.category,
+                        kind.shape,
+                        kind.size,
+                        kind.colors[int(rng.integers(len(kind.colors)))],
+                        kind.materials[int(rng.integers(len(kind.materials)))],
+                        spot,
+                        rec.id,
+                        inside,
+                    )
+                )
                 break

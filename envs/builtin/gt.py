@@ -5,13 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from envs.builtin import catalog
+from envs.builtin.house import PlacedObject, Receptacle
 from envs.builtin.world import HouseWorld
 from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
 
 RECEPTACLE_MATERIAL = {
-    "CounterTop": "stone", "Sink": "ceramic", "Fridge": "metal", "Microwave": "metal",
-    "Bed": "fabric", "Sofa": "fabric",
+    "CounterTop": "stone",
+    "Sink": "ceramic",
+    "Fridge": "metal",
+    "Microwave": "metal",
+    "Bed": "fabric",
+    "Sofa": "fabric",
 }
+
+
+def _xyz(v: object) -> tuple[float, float, float]:
+    x, y, z = (float(c) for c in np.asarray(v, dtype=float).reshape(3))
+    return x, y, z
 
 
 def color_name(rgb: tuple[float, float, float]) -> str:
@@ -21,35 +31,62 @@ def color_name(rgb: tuple[float, float, float]) -> str:
     return names[int(np.argmin(dists))]
 
 
+def _receptacle_record(world: HouseWorld, rec: Receptacle) -> ObjectRecord:
+    lo, hi = rec.aabb()
+    return ObjectRecord(
+        id=rec.id,
+        category=rec.category,
+        room_id=rec.room_id,
+        position=_xyz((np.asarray(lo) + np.asarray(hi)) / 2),
+        bbox_min=lo,
+        bbox_max=hi,
+        parent_receptacle=rec.parent,
+        pickupable=False,
+        is_receptacle=True,
+        openable=rec.openable,
+        is_open=world.is_open.get(rec.id, False),
+        attributes={
+            "color": color_name(rec.color),
+            "material": RECEPTACLE_MATERIAL.get(rec.category, "wood"),
+            "shape": "rectangular",
+        },
+    )
+
+
+def _object_record(
+    world: HouseWorld, obj: PlacedObject, agent_xyz: tuple[float, float, float]
+) -> ObjectRecord:
+    held = world.held == obj.id
+    if held:  # in the agent's hand, just below the camera
+        pos: tuple[float, float, float] = agent_xyz
+        half = np.asarray(obj.size) / 2
+        lo, hi = _xyz(np.asarray(pos) - half), _xyz(np.asarray(pos) + half)
+    else:
+        pos = obj.position
+        lo, hi = obj.aabb()
+    room = world.house.room_at(pos[0], pos[1])
+    return ObjectRecord(
+        id=obj.id,
+        category=obj.category,
+        room_id=room.id if room else None,
+        position=_xyz(pos),
+        bbox_min=_xyz(lo),
+        bbox_max=_xyz(hi),
+        parent_receptacle=None if held else obj.parent,
+        pickupable=True,
+        is_held=held,
+        attributes={
+            "color": obj.color_name,
+            "material": obj.material,
+            "shape": catalog.SHAPE_WORDS[obj.shape],
+        },
+    )
+
+
 def build_ground_truth(world: HouseWorld, agent_xyz: tuple[float, float, float]) -> GroundTruth:
     """Every room, receptacle and object as it is now. A held object sits at the agent."""
     house = world.house
     rooms = {r.id: RoomRecord(r.id, r.room_type, r.name, r.footprint) for r in house.rooms}
-    objects: dict[str, ObjectRecord] = {}
-    for rec in house.receptacles:
-        lo, hi = rec.aabb()
-        objects[rec.id] = ObjectRecord(
-            id=rec.id, category=rec.category, room_id=rec.room_id,
-            position=tuple(float(v) for v in (np.asarray(lo) + np.asarray(hi)) / 2),  # type: ignore[arg-type]
-            bbox_min=lo, bbox_max=hi, parent_receptacle=rec.parent, pickupable=False,
-            is_receptacle=True, openable=rec.openable, is_open=world.is_open.get(rec.id, False),
-            attributes={"color": color_name(rec.color), "material": RECEPTACLE_MATERIAL.get(rec.category, "wood"),
-                        "shape": "rectangular"})
-    for obj in house.objects:
-        held = world.held == obj.id
-        if held:
-            pos = (agent_xyz[0], agent_xyz[1], agent_xyz[2])
-            half = np.asarray(obj.size) / 2
-            lo, hi = tuple(np.asarray(pos) - half), tuple(np.asarray(pos) + half)
-        else:
-            pos = obj.position
-            lo, hi = obj.aabb()
-        room = house.room_at(pos[0], pos[1])
-        objects[obj.id] = ObjectRecord(
-            id=obj.id, category=obj.category, room_id=room.id if room else None,
-            position=tuple(float(v) for v in pos),  # type: ignore[arg-type]
-            bbox_min=tuple(float(v) for v in lo), bbox_max=tuple(float(v) for v in hi),  # type: ignore[arg-type]
-            parent_receptacle=None if held else obj.parent, pickupable=True, is_held=held,
-            attributes={"color": obj.color_name, "material": obj.material,
-                        "shape": catalog.SHAPE_WORDS[obj.shape]})
+    objects = {rec.id: _receptacle_record(world, rec) for rec in house.receptacles}
+    objects.update({obj.id: _object_record(world, obj, agent_xyz) for obj in house.objects})
     return GroundTruth(objects=objects, rooms=rooms)

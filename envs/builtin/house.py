@@ -74,8 +74,10 @@ class Box2:
     hy: float
 
     def overlaps(self, other: Box2, margin: float = 0.0) -> bool:
-        return (abs(self.cx - other.cx) < self.hx + other.hx + margin
-                and abs(self.cy - other.cy) < self.hy + other.hy + margin)
+        return (
+            abs(self.cx - other.cx) < self.hx + other.hx + margin
+            and abs(self.cy - other.cy) < self.hy + other.hy + margin
+        )
 
     def distance_to(self, x: float, y: float) -> float:
         """Floor distance from (x, y) to the nearest point of the rectangle (0 inside)."""
@@ -178,8 +180,12 @@ class House:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        return (min(r.x0 for r in self.rooms), min(r.y0 for r in self.rooms),
-                max(r.x1 for r in self.rooms), max(r.y1 for r in self.rooms))
+        return (
+            min(r.x0 for r in self.rooms),
+            min(r.y0 for r in self.rooms),
+            max(r.x1 for r in self.rooms),
+            max(r.y1 for r in self.rooms),
+        )
 
     def room_at(self, x: float, y: float) -> Room | None:
         """The room whose footprint contains (x, y); a wall line belongs to the first match."""
@@ -210,8 +216,9 @@ def _fill_box(mask: np.ndarray, box: Box2, origin: np.ndarray, res: float, value
         mask[r0:r1, c0:c1] = value
 
 
-def rasterize_free(house: House, resolution: float, obstacles: list[Box2] | None = None,
-                   margin: float = 0.5) -> tuple[np.ndarray, tuple[float, float]]:
+def rasterize_free(
+    house: House, resolution: float, obstacles: list[Box2] | None = None, margin: float = 0.5
+) -> tuple[np.ndarray, tuple[float, float]]:
     """Free-floor mask of ``house`` (rooms minus walls and furniture) and the grid origin."""
     x0, y0, x1, y1 = house.bounds
     origin = np.array([x0 - margin, y0 - margin])
@@ -220,8 +227,8 @@ def rasterize_free(house: House, resolution: float, obstacles: list[Box2] | None
     free = np.zeros((h, w), dtype=bool)
     for room in house.rooms:
         # Room interior only (cells fully inside), so outside the house stays blocked.
-        rows = (origin[1] + (np.arange(h) + 0.5) * resolution)
-        cols = (origin[0] + (np.arange(w) + 0.5) * resolution)
+        rows = origin[1] + (np.arange(h) + 0.5) * resolution
+        cols = origin[0] + (np.arange(w) + 0.5) * resolution
         rin = (rows > room.y0) & (rows < room.y1)
         cin = (cols > room.x0) & (cols < room.x1)
         free[np.ix_(rin, cin)] = True

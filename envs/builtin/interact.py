@@ -23,14 +23,17 @@ def _reach(world: HouseWorld, eid: str, agent_xy: np.ndarray, verb: str) -> Acti
     dist = world.entity_footprint_distance(eid, agent_xy)
     if dist > world.cfg.reach:
         return ActionResult.fail(
-            f"{eid} is {dist:.2f} m away; {verb} needs it within reach ({world.cfg.reach:.2f} m), move closer")
+            f"{eid} is {dist:.2f} m away; {verb} needs it within reach ({world.cfg.reach:.2f} m), move closer"
+        )
     return None
 
 
 def pick(world: HouseWorld, oid: str, agent_xy: np.ndarray, ids: np.ndarray | None) -> ActionResult:
     """Pick ``oid`` if it is pickupable, within reach and visible in the current frame."""
     if oid in world.receptacles:
-        return ActionResult.fail(f"{oid} is a receptacle ({world.receptacles[oid].category}); it cannot be picked up")
+        return ActionResult.fail(
+            f"{oid} is a receptacle ({world.receptacles[oid].category}); it cannot be picked up"
+        )
     if oid not in world.objects:
         return _unknown(world, oid, "object")
     if world.held is not None:
@@ -41,10 +44,15 @@ def pick(world: HouseWorld, oid: str, agent_xy: np.ndarray, ids: np.ndarray | No
     pixels = 0 if ids is None else int(np.count_nonzero(ids == world.instance_of[oid]))
     if pixels < world.cfg.min_visible_pixels:
         container = world.container_of(oid)
-        why = f" (it is inside the closed {container.id})" if container and not world.is_open[container.id] else ""
+        why = (
+            f" (it is inside the closed {container.id})"
+            if container and not world.is_open[container.id]
+            else ""
+        )
         return ActionResult.fail(
             f"{oid} is not visible in the current frame ({pixels} px < {world.cfg.min_visible_pixels}){why}; "
-            "turn or look towards it")
+            "turn or look towards it"
+        )
     obj = world.objects[oid]
     obj.parent, obj.inside = None, False
     world.held = oid
@@ -58,7 +66,9 @@ def place(world: HouseWorld, rid: str, agent_xy: np.ndarray) -> ActionResult:
         return ActionResult.fail("not holding anything; pick an object up first")
     if rid not in world.receptacles:
         if rid in world.objects:
-            return ActionResult.fail(f"{rid} is an object, not a receptacle; place onto a receptacle")
+            return ActionResult.fail(
+                f"{rid} is an object, not a receptacle; place onto a receptacle"
+            )
         return _unknown(world, rid, "receptacle")
     rec = world.receptacles[rid]
     inside = rec.openable
@@ -68,11 +78,18 @@ def place(world: HouseWorld, rid: str, agent_xy: np.ndarray) -> ActionResult:
     if failed:
         return failed
     obj = world.objects[world.held]
-    spot = find_free_spot(rec, obj.size, occupied_on(world.house, rec, inside, exclude=obj.id),
-                          inside=inside, prefer_xy=agent_xy)
+    spot = find_free_spot(
+        rec,
+        obj.size,
+        occupied_on(world.house, rec, inside, exclude=obj.id),
+        inside=inside,
+        prefer_xy=agent_xy,
+    )
     if spot is None:
         where = "inside" if inside else "on"
-        return ActionResult.fail(f"no free spot {where} {rid} is large enough for {obj.id}; try another receptacle")
+        return ActionResult.fail(
+            f"no free spot {where} {rid} is large enough for {obj.id}; try another receptacle"
+        )
     obj.position, obj.parent, obj.inside = spot, rid, inside
     world.move_object(obj.id, spot)
     world.held = None
@@ -84,14 +101,17 @@ def set_open(world: HouseWorld, rid: str, agent_xy: np.ndarray, want_open: bool)
     verb = "open" if want_open else "close"
     if rid not in world.receptacles:
         if rid in world.objects:
-            return ActionResult.fail(f"{rid} is an object and cannot be {verb}d")
+            return ActionResult.fail(
+                f"{rid} is an object, not a receptacle; only receptacles can be {'opened' if want_open else 'closed'}"
+            )
         return _unknown(world, rid, "receptacle")
     rec = world.receptacles[rid]
     if not rec.openable:
+        done = "opened" if want_open else "closed"
         return ActionResult.fail(
-            f"{rid} ({rec.category}) cannot be {verb}ed; openable categories: {', '.join(catalog.OPENABLE_CATEGORIES)}"
-            if want_open else
-            f"{rid} ({rec.category}) cannot be closed; openable categories: {', '.join(catalog.OPENABLE_CATEGORIES)}")
+            f"{rid} ({rec.category}) cannot be {done}; openable categories: "
+            f"{', '.join(catalog.OPENABLE_CATEGORIES)}"
+        )
     if world.is_open[rid] == want_open:
         return ActionResult.fail(f"{rid} is already {'open' if want_open else 'closed'}")
     failed = _reach(world, rid, agent_xy, verb)

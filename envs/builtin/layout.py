@@ -29,27 +29,47 @@ def partition(n_rooms: int, rng: np.random.Generator) -> list[tuple[float, float
     height = _snap(max(area / width, MIN_ROOM_SIDE))
     rects = [(0.0, 0.0, width, height)]
     while len(rects) < n_rooms:
-        order = sorted(range(len(rects)), key=lambda i: -(rects[i][2] - rects[i][0]) * (rects[i][3] - rects[i][1]))
+        order = sorted(
+            range(len(rects)),
+            key=lambda i: -(rects[i][2] - rects[i][0]) * (rects[i][3] - rects[i][1]),
+        )
         for i in order:
             x0, y0, x1, y1 = rects[i]
             vertical = (x1 - x0) >= (y1 - y0)  # cut across the longer side
             lo, hi = (x0, x1) if vertical else (y0, y1)
             if hi - lo < 2 * MIN_ROOM_SIDE:
                 continue
-            cut = _snap(float(rng.uniform(max(lo + MIN_ROOM_SIDE, lo + 0.35 * (hi - lo)),
-                                          min(hi - MIN_ROOM_SIDE, lo + 0.65 * (hi - lo)))))
-            a, b = ((x0, y0, cut, y1), (cut, y0, x1, y1)) if vertical else ((x0, y0, x1, cut), (x0, cut, x1, y1))
-            rects[i:i + 1] = [a, b]
+            cut = _snap(
+                float(
+                    rng.uniform(
+                        max(lo + MIN_ROOM_SIDE, lo + 0.35 * (hi - lo)),
+                        min(hi - MIN_ROOM_SIDE, lo + 0.65 * (hi - lo)),
+                    )
+                )
+            )
+            a, b = (
+                ((x0, y0, cut, y1), (cut, y0, x1, y1))
+                if vertical
+                else ((x0, y0, x1, cut), (x0, cut, x1, y1))
+            )
+            rects[i : i + 1] = [a, b]
             break
         else:  # no rectangle can be cut further: grow the house instead of looping forever
             return partition(n_rooms, np.random.default_rng(rng.integers(2**32)))
     return rects
 
 
-def shared_wall(a: Room, b: Room, min_len: float = DOOR_WIDTH + 0.6) -> tuple[bool, float, float, float] | None:
+def shared_wall(
+    a: Room, b: Room, min_len: float = DOOR_WIDTH + 0.6
+) -> tuple[bool, float, float, float] | None:
     """(vertical, line, lo, hi) of the wall a and b share, if it is long enough for a door."""
     eps = 1e-6
-    for line_a, line_b, vertical in ((a.x1, b.x0, True), (a.x0, b.x1, True), (a.y1, b.y0, False), (a.y0, b.y1, False)):
+    for line_a, line_b, vertical in (
+        (a.x1, b.x0, True),
+        (a.x0, b.x1, True),
+        (a.y1, b.y0, False),
+        (a.y0, b.y1, False),
+    ):
         if abs(line_a - line_b) < eps:
             lo = max(a.y0, b.y0) if vertical else max(a.x0, b.x0)
             hi = min(a.y1, b.y1) if vertical else min(a.x1, b.x1)
@@ -74,8 +94,9 @@ def assign_types(graph: nx.Graph, rng: np.random.Generator) -> dict[int, str]:
     return types
 
 
-def make_rooms(rects: list[tuple[float, float, float, float]], rng: np.random.Generator
-               ) -> tuple[list[Room], nx.Graph]:
+def make_rooms(
+    rects: list[tuple[float, float, float, float]], rng: np.random.Generator
+) -> tuple[list[Room], nx.Graph]:
     rooms = [Room(f"room_{i}", "", "", *r) for i, r in enumerate(rects)]
     graph = nx.Graph()
     graph.add_nodes_from(range(len(rooms)))
@@ -100,7 +121,9 @@ def make_doorways(rooms: list[Room], graph: nx.Graph, rng: np.random.Generator) 
     if not nx.is_connected(graph):
         raise RuntimeError("room partition is not connected; this is a bug in partition()")
     edges = list(nx.minimum_spanning_edges(graph, data=False))
-    spare = sorted(set(map(tuple, map(sorted, graph.edges()))) - set(map(tuple, map(sorted, edges))))
+    spare = sorted(
+        set(map(tuple, map(sorted, graph.edges()))) - set(map(tuple, map(sorted, edges)))
+    )
     if len(rooms) >= 4 and spare:
         edges.append(spare[int(rng.integers(len(spare)))])
     doors = []
@@ -117,13 +140,20 @@ def make_walls(rooms: list[Room], doors: list[Doorway]) -> list[Box2]:
     t = WALL_THICKNESS / 2
     walls: list[Box2] = []
     for room in rooms:
-        sides = [(True, room.x0, room.y0, room.y1), (True, room.x1, room.y0, room.y1),
-                 (False, room.y0, room.x0, room.x1), (False, room.y1, room.x0, room.x1)]
+        sides = [
+            (True, room.x0, room.y0, room.y1),
+            (True, room.x1, room.y0, room.y1),
+            (False, room.y0, room.x0, room.x1),
+            (False, room.y1, room.x0, room.x1),
+        ]
         for vertical, line, lo, hi in sides:
             gaps = sorted(
-                (d.center[1] if vertical else d.center[0]) for d in doors
-                if d.vertical == vertical and abs((d.center[0] if vertical else d.center[1]) - line) < 1e-6
-                and lo < (d.center[1] if vertical else d.center[0]) < hi)
+                (d.center[1] if vertical else d.center[0])
+                for d in doors
+                if d.vertical == vertical
+                and abs((d.center[0] if vertical else d.center[1]) - line) < 1e-6
+                and lo < (d.center[1] if vertical else d.center[0]) < hi
+            )
             start = lo - t
             for g in [*gaps, None]:
                 end = hi + t if g is None else g - DOOR_WIDTH / 2

@@ -27,7 +27,7 @@ def _f(*values: float) -> str:
     return " ".join(f"{v:.4f}" for v in values)
 
 
-def _rgba(rgb: tuple[float, float, float], a: float = 1.0) -> str:
+def _rgba(rgb: tuple[float, ...], a: float = 1.0) -> str:
     return _f(*rgb, a)
 
 
@@ -49,8 +49,12 @@ def yaw_quat(yaw: float) -> str:
     return _f(math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
 
 
-def _box(parent: ET.Element, pos: tuple[float, ...], half: tuple[float, ...], rgba: str, **kw: str) -> None:
-    ET.SubElement(parent, "geom", type="box", pos=_f(*pos), size=_f(*half), rgba=rgba, **kw)
+def _box(
+    parent: ET.Element, pos: tuple[float, ...], half: tuple[float, ...], rgba: str, **kw: str
+) -> None:
+    ET.SubElement(
+        parent, "geom", {"type": "box", "pos": _f(*pos), "size": _f(*half), "rgba": rgba, **kw}
+    )
 
 
 def _receptacle_geoms(body: ET.Element, rec: Receptacle) -> None:
@@ -70,7 +74,12 @@ def _receptacle_geoms(body: ET.Element, rec: Receptacle) -> None:
         _box(body, (0, 0, h - 0.02), (w / 2, d / 2, 0.02), rgba)
         for sx in (-1, 1):
             for sy in (-1, 1):
-                _box(body, (sx * (w / 2 - 0.04), sy * (d / 2 - 0.04), (h - 0.04) / 2), (0.025, 0.025, (h - 0.04) / 2), dark)
+                _box(
+                    body,
+                    (sx * (w / 2 - 0.04), sy * (d / 2 - 0.04), (h - 0.04) / 2),
+                    (0.025, 0.025, (h - 0.04) / 2),
+                    dark,
+                )
     elif cat == "Shelf":
         for sx in (-1, 1):
             _box(body, (sx * (w / 2 - 0.015), 0, h / 2), (0.015, d / 2, h / 2), rgba)
@@ -79,7 +88,12 @@ def _receptacle_geoms(body: ET.Element, rec: Receptacle) -> None:
             _box(body, (0, 0, z), (w / 2, d / 2, 0.015), rgba)
     elif cat == "Sofa":
         _box(body, (0, 0, SOFA_SEAT / 2), (w / 2, d / 2, SOFA_SEAT / 2), rgba)
-        _box(body, (0, -d / 2 + SOFA_BACK / 2, (SOFA_SEAT + h) / 2), (w / 2, SOFA_BACK / 2, (h - SOFA_SEAT) / 2), dark)
+        _box(
+            body,
+            (0, -d / 2 + SOFA_BACK / 2, (SOFA_SEAT + h) / 2),
+            (w / 2, SOFA_BACK / 2, (h - SOFA_SEAT) / 2),
+            dark,
+        )
     elif cat == "Bed":
         _box(body, (0, 0, (h - 0.2) / 2), (w / 2, d / 2, (h - 0.2) / 2), _rgba((0.45, 0.30, 0.18)))
         _box(body, (0, 0, h - 0.1), (w / 2 - 0.02, d / 2 - 0.02, 0.1), rgba)
@@ -87,21 +101,28 @@ def _receptacle_geoms(body: ET.Element, rec: Receptacle) -> None:
         _box(body, (0, 0, (h - 0.04) / 2), (w / 2 - 0.02, d / 2 - 0.02, (h - 0.04) / 2), dark)
         _box(body, (0, 0, h - 0.02), (w / 2, d / 2, 0.02), rgba)
         if cat == "Sink":
-            _box(body, (0, 0.02, h + 0.003), (w / 2 - 0.12, d / 2 - 0.12, 0.003), _rgba((0.55, 0.6, 0.65)))
+            _box(
+                body,
+                (0, 0.02, h + 0.003),
+                (w / 2 - 0.12, d / 2 - 0.12, 0.003),
+                _rgba((0.55, 0.6, 0.65)),
+            )
 
 
 def _object_geom(body: ET.Element, obj: PlacedObject) -> None:
     sx, sy, sz = obj.size
     attrs = {"rgba": _rgba(catalog.COLORS[obj.color_name]), "material": f"mat_{obj.material}"}
     if obj.shape == "sphere":
-        ET.SubElement(body, "geom", type="sphere", size=_f(sx / 2), **attrs)
+        ET.SubElement(body, "geom", {"type": "sphere", "size": _f(sx / 2), **attrs})
     elif obj.shape == "cylinder":
-        ET.SubElement(body, "geom", type="cylinder", size=_f(sx / 2, sz / 2), **attrs)
+        ET.SubElement(body, "geom", {"type": "cylinder", "size": _f(sx / 2, sz / 2), **attrs})
     elif obj.shape == "capsule":
         r = sx / 2
-        ET.SubElement(body, "geom", type="capsule", size=_f(r, max(sz / 2 - r, 1e-3)), **attrs)
+        ET.SubElement(
+            body, "geom", {"type": "capsule", "size": _f(r, max(sz / 2 - r, 1e-3)), **attrs}
+        )
     else:
-        ET.SubElement(body, "geom", type="box", size=_f(sx / 2, sy / 2, sz / 2), **attrs)
+        ET.SubElement(body, "geom", {"type": "box", "size": _f(sx / 2, sy / 2, sz / 2), **attrs})
 
 
 def _header(root: ET.Element, cfg: BuiltinEnvConfig) -> None:
@@ -110,13 +131,90 @@ def _header(root: ET.Element, cfg: BuiltinEnvConfig) -> None:
     # extent=1 makes znear/zfar below absolute metres.
     ET.SubElement(root, "statistic", extent="1", center="0 0 1")
     visual = ET.SubElement(root, "visual")
-    ET.SubElement(visual, "global", offwidth=str(max(cfg.width, 64)), offheight=str(max(cfg.height, 64)))
+    ET.SubElement(
+        visual, "global", offwidth=str(max(cfg.width, 64)), offheight=str(max(cfg.height, 64))
+    )
     ET.SubElement(visual, "map", znear="0.02", zfar="60")
     ET.SubElement(visual, "quality", shadowsize="0", offsamples="0")
-    ET.SubElement(visual, "headlight", ambient="0.35 0.35 0.35", diffuse="0.45 0.45 0.45", specular="0.05 0.05 0.05")
+    ET.SubElement(
+        visual,
+        "headlight",
+        ambient="0.35 0.35 0.35",
+        diffuse="0.45 0.45 0.45",
+        specular="0.05 0.05 0.05",
+    )
     asset = ET.SubElement(root, "asset")
     for name, (spec, shine) in catalog.MATERIALS.items():
-        ET.SubElement(asset, "material", name=f"mat_{name}", specular=_f(spec), shininess=_f(shine), reflectance="0")
+        ET.SubElement(
+            asset,
+            "material",
+            name=f"mat_{name}",
+            specular=_f(spec),
+            shininess=_f(shine),
+            reflectance="0",
+        )
+
+
+def _add_shell(world: ET.Element, house: House) -> None:
+    """Light, floors, ceilings and walls (all background, instance 0)."""
+    x0, y0, x1, y1 = house.bounds
+    ET.SubElement(
+        world,
+        "light",
+        directional="true",
+        castshadow="false",
+        pos=_f((x0 + x1) / 2, (y0 + y1) / 2, 10),
+        dir="0.3 0.2 -1",
+        diffuse="0.45 0.45 0.45",
+    )
+    for room in house.rooms:
+        cx, cy = room.center
+        half = ((room.x1 - room.x0) / 2, (room.y1 - room.y0) / 2, 0.01)
+        _box(
+            world,
+            (cx, cy, -0.01),
+            half,
+            _rgba(catalog.ROOM_FLOOR_RGB[room.room_type]),
+            name=f"floor_{room.id}",
+        )
+        # A ceiling gives depth readings above the walls.
+        _box(
+            world, (cx, cy, WALL_HEIGHT + 0.01), half, "0.93 0.93 0.92 1", name=f"ceiling_{room.id}"
+        )
+    for k, wall in enumerate(house.walls):
+        _box(
+            world,
+            (wall.cx, wall.cy, WALL_HEIGHT / 2),
+            (wall.hx, wall.hy, WALL_HEIGHT / 2),
+            WALL_RGBA,
+            name=f"wall_{k}",
+        )
+
+
+def _add_receptacle(world: ET.Element, rec: Receptacle) -> None:
+    """The receptacle's body and, if openable, its door as a separate mocap body."""
+    body = ET.SubElement(
+        world,
+        "body",
+        name=rec.id,
+        pos=_f(*rec.center, rec.base_z),
+        quat=yaw_quat(rec.quadrant * math.pi / 2),
+    )
+    _receptacle_geoms(body, rec)
+    if not rec.openable:
+        return
+    pos, yaw = door_pose(rec, is_open=False)
+    door = ET.SubElement(
+        world, "body", name=f"{rec.id}/door", mocap="true", pos=_f(*pos), quat=yaw_quat(yaw)
+    )
+    w, _, h = rec.size
+    _box(door, (0, 0, 0), (w / 2, PANEL / 2, h / 2), _rgba(tuple(0.9 * c for c in rec.color)))
+    _box(
+        door,
+        (w / 2 - 0.08, PANEL / 2 + 0.015, 0),
+        (0.01, 0.015, min(0.08, h / 4)),
+        _rgba((0.7, 0.7, 0.72)),
+    )
 
 
 def build_mjcf(house: House, cfg: BuiltinEnvConfig) -> str:
@@ -124,28 +222,9 @@ def build_mjcf(house: House, cfg: BuiltinEnvConfig) -> str:
     root = ET.Element("mujoco", model=f"house_{house.seed}")
     _header(root, cfg)
     world = ET.SubElement(root, "worldbody")
-    x0, y0, x1, y1 = house.bounds
-    ET.SubElement(world, "light", directional="true", castshadow="false", pos=_f((x0 + x1) / 2, (y0 + y1) / 2, 10),
-                  dir="0.3 0.2 -1", diffuse="0.45 0.45 0.45")
-    for room in house.rooms:
-        cx, cy = room.center
-        _box(world, (cx, cy, -0.01), ((room.x1 - room.x0) / 2, (room.y1 - room.y0) / 2, 0.01),
-             _rgba(catalog.ROOM_FLOOR_RGB[room.room_type]), name=f"floor_{room.id}")
-        # A ceiling gives depth readings above the walls; it is background (instance 0) like walls.
-        _box(world, (cx, cy, WALL_HEIGHT + 0.01), ((room.x1 - room.x0) / 2, (room.y1 - room.y0) / 2, 0.01),
-             "0.93 0.93 0.92 1", name=f"ceiling_{room.id}")
-    for k, wall in enumerate(house.walls):
-        _box(world, (wall.cx, wall.cy, WALL_HEIGHT / 2), (wall.hx, wall.hy, WALL_HEIGHT / 2), WALL_RGBA, name=f"wall_{k}")
+    _add_shell(world, house)
     for rec in house.receptacles:
-        body = ET.SubElement(world, "body", name=rec.id, pos=_f(*rec.center, rec.base_z),
-                             quat=yaw_quat(rec.quadrant * math.pi / 2))
-        _receptacle_geoms(body, rec)
-        if rec.openable:
-            pos, yaw = door_pose(rec, is_open=False)
-            door = ET.SubElement(world, "body", name=f"{rec.id}/door", mocap="true", pos=_f(*pos), quat=yaw_quat(yaw))
-            w, _, h = rec.size
-            _box(door, (0, 0, 0), (w / 2, PANEL / 2, h / 2), _rgba(tuple(0.9 * c for c in rec.color)))  # type: ignore[arg-type]
-            _box(door, (w / 2 - 0.08, PANEL / 2 + 0.015, 0), (0.01, 0.015, min(0.08, h / 4)), _rgba((0.7, 0.7, 0.72)))
+        _add_receptacle(world, rec)
     for obj in house.objects:
         body = ET.SubElement(world, "body", name=obj.id, mocap="true", pos=_f(*obj.position))
         _object_geom(body, obj)

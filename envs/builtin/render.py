@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+import weakref
 from typing import Any
 
 import mujoco
@@ -26,7 +27,9 @@ class RenderBackendError(RuntimeError):
 
 def _load_context(backend: str, width: int, height: int) -> Any:
     if backend not in ("egl", "osmesa"):
-        raise RenderBackendError(f"MUJOCO_GL={backend!r} is not supported headless; use 'egl' or 'osmesa'")
+        raise RenderBackendError(
+            f"MUJOCO_GL={backend!r} is not supported headless; use 'egl' or 'osmesa'"
+        )
     if backend == "osmesa" and os.environ.get("PYOPENGL_PLATFORM", "osmesa") != "osmesa":
         # PyOpenGL binds its platform on first import; re-import it for OSMesa.
         for name in [m for m in sys.modules if m == "OpenGL" or m.startswith("OpenGL.")]:
@@ -51,7 +54,19 @@ def make_gl_context(width: int, height: int) -> tuple[Any, str]:
             logger.debug("GL backend %s failed: %s", backend, exc)
     raise RenderBackendError(
         "could not start headless OpenGL (" + "; ".join(errors) + "). Install EGL "
-        "(apt-get install libegl1 libgl1) or OSMesa (apt-get install libosmesa6) and set MUJOCO_GL=egl or osmesa.")
+        "(apt-get install libegl1 libgl1) or OSMesa (apt-get install libosmesa6) and set MUJOCO_GL=egl or osmesa."
+    )
+
+
+def _free(holder: dict[str, Any]) -> None:
+    """Free the MuJoCo render context, then the GL context (also at interpreter exit)."""
+    ctx, gl = holder.pop("ctx", None), holder.pop("gl", None)
+    if gl is not None:
+        gl.make_current()
+    if ctx is not None:
+        ctx.free()
+    if gl is not None:
+        gl.free()
 
 
 class SceneRenderer:
@@ -66,6 +81,10 @@ class SceneRenderer:
         self.width, self.height, self.camera_name = width, height, camera
         self._gl, self.backend = make_gl_context(width, height)
         self.ctx: mujoco.MjrContext | None = None
+        # Freed explicitly by close(), else before interpreter teardown: the GL wrappers'
+        # own __del__ fails once modules are half gone.
+        self._holder: dict[str, Any] = {"gl": self._gl}
+        self._finalizer = weakref.finalize(self, _free, self._holder)
         self.rect = mujoco.MjrRect(0, 0, width, height)
         self._seg = np.empty((height, width, 3), dtype=np.uint8)
         self._zbuf = np.empty((height, width), dtype=np.float32)
@@ -88,14 +107,21 @@ class SceneRenderer:
         self.scene = mujoco.MjvScene(model, maxgeom=max(1000, 2 * model.ngeom))
         self.option = mujoco.MjvOption()
         self.ctx = mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_150)
+        self._holder["ctx"] = self.ctx
         mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN, self.ctx)
         self.ctx.readDepthMap = mujoco.mjtDepthMap.mjDEPTH_ZEROFAR
-        for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
-                     mujoco.mjtRndFlag.mjRND_SKYBOX, mujoco.mjtRndFlag.mjRND_HAZE):
+        for flag in (
+            mujoco.mjtRndFlag.mjRND_SHADOW,
+            mujoco.mjtRndFlag.mjRND_REFLECTION,
+            mujoco.mjtRndFlag.mjRND_SKYBOX,
+            mujoco.mjtRndFlag.mjRND_HAZE,
+        ):
             self.scene.flags[flag] = False
         self.camera = mujoco.MjvCamera()
         self.camera.type = mujoco.mjtCamera.mjCAMERA_FIXED
-        self.camera.fixedcamid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, self.camera_name)
+        self.camera.fixedcamid = mujoco.mj_name2id(
+            model, mujoco.mjtObj.mjOBJ_CAMERA, self.camera_name
+        )
         if self.camera.fixedcamid < 0:
             raise ValueError(f"camera {self.camera_name!r} is not in the model")
         self.geom_instance = np.asarray(geom_instance, dtype=np.int32)
@@ -110,14 +136,23 @@ class SceneRenderer:
 
     def update(self) -> None:
         """Rebuild the abstract scene from ``data`` (call after poses change)."""
-        mujoco.mjv_updateScene(self.model, self.data, self.option, None, self.camera,
-                               mujoco.mjtCatBit.mjCAT_ALL, self.scene)
+        mujoco.mjv_updateScene(
+            self.model,
+            self.data,
+            self.option,
+            None,
+            self.camera,
+            mujoco.mjtCatBit.mjCAT_ALL,
+            self.scene,
+        )
 
     def render_raw(self, rgb: bool) -> None:
         """The GL work only (render passes and pixel reads), for benchmarking against."""
         self._check_open()
         if self.ctx is None:
-            raise RuntimeError("SceneRenderer.bind(model, data, ...) must be called before rendering")
+            raise RuntimeError(
+                "SceneRenderer.bind(model, data, ...) must be called before rendering"
+            )
         self._gl.make_current()
         self.update()
         self.scene.flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = True
@@ -144,14 +179,19 @@ class SceneRenderer:
         depth[~(depth < 0.999 * self.far)] = 0.0  # nothing hit: no reading
         seg = self._seg[::-1]
         if self.scene.ngeom >= 65535:
-            raise RuntimeError("more than 65534 geoms in view; segmentation decoding supports two bytes")
+            raise RuntimeError(
+                "more than 65534 geoms in view; segmentation decoding supports two bytes"
+            )
         # Segmentation colour = scene geom index + 1 in its low two bytes; one gather maps it.
-        ids = self._instance_table()[seg[..., 1], seg[..., 0]]
+        segid = seg[..., 1].astype(np.intp)
+        segid <<= 8
+        segid |= seg[..., 0]
+        ids = self._instance_table().take(segid)
         image = np.ascontiguousarray(self._rgb[::-1]) if rgb else None
         return image, depth, ids
 
     def _instance_table(self) -> np.ndarray:
-        """(256, 256) lookup from segmentation colour bytes (high, low) to instance id.
+        """(65536,) lookup from segmentation id (geom index + 1, 0 = nothing) to instance id.
 
         The scene lists the same geoms in the same order every frame (this env never hides a
         geom; held objects are moved out of sight), so the table only changes with ``ngeom``.
@@ -163,7 +203,7 @@ class SceneRenderer:
         for g in self.scene.geoms[:n]:
             if g.objtype == mujoco.mjtObj.mjOBJ_GEOM and g.segid >= 0:
                 flat[g.segid + 1] = self.geom_instance[g.objid]
-        self._table, self._table_ngeom = flat.reshape(256, 256), n
+        self._table, self._table_ngeom = flat, n
         return self._table
 
     def _check_open(self) -> None:
@@ -171,9 +211,9 @@ class SceneRenderer:
             raise RuntimeError("renderer is closed; create a new env")
 
     def close(self) -> None:
+        """Release the GL resources; safe to call more than once."""
         if self._closed:
             return
         self._closed = True
-        if self.ctx is not None:
-            self.ctx.free()
-        self._gl.free()
+        self.ctx = None
+        self._finalizer()

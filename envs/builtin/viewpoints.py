@@ -22,8 +22,9 @@ def look_pitch(world: HouseWorld, eid: str, xy: np.ndarray) -> float:
     return float(np.clip(quantised, -limit + 1e-9, limit - 1e-9))
 
 
-def candidate_viewpoints(world: HouseWorld, grid: OccupancyGrid, eid: str,
-                         max_count: int = 24) -> list[tuple[float, float, float]]:
+def candidate_viewpoints(
+    world: HouseWorld, grid: OccupancyGrid, eid: str, max_count: int = 24
+) -> list[tuple[float, float, float]]:
     """Navigable (x, y, yaw) within reach of ``eid``, facing its centre, best first.
 
     Things inside a container (and containers themselves) are approached from the front, where

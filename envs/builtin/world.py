@@ -29,10 +29,14 @@ def _quat_from_mat(mat: np.ndarray) -> np.ndarray:
 def optical_rotation(yaw: float, pitch: float) -> np.ndarray:
     """(3, 3) camera-to-world rotation of the optical frame (x right, y down, z forward)."""
     cy, sy, cp, sp = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
-    forward = np.array([cy * cp, sy * cp, sp])
-    right = np.array([sy, -cy, 0.0])
-    down = np.cross(forward, right)
-    return np.stack([right, down, forward], axis=1)
+    # Columns: right = (sin y, -cos y, 0), down = forward x right, forward = (cos y cos p, sin y cos p, sin p).
+    return np.array(
+        [
+            [sy, sp * cy, cy * cp],
+            [-cy, sp * sy, sy * cp],
+            [0.0, -cp, sp],
+        ]
+    )
 
 
 class HouseWorld:

@@ -29,6 +29,10 @@ OPENABLE_CATEGORIES = frozenset({"cabinet", "fridge", "refrigerator", "drawer", 
                                  "chest_of_drawers", "microwave", "oven", "dishwasher"})
 
 
+def _xyz(v: np.ndarray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
 @dataclass
 class SemanticTable:
     """semantic id → (object id, category) from ``sim.semantic_scene.objects``."""
@@ -79,9 +83,18 @@ def semantic_to_instances(semantic: np.ndarray, table: SemanticTable
 
 
 def footprint_from_points(points_h: Any) -> list[tuple[float, float]]:
-    """A region's habitat polygon loop (K, 3) → world (x, y) footprint."""
-    pts = habitat_to_world(np.asarray(points_h, dtype=float).reshape(-1, 3))
-    return [(float(x), float(y)) for x, y in pts[:, :2]]
+    """A region's habitat polygon loop → world (x, y) footprint.
+
+    habitat-sim 0.3 stores the loop as 2D points (habitat x, z) on the region's floor plane;
+    (K, 3) habitat points are accepted too.
+    """
+    pts = np.asarray([list(p) for p in points_h], dtype=float)
+    if pts.ndim != 2 or pts.shape[1] not in (2, 3):
+        raise ValueError(f"polygon loop must be (K, 2) habitat x/z or (K, 3) points, got {pts.shape}")
+    if pts.shape[1] == 2:
+        pts = np.stack([pts[:, 0], np.zeros(len(pts)), pts[:, 1]], axis=1)
+    world = habitat_to_world(pts)
+    return [(float(x), float(y)) for x, y in world[:, :2]]
 
 
 def footprint_from_aabb(center_h: Any, sizes_h: Any) -> list[tuple[float, float]]:
@@ -119,7 +132,7 @@ def semantic_object_record(obj: Any, room_id: str | None) -> ObjectRecord:
     return ObjectRecord(
         id=f"habitat/{obj.id}", category=cat, room_id=room_id,
         position=(float(centre[0]), float(centre[1]), float(lo[2])),
-        bbox_min=tuple(float(v) for v in lo), bbox_max=tuple(float(v) for v in hi),
+        bbox_min=_xyz(lo), bbox_max=_xyz(hi),
         is_receptacle=cat in RECEPTACLE_CATEGORIES, openable=cat in OPENABLE_CATEGORIES,
     )
 

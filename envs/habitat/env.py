@@ -119,10 +119,15 @@ class HabitatEnv(Env):
         self._objects = grasp.spawn_objects(self._hs, self._mn, self._sim, self.config)
         self._held, self._step = None, 0
         self._parents = {oid: None for oid in self._objects}
+        floor = None
         if start is None:
-            xy = self._nav.sample_navigable(rng)
-            start = (float(xy[0]), float(xy[1]), float(rng.uniform(-math.pi, math.pi)))
-        self._teleport(Teleport(x=start[0], y=start[1], yaw=start[2]))
+            # Sample in 3D so that multi-storey scenes can start on any storey.
+            self._sim.pathfinder.seed(int(rng.integers(2**31 - 1)))
+            p = habitat_to_world(np.asarray(self._sim.pathfinder.get_random_navigable_point()))
+            start, floor = (float(p[0]), float(p[1]), float(rng.uniform(-math.pi, math.pi))), p[2]
+        placed = self._teleport(Teleport(x=start[0], y=start[1], yaw=start[2]), floor)
+        if not placed.success:
+            raise ValueError(f"cannot start the agent at {start}: {placed.reason}")
         return self.observe(), {"scene": self.config.scene, "seed": seed,
                                 "unsupported": list(self.unsupported)}
 
@@ -160,10 +165,11 @@ class HabitatEnv(Env):
         assert isinstance(action, Stop)
         return ActionResult.ok()
 
-    def _teleport(self, action: Teleport) -> ActionResult:
-        floor = float(self._agent_state().position[1])
-        target = world_to_habitat([action.x, action.y, 0.0])
-        target[1] = floor
+    def _teleport(self, action: Teleport, floor_z: float | None = None) -> ActionResult:
+        """Move the agent; ``floor_z`` (world) picks the storey, default the agent's own."""
+        target = world_to_habitat([action.x, action.y, 0.0 if floor_z is None else floor_z])
+        if floor_z is None:
+            target[1] = float(self._agent_state().position[1])
         if not self._sim.pathfinder.is_navigable(target.astype(np.float32)):
             return ActionResult.fail(f"Teleport target ({action.x:.2f}, {action.y:.2f}) is not "
                                      "navigable; snap it with env.navigability.snap first")
@@ -192,6 +198,7 @@ class HabitatEnv(Env):
             return ActionResult.fail(f"{object_id} is farther than grasp_distance "
                                      f"({self.config.grasp_distance} m); move closer")
         self._held = object_id
+        self._parents[object_id] = None  # like AI2-THOR: a held object rests on nothing
         return ActionResult.ok()
 
     def _place(self, receptacle_id: str) -> ActionResult:

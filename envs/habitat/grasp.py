@@ -26,6 +26,10 @@ RIGID_SEMANTIC_BASE = 1_000_000
 CARRY_OFFSET = (0.0, 0.8, -0.3)
 
 
+def _xyz(v: np.ndarray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
 @dataclass
 class RigidHandle:
     """One spawned pickable: our id, its category, semantic id and the habitat object."""
@@ -89,7 +93,7 @@ def rigid_record(handle: RigidHandle, held: bool, parent: str | None) -> ObjectR
     return ObjectRecord(
         id=handle.id, category=handle.category, room_id=None,
         position=(float(centre[0]), float(centre[1]), float(lo[2])),
-        bbox_min=tuple(float(v) for v in lo), bbox_max=tuple(float(v) for v in hi),
+        bbox_min=_xyz(lo), bbox_max=_xyz(hi),
         parent_receptacle=parent, pickupable=True, is_held=held,
     )
 

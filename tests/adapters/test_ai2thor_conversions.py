@@ -137,6 +137,8 @@ def test_object_records(thor_metadata):
     assert gt.room_at(*coffee.center[:2]) == room.id
     knife = gt.objects["Knife|+00.87|+00.70|-00.60"]
     assert knife.parent_receptacle == "Drawer|+00.64|+00.76|-00.65" and knife.pickupable
+    # The vase lists Floor and Shelf as parents; it rests on the shelf.
+    assert gt.objects["Vase|-01.44|+00.18|+02.58"].parent_receptacle == "Shelf|-01.64|+00.17|+02.72"
     fridge = gt.objects["Fridge|+00.97|+00.00|+01.25"]
     assert fridge.openable and fridge.is_receptacle and not fridge.is_open
     # z is up: every object's box bottom is near or above the floor top (Unity y = 0).
@@ -200,3 +202,25 @@ def test_configs_load_through_presets_and_overrides():
     assert cfg.scene == "FloorPlan301" and cfg.fov == 60.0
     with pytest.raises(ConfigError, match="grid_size"):
         load_config(AI2ThorConfig, overrides=["grid_size=-1"])
+
+
+def _contains(outer, inner, slack=2):
+    return (outer[0] <= inner[0] + slack and outer[1] <= inner[1] + slack
+            and outer[2] >= inner[2] - slack and outer[3] >= inner[3] - slack)
+
+
+def test_camera_model_matches_real_unity_masks(thor_event):
+    """The upstream test's boxes come from the real Unity frame (fixtures SOURCE.md). A box's
+    silhouette contains its mesh's, so our rendered AABB boxes must contain the real ones and
+    stay close to them. A wrong FOV, pose or row flip breaks this."""
+    event, _ = thor_event
+    real_coffee = (509, 371, 599, 576)
+    ours = event.instance_detections2D[COFFEE]
+    assert _contains(ours, real_coffee) and max(abs(a - b) for a, b in zip(ours, real_coffee, strict=True)) < 60
+    real_cabinets = [(473, 0, 599, 284), (0, 0, 145, 284), (164, 0, 467, 109)]
+    ours_cab = event.class_detections2D["Cabinet"]
+    for real in real_cabinets:
+        assert any(_contains(box, real) and max(abs(a - b) for a, b in zip(box, real, strict=True)) < 60
+                   for box in ours_cab), (real, ours_cab)
+    # Upstream also finds no Stove and no Window in this frame.
+    assert "Stove" not in event.class_detections2D and "Window" not in event.class_detections2D

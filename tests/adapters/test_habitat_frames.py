@@ -100,6 +100,11 @@ def test_semantic_table_regions_and_objects():
     loop = SimpleNamespace(id="r", category=None, aabb=aabb,
                            poly_loop_points=[[0, 0, 0], [4, 0, 0], [4, 0, -4], [0, 0, -4]])
     assert room_from_region(loop, 1).contains_xy(3.5, 3.5)
+    # habitat-sim 0.3 gives the loop as 2D (x, z) points on the floor plane.
+    flat = SimpleNamespace(id="f", category=None, aabb=aabb,
+                           poly_loop_points=[(0, 0), (4, 0), (4, -4), (0, -4)])
+    assert room_from_region(flat, 2).contains_xy(3.5, 3.5)
+    assert not room_from_region(flat, 2).contains_xy(3.5, -0.5)
 
 
 def test_semantic_ids_errors():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +40,13 @@ def _world_points(depth, t):
     return cam @ t[:3, :3].T + t[:3, 3]
 
 
+@functools.lru_cache(maxsize=4)
+def _scene_plane(frames_dir: Path, scene: str):
+    """RANSAC is the slow part; both tests of a scene share one fit."""
+    _, depth, _, t = _load(frames_dir, scene)
+    return _largest_plane(_world_points(depth, t))
+
+
 def _largest_plane(points):
     o3d = pytest.importorskip("open3d")
     o3d.utility.random.seed(0)
@@ -51,8 +60,7 @@ def _largest_plane(points):
 def test_largest_plane_is_gravity_and_axis_aligned(habitat_frames_dir, scene):
     """Matterport3D houses are axis aligned: with correct intrinsics and frames, the dominant
     plane (ceiling or wall) has a normal along a world axis."""
-    _, depth, _, t = _load(habitat_frames_dir, scene)
-    plane, share = _largest_plane(_world_points(depth, t))
+    plane, share = _scene_plane(habitat_frames_dir, scene)
     normal = plane[:3] / np.linalg.norm(plane[:3])
     assert share > 0.1
     assert np.max(np.abs(normal)) > np.cos(np.radians(2.0)), normal
@@ -65,7 +73,7 @@ def test_floor_and_ceiling_heights_17drp(habitat_frames_dir):
     assert t[2, 3] - floor == pytest.approx(1.5)
     # The visible floor (lowest points) lies at the agent's base height, below the camera.
     assert np.percentile(pts[:, 2], 3) == pytest.approx(floor, abs=0.1)
-    plane, _ = _largest_plane(pts)
+    plane, _ = _scene_plane(habitat_frames_dir, "17DRP5sb8fy")
     assert abs(plane[2]) > 0.999  # the ceiling: horizontal
     assert -plane[3] / plane[2] - floor == pytest.approx(2.4, abs=0.2)
 

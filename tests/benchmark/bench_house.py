@@ -171,6 +171,7 @@ class GridNav:
             free[int(o.bbox_min[0] / res):int(math.ceil(o.bbox_max[0] / res)),
                  int(o.bbox_min[1] / res):int(math.ceil(o.bbox_max[1] / res))] = False
         self.free = free
+        self._fields: dict[tuple[int, int], _Field] = {}
         _, self._nearest = ndimage.distance_transform_edt(~free, return_indices=True)
 
     def _cell(self, xy: np.ndarray) -> tuple[int, int]:
@@ -192,10 +193,11 @@ class GridNav:
         return self._xy((int(self._nearest[0, i, j]), int(self._nearest[1, i, j])))
 
     def distances_from(self, goal: np.ndarray) -> _Field:
-        cost = np.where(self.free, 1.0, np.inf)
-        mcp = MCP_Geometric(cost)
-        costs, _ = mcp.find_costs([self._cell(np.asarray(self.snap(goal)))])
-        return _Field(self, costs * self.res)
+        cell = self._cell(np.asarray(self.snap(goal)))
+        if cell not in self._fields:  # fields are the expensive part; tests ask for few goals
+            costs, _ = MCP_Geometric(np.where(self.free, 1.0, np.inf)).find_costs([cell])
+            self._fields[cell] = _Field(self, costs * self.res)
+        return self._fields[cell]
 
     def geodesic_distance(self, a: np.ndarray, b: np.ndarray) -> float:
         return float(self.distances_from(b).at(a))

@@ -8,7 +8,13 @@ import pytest
 from bench_house import GridNav, make_gt, make_two_day
 
 from embodied_mem.benchmark.episode import EpisodeFormatError, EpisodeSpec, ExperienceRecord
-from embodied_mem.benchmark.suite import FrozenEpisode, SuiteConfig, load_suite, make_specs, save_suite
+from embodied_mem.benchmark.suite import (
+    FrozenEpisode,
+    SuiteConfig,
+    load_suite,
+    make_specs,
+    save_suite,
+)
 from embodied_mem.benchmark.task import TaskInstance
 from embodied_mem.benchmark.templates import generate_tasks
 

@@ -178,3 +178,62 @@ def test_attempt_for_other_task_rejected(world):
     gt, nav, t = world
     with pytest.raises(ValueError, match="scored against"):
         score_task(t["T11"], TaskAttempt("other"), gt, nav)
+
+
+# --- every family, generated and scored on the hand-checked two-day episode ----------------------
+SPOT = {**AT, "pillow": (11.8, 2.5, S),
+        "counter": (1.2, 1.75, W), "fridge": (3.4, 2.8, N), "table": (6.9, 2.0, W), "sofa": (6.0, 2.9, N),
+        "bed": (9.8, 0.9, 0.0), "drawer": (8.8, 2.8, N),
+        "kitchen": (2.0, 2.0, 0.0), "living": (6.0, 1.0, 0.0), "bedroom": (10.0, 3.0, 0.0)}
+
+
+def _frame(tid: str, gt):
+    x, y, yaw = SPOT[tid]
+    return observe(x, y, yaw, {} if tid in gt.rooms else {tid: 0.01}, gt)
+
+
+def _wrong(goal: Goal, gt) -> str | None:
+    pool = list(gt.rooms) if goal.kind == "room" else [
+        o.id for o in gt.objects.values() if o.is_receptacle == (goal.kind == "receptacle")]
+    others = [p for p in pool if p not in goal.valid and p in SPOT]
+    return others[0] if others else None
+
+
+def _two_day_tasks():
+    from bench_house import make_two_day
+
+    rec, gt = make_two_day()
+    return generate_tasks(rec, gt, seed=9, nav=GridNav(gt)).tasks
+
+
+@pytest.mark.parametrize("task", _two_day_tasks(), ids=lambda t: t.template_id)
+def test_each_template_right_passes_wrong_fails(task):
+    from bench_house import make_two_day
+
+    _, gt = make_two_day()
+    nav = GridNav(gt)
+    if task.kind == "question":
+        assert score_task(task, TaskAttempt(task.task_id, answer=task.answers[0].upper()), gt, nav).success
+        assert not score_task(task, TaskAttempt(task.task_id, answer="the moon"), gt, nav).success
+        return
+    if task.kind == "manipulate":
+        done = copy.deepcopy(gt)
+        for p in task.placements:
+            done.objects[p.objects[0]].parent_receptacle = p.receptacles[0]
+        assert score_task(task, TaskAttempt(task.task_id), done, nav).success
+        assert not score_task(task, TaskAttempt(task.task_id), gt, nav).success
+        return
+    right = [_frame(g.valid[0], gt) for g in task.goals]
+    r = score_task(task, TaskAttempt(task.task_id, right, path_length=30.0), gt, nav)
+    assert r.success, (task.text, r.failure_mode, r.detail)
+    assert r.spl is not None and 0 < r.spl <= 1
+    if task.kind == "navigate":
+        wrong = _wrong(task.goals[0], gt)
+        if wrong is not None:
+            bad = score_task(task, TaskAttempt(task.task_id, [_frame(wrong, gt)]), gt, nav)
+            assert not bad.success and bad.failure_mode in FAILURE_MODES
+    elif len(task.goals) > 1:
+        tampered = right[::-1] if task.ordered else right[:-1]
+        if task.ordered and [g.valid for g in task.goals] == [g.valid for g in task.goals][::-1]:
+            return  # a palindrome of goals reads the same backwards
+        assert not score_task(task, TaskAttempt(task.task_id, tampered), gt, nav).success

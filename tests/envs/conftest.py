@@ -7,11 +7,10 @@ import os
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 import pytest  # noqa: E402
+from builtin_helpers import SMALL  # noqa: E402
 
 from envs.builtin.config import BuiltinEnvConfig  # noqa: E402
 from envs.builtin.env import BuiltinHouseEnv  # noqa: E402
-
-SMALL = dict(width=160, height=120)
 
 
 @pytest.fixture(scope="module")

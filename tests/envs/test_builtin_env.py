@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builtin_helpers import SMALL, backprojected_inside, face
 
-from builtin_helpers import face, pixels_of
-from conftest import SMALL
 from envs.actions import MoveForward, Open, Teleport, TurnLeft, TurnRight
 from envs.builtin.config import BuiltinEnvConfig
 from envs.builtin.env import BuiltinHouseEnv
@@ -25,7 +24,7 @@ def _walk(env, seed):
 def test_same_seed_same_house_and_byte_identical_frames(small_env):
     other = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL))
     try:
-        for a, b in zip(_walk(small_env, 3), _walk(other, 3)):
+        for a, b in zip(_walk(small_env, 3), _walk(other, 3), strict=False):
             assert a.rgb.tobytes() == b.rgb.tobytes()
             assert a.depth.tobytes() == b.depth.tobytes()
             assert a.instance_ids.tobytes() == b.instance_ids.tobytes()
@@ -69,29 +68,20 @@ def test_back_projected_mask_pixels_land_in_gt_boxes(small_env):
     """Checks intrinsics, camera pose and frame conventions together."""
     env = small_env
     env.reset(seed=0)
-    gt = env.ground_truth()
     checked = 0
-    for obj in list(env.house.objects)[:12] + list(env.house.receptacles)[:8]:
+    for obj in list(env.house.objects)[:8] + list(env.house.receptacles)[:5]:
         obs = face(env, obj.id, min_pixels=20)
         if obs is None:
             continue
-        k = obs.intrinsics
-        v, u = np.nonzero(obs.instance_ids == _inst(obs, obj.id))
-        z = obs.depth[v, u].astype(float)
-        cam = np.stack([(u - k.cx) / k.fx * z, (v - k.cy) / k.fy * z, z, np.ones_like(z)])
-        world = (obs.cam_to_world @ cam)[:3].T
-        rec = gt.objects[obj.id]
-        inside = np.mean([rec.contains(p, margin=0.02) for p in world])
+        inside = backprojected_inside(env, obj.id, obs)
         assert inside > 0.97, f"{obj.id}: only {inside:.2%} of its pixels back-project into its box"
         checked += 1
-    assert checked >= 8
+    assert checked >= 7
 
 
-def _inst(obs, eid):
-    return next(i for i, n in obs.instance_names.items() if n == eid)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    "seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)]
+)
 def test_objects_in_closed_containers_are_invisible_until_opened(seed):
     env = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL))
     try:
@@ -107,7 +97,9 @@ def test_objects_in_closed_containers_are_invisible_until_opened(seed):
             if not env.ground_truth().objects[obj.parent].is_open:
                 assert env.step(Open(obj.parent))[4]["result"].success
             seen += face(env, obj.id) is not None
-        assert seen >= 0.7 * len(inside), f"only {seen}/{len(inside)} visible once their container is open"
+        assert seen >= 0.7 * len(inside), (
+            f"only {seen}/{len(inside)} visible once their container is open"
+        )
     finally:
         env.close()
 
@@ -121,7 +113,7 @@ def test_clock_maps_steps_onto_the_day_and_rolls_over():
         assert times[3].time_of_day == "14:00"
         assert times[7].time_of_day == "22:00" and times[7].day == 0
         assert times[8].day == 1 and times[8].time_of_day == "06:00"
-        assert all(b.seconds > a.seconds for a, b in zip(times, times[1:]))
+        assert all(b.seconds > a.seconds for a, b in zip(times, times[1:], strict=False))
         env.set_clock(3, "09:30")
         assert env.observe().time.day == 3 and env.observe().time.time_of_day == "09:30"
         with pytest.raises(ValueError, match="HH:MM"):
@@ -130,11 +122,17 @@ def test_clock_maps_steps_onto_the_day_and_rolls_over():
         env.close()
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(width=-5), "width"), (dict(min_rooms=6, max_rooms=4), "min_rooms"),
-    (dict(reach=0.0), "reach"), (dict(agent_radius=-0.1), "agent_radius"),
-    (dict(day_start="25:00"), "day_start"), (dict(vfov_deg=200.0), "vfov_deg"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(width=-5), "width"),
+        (dict(min_rooms=6, max_rooms=4), "min_rooms"),
+        (dict(reach=0.0), "reach"),
+        (dict(agent_radius=-0.1), "agent_radius"),
+        (dict(day_start="25:00"), "day_start"),
+        (dict(vfov_deg=200.0), "vfov_deg"),
+    ],
+)
 def test_bad_configs_name_the_field(kwargs, field):
     with pytest.raises(ValueError, match=field):
         BuiltinEnvConfig(**kwargs)
@@ -176,5 +174,37 @@ def test_depth_only_mode_skips_rgb():
         obs, _ = env.reset(seed=0)
         assert obs.rgb is None and obs.instance_ids is not None
         obs.validate()
+    finally:
+        env.close()
+
+
+class _NoisyEnv(BuiltinHouseEnv):
+    """Breaks determinism on purpose: the conformance check must catch it."""
+
+    _calls = 0
+
+    def observe(self):
+        obs = super().observe()
+        _NoisyEnv._calls += 1
+        obs.depth = obs.depth + np.float32(1e-3 * _NoisyEnv._calls)
+        return obs
+
+
+class _NoResultEnv(BuiltinHouseEnv):
+    def step(self, action):
+        obs, reward, terminated, truncated, info = super().step(action)
+        return obs, reward, terminated, truncated, {}
+
+
+@pytest.mark.parametrize(
+    "cls, words", [(_NoisyEnv, "not deterministic"), (_NoResultEnv, "info\\['result'\\]")]
+)
+def test_conformance_check_catches_broken_envs(cls, words):
+    from envs.conformance import ConformanceError
+
+    env = cls(BuiltinEnvConfig(width=32, height=24))
+    try:
+        with pytest.raises(ConformanceError, match=words):
+            check_env_conformance(env, seed=0, close=False)
     finally:
         env.close()

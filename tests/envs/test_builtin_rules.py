@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from builtin_helpers import backprojected_inside, face, far_point, pixels_of
 
-from builtin_helpers import face, far_point, pixels_of
 from envs.actions import Close, MoveForward, Open, Pick, Place, Teleport
 
 
@@ -42,6 +42,7 @@ def test_pick_needs_reach_and_visibility_then_succeeds(small_env):
     assert pixels_of(env, oid, obs) == 0, "a held object is not drawn in the scene"
     rec = env.ground_truth().objects[oid]
     assert rec.is_held and rec.parent_receptacle is None
+    assert env.viewpoints_for(oid) == []
     # A second pick while holding fails with a reason.
     other = next(o.id for o in env.house.objects if o.id != oid)
     _, _, _, _, info = env.step(Pick(other))
@@ -69,7 +70,11 @@ def test_place_on_surface_and_into_containers(small_env):
     env.reset(seed=0)
     oid, _ = _visible_pickable(env)
     assert env.step(Pick(oid))[4]["result"].success
-    container = next(r for r in env.house.receptacles if r.openable and r.category in ("Cabinet", "Fridge", "Drawer"))
+    container = next(
+        r
+        for r in env.house.receptacles
+        if r.openable and r.category in ("Cabinet", "Fridge", "Drawer")
+    )
     vx, vy, vyaw = env.viewpoints_for(container.id)[0]
     env.step(Teleport(vx, vy, vyaw, 0.0))
     info = env.step(Place(container.id))[4]
@@ -88,7 +93,9 @@ def test_place_on_surface_and_into_containers(small_env):
     # The closed door hides it from every viewpoint; opened, it can be seen and picked again.
     assert face(env, oid, min_pixels=1) is None
     info = env.step(Pick(oid))[4]
-    assert not info["result"].success and f"inside the closed {container.id}" in info["result"].reason
+    assert (
+        not info["result"].success and f"inside the closed {container.id}" in info["result"].reason
+    )
     env.step(Teleport(vx, vy, vyaw, 0.0))
     env.step(Open(container.id))
     assert face(env, oid) is not None
@@ -106,7 +113,12 @@ def test_place_on_surface_and_into_containers(small_env):
     placed = env.ground_truth().objects[oid]
     top = env.ground_truth().objects[surface.id].bbox_max[2]
     assert placed.parent_receptacle == surface.id
-    assert placed.bbox_min[2] == pytest.approx(top, abs=0.5)  # on the top (sofa seat lower than back)
+    # Its mask follows it: pixels labelled with its id back-project into its new box.
+    obs = face(env, oid, min_pixels=5)
+    assert obs is not None and backprojected_inside(env, oid, obs) > 0.95
+    assert placed.bbox_min[2] == pytest.approx(
+        top, abs=0.5
+    )  # on the top (sofa seat lower than back)
 
 
 def test_collision_blocks_and_keeps_the_pose(small_env):
@@ -128,10 +140,13 @@ def test_collision_blocks_and_keeps_the_pose(small_env):
     np.testing.assert_allclose(obs.agent.xy, p)
 
 
-def test_random_walk_never_enters_walls_or_furniture(small_env):
-    env = small_env
-    env.reset(seed=0)
+def test_random_walk_never_enters_walls_or_furniture():
     from envs.actions import TurnLeft, TurnRight
+    from envs.builtin.config import BuiltinEnvConfig
+    from envs.builtin.env import BuiltinHouseEnv
+
+    env = BuiltinHouseEnv(BuiltinEnvConfig(width=32, height=24, render_rgb=False))
+    env.reset(seed=0)
 
     rng = np.random.default_rng(5)
     obstacles = env.house.floor_obstacles()
@@ -144,3 +159,38 @@ def test_random_walk_never_enters_walls_or_furniture(small_env):
         gap = min(b.distance_to(x, y) for b in obstacles)
         assert gap >= env.config.agent_radius - env.config.grid_resolution, (x, y, gap)
     assert moved > 10
+    env.close()
+
+
+def test_visible_viewpoints_really_show_the_object(small_env):
+    env = small_env
+    env.reset(seed=1)
+    before = env.observe()
+    frame = before.frame_index
+    shown = 0
+    objs = [o for o in env.house.objects if not o.inside][:6]
+    for obj in objs:
+        for x, y, yaw in env.viewpoints_for(obj.id, 2, visible_only=True):
+            obs = env.step(Teleport(x, y, yaw, env.look_pitch(obj.id, (x, y))))[0]
+            assert pixels_of(env, obj.id, obs) >= env.config.min_visible_pixels
+            shown += 1
+    assert shown >= len(objs)
+    env.reset(seed=1)
+    assert env.observe().frame_index == frame and env.viewpoints_for(
+        objs[0].id, 1, visible_only=True
+    )
+    np.testing.assert_array_equal(env.observe().depth, before.depth)
+
+
+def test_every_object_and_receptacle_has_a_viewpoint_within_reach(small_env):
+    env = small_env
+    for seed in (0, 2):
+        env.reset(seed=seed)
+        gt = env.ground_truth()
+        for eid, rec in gt.objects.items():
+            poses = env.viewpoints_for(eid, 3)
+            assert poses, f"seed {seed}: {eid} cannot be approached"
+            for x, y, yaw in poses:
+                assert env.navigability.is_navigable(np.array([x, y]))
+                dx, dy = rec.center[0] - x, rec.center[1] - y
+                assert abs(math.remainder(math.atan2(dy, dx) - yaw, 2 * math.pi)) < 1e-6, "faces it"

@@ -16,7 +16,7 @@ from envs.navigability import OccupancyGrid
 def _l_corridor() -> OccupancyGrid:
     """4 m x 4 m at 0.1 m with an L-shaped 1 m wide corridor: along y=0.5 then up x=3.5."""
     free = np.zeros((40, 40), dtype=bool)
-    free[0:10, 0:40] = True   # rows = y, cols = x
+    free[0:10, 0:40] = True  # rows = y, cols = x
     free[0:40, 30:40] = True
     return OccupancyGrid(free, (0.0, 0.0), 0.1, agent_radius=0.2)
 
@@ -53,9 +53,9 @@ def test_unreachable_and_path_waypoints_are_navigable():
     corridor = _l_corridor()
     path = corridor.shortest_path(np.array([0.55, 0.55]), np.array([3.55, 3.55]))
     assert path is not None and len(path) >= 3, "must turn the corner"
-    for p, q in zip(path[:-1], path[1:]):
+    for p, q in zip(path[:-1], path[1:], strict=False):
         assert corridor.is_free_segment(p, q)
-    length = sum(float(np.linalg.norm(q - p)) for p, q in zip(path[:-1], path[1:]))
+    length = sum(float(np.linalg.norm(q - p)) for p, q in zip(path[:-1], path[1:], strict=False))
     assert length <= corridor.geodesic_distance(path[0], path[-1]) + 1e-6
 
 
@@ -103,6 +103,34 @@ def test_house_doorways_connect_all_rooms():
         house = generate_house(seed, cfg)
         free, origin = rasterize_free(house, cfg.grid_resolution)
         grid = OccupancyGrid(free, origin, cfg.grid_resolution, cfg.agent_radius)
-        reached = {house.room_at(*grid.snap(r.center)).id for r in house.rooms
-                   if grid.in_main_component(grid.snap(r.center))}
+        reached = {
+            house.room_at(*grid.snap(r.center)).id
+            for r in house.rooms
+            if grid.in_main_component(grid.snap(r.center))
+        }
         assert len(reached) == len(house.rooms), f"seed {seed}: some room is cut off"
+
+
+def test_steps_along_shortest_paths_are_never_refused():
+    """Moves of 0.25 m along planned paths pass the same check MoveForward uses."""
+    cfg = BuiltinEnvConfig()
+    house = generate_house(3, cfg)
+    free, origin = rasterize_free(house, cfg.grid_resolution)
+    grid = OccupancyGrid(free, origin, cfg.grid_resolution, cfg.agent_radius)
+    rng = np.random.default_rng(0)
+    for _ in range(15):
+        path = grid.shortest_path(grid.sample_navigable(rng), grid.sample_navigable(rng))
+        assert path is not None
+        for p, q in zip(path[:-1], path[1:], strict=True):
+            length = float(np.linalg.norm(q - p))
+            n = int(np.ceil(length / 0.25))
+            stops = [p + (q - p) * min(1.0, k * 0.25 / length) for k in range(n + 1)]
+            for s, t in zip(stops[:-1], stops[1:], strict=True):
+                assert grid.is_free_segment(s, t), (s, t)
+
+
+def test_nearest_in_main_stays_inside_the_box():
+    grid = _l_corridor()
+    p = grid.nearest_in_main(np.array([0.5, 3.5]), within=(0.0, 0.0, 2.0, 1.0))
+    assert p is not None and grid.in_main_component(p) and p[0] < 2.0 and p[1] < 1.0
+    assert grid.nearest_in_main(np.array([0.5, 3.5]), within=(0.0, 2.0, 1.0, 4.0)) is None

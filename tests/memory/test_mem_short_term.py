@@ -35,8 +35,10 @@ def test_bad_position_is_a_clear_error() -> None:
 
 
 def test_unknown_policy_suggests_name() -> None:
-    with pytest.raises(KeyError, match="did you mean 'lru'"):
+    with pytest.raises(ValueError, match="did you mean 'lru'"):
         ShortTermConfig(policy="lruu")
+    with pytest.raises(KeyError, match="did you mean 'arc'"):
+        STM_POLICIES.build("arcc", 4)
     assert set(STM_POLICIES.names()) == {"fifo", "lru", "lfu", "arc"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from pathlib import Path
 
@@ -62,17 +63,25 @@ def icl_frames(indices: list[int]) -> list[Observation]:
     """Real ICL-NUIM frames (depth in mm PNG → metres) with the trajectory.log poses."""
     if not ICL.is_dir():
         pytest.skip(f"real RGB-D fixture missing at {ICL} (shared/fixtures not checked out)")
-    from PIL import Image
-
-    lines = (ICL / "trajectory.log").read_text().split("\n")
     intr = CameraIntrinsics(fx=525.0, fy=525.0, cx=319.5, cy=239.5, width=640, height=480)
     out = []
     for i in indices:
-        pose = np.array([[float(x) for x in lines[5 * i + 1 + r].split()] for r in range(4)])
-        depth = np.asarray(Image.open(ICL / "depth" / f"{i:05d}.png")).astype(np.float32) / 1000.0
-        rgb = np.asarray(Image.open(ICL / "image" / f"{i:05d}.jpg").convert("RGB"))
-        out.append(make_obs(depth, pose=pose, frame=i, rgb=rgb, intrinsics=intr))
+        depth, rgb, pose = _icl_raw(i)
+        out.append(
+            make_obs(depth.copy(), pose=pose.copy(), frame=i, rgb=rgb.copy(), intrinsics=intr)
+        )
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _icl_raw(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from PIL import Image
+
+    lines = (ICL / "trajectory.log").read_text().split("\n")
+    pose = np.array([[float(x) for x in lines[5 * i + 1 + r].split()] for r in range(4)])
+    depth = np.asarray(Image.open(ICL / "depth" / f"{i:05d}.png")).astype(np.float32) / 1000.0
+    rgb = np.asarray(Image.open(ICL / "image" / f"{i:05d}.jpg").convert("RGB"))
+    return depth, rgb, pose
 
 
 def tiny_clip_tokenizer():

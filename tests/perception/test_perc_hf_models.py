@@ -93,3 +93,21 @@ def test_text_embedder_offline_minilm_semantics_and_cache():
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.2
     with pytest.raises(TypeError, match="list of strings"):
         emb.embed("mug")
+
+
+@pytest.mark.parametrize(
+    ("module", "build"),
+    [
+        ("sentence_transformers", lambda: make_embedder("text")),
+        ("transformers", lambda: make_embedder("clip_image")),
+        ("transformers", lambda: make_segmenter("open_vocab")),
+    ],
+)
+def test_missing_hf_extra_names_the_install_command(monkeypatch, module, build):
+    import sys
+
+    from envs.extras import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    with pytest.raises(MissingExtraError, match=r"embodied-mem\[hf\]"):
+        build()

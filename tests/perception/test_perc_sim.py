@@ -9,14 +9,15 @@ import pytest
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-builtin_env = pytest.importorskip("envs.builtin.env", reason="built-in simulator (envs.builtin) not importable")
-
-from envs.actions import TurnLeft  # noqa: E402
-from envs.builtin.config import BuiltinEnvConfig  # noqa: E402
+builtin_env = pytest.importorskip(
+    "envs.builtin.env", reason="built-in simulator (envs.builtin) not importable"
+)
 
 from embodied_mem.perception.pipeline import PerceptionPipeline  # noqa: E402
 from embodied_mem.perception.segmenters.noisy import NoisySegmenter, NoisySegmenterConfig  # noqa: E402
 from embodied_mem.perception.segmenters.oracle import OracleSegmenter  # noqa: E402
+from envs.actions import TurnLeft  # noqa: E402
+from envs.builtin.config import BuiltinEnvConfig  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,11 @@ def test_oracle_backprojection_lands_inside_ground_truth_boxes(sim_frames):
     for obj in objs:
         rec = gt.objects[obj.oracle_id]
         assert obj.category == rec.category
-        inside = np.all((obj.points >= np.asarray(rec.bbox_min) - 0.05)
-                        & (obj.points <= np.asarray(rec.bbox_max) + 0.05), axis=1)
+        inside = np.all(
+            (obj.points >= np.asarray(rec.bbox_min) - 0.05)
+            & (obj.points <= np.asarray(rec.bbox_max) + 0.05),
+            axis=1,
+        )
         assert inside.mean() > 0.9, f"{obj.oracle_id}: {inside.mean():.2f} of points in its GT box"
         assert rec.contains(obj.centroid, margin=0.05)
         assert obj.attributes == rec.attributes
@@ -59,7 +63,10 @@ def test_noisy_perception_degrades_but_stays_near_ground_truth(sim_frames):
     pipe = PerceptionPipeline(NoisySegmenter.from_ground_truth(gt, NoisySegmenterConfig(seed=3)))
     for obs in frames:
         pipe.step(obs)
-    errors = [np.linalg.norm(o.centroid - gt.objects[o.oracle_id].center) for o in pipe.mapper.objects.values()]
+    errors = [
+        np.linalg.norm(o.centroid - gt.objects[o.oracle_id].center)
+        for o in pipe.mapper.objects.values()
+    ]
     assert len(errors) >= 5
     # Centroids of partial views sit off the box centre; noise must not make that much worse.
     assert float(np.median(errors)) < 0.4

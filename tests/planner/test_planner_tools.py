@@ -42,7 +42,7 @@ def test_table_matches_the_real_memory_query_signatures() -> None:
 
 def test_only_supported_tools_are_offered_and_unknown_names_fail() -> None:
     box = MemoryToolbox(FakeMemory())
-    assert set(box.tools) == {"get", "objects", "rooms"}  # no agent → no distance tool
+    assert set(box.tools) == {"get", "objects", "rooms", "search_text"}  # no agent → no distance tool
     with_agent = MemoryToolbox(FakeMemory(), agent=AgentPose((0.0, 0.0, 0.0), 0.0))
     assert "objects_by_distance" in with_agent.tools
     assert set(MemoryToolbox(FakeMemory(), allowed=["rooms"]).tools) == {"rooms"}

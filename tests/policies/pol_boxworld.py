@@ -136,21 +136,20 @@ class BoxWorldEnv(Env):
         rays_cam = np.stack([(u - k.cx) / k.fx, (v - k.cy) / k.fy, np.ones_like(u, float)], -1).reshape(-1, 3)
         dirs = rays_cam @ c2w[:3, :3].T
         origin = c2w[:3, 3]
-        best_t = np.full(len(dirs), np.inf)
         best_id = np.zeros(len(dirs), dtype=np.int32)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_floor = np.where(dirs[:, 2] < 0, -origin[2] / dirs[:, 2], np.inf)
-            best_t = np.minimum(best_t, t_floor)
-            for i, b in enumerate(self.boxes.values()):
-                if b.id == self.held:
-                    continue
-                t0 = (np.asarray(b.lo) - origin) / dirs
-                t1 = (np.asarray(b.hi) - origin) / dirs
-                tmin = np.nanmax(np.minimum(t0, t1), axis=1)
-                tmax = np.nanmin(np.maximum(t0, t1), axis=1)
-                hit = (tmax >= tmin) & (tmin > 0) & (tmin < best_t)
-                best_t[hit] = tmin[hit]
-                best_id[hit] = i + 1
+        safe = np.where(np.abs(dirs) < 1e-12, 1e-12, dirs)  # slab method without 0/0
+        inv = 1.0 / safe
+        best_t = np.where(dirs[:, 2] < 0, -origin[2] * inv[:, 2], np.inf)
+        for i, b in enumerate(self.boxes.values()):
+            if b.id == self.held:
+                continue
+            t0 = (np.asarray(b.lo) - origin) * inv
+            t1 = (np.asarray(b.hi) - origin) * inv
+            tmin = np.minimum(t0, t1).max(axis=1)
+            tmax = np.maximum(t0, t1).min(axis=1)
+            hit = (tmax >= tmin) & (tmin > 0) & (tmin < best_t)
+            best_t[hit] = tmin[hit]
+            best_id[hit] = i + 1
         depth = np.where(np.isfinite(best_t), best_t * rays_cam[:, 2], 0.0).astype(np.float32)
         return depth.reshape(k.height, k.width), best_id.reshape(k.height, k.width)
 

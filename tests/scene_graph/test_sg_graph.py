@@ -98,6 +98,10 @@ def test_bad_inputs_give_clear_errors() -> None:
         g.set_room("apple", "table")
     with pytest.raises(SceneGraphError, match="held node"):
         g.record("apple", 3.0, state="held", parent_id="table")
+    with pytest.raises(SceneGraphError, match="only objects and receptacles"):
+        g.open_node("kitchen", 3.0)
+    with pytest.raises(SceneGraphError, match="held node"):
+        g.record("apple", 3.0, kind="picked", parent_id="table")
     with pytest.raises(ValueError, match="finite"):
         g.record("apple", float("nan"))
     with pytest.raises(ValueError, match="shape"):
@@ -118,6 +122,12 @@ def test_update_node_reindexes_category_in_place() -> None:
     g.update_node("apple", category="Orange", attributes={"color": "orange"})
     assert node.category == "Orange" and g.objects(category="apple") == []
     assert g.objects(category="orange") == [node]
+    g.update_node("apple", layer="receptacle")  # perception may re-classify a bowl-like thing
+    assert g.objects() == [] and g.receptacles()[-1] is node
+    with pytest.raises(SceneGraphError, match="re-classified"):
+        g.update_node("kitchen", layer="object")
+    with pytest.raises(SceneGraphError, match="cannot have state"):
+        g.add_node(Node("hall", "room", "hall", [0, 0, 0], state="open"))
 
 
 def test_observe_records_only_changes() -> None:
@@ -155,3 +165,16 @@ def test_empty_graph_behaves() -> None:
     g = SceneGraph()
     assert len(g) == 0 and g.nodes() == [] and g.edges() == [] and g.time_range is None
     assert len(g.at(10.0)) == 0
+
+
+def test_within_and_interactions_by_receptacle() -> None:
+    g = kitchen_scene()
+    hits = g.within([1.0, 1.0, 0.8], 0.5)
+    assert [n.id for n, _ in hits] == ["apple", "table"]
+    assert hits[0][1] == pytest.approx(0.05)
+    assert [n.id for n, _ in g.within([1.0, 1.0, 0.8], 10.0, layer="room")] == ["kitchen", "living"]
+    g.pick("apple", 3.0)
+    g.place("apple", "counter", 4.0)
+    assert [e.kind for e in g.interactions(receptacle_id="table")] == [EdgeType.PICKED]
+    assert [e.kind for e in g.interactions(receptacle_id="counter")] == [EdgeType.PLACED]
+    assert g.room_of("apple") == "living"  # placing takes the receptacle's room

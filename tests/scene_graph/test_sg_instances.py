@@ -10,8 +10,11 @@ from scene_graph import EdgeType, NodeState, Relation
 
 def _day():
     g = kitchen_scene()
-    g.add_node(box_node("mug", "object", "Mug", [6.5, 1.2, 0.9], [6.6, 1.3, 1.0], first_seen=50.0),
-               room_id="living", parent_id="counter")
+    g.add_node(
+        box_node("mug", "object", "Mug", [6.5, 1.2, 0.9], [6.6, 1.3, 1.0], first_seen=50.0),
+        room_id="living",
+        parent_id="counter",
+    )
     g.pick("apple", 10.0)
     g.open_node("fridge", 12.0)
     g.place("apple", "fridge", 15.0, relation="inside", centroid=[2.9, 2.9, 1.0])
@@ -55,12 +58,23 @@ def test_diff_lists_moves_state_changes_and_appearances() -> None:
     assert d.appeared == ["mug"] and d.vanished == []
     assert [m.node_id for m in d.moved] == ["apple"]
     move = d.moved[0]
-    assert (move.from_parent, move.to_parent, move.to_relation) == ("table", "fridge",
-                                                                    Relation.INSIDE)
+    assert (move.from_parent, move.to_parent, move.to_relation) == (
+        "table",
+        "fridge",
+        Relation.INSIDE,
+    )
     assert move.distance > 2.5 and move.parent_changed
     assert d.state_changed == []  # fridge closed again at 16 s
     assert [s.node_id for s in g.diff(5.0, 13.0).state_changed] == ["fridge", "apple"]
     assert "moved: apple" in d.summary()
+    assert [e.kind for e in d.interactions] == [
+        EdgeType.PICKED,
+        EdgeType.OPENED,
+        EdgeType.PLACED,
+        EdgeType.CLOSED,
+    ]
+    assert "picked: apple at t=10.0s (table)" in d.summary()
+    assert [e.kind for e in g.diff(10.0, 14.0).interactions] == [EdgeType.OPENED]
 
 
 def test_diff_threshold_and_vanish() -> None:

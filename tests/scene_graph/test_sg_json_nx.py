@@ -25,8 +25,12 @@ from scene_graph import (
 def _graph():
     g = kitchen_scene()
     rng = np.random.default_rng(7)
-    g.update_node("apple", points=rng.normal(size=(64, 3)).astype(np.float32),
-                  embedding=rng.normal(size=384).astype(np.float32), attributes={"color": "red"})
+    g.update_node(
+        "apple",
+        points=rng.normal(size=(64, 3)).astype(np.float32),
+        embedding=rng.normal(size=384).astype(np.float32),
+        attributes={"color": "red"},
+    )
     g.add_edge(NearEdge("table", "fridge", distance=1.0))
     g.pick("apple", 10.0)
     g.place("apple", "counter", 20.0, centroid=[7, 1.3, 0.95])
@@ -99,7 +103,9 @@ def test_to_networkx_has_typed_edges_and_node_attributes() -> None:
     assert nxg.has_edge("apple", "counter", key="on")
     assert nxg.edges["apple", "counter", "on"]["since"] == 20.0
     assert nxg.has_edge("table", "kitchen", key="in_room")
-    assert nxg.has_edge("table", "fridge", key="near") and nxg.has_edge("fridge", "table", key="near")
+    assert nxg.has_edge("table", "fridge", key="near") and nxg.has_edge(
+        "fridge", "table", key="near"
+    )
     kinds = sorted(d["type"] for _, _, d in nxg.out_edges(AGENT_ID, data=True))
     assert kinds == ["picked", "placed"]
     assert AGENT_ID not in to_networkx(_graph(), include_interactions=False)

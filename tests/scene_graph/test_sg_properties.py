@@ -20,16 +20,19 @@ from scene_graph import (
 OBJECTS = ["o0", "o1", "o2", "o3"]
 RECEPTACLES = ["r0", "r1", "r2"]
 ROOMS = ["k", "b"]
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 coord = st.floats(-5, 5, allow_nan=False, width=32).map(float)
 centroids = st.tuples(coord, coord, coord).map(np.array)
 times = st.integers(0, 40).map(lambda i: i * 0.5)
 op = st.one_of(
     st.tuples(st.just("move"), st.sampled_from(OBJECTS), centroids),
-    st.tuples(st.just("parent"), st.sampled_from(OBJECTS + RECEPTACLES),
-              st.sampled_from(OBJECTS + RECEPTACLES), st.sampled_from(["on", "inside"])),
+    st.tuples(
+        st.just("parent"),
+        st.sampled_from(OBJECTS + RECEPTACLES),
+        st.sampled_from(OBJECTS + RECEPTACLES),
+        st.sampled_from(["on", "inside"]),
+    ),
     st.tuples(st.just("clear"), st.sampled_from(OBJECTS)),
     st.tuples(st.just("pick"), st.sampled_from(OBJECTS)),
     st.tuples(st.just("place"), st.sampled_from(OBJECTS), st.sampled_from(RECEPTACLES)),
@@ -140,23 +143,29 @@ def test_out_of_order_edits_keep_invariants(script) -> None:
 
 
 snapshots = st.tuples(
-    times, centroids, st.one_of(st.none(), st.sampled_from(RECEPTACLES)),
-    st.sampled_from(["on", "inside"]), st.sampled_from([None, "held", "open"]),
+    times,
+    centroids,
+    st.one_of(st.none(), st.sampled_from(RECEPTACLES)),
+    st.sampled_from(["on", "inside"]),
+    st.sampled_from([None, "held", "open"]),
     st.one_of(st.none(), st.sampled_from(ROOMS)),
 )
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.sampled_from(OBJECTS), snapshots), max_size=25,
-                unique_by=lambda x: x[1][0]), st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(OBJECTS), snapshots), max_size=25, unique_by=lambda x: x[1][0]
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_insertion_order_does_not_change_history(edits, rnd) -> None:
     def build(order):
         g = _base_graph()
         for obj, (t, c, parent, rel, state, room) in order:
             if state == "held":
                 parent = None
-            g.record(obj, t, centroid=c, parent_id=parent, relation=rel, state=state,
-                     room_id=room)
+            g.record(obj, t, centroid=c, parent_id=parent, relation=rel, state=state, room_id=room)
         return g
 
     shuffled = list(edits)
@@ -168,12 +177,17 @@ def test_insertion_order_does_not_change_history(edits, rnd) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.tuples(op, st.integers(0, 3)), max_size=20),
-       st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), min_size=3, max_size=30),
-       st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.text(max_size=5),
-                                                      st.floats(allow_nan=False,
-                                                                allow_infinity=False)),
-                       max_size=3))
+@given(
+    st.lists(st.tuples(op, st.integers(0, 3)), max_size=20),
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), min_size=3, max_size=30),
+    st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(
+            st.integers(), st.text(max_size=5), st.floats(allow_nan=False, allow_infinity=False)
+        ),
+        max_size=3,
+    ),
+)
 def test_json_round_trip_is_identity(script, values, attrs) -> None:
     g = _base_graph()
     g.metadata["episode"] = "e1"
@@ -188,6 +202,39 @@ def test_json_round_trip_is_identity(script, values, attrs) -> None:
     assert back.equals(g)
     assert back["o0"].points.dtype == np.float32 and back["o0"].embedding.dtype == np.float32
     assert to_json(back) == to_json(g)
-    assert {e.kind for e in back.interactions()} <= {EdgeType.PICKED, EdgeType.PLACED,
-                                                     EdgeType.OPENED, EdgeType.CLOSED}
+    assert {e.kind for e in back.interactions()} <= {
+        EdgeType.PICKED,
+        EdgeType.PLACED,
+        EdgeType.OPENED,
+        EdgeType.CLOSED,
+    }
     assert _world(back) == _world(g)
+    past = g.at(t / 2)
+    assert from_json(to_json(past)).equals(past)
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(op, st.integers(0, 3)), min_size=1, max_size=30),
+    st.sampled_from([0.0, 0.5, 3.0]),
+)
+def test_compaction_preserves_world_instances(script, tolerance) -> None:
+    g = _base_graph()
+    t, stamps = 0.0, set()
+    for edit, dt in script:
+        t += dt * 0.5
+        _apply(g, edit, t)
+        stamps |= {t, t + 0.25}  # at each edit and between edits
+    before = {ti: g.at(ti) for ti in sorted(stamps)}
+    current = _world(g)
+    dropped = g.compact(tolerance=tolerance)
+    assert dropped >= 0 and _world(g) == current
+    _check_invariants(g)
+    for ti, past in before.items():
+        now = g.at(ti)
+        assert set(now._nodes) == set(past._nodes)
+        for n in now.nodes():
+            p = past[n.id]
+            assert now.parent_of(n.id) == past.parent_of(n.id) and n.state is p.state
+            assert now._room_of.get(n.id) == past._room_of.get(n.id)
+            assert np.linalg.norm(n.centroid - p.centroid) <= tolerance + 1e-9

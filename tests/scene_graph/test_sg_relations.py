@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sg_helpers import box_node, kitchen_scene
 
 from scene_graph import (
@@ -63,8 +65,12 @@ def test_near_edges_match_brute_force() -> None:
         lo = rng.uniform(0, 6, 3)
         nodes.append(box_node(f"n{i}", "object", "Thing", lo, lo + rng.uniform(0.05, 0.6, 3)))
     got = {e.key for e in near_edges(nodes, 0.5)}
-    want = {tuple(sorted((a.id, b.id))) for i, a in enumerate(nodes) for b in nodes[i + 1:]
-            if box_distance(a, b) <= 0.5}
+    want = {
+        tuple(sorted((a.id, b.id)))
+        for i, a in enumerate(nodes)
+        for b in nodes[i + 1 :]
+        if box_distance(a, b) <= 0.5
+    }
     assert got == want and len(want) > 0
     assert is_near(nodes[0], nodes[0], 0.0)
 
@@ -72,11 +78,21 @@ def test_near_edges_match_brute_force() -> None:
 def test_assign_rooms_from_node_footprints_and_mapping() -> None:
     g = kitchen_scene()
     rooms = assign_rooms(g.nodes(), g.rooms())
-    assert rooms == {"table": "kitchen", "counter": "living", "fridge": "kitchen",
-                     "apple": "kitchen"}
+    assert rooms == {
+        "table": "kitchen",
+        "counter": "living",
+        "fridge": "kitchen",
+        "apple": "kitchen",
+    }
     # overlapping footprints: the smaller room (a pantry inside the kitchen) wins
-    mapping = {"kitchen": [[0, 0], [5, 0], [5, 5], [0, 5]], "pantry": [[2, 2], [4, 2], [4, 4], [2, 4]]}
-    assert assign_rooms([g["fridge"], g["table"]], mapping) == {"fridge": "pantry", "table": "kitchen"}
+    mapping = {
+        "kitchen": [[0, 0], [5, 0], [5, 5], [0, 5]],
+        "pantry": [[2, 2], [4, 2], [4, 4], [2, 4]],
+    }
+    assert assign_rooms([g["fridge"], g["table"]], mapping) == {
+        "fridge": "pantry",
+        "table": "kitchen",
+    }
     outside = box_node("out", "object", "Ball", [20, 20, 0], [20.1, 20.1, 0.1])
     assert assign_rooms([outside], mapping) == {"out": None}
 
@@ -88,3 +104,47 @@ def test_bad_relation_inputs() -> None:
         assign_rooms([TABLE], [box_node("r", "room", "kitchen", [0, 0, 0], [1, 1, 0])])
     with pytest.raises(ValueError, match="on_min_xy_overlap"):
         RelationConfig(on_min_xy_overlap=0.0)
+
+
+box_strategy = st.tuples(
+    st.tuples(*[st.integers(-32, 32).map(lambda v: v / 16)] * 3),
+    st.tuples(*[st.integers(1, 16).map(lambda v: v / 16)] * 3),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    box_strategy,
+    st.lists(box_strategy, min_size=1, max_size=6),
+    st.tuples(*[st.integers(-100, 100).map(lambda v: v * 0.25)] * 3),
+)
+def test_infer_relation_is_consistent_and_translation_invariant(obj_box, rec_boxes, shift) -> None:
+    def build(offset):
+        off = np.asarray(offset)
+        lo, size = np.asarray(obj_box[0]) + off, np.asarray(obj_box[1])
+        obj = box_node("obj", "object", "Thing", lo, lo + size)
+        recs = [
+            box_node(
+                f"r{i}",
+                "receptacle",
+                "Table",
+                np.asarray(b[0]) + off,
+                np.asarray(b[0]) + off + np.asarray(b[1]),
+            )
+            for i, b in enumerate(rec_boxes)
+        ]
+        return obj, recs
+
+    obj, recs = build((0.0, 0.0, 0.0))
+    res = infer_relation(obj, recs)
+    if res is not None:
+        rec = next(r for r in recs if r.id == res.receptacle_id)
+        check = is_inside if res.relation is Relation.INSIDE else is_on
+        assert check(obj, rec)
+    else:
+        assert not any(is_on(obj, r) or is_inside(obj, r) for r in recs)
+    # dyadic coordinates and shifts add exactly in binary floating point: same answer
+    moved = infer_relation(*build(shift))
+    assert (moved is None) == (res is None)
+    if res is not None and moved is not None:
+        assert (moved.receptacle_id, moved.relation) == (res.receptacle_id, res.relation)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.backproject import apply_rigid, valid_depth
 from embodied_mem.perception.types import Detection
 from envs.types import Observation
 
@@ -43,6 +43,8 @@ class GeometricSegmenterConfig:
     """RANSAC inlier distance (m)."""
     plane_iterations: int = 200
     """RANSAC iterations per plane."""
+    plane_sample_points: int = 1500
+    """RANSAC fits each plane on at most this many evenly strided points."""
     plane_min_fraction: float = 0.08
     """A plane is removed only if it holds at least this fraction of the points ..."""
     plane_min_extent: float = 1.2
@@ -73,6 +75,7 @@ class GeometricSegmenterConfig:
         for name in (
             "target_points",
             "plane_iterations",
+            "plane_sample_points",
             "dbscan_min_points",
             "min_cluster_points",
         ):
@@ -130,12 +133,8 @@ class GeometricSegmenter:
         labels = np.full(len(cam), -1, dtype=np.int64)
         remaining = np.arange(len(cam))
         for _ in range(cfg.max_planes):
-            if len(remaining) < 3:
-                break
-            pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(cam[remaining]))
-            _, inliers = pcd.segment_plane(cfg.plane_distance, 3, cfg.plane_iterations)
-            inl = np.asarray(inliers, dtype=np.int64)
-            if len(inl) < cfg.plane_min_fraction * len(cam):
+            inl = self._largest_plane(cam, remaining)
+            if inl is None or len(inl) < cfg.plane_min_fraction * len(cam):
                 break
             if float(np.ptp(cam[remaining[inl]], axis=0).max()) < cfg.plane_min_extent:
                 break  # the largest remaining plane is an object face, not structure
@@ -154,6 +153,31 @@ class GeometricSegmenter:
         )
         return labels
 
+    def _largest_plane(self, cam: np.ndarray, remaining: np.ndarray) -> np.ndarray | None:
+        """Indices into ``remaining`` of the largest RANSAC plane's inliers (None if too few points).
+
+        RANSAC runs on an evenly strided sample (its cost grows with points x iterations);
+        the plane it finds is then applied to every remaining point.
+        """
+        import open3d as o3d
+
+        cfg = self.config
+        if len(remaining) < 3:
+            return None
+        step = max(1, -(-len(remaining) // cfg.plane_sample_points))
+        sample = cam[remaining[::step]]
+        pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(sample))
+        model, _ = pcd.segment_plane(cfg.plane_distance, 3, cfg.plane_iterations)
+        normal = np.asarray(model[:3], dtype=np.float64)
+        norm = float(np.linalg.norm(normal))
+        if norm == 0.0:
+            return None
+        pts = cam[remaining]
+        dist = np.abs(
+            pts[:, 0] * normal[0] + pts[:, 1] * normal[1] + pts[:, 2] * normal[2] + model[3]
+        )
+        return np.nonzero(dist / norm <= cfg.plane_distance)[0]
+
     def _detections(
         self,
         obs: Observation,
@@ -171,7 +195,6 @@ class GeometricSegmenter:
         ]
         with np.errstate(invalid="ignore"):
             agree = ok & (np.abs(obs.depth - grid_depth) <= cfg.depth_tolerance)
-        rot, trans = obs.cam_to_world[:3, :3], obs.cam_to_world[:3, 3]
         dets: list[Detection] = []
         ids, counts = np.unique(labels[labels >= 0], return_counts=True)
         for cid, n in zip(ids.tolist(), counts.tolist(), strict=True):
@@ -180,7 +203,7 @@ class GeometricSegmenter:
             mask = (full_labels == cid) & agree
             if not mask.any():
                 continue
-            pts = cam[labels == cid] @ rot.T + trans
+            pts = apply_rigid(obs.cam_to_world, cam[labels == cid])
             dets.append(Detection(mask=mask, category="object", score=1.0, points=pts))
         logger.debug("geometric: %d proposals (stride %d)", len(dets), stride)
         return dets

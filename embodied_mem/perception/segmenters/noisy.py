@@ -115,7 +115,7 @@ class NoisySegmenter:
         cfg = self.config
         depth = obs.depth
         if cfg.depth_noise_std > 0:
-            noise = self._rng.standard_normal(depth.shape).astype(np.float32)
+            noise = self._rng.standard_normal(depth.shape, dtype=np.float32)
             with np.errstate(invalid="ignore"):
                 ok = np.isfinite(depth) & (depth > 0)
             # Invalid readings stay invalid; noise never turns them into fake surfaces.

@@ -126,8 +126,14 @@ class OpenVocabSegmenter:
         )[0]
         boxes = result["boxes"].float().cpu().numpy().reshape(-1, 4)
         scores = result["scores"].float().cpu().numpy().reshape(-1)
-        labels = [cfg.queries[int(i)] for i in result["labels"]]
-        keep = nms(boxes, scores, cfg.nms_iou)[: cfg.max_detections] if len(boxes) else []
+        # OWL-style heads return query indices; grounding heads return the label strings.
+        text_labels = result.get("text_labels")
+        labels = (
+            [str(t) for t in text_labels]
+            if text_labels
+            else [cfg.queries[int(i)] for i in result["labels"]]
+        )
+        keep = nms(boxes, scores, cfg.nms_iou)[: cfg.max_detections]
         ok = valid_depth(obs.depth)
         dets = []
         for i in keep:

@@ -72,7 +72,9 @@ class OracleSegmenter:
         attributes: optional env object id → attributes (color, material, ...) from ground truth.
         """
         self.categories: dict[str, str] = dict(categories or {})
-        self.attributes: dict[str, dict[str, str]] = {k: dict(v) for k, v in (attributes or {}).items()}
+        self.attributes: dict[str, dict[str, str]] = {
+            k: dict(v) for k, v in (attributes or {}).items()
+        }
         self.config = config or OracleSegmenterConfig()
         self.last_stats = OracleStats()
 
@@ -134,13 +136,15 @@ class OracleSegmenter:
             if count < cfg.min_mask_pixels:
                 stats.small_masks += 1
                 continue
-            dets.append(Detection(
+            dets.append(
+                Detection(
                     mask=ids == iid,
                     category=category,
                     score=1.0,
                     oracle_id=env_id,
                     attributes=dict(self.attributes.get(env_id, {})),
-                ))
+                )
+            )
         self.last_stats = stats
         if stats.unnamed_ids or stats.unknown_objects:
             logger.debug("ORACLE segmenter frame %d: skipped %s", obs.frame_index, stats)

@@ -1,0 +1,188 @@
+"""Run one benchmark episode for every baseline: shared experience, then tasks per baseline.
+
+Phase 1 runs once: the ORACLE experience agent acts while every memory baseline perceives the
+same frames into its own memory (and the frames-K bound logs what each frame shows). Phase 2
+runs per baseline from the same world state (the env's ``get_state``/``set_state`` snapshot;
+envs without one replay phase 1 deterministically instead). ``no-memory`` gets an empty memory
+(room annotations only) and must explore; it still perceives what it sees during the tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from embodied_mem.agent.loop import MemoryAgent
+from embodied_mem.benchmark.episode import EpisodeSpec
+from embodied_mem.benchmark.experience import make_episode_env, run_experience
+from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
+from embodied_mem.benchmark.matching import match_targets, remembered
+from embodied_mem.benchmark.scoring import TaskAttempt, score_task
+from embodied_mem.benchmark.task import TaskInstance
+from embodied_mem.benchmark.templates import generate_tasks
+from embodied_mem.memory.memory import AgentMemory
+from embodied_mem.perception.pipeline import build_perceiver
+from embodied_mem.planner.registry import make_planner
+from envs.actions import Teleport
+from envs.base import Env
+
+logger = logging.getLogger(__name__)
+
+PLANNER_ERRORS = ("bad_planner_output", "timeout", "endpoint_error", "missing_model")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One agent variant evaluated in the same episodes."""
+
+    name: str
+    kind: str
+    """"memory" | "no-memory" | "frames-bound"."""
+    segmenter: str = "oracle"
+    frames_k: int = 0
+
+
+def standard_baselines(names: list[str]) -> list[Baseline]:
+    """Baselines by name: memory-oracle, memory-noisy, no-memory, frames-<K> (ORACLE bound)."""
+    out = []
+    for name in names:
+        if name in ("memory-oracle", "memory-noisy", "memory-geometric"):
+            out.append(Baseline(name, "memory", segmenter=name.split("-", 1)[1]))
+        elif name == "no-memory":
+            out.append(Baseline(name, "no-memory"))
+        elif name.startswith("frames-") and name[7:].isdigit():
+            out.append(Baseline(name, "frames-bound", frames_k=int(name[7:])))
+        else:
+            raise ValueError(f"unknown baseline {name!r}; use memory-oracle, memory-noisy, "
+                             "memory-geometric, no-memory or frames-<K> (e.g. frames-96)")
+    return out
+
+
+class EpisodeRunner:
+    """Runs one episode for a list of baselines and returns one result row per (baseline, task)."""
+
+    def __init__(self, run_config: Any, baselines: list[Baseline]) -> None:
+        self.cfg = run_config
+        self.baselines = baselines
+
+    def run(self, spec: EpisodeSpec) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        env = make_episode_env(spec)
+        try:
+            rows = self._run(env, spec)
+        finally:
+            env.close()
+        wall = time.perf_counter() - started
+        for row in rows:
+            row["episode_wall_time_s"] = wall
+        return rows
+
+    # ------------------------------------------------------------------ phase 1
+    def _agents(self, env: Env, gt: Any) -> dict[str, MemoryAgent]:
+        agents = {}
+        for b in self.baselines:
+            if b.kind == "frames-bound":
+                continue
+            seg = b.segmenter
+            perceiver = build_perceiver(seg, ground_truth=gt if seg in ("oracle", "noisy") else None,
+                                        config=getattr(self.cfg.perception, seg))
+            memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
+            planner = make_planner(self.cfg.planner.name, getattr(self.cfg.planner, self.cfg.planner.name),
+                                   **self._planner_kwargs(env))
+            agents[b.name] = MemoryAgent(env, memory, perceiver, planner, self.cfg.agent)
+        return agents
+
+    def _planner_kwargs(self, env: Env) -> dict[str, Any]:
+        if self.cfg.planner.name == "rule":
+            nav = env.navigability
+            return {"geodesic": nav.geodesic_distance}
+        return {}
+
+    def _run(self, env: Env, spec: EpisodeSpec) -> list[dict[str, Any]]:
+        env.reset(seed=spec.house_seed)
+        gt0 = env.ground_truth()
+        agents = self._agents(env, gt0)
+        watchers = {n: a for n, a in agents.items() if self._baseline(n).kind == "memory"}
+        frames = FrameVisibilityLog()
+
+        def on_observation(obs: Any, event: Any) -> None:
+            frames.add(obs)
+            for agent in watchers.values():
+                agent.observe(obs)
+                if event is not None:
+                    agent.record_interaction(event.kind, obs, event.point)
+
+        record = run_experience(env, spec, on_observation)
+        gt = env.ground_truth()
+        tasks = generate_tasks(record, gt, seed=spec.seed, nav=env.navigability,
+                               templates=spec.templates or None).tasks
+        rows: list[dict[str, Any]] = []
+        snapshot = env.get_state() if hasattr(env, "get_state") else None
+        for b in self.baselines:
+            if b.kind == "frames-bound":
+                rows += [self._frames_row(b, t, frames, record) for t in tasks]
+                continue
+            if snapshot is not None:
+                env.set_state(snapshot)
+            else:  # replay the deterministic experience to get the same world back
+                run_experience(env, spec, None)
+            rows += self._phase2(agents[b.name], b, env, tasks)
+        return rows
+
+    def _baseline(self, name: str) -> Baseline:
+        return next(b for b in self.baselines if b.name == name)
+
+    # ------------------------------------------------------------------ phase 2
+    def _phase2(self, agent: MemoryAgent, b: Baseline, env: Env, tasks: list[TaskInstance]) -> list[dict[str, Any]]:
+        rows = []
+        for task in tasks:
+            obs = self._start(env, task)
+            agent.observe(obs)
+            gt_before = env.ground_truth()
+            query = agent.memory.query(today=obs.time.day)
+            in_memory = remembered(query, _valid_ids(task), gt_before) if task.kind != "question" else None
+            trace, obs, checkpoints = agent.run_task(task.text, obs)
+            attempt = TaskAttempt(
+                task_id=task.task_id, checkpoints=checkpoints, path_length=trace.path_length,
+                steps=trace.actions, answer=trace.answer,
+                chosen_targets=match_targets(query, trace.high_level_targets, gt_before),
+                chosen_answer=trace.chosen_answer, planner_calls=trace.planner_calls,
+                prompt_tokens=trace.prompt_tokens, memory_size=agent.memory.stats().objects,
+                wall_time_s=trace.wall_time_s, timed_out=trace.failure_mode == "navigation_timeout",
+                planner_error=trace.failure_mode if trace.failure_mode in PLANNER_ERRORS else None,
+                target_in_memory=in_memory)
+            result = score_task(task, attempt, env.ground_truth(), env.navigability, self.cfg.scoring)
+            row = {"baseline": b.name, **result.to_dict(), "instruction": task.text,
+                   "planner_message": trace.steps[0].plan_message if trace.steps else ""}
+            rows.append(row)
+        if b.kind == "no-memory":
+            logger.info("no-memory baseline finished %d tasks", len(tasks))
+        return rows
+
+    @staticmethod
+    def _start(env: Env, task: TaskInstance) -> Any:
+        if task.start_pose is None:
+            return env.observe()
+        x, y, yaw = task.start_pose
+        obs, *_ = env.step(Teleport(x, y, yaw))
+        return obs
+
+    @staticmethod
+    def _frames_row(b: Baseline, task: TaskInstance, frames: FrameVisibilityLog, record: Any) -> dict[str, Any]:
+        ok = solvable(task, frames, record, b.frames_k)
+        return {"baseline": b.name, "task_id": task.task_id, "episode_id": task.episode_id,
+                "template_id": task.template_id, "family": task.family, "success": ok,
+                "high_level_success": ok, "spl": None, "steps": 0, "path_length": 0.0,
+                "optimal_length": None, "planner_calls": 0, "prompt_tokens": 0, "memory_size": b.frames_k,
+                "wall_time_s": 0.0, "failure_mode": None if ok else "target_not_in_frames",
+                "detail": "ORACLE upper bound: a frame showing a valid target survives subsampling"
+                          if ok else "no surviving frame shows a valid target",
+                "instruction": task.text, "planner_message": ""}
+
+
+def _valid_ids(task: TaskInstance) -> list[str]:
+    ids = [v for g in task.goals for v in g.valid]
+    ids += [o for p in task.placements for o in p.objects]
+    return ids

@@ -1,0 +1,63 @@
+"""Negative evidence: which tracks the camera should see in a frame.
+
+A track is *expected in view* when enough of its points project inside the image, in front
+of the camera and within range, and the measured depth there is not in front of them (nothing
+occludes them). A track that is expected but matched no detection is reported as missing;
+memory decides what absence means (moved, taken, or a missed detection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from embodied_mem.perception.backproject import apply_rigid, invert_rigid, valid_depth
+from embodied_mem.perception.mapper_types import MappedObject
+from envs.types import Observation
+
+
+def expected_in_view(
+    tracks: Iterable[MappedObject],
+    obs: Observation,
+    *,
+    max_depth: float | None,
+    depth_margin: float,
+    min_points: int,
+    min_fraction: float,
+) -> list[str]:
+    """Ids of ``tracks`` with enough in-frustum, unoccluded points in ``obs``.
+
+    Args:
+        tracks: candidate tracks (the caller leaves out those matched this frame).
+        obs: the frame; its pose is the one the map was built with.
+        max_depth: points farther than this (m) are not expected to be measured.
+        depth_margin: a point counts as occluded when the measured depth is this much in front.
+        min_points: fewest unoccluded points for a track to be expected.
+        min_fraction: fraction of the track's points that must be unoccluded and in view.
+    """
+    tracks = [t for t in tracks if len(t.points)]
+    if not tracks:
+        return []
+    intr = obs.intrinsics
+    # All tracks in one projection: per-track calls would redo the same setup many times.
+    pts = np.concatenate([t.points for t in tracks]).astype(np.float64)
+    owner = np.repeat(np.arange(len(tracks)), [len(t.points) for t in tracks])
+    cam = apply_rigid(invert_rigid(obs.cam_to_world), pts)
+    z = cam[:, 2]
+    front = z > 1e-6
+    if max_depth is not None:
+        front &= z <= max_depth
+    u = np.full(len(z), -1, dtype=np.int64)
+    v = np.full(len(z), -1, dtype=np.int64)
+    u[front] = np.round(cam[front, 0] * intr.fx / z[front] + intr.cx).astype(np.int64)
+    v[front] = np.round(cam[front, 1] * intr.fy / z[front] + intr.cy).astype(np.int64)
+    inside = front & (u >= 0) & (u < intr.width) & (v >= 0) & (v < intr.height)
+    seen = np.zeros(len(z), dtype=bool)
+    ui, vi = u[inside], v[inside]
+    measured = obs.depth[vi, ui]
+    seen[inside] = valid_depth(measured) & (measured >= z[inside] - depth_margin)
+    counts = np.bincount(owner[seen], minlength=len(tracks))
+    sizes = np.array([len(t.points) for t in tracks])
+    need = np.maximum(min_points, min_fraction * sizes)
+    return [t.id for t, c, n in zip(tracks, counts, need, strict=True) if c >= n]

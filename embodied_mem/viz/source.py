@@ -1,0 +1,166 @@
+"""What the visualisations draw: a :class:`MemoryView` (scene graph with timelines, the
+agent's path, its interactions, the short-term buffer), loaded from a live memory, a saved
+SQLite memory, a memory snapshot JSON or a recorded run directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embodied_mem.replay.state import memory_state
+from scene_graph import SceneGraph, from_dict
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    """One agent pose on its path (from episodic keyframes and events)."""
+
+    time: float
+    x: float
+    y: float
+    yaw: float
+    day: int
+    time_of_day: str
+
+
+@dataclass(frozen=True)
+class InteractionMark:
+    """One of the agent's own interactions, for drawing."""
+
+    kind: str
+    time: float
+    day: int
+    time_of_day: str
+    point: tuple[float, float, float] | None
+    object_id: str | None
+    category: str | None
+
+
+@dataclass
+class MemoryView:
+    """Everything the top-down, HTML and rerun views draw from one memory."""
+
+    graph: SceneGraph
+    path: list[PathPoint] = field(default_factory=list)
+    interactions: list[InteractionMark] = field(default_factory=list)
+    short_term: list[dict[str, Any]] = field(default_factory=list)
+    title: str = "memory"
+
+    def time_range(self) -> tuple[float, float]:
+        """(first, last) time the memory knows anything about (0, 0 when empty)."""
+        times = [p.time for p in self.path] + [i.time for i in self.interactions]
+        span = self.graph.time_range
+        if span is not None:
+            times += list(span)
+        return (min(times), max(times)) if times else (0.0, 0.0)
+
+    def resolve_time(self, spec: str | float | None, day: int | None = None) -> float:
+        """Seconds for ``spec``: None = the end, a number = seconds, ``"HH:MM"`` = the last
+        moment at or before that clock time on ``day`` (default: the last recorded day).
+
+        Raises:
+            ValueError: an unparsable spec or a clock time before anything on that day.
+        """
+        if spec is None:
+            return self.time_range()[1]
+        text = str(spec).strip()
+        if ":" not in text:
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError(f"time must be seconds or HH:MM, got {spec!r}") from None
+        hh, _, mm = text.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+            raise ValueError(f"time must be seconds or HH:MM, got {spec!r}")
+        target = int(hh) * 60 + int(mm)
+        stamps = [(p.day, p.time_of_day, p.time) for p in self.path]
+        stamps += [(i.day, i.time_of_day, i.time) for i in self.interactions]
+        if not stamps:
+            raise ValueError("this memory has no clock times (no keyframes or events); pass --time in seconds")
+        day = max(s[0] for s in stamps) if day is None else day
+        before = [t for d, hm, t in stamps if d == day and _minutes(hm) <= target]
+        if not before:
+            first = min((hm for d, hm, _ in stamps if d == day), default=None)
+            raise ValueError(f"nothing recorded on day {day} at or before {text}; the day starts at {first}")
+        return max(before)
+
+
+def _minutes(hhmm: str) -> int:
+    hh, mm = hhmm.split(":")
+    return int(hh) * 60 + int(mm)
+
+
+def view_from_state(state: dict[str, Any], title: str = "memory") -> MemoryView:
+    """A view from a memory state dict (:func:`embodied_mem.replay.memory_state` / a snapshot)."""
+    graph = from_dict(state["scene_graph"])
+    path = [PathPoint(k["time"], k["pose"]["position"][0], k["pose"]["position"][1], k["pose"]["yaw"],
+                      k["day"], k["time_of_day"]) for k in state.get("keyframes", [])]
+    marks = []
+    for ev in state.get("events", []):
+        if ev["kind"] not in ("pick", "place", "open", "close"):
+            continue
+        oid = ev.get("object_id")
+        cat = graph.get(oid).category if oid is not None and oid in graph else None
+        point = tuple(ev["point"]) if ev.get("point") is not None else None
+        marks.append(InteractionMark(ev["kind"], ev["start_time"], ev["day"], ev["time_of_day"],
+                                     point, oid, cat))  # type: ignore[arg-type]
+        pose = ev.get("pose")
+        if pose is not None:
+            path.append(PathPoint(ev["start_time"], pose["position"][0], pose["position"][1], pose["yaw"],
+                                  ev["day"], ev["time_of_day"]))
+    path.sort(key=lambda p: p.time)
+    return MemoryView(graph, path, marks, list(state.get("short_term", [])), title)
+
+
+def view_from_memory(memory: Any, title: str = "memory") -> MemoryView:
+    """A view of a live :class:`~embodied_mem.memory.AgentMemory`."""
+    return view_from_state(memory_state(memory, 0), title)
+
+
+def load_view(source: str | Path) -> MemoryView:
+    """A view from a SQLite memory file, a memory snapshot ``.json`` or a run directory.
+
+    A run directory shows its final memory snapshot (or, without one, a replay).
+
+    Raises:
+        FileNotFoundError: nothing at ``source``.
+        RunFormatError: a run directory or snapshot that is incomplete or corrupt.
+    """
+    from embodied_mem.replay import format as fmt
+    from embodied_mem.replay.run import load_run
+
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"no memory, snapshot or run directory at {path}")
+    if path.is_dir():
+        run = load_run(path)
+        state = run.final_snapshot()
+        if state is None:
+            from embodied_mem.replay.replay import replay
+
+            logger.info("%s has no memory snapshot; replaying it", path)
+            state = memory_state(replay(run), int(run.header.get("frames", 0)))
+        view = view_from_state(state, title=path.name)
+        # the run has every frame's pose: a finer path than the memory's keyframes
+        view.path = [PathPoint(m["time"]["seconds"], m["agent"]["position"][0], m["agent"]["position"][1],
+                               m["agent"]["yaw"], m["time"]["day"], m["time"]["time_of_day"])
+                     for m in run.frame_metas()]
+        return view
+    if path.suffix == ".json":
+        state = fmt.read_json(path, "memory snapshot")
+        if not isinstance(state, dict) or "scene_graph" not in state:
+            raise fmt.RunFormatError(f"{path} is not a memory snapshot (no 'scene_graph' key)")
+        return view_from_state(state, title=path.stem)
+    from embodied_mem.memory import AgentMemory
+
+    memory = AgentMemory.open(path)
+    try:
+        return view_from_memory(memory, title=path.stem)
+    finally:
+        if memory.store is not None:  # read-only use: close without committing anything
+            memory.store.close()

@@ -1,0 +1,120 @@
+"""The oracle experience phase in the real built-in simulator (MuJoCo, headless)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+from embodied_mem.benchmark.clock import to_minutes  # noqa: E402
+from embodied_mem.benchmark.episode import EpisodeSpec  # noqa: E402
+from embodied_mem.benchmark.experience import (  # noqa: E402
+    ExperienceError,
+    make_episode_env,
+    run_experience,
+)
+from embodied_mem.benchmark.templates import generate_tasks  # noqa: E402
+
+SMALL = {"width": 128, "height": 96, "steps_per_day": 4800, "max_rooms": 4}
+
+
+def _spec(k: list[int], overnight: int = 0, seed: int = 7, house: int = 3, **opts: object) -> EpisodeSpec:
+    return EpisodeSpec("exp", seed=seed, house_seed=house, interactions_per_day=k,
+                       overnight_changes=overnight, env_options={**SMALL, **opts})
+
+
+def _run(spec: EpisodeSpec):
+    frames: list = []
+    try:
+        env = make_episode_env(spec)
+    except Exception as exc:  # no EGL/OSMesa on this machine
+        pytest.skip(f"built-in simulator unavailable: {exc}")
+    with env:
+        rec = run_experience(env, spec, lambda obs, ev: frames.append((obs.frame_index, obs.time, ev)))
+        gt = env.ground_truth()
+        tasks = generate_tasks(rec, gt, seed=spec.seed, nav=env.navigability)
+    return rec, gt, frames, tasks
+
+
+@pytest.fixture(scope="module")
+def one_day():
+    return _run(_spec([3]))
+
+
+def test_interactions_are_real_and_recorded(one_day):
+    rec, gt, frames, _ = one_day
+    assert rec.oracle == "oracle" and len(rec.interactions) == 3
+    starts = [i.start_seconds for i in rec.interactions]
+    assert starts == sorted(starts)
+    for i in rec.interactions:
+        assert to_minutes("06:00") <= i.start_minute <= i.end_minute <= to_minutes("22:00")
+        assert i.duration > 0 and i.start_frame < i.end_frame
+        assert i.start_receptacle != i.goal_receptacle
+        assert gt.objects[i.goal_receptacle].is_receptacle
+    # Objects end where the record says (no overnight changes in this episode).
+    for oid, rid in rec.final_receptacles.items():
+        assert gt.objects[oid].parent_receptacle == rid
+    last = {i.object_id: i.goal_receptacle for i in rec.interactions}
+    assert all(gt.objects[o].parent_receptacle == r for o, r in last.items())
+    # Containers the oracle opened are closed again.
+    assert not any(gt.objects[r].is_open for i in rec.interactions for r in i.opened)
+
+
+def test_callback_sees_every_frame_and_the_agents_own_events(one_day):
+    rec, gt, frames, _ = one_day
+    idx = [f[0] for f in frames]
+    assert idx == list(range(idx[0], idx[0] + len(idx)))  # every frame, in order, none hidden
+    events = {(ev.kind, ev.frame_index): ev for _, _, ev in frames if ev is not None}
+    for i in rec.interactions:
+        pick, place = events[("pick", i.start_frame)], events[("place", i.end_frame)]
+        assert pick.oracle_target_id == i.object_id and pick.time_of_day == i.start_time
+        assert np.allclose(place.point, gt.objects[i.object_id].center, atol=1e-6) or i.object_id in {
+            j.object_id for j in rec.interactions if j.index > i.index}
+        for r in i.opened:
+            assert any(ev.kind == "open" and ev.oracle_target_id == r for ev in events.values())
+
+
+def test_room_visits_cover_the_day(one_day):
+    rec, _, frames, _ = one_day
+    visits = rec.visits_on(0)
+    assert visits[0].enter_time == "06:00" and visits[-1].exit_time == "22:00"
+    for a, b in zip(visits, visits[1:], strict=False):
+        assert a.exit_seconds == b.enter_seconds and a.room_id != b.room_id
+    assert sum(rec.time_per_room(0).values()) == pytest.approx(16 * 3600, abs=1.0)
+    assert rec.start_rooms[0] == visits[0].room_id and rec.end_rooms[0] == visits[-1].room_id
+
+
+def test_tasks_generated_from_the_real_episode(one_day):
+    rec, gt, _, tasks = one_day
+    assert len(tasks.tasks) >= 45
+    assert all(g.valid for t in tasks.tasks for g in t.goals)
+    t11 = next(t for t in tasks.tasks if t.template_id == "T11")
+    assert t11.goals[0].valid == (rec.interactions[0].object_id,)
+
+
+def test_day_overflow_is_a_clear_error():
+    with pytest.raises(ExperienceError, match="steps_per_day"):
+        _run(_spec([6], steps_per_day=60))
+
+
+@pytest.mark.slow
+def test_multi_day_overnight_and_determinism():
+    spec = _spec([2, 2], overnight=1, seed=11)
+    rec, gt, frames, tasks = _run(spec)
+    assert rec.days == 2 and len(rec.overnight) == 2  # after day 0 and before the tasks
+    for ch in rec.overnight:
+        assert ch.from_receptacle != ch.to_receptacle
+    ch0 = rec.overnight[0]
+    assert rec.day_start_receptacles[1][ch0.object_id] == ch0.to_receptacle or ch0.object_id in {
+        i.object_id for i in rec.on_day(1)}
+    assert rec.final_receptacles[rec.overnight[1].object_id] == rec.overnight[1].to_receptacle
+    # The agent under test saw nothing of the night: frames jump over it.
+    days = [t.day for _, t, _ in frames]
+    assert days == sorted(days) and set(days) == {0, 1}
+    assert {t.template_id for t in tasks.tasks} >= {"T51", "T53", "T54"}
+    again = _run(spec)[0]
+    assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(rec.to_dict(), sort_keys=True)

@@ -1,0 +1,125 @@
+"""AgentMemory facade: ingest pipeline, bad inputs, interactions, text search with an embedder."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from embodied_mem.memory import AgentMemory, MemoryConfig
+from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
+from embodied_mem.perception.types import Detection
+
+
+def _house() -> SyntheticHouse:
+    return SyntheticHouse(SynthConfig(seed=2, rooms=2))
+
+
+def test_ingest_builds_all_memories() -> None:
+    house = _house()
+    mem = AgentMemory(house.rooms)
+    for i in range(4):
+        obs, dets = house.frame(i, clock(0, 2.0 * i, house.config), "room_0")
+        res = mem.ingest(obs, dets)
+    assert res.update is not None and not res.skipped
+    in_room = [t for t in house.things.values() if t.room_id == "room_0"]
+    s = mem.stats()
+    assert s.objects + s.receptacles == len(in_room)
+    assert mem.episodic.keyframes[0].room_id == "room_0"
+    # every mapped object is in the graph and linked to the right env thing
+    for mid, obj in mem.mapper.objects.items():
+        st = mem.long_term.state(mid)
+        assert st is not None and st.category == house.things[obj.oracle_id].category
+        assert np.allclose(st.position, house.things[obj.oracle_id].center, atol=0.05)
+
+
+def test_bad_frames_raise_or_skip_without_losing_anything() -> None:
+    house = _house()
+    obs, dets = house.frame(0, clock(0, 0.0, house.config), "room_0")
+    for policy in ("raise", "skip"):
+        mem = AgentMemory(house.rooms, MemoryConfig(on_bad_frame=policy))
+        mem.ingest(obs, dets)
+        before = (mem.stats().objects, len(mem.episodic.keyframes))
+        bad_pose = replace(obs, cam_to_world=obs.cam_to_world * 2.0, frame_index=1)
+        bad_depth = replace(obs, depth=obs.depth.astype(np.float64), frame_index=2)
+        bad_mask = [Detection(np.zeros((3, 3), bool), "Apple")]
+        old = replace(obs, time=clock(0, 0.0, house.config), frame_index=3)
+        later = replace(obs, time=clock(0, 10.0, house.config), frame_index=4)
+        mem.ingest(later, dets)
+        cases = [(bad_pose, dets, "orthonormal"), (bad_depth, dets, "float32"),
+                 (later, bad_mask, "mask must be"), (old, dets, "time order")]
+        for frame, d, msg in cases:
+            if policy == "raise":
+                with pytest.raises(ValueError, match=msg):
+                    mem.ingest(frame, d)
+            else:
+                assert msg in (mem.ingest(frame, d).skipped or "")
+        assert (mem.stats().objects, len(mem.episodic.keyframes)) >= before
+        assert mem.stats().rejected_frames == (4 if policy == "skip" else 0)
+
+
+def test_record_interaction_resolves_nearest_and_counts_unresolved() -> None:
+    house = _house()
+    mem = AgentMemory(house.rooms)
+    obs, dets = house.frame(0, clock(0, 0.0, house.config), "room_0")
+    mem.ingest(obs, dets)
+    obj = house.objects()[0]
+    ev = mem.record_interaction("pick", clock(0, 4.0, house.config), 1, obj.center)
+    assert mem.mapper.objects[ev.object_id].oracle_id == obj.id
+    assert mem.long_term.state(ev.object_id).state == "held"
+    assert mem.short_term.lookup(ev.object_id).detail == "pick"
+    far = mem.record_interaction("open", clock(0, 5.0, house.config), 2, (100.0, 100.0, 0.0))
+    assert far.object_id is None and mem.stats().unresolved_interactions == 1
+    with pytest.raises(ValueError, match="pick/place/open/close"):
+        mem.record_interaction("room_enter", clock(0, 6.0, house.config), 3, (0, 0, 0))
+    with pytest.raises(ValueError, match="finite"):
+        mem.record_interaction("pick", clock(0, 6.0, house.config), 3, (np.inf, 0, 0))
+
+
+def test_days_cannot_go_backwards() -> None:
+    house = _house()
+    mem = AgentMemory(house.rooms)
+    mem.start_day(2)
+    with pytest.raises(ValueError, match="cannot go back"):
+        mem.start_day(1)
+
+
+def _bag_of_words(dim: int = 64):  # noqa: ANN202
+    """A deterministic hashing text embedder (stands in for MiniLM in fast tests)."""
+
+    def embed(text: str) -> np.ndarray:
+        v = np.zeros(dim, dtype=np.float32)
+        for w in text.lower().split():
+            v[int(hashlib.md5(w.encode()).hexdigest(), 16) % dim] += 1.0
+        return v
+
+    return embed
+
+
+def test_text_query_uses_embedder() -> None:
+    house = _house()
+    mem = AgentMemory(house.rooms, embedder=_bag_of_words())
+    obs, dets = house.frame(0, clock(0, 0.0, house.config), "room_0")
+    mem.ingest(obs, dets)
+    target = house.objects()[0]
+    text = f"{target.attributes['color']} {target.category.lower()}"
+    hits = mem.query().search_text(text, k=3)
+    assert hits and mem.mapper.objects[hits[0].memory_id].oracle_id == target.id
+
+
+@pytest.mark.slow
+def test_text_query_with_minilm() -> None:
+    emb_mod = pytest.importorskip("embodied_mem.perception.embedders")
+    try:
+        embedder = emb_mod.TextEmbedder()
+        embedder.embed_one("cup")
+    except Exception as exc:  # noqa: BLE001 - any load failure means "not available here"
+        pytest.skip(f"MiniLM text embedder unavailable offline: {exc}")
+    house = _house()
+    mem = AgentMemory(house.rooms, embedder=embedder)
+    obs, dets = house.frame(0, clock(0, 0.0, house.config), "room_0")
+    mem.ingest(obs, dets)
+    fridge = mem.query().search_text("refrigerator", k=1, layer="receptacle")
+    assert fridge and fridge[0].category == "Fridge"

@@ -1,0 +1,33 @@
+"""Policy configs reject bad values with a message naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.exploration import ExplorationConfig
+from policies.manipulation import ManipulationConfig
+from policies.navigation import NavigationConfig, TargetSpec
+from policies.paths import PathConfig
+from policies.runner import ActionRunner
+from policies.viewpoints import ViewpointConfig
+
+
+@pytest.mark.parametrize(("factory", "match"), [
+    (lambda: NavigationConfig(forward_step=0), "forward_step"),
+    (lambda: NavigationConfig(max_viewpoints=0), "max_viewpoints"),
+    (lambda: TargetSpec(1.0, 4.0, 0.1, 0.1), "facing"),
+    (lambda: PathConfig(resolution=-1), "resolution"),
+    (lambda: PathConfig(clearance=-0.1), "clearance"),
+    (lambda: ViewpointConfig(min_radius=2.0, max_radius=1.0), "min_radius"),
+    (lambda: ExplorationConfig(floor_height=3.0), "floor_height"),
+    (lambda: ExplorationConfig(pixel_stride=0), "pixel_stride"),
+    (lambda: ManipulationConfig(reach=0), "reach"),
+])
+def test_bad_config_values_are_named(factory, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        factory()
+
+
+def test_runner_rejects_negative_budget(boxworld) -> None:
+    with pytest.raises(ValueError, match="budget"):
+        ActionRunner(boxworld, boxworld.observe(), -1)

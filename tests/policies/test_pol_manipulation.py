@@ -1,0 +1,77 @@
+"""Pick / place / open / close with preconditions, and the magic grasp at a pixel."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pol_boxworld import Box, BoxWorldEnv, two_room_world
+
+from envs.actions import Teleport
+from policies.executor import execute
+from policies.manipulation import object_at_point
+from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal
+
+MUG = (6.5, 1.5, 0.81)
+FRIDGE = (7.55, 5.0, 0.9)
+
+
+def test_pick_by_position_resolves_the_mug_and_holds_it(boxworld: BoxWorldEnv) -> None:
+    outcome, obs = execute(boxworld, PickSubgoal(position=MUG, category="Mug"), boxworld.observe(), 300)
+    assert outcome.success, outcome.reason
+    assert outcome.details["env_id"] == "mug" and obs.held_object == "mug"
+    # Holding something is a precondition failure for the next pick.
+    outcome, obs = execute(boxworld, PickSubgoal(position=(1.5, 5.0, 0.85)), obs, 300)
+    assert not outcome.success and "already holding mug" in outcome.reason and outcome.steps == 0
+
+
+def test_place_into_closed_fridge_opens_first_and_closes_after(boxworld: BoxWorldEnv) -> None:
+    _, obs = execute(boxworld, PickSubgoal(position=MUG), boxworld.observe(), 300)
+    outcome, obs = execute(boxworld, PlaceSubgoal(position=FRIDGE, category="Fridge", close_after=True), obs, 300)
+    assert outcome.success, outcome.reason
+    names = [a["action"] for a in outcome.details["actions"]]
+    assert names.index("Open") < names.index("Place") < names.index("Close")
+    gt = boxworld.ground_truth()
+    assert gt.objects["mug"].parent_receptacle == "fridge" and not gt.objects["fridge"].is_open
+    assert obs.held_object is None
+
+
+def test_place_opens_when_env_says_closed_even_without_category(boxworld: BoxWorldEnv) -> None:
+    _, obs = execute(boxworld, PickSubgoal(position=MUG), boxworld.observe(), 300)
+    outcome, _ = execute(boxworld, PlaceSubgoal(position=FRIDGE), obs, 300)
+    assert outcome.success, outcome.reason
+    assert boxworld.ground_truth().objects["fridge"].is_open  # not asked to close it
+
+
+def test_failures_carry_reasons(boxworld: BoxWorldEnv) -> None:
+    obs = boxworld.observe()
+    outcome, _ = execute(boxworld, PlaceSubgoal(position=FRIDGE), obs, 300)
+    assert not outcome.success and outcome.reason.startswith("precondition: not holding anything")
+    outcome, _ = execute(boxworld, OpenSubgoal(position=(1.5, 5.0, 0.4)), obs, 300)  # the sofa
+    assert not outcome.success and "cannot be opened" in outcome.reason
+    outcome, _ = execute(boxworld, CloseSubgoal(), obs, 300)
+    assert not outcome.success and "bad subgoal" in outcome.reason
+    outcome, _ = execute(boxworld, PickSubgoal(env_id="mug"), obs, 300)  # far away, no position
+    assert not outcome.success and "out of reach" in outcome.reason
+    outcome, _ = execute(boxworld, PickSubgoal(position=MUG), obs, 4)
+    assert not outcome.success and "budget exhausted" in outcome.reason
+
+
+def test_magic_grasp_picks_the_object_under_the_pixel() -> None:
+    world = two_room_world()
+    # A second small object right next to the mug: the point decides which one is meant.
+    world.boxes.append(Box("pen", "Pen", (6.2, 1.45, 0.75), (6.3, 1.55, 0.79), pickupable=True, parent="table"))
+    env = BoxWorldEnv(world)
+    env.reset()
+    obs = env.step(Teleport(5.4, 1.5, 0.0, -math.radians(30)))[0]
+    mug_id, why = object_at_point(obs, np.array(MUG), depth_tolerance=0.2)
+    assert mug_id == "mug", why
+    pen_id, why = object_at_point(obs, np.array([6.25, 1.5, 0.77]), depth_tolerance=0.2)
+    assert pen_id == "pen", why
+    # The receptacle under an object wins the majority vote of a wide window.
+    table_id, _ = object_at_point(obs, np.array([6.5, 1.5, 0.6]), depth_tolerance=0.8, majority=True,
+                                  window_px=10)
+    assert table_id == "table"
+    # A point with nothing at its depth (empty air above the table) resolves to nothing.
+    none_id, why = object_at_point(obs, np.array([6.5, 1.5, 1.3]), depth_tolerance=0.1, window_px=2)
+    assert none_id is None and "nothing at the target's pixel" in why
