@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("MUJOCO_GL", "egl")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,8 +27,8 @@ from envs.builtin.env import BuiltinHouseEnv  # noqa: E402
 CYCLE = [MoveForward(), TurnLeft(), MoveForward(), MoveForward(), TurnRight(), MoveForward()]
 
 
-def _paired(env: BuiltinHouseEnv, steps: int, rgb: bool) -> tuple[float, float]:
-    """(sim steps/s, raw renders/s), timed step by step in alternation.
+def _paired(env: BuiltinHouseEnv, steps: int, rgb: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step seconds of ``env.step`` and of a raw redraw of the same pose, in alternation.
 
     After each ``env.step`` the same renderer redraws the same camera pose doing only the
     render passes and pixel reads, so both figures see the same scene and the same machine
@@ -34,19 +36,17 @@ def _paired(env: BuiltinHouseEnv, steps: int, rgb: bool) -> tuple[float, float]:
     """
     renderer, world = env._renderer, env._world  # noqa: SLF001 - the benchmark measures the env's own renderer
     assert renderer is not None and world is not None
-    sim_t = raw_t = 0.0
+    sim_t, raw_t = np.empty(steps), np.empty(steps)
     for k in range(steps):
         t0 = time.perf_counter()
         obs = env.step(CYCLE[k % len(CYCLE)])[0]
-        t_step = time.perf_counter() - t0
+        sim_t[k] = time.perf_counter() - t0
         world.set_camera(obs.agent)  # already there; not timed
         world.sync()
         t1 = time.perf_counter()
         renderer.render_raw(rgb)
-        t2 = time.perf_counter()
-        sim_t += t_step
-        raw_t += t2 - t1
-    return steps / sim_t, steps / raw_t
+        raw_t[k] = time.perf_counter() - t1
+    return sim_t, raw_t
 
 
 def run(steps: int, seed: int, width: int, height: int) -> dict[str, object]:
@@ -57,12 +57,18 @@ def run(steps: int, seed: int, width: int, height: int) -> dict[str, object]:
             env.reset(seed=seed)
             _paired(env, 20, rgb)  # warm-up
             env.reset(seed=seed)
-            sim, raw = _paired(env, steps, rgb)
+            sim_t, raw_t = _paired(env, steps, rgb)
+            sim, raw = steps / sim_t.sum(), steps / raw_t.sum()
+            # Medians resist the spikes other processes cause on a shared machine.
+            med_ratio = float(np.median(raw_t) / np.median(sim_t))
             out[mode] = {
                 "sim_steps_per_s": round(sim, 1),
                 "raw_render_per_s": round(raw, 1),
                 "ratio": round(sim / raw, 3),
                 "overhead": round(1 - sim / raw, 3),
+                "median_step_ms": round(1e3 * float(np.median(sim_t)), 3),
+                "median_raw_ms": round(1e3 * float(np.median(raw_t)), 3),
+                "median_ratio": round(med_ratio, 3),
                 "backend": env.describe()["render_backend"],
             }
         finally:

@@ -73,7 +73,11 @@ def replay_cmd(
     if expected is None:
         console.print("[yellow]the run has no recorded memory snapshot to compare with[/]")
         return
-    diffs = diff_states(expected, state)
+    _report(diff_states(expected, state), out, overrides)
+
+
+def _report(diffs: list[str], out: Path, overrides: list[str]) -> None:
+    """Write diff.json and say whether the replay matches the recorded memory."""
     (out / "diff.json").write_text(json.dumps({"overrides": overrides, "identical": not diffs, "differences": diffs},
                                               indent=2))
     if not diffs:
@@ -112,7 +116,7 @@ def viz_cmd(
     if "html" in wanted:
         from embodied_mem.viz.html import save_html
 
-        written.append(save_html(view, out / f"{view.title}.html"))
+        written.append(save_html(view, out / f"{view.title}.html", active=t))
     if "rrd" in wanted:
         from embodied_mem.viz.rerun_export import export_rrd
 
@@ -130,15 +134,18 @@ def record_demo_cmd(
     steps: Annotated[int, typer.Option(help="walk steps before the interactions")] = 30,
     interactions: Annotated[int, typer.Option(help="pick-and-place pairs")] = 2,
     size: Annotated[str, typer.Option(help="image size WxH")] = "160x120",
+    segmenter: Annotated[str, typer.Option(help="oracle, noisy (ORACLE degraded) or geometric (no ground truth)")] = "oracle",
+    task: Annotated[bool, typer.Option(help="finish with one instruction through the agent loop")] = True,
 ) -> None:
     """Record a short built-in-house run (ORACLE perception) to try replay and viz on."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     try:
         w, h = (int(v) for v in size.lower().split("x"))
-        cfg = DemoConfig(seed=seed, walk_steps=steps, interactions=interactions, width=w, height=h)
+        cfg = DemoConfig(seed=seed, walk_steps=steps, interactions=interactions, width=w, height=h,
+                         segmenter=segmenter, task=task)
     except ValueError as exc:
-        raise _fail(f"bad demo settings ({exc}); --size looks like 160x120") from exc
+        raise _fail(f"bad demo settings: {exc} (--size looks like 160x120)") from exc
     try:
         memory = record_demo_run(out, cfg)
     except FileExistsError as exc:

@@ -275,7 +275,9 @@ def t59(c: Ctx) -> Filled:
     answers = []
     for i in last.values():
         room = c.room_name(i.place_room)
-        answers += [f"{i.goal_receptacle_category} in the {room}", f"{i.goal_receptacle_category}, {room}"]
+        # "CounterTop" may be written "counter top" or "countertop"; both name it.
+        for rec in {i.goal_receptacle_category, i.goal_receptacle_category.lower()}:
+            answers += [f"{rec} in the {room}", f"{rec}, {room}"]
     return _question({"category": humanize(cat)}, answers, category=cat)
 
 
@@ -283,7 +285,8 @@ def t60(c: Ctx) -> Filled:
     y = c.require_yesterday()
     i = c.choice(y)
     cats = [j.category for j in y if contains_minute(j, i.start_minute)]
-    return _question({"time": to_hhmm(i.start_minute)}, [humanize(x) for x in cats], interaction=i.index)
+    answers = [humanize(x) for x in cats] + [x.lower() for x in cats]
+    return _question({"time": to_hhmm(i.start_minute)}, answers, interaction=i.index)
 
 
 def t61(c: Ctx) -> Filled:

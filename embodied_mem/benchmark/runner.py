@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -163,7 +164,8 @@ def run_suite(specs: list[EpisodeSpec], factory: AgentFactory, out_dir: str | Pa
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(s, factory, str(out / "episodes")) for s in specs]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: a forked child inherits the parent's GL context and deadlocks in it.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             list(pool.map(_episode_job, jobs))
     else:
         for job in jobs:

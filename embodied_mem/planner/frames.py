@@ -48,6 +48,24 @@ def uniform_subsample(n_frames: int, k: int) -> list[int]:
     return [int(i) for i in np.round(np.linspace(0, n_frames - 1, k)).astype(int)]
 
 
+def experience_from_episodic(keyframes: Sequence[Any]) -> list[Keyframe]:
+    """Planner keyframes from episodic-log keyframes that carry JPEG thumbnails.
+
+    Frames without a thumbnail are skipped (enable ``EpisodicConfig.thumbnails`` to keep them).
+    """
+    from embodied_mem.planner.vlm import decode_thumbnail
+    from envs.types import SimTime
+
+    out = []
+    for kf in keyframes:
+        if not kf.thumbnail:
+            continue
+        out.append(Keyframe(kf.frame_index, decode_thumbnail(kf.thumbnail),
+                            SimTime(kf.time, kf.day, kf.time_of_day), kf.pose,
+                            caption=f"room {kf.room_id}" if kf.room_id else ""))
+    return out
+
+
 @dataclass
 class FramesPlannerConfig:
     """Settings of the ``frames`` baseline."""
@@ -81,10 +99,10 @@ def _build_chat(cfg: FramesPlannerConfig) -> VisionChat:
         hcfg = HFPlannerConfig(**cfg.hf)
         model, tok, proc = load_vlm(hcfg.model_path, device=hcfg.device, dtype=hcfg.dtype)
         return HFVisionChat(model, tok, proc, max_new_tokens=hcfg.max_new_tokens)
-    from embodied_mem.planner.llm import LLMPlanner, LLMPlannerConfig
+    from embodied_mem.planner.llm import LLMPlannerConfig, make_openai_client
 
     lcfg = LLMPlannerConfig(**cfg.llm).resolved()
-    client = LLMPlanner(lcfg)._make_client()
+    client = make_openai_client(lcfg)
     return EndpointVisionChat(client, lcfg.model, max_tokens=lcfg.max_completion_tokens,
                               timeout_s=lcfg.timeout_s, temperature=lcfg.temperature,
                               seed=lcfg.seed)

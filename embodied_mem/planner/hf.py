@@ -126,7 +126,12 @@ def hit_thumbnails(memory: Any, hits: list[Any], limit: int) -> list[tuple[str, 
     if not callable(lookup):
         return out
     for hit in hits:
-        for kf in lookup(hit.memory_id, limit=1):
+        try:
+            kfs = lookup(hit.memory_id, limit=1)
+        except (KeyError, ValueError) as exc:
+            logger.warning("no keyframes for %s: %s", hit.memory_id, exc)
+            continue
+        for kf in kfs:
             if kf.thumbnail and len(out) < limit:
                 caption = f"{hit.memory_id} seen in frame {kf.frame_index} (day {kf.day} " \
                           f"{kf.time_of_day}, room {kf.room_id})"

@@ -136,6 +136,13 @@ def classify_error(exc: BaseException) -> str | None:
     return None
 
 
+def make_openai_client(config: LLMPlannerConfig) -> Any:
+    """An ``openai.OpenAI`` client for a resolved config (no HTTP retries unless configured)."""
+    openai = require_extra("openai", "llm")
+    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key,
+                         timeout=config.timeout_s, max_retries=config.http_retries)
+
+
 class LLMPlanner:
     """Planner over an OpenAI-compatible endpoint (see the module docstring).
 
@@ -154,21 +161,16 @@ class LLMPlanner:
                  token_counter: TokenCounter | None = None) -> None:
         cfg = config or LLMPlannerConfig()
         self.config = cfg.resolved() if client is None else cfg
-        self.client = client if client is not None else self._make_client()
+        self.client = client if client is not None else make_openai_client(self.config)
         if examples is None and self.config.examples_path:
             from pathlib import Path
 
             examples = ExampleStore.load(Path(self.config.examples_path))
         self.examples = examples or ExampleStore()
+        self._budget = self.config.token_budget
         self.counter = token_counter or (
             ServerTokenCounter(self.config.base_url) if self.config.token_counter == "server"
             else HeuristicTokenCounter())
-
-    def _make_client(self) -> Any:
-        openai = require_extra("openai", "llm")
-        c = self.config
-        return openai.OpenAI(base_url=c.base_url, api_key=c.api_key, timeout=c.timeout_s,
-                             max_retries=c.http_retries)
 
     # ------------------------------------------------------------------ plan
 
@@ -183,6 +185,7 @@ class LLMPlanner:
             return PlanResult.failure("budget_exceeded", str(exc))
         calls: list[PlannerCall] = []
         details = {"prompt_dropped": prompt.dropped, "prompt_estimate": prompt.estimated_tokens}
+        self._budget = min(task.token_budget, self.config.token_budget)
         try:
             return self._attempts(list(prompt.messages), toolbox, resolver, calls, details)
         except Exception as exc:  # noqa: BLE001 - mapped to failure modes, see classify_error
@@ -205,6 +208,10 @@ class LLMPlanner:
         tool_tokens = (self.counter.count(json.dumps(toolbox.specs()))
                        if self.config.use_tools and toolbox.tools else 0)
         budget = min(task.token_budget, self.config.token_budget)
+        if self.config.force_first_tool and self.config.force_first_tool not in toolbox.tools:
+            logger.warning("force_first_tool %r is not offered for this memory (tools: %s); "
+                           "letting the model choose", self.config.force_first_tool,
+                           ", ".join(toolbox.tools) or "none")
         return build_prompt(sections, budget, self.counter,
                             reserve=self.config.max_completion_tokens + tool_tokens)
 
@@ -235,9 +242,11 @@ class LLMPlanner:
         """Tool rounds until the model answers in text (appends to ``messages``)."""
         tools = toolbox.specs() if self.config.use_tools else []
         for rnd in range(self.config.max_tool_rounds):
-            last = rnd == self.config.max_tool_rounds - 1
+            # Tool results accumulate; once they near the budget, ask for the plan instead.
+            last = rnd == self.config.max_tool_rounds - 1 or self._over_budget(messages, tools)
             choice: Any = "auto"
-            if tools and rnd == 0 and attempt == 0 and self.config.force_first_tool:
+            if (tools and rnd == 0 and attempt == 0
+                    and self.config.force_first_tool in toolbox.tools):
                 choice = {"type": "function", "function": {"name": self.config.force_first_tool}}
             msg, call = self._request(messages, None if (last or not tools) else tools, choice)
             call.attempt = attempt
@@ -246,6 +255,11 @@ class LLMPlanner:
                 return msg.content or ""
             self._run_tools(msg, messages, toolbox, call)
         return ""
+
+    def _over_budget(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> bool:
+        used = sum(self.counter.count(str(m.get("content") or "")) + 8 for m in messages)
+        used += self.counter.count(json.dumps(tools)) if tools else 0
+        return used + self.config.max_completion_tokens > self._budget
 
     def _request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
                  choice: Any) -> tuple[Any, PlannerCall]:

@@ -19,6 +19,7 @@ import numpy as np
 from embodied_mem.planner import rule_multi, rule_single
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.instructions import UnknownInstructionError, parse_instruction
+from embodied_mem.planner.rule_targets import canonical_category, floor_distance, hit_distance
 from embodied_mem.planner.stopping import StoppingConfig
 
 logger = logging.getLogger(__name__)
@@ -51,14 +52,29 @@ class RulePlanner:
         config: planner settings.
         geodesic: ``geodesic(a_xy, b_xy) -> metres`` on the env's navigable floor, used for the
             distance tasks and visiting orders; straight-line distance when None.
+        snap: ``snap(xy) -> xy`` nearest navigable point, so that things standing on furniture
+            (off the floor grid, where ``geodesic`` says inf) get a finite walking distance.
+            When None and ``geodesic`` is a bound method of a navigability with ``snap``
+            (``env.navigability.geodesic_distance``), that navigability's ``snap`` is used.
     """
 
     name = "rule"
 
     def __init__(self, config: RulePlannerConfig | None = None,
-                 geodesic: Callable[[np.ndarray, np.ndarray], float] | None = None) -> None:
+                 geodesic: Callable[[np.ndarray, np.ndarray], float] | None = None,
+                 snap: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self.config = config or RulePlannerConfig()
         self.geodesic = geodesic or (lambda a, b: float(np.linalg.norm(np.asarray(a) - np.asarray(b))))
+        owner = getattr(geodesic, "__self__", None)
+        self.snap = snap or (getattr(owner, "snap", None) if owner is not None else None)
+
+    def distance(self, a_xy: np.ndarray, b_xy: np.ndarray) -> float:
+        """Walking metres from floor point ``a_xy`` to the thing at ``b_xy`` (inf if unreachable)."""
+        return floor_distance(self.geodesic, self.snap, a_xy, b_xy)
+
+    def distance_to(self, a_xy: np.ndarray, hit: Any) -> float:
+        """Walking metres from ``a_xy`` to within reach of a remembered object/receptacle."""
+        return hit_distance(self.geodesic, self.snap, a_xy, hit)
 
     def plan(self, task: PlanningContext) -> PlanResult:
         try:
@@ -95,21 +111,38 @@ class RuleContext:
     def distance_from_agent(self, xy: np.ndarray) -> float:
         if self.agent_xy is None:
             return 0.0
-        return self.planner.geodesic(self.agent_xy, xy)
+        return self.planner.distance(self.agent_xy, xy)
+
+    def category(self, phrase: str) -> str:
+        """Memory's spelling of a category phrase from the instruction."""
+        return canonical_category(self.q, phrase)
+
+    def distance_to_hit(self, hit: Any) -> float:
+        """Walking metres from the agent to within reach of a remembered object/receptacle."""
+        if self.agent_xy is None:
+            return 0.0
+        return self.planner.distance_to(self.agent_xy, hit)
 
     @property
-    def distance_fn(self) -> Callable[[np.ndarray], float] | None:
-        return self.distance_from_agent if self.agent_xy is not None else None
+    def distance_fn(self) -> Callable[[Any], float] | None:
+        """Distance from the agent to a hit, or None when the agent's pose is unknown."""
+        return self.distance_to_hit if self.agent_xy is not None else None
 
     def can_explore(self) -> bool:
         return self.task.step_index < self.planner.config.max_explorations
 
     def missing(self, what: str, category: str | None = None) -> PlanResult:
-        """Memory has no answer: explore for ``category`` once, else report no_memory_match."""
+        """Memory has no answer: explore once, else report no_memory_match.
+
+        ``category`` (a phrase) lets exploration stop as soon as such a thing is remembered;
+        leave it None when memory already holds things of that category that do not qualify
+        (e.g. "a vase you did not interact with"), or exploration would stop at once.
+        """
         from policies.subgoals import Explore
 
         if self.can_explore():
             steps = self.planner.config.explore_steps
-            return PlanResult(subgoals=[Explore(category=category, max_steps=steps)],
+            cat = self.category(category) if category else None
+            return PlanResult(subgoals=[Explore(category=cat, max_steps=steps)],
                               message=f"memory has no {what}; exploring", details={"replan": True})
         return PlanResult.failure("no_memory_match", f"memory has no {what}")

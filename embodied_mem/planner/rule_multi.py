@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embodied_mem.planner import stopping
 from embodied_mem.planner.base import PlanResult
+from embodied_mem.planner.rule_questions import QUESTION_HANDLERS
 from embodied_mem.planner.rule_single import (
     Handler,
+    first_source,
     go_object,
     go_receptacle,
     interacted_with_attribute,
     objects_of,
+    picks,
+    safe_get,
 )
 from embodied_mem.planner.rule_targets import (
+    closed_container,
     nearest,
     object_goal,
     receptacle_goal,
@@ -24,7 +29,7 @@ from embodied_mem.planner.rule_targets import (
     unique_by_id,
     visiting_order,
 )
-from policies.subgoals import Answer, PickSubgoal, PlaceSubgoal
+from policies.subgoals import OpenSubgoal, PickSubgoal, PlaceSubgoal
 
 if TYPE_CHECKING:
     from embodied_mem.planner.rule import RuleContext
@@ -36,29 +41,30 @@ def _sequence(ctx: RuleContext, hits: list[Any], what: str, *, receptacles: bool
     if not hits:
         return ctx.missing(what)
     if not ordered:
-        hits = visiting_order(hits, ctx.agent_xy, ctx.planner.geodesic)
-    make = receptacle_goal if receptacles else object_goal
-    return PlanResult(subgoals=[make(h) for h in hits], high_level_targets=[h.memory_id for h in hits],
+        hits = visiting_order(hits, ctx.agent_xy, ctx.planner.distance_to)
+    goals = [receptacle_goal(h) if receptacles else object_goal(h, ctx.q) for h in hits]
+    return PlanResult(subgoals=goals, high_level_targets=[h.memory_id for h in hits],
                       message=f"{what}: {len(hits)} targets")
-
-
-def _picks(ctx: RuleContext, day: int | None = None) -> list[Any]:
-    return ctx.q.interactions(kind="pick", day=ctx.q.yesterday if day is None else day)
 
 
 # --------------------------------------------------------------------------- several targets
 def t44(ctx: RuleContext) -> PlanResult:
-    return _sequence(ctx, objects_of(ctx, _picks(ctx)), "objects picked up, in order")
+    return _sequence(ctx, objects_of(ctx, picks(ctx)), "objects picked up, in order")
 
 
 def t45(ctx: RuleContext) -> PlanResult:
-    return _sequence(ctx, objects_of(ctx, _picks(ctx)), "objects picked up", ordered=False)
+    return _sequence(ctx, objects_of(ctx, picks(ctx)), "objects picked up", ordered=False)
 
 
 def t46(ctx: RuleContext) -> PlanResult:
     places = ctx.q.interactions(kind="place", day=ctx.q.yesterday)
-    recs = [ctx.q.get(h.event.target_id) for h in places if h.event.target_id]
-    return _sequence(ctx, recs, "receptacles placed on, in order", receptacles=True)
+    recs = [r for r in (safe_get(ctx, h.event.target_id) for h in places) if r is not None]
+    # Two places in a row on one receptacle are one visit; a later return to it is another.
+    visits = [r for k, r in enumerate(recs) if k == 0 or r.memory_id != recs[k - 1].memory_id]
+    if not visits:
+        return ctx.missing("receptacles placed on yesterday")
+    return PlanResult(subgoals=[receptacle_goal(r) for r in visits], high_level_targets=[r.memory_id for r in visits],
+                      message=f"receptacles placed on, in order: {len(visits)} targets")
 
 
 def t47(ctx: RuleContext) -> PlanResult:
@@ -66,13 +72,13 @@ def t47(ctx: RuleContext) -> PlanResult:
     here = ctx.agent_xy
     for slot in ("category_a", "category_b"):
         cat = ctx.slots[slot]
-        hits = [h for h in ctx.q.objects(layer=None) if same_category(h.category, cat)]
+        hits = [h for h in ctx.q.objects() if same_category(h.category, cat)]
         if not hits:
             return ctx.missing(f"a {cat}", cat)
         if here is not None:
             start = np.asarray(here, dtype=float)
-            hits.sort(key=lambda h, s=start: ctx.planner.geodesic(s, np.asarray(h.position[:2])))
-        goals.append(object_goal(hits[0]))
+            hits.sort(key=lambda h, s=start: (ctx.planner.distance_to(s, h), h.memory_id))
+        goals.append(object_goal(hits[0], ctx.q))
         targets.append(hits[0].memory_id)
         here = np.asarray(hits[0].position[:2], dtype=float)
     return PlanResult(subgoals=goals, high_level_targets=targets, message="two categories in order")
@@ -96,7 +102,7 @@ def t50(ctx: RuleContext) -> PlanResult:
     hits = objects_of(ctx, ends)
     if len(hits) < 2:
         return ctx.missing("first and last picked objects")
-    return PlanResult(subgoals=[object_goal(h) for h in hits], high_level_targets=[h.memory_id for h in hits],
+    return PlanResult(subgoals=[object_goal(h, ctx.q) for h in hits], high_level_targets=[h.memory_id for h in hits],
                       message="first then last object picked up")
 
 
@@ -107,16 +113,30 @@ def t51(ctx: RuleContext) -> PlanResult:
     return go_object(ctx, objects_of(ctx, [hit]), f"the object picked {ctx.slots['n']} days ago")
 
 
+def _parents_on(ctx: RuleContext, category: str, day: int) -> dict[str, str]:
+    """{object memory id: receptacle memory id} for ``category`` objects as they were on ``day``.
+
+    What memory saw that day, completed by inference: an object not seen then but picked
+    later rested, until that pick, on the receptacle it was picked from (things do not move
+    on their own between the agent's interactions).
+    """
+    out = {h.memory_id: h.obj.parent_id for h in ctx.q.where_was(ctx.category(category), day=day)
+           if h.obj.parent_id}
+    later = [h for h in ctx.q.interactions(kind="pick", day=list(range(day + 1, ctx.q.today)))
+             if same_category(h.object_category, category) and h.event.object_id and h.event.source_id]
+    for h in later:
+        out.setdefault(ctx.q.lt.resolve(h.event.object_id), ctx.q.lt.resolve(h.event.source_id))
+    return out
+
+
 def t52(ctx: RuleContext) -> PlanResult:
-    cat, day = ctx.slots["category"], ctx.q.day_ago(int(ctx.slots["n"]))
-    then = ctx.q.where_was(cat, day=day)
-    # Prefer an instance that has moved since: that is the one the task is about.
-    moved = [h for h in then if np.linalg.norm(np.subtract(h.position, ctx.q.get(h.memory_id).position)) > 0.3]
-    candidates = moved or then
-    recs = [ctx.q.get(h.obj.parent_id) for h in candidates if h.obj.parent_id]
-    if recs:
-        return go_receptacle(ctx, recs, f"where the {cat} was {ctx.slots['n']} days ago")
-    return go_object(ctx, candidates, f"where the {cat} was {ctx.slots['n']} days ago")
+    cat, n = ctx.slots["category"], int(ctx.slots["n"])
+    then = _parents_on(ctx, cat, ctx.q.day_ago(n))
+    now = {mid: safe_get(ctx, mid) for mid in then}
+    # The instance the task is about has moved since: its receptacle then differs from now.
+    moved = [mid for mid, rid in then.items() if now[mid] is not None and now[mid].obj.parent_id != rid]
+    recs = unique_by_id(safe_get(ctx, then[mid]) for mid in (moved or list(then)))
+    return go_receptacle(ctx, recs, f"where the {cat} was {n} days ago")
 
 
 def t53(ctx: RuleContext) -> PlanResult:
@@ -125,14 +145,35 @@ def t53(ctx: RuleContext) -> PlanResult:
 
 
 def t54(ctx: RuleContext) -> PlanResult:
-    return go_receptacle(ctx, ctx.q.most_used_receptacles(last_n_days=int(ctx.slots["n"]), limit=1),
-                         "the most used receptacle")
+    """Count picks from and places on each receptacle; opening a container is not "using" it
+    as a receptacle (counting opens would favour every fridge the agent passed through)."""
+    n = int(ctx.slots["n"])
+    days = list(range(ctx.q.today - n, ctx.q.today))
+    counts: Counter[str] = Counter()
+    for h in ctx.q.interactions(kind=("pick", "place"), day=days):
+        rid = h.event.source_id if h.kind.value == "pick" else h.event.target_id
+        if rid is not None:
+            counts[ctx.q.lt.resolve(rid)] += 1
+    if not counts:
+        return ctx.missing(f"receptacles used over the past {n} days")
+    top = max(counts.values())
+    best = [r for r in (safe_get(ctx, rid) for rid, c in sorted(counts.items()) if c == top) if r is not None]
+    return go_receptacle(ctx, best, "the most used receptacle")
 
 
 # --------------------------------------------------------------------------- manipulation
-def _move(obj: Any, rec: Any, close_after: bool = False) -> list[Any]:
-    return [PickSubgoal(position=tuple(obj.position), category=obj.category),
-            PlaceSubgoal(position=tuple(rec.position), category=rec.category, close_after=close_after)]
+def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> list[Any]:
+    """Pick ``obj`` and place it on/in ``rec``; open its container first if it is shut inside one
+    (the pick policy cannot see, let alone grasp, through a closed door)."""
+    box = closed_container(ctx.q, obj)
+    first = [OpenSubgoal(position=tuple(box.position))] if box is not None else []
+    return first + [PickSubgoal(position=tuple(obj.position), category=obj.category),
+                    PlaceSubgoal(position=tuple(rec.position), category=rec.category, close_after=close_after)]
+
+
+def _manipulate(subgoals: list[Any], pairs: list[tuple[Any, Any]], message: str) -> PlanResult:
+    targets = [mid for obj, rec in pairs for mid in (obj.memory_id, rec.memory_id)]
+    return PlanResult(subgoals=subgoals, high_level_targets=targets, message=message)
 
 
 def _receptacle_named(ctx: RuleContext, phrase: str) -> Any | None:
@@ -143,107 +184,63 @@ def _receptacle_named(ctx: RuleContext, phrase: str) -> Any | None:
 def t55(ctx: RuleContext) -> PlanResult:
     objs = objects_of(ctx, [ctx.q.nth_interaction(1, kind="pick")])
     rec = _receptacle_named(ctx, ctx.slots["receptacle"])
-    if not objs or rec is None:
-        return ctx.missing("the first picked object or the receptacle")
-    return PlanResult(subgoals=_move(objs[0], rec), high_level_targets=[objs[0].memory_id, rec.memory_id])
+    if not objs:
+        return ctx.missing("the first picked object")
+    if rec is None:
+        return ctx.missing(f"a {ctx.slots['receptacle']}")
+    return _manipulate(_move(ctx, objs[0], rec), [(objs[0], rec)], f"bring {objs[0].category} to {rec.category}")
 
 
 def _moved_object(ctx: RuleContext, category: str) -> Any | None:
-    picked = [h for h in _picks(ctx) if same_category(h.object_category, category)]
+    picked = [h for h in picks(ctx) if same_category(h.object_category, category)]
     objs = objects_of(ctx, picked) or [h for h in ctx.q.objects() if same_category(h.category, category)]
     return nearest(ctx.q, objs, ctx.distance_fn)
 
 
 def t56(ctx: RuleContext) -> PlanResult:
-    obj = _moved_object(ctx, ctx.slots["category"])
-    rec = ctx.q.original_receptacle(obj.memory_id) if obj is not None else None
-    if obj is None or rec is None:
-        return ctx.missing(f"the {ctx.slots['category']} or where it was in the morning")
-    return PlanResult(subgoals=_move(obj, rec), high_level_targets=[obj.memory_id, rec.memory_id])
+    cat = ctx.slots["category"]
+    obj = _moved_object(ctx, cat)
+    if obj is None:
+        return ctx.missing(f"the {cat}", cat)
+    rec = first_source(ctx, obj.memory_id, day=ctx.q.yesterday)
+    if rec is None:
+        return PlanResult.failure("no_memory_match", f"memory has no place the {cat} was in the morning")
+    return _manipulate(_move(ctx, obj, rec), [(obj, rec)], f"put {obj.category} back on {rec.category}")
 
 
 def t57(ctx: RuleContext) -> PlanResult:
-    obj = _moved_object(ctx, ctx.slots["category"])
-    rec = _receptacle_named(ctx, ctx.slots["receptacle"])
-    if obj is None or rec is None:
-        return ctx.missing(f"the {ctx.slots['category']} or the {ctx.slots['receptacle']}")
-    return PlanResult(subgoals=_move(obj, rec, close_after=True), high_level_targets=[obj.memory_id, rec.memory_id])
+    cat, rec_name = ctx.slots["category"], ctx.slots["receptacle"]
+    obj = _moved_object(ctx, cat)
+    if obj is None:
+        return ctx.missing(f"the {cat}", cat)
+    rec = _receptacle_named(ctx, rec_name)
+    if rec is None:
+        return ctx.missing(f"the {rec_name}", rec_name)
+    if obj.obj.parent_id == rec.memory_id:
+        return _manipulate([], [(obj, rec)], f"the {cat} is already in the {rec_name}")
+    return _manipulate(_move(ctx, obj, rec, close_after=True), [(obj, rec)], f"put {obj.category} in {rec.category}")
 
 
 def t58(ctx: RuleContext) -> PlanResult:
-    subgoals, targets = [], []
+    subgoals: list[Any] = []
+    pairs: list[tuple[Any, Any]] = []
     for r in ctx.q.rearrangements(day=ctx.q.yesterday):
-        if r.object_id in targets or r.source_id is None:
-            continue
-        obj, rec = ctx.q.get(r.object_id), ctx.q.original_receptacle(r.object_id)
+        obj = safe_get(ctx, r.object_id)
+        if obj is None or r.source_id is None or any(o.memory_id == obj.memory_id for o, _ in pairs):
+            continue  # forgotten (merged away) or already handled: skip it, do not fail the plan
+        rec = first_source(ctx, obj.memory_id, day=ctx.q.yesterday)
         if rec is None:
             continue
-        subgoals += _move(obj, rec)
-        targets.append(obj.memory_id)
-    if not subgoals:
+        pairs.append((obj, rec))
+        if obj.obj.parent_id != rec.memory_id:  # already back: nothing to do
+            subgoals += _move(ctx, obj, rec)
+    if not pairs:
         return ctx.missing("objects moved yesterday")
-    return PlanResult(subgoals=subgoals, high_level_targets=targets, message=f"return {len(targets)} objects")
-
-
-# --------------------------------------------------------------------------- questions
-def _answer(text: str, **details: Any) -> PlanResult:
-    return PlanResult(subgoals=[Answer(text)], message=f"answer: {text}", details=dict(details))
-
-
-def _room_name(ctx: RuleContext, room_id: str | None) -> str | None:
-    return next((r.name for r in ctx.q.rooms() if r.room_id == room_id), None)
-
-
-def t59(ctx: RuleContext) -> PlanResult:
-    rec = ctx.q.receptacle_for(category=ctx.slots["category"], kind="place")
-    if rec is None:
-        return PlanResult.failure("no_memory_match", f"no memory of placing a {ctx.slots['category']}")
-    room = _room_name(ctx, rec.obj.room_id)
-    return _answer(f"{rec.category} in the {room}" if room else rec.category)
-
-
-def t60(ctx: RuleContext) -> PlanResult:
-    hit = ctx.q.interaction_at(ctx.slots["time"], kind="pick")
-    if hit is None or not hit.object_category:
-        return PlanResult.failure("no_memory_match", f"no pick remembered near {ctx.slots['time']}")
-    return _answer(hit.object_category)
-
-
-def t61(ctx: RuleContext) -> PlanResult:
-    """Trust memory or go and look, by the Mind-Palace value-of-information rule."""
-    cat, rec_name = ctx.slots["category"], ctx.slots["receptacle"]
-    objs = [h for h in ctx.q.objects() if same_category(h.category, cat)]
-    recs = [h for h in ctx.q.receptacles() if same_category(h.category, rec_name)]
-    on_it = [o for o in objs if any(o.obj.parent_id == r.memory_id for r in recs)]
-    believed = bool(on_it)
-    if ctx.task.step_index > 0 or not objs:
-        return _answer("yes" if believed else "no", believed=believed)
-    subject = on_it[0] if on_it else objs[0]
-    now = ctx.task.time.seconds if ctx.task.time is not None else subject.obj.last_seen
-    target = recs[0] if recs else subject
-    decision = stopping.decide(has_candidate=True, staleness_s=max(0.0, now - subject.obj.last_seen),
-                               movable=True, travel_distance_m=ctx.distance_from_agent(np.asarray(target.position[:2])),
-                               config=ctx.planner.config.stopping)
-    details = {"stopping": decision.as_dict(), "believed": believed}
-    if decision.action == stopping.LOOK:
-        goal = receptacle_goal(target) if recs else object_goal(target)
-        return PlanResult(subgoals=[goal], message="memory may be stale: going to look",
-                          details={**details, "replan": True})
-    return _answer("yes" if believed else "no", **details)
-
-
-def t62(ctx: RuleContext) -> PlanResult:
-    return _answer(str(ctx.q.count_moved()))
-
-
-def t63(ctx: RuleContext) -> PlanResult:
-    rooms = ctx.q.time_in_rooms()
-    if not rooms:
-        return PlanResult.failure("no_memory_match", "no room visits remembered")
-    return _answer(rooms[0].name)
+    return _manipulate(subgoals, pairs, f"return {len(pairs)} objects")
 
 
 HANDLERS: dict[str, Handler] = {
     name.upper(): fn for name, fn in globals().items()
     if len(name) == 3 and name.startswith("t") and name[1:].isdigit() and callable(fn)
 }
+HANDLERS.update(QUESTION_HANDLERS)

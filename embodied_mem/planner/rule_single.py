@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from embodied_mem.memory.timeutil import parse_hhmm
 from embodied_mem.planner.base import PlanResult
 from embodied_mem.planner.instructions import ORDINALS
 from embodied_mem.planner.rule_targets import (
-    find_room,
+    event_room,
+    find_rooms,
     nearest,
     object_goal,
     receptacle_goal,
@@ -29,7 +31,7 @@ def go_object(ctx: RuleContext, hits: list[Any], what: str, category: str | None
     hit = nearest(ctx.q, unique_by_id(hits), ctx.distance_fn)
     if hit is None:
         return ctx.missing(what, category)
-    return PlanResult(subgoals=[object_goal(hit)], high_level_targets=[hit.memory_id],
+    return PlanResult(subgoals=[object_goal(hit, ctx.q)], high_level_targets=[hit.memory_id],
                       message=f"{what}: {hit.category} {hit.memory_id}")
 
 
@@ -43,21 +45,41 @@ def go_receptacle(ctx: RuleContext, hits: list[Any], what: str, farthest: bool =
 
 def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
     if room is None:
+        # Rooms come from the env's annotations and the agent's own visits: exploring cannot
+        # add the missing fact, so report instead of walking about.
         return PlanResult.failure("no_memory_match", f"memory has no {what}")
     return PlanResult(subgoals=[room_goal(room)], high_level_targets=[room.room_id],
                       message=f"{what}: {room.name}")
 
 
 def objects_of(ctx: RuleContext, interactions: list[Any]) -> list[Any]:
-    """Current memory state of the objects acted on by ``interactions`` (merged ids resolved)."""
+    """Current memory state of the objects acted on by ``interactions`` (merged ids resolved).
+
+    Only pick/place events name an *object*; open/close events name the container, which is
+    never "the object you interacted with". Ids memory no longer knows are skipped.
+    """
     out = []
     for h in interactions:
-        if h is not None and h.event.object_id is not None:
-            try:
-                out.append(ctx.q.get(h.event.object_id))
-            except KeyError:
-                continue
-    return out
+        if h is None or h.event.object_id is None or h.event.kind.value not in ("pick", "place"):
+            continue
+        hit = safe_get(ctx, h.event.object_id)
+        if hit is not None:
+            out.append(hit)
+    return unique_by_id(out)
+
+
+def safe_get(ctx: RuleContext, memory_id: str | None) -> Any | None:
+    """``q.get`` that answers None for an id memory forgot (a merged or pruned node)."""
+    if memory_id is None:
+        return None
+    try:
+        return ctx.q.get(memory_id)
+    except KeyError:
+        return None
+
+
+def picks(ctx: RuleContext, day: int | None = None) -> list[Any]:
+    return ctx.q.interactions(kind="pick", day=ctx.q.yesterday if day is None else day)
 
 
 def _receptacle_by_category(ctx: RuleContext, phrase: str, **filters: Any) -> list[Any]:
@@ -85,9 +107,11 @@ def t03(ctx: RuleContext) -> PlanResult:
 
 def t04(ctx: RuleContext) -> PlanResult:
     cat = ctx.slots["category"]
-    acted = {h.event.object_id for h in ctx.q.interactions(day=ctx.q.yesterday)}
+    acted = {h.memory_id for h in objects_of(ctx, ctx.q.interactions(day=ctx.q.yesterday))}
     hits = [h for h in ctx.q.objects() if same_category(h.category, cat) and h.memory_id not in acted]
-    return go_object(ctx, hits, f"a {cat} not interacted with", cat)
+    # No category hint for exploring: the touched instance is already remembered, so a
+    # "stop when a {cat} is in memory" detector would stop at once.
+    return go_object(ctx, hits, f"a {cat} not interacted with")
 
 
 def _acted_with_receptacle(ctx: RuleContext, kind: str, slot: str) -> list[Any]:
@@ -108,27 +132,40 @@ def t06(ctx: RuleContext) -> PlanResult:
 
 
 def t07(ctx: RuleContext) -> PlanResult:
-    room = find_room(ctx.q, ctx.slots["room"])
-    if room is None:
+    rooms = {r.room_id for r in find_rooms(ctx.q, ctx.slots["room"])}
+    if not rooms:
         return PlanResult.failure("no_memory_match", f"no remembered room called {ctx.slots['room']!r}")
-    hits = ctx.q.interactions(kind="pick", day=ctx.q.yesterday, room=room.room_id)
+    hits = [h for h in picks(ctx) if event_room(ctx.q, h.event) in rooms]
     return go_object(ctx, objects_of(ctx, hits), f"an object picked up in the {ctx.slots['room']}")
 
 
 # --------------------------------------------------------------------------- temporal (T08-T15)
 def t08(ctx: RuleContext) -> PlanResult:
-    hit = ctx.q.interaction_at(ctx.slots["time"])
+    # Object interactions only: opening a cabinet is not "interacting with an object".
+    hit = ctx.q.interaction_at(ctx.slots["time"], kind=("pick", "place"))
     return go_object(ctx, objects_of(ctx, [hit]), f"the object interacted with at {ctx.slots['time']}")
 
 
+def spans_overlapping(ctx: RuleContext, lo: int, hi: int) -> list[Any]:
+    """Objects whose pick→place span (minutes of day) meets [lo, hi], in pick order."""
+    out = []
+    for r in ctx.q.rearrangements(day=ctx.q.yesterday):
+        end = r.place.minutes_of_day if r.place is not None else r.pick.minutes_of_day
+        if r.pick.minutes_of_day <= hi and end >= lo:
+            out.append(safe_get(ctx, r.object_id))
+    return unique_by_id(out)
+
+
 def t09(ctx: RuleContext) -> PlanResult:
-    hits = ctx.q.interactions(day=ctx.q.yesterday, between=(ctx.slots["time_a"], ctx.slots["time_b"]),
-                              kind=("pick", "place"))
-    return go_object(ctx, objects_of(ctx, hits), "an object interacted with in that interval")
+    lo, hi = (parse_hhmm(ctx.slots[k]) for k in ("time_a", "time_b"))
+    # A whole interaction counts (pick to place), not only its instants: a pick before the
+    # interval and a place after it still means the object was being handled inside it.
+    return go_object(ctx, spans_overlapping(ctx, lo, hi), "an object interacted with in that interval")
 
 
 def t10(ctx: RuleContext) -> PlanResult:
-    hits = ctx.q.interactions(day=ctx.q.yesterday, period=ctx.slots["period"].lower(), kind=("pick", "place"))
+    # An interaction belongs to the period in which it started (the pick).
+    hits = ctx.q.interactions(day=ctx.q.yesterday, period=ctx.slots["period"].lower(), kind="pick")
     return go_object(ctx, objects_of(ctx, hits), f"an object interacted with in the {ctx.slots['period']}")
 
 
@@ -150,24 +187,18 @@ def t13(ctx: RuleContext) -> PlanResult:
 
 
 def t14(ctx: RuleContext) -> PlanResult:
-    hit = ctx.q.adjacent_interaction(ctx.slots["category"], offset=1)
+    hit = ctx.q.adjacent_interaction(ctx.category(ctx.slots["category"]), offset=1)
     return go_object(ctx, objects_of(ctx, [hit]), f"the object picked right after the {ctx.slots['category']}")
 
 
 def t15(ctx: RuleContext) -> PlanResult:
-    hit = ctx.q.adjacent_interaction(ctx.slots["category"], offset=-1)
+    hit = ctx.q.adjacent_interaction(ctx.category(ctx.slots["category"]), offset=-1)
     return go_object(ctx, objects_of(ctx, [hit]), f"the object picked right before the {ctx.slots['category']}")
 
 
 # --------------------------------------------------------------------------- duration (T16-T18)
 def _rearranged(ctx: RuleContext, rearrangements: list[Any], what: str) -> PlanResult:
-    hits = []
-    for r in rearrangements:
-        if r is not None:
-            try:
-                hits.append(ctx.q.get(r.object_id))
-            except KeyError:
-                continue
+    hits = unique_by_id(safe_get(ctx, r.object_id) for r in rearrangements if r is not None)
     return go_object(ctx, hits[:1], what)
 
 
@@ -229,13 +260,21 @@ def t25(ctx: RuleContext) -> PlanResult:
 
 
 # --------------------------------------------------------------------------- receptacles (T26-T35)
+def receptacles_for(ctx: RuleContext, phrase: str, kind: str) -> list[Any]:
+    """Receptacles every ``phrase`` object was picked from / placed on yesterday (all instances)."""
+    key = "source_id" if kind == "pick" else "target_id"
+    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
+            if same_category(h.object_category, phrase)]
+    return unique_by_id(safe_get(ctx, getattr(h.event, key)) for h in hits)
+
+
 def t26(ctx: RuleContext) -> PlanResult:
-    return go_receptacle(ctx, [ctx.q.receptacle_for(category=ctx.slots["category"], kind="place")],
+    return go_receptacle(ctx, receptacles_for(ctx, ctx.slots["category"], "place"),
                          f"the receptacle the {ctx.slots['category']} was placed on")
 
 
 def t27(ctx: RuleContext) -> PlanResult:
-    return go_receptacle(ctx, [ctx.q.receptacle_for(category=ctx.slots["category"], kind="pick")],
+    return go_receptacle(ctx, receptacles_for(ctx, ctx.slots["category"], "pick"),
                          f"the receptacle the {ctx.slots['category']} was picked from")
 
 
@@ -257,7 +296,7 @@ def _placed_target(ctx: RuleContext, index: int, what: str) -> PlanResult:
     done = [r for r in ctx.q.rearrangements(day=ctx.q.yesterday) if r.target_id is not None]
     if not done:
         return ctx.missing(what)
-    return go_receptacle(ctx, [ctx.q.get(done[index].target_id)], what)
+    return go_receptacle(ctx, [safe_get(ctx, done[index].target_id)], what)
 
 
 def t31(ctx: RuleContext) -> PlanResult:
@@ -269,18 +308,37 @@ def t32(ctx: RuleContext) -> PlanResult:
 
 
 def t33(ctx: RuleContext) -> PlanResult:
-    hit = ctx.q.interaction_at(ctx.slots["time"])
+    # A pick uses its source, a place its target; opening a container only counts when no
+    # pick/place happened near that minute.
+    hit = ctx.q.interaction_at(ctx.slots["time"], kind=("pick", "place")) or ctx.q.interaction_at(ctx.slots["time"])
     if hit is None:
         return ctx.missing(f"interaction at {ctx.slots['time']}")
     ev = hit.event
     rid = {"pick": ev.source_id, "place": ev.target_id}.get(ev.kind.value, ev.object_id)
-    return go_receptacle(ctx, [ctx.q.get(rid)] if rid else [], f"the receptacle used at {ctx.slots['time']}")
+    return go_receptacle(ctx, [safe_get(ctx, rid)], f"the receptacle used at {ctx.slots['time']}")
+
+
+def first_source(ctx: RuleContext, memory_id: str, day: int | None = None) -> Any | None:
+    """The receptacle an object rested on before the agent first picked it on ``day`` (None = ever).
+
+    Events keep the ids memory had when they happened; nodes may merge later (perception
+    keeps running today), so both sides are resolved before comparing.
+    """
+    me = ctx.q.lt.resolve(memory_id)
+    for h in ctx.q.interactions(kind="pick", day=day):
+        if h.event.object_id is not None and ctx.q.lt.resolve(h.event.object_id) == me:
+            rec = safe_get(ctx, h.event.source_id)
+            if rec is not None:
+                return rec
+    return None
 
 
 def t34(ctx: RuleContext) -> PlanResult:
-    objects = interacted_with_attribute(ctx, ctx.slots["color"])
-    recs = [ctx.q.original_receptacle(o.memory_id) for o in objects]
-    return go_receptacle(ctx, recs, f"where the {ctx.slots['color']} object was originally")
+    color = ctx.slots["color"]
+    # "originally" reaches back over every experienced day, not only yesterday.
+    acted = ctx.q.interactions(kind="pick", attributes={"color": color})
+    recs = [first_source(ctx, o.memory_id) for o in objects_of(ctx, acted)]
+    return go_receptacle(ctx, recs, f"where the {color} object was originally")
 
 
 def t35(ctx: RuleContext) -> PlanResult:
@@ -298,23 +356,54 @@ def t37(ctx: RuleContext) -> PlanResult:
     return go_room(ctx, ctx.q.end_room(), "the end room")
 
 
+DAY_END_MINUTE = 22 * 60
+"""FindingDory maps each experience day onto 06:00-22:00 (TASKS.md)."""
+
+
+def room_minutes(ctx: RuleContext) -> list[tuple[Any, int]]:
+    """(room, wall-clock minutes spent there yesterday), most time first.
+
+    Each visit lasts until the next one starts; the last one lasts until the day ends at 22:00,
+    even when the agent's last frame came earlier (it stayed there, the day was not over).
+    Minutes, not sim seconds: the day clock is what "time spent" is measured in.
+    """
+    visits = ctx.q.room_visits()
+    per: dict[str, int] = {}
+    for k, v in enumerate(visits):
+        start = parse_hhmm(v.enter_time_of_day)
+        end = parse_hhmm(visits[k + 1].enter_time_of_day) if k + 1 < len(visits) else max(DAY_END_MINUTE, start)
+        per[v.room_id] = per.get(v.room_id, 0) + max(0, end - start)
+    rooms = {r.room_id: r for r in ctx.q.rooms()}
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(rooms[rid], m) for rid, m in ranked if rid in rooms]
+
+
 def t38(ctx: RuleContext) -> PlanResult:
-    rooms = ctx.q.time_in_rooms()
-    return go_room(ctx, rooms[0] if rooms else None, "the room with the most time")
+    rooms = room_minutes(ctx)
+    return go_room(ctx, rooms[0][0] if rooms else None, "the room with the most time")
 
 
 def t39(ctx: RuleContext) -> PlanResult:
-    rooms = [r for r in ctx.q.time_in_rooms() if r.score > 0]
-    return go_room(ctx, rooms[-1] if rooms else None, "the room with the least time")
+    rooms = room_minutes(ctx)
+    return go_room(ctx, rooms[-1][0] if rooms else None, "the room with the least time")
+
+
+def room_of(ctx: RuleContext, phrase: str, kind: str) -> Any | None:
+    """Room containing the point where the last ``phrase`` object was picked/placed yesterday."""
+    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
+            if same_category(h.object_category, phrase)]
+    rooms = [event_room(ctx.q, h.event) for h in hits]
+    rooms = [r for r in rooms if r is not None]
+    return next((r for r in ctx.q.rooms() if rooms and r.room_id == rooms[-1]), None)
 
 
 def t40(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, ctx.q.room_of_interaction(ctx.slots["category"], kind="pick"),
+    return go_room(ctx, room_of(ctx, ctx.slots["category"], "pick"),
                    f"the room where the {ctx.slots['category']} was picked")
 
 
 def t41(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, ctx.q.room_of_interaction(ctx.slots["category"], kind="place"),
+    return go_room(ctx, room_of(ctx, ctx.slots["category"], "place"),
                    f"the room where the {ctx.slots['category']} was placed")
 
 

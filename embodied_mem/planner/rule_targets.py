@@ -1,11 +1,14 @@
-"""Helpers of the rule planner: name matching and hit → subgoal conversion.
+"""Helpers of the rule planner: name matching, floor distances and hit → subgoal conversion.
 
-Template slots carry human words ("living room", "counter top", "CounterTop"); memory carries
-category names and room annotations. ``norm`` makes them comparable without any ground truth.
+Template slots carry human words ("living room", "counter top", "key chain"); memory carries
+category names ("CounterTop") and room annotations. ``norm`` makes them comparable and
+``canonical_category`` turns a phrase into memory's own spelling (needed because the query API
+matches categories exactly, case-insensitively) — all without any ground truth.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -25,15 +28,69 @@ def same_category(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and norm(a) == norm(b)
 
 
+def canonical_category(query: Any, phrase: str) -> str:
+    """Memory's spelling of the category ``phrase`` names ("alarm clock" -> "AlarmClock").
+
+    Falls back to CamelCase of the phrase when memory has no such category yet, so that an
+    exploration detector matching categories case-insensitively still recognises it once seen.
+    """
+    wanted = norm(phrase)
+    for hit in query.objects(layer=None):
+        if norm(hit.category) == wanted:
+            return hit.category
+    return "".join(w[:1].upper() + w[1:] for w in phrase.replace("_", " ").split())
+
+
+def find_rooms(query: Any, phrase: str) -> list[Any]:
+    """Remembered rooms whose name or type matches ``phrase`` ("living room" ~ "living_room")."""
+    key = norm(phrase)
+    exact = [r for r in query.rooms() if key in (norm(r.name), norm(r.room_id))]
+    return exact or [r for r in query.rooms() if key == norm(r.room_type)]
+
+
 def find_room(query: Any, phrase: str) -> Any | None:
-    """The remembered room whose name or type matches ``phrase`` ("living room" ~ "living_room")."""
-    for room in query.rooms():
-        if norm(phrase) in (norm(room.name), norm(room.room_type), norm(room.room_id)):
+    rooms = find_rooms(query, phrase)
+    return rooms[0] if rooms else None
+
+
+def event_room(query: Any, event: Any) -> str | None:
+    """The room an interaction happened in: the room containing the point acted on.
+
+    The acted-on point (the receptacle or object) says where the thing is, which is what
+    "the room where you placed X" means; the agent may stand in a doorway of the next room.
+    Falls back to the agent's room at the event when the point lies outside every footprint.
+    """
+    point = getattr(event, "point", None)
+    if point is not None:
+        room = query.lt.room_at(float(point[0]), float(point[1]))
+        if room is not None:
             return room
-    return None
+    return event.room_id
 
 
-def object_goal(hit: Any) -> NavigateToObject:
+def closed_container(query: Any, hit: Any) -> Any | None:
+    """The container memory believes ``hit`` is shut inside (relation "inside", not open), or None."""
+    obj = getattr(hit, "obj", None)
+    if query is None or obj is None or obj.relation != "inside" or not obj.parent_id:
+        return None
+    try:
+        parent = query.get(obj.parent_id)
+    except KeyError:
+        return None
+    return None if parent.obj.state == "open" else parent
+
+
+def object_goal(hit: Any, query: Any = None) -> NavigateToObject | NavigateToReceptacle:
+    """Go to a remembered object; one shut inside a container is reached by facing the container.
+
+    Nothing can see through a closed fridge door: the depth check for the object itself would
+    fail from every viewpoint. Facing the container that holds it is what "reaching" such an
+    object means (TASKS.md scoring accepts the container's pixels for it), and the receptacle
+    tolerances accept the door standing in front of the container's centre.
+    """
+    box = closed_container(query, hit)
+    if box is not None:
+        return NavigateToReceptacle(position=tuple(box.position), category=box.category, memory_id=hit.memory_id)
     return NavigateToObject(position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id)
 
 
@@ -45,26 +102,90 @@ def room_goal(room: Any) -> NavigateToRoom:
     return NavigateToRoom(room_id=room.room_id, anchor=tuple(room.anchor))
 
 
-def nearest(query: Any, hits: Iterable[Any], distance_fn: DistanceFn | None, *, farthest: bool = False
-            ) -> Any | None:
-    """The nearest (or farthest) hit by geodesic distance; the first hit when no distance is known."""
+def floor_distance(geodesic: Callable[[np.ndarray, np.ndarray], float], snap: Callable[[np.ndarray], np.ndarray] | None,
+                   a_xy: np.ndarray, b_xy: np.ndarray) -> float:
+    """Walking distance from ``a_xy`` to a thing at ``b_xy`` that may stand off the floor.
+
+    Objects sit on furniture, where a navigability grid answers ``inf``; like the benchmark,
+    walk to the nearest navigable point and add the last straight stretch.
+    """
+    a, b = np.asarray(a_xy, dtype=float)[:2], np.asarray(b_xy, dtype=float)[:2]
+    if snap is None:
+        return float(geodesic(a, b))
+    sa, sb = np.asarray(snap(a), dtype=float), np.asarray(snap(b), dtype=float)
+    d = float(geodesic(sa, sb))
+    return d + float(np.linalg.norm(b - sb)) if math.isfinite(d) else math.inf
+
+
+#: How far outside a remembered box the side approach points lie (m).
+APPROACH_MARGIN = 0.25
+
+
+def approach_points(hit: Any) -> list[np.ndarray]:
+    """Floor points to walk to for a remembered thing: its centroid and just outside each side.
+
+    The nearest floor cell to a centroid can lie behind a wall (a fridge against it, a box
+    stretched by an open door); walking to whichever side is reachable is what a robot does.
+    """
+    centre = np.asarray(hit.position[:2], dtype=float)
+    pts = [centre]
+    obj = getattr(hit, "obj", None)
+    if obj is not None and obj.bbox_min is not None and obj.bbox_max is not None:
+        lo, hi = np.asarray(obj.bbox_min[:2], dtype=float), np.asarray(obj.bbox_max[:2], dtype=float)
+        mid = (lo + hi) / 2
+        m = APPROACH_MARGIN
+        pts += [np.array([lo[0] - m, mid[1]]), np.array([hi[0] + m, mid[1]]),
+                np.array([mid[0], lo[1] - m]), np.array([mid[0], hi[1] + m])]
+    return pts
+
+
+def hit_distance(geodesic: Callable[[np.ndarray, np.ndarray], float], snap: Callable[[np.ndarray], np.ndarray] | None,
+                 a_xy: np.ndarray, hit: Any) -> float:
+    """Walking metres from ``a_xy`` to within reach of ``hit``: the best approach point, plus
+    the straight stretch from that floor point to the thing's centre."""
+    centre = np.asarray(hit.position[:2], dtype=float)
+    if snap is None:
+        return float(geodesic(np.asarray(a_xy, dtype=float)[:2], centre))
+    a = np.asarray(snap(np.asarray(a_xy, dtype=float)[:2]), dtype=float)
+    best = math.inf
+    for p in approach_points(hit):
+        sp = np.asarray(snap(p), dtype=float)
+        d = float(geodesic(a, sp))
+        if math.isfinite(d):
+            best = min(best, d + float(np.linalg.norm(centre - sp)))
+    return best
+
+
+def nearest(query: Any, hits: Iterable[Any], distance_fn: Callable[[Any], float] | None, *,
+            farthest: bool = False) -> Any | None:
+    """The nearest (or farthest) hit by ``distance_fn(hit)``; the first hit when no distance is known.
+
+    Unreachable (inf) hits come last either way; ties break on memory id for determinism.
+    """
     hits = list(hits)
     if not hits:
         return None
     if distance_fn is None:
         return hits[0]
-    ranked = query.rank_by_distance(hits, distance_fn, farthest=farthest)
-    return ranked[0][0]
+    scored = [(float(distance_fn(h)), h) for h in hits]
+    finite = [s for s in scored if math.isfinite(s[0])]
+    if not finite:
+        return hits[0]
+    finite.sort(key=lambda s: (-s[0] if farthest else s[0], s[1].memory_id))
+    return finite[0][1]
 
 
-def visiting_order(hits: Sequence[Any], start_xy: np.ndarray | None, distance: Callable[[np.ndarray, np.ndarray], float] | None
-                   ) -> list[Any]:
-    """Greedy nearest-next order over ``hits`` from ``start_xy`` (unordered multi-goal tasks)."""
+def visiting_order(hits: Sequence[Any], start_xy: np.ndarray | None,
+                   distance: Callable[[np.ndarray, Any], float] | None) -> list[Any]:
+    """Greedy nearest-next order over ``hits`` from ``start_xy`` (unordered multi-goal tasks).
+
+    ``distance(from_xy, hit)`` is the walking distance to a hit.
+    """
     if start_xy is None or distance is None:
         return list(hits)
     left, order, here = list(hits), [], np.asarray(start_xy, dtype=float)
     while left:
-        best = min(left, key=lambda h: distance(here, np.asarray(h.position[:2], dtype=float)))
+        best = min(left, key=lambda h: (distance(here, h), h.memory_id))
         order.append(best)
         left.remove(best)
         here = np.asarray(best.position[:2], dtype=float)
@@ -74,7 +195,7 @@ def visiting_order(hits: Sequence[Any], start_xy: np.ndarray | None, distance: C
 def unique_by_id(hits: Iterable[Any]) -> list[Any]:
     seen, out = set(), []
     for h in hits:
-        if h.memory_id not in seen:
+        if h is not None and h.memory_id not in seen:
             seen.add(h.memory_id)
             out.append(h)
     return out

@@ -39,7 +39,8 @@ class StoppingConfig:
         if not 0 <= self.static_change_prob <= 1:
             raise ValueError(f"static_change_prob must be in [0, 1], got {self.static_change_prob}")
         if self.cost_of_wrong_answer < 0 or self.travel_cost_per_metre < 0:
-            raise ValueError("costs must be >= 0")
+            raise ValueError(f"cost_of_wrong_answer and travel_cost_per_metre must be >= 0, got "
+                             f"{self.cost_of_wrong_answer} and {self.travel_cost_per_metre}")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from embodied_mem.memory import AgentMemory
 from embodied_mem.replay.recorder import RunRecorder
 from embodied_mem.replay.replay import memory_config
@@ -45,7 +43,8 @@ class DemoConfig:
     snapshot_every: int = 20
     """Frames between memory snapshots."""
     segmenter: str = "oracle"
-    """Perception: "oracle" (ground-truth masks) or "noisy" (ORACLE degraded, seeded by ``seed``)."""
+    """Perception: "oracle" (ground-truth masks), "noisy" (ORACLE degraded, seeded by ``seed``) or
+    "geometric" (weight-free depth clustering; sees no ground truth)."""
     task: bool = True
     """After the interactions, run one instruction with the real agent loop and the rule planner
     ("Navigate to a <category of the first moved object>.") so the run has a planner trace."""
@@ -55,8 +54,8 @@ class DemoConfig:
     def __post_init__(self) -> None:
         if self.walk_steps < 0 or self.interactions < 0:
             raise ValueError(f"walk_steps and interactions must be >= 0, got {self.walk_steps}, {self.interactions}")
-        if self.segmenter not in ("oracle", "noisy"):
-            raise ValueError(f"demo segmenter must be 'oracle' or 'noisy', got {self.segmenter!r}")
+        if self.segmenter not in ("oracle", "noisy", "geometric"):
+            raise ValueError(f"demo segmenter must be 'oracle', 'noisy' or 'geometric', got {self.segmenter!r}")
         if self.width < 16 or self.height < 16:
             raise ValueError(f"image size must be at least 16x16, got {self.width}x{self.height}")
 
@@ -121,9 +120,11 @@ def record_demo_run(run_dir: str | Path, config: DemoConfig | None = None,
         gt = env.ground_truth()
         rooms = list(gt.rooms.values())
         memory = AgentMemory(rooms, mem_cfg)
-        run_config = {"memory": OmegaConf.to_container(OmegaConf.structured(mem_cfg)), "perception": perception,
-                      "env": {"name": "builtin", **asdict(env_cfg)}, "demo": asdict(cfg)}
-        recorder = RunRecorder(run_dir, config=run_config, categories=None, ground_truth=gt, rooms=rooms,
+        run_config = {"memory": mem_cfg, "perception": perception, "env": {"name": "builtin", **asdict(env_cfg)},
+                      "demo": cfg}
+        # only ORACLE perception may see ground truth, so only then is its lookup recorded
+        oracle_gt = gt if cfg.segmenter in ("oracle", "noisy") else None
+        recorder = RunRecorder(run_dir, config=run_config, categories=None, ground_truth=oracle_gt, rooms=rooms,
                                memory=memory, chunk_size=cfg.chunk_size, snapshot_every=cfg.snapshot_every)
         # the live run perceives exactly as the agent loop does (build_perceiver on real ground truth)
         driver = _Driver(env, recorder, memory, _live_perceiver(cfg, gt))
@@ -159,22 +160,24 @@ def _live_perceiver(cfg: DemoConfig, gt: Any) -> Any:
     from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 
     config = NoisySegmenterConfig(seed=cfg.seed) if cfg.segmenter == "noisy" else None
-    return build_perceiver(cfg.segmenter, ground_truth=gt, config=config)
+    oracle_backed = cfg.segmenter in ("oracle", "noisy")
+    return build_perceiver(cfg.segmenter, ground_truth=gt if oracle_backed else None, config=config)
 
 
 def _run_task(d: _Driver, instruction: str, budget: int) -> None:
     """One instruction through the real agent loop (it calls the recorder's hooks itself)."""
     from embodied_mem.agent.loop import AgentConfig, MemoryAgent
-    from embodied_mem.planner.registry import make_planner
 
-    agent = MemoryAgent(d.env, d.memory, d.perceiver, make_planner("rule"),
-                        AgentConfig(max_plan_steps=1, subgoal_budget=budget, task_budget=budget),
-                        recorder=d.recorder)
     assert d.obs is not None
     try:
+        from embodied_mem.planner.registry import make_planner
+
+        agent = MemoryAgent(d.env, d.memory, d.perceiver, make_planner("rule"),
+                            AgentConfig(max_plan_steps=1, subgoal_budget=budget, task_budget=budget),
+                            recorder=d.recorder)
         trace, d.obs, _ = agent.run_task(instruction, d.obs)
     except Exception as exc:  # noqa: BLE001 - the task is an extra; the recorded experience stands
-        logger.warning("demo task %r failed in the agent loop (%s: %s); the run has no planner trace",
+        logger.warning("demo task %r failed in the planner/agent loop (%s: %s); the run has no planner trace",
                        instruction, type(exc).__name__, exc)
         return
     logger.info("demo task %r: answer=%s failure=%s, %d actions", instruction, trace.answer,

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import is_dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,8 +39,9 @@ class RunRecorder:
 
     Args:
         run_dir: output directory.
-        config: the resolved config as a plain dict. ``config["memory"]`` (MemoryConfig fields)
-            and ``config["perception"] = {"segmenter": name, "config": {...}}`` are what replay
+        config: the resolved config: a dict (values may be config dataclasses) or one config
+            dataclass. ``config["memory"]`` (a MemoryConfig or its fields) and
+            ``config["perception"] = {"segmenter": name, "config": {...}}`` are what replay
             needs; anything else (env, planner) is saved for the record.
         categories: ORACLE env object id -> category (for the oracle/noisy segmenters), or None.
         rooms: the env's room annotations the memory was built with.
@@ -52,7 +54,7 @@ class RunRecorder:
             those are None (only their category/attribute lookup is recorded).
     """
 
-    def __init__(self, run_dir: str | Path, *, config: Mapping[str, Any], categories: Mapping[str, str] | None,
+    def __init__(self, run_dir: str | Path, *, config: Mapping[str, Any] | Any, categories: Mapping[str, str] | None,
                  rooms: Iterable[RoomRecord], attributes: Mapping[str, Mapping[str, str]] | None = None,
                  memory: Any = None, chunk_size: int = 16, snapshot_every: int = 20,
                  ground_truth: GroundTruth | None = None) -> None:
@@ -73,16 +75,16 @@ class RunRecorder:
         self._buffer: list[tuple[dict[str, Any], Observation]] = []
         self._closed = False
         self._files: dict[str, IO[str]] = {}
-        self._write_static(dict(config), categories, attributes, list(rooms))
+        self._write_static(config, categories, attributes, list(rooms))
         self._write_header("recording")
 
     # ------------------------------------------------------------------ static files
-    def _write_static(self, config: dict[str, Any], categories: Mapping[str, str] | None,
+    def _write_static(self, config: Any, categories: Mapping[str, str] | None,
                       attributes: Mapping[str, Mapping[str, str]] | None, rooms: list[RoomRecord]) -> None:
         try:
-            text = OmegaConf.to_yaml(OmegaConf.create(jsonable(config)))
+            text = OmegaConf.to_yaml(OmegaConf.create(_plain(config)))
         except Exception as exc:  # omegaconf raises several unrelated types for odd values
-            raise ValueError(f"config must be a plain dict of JSON-like values ({exc})") from exc
+            raise ValueError(f"config must be a dict of config dataclasses or JSON-like values ({exc})") from exc
         fmt.atomic_write_text(self.run_dir / fmt.CONFIG, text)
         fmt.atomic_write_json(self.run_dir / fmt.ROOMS, fmt.rooms_to_json(rooms))
         if categories is not None or attributes is not None:
@@ -192,12 +194,22 @@ class RunRecorder:
         if obs[0].instance_ids is not None:
             arrays["instance_ids"] = np.stack([o.instance_ids for o in obs])  # type: ignore[misc]
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
+        np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]  # numpy stubs mistype **kwds
         fmt.atomic_write(self.run_dir / fmt.FRAMES_DIR / fmt.chunk_name(self._chunks),
                          lambda fh: fh.write(buf.getvalue()))
         self._chunks += 1
         self._buffer.clear()
         self._write_header("recording")
+
+
+def _plain(value: Any) -> Any:
+    """Config dataclasses (whole or per key) → plain dicts with exactly their fields, so replay
+    can merge them back onto the schema; anything else through :func:`jsonable`."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return OmegaConf.to_container(OmegaConf.structured(value))
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return jsonable(value)
 
 
 def _same_layout(a: Observation, b: Observation) -> bool:

@@ -57,8 +57,11 @@ def diff_states(expected: dict[str, Any], actual: dict[str, Any], limit: int = 2
     na = {n["id"]: n for n in sa.get("nodes", [])}
     nb = {n["id"]: n for n in sb.get("nodes", [])}
     if list(na) != list(nb):
-        out.append(f"node ids differ: only expected {sorted(set(na) - set(nb))[:10]}, "
-                   f"only actual {sorted(set(nb) - set(na))[:10]}, order equal={sorted(na) == sorted(nb)}")
+        if set(na) == set(nb):
+            out.append("same node ids in a different order")
+        else:
+            out.append(f"node ids differ: only expected {sorted(set(na) - set(nb))[:10]}, "
+                       f"only actual {sorted(set(nb) - set(na))[:10]}")
     for nid in na.keys() & nb.keys():
         fields = [k for k in na[nid] if na[nid][k] != nb[nid].get(k)]
         if fields:
@@ -79,6 +82,9 @@ def _first_diff(a: Any, b: Any) -> str:
         if len(a) != len(b):
             return f" (length {len(a)} vs {len(b)})"
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if isinstance(x, dict) and isinstance(y, dict) and x != y:
+                keys = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
+                return f" (first at #{i}: " + ", ".join(f"{k}: {x.get(k)!r:.80} vs {y.get(k)!r:.80}" for k in keys) + ")"
             if x != y:
                 return f" (first at #{i}: {x!r:.200} vs {y!r:.200})"
     return f" ({a!r:.200} vs {b!r:.200})"

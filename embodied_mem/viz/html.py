@@ -123,21 +123,24 @@ def _frame_traces(go: Any, view: MemoryView, t: float, points: bool, max_points:
 
 
 def build_figure(view: MemoryView, times: Sequence[float] | None = None, *, points: bool = True,
-                 max_points: int = 4000) -> Any:
-    """A plotly figure with one animation frame (slider step) per time."""
+                 max_points: int = 4000, active: float | None = None) -> Any:
+    """A plotly figure with one animation frame (slider step) per time; the page opens at
+    ``active`` (added to the times if missing; default: the last time)."""
     go = _go()
-    ts = sorted(times) if times else default_times(view)
+    base = set(times) if times else set(default_times(view))
+    ts = sorted(base | ({float(active)} if active is not None else set()))
+    start = ts.index(float(active)) if active is not None else len(ts) - 1
     outline = _room_outlines(go, view.graph)
     frames = [go.Frame(data=_frame_traces(go, view, t, points, max_points), name=f"{t:.1f}",
                        traces=list(range(1, 8 if points else 7))) for t in ts]
-    fig = go.Figure(data=[outline, *frames[-1].data], frames=frames)
+    fig = go.Figure(data=[outline, *frames[start].data], frames=frames)
     steps = [{"method": "animate", "label": _label(view, t),
               "args": [[f"{t:.1f}"], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
                                       "transition": {"duration": 0}}]} for t in ts]
     fig.update_layout(
         title=f"{view.title}: scene graph memory over time", height=700, margin={"l": 0, "r": 0, "t": 40, "b": 0},
         scene={"aspectmode": "data", "xaxis_title": "x (m)", "yaxis_title": "y (m)", "zaxis_title": "z (m)"},
-        sliders=[{"active": len(ts) - 1, "steps": steps, "currentvalue": {"prefix": "memory at "},
+        sliders=[{"active": start, "steps": steps, "currentvalue": {"prefix": "memory at "},
                   "pad": {"t": 10}}],
         legend={"itemsizing": "constant"})
     return fig

@@ -110,7 +110,8 @@ def _log_graph_view(rec: rr.RecordingStream, world: SceneGraph) -> None:
            rr.GraphEdges(edges, graph_type="directed"), recording=rec)
 
 
-def _log_frame(rec: rr.RecordingStream, item: RecordedFrame, point_stride: int) -> None:
+def _log_frame(rec: rr.RecordingStream, item: RecordedFrame, point_stride: int,
+               labels: dict[str, str] | None = None) -> None:
     obs = item.obs
     k = obs.intrinsics
     rr.log("world/camera", rr.Transform3D(translation=obs.cam_to_world[:3, 3], mat3x3=obs.cam_to_world[:3, :3]),
@@ -120,6 +121,11 @@ def _log_frame(rec: rr.RecordingStream, item: RecordedFrame, point_stride: int) 
         rr.log("world/camera/rgb", rr.Image(obs.rgb), recording=rec)
     rr.log("world/camera/depth", rr.DepthImage(obs.depth, meter=1.0), recording=rec)
     if obs.instance_ids is not None:
+        if labels is not None and obs.instance_names:
+            # simulator instance ids -> "Category env_id": ORACLE labels, shown as such
+            rr.log("world/camera/instances", rr.AnnotationContext(
+                [(int(i), f"ORACLE {labels.get(n, '?')} {n}") for i, n in sorted(obs.instance_names.items())]),
+                recording=rec)
         rr.log("world/camera/instances", rr.SegmentationImage(obs.instance_ids), recording=rec)
     pts = backproject(obs.depth, k, obs.cam_to_world, stride=point_stride, max_depth=10.0)
     colors = None
@@ -167,7 +173,7 @@ def _log_progress(rec: rr.RecordingStream, view: MemoryView, t: float, frame: in
         rr.log("world/agent/path", rr.LineStrips3D([strip], colors=[(147, 52, 230)], radii=0.02), recording=rec)
     marks = [m for m in view.interactions if m.time <= t and m.point is not None]
     if marks:
-        rr.log("world/interactions", rr.Points3D([m.point for m in marks], radii=0.06,
+        rr.log("world/interactions", rr.Points3D(np.array([m.point for m in marks], dtype=float), radii=0.06,
                                                  labels=[f"{m.kind} {m.category or '?'} {m.time_of_day}" for m in marks],
                                                  colors=[(217, 48, 37) if m.kind == "pick" else (24, 128, 56)
                                                          for m in marks]), recording=rec)
@@ -213,6 +219,7 @@ def export_rrd(out: str | Path, view: MemoryView, run: RecordedRun | None = None
 def _export_run(rec: rr.RecordingStream, view: MemoryView, run: RecordedRun, memory_every: int,
                 point_stride: int, progress: Callable[[int], None] | None) -> None:
     snaps = {int(read_json(p, "memory snapshot")["frames"]): p for p in run.snapshots()}
+    labels = dict(run.oracle.get("categories", {})) if run.oracle else None
     times: list[float] = []
     paths: dict[str, str] = {}
     xy: list[tuple[float, float]] = []
@@ -220,7 +227,7 @@ def _export_run(rec: rr.RecordingStream, view: MemoryView, run: RecordedRun, mem
         if isinstance(item, RecordedFrame):
             obs = item.obs
             _set_time(rec, obs.time.seconds, obs.frame_index)
-            _log_frame(rec, item, point_stride)
+            _log_frame(rec, item, point_stride, labels)
             times.append(obs.time.seconds)
             xy.append((obs.agent.position[0], obs.agent.position[1]))
             if len(times) % memory_every == 0 or len(times) == 1:

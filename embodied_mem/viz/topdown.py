@@ -114,8 +114,10 @@ def _draw_objects(ax, world, labels: bool) -> None:  # noqa: ANN001
     xy = np.array([n.centroid[:2] for n in objs])
     ax.scatter(xy[:, 0], xy[:, 1], s=28, c="#f9ab00", edgecolors="black", linewidths=0.6, zorder=5)
     if labels:
-        for n, (x, y) in zip(objs, xy, strict=True):
-            ax.annotate(n.category, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, zorder=6)
+        placed: list[np.ndarray] = []
+        for n, p in zip(objs, xy, strict=True):
+            ax.annotate(n.category, tuple(p), xytext=(3, 3 + 8 * _crowd(placed, p)), textcoords="offset points",
+                        fontsize=7, zorder=6)
 
 
 def _draw_path(ax, path) -> None:  # noqa: ANN001
@@ -129,7 +131,19 @@ def _draw_path(ax, path) -> None:  # noqa: ANN001
                 arrowprops={"arrowstyle": "->", "color": "#9334e6", "lw": 2}, zorder=7)
 
 
+def _crowd(placed: list[np.ndarray], p: np.ndarray) -> int:
+    """How many labels already sit on roughly the same text line near ``p`` (then records ``p``).
+
+    Objects on one table and repeated interactions at one spot crowd together; their labels
+    are stacked by this count instead of overprinting each other.
+    """
+    n = sum(abs(float(p[0] - q[0])) < 1.0 and abs(float(p[1] - q[1])) < 0.25 for q in placed)
+    placed.append(p)
+    return n
+
+
 def _draw_interactions(ax, marks) -> None:  # noqa: ANN001
+    placed: list[np.ndarray] = []
     for kind in _KIND_STYLE:
         sel = [m for m in marks if m.kind == kind and m.point is not None]
         if not sel:
@@ -137,9 +151,9 @@ def _draw_interactions(ax, marks) -> None:  # noqa: ANN001
         marker, color = _KIND_STYLE[kind]
         xy = np.array([m.point[:2] for m in sel])  # type: ignore[index]
         ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=90, c=color, edgecolors="white", zorder=8, label=kind)
-        for m, (x, y) in zip(sel, xy, strict=True):
+        for m, p in zip(sel, xy, strict=True):
             what = f" {m.category}" if m.category else ""
-            ax.annotate(f"{kind}{what} {m.time_of_day}", (x, y), xytext=(6, -10), textcoords="offset points",
-                        fontsize=7, color=color, weight="bold", zorder=9)
+            ax.annotate(f"{kind}{what} {m.time_of_day}", tuple(p), xytext=(6, -10 - 9 * _crowd(placed, p)),
+                        textcoords="offset points", fontsize=7, color=color, weight="bold", zorder=9)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=7, framealpha=0.8)

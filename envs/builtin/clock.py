@@ -67,6 +67,13 @@ class DayClock:
             self.day += 1
             self.tod = float(self.start_s)
 
+    def state(self) -> tuple[int, float, float]:
+        """(day, time of day in s, origin) — enough to restore the clock exactly."""
+        return self.day, self.tod, self._origin
+
+    def restore(self, state: tuple[int, float, float]) -> None:
+        self.day, self.tod, self._origin = state
+
     def _absolute(self) -> float:
         return self.day * 86400.0 + self.tod
 

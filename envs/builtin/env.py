@@ -292,6 +292,23 @@ class BuiltinHouseEnv(Env):
         """The house as it is now (objects move as the agent rearranges them)."""
         return self._require_world().house
 
+    def get_state(self) -> dict[str, Any]:
+        """A snapshot of the world, agent, clock and frame counter (for evaluating several
+        agents from the same state); restore it with :meth:`set_state`."""
+        return {"seed": self._seed, "world": self._require_world().snapshot(), "agent": self.agent,
+                "clock": self.clock.state(), "frame_index": self.frame_index}
+
+    def set_state(self, state: dict[str, Any]) -> Observation:
+        """Restore a :meth:`get_state` snapshot of the current house; returns the observation there."""
+        if state["seed"] != self._seed:
+            raise ValueError(f"state is of house seed {state['seed']}, the env holds seed {self._seed}; "
+                             f"reset(seed={state['seed']}) first")
+        self._require_world().restore(state["world"])
+        self.agent = state["agent"]
+        self.clock.restore(state["clock"])
+        self.frame_index = state["frame_index"]
+        return self.observe()
+
     def set_clock(self, day: int, time: str) -> None:
         """Jump the day clock to ``day`` at ``time`` (``"HH:MM"``)."""
         self.clock.set(day, time)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -101,6 +102,30 @@ class HouseWorld:
         self.data.mocap_pos[k] = pos
         self.data.mocap_quat[k] = [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
         self.is_open[rid] = is_open
+
+    # ------------------------------------------------------------------ snapshots
+    def snapshot(self) -> dict[str, Any]:
+        """Everything that actions change: object placements, doors, the held object, mocaps."""
+        return {
+            "objects": {oid: (o.position, o.parent, o.inside) for oid, o in self.objects.items()},
+            "is_open": dict(self.is_open),
+            "held": self.held,
+            "mocap_pos": self.data.mocap_pos.copy(),
+            "mocap_quat": self.data.mocap_quat.copy(),
+        }
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Put the world back to :meth:`snapshot`'s state (same house only)."""
+        if set(snap["objects"]) != set(self.objects):
+            raise ValueError("snapshot is of another house; reset to the house it was taken in first")
+        for oid, (position, parent, inside) in snap["objects"].items():
+            obj = self.objects[oid]
+            obj.position, obj.parent, obj.inside = position, parent, inside
+        self.is_open = dict(snap["is_open"])
+        self.held = snap["held"]
+        self.data.mocap_pos[:] = snap["mocap_pos"]
+        self.data.mocap_quat[:] = snap["mocap_quat"]
+        self.sync()
 
     # ------------------------------------------------------------------ queries
     def entity_footprint_distance(self, eid: str, xy: np.ndarray) -> float:

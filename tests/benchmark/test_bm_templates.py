@@ -90,6 +90,7 @@ def test_hand_checked_answers(one_day):
     assert [g.valid[0] for g in t["T49"].goals] == ["kitchen", "living", "bedroom", "living",
                                                    "bedroom", "living", "kitchen"]
     assert t["T62"].answers == ["4"]
+    assert t["T60"].answers == ["remote control", "remotecontrol"]
     assert t["T58"].placements[0].receptacles == ("counter",)
     assert t["T57"].placements[0].closed_after
 

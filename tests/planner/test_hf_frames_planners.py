@@ -161,3 +161,35 @@ def test_frames_over_an_endpoint_sends_images_as_data_urls() -> None:
     decoded = Image.open(io.BytesIO(base64.b64decode(urls[0].split(",", 1)[1])))
     assert decoded.size == (64, 48)
     assert "Frame 4 (day 0" in "".join(c.get("text", "") for c in content)
+
+
+def test_frames_with_llm_backend_records_unreachable_endpoint() -> None:
+    from llama_helpers import free_loopback_port
+
+    from embodied_mem.planner import make_planner
+
+    cfg = FramesPlannerConfig(k=2, backend="llm", llm={
+        "base_url": f"http://127.0.0.1:{free_loopback_port()}/v1", "model": "m",
+        "timeout_s": 5.0})
+    planner = make_planner("frames", cfg)
+    result = planner.plan(PlanningContext("Navigate to the mug.", experience=_frames(5)))
+    assert result.failure_mode == "endpoint_error"
+    assert result.details["frames_shown"] == [0, 4]
+
+
+def test_experience_from_episodic_keyframes_decodes_thumbnails() -> None:
+    try:
+        from embodied_mem.memory.episodic import Keyframe as EpisodicKeyframe
+    except ImportError as exc:
+        pytest.skip(f"embodied_mem.memory not importable: {exc}")
+    from embodied_mem.planner.frames import experience_from_episodic
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 10, 10)).save(buf, format="JPEG")
+    pose = AgentPose((1.0, 2.0, 0.0), 0.3)
+    kfs = [EpisodicKeyframe(5, 12.0, 0, "06:12", pose, "room_0", {}, buf.getvalue()),
+           EpisodicKeyframe(6, 13.0, 0, "06:13", pose, "room_0", {}, None)]
+    frames = experience_from_episodic(kfs)
+    assert len(frames) == 1 and frames[0].frame_index == 5 and frames[0].agent == pose
+    assert frames[0].image.shape == (24, 32, 3) and frames[0].image[..., 0].mean() > 150
+    assert frames[0].time == SimTime(12.0, 0, "06:12")

@@ -126,3 +126,17 @@ def test_registry_builds_backends_lazily_with_hints() -> None:
     assert isinstance(planner, LLMPlanner)
     with pytest.raises(KeyError, match="did you mean 'llm'"):
         make_planner("lm")
+
+
+def test_tool_rounds_stop_when_results_near_the_budget() -> None:
+    # Each round returns many results; the planner must switch to "answer now" (no tools)
+    # before the conversation outgrows the budget, instead of calling tools 4 times.
+    planner, client = _planner([reply(tool_calls=[("objects", {})]), reply(GOOD)],
+                               max_tool_rounds=4, max_completion_tokens=64)
+    memory = FakeMemory()
+    memory.objs = memory.objs * 40  # big tool results
+    result = planner.plan(PlanningContext("Navigate to the Mug.", memory=memory,
+                                          token_budget=1500))
+    assert result.ok, result.message
+    assert ["tools" in r for r in client.requests] == [True, False]
+    assert result.details["prompt_dropped"]["long_term"] > 0  # the summary was cut to fit

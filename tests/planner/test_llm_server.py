@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import LlamaServer, free_loopback_port
+from llama_helpers import LlamaServer, free_loopback_port
 from planner_fakes import FakeMemory
 
 from embodied_mem.planner import PlanningContext

@@ -20,9 +20,9 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
-    """(run_dir, live memory) of a ~40-frame 160x120 built-in run with 2 pick-and-place pairs."""
+    """(run_dir, live memory) of a ~50-frame 160x120 built-in run with 2 pick-and-place pairs."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     run_dir = tmp_path_factory.mktemp("replay") / "run"
-    memory = record_demo_run(run_dir, DemoConfig(seed=0, walk_steps=30, interactions=2))
+    memory = record_demo_run(run_dir, DemoConfig(seed=0, walk_steps=20, interactions=2, task_budget=25))
     return run_dir, memory

@@ -129,3 +129,16 @@ def test_bad_interaction_point_is_rejected(tmp_path):
     with RunRecorder(tmp_path / "run", config={}, categories=None, rooms=ROOMS) as rec:
         with pytest.raises(ValueError, match="finite"):
             rec.on_interaction("pick", _obs(0, np.random.default_rng(4)), (0.0, float("nan"), 1.0))
+
+
+def test_config_dataclasses_are_saved_so_replay_rebuilds_them(tmp_path):
+    from embodied_mem.memory import MemoryConfig
+    from embodied_mem.replay import memory_config
+
+    cfg = memory_config(None, ["mapper.voxel_size=0.04", "short_term.capacity=7"])
+    with RunRecorder(tmp_path / "run", config={"memory": cfg, "perception": {"segmenter": "oracle"}},
+                     categories=None, rooms=ROOMS) as rec:
+        rec.on_frame(_obs(0, np.random.default_rng(5)))
+    recorded = load_run(tmp_path / "run").config
+    assert "voxel_size: 0.04" in (tmp_path / "run" / "config.yaml").read_text()
+    assert memory_config(recorded["memory"]) == cfg != MemoryConfig()

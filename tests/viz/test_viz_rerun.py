@@ -35,6 +35,8 @@ def test_run_recording_has_frames_hierarchy_graph_and_memory(demo_run, tmp_path)
     rid = graph.parent_of(nid)[0]
     assert any(e.startswith("world/rooms/") and e.endswith(f"/{rid}/{nid}") for e in ents), nid
     assert sum(e.startswith("world/rooms/") for e in ents) >= len(graph.rooms())
+    if load_run(run_dir).tasks():  # the demo's instruction: its plan and subgoals are logged
+        assert {"planner", "planner/subgoals", "planner/outcomes"} <= ents
 
 
 def test_planner_traces_become_text_logs(tmp_path, demo_run):

@@ -57,6 +57,26 @@ def test_html_view_is_self_contained_with_one_slider_step_per_time(demo_run, tmp
     n_objects_first = len(fig.frames[0].data[2].x)
     n_objects_last = len(fig.frames[-1].data[2].x)
     assert n_objects_first < n_objects_last  # the memory grows along the slider
+    mid = (times[0] + times[-1]) / 2 + 0.25
+    opened = build_figure(view, times, active=mid)
+    assert len(opened.frames) == len(times) + 1 and opened.layout.sliders[0].active == sorted([*times, mid]).index(mid)
     html = save_html(view, tmp_path / "view.html", times).read_text()
     assert "plotly" in html and not re.search(r"<script[^>]+src=\"https?://", html)  # works offline
     assert "AlarmClock" in html or view.interactions[0].category in html
+
+
+def test_views_load_from_a_saved_memory_and_a_snapshot(demo_run, tmp_path):
+    from embodied_mem.replay import replay
+
+    run_dir, live = demo_run
+    memory = replay(run_dir, path=tmp_path / "memory.db")
+    memory.close()
+    from_db = load_view(tmp_path / "memory.db")
+    # (the SQLite round trip is the memory package's; here only what the pictures draw is checked)
+    cats = {(n.id, n.category) for n in view_from_memory(live).graph.nodes()}
+    assert {(n.id, n.category) for n in from_db.graph.nodes()} == cats
+    assert [m.kind for m in from_db.interactions] == ["pick", "place", "pick", "place"]
+    snap = load_run(run_dir).snapshots()[-1]
+    assert load_view(snap).graph.equals(view_from_memory(live).graph)  # snapshots are exact
+    with pytest.raises(FileNotFoundError, match="no memory, snapshot or run directory"):
+        load_view(tmp_path / "missing.db")

@@ -1,0 +1,359 @@
+"""The rule planner on a small hand-built memory: right targets, order logic, fallbacks, T61.
+
+The memory is filled through the public ``AgentMemory`` API by the seeded synthetic house
+(:mod:`embodied_mem.memory.synthetic`): rooms in a row (kitchen room_0, living room room_1,
+bedroom room_2, bathroom room_3), furniture with small objects on it, scripted days.
+
+Day 0 (two days ago): Apple_0_0_1 CounterTop -> Shelf_1_2; Pen_1_1_0 CoffeeTable -> Sofa.
+Day 1 (yesterday):    Mug_1_0_1 Sofa -> Fridge_0_1 (opened, closed); Candle_2_1_0 (red)
+                      Dresser -> Desk_2_2; Apple_0_0_1 Shelf -> CounterTop_0_0.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from embodied_mem.memory import AgentMemory
+from embodied_mem.memory.synthetic import Interaction, SynthConfig, SyntheticHouse, run_day
+from embodied_mem.planner.base import PlanningContext
+from embodied_mem.planner.rule import RulePlanner, RulePlannerConfig
+from embodied_mem.planner.stopping import StoppingConfig
+from envs.types import AgentPose, SimTime
+from policies.subgoals import (
+    Answer,
+    Explore,
+    NavigateToObject,
+    NavigateToReceptacle,
+    NavigateToRoom,
+    OpenSubgoal,
+    PickSubgoal,
+    PlaceSubgoal,
+)
+
+DAY0 = [("Apple_0_0_1", "Shelf_1_2"), ("Pen_1_1_0", "Sofa_1_0")]
+DAY1 = [("Mug_1_0_1", "Fridge_0_1"), ("Candle_2_1_0", "Desk_2_2"), ("Apple_0_0_1", "CounterTop_0_0")]
+
+
+@dataclass
+class World:
+    mem: AgentMemory
+    house: SyntheticHouse
+    gt: list[Interaction]
+
+    def env_id(self, memory_id: str) -> str | None:
+        """Evaluation-only link from a memory node to the env id (oracle votes)."""
+        obj = self.mem.mapper.objects.get(self.mem.long_term.resolve(memory_id))
+        return None if obj is None else obj.oracle_id
+
+    def yesterday(self) -> list[Interaction]:
+        return [i for i in self.gt if i.day == 1]
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    house = SyntheticHouse(SynthConfig(seed=1, rooms=4))
+    mem = AgentMemory(house.rooms)
+    gt = run_day(mem, house, 0, DAY0)
+    mem.start_day(1)
+    gt += run_day(mem, house, 1, DAY1)
+    return World(mem, house, gt)
+
+
+def plan(world: World, text: str, *, step: int = 0, agent: AgentPose | None = None,
+         time: SimTime | None = None, planner: RulePlanner | None = None, memory: Any = None) -> Any:
+    ctx = PlanningContext(instruction=text, memory=memory if memory is not None else world.mem.query(today=2),
+                          agent=agent, time=time, step_index=step)
+    return (planner or RulePlanner()).plan(ctx)
+
+
+def targets(world: World, result: Any) -> list[str | None]:
+    return [world.env_id(m) if not m.startswith("room_") else m for m in result.high_level_targets]
+
+
+def in_room(world: World, room: str) -> AgentPose:
+    x, y = world.house.room_center(room)
+    return AgentPose((float(x), float(y), 0.0), 0.0)
+
+
+# ------------------------------------------------------------------ object recall / receptacles
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Navigate to the mug you picked up yesterday.", "Mug_1_0_1"),
+    ("Navigate to the candle you picked up yesterday.", "Candle_2_1_0"),
+    ("Navigate to the object you picked up from the dresser.", "Candle_2_1_0"),
+    ("Navigate to the object you placed on the fridge.", "Mug_1_0_1"),
+    ("Navigate to a red object you interacted with yesterday.", None),  # Candle or Apple: both red
+    ("Navigate to the object that took you the longest to rearrange yesterday.", None),
+])
+def test_object_templates_choose_an_interacted_object(world: World, text: str, expected: str | None) -> None:
+    result = plan(world, text)
+    assert result.ok, result.message
+    chosen = targets(world, result)
+    assert len(chosen) == 1 and isinstance(result.subgoals[0], NavigateToObject | NavigateToReceptacle)
+    if expected is not None:
+        assert chosen == [expected]
+    else:
+        assert chosen[0] in {i.object_id for i in world.yesterday()}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Navigate to the receptacle where you placed the candle.", "Desk_2_2"),
+    ("Navigate to the receptacle you picked the mug up from.", "Sofa_1_0"),
+    ("Navigate to the receptacle where you placed the first object yesterday.", "Fridge_0_1"),
+    ("Navigate to the receptacle where you placed the last object yesterday.", "CounterTop_0_0"),
+    ("Navigate to the fridge you opened yesterday.", "Fridge_0_1"),
+    # "originally" reaches back to the first ever pick: the red apple started on the CounterTop
+    # two days ago (the red candle on the Dresser) — both are valid, the Shelf is not.
+    ("Navigate to the receptacle the red object was originally on.", {"CounterTop_0_0", "Dresser_2_1"}),
+])
+def test_receptacle_templates(world: World, text: str, expected: str | set[str]) -> None:
+    result = plan(world, text)
+    assert result.ok, result.message
+    assert isinstance(result.subgoals[0], NavigateToReceptacle)
+    chosen = targets(world, result)[0]
+    assert chosen in expected if isinstance(expected, set) else chosen == expected
+
+
+def test_multi_word_categories_are_matched_to_memory_spelling(world: World) -> None:
+    """Slots are humanized ("coffee table"); memory says "CoffeeTable"; both must meet."""
+    day0 = world.mem.query(today=1)  # "yesterday" = day 0, when the pen left the coffee table
+    result = plan(world, "Navigate to the object you picked up from the coffee table.", memory=day0)
+    assert targets(world, result) == ["Pen_1_1_0"]
+
+
+# ------------------------------------------------------------------ temporal and order
+@pytest.mark.parametrize(("text", "index"), [
+    ("Navigate to the first object you picked up yesterday.", 0),
+    ("Navigate to the second object you picked up yesterday.", 1),
+    ("Navigate to the last object you picked up yesterday.", 2),
+    ("Navigate to the object you picked up right after the mug.", 1),
+    ("Navigate to the object you picked up right before the apple.", 1),
+])
+def test_ordinal_and_adjacent_picks(world: World, text: str, index: int) -> None:
+    assert targets(world, plan(world, text)) == [world.yesterday()[index].object_id]
+
+
+def test_at_time_means_the_object_not_the_container_opened_then(world: World) -> None:
+    """At the minute the fridge was opened the agent was carrying the mug: the answer is the mug."""
+    mug = world.yesterday()[0]
+    q = world.mem.query(today=2)
+    opened = q.interactions(kind="open", day=1)[0].event.time_of_day
+    result = plan(world, f"Navigate to the object you interacted with at {opened} yesterday.")
+    assert targets(world, result) == [mug.object_id]
+    result = plan(world, f"Navigate to the object you interacted with at {world.yesterday()[1].pick_tod} yesterday.")
+    assert targets(world, result) == [world.yesterday()[1].object_id]
+
+
+def test_interval_counts_whole_rearrangements(world: World) -> None:
+    """An interval strictly inside the mug's pick→place span still finds the mug."""
+    mug = world.yesterday()[0]
+    lo = int(mug.pick_tod[:2]) * 60 + int(mug.pick_tod[3:]) + 1
+    hi = int(mug.place_tod[:2]) * 60 + int(mug.place_tod[3:]) - 1
+    assert hi >= lo, "the scripted mug rearrangement must span a few minutes"
+    text = f"Navigate to an object you interacted with between {lo // 60:02d}:{lo % 60:02d} and {hi // 60:02d}:{hi % 60:02d} yesterday."
+    assert targets(world, plan(world, text)) == [mug.object_id]
+
+
+def test_ordered_multi_goal_follows_pick_order(world: World) -> None:
+    result = plan(world, "Navigate to all the objects you picked up yesterday, in the order you picked them up.")
+    assert targets(world, result) == [i.object_id for i in world.yesterday()]
+    result = plan(world, "Navigate to all the receptacles you placed objects on, in the order you placed them.")
+    assert targets(world, result) == [i.target for i in world.yesterday()]
+    assert all(isinstance(s, NavigateToReceptacle) for s in result.subgoals)
+
+
+def test_unordered_multi_goal_visits_nearest_first(world: World) -> None:
+    result = plan(world, "Navigate to all the objects you picked up yesterday, in any order.",
+                  agent=in_room(world, "room_2"))
+    chosen = targets(world, result)
+    assert sorted(chosen) == sorted(i.object_id for i in world.yesterday())
+    assert chosen[0] == "Candle_2_1_0"  # the only one in the bedroom, where the agent stands
+
+
+@pytest.mark.parametrize(("text", "room", "expected"), [
+    ("Navigate to the object you interacted with yesterday that is closest to you.", "room_2", {"Candle_2_1_0"}),
+    ("Navigate to the object you interacted with yesterday that is farthest from you.", "room_2",
+     {"Mug_1_0_1", "Apple_0_0_1"}),
+    ("Navigate to the object you interacted with yesterday that is closest to you.", "room_0",
+     {"Mug_1_0_1", "Apple_0_0_1"}),
+])
+def test_distance_templates_use_the_agent_position(world: World, text: str, room: str, expected: set[str]) -> None:
+    assert targets(world, plan(world, text, agent=in_room(world, room)))[0] in expected
+
+
+# ------------------------------------------------------------------ rooms and questions
+def test_room_templates(world: World) -> None:
+    placed = plan(world, "Navigate to the room where you placed the mug.")
+    assert placed.high_level_targets == ["room_0"] and isinstance(placed.subgoals[0], NavigateToRoom)
+    picked = plan(world, "Navigate to the room where you picked up the candle.")
+    assert picked.high_level_targets == ["room_2"]
+    unvisited = plan(world, "Navigate to a room you did not visit yesterday.")
+    assert unvisited.high_level_targets == ["room_3"]
+    visits = plan(world, "Visit the rooms you visited yesterday, in the same order.")
+    assert visits.high_level_targets[0] == "room_0"
+
+
+def test_room_time_counts_the_last_room_until_the_day_ends(world: World) -> None:
+    """The agent ends the day in the kitchen (room_0) and stays there until 22:00."""
+    most = plan(world, "Navigate to the room where you spent the most time yesterday.")
+    assert most.high_level_targets == ["room_0"]
+    answer = plan(world, "Which room did you spend the most time in yesterday?")
+    assert answer.subgoals == [Answer("kitchen")]
+    least = plan(world, "Navigate to the room where you spent the least time yesterday.")
+    assert least.high_level_targets and least.high_level_targets[0] != "room_0"
+
+
+def test_question_answers(world: World) -> None:
+    assert plan(world, "Where did you put the candle yesterday?").subgoals == [Answer("Desk in the bedroom")]
+    pick_tod = world.yesterday()[1].pick_tod
+    assert plan(world, f"What did you pick up at {pick_tod} yesterday?").subgoals == [Answer("Candle")]
+    assert plan(world, "How many objects did you move yesterday?").subgoals == [Answer("3")]
+
+
+# ------------------------------------------------------------------ manipulation
+def test_return_every_object_names_objects_and_receptacles(world: World) -> None:
+    result = plan(world, "Return every object you moved yesterday to the receptacle it started on.")
+    chosen = targets(world, result)
+    # (object, where it was yesterday morning) pairs, in pick order
+    assert chosen == ["Mug_1_0_1", "Sofa_1_0", "Candle_2_1_0", "Dresser_2_1", "Apple_0_0_1", "Shelf_1_2"]
+    kinds = [type(s) for s in result.subgoals]
+    # The mug is shut in the fridge: open it before picking; the others just pick and place.
+    assert kinds == [OpenSubgoal, PickSubgoal, PlaceSubgoal] + [PickSubgoal, PlaceSubgoal] * 2
+
+
+def test_object_shut_in_a_container_is_reached_by_facing_the_container(world: World) -> None:
+    q = world.mem.query(today=2)
+    result = plan(world, "Navigate to the mug you picked up yesterday.")
+    goal = result.subgoals[0]
+    fridge = next(h for h in q.receptacles() if h.category == "Fridge")
+    assert isinstance(goal, NavigateToReceptacle) and goal.position == tuple(fridge.position)
+    assert world.env_id(goal.memory_id) == "Mug_1_0_1"  # the target is still the mug
+    candle = plan(world, "Navigate to the candle you picked up yesterday.").subgoals[0]
+    assert isinstance(candle, NavigateToObject)  # on a desk, in plain sight
+
+
+class ForgetfulQuery:
+    """A memory query that has lost one node (e.g. merged away): ``get`` raises KeyError for it."""
+
+    def __init__(self, inner: Any, lost: str) -> None:
+        self._inner, self._lost = inner, inner.lt.resolve(lost)
+
+    def get(self, memory_id: str, **kw: Any) -> Any:
+        if self._inner.lt.resolve(memory_id) == self._lost:
+            raise KeyError(f"memory object {memory_id!r} is unknown")
+        return self._inner.get(memory_id, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_forgotten_object_is_skipped_not_fatal(world: World) -> None:
+    q = world.mem.query(today=2)
+    mug = next(h.event.object_id for h in q.interactions(kind="pick", day=1))
+    result = plan(world, "Return every object you moved yesterday to the receptacle it started on.",
+                  memory=ForgetfulQuery(q, mug))
+    assert result.ok, result.message
+    assert targets(world, result) == ["Candle_2_1_0", "Dresser_2_1", "Apple_0_0_1", "Shelf_1_2"]
+
+
+def test_put_in_openable_closes_after(world: World) -> None:
+    result = plan(world, "Put the candle in the fridge.")
+    assert targets(world, result) == ["Candle_2_1_0", "Fridge_0_1"]
+    assert isinstance(result.subgoals[1], PlaceSubgoal) and result.subgoals[1].close_after
+
+
+# ------------------------------------------------------------------ fallbacks
+def test_unknown_instruction_is_unsupported(world: World) -> None:
+    result = plan(world, "Juggle three oranges in the garden.")
+    assert result.failure_mode == "unsupported_instruction"
+    assert "matches no template" in result.message
+
+
+def test_empty_memory_explores_then_reports_no_match() -> None:
+    house = SyntheticHouse(SynthConfig(seed=1, rooms=2))
+    empty = AgentMemory(house.rooms).query(today=1)
+    planner = RulePlanner(RulePlannerConfig(explore_steps=120))
+    first = planner.plan(PlanningContext("Navigate to a key chain.", memory=empty, step_index=0))
+    assert first.ok and isinstance(first.subgoals[0], Explore)
+    assert first.subgoals[0].category == "KeyChain" and first.subgoals[0].max_steps == 120
+    assert first.details["replan"] is True
+    second = planner.plan(PlanningContext("Navigate to a key chain.", memory=empty, step_index=1))
+    assert second.failure_mode == "no_memory_match" and "key chain" in second.message
+
+
+def test_untouched_instance_explores_without_category_stop(world: World) -> None:
+    """Every remembered candle was touched: exploring must not stop at the first candle seen."""
+    result = plan(world, "Navigate to a mug you did not interact with yesterday.")
+    assert isinstance(result.subgoals[0], Explore) and result.subgoals[0].category is None
+
+
+# ------------------------------------------------------------------ T61: trust memory or look
+T61 = "Is the candle still on the desk?"
+
+
+def _last_seen(world: World) -> float:
+    q = world.mem.query(today=2)
+    return next(h for h in q.objects() if h.category == "Candle" and h.obj.parent_id is not None
+                and q.get(h.obj.parent_id).category == "Desk").obj.last_seen
+
+
+def test_t61_answers_from_fresh_memory(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
+    with caplog.at_level(logging.INFO, logger="embodied_mem.planner.stopping"):
+        result = plan(world, T61, agent=in_room(world, "room_0"), time=now)
+    assert result.subgoals == [Answer("yes")]
+    decision = result.details["stopping"]
+    assert decision["action"] == "answer" and decision["staleness_s"] == pytest.approx(60.0)
+    assert decision["travel_distance_m"] > 0 and decision["change_probability"] < 0.01
+    assert any("stopping rule: answer" in r.message for r in caplog.records)
+
+
+def test_t61_goes_to_look_when_memory_is_stale_and_the_desk_is_near(world: World) -> None:
+    now = SimTime(_last_seen(world) + 2 * 86400.0, 2, "06:00")
+    result = plan(world, T61, agent=in_room(world, "room_2"), time=now)
+    assert isinstance(result.subgoals[0], NavigateToReceptacle) and result.details["replan"]
+    decision = result.details["stopping"]
+    assert decision["action"] == "look" and decision["value_of_looking"] > decision["travel_cost"]
+    assert world.env_id(result.subgoals[0].memory_id) == "Desk_2_2"
+    after = plan(world, T61, agent=in_room(world, "room_2"), time=now, step=1)
+    assert after.subgoals == [Answer("yes")] and after.details["after_looking"]
+
+
+def test_t61_trusts_stale_memory_when_the_walk_costs_more(world: World) -> None:
+    now = SimTime(_last_seen(world) + 2 * 86400.0, 2, "06:00")
+    pricey = RulePlanner(RulePlannerConfig(stopping=StoppingConfig(travel_cost_per_metre=5.0)))
+    result = plan(world, T61, agent=in_room(world, "room_0"), time=now, planner=pricey)
+    assert result.subgoals == [Answer("yes")] and result.details["stopping"]["action"] == "answer"
+
+
+def test_t61_says_no_when_the_object_was_never_put_there(world: World) -> None:
+    now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
+    result = plan(world, "Is the candle still on the sofa?", agent=in_room(world, "room_1"), time=now)
+    assert result.subgoals == [Answer("no")]
+
+
+# ------------------------------------------------------------------ distances off the floor
+class WalledFloor:
+    """Floor only where x >= 1 (a wall at x = 1); geodesic = straight line on the floor."""
+
+    @staticmethod
+    def snap(xy: np.ndarray) -> np.ndarray:
+        return np.array([max(float(xy[0]), 1.05), float(xy[1])])
+
+    def geodesic_distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        if a[0] < 1 or b[0] < 1:
+            return float("inf")
+        return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+
+def test_things_off_the_floor_get_a_finite_walking_distance() -> None:
+    floor = WalledFloor()
+    planner = RulePlanner(geodesic=floor.geodesic_distance)  # snap found on the bound method's owner
+    assert planner.snap is not None
+    d = planner.distance(np.array([4.0, 0.0]), np.array([0.5, 0.0]))
+    assert d == pytest.approx(2.95 + 0.55)
+    assert RulePlanner(geodesic=lambda a, b: float("inf")).distance(np.zeros(2), np.ones(2)) == float("inf")
