@@ -133,11 +133,13 @@ def _cell(xy: np.ndarray, lo: np.ndarray, res: float, shape: np.ndarray) -> tupl
 
 def _densify(path: list[np.ndarray], spacing: float) -> np.ndarray:
     """All points along the polyline ``path``, about ``spacing`` metres apart."""
-    out = [path[0]]
+    out = [np.asarray(path[0], dtype=float).reshape(1, -1)]
     for a, b in zip(path[:-1], path[1:], strict=False):
         n = max(int(np.ceil(np.linalg.norm(b - a) / spacing)), 1)
-        out.extend(a + (b - a) * t for t in np.linspace(0, 1, n + 1)[1:])
-    return np.asarray(out)
+        # One array expression per leg (the same per-element arithmetic as point by point):
+        # detour planning densifies hundreds of segments per plan.
+        out.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
+    return np.concatenate(out)
 
 
 def _simplify(points: list[np.ndarray], free: np.ndarray, lo: np.ndarray, res: float

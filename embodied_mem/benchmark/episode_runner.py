@@ -10,8 +10,10 @@ envs without one replay phase 1 deterministically instead). ``no-memory`` gets a
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from embodied_mem.agent.loop import MemoryAgent
@@ -61,11 +63,20 @@ def standard_baselines(names: list[str]) -> list[Baseline]:
 
 
 class EpisodeRunner:
-    """Runs one episode for a list of baselines and returns one result row per (baseline, task)."""
+    """Runs one episode for a list of baselines and returns one result row per (baseline, task).
 
-    def __init__(self, run_config: Any, baselines: list[Baseline]) -> None:
+    Args:
+        run_config: a :class:`embodied_mem.run_config.RunConfig`.
+        baselines: the agents to evaluate.
+        record_dir: if set, the first memory baseline's run (frames, interactions, task traces,
+            memory snapshots) is recorded there for replay and visualisation.
+    """
+
+    def __init__(self, run_config: Any, baselines: list[Baseline], record_dir: Path | None = None) -> None:
         self.cfg = run_config
         self.baselines = baselines
+        self.record_dir = record_dir
+        self._recorders: list[Any] = []
 
     def run(self, spec: EpisodeSpec) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -73,6 +84,8 @@ class EpisodeRunner:
         try:
             rows = self._run(env, spec)
         finally:
+            for recorder in self._recorders:
+                recorder.close()
             env.close()
         wall = time.perf_counter() - started
         for row in rows:
@@ -80,7 +93,22 @@ class EpisodeRunner:
         return rows
 
     # ------------------------------------------------------------------ phase 1
-    def _agents(self, env: Env, gt: Any) -> dict[str, MemoryAgent]:
+    def _recorder(self, spec: EpisodeSpec, b: Baseline, memory: AgentMemory, gt: Any) -> Any:
+        from embodied_mem.replay.recorder import RunRecorder
+
+        seg = b.segmenter
+        run_dir = Path(self.record_dir) / spec.episode_id / b.name
+        if run_dir.exists():  # a cut-off recording of this episode: it is being re-run from scratch
+            shutil.rmtree(run_dir)
+        config = {"memory": self.cfg.memory, "env": {"name": spec.env, **spec.env_options},
+                  "perception": {"segmenter": seg, "config": getattr(self.cfg.perception, seg)}}
+        recorder = RunRecorder(run_dir, config=config, categories=None,
+                               rooms=gt.rooms.values(), memory=memory,
+                               ground_truth=gt if seg in ("oracle", "noisy") else None)  # ORACLE lookup only
+        self._recorders.append(recorder)
+        return recorder
+
+    def _agents(self, env: Env, gt: Any, spec: EpisodeSpec) -> dict[str, MemoryAgent]:
         agents = {}
         for b in self.baselines:
             if b.kind == "frames-bound":
@@ -91,7 +119,9 @@ class EpisodeRunner:
             memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
             planner = make_planner(self.cfg.planner.name, getattr(self.cfg.planner, self.cfg.planner.name),
                                    **self._planner_kwargs(env))
-            agents[b.name] = MemoryAgent(env, memory, perceiver, planner, self.cfg.agent)
+            record = self.record_dir is not None and b.kind == "memory" and not self._recorders
+            recorder = self._recorder(spec, b, memory, gt) if record else None
+            agents[b.name] = MemoryAgent(env, memory, perceiver, planner, self.cfg.agent, recorder=recorder)
         return agents
 
     def _planner_kwargs(self, env: Env) -> dict[str, Any]:
@@ -103,7 +133,7 @@ class EpisodeRunner:
     def _run(self, env: Env, spec: EpisodeSpec) -> list[dict[str, Any]]:
         env.reset(seed=spec.house_seed)
         gt0 = env.ground_truth()
-        agents = self._agents(env, gt0)
+        agents = self._agents(env, gt0, spec)
         watchers = {n: a for n, a in agents.items() if self._baseline(n).kind == "memory"}
         frames = FrameVisibilityLog()
 

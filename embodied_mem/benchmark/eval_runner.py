@@ -34,7 +34,7 @@ RESULTS, SUMMARY = "results.jsonl", "summary.json"
 _TIMING_KEYS = ("wall_time_s", "episode_wall_time_s")
 
 
-def run_episode_job(config_yaml: str, spec: dict[str, Any]) -> dict[str, Any]:
+def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | None = None) -> dict[str, Any]:
     """One episode in a worker process (top-level so process pools and Ray can pickle it).
 
     Returns ``{"episode_id", "rows", "error"}``; an episode that raises is reported with its
@@ -47,7 +47,8 @@ def run_episode_job(config_yaml: str, spec: dict[str, Any]) -> dict[str, Any]:
 
     os.environ.setdefault("MUJOCO_GL", "egl")
     cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(config_yaml)))
-    runner = EpisodeRunner(cfg, standard_baselines(list(cfg.baselines)))
+    runner = EpisodeRunner(cfg, standard_baselines(list(cfg.baselines)),
+                           record_dir=Path(record_dir) if record_dir else None)
     episode = EpisodeSpec.from_dict(spec)
     try:
         return {"episode_id": episode.episode_id, "rows": runner.run(episode), "error": None}
@@ -99,19 +100,22 @@ def _append(path: Path, job: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
-def _jobs_local(config_yaml: str, specs: list[EpisodeSpec], workers: int) -> Iterable[dict[str, Any]]:
+def _jobs_local(config_yaml: str, specs: list[EpisodeSpec], workers: int,
+                record: dict[str, str]) -> Iterable[dict[str, Any]]:
     if workers <= 1:
         for spec in specs:
-            yield run_episode_job(config_yaml, spec.to_dict())
+            yield run_episode_job(config_yaml, spec.to_dict(), record.get(spec.episode_id))
         return
     # spawn, not fork: MuJoCo's GL context and torch threads do not survive a fork.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_episode_job, config_yaml, s.to_dict()) for s in specs]
+        futures = [pool.submit(run_episode_job, config_yaml, s.to_dict(), record.get(s.episode_id))
+                   for s in specs]
         for fut in as_completed(futures):
             yield fut.result()
 
 
-def _jobs_ray(config_yaml: str, specs: list[EpisodeSpec], workers: int) -> Iterable[dict[str, Any]]:
+def _jobs_ray(config_yaml: str, specs: list[EpisodeSpec], workers: int,
+              record: dict[str, str]) -> Iterable[dict[str, Any]]:
     from envs.extras import require_extra
 
     ray = require_extra("ray", "ray")
@@ -121,7 +125,7 @@ def _jobs_ray(config_yaml: str, specs: list[EpisodeSpec], workers: int) -> Itera
                  runtime_env={"env_vars": {"MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}})
     try:
         remote = ray.remote(num_cpus=1)(run_episode_job)
-        pending = [remote.remote(config_yaml, s.to_dict()) for s in specs]
+        pending = [remote.remote(config_yaml, s.to_dict(), record.get(s.episode_id)) for s in specs]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             yield ray.get(ready[0])
@@ -149,7 +153,8 @@ def summarize_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local",
-              on_episode: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+              on_episode: Callable[[str, int, int], None] | None = None,
+              record_episodes: int = 0) -> dict[str, Any]:
     """Run (or resume) ``config.benchmark`` into ``out``; returns the summary.
 
     Args:
@@ -158,6 +163,8 @@ def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local
         workers: parallel episodes.
         backend: "local" (processes) or "ray".
         on_episode: progress callback ``(episode_id, finished, total)``.
+        record_episodes: record the first N episodes' memory agent into ``out/recordings``
+            (for ``embodied-mem replay`` / ``viz``).
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
@@ -178,8 +185,9 @@ def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local
     if done:
         logger.info("resuming: %d of %d episodes already finished", len(done), len(specs))
     jobs = _jobs_ray if backend == "ray" else _jobs_local
+    record = {s.episode_id: str(out / "recordings") for s in specs[:record_episodes] if s.episode_id not in done}
     finished = len(done)
-    for job in jobs(config_yaml, todo, workers):
+    for job in jobs(config_yaml, todo, workers, record):
         _append(results, job)
         rows += job["rows"]
         finished += 1

@@ -31,8 +31,10 @@ logger = logging.getLogger(__name__)
 class OracleSolver:
     """Attempts tasks in ``env`` with ground-truth targets; returns :class:`TaskAttempt` s."""
 
-    def __init__(self, env: Env, budget: int = 250, teleport_to_start: bool = True) -> None:
+    def __init__(self, env: Env, budget: int = 250, teleport_to_start: bool = True,
+                 min_fraction: float = 0.001) -> None:
         self.teleport_to_start = teleport_to_start
+        self.min_fraction = min_fraction
         self._path = 0.0
         self._prev: np.ndarray | None = None
         self.env = RecordingEnv(env, self._track)
@@ -111,14 +113,26 @@ class OracleSolver:
         views = list(getattr(inner, "viewpoints_for")(target, max_count=8))  # noqa: B009
         # The env's viewpoints do not test line of sight; try them until the target is on screen.
         seen = self._seen_as(target)
+        best: tuple[float, tuple[float, float, float]] | None = None
         for x, y, yaw in views[:4]:
-            self._go(x, y, yaw)
-            self.actor._look(float(getattr(inner, "look_pitch")(seen, (x, y))))  # noqa: B009
-            assert self.actor.obs is not None
-            if getattr(inner, "visible_fraction")(seen, self.actor.obs) > 0:  # noqa: B009
-                break
+            fraction = self._look_from(seen, x, y, yaw)
+            if fraction >= self.min_fraction:
+                assert self.actor.obs is not None
+                return self.actor.obs
+            if best is None or fraction > best[0]:
+                best = (fraction, (x, y, yaw))
+        if best is not None and best[1] != views[min(3, len(views) - 1)]:
+            self._look_from(seen, *best[1])  # no view was good enough: the best one will do
         assert self.actor.obs is not None
         return self.actor.obs
+
+    def _look_from(self, seen: str, x: float, y: float, yaw: float) -> float:
+        """Go to (x, y, yaw), aim at ``seen``; the fraction of the image it covers."""
+        inner = self.env.env
+        self._go(x, y, yaw)
+        self.actor._look(float(getattr(inner, "look_pitch")(seen, (x, y))))  # noqa: B009
+        assert self.actor.obs is not None
+        return float(getattr(inner, "visible_fraction")(seen, self.actor.obs))  # noqa: B009
 
     def _seen_as(self, target: str) -> str:
         """The id whose mask shows ``target``: its container when shut inside one."""

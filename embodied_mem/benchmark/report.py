@@ -383,12 +383,12 @@ def write_success_png(run: RunData, path: Path) -> Path:
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("success rate")
     ax.set_title(f"Success per family — suite '{run.suite_name}', {_episodes_text(run)}", fontsize=9)
-    ax.legend(fontsize=7, ncols=min(5, max(1, len(series))), loc="upper center",
+    ax.legend(fontsize=7, ncols=min(3, max(1, len(series))), loc="upper center",
               bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     # No Software/date metadata, so the same run gives the same bytes.
-    fig.savefig(path, format="png", metadata={"Software": None})
+    fig.savefig(path, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     return path
 
 

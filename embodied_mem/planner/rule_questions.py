@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from embodied_mem.planner import stopping
 from embodied_mem.planner.base import PlanResult
-from embodied_mem.planner.rule_single import Handler, room_minutes
+from embodied_mem.planner.rule_single import Handler, room_minutes, safe_get
 from embodied_mem.planner.rule_targets import (
+    closed_container,
     event_room,
     object_goal,
     receptacle_goal,
@@ -66,9 +67,24 @@ def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any |
     # Prefer the instance the agent placed on such a receptacle yesterday: that is the one asked about.
     placed = [h for h in ctx.q.interactions(kind="place", day=ctx.q.yesterday)
               if same_category(h.object_category, cat) and same_category(h.target_category, rec_name)]
+    for h in placed:
+        last = safe_get(ctx, h.event.object_id)
+        box = closed_container(ctx.q, last) if last is not None else None
+        if box is not None and box.memory_id in rec_ids and not _currently_known(ctx, last.memory_id):
+            # Memory lost sight of it only because it is shut in that container: nothing
+            # says it left, so the belief stands (the stopping rule still weighs staleness).
+            return True, last, box
     subject = next((o for h in placed for o in objs if o.memory_id == ctx.q.lt.resolve(h.event.object_id)), None)
     subject = subject or (objs[0] if objs else None)
     return False, subject, recs[0] if recs else None
+
+
+def _currently_known(ctx: RuleContext, memory_id: str) -> bool:
+    try:
+        ctx.q.get(memory_id)
+    except KeyError:
+        return False
+    return True
 
 
 def t61(ctx: RuleContext) -> PlanResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ from embodied_mem.planner.rule_targets import (
 
 if TYPE_CHECKING:
     from embodied_mem.planner.rule import RuleContext
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[["RuleContext"], PlanResult]
 ATTRIBUTE_KEYS = ("color", "shape", "material")
@@ -69,13 +72,31 @@ def objects_of(ctx: RuleContext, interactions: list[Any]) -> list[Any]:
 
 
 def safe_get(ctx: RuleContext, memory_id: str | None) -> Any | None:
-    """``q.get`` that answers None for an id memory forgot (a merged or pruned node)."""
+    """``q.get``, falling back to the last state the agent itself left the object in.
+
+    Memory may mark an object vanished when it is not seen where expected (e.g. shut in a
+    drawer the agent looked at). The agent's own last interaction with it is still the best
+    belief of where it is, so use the world instance just after that interaction (Mind-Palace
+    style) rather than dropping the target. None when memory never knew the id.
+    """
     if memory_id is None:
         return None
     try:
         return ctx.q.get(memory_id)
     except KeyError:
+        pass
+    try:
+        events = [h.event for h in ctx.q.interactions(object_id=memory_id)]
+    except (KeyError, ValueError):
         return None
+    for ev in reversed(events):
+        try:
+            hit = ctx.q.get(memory_id, at_time=ev.end_time + 1e-3)
+        except KeyError:
+            continue
+        logger.debug("%s is not in current memory; using its state after event %d", memory_id, ev.event_id)
+        return hit
+    return None
 
 
 def picks(ctx: RuleContext, day: int | None = None) -> list[Any]:

@@ -69,7 +69,11 @@ def event_room(query: Any, event: Any) -> str | None:
 
 
 def closed_container(query: Any, hit: Any) -> Any | None:
-    """The container memory believes ``hit`` is shut inside (relation "inside", not open), or None."""
+    """The container memory believes ``hit`` is shut inside (relation "inside", state "closed"), or None.
+
+    Only a container memory saw closed counts: "inside" a coffee table's shelf or an open
+    cabinet leaves the object in plain sight.
+    """
     obj = getattr(hit, "obj", None)
     if query is None or obj is None or obj.relation != "inside" or not obj.parent_id:
         return None
@@ -77,7 +81,7 @@ def closed_container(query: Any, hit: Any) -> Any | None:
         parent = query.get(obj.parent_id)
     except KeyError:
         return None
-    return None if parent.obj.state == "open" else parent
+    return parent if parent.obj.state == "closed" else None
 
 
 def object_goal(hit: Any, query: Any = None) -> NavigateToObject | NavigateToReceptacle:

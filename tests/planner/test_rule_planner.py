@@ -260,6 +260,25 @@ def test_a_forgotten_object_is_skipped_not_fatal(world: World) -> None:
     assert targets(world, result) == ["Candle_2_1_0", "Dresser_2_1", "Apple_0_0_1", "Shelf_1_2"]
 
 
+class VanishedQuery(ForgetfulQuery):
+    """Memory marked one node vanished: it is gone now but its past states remain."""
+
+    def get(self, memory_id: str, **kw: Any) -> Any:
+        if kw.get("at_time") is None and self._inner.lt.resolve(memory_id) == self._lost:
+            raise KeyError(f"memory object {memory_id!r} vanished")
+        return self._inner.get(memory_id, **kw)
+
+
+def test_a_vanished_object_is_sought_where_the_agent_left_it(world: World) -> None:
+    q = world.mem.query(today=2)
+    candle = next(h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Candle")
+    result = plan(world, "Navigate to the candle you picked up yesterday.", memory=VanishedQuery(q, candle))
+    assert result.ok and targets(world, result) == ["Candle_2_1_0"]
+    desk = next(t for t in world.house.receptacles() if t.id == "Desk_2_2")
+    x, y, _ = result.subgoals[0].position
+    assert desk.lo[0] <= x <= desk.hi[0] and desk.lo[1] <= y <= desk.hi[1]  # on the desk it was put on
+
+
 def test_put_in_openable_closes_after(world: World) -> None:
     result = plan(world, "Put the candle in the fridge.")
     assert targets(world, result) == ["Candle_2_1_0", "Fridge_0_1"]
@@ -334,6 +353,16 @@ def test_t61_says_no_when_the_object_was_never_put_there(world: World) -> None:
     now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
     result = plan(world, "Is the candle still on the sofa?", agent=in_room(world, "room_1"), time=now)
     assert result.subgoals == [Answer("no")]
+
+
+def test_t61_object_lost_from_view_inside_a_closed_container_is_still_believed_there(world: World) -> None:
+    """Memory marks the mug vanished (it could not see into the shut fridge): still "yes"."""
+    q = world.mem.query(today=2)
+    mug = next(h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Mug")
+    now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
+    result = plan(world, "Is the mug still on the fridge?", agent=in_room(world, "room_2"), time=now,
+                  memory=VanishedQuery(q, mug))
+    assert result.subgoals == [Answer("yes")] and result.details["believed"] is True
 
 
 # ------------------------------------------------------------------ distances off the floor
