@@ -69,7 +69,8 @@ class OccupancyGrid:
         resolution: cell size in metres.
         agent_radius: the agent's radius in metres; cells closer than this to any blocked cell
             are not navigable.
-        cache_size: how many distance fields to keep (one per goal cell).
+        cache_size: how many distance fields to keep (one per goal cell; a field is one
+            float per cell, and a benchmark task's policy and scorer revisit a few dozen goals).
     """
 
     def __init__(
@@ -78,7 +79,7 @@ class OccupancyGrid:
         origin: tuple[float, float],
         resolution: float,
         agent_radius: float,
-        cache_size: int = 16,
+        cache_size: int = 64,
     ) -> None:
         free = np.asarray(free)
         if free.ndim != 2 or free.dtype != bool:

@@ -285,6 +285,8 @@ class SceneGraph(GraphStore):
         state = None if state is None else parse_enum(NodeState, state, "state")
         if parent_id is KEEP:
             parent_id = None if state is NodeState.HELD else prev_parent
+            if parent_id is not None and parent_id not in self:
+                parent_id = None  # the parent was removed since (e.g. merged away): no longer on it
             if relation is KEEP:
                 relation = prev_rel if parent_id == prev_parent else None
         elif parent_id is not None and state is NodeState.HELD and inherited_state:
@@ -295,6 +297,8 @@ class SceneGraph(GraphStore):
             relation = prev_rel if (parent_id == prev_parent and prev_rel) else Relation.ON
         if room_id is KEEP:
             room_id = prev.room_id if prev is not None else None
+            if room_id is not None and room_id not in self:
+                room_id = None
         try:
             return TimelineEntry(t, kind, pos, parent_id, relation, state, room_id)
         except ValueError as exc:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embodied_mem.perception.mapper import MappedObject, MapperUpdate
+from embodied_mem.perception.mapper import MappedObject, MapperUpdate, seeded_subsample
 from scene_graph import Layer, Node, NodeState
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ def cap_points(lt: LongTermMemory, pts: np.ndarray) -> np.ndarray:
     """At most ``max_points`` points, subsampled with a size-seeded rng (deterministic)."""
     n = lt.config.max_points
     if len(pts) > n:
-        idx = np.sort(np.random.default_rng(len(pts)).choice(len(pts), n, replace=False))
-        pts = pts[idx]
+        pts = pts[seeded_subsample(len(pts), n)]  # the same draw, cached by size
     return np.asarray(pts, dtype=np.float32)
 
 

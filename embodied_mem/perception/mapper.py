@@ -38,7 +38,6 @@ from scipy.spatial import cKDTree
 
 from embodied_mem.perception.association import (
     assign,
-    boxes_touch,
     boxes_touching,
     mutual_overlap,
     overlap_fraction,
@@ -59,11 +58,11 @@ from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MappedObject", "MapperConfig", "MapperUpdate", "ObjectMapper"]
+__all__ = ["MappedObject", "MapperConfig", "MapperUpdate", "ObjectMapper", "seeded_subsample"]
 
 
 @lru_cache(maxsize=256)
-def _cap_indices(total: int, keep: int) -> np.ndarray:
+def seeded_subsample(total: int, keep: int) -> np.ndarray:
     """Sorted indices of the seeded subsample of ``keep`` out of ``total`` points.
 
     The seed is ``total``, so the draw depends only on the two sizes: capped tracks hit the
@@ -206,14 +205,14 @@ class ObjectMapper:
         for i, keep_id in enumerate(ids):
             if keep_id not in self.objects:
                 continue
-            for other_id in ids[i + 1 :]:
-                if other_id not in self.objects or keep_id not in self.objects:
+            rest = [t for t in ids[i + 1 :] if t in self.objects]
+            # One vectorised box test against all later tracks (per-pair calls dominated
+            # this pass); redone after a merge because the kept track's box grows.
+            near = self._touching(keep_id, rest)
+            for k, other_id in enumerate(rest):
+                if not near[k] or other_id not in self.objects:
                     continue
                 a, b = self.objects[keep_id], self.objects[other_id]
-                if not boxes_touch(
-                    a.bbox_min, a.bbox_max, b.bbox_min, b.bbox_max, cfg.overlap_radius
-                ):
-                    continue
                 ov = mutual_overlap(
                     self._tree(a),
                     a.points,
@@ -226,6 +225,7 @@ class ObjectMapper:
                 if ov >= cfg.merge_overlap and sim >= cfg.merge_similarity:
                     self._merge_into(a, b)
                     merged.append((other_id, keep_id))
+                    near[k + 1 :] = self._touching(keep_id, rest[k + 1 :])
         if merged:
             logger.debug("merged %d duplicate tracks", len(merged))
         return merged
@@ -392,7 +392,7 @@ class ObjectMapper:
         """Cap the cloud size; a seeded subsample keeps runs deterministic."""
         n = self.config.max_points_per_object
         if len(pts) > n:
-            pts = pts[_cap_indices(len(pts), n)]
+            pts = pts[seeded_subsample(len(pts), n)]
         return np.asarray(pts, dtype=np.float32)
 
     def _tree(self, obj: MappedObject) -> cKDTree:
@@ -401,6 +401,16 @@ class ObjectMapper:
         if cached is None or cached[0] is not obj.points:
             cached = self._trees[obj.id] = (obj.points, cKDTree(obj.points))
         return cached[1]
+
+    def _touching(self, track_id: str, others: list[str]) -> np.ndarray:
+        """(len(others),) bool: which tracks' boxes touch ``track_id``'s (grown by the overlap
+        radius); the same test as :func:`boxes_touch`, for many tracks at once."""
+        if not others:
+            return np.zeros(0, dtype=bool)
+        a = self.objects[track_id]
+        mins = np.array([self.objects[t].bbox_min for t in others])
+        maxs = np.array([self.objects[t].bbox_max for t in others])
+        return boxes_touching(a.bbox_min, a.bbox_max, mins, maxs, self.config.overlap_radius)
 
     def _get(self, object_id: str) -> MappedObject:
         if object_id not in self.objects:

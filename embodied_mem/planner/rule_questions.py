@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from embodied_mem.planner import stopping
 from embodied_mem.planner.base import PlanResult
-from embodied_mem.planner.rule_single import Handler, room_minutes, safe_get
+from embodied_mem.planner.rule_rooms import room_minutes
+from embodied_mem.planner.rule_single import Handler, safe_get
 from embodied_mem.planner.rule_targets import (
     closed_container,
     event_room,

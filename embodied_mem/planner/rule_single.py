@@ -13,9 +13,9 @@ from embodied_mem.planner.rule_targets import (
     event_room,
     find_rooms,
     nearest,
+    norm,
     object_goal,
     receptacle_goal,
-    room_goal,
     same_category,
     unique_by_id,
 )
@@ -44,15 +44,6 @@ def go_receptacle(ctx: RuleContext, hits: list[Any], what: str, farthest: bool =
         return ctx.missing(what)
     return PlanResult(subgoals=[receptacle_goal(hit)], high_level_targets=[hit.memory_id],
                       message=f"{what}: {hit.category} {hit.memory_id}")
-
-
-def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
-    if room is None:
-        # Rooms come from the env's annotations and the agent's own visits: exploring cannot
-        # add the missing fact, so report instead of walking about.
-        return PlanResult.failure("no_memory_match", f"memory has no {what}")
-    return PlanResult(subgoals=[room_goal(room)], high_level_targets=[room.room_id],
-                      message=f"{what}: {room.name}")
 
 
 def objects_of(ctx: RuleContext, interactions: list[Any]) -> list[Any]:
@@ -237,12 +228,20 @@ def t18(ctx: RuleContext) -> PlanResult:
 
 
 # --------------------------------------------------------------------------- attributes (T19-T22)
-def interacted_with_attribute(ctx: RuleContext, word: str) -> list[Any]:
-    """Objects interacted with yesterday whose color, shape or material is ``word``."""
+def with_attribute(objects: list[Any], key: str, word: str) -> list[Any]:
+    return [o for o in objects if norm(o.obj.attributes.get(key)) == norm(word)]
+
+
+def interacted_with_attribute(ctx: RuleContext, word: str, day: int | None | str = "yesterday") -> list[Any]:
+    """Objects interacted with (``day``: yesterday by default, None = any day) whose color,
+    shape or material is ``word``. Attributes are read from each object's remembered state,
+    so an object memory has since lost sight of still counts (see :func:`safe_get`)."""
+    when = ctx.q.yesterday if day == "yesterday" else day
+    acted = objects_of(ctx, ctx.q.interactions(day=when, kind=("pick", "place")))
     for key in ATTRIBUTE_KEYS:
-        hits = ctx.q.interactions(day=ctx.q.yesterday, kind=("pick", "place"), attributes={key: word})
+        hits = with_attribute(acted, key, word)
         if hits:
-            return objects_of(ctx, hits)
+            return hits
     return []
 
 
@@ -357,8 +356,8 @@ def first_source(ctx: RuleContext, memory_id: str, day: int | None = None) -> An
 def t34(ctx: RuleContext) -> PlanResult:
     color = ctx.slots["color"]
     # "originally" reaches back over every experienced day, not only yesterday.
-    acted = ctx.q.interactions(kind="pick", attributes={"color": color})
-    recs = [first_source(ctx, o.memory_id) for o in objects_of(ctx, acted)]
+    acted = with_attribute(objects_of(ctx, ctx.q.interactions(kind="pick")), "color", color)
+    recs = [first_source(ctx, o.memory_id) for o in acted]
     return go_receptacle(ctx, recs, f"where the {color} object was originally")
 
 
@@ -368,79 +367,11 @@ def t35(ctx: RuleContext) -> PlanResult:
     return go_receptacle(ctx, hits, f"the {cat} opened yesterday")
 
 
-# --------------------------------------------------------------------------- rooms (T36-T43)
-def t36(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, ctx.q.start_room(), "the start room")
-
-
-def t37(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, ctx.q.end_room(), "the end room")
-
-
-DAY_END_MINUTE = 22 * 60
-"""FindingDory maps each experience day onto 06:00-22:00 (TASKS.md)."""
-
-
-def room_minutes(ctx: RuleContext) -> list[tuple[Any, int]]:
-    """(room, wall-clock minutes spent there yesterday), most time first.
-
-    Each visit lasts until the next one starts; the last one lasts until the day ends at 22:00,
-    even when the agent's last frame came earlier (it stayed there, the day was not over).
-    Minutes, not sim seconds: the day clock is what "time spent" is measured in.
-    """
-    visits = ctx.q.room_visits()
-    per: dict[str, int] = {}
-    for k, v in enumerate(visits):
-        start = parse_hhmm(v.enter_time_of_day)
-        end = parse_hhmm(visits[k + 1].enter_time_of_day) if k + 1 < len(visits) else max(DAY_END_MINUTE, start)
-        per[v.room_id] = per.get(v.room_id, 0) + max(0, end - start)
-    rooms = {r.room_id: r for r in ctx.q.rooms()}
-    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(rooms[rid], m) for rid, m in ranked if rid in rooms]
-
-
-def t38(ctx: RuleContext) -> PlanResult:
-    rooms = room_minutes(ctx)
-    return go_room(ctx, rooms[0][0] if rooms else None, "the room with the most time")
-
-
-def t39(ctx: RuleContext) -> PlanResult:
-    rooms = room_minutes(ctx)
-    return go_room(ctx, rooms[-1][0] if rooms else None, "the room with the least time")
-
-
-def room_of(ctx: RuleContext, phrase: str, kind: str) -> Any | None:
-    """Room containing the point where the last ``phrase`` object was picked/placed yesterday."""
-    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
-            if same_category(h.object_category, phrase)]
-    rooms = [event_room(ctx.q, h.event) for h in hits]
-    rooms = [r for r in rooms if r is not None]
-    return next((r for r in ctx.q.rooms() if rooms and r.room_id == rooms[-1]), None)
-
-
-def t40(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, room_of(ctx, ctx.slots["category"], "pick"),
-                   f"the room where the {ctx.slots['category']} was picked")
-
-
-def t41(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, room_of(ctx, ctx.slots["category"], "place"),
-                   f"the room where the {ctx.slots['category']} was placed")
-
-
-def t42(ctx: RuleContext) -> PlanResult:
-    rooms = ctx.q.unvisited_rooms()
-    if not rooms:
-        return go_room(ctx, None, "an unvisited room")
-    best = min(rooms, key=lambda r: ctx.distance_from_agent(r.anchor))
-    return go_room(ctx, best, "an unvisited room")
-
-
-def t43(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, ctx.q.room_at(ctx.slots["time"]), f"the room at {ctx.slots['time']}")
-
-
 HANDLERS: dict[str, Handler] = {
     name.upper(): fn for name, fn in globals().items()
     if len(name) == 3 and name.startswith("t") and name[1:].isdigit() and callable(fn)
 }
+# Imported last: the room handlers reuse this module's helpers.
+from embodied_mem.planner.rule_rooms import ROOM_HANDLERS  # noqa: E402
+
+HANDLERS.update(ROOM_HANDLERS)

@@ -386,3 +386,12 @@ def test_things_off_the_floor_get_a_finite_walking_distance() -> None:
     d = planner.distance(np.array([4.0, 0.0]), np.array([0.5, 0.0]))
     assert d == pytest.approx(2.95 + 0.55)
     assert RulePlanner(geodesic=lambda a, b: float("inf")).distance(np.zeros(2), np.ones(2)) == float("inf")
+
+
+def test_every_template_has_a_rule() -> None:
+    """Each TASKS.md template id the parser can produce is handled (T20/T21 parse as T19)."""
+    from embodied_mem.planner import rule_multi, rule_single
+
+    handled = set(rule_single.HANDLERS) | set(rule_multi.HANDLERS)
+    wanted = {f"T{n:02d}" for n in range(1, 64)} - {"T20", "T21"}
+    assert wanted <= handled, sorted(wanted - handled)

@@ -151,6 +151,17 @@ def test_remove_node_detaches_children_and_edges() -> None:
     assert g.near("fridge") == [] and g.interactions() == []
 
 
+def test_observing_a_child_after_its_parent_was_removed_detaches_it() -> None:
+    """A merged-away receptacle must not break later observations of what rested on it."""
+    g = kitchen_scene()
+    g.pick("apple", 4.0)
+    g.place("apple", "table", 5.0)
+    g.remove_node("table")
+    g.observe("apple", 6.0, centroid=np.array([1.0, 1.0, 0.85]), move_threshold=0.3)
+    assert g.parent_of("apple") is None
+    assert g.at(6.0).parent_of("apple") is None
+
+
 def test_vanished_nodes_leave_queries_but_stay_in_history() -> None:
     g = kitchen_scene()
     g.mark_vanished("apple", 30.0)

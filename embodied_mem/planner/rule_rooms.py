@@ -1,0 +1,100 @@
+"""Rule-planner handlers for the room templates (T36-T43 of TASKS.md).
+
+Rooms are the env's annotations given to memory; visits come from the agent's own room
+entry/exit events. "Where you placed X" means the room containing the point acted on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from embodied_mem.memory.timeutil import parse_hhmm
+from embodied_mem.planner.base import PlanResult
+from embodied_mem.planner.rule_targets import event_room, room_goal, same_category
+
+if TYPE_CHECKING:
+    from embodied_mem.planner.rule import RuleContext
+    from embodied_mem.planner.rule_single import Handler
+
+
+def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
+    if room is None:
+        # Rooms come from the env's annotations and the agent's own visits: exploring cannot
+        # add the missing fact, so report instead of walking about.
+        return PlanResult.failure("no_memory_match", f"memory has no {what}")
+    return PlanResult(subgoals=[room_goal(room)], high_level_targets=[room.room_id],
+                      message=f"{what}: {room.name}")
+
+
+def t36(ctx: RuleContext) -> PlanResult:
+    return go_room(ctx, ctx.q.start_room(), "the start room")
+
+
+def t37(ctx: RuleContext) -> PlanResult:
+    return go_room(ctx, ctx.q.end_room(), "the end room")
+
+
+DAY_END_MINUTE = 22 * 60
+"""FindingDory maps each experience day onto 06:00-22:00 (TASKS.md)."""
+
+
+def room_minutes(ctx: RuleContext) -> list[tuple[Any, int]]:
+    """(room, wall-clock minutes spent there yesterday), most time first.
+
+    Each visit lasts until the next one starts; the last one lasts until the day ends at 22:00,
+    even when the agent's last frame came earlier (it stayed there, the day was not over).
+    Minutes, not sim seconds: the day clock is what "time spent" is measured in.
+    """
+    visits = ctx.q.room_visits()
+    per: dict[str, int] = {}
+    for k, v in enumerate(visits):
+        start = parse_hhmm(v.enter_time_of_day)
+        end = parse_hhmm(visits[k + 1].enter_time_of_day) if k + 1 < len(visits) else max(DAY_END_MINUTE, start)
+        per[v.room_id] = per.get(v.room_id, 0) + max(0, end - start)
+    rooms = {r.room_id: r for r in ctx.q.rooms()}
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(rooms[rid], m) for rid, m in ranked if rid in rooms]
+
+
+def t38(ctx: RuleContext) -> PlanResult:
+    rooms = room_minutes(ctx)
+    return go_room(ctx, rooms[0][0] if rooms else None, "the room with the most time")
+
+
+def t39(ctx: RuleContext) -> PlanResult:
+    rooms = room_minutes(ctx)
+    return go_room(ctx, rooms[-1][0] if rooms else None, "the room with the least time")
+
+
+def room_of(ctx: RuleContext, phrase: str, kind: str) -> Any | None:
+    """Room containing the point where the last ``phrase`` object was picked/placed yesterday."""
+    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
+            if same_category(h.object_category, phrase)]
+    rooms = [event_room(ctx.q, h.event) for h in hits]
+    rooms = [r for r in rooms if r is not None]
+    return next((r for r in ctx.q.rooms() if rooms and r.room_id == rooms[-1]), None)
+
+
+def t40(ctx: RuleContext) -> PlanResult:
+    return go_room(ctx, room_of(ctx, ctx.slots["category"], "pick"),
+                   f"the room where the {ctx.slots['category']} was picked")
+
+
+def t41(ctx: RuleContext) -> PlanResult:
+    return go_room(ctx, room_of(ctx, ctx.slots["category"], "place"),
+                   f"the room where the {ctx.slots['category']} was placed")
+
+
+def t42(ctx: RuleContext) -> PlanResult:
+    rooms = ctx.q.unvisited_rooms()
+    if not rooms:
+        return go_room(ctx, None, "an unvisited room")
+    best = min(rooms, key=lambda r: ctx.distance_from_agent(r.anchor))
+    return go_room(ctx, best, "an unvisited room")
+
+
+def t43(ctx: RuleContext) -> PlanResult:
+    return go_room(ctx, ctx.q.room_at(ctx.slots["time"]), f"the room at {ctx.slots['time']}")
+
+
+ROOM_HANDLERS: dict[str, Handler] = {f"T{n}": globals()[f"t{n}"] for n in range(36, 44)}
