@@ -82,7 +82,7 @@ def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()
     outcome.steps, outcome.path_length = runner.steps, runner.path_length
-    logger.info("%s -> %s in %d steps%s", type(subgoal).__name__, "ok" if outcome.success else "failed",
+    logger.debug("%s -> %s in %d steps%s", type(subgoal).__name__, "ok" if outcome.success else "failed",
                 runner.steps, f" ({outcome.reason})" if outcome.reason else "")
     return outcome, runner.obs
 

@@ -187,8 +187,6 @@ class EpisodeRunner:
             row = {"baseline": b.name, **result.to_dict(), "instruction": task.text,
                    "planner_message": trace.steps[0].plan_message if trace.steps else ""}
             rows.append(row)
-        if b.kind == "no-memory":
-            logger.info("no-memory baseline finished %d tasks", len(tasks))
         return rows
 
     @staticmethod

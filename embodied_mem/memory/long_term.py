@@ -106,6 +106,7 @@ class LongTermMemory:
         self.config = config or LongTermConfig()
         self.graph = graph if graph is not None else SceneGraph()
         self.rooms: dict[str, RoomRecord] = {}
+        self._room_areas: dict[str, tuple[object, float]] = {}
         self.aliases: dict[str, str] = {}
         self.dirty: set[str] = set()
         self.removed: set[str] = set()
@@ -152,11 +153,19 @@ class LongTermMemory:
         best: tuple[float, str] | None = None
         for rid, room in self.rooms.items():
             if room.contains_xy(x, y):
-                pts = np.asarray(room.footprint, dtype=float)
-                area = 0.5 * abs(float(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))))
+                area = self._room_area(room)
                 if best is None or area < best[0]:
                     best = (area, rid)
         return None if best is None else best[1]
+
+    def _room_area(self, room: RoomRecord) -> float:
+        """Shoelace area of a footprint, cached per footprint (``room_at`` runs per upsert)."""
+        cached = self._room_areas.get(room.id)
+        if cached is None or cached[0] is not room.footprint:
+            pts = np.asarray(room.footprint, dtype=float)
+            area = 0.5 * abs(float(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))))
+            cached = self._room_areas[room.id] = (room.footprint, area)
+        return cached[1]
 
     def room_anchor(self, room_id: str) -> tuple[float, float]:
         """A floor point inside the room: the footprint centroid if inside, else the nearest vertex mean."""

@@ -162,18 +162,39 @@ def t54(ctx: RuleContext) -> PlanResult:
 
 
 # --------------------------------------------------------------------------- manipulation
+def _held(ctx: RuleContext) -> str | None:
+    """Memory id of what the agent holds now (an earlier task may have left it in hand)."""
+    held = getattr(ctx.q.lt, "held", None)
+    return ctx.q.lt.resolve(held) if held else None
+
+
 def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> list[Any]:
     """Pick ``obj`` and place it on/in ``rec``; open its container first if it is shut inside one
-    (the pick policy cannot see, let alone grasp, through a closed door)."""
+    (the pick policy cannot see, let alone grasp, through a closed door). Already in hand:
+    just place it."""
+    place = PlaceSubgoal(position=tuple(rec.position), category=rec.category, close_after=close_after)
+    if _held(ctx) == obj.memory_id:
+        return [place]
     box = closed_container(ctx.q, obj)
     first = [OpenSubgoal(position=tuple(box.position))] if box is not None else []
-    return first + [PickSubgoal(position=tuple(obj.position), category=obj.category),
-                    PlaceSubgoal(position=tuple(rec.position), category=rec.category, close_after=close_after)]
+    return [*first, PickSubgoal(position=tuple(obj.position), category=obj.category), place]
 
 
-def _manipulate(subgoals: list[Any], pairs: list[tuple[Any, Any]], message: str) -> PlanResult:
+def _free_hands(ctx: RuleContext, pairs: list[tuple[Any, Any]]) -> list[Any]:
+    """Put down an object left in hand that the task does not move (a pick needs empty hands):
+    back on the receptacle it was last picked from, else the nearest receptacle."""
+    held = _held(ctx)
+    if held is None or any(o.memory_id == held for o, _ in pairs):
+        return []
+    picked = [h for h in ctx.q.interactions(kind="pick", object_id=held) if h.event.source_id]
+    rec = safe_get(ctx, picked[-1].event.source_id) if picked else None
+    rec = rec or nearest(ctx.q, ctx.q.receptacles(), ctx.distance_fn)
+    return [] if rec is None else [PlaceSubgoal(position=tuple(rec.position), category=rec.category)]
+
+
+def _manipulate(ctx: RuleContext, subgoals: list[Any], pairs: list[tuple[Any, Any]], message: str) -> PlanResult:
     targets = [mid for obj, rec in pairs for mid in (obj.memory_id, rec.memory_id)]
-    return PlanResult(subgoals=subgoals, high_level_targets=targets, message=message)
+    return PlanResult(subgoals=_free_hands(ctx, pairs) + subgoals, high_level_targets=targets, message=message)
 
 
 def _receptacle_named(ctx: RuleContext, phrase: str) -> Any | None:
@@ -188,7 +209,7 @@ def t55(ctx: RuleContext) -> PlanResult:
         return ctx.missing("the first picked object")
     if rec is None:
         return ctx.missing(f"a {ctx.slots['receptacle']}")
-    return _manipulate(_move(ctx, objs[0], rec), [(objs[0], rec)], f"bring {objs[0].category} to {rec.category}")
+    return _manipulate(ctx, _move(ctx, objs[0], rec), [(objs[0], rec)], f"bring {objs[0].category} to {rec.category}")
 
 
 def _moved_object(ctx: RuleContext, category: str) -> Any | None:
@@ -205,7 +226,7 @@ def t56(ctx: RuleContext) -> PlanResult:
     rec = first_source(ctx, obj.memory_id, day=ctx.q.yesterday)
     if rec is None:
         return PlanResult.failure("no_memory_match", f"memory has no place the {cat} was in the morning")
-    return _manipulate(_move(ctx, obj, rec), [(obj, rec)], f"put {obj.category} back on {rec.category}")
+    return _manipulate(ctx, _move(ctx, obj, rec), [(obj, rec)], f"put {obj.category} back on {rec.category}")
 
 
 def t57(ctx: RuleContext) -> PlanResult:
@@ -217,8 +238,8 @@ def t57(ctx: RuleContext) -> PlanResult:
     if rec is None:
         return ctx.missing(f"the {rec_name}", rec_name)
     if obj.obj.parent_id == rec.memory_id:
-        return _manipulate([], [(obj, rec)], f"the {cat} is already in the {rec_name}")
-    return _manipulate(_move(ctx, obj, rec, close_after=True), [(obj, rec)], f"put {obj.category} in {rec.category}")
+        return _manipulate(ctx, [], [(obj, rec)], f"the {cat} is already in the {rec_name}")
+    return _manipulate(ctx, _move(ctx, obj, rec, close_after=True), [(obj, rec)], f"put {obj.category} in {rec.category}")
 
 
 def t58(ctx: RuleContext) -> PlanResult:
@@ -232,11 +253,13 @@ def t58(ctx: RuleContext) -> PlanResult:
         if rec is None:
             continue
         pairs.append((obj, rec))
-        if obj.obj.parent_id != rec.memory_id:  # already back: nothing to do
+        if _held(ctx) == obj.memory_id:  # in hand: put it back first, hands must be free to pick
+            subgoals = _move(ctx, obj, rec) + subgoals
+        elif obj.obj.parent_id != rec.memory_id:  # already back: nothing to do
             subgoals += _move(ctx, obj, rec)
     if not pairs:
         return ctx.missing("objects moved yesterday")
-    return _manipulate(subgoals, pairs, f"return {len(pairs)} objects")
+    return _manipulate(ctx, subgoals, pairs, f"return {len(pairs)} objects")
 
 
 HANDLERS: dict[str, Handler] = {

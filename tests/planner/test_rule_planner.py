@@ -279,6 +279,47 @@ def test_a_vanished_object_is_sought_where_the_agent_left_it(world: World) -> No
     assert desk.lo[0] <= x <= desk.hi[0] and desk.lo[1] <= y <= desk.hi[1]  # on the desk it was put on
 
 
+class _LtWithHeld:
+    def __init__(self, lt: Any, held: str) -> None:
+        self._lt, self.held = lt, held
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._lt, name)
+
+
+class HoldingQuery:
+    """Memory says the agent still holds ``held`` (an earlier task left it in hand)."""
+
+    def __init__(self, inner: Any, held: str) -> None:
+        self._inner, self.lt = inner, _LtWithHeld(inner.lt, inner.lt.resolve(held))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _memory_id(world: World, q: Any, env_id: str) -> str:
+    return next(h.memory_id for h in q.objects() if world.env_id(h.memory_id) == env_id)
+
+
+def test_object_already_in_hand_is_placed_first_without_picking(world: World) -> None:
+    q = world.mem.query(today=2)
+    holding = HoldingQuery(q, _memory_id(world, q, "Candle_2_1_0"))
+    result = plan(world, "Return every object you moved yesterday to the receptacle it started on.", memory=holding)
+    first = result.subgoals[0]
+    assert isinstance(first, PlaceSubgoal) and first.category == "Dresser"
+    assert sum(isinstance(sg, PickSubgoal) for sg in result.subgoals) == 2  # mug and apple only
+
+
+def test_unrelated_object_in_hand_is_put_down_before_picking(world: World) -> None:
+    q = world.mem.query(today=2)
+    holding = HoldingQuery(q, _memory_id(world, q, "Candle_2_1_0"))
+    result = plan(world, "Put the apple back where it was yesterday morning.", memory=holding)
+    kinds = [type(sg) for sg in result.subgoals]
+    assert kinds == [PlaceSubgoal, PickSubgoal, PlaceSubgoal]
+    assert result.subgoals[0].category == "Dresser"  # where the candle was last picked from
+    assert targets(world, result) == ["Apple_0_0_1", "Shelf_1_2"]
+
+
 def test_put_in_openable_closes_after(world: World) -> None:
     result = plan(world, "Put the candle in the fridge.")
     assert targets(world, result) == ["Candle_2_1_0", "Fridge_0_1"]

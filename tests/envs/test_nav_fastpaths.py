@@ -1,0 +1,69 @@
+"""The occupancy grid's fast paths give exactly what the plain per-point versions give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from envs.navigability import OccupancyGrid
+
+
+@pytest.fixture(scope="module")
+def grid() -> OccupancyGrid:
+    rng = np.random.default_rng(0)
+    free = np.ones((80, 100), dtype=bool)
+    free[[0, -1], :] = False
+    free[:, [0, -1]] = False
+    for _ in range(15):
+        r, c = rng.integers(0, 75), rng.integers(0, 95)
+        free[r : r + rng.integers(2, 10), c : c + rng.integers(2, 10)] = False
+    free[40, 10:90] = False
+    free[40, 48:52] = True  # a doorway: paths must bend through it
+    return OccupancyGrid(free, (-2.5, -2.0), 0.05, 0.12)
+
+
+def test_cell_matches_cells_of(grid: OccupancyGrid) -> None:
+    rng = np.random.default_rng(1)
+    pts = rng.uniform([-3.0, -2.5], [3.0, 2.5], size=(3000, 2))
+    pts[:300] = np.round(pts[:300] / 0.05) * 0.05  # exactly on cell corners and edges
+    rows, cols, inside = grid.cells_of(pts)
+    for p, r, c, ok in zip(pts, rows, cols, inside, strict=True):
+        assert grid._cell(p) == ((int(r), int(c)) if ok else None)
+        assert grid.is_navigable(p) == bool(ok and grid.navigable[r, c])
+    assert grid._cell(np.array([np.nan, 0.0])) is None
+    assert grid._cell(np.array([np.inf, 0.0])) is None
+    assert not grid.is_navigable(np.array([np.nan, np.nan]))
+
+
+def _reference_shortcut(grid: OccupancyGrid, pts: list[np.ndarray]) -> list[np.ndarray]:
+    """Plain string pulling: try every end point downward, one segment at a time."""
+    out, i = [pts[0]], 0
+    while i < len(pts) - 1:
+        j = len(pts) - 1
+        while j > i + 1 and not grid.is_free_segment(pts[i], pts[j]):
+            j -= 1
+        out.append(pts[j])
+        i = j
+    return out
+
+
+def test_batched_shortcut_matches_reference(grid: OccupancyGrid) -> None:
+    rng = np.random.default_rng(2)
+    bent = 0
+    for _ in range(30):
+        a, b = grid.sample_navigable(rng), grid.sample_navigable(rng)
+        raw = [a, *grid.cell_centers(*np.nonzero(grid.navigable))[rng.integers(0, 50, 12)], b]
+        got, want = grid._shortcut(raw), _reference_shortcut(grid, raw)
+        assert len(got) == len(want)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+        path = grid.shortest_path(a, b)
+        if path is not None:
+            bent += len(path) > 2
+            assert all(grid.is_free_segment(p, q) for p, q in zip(path[:-1], path[1:], strict=False))
+    assert bent > 0  # the doorway made some paths bend, so batches beyond the first ran
+
+
+def test_distance_fields_are_cached_per_goal_cell(grid: OccupancyGrid) -> None:
+    goal = grid.sample_navigable(np.random.default_rng(3))
+    first = grid.distances_from(goal)
+    assert grid.distances_from(goal + 0.001).cells is first.cells
