@@ -140,8 +140,16 @@ def t52(ctx: RuleContext) -> PlanResult:
 
 
 def t53(ctx: RuleContext) -> PlanResult:
-    hits = ctx.q.most_moved(last_n_days=int(ctx.slots["n"]), limit=1)
-    return go_object(ctx, hits, "the most often moved object")
+    """Count pick→place moves per object (ids resolved: one object may carry several ids
+    across days before perception merged them); the nearest of the most-moved wins ties."""
+    n = int(ctx.slots["n"])
+    counts = Counter(ctx.q.lt.resolve(r.object_id)
+                     for r in ctx.q.rearrangements(day=list(range(ctx.q.today - n, ctx.q.today))))
+    if not counts:
+        return ctx.missing(f"objects moved over the past {n} days")
+    top = max(counts.values())
+    best = [o for o in (safe_get(ctx, mid) for mid, c in sorted(counts.items()) if c == top) if o is not None]
+    return go_object(ctx, best, "the most often moved object")
 
 
 def t54(ctx: RuleContext) -> PlanResult:

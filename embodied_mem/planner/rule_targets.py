@@ -48,11 +48,6 @@ def find_rooms(query: Any, phrase: str) -> list[Any]:
     return exact or [r for r in query.rooms() if key == norm(r.room_type)]
 
 
-def find_room(query: Any, phrase: str) -> Any | None:
-    rooms = find_rooms(query, phrase)
-    return rooms[0] if rooms else None
-
-
 def event_room(query: Any, event: Any) -> str | None:
     """The room an interaction happened in: the room containing the point acted on.
 

@@ -78,5 +78,5 @@ def decide(*, has_candidate: bool, staleness_s: float, movable: bool, travel_dis
     else:
         action = ANSWER
     decision = StoppingDecision(action, staleness_s, movable, p, travel_distance_m, value, cost)
-    logger.debug("stopping rule: %s (p_changed=%.2f, value=%.2f, travel_cost=%.2f)", action, p, value, cost)
+    logger.info("stopping rule: %s (p_changed=%.2f, value=%.2f, travel_cost=%.2f)", action, p, value, cost)
     return decision

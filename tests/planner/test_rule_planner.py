@@ -185,6 +185,24 @@ def test_distance_templates_use_the_agent_position(world: World, text: str, room
     assert targets(world, plan(world, text, agent=in_room(world, room)))[0] in expected
 
 
+# ------------------------------------------------------------------ several days
+def test_multi_day_templates(world: World) -> None:
+    apple_day0 = next(i for i in world.gt if i.day == 0 and i.object_id == "Apple_0_0_1")
+    picked = plan(world, f"Navigate to the object you picked up 2 days ago at {apple_day0.pick_tod}.")
+    assert targets(world, picked) == ["Apple_0_0_1"]
+    most = plan(world, "Navigate to the object you have moved most often over the past 2 days.")
+    assert targets(world, most) == ["Apple_0_0_1"]  # the only object moved on both days
+    where = plan(world, "Navigate to where the apple was 2 days ago.")
+    assert targets(world, where) == ["Shelf_1_2"]  # it has moved since (back to the counter)
+
+
+def test_most_used_receptacle_counts_picks_and_places_not_opening(world: World) -> None:
+    """CounterTop, Shelf and Sofa each served two picks/places; the Fridge one place (+ open and
+    close, which do not make it a more used *receptacle*)."""
+    result = plan(world, "Navigate to the receptacle you have used most often over the past 2 days.")
+    assert targets(world, result)[0] in {"CounterTop_0_0", "Shelf_1_2", "Sofa_1_0"}
+
+
 # ------------------------------------------------------------------ rooms and questions
 def test_room_templates(world: World) -> None:
     placed = plan(world, "Navigate to the room where you placed the mug.")
