@@ -44,6 +44,8 @@ class ManipulationConfig:
     """Half-size (pixels) of the window searched around the projected point."""
     openable_categories: tuple[str, ...] = DEFAULT_OPENABLE
     """Receptacle categories opened before placing into them."""
+    max_pick_refusals: int = 2
+    """Things the env refused to pick (furniture under the point) skipped before giving up."""
     navigation: NavigationConfig = field(default_factory=NavigationConfig)
 
     def __post_init__(self) -> None:
@@ -51,6 +53,8 @@ class ManipulationConfig:
             raise ValueError(f"ManipulationConfig.reach must be > 0 metres, got {self.reach}")
         if self.window_px < 0:
             raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
+        if self.max_pick_refusals < 0:
+            raise ValueError(f"ManipulationConfig.max_pick_refusals must be >= 0, got {self.max_pick_refusals}")
 
 
 def object_at_point(obs: Observation, point: np.ndarray, *, depth_tolerance: float, window_px: int = 8,
@@ -97,6 +101,15 @@ def object_at_point(obs: Observation, point: np.ndarray, *, depth_tolerance: flo
     return name, None
 
 
+def _not_pickable(result: ActionResult) -> bool:
+    """The env refused a pick because the thing is not pickable (furniture), not for reach/sight.
+
+    ActionResult carries only a sentence; both the built-in env and AI2-THOR-style adapters
+    say "cannot be picked up" for this case.
+    """
+    return "cannot be picked up" in (result.reason or "").lower()
+
+
 class Manipulator:
     """Runs pick/place/open/close subgoals through an :class:`ActionRunner`."""
 
@@ -133,8 +146,23 @@ class Manipulator:
         eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.object_spec, majority=False)
         if eid is None:
             return False, why
-        details["env_id"] = eid
         result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
+        refused: list[str] = []
+        while (not result.success and sg.env_id is None and sg.position is not None
+               and _not_pickable(result) and len(refused) < self.config.max_pick_refusals):
+            # The pixel nearest the remembered point showed the furniture under (or around) the
+            # object; the object itself is usually a few pixels away: look again without it.
+            refused.append(eid)
+            retry, _ = object_at_point(self.runner.obs, np.asarray(sg.position, dtype=float),
+                                       depth_tolerance=self.object_spec.near_tolerance + self.object_spec.far_tolerance,
+                                       window_px=self.config.window_px, exclude=tuple(refused))
+            if retry is None:
+                break
+            eid = retry
+            result = self.runner.act(Pick(eid))
+        details["env_id"] = eid
+        if refused:
+            details["refused"] = refused
         if not result.success:
             return False, f"pick {eid} failed: {result.reason}"
         if self.runner.obs.held_object != eid:

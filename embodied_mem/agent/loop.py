@@ -118,8 +118,9 @@ class MemoryAgent:
         started = time.perf_counter()
         feedback: list[str] = []
         for step in range(self.config.max_plan_steps):
-            plan = self._plan(instruction, obs, step, feedback)
-            self._account_plan(trace, plan, step)
+            query = self.memory.query(today=obs.time.day) if self.memory is not None else None
+            plan = self._plan(instruction, obs, step, feedback, query)
+            self._account_plan(trace, plan, step, query)
             record = StepTrace(step, plan.message, plan.failure_mode, [jsonable(s) for s in plan.subgoals],
                                planner_calls=[jsonable(c) for c in plan.calls], details=jsonable(plan.details))
             trace.steps.append(record)
@@ -134,19 +135,19 @@ class MemoryAgent:
             self.recorder.on_task(trace)
         return trace, obs, checkpoints
 
-    def _plan(self, instruction: str, obs: Observation, step: int, feedback: list[str]) -> PlanResult:
-        query = self.memory.query(today=obs.time.day) if self.memory is not None else None
+    def _plan(self, instruction: str, obs: Observation, step: int, feedback: list[str], query: Any) -> PlanResult:
         ctx = PlanningContext(instruction=instruction, memory=query, agent=obs.agent, time=obs.time,
                               step_index=step, feedback=tuple(feedback))
         return self.planner.plan(ctx)
 
     @staticmethod
-    def _account_plan(trace: TaskTrace, plan: PlanResult, step: int) -> None:
+    def _account_plan(trace: TaskTrace, plan: PlanResult, step: int, query: Any) -> None:
         trace.planner_calls += max(1, len(plan.calls)) if plan.calls else 1
         trace.prompt_tokens += plan.prompt_tokens
         trace.completion_tokens += plan.completion_tokens
         if step == 0:
             trace.high_level_targets = list(plan.high_level_targets)
+            trace.chosen = [_chosen(query, mid) for mid in plan.high_level_targets]
             answers = [s.text for s in plan.subgoals if isinstance(s, Answer)]
             trace.chosen_answer = answers[0] if answers else None
 
@@ -194,3 +195,14 @@ class MemoryAgent:
                 return False
             return bool(self.memory.query().objects(category=category, layer=None))
         return found
+
+
+def _chosen(query: Any, memory_id: str) -> dict[str, Any]:
+    """A planner-chosen target as memory believed it when chosen (rooms and unknown ids by id)."""
+    try:
+        hit = query.get(memory_id) if query is not None else None
+    except KeyError:
+        hit = None
+    if hit is None:
+        return {"memory_id": memory_id}
+    return {"memory_id": memory_id, "category": hit.category, "position": [float(v) for v in hit.position]}

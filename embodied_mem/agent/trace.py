@@ -53,6 +53,8 @@ class TaskTrace:
     instruction: str
     steps: list[StepTrace] = field(default_factory=list)
     high_level_targets: list[str] = field(default_factory=list)
+    chosen: list[dict[str, Any]] = field(default_factory=list)
+    """What the first plan chose, as memory saw it then: memory id, category, position (or a room)."""
     chosen_answer: str | None = None
     answer: str | None = None
     failure_mode: str | None = None

@@ -177,7 +177,7 @@ class EpisodeRunner:
             attempt = TaskAttempt(
                 task_id=task.task_id, checkpoints=checkpoints, path_length=trace.path_length,
                 steps=trace.actions, answer=trace.answer,
-                chosen_targets=match_targets(query, trace.high_level_targets, gt_before),
+                chosen_targets=match_targets(trace.chosen, gt_before),
                 chosen_answer=trace.chosen_answer, planner_calls=trace.planner_calls,
                 prompt_tokens=trace.prompt_tokens, memory_size=agent.memory.stats().objects,
                 wall_time_s=trace.wall_time_s, timed_out=trace.failure_mode == "navigation_timeout",

@@ -25,28 +25,28 @@ def _norm(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
-def match_memory_id(query: Any, memory_id: str, gt: GroundTruth, max_distance: float = 0.5) -> str | None:
-    """The env id of the ground-truth object ``memory_id`` stands for, or the room id itself."""
-    if memory_id in gt.rooms:
-        return memory_id
-    try:
-        hit = query.get(memory_id)
-    except KeyError:
+def match_chosen(chosen: dict[str, Any], gt: GroundTruth, max_distance: float = 0.5) -> str | None:
+    """The env id of a target as the planner saw it when it chose it (category + position)."""
+    if chosen["memory_id"] in gt.rooms:
+        return chosen["memory_id"]
+    if "position" not in chosen:
         return None
-    point = np.asarray(hit.position, dtype=float)
+    point = np.asarray(chosen["position"], dtype=float)
     best, best_d = None, max_distance
     for rec in gt.objects.values():
-        if _norm(rec.category) != _norm(hit.category):
-            continue
-        d = _box_distance(rec, point)
-        if d <= best_d:
-            best, best_d = rec.id, d
+        if _norm(rec.category) == _norm(chosen["category"]):
+            d = _box_distance(rec, point)
+            if d <= best_d:
+                best, best_d = rec.id, d
     return best
 
 
-def match_targets(query: Any, memory_ids: Iterable[str], gt: GroundTruth) -> list[str]:
-    """Env ids (or room ids) for the planner's chosen memory ids; unmatched ones become ``"?"``."""
-    return [match_memory_id(query, m, gt) or "?" for m in memory_ids]
+def match_targets(chosen: Iterable[dict[str, Any]], gt: GroundTruth) -> list[str]:
+    """Env ids (or room ids) for the planner's chosen targets; unmatched ones become ``"?"``.
+
+    ``gt`` must be the world when the task started, so targets the task then moved still match.
+    """
+    return [match_chosen(c, gt) or "?" for c in chosen]
 
 
 def remembered(query: Any, env_ids: Iterable[str], gt: GroundTruth, max_distance: float = 0.5) -> bool:
