@@ -37,8 +37,10 @@ from policies.subgoals import (
 
 logger = logging.getLogger(__name__)
 
-_NAV = (NavigateToObject, NavigateToReceptacle, NavigateToRoom, NavigateToPose, NavigateToFrame)
-_MANIP = (PickSubgoal, PlaceSubgoal, OpenSubgoal, CloseSubgoal)
+NAVIGATION_SUBGOALS = (NavigateToObject, NavigateToReceptacle, NavigateToRoom, NavigateToPose, NavigateToFrame)
+#: Manipulation subgoal types and the interaction each one is (for memory's interaction log).
+INTERACTION_OF = {PickSubgoal: "pick", PlaceSubgoal: "place", OpenSubgoal: "open", CloseSubgoal: "close"}
+_MANIP = tuple(INTERACTION_OF)
 
 
 @dataclass
@@ -89,7 +91,7 @@ def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
 
 def _dispatch(runner: ActionRunner, subgoal: Subgoal, cfg: ExecutorConfig,
               target_found: Callable[[Observation], bool] | None) -> PolicyOutcome:
-    if isinstance(subgoal, _NAV):
+    if isinstance(subgoal, NAVIGATION_SUBGOALS):
         return Navigator(runner, cfg.navigation).navigate(subgoal)
     if isinstance(subgoal, _MANIP):
         return Manipulator(runner, cfg.manipulation).run(subgoal)

@@ -19,26 +19,11 @@ from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from envs.base import Env
 from envs.types import Observation
-from policies.executor import ExecutorConfig, execute
-from policies.subgoals import (
-    Answer,
-    CloseSubgoal,
-    Explore,
-    NavigateToFrame,
-    NavigateToObject,
-    NavigateToPose,
-    NavigateToReceptacle,
-    NavigateToRoom,
-    OpenSubgoal,
-    PickSubgoal,
-    PlaceSubgoal,
-    PolicyOutcome,
-)
+from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
+from policies.subgoals import Answer, Explore, PolicyOutcome
 
 logger = logging.getLogger(__name__)
 
-NAVIGATION = (NavigateToObject, NavigateToReceptacle, NavigateToRoom, NavigateToPose, NavigateToFrame)
-_INTERACTION_KIND = {PickSubgoal: "pick", PlaceSubgoal: "place", OpenSubgoal: "open", CloseSubgoal: "close"}
 
 
 @dataclass
@@ -168,7 +153,7 @@ class MemoryAgent:
             trace.path += [tuple(a["position"]) for a in outcome.details.get("actions", [])]
             record.outcomes.append({"subgoal": type(subgoal).__name__, "success": outcome.success,
                                     "reason": outcome.reason, "steps": outcome.steps})
-            if isinstance(subgoal, NAVIGATION) and outcome.success:
+            if isinstance(subgoal, NAVIGATION_SUBGOALS) and outcome.success:
                 checkpoints.append(obs)
             if not outcome.success and not isinstance(subgoal, Explore):
                 feedback.append(f"{type(subgoal).__name__} failed: {outcome.reason}")
@@ -181,7 +166,7 @@ class MemoryAgent:
         target_found = self._detector(subgoal.category) if isinstance(subgoal, Explore) and subgoal.category else None
         outcome, obs = execute(self.env, subgoal, obs, budget, config=self.config.executor,
                                target_found=target_found, observers=observers)
-        kind = _INTERACTION_KIND.get(type(subgoal))
+        kind = INTERACTION_OF.get(type(subgoal))
         if kind and outcome.success:
             point = outcome.details.get("point") or getattr(subgoal, "position", None)
             if point is not None:
