@@ -24,11 +24,8 @@ from embodied_mem.benchmark.experience import make_episode_env, run_experience
 from embodied_mem.benchmark.suite import SuiteConfig, make_specs
 from embodied_mem.memory.memory import AgentMemory, MemoryConfig
 from embodied_mem.perception.pipeline import build_perceiver
+from embodied_mem.planner.rule_targets import same_category
 from envs.ground_truth import GroundTruth
-
-
-def _norm(word: str) -> str:
-    return "".join(c for c in word.lower() if c.isalnum())
 
 
 def score(memory: AgentMemory, gt: GroundTruth, seen: set[str], radius: float = 0.5) -> dict[str, float]:
@@ -37,7 +34,7 @@ def score(memory: AgentMemory, gt: GroundTruth, seen: set[str], radius: float = 
     for i, h in enumerate(hits):
         p = np.asarray(h.position, dtype=float)
         for rec in gt.objects.values():
-            if _norm(rec.category) == _norm(h.category):
+            if same_category(rec.category, h.category):
                 d = float(np.linalg.norm(p - rec.center))
                 if d <= radius:
                     pairs.append((d, i, rec.id))

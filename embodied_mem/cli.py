@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,23 @@ from rich.table import Table
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="embodied_mem: memory for embodied agents (scene graph + short-term buffer).")
 console = Console()
+
+
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, ImportError)
+"""What a user can fix (bad config/override/preset, missing files or extras): a message, not a traceback.
+ConfigError, ReportError, EpisodeFormatError subclass ValueError; MissingExtraError is an ImportError."""
+
+
+def clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
+    """Run a command; a user error prints ``error: <what, and what to do>`` and exits with code 2."""
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        try:
+            fn(*args, **kwargs)
+        except USER_ERRORS as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(code=2) from exc
+    return wrapper
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -40,6 +59,7 @@ def doctor() -> None:
 
 
 @app.command()
+@clear_errors
 def tour(
     out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/tour"),
     seed: Annotated[int, typer.Option(help="house seed")] = 0,

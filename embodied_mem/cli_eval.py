@@ -75,7 +75,10 @@ def _memory_pictures(out: Path) -> list[Path]:
 
 
 def register(app: typer.Typer) -> None:
+    from embodied_mem.cli import clear_errors
+
     @app.command("eval")
+    @clear_errors
     def eval_command(
         suite: Annotated[str, typer.Option(help="suite preset in configs/suites (or a .yaml path)")] = "suites/small",
         episodes: Annotated[int | None, typer.Option(help="number of episodes (overrides the preset)")] = None,
@@ -99,6 +102,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold green]report:[/] {report}")
 
     @app.command()
+    @clear_errors
     def demo(
         out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo"),
         env: Annotated[str, typer.Option(help="builtin | ai2thor | habitat")] = "builtin",

@@ -60,8 +60,11 @@ def replay_cmd(
         raise _fail(f"{out / 'memory.db'} already exists; pass a new --out directory")
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(to_yaml(config))
-    with _progress("replaying frames", recorded.header.get("frames")) as update:
-        memory = replay(recorded, overrides, path=out / "memory.db", progress=update)
+    try:
+        with _progress("replaying frames", recorded.header.get("frames")) as update:
+            memory = replay(recorded, overrides, path=out / "memory.db", progress=update)
+    except (RunFormatError, ConfigError) as exc:  # e.g. a corrupt chunk, or no ORACLE lookup
+        raise _fail(str(exc)) from exc
     memory.commit()
     state = memory_state(memory, int(recorded.header.get("frames", 0)))
     (out / "memory_state.json").write_text(json.dumps(state))
@@ -137,7 +140,7 @@ def record_demo_cmd(
     segmenter: Annotated[str, typer.Option(help="oracle, noisy (ORACLE degraded) or geometric (no ground truth)")] = "oracle",
     task: Annotated[bool, typer.Option(help="finish with one instruction through the agent loop")] = True,
 ) -> None:
-    """Record a short built-in-house run (ORACLE perception) to try replay and viz on."""
+    """Record a short built-in-house run (walk + pick-and-place) to try replay and viz on."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     try:

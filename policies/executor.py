@@ -68,6 +68,8 @@ def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
         config: policy configs (defaults when None).
         target_found: for ``Explore(category=...)``: a detector that says whether the current
             frame shows the target (built by ``embodied_mem`` from perception).
+        observers: called with every new observation while the subgoal runs (memory
+            ingest, recorders).
 
     Returns:
         The outcome (with ``details["actions"]``) and the latest observation.

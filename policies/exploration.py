@@ -218,9 +218,3 @@ class FrontierExplorer:
         delta = math.degrees(pitch - self.runner.obs.agent.pitch)
         if abs(delta) > 0.5:
             self.runner.act(LookUp(degrees=delta) if delta > 0 else LookDown(degrees=-delta))
-
-
-def explore(runner: ActionRunner, found: Callable[[Observation], bool] | None = None,
-            config: ExplorationConfig | None = None) -> PolicyOutcome:
-    """Convenience: frontier exploration through ``runner``."""
-    return FrontierExplorer(runner, config).explore(found)

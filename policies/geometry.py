@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from envs.base import Navigability
 from envs.types import Observation
 
 
@@ -37,12 +38,10 @@ def camera_position(obs: Observation) -> np.ndarray:
     return np.asarray(obs.cam_to_world, dtype=float)[:3, 3].copy()
 
 
-def elevation_to(obs: Observation, target: np.ndarray) -> float:
-    """Elevation angle (radians, + up) from the camera to a 3D ``target``."""
-    cam = camera_position(obs)
-    t = np.asarray(target, dtype=float)
-    horizontal = float(np.linalg.norm(t[:2] - cam[:2]))
-    return math.atan2(float(t[2] - cam[2]), max(horizontal, 1e-6))
+def on_floor(nav: Navigability, xy: np.ndarray) -> np.ndarray:
+    """(2,) ``xy`` itself if navigable, else the nearest navigable point (``nav.snap``)."""
+    xy = np.asarray(xy, dtype=float)[:2]
+    return xy if nav.is_navigable(xy) else np.asarray(nav.snap(xy), dtype=float)[:2]
 
 
 def project_point(obs: Observation, point: np.ndarray) -> tuple[float, float, float] | None:

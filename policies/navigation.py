@@ -20,7 +20,14 @@ import numpy as np
 
 from envs.actions import LookDown, LookUp, MoveForward, TurnLeft, TurnRight
 from envs.types import Observation
-from policies.geometry import VisibilityCheck, check_visibility, wrap_angle, yaw_to
+from policies.geometry import (
+    VisibilityCheck,
+    check_visibility,
+    facing_error,
+    on_floor,
+    wrap_angle,
+    yaw_to,
+)
 from policies.paths import PathConfig, PathPlanner
 from policies.runner import ActionRunner, BudgetExhausted
 from policies.subgoals import (
@@ -195,7 +202,7 @@ class Navigator:
         def stop(obs: Observation) -> bool:
             if np.linalg.norm(obs.agent.xy - target[:2]) > radius + 0.05:
                 return False
-            if abs(wrap_angle(yaw_to(obs.agent.xy, target) - obs.agent.yaw)) > spec.facing_tolerance / 2:
+            if facing_error(obs, target) > spec.facing_tolerance / 2:
                 return False
             return self.visibility(obs, target, spec).visible
         return stop
@@ -247,7 +254,7 @@ class Navigator:
 
     def _pose(self, xy: np.ndarray, yaw: float | None) -> tuple[bool, str | None, dict]:
         nav = self.runner.env.navigability
-        goal = xy if nav.is_navigable(xy) else np.asarray(nav.snap(xy), float)
+        goal = on_floor(nav, xy)
         failure = self.go_to(goal, self.config.goal_tolerance)
         if failure is not None:
             return False, failure, {}
@@ -342,9 +349,3 @@ class Navigator:
         if self.blocked_moves > self.config.max_blocked:
             return f"blocked: {self.blocked_moves} moves blocked on the way (last: {reason})"
         return None
-
-
-def navigate(runner: ActionRunner, subgoal: NavigateSubgoal, config: NavigationConfig | None = None
-             ) -> PolicyOutcome:
-    """Convenience: run one navigation subgoal through ``runner``."""
-    return Navigator(runner, config).navigate(subgoal)

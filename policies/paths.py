@@ -17,6 +17,7 @@ from skimage.graph import MCP_Geometric
 
 from envs.base import Navigability
 from envs.navigability import OccupancyGrid
+from policies.geometry import on_floor
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,7 @@ class PathPlanner:
     def _on_floor(self, xy: np.ndarray) -> np.ndarray:
         """``xy`` itself if navigable, else the nearest navigable point (the agent may stand a
         hair off the map after a collision; a remembered goal may lie on furniture)."""
-        xy = np.asarray(xy, dtype=float)[:2]
-        return xy if self.nav.is_navigable(xy) else np.asarray(self.nav.snap(xy), dtype=float)[:2]
+        return on_floor(self.nav, xy)
 
     def _hits_blocked(self, path: list[np.ndarray]) -> bool:
         pts = _densify(path, self.config.resolution / 2)

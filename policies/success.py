@@ -25,7 +25,7 @@ import numpy as np
 from envs.base import Navigability
 from envs.ground_truth import ObjectRecord, RoomRecord
 from envs.types import Observation
-from policies.geometry import facing_error
+from policies.geometry import facing_error, on_floor
 
 
 @dataclass
@@ -73,7 +73,11 @@ class SuccessCheck:
 
 
 def pixel_fraction(obs: Observation, env_id: str) -> float:
-    """Fraction of the frame covered by ``env_id``'s instance mask (0 without masks)."""
+    """Fraction of the frame covered by ``env_id``'s instance mask (0 if it has no instance id).
+
+    Raises:
+        ValueError: ``obs`` has no instance masks.
+    """
     if obs.instance_ids is None:
         raise ValueError("visibility needs obs.instance_ids; render instance masks for evaluation")
     ids = [k for k, name in obs.instance_names.items() if name == env_id]
@@ -95,13 +99,8 @@ def object_distance(nav: Navigability, agent_xy: np.ndarray, target_xy: np.ndarr
         return math.inf
     reach = np.linalg.norm(pts - target_xy, axis=1)
     edge = pts[ok & (reach <= reach[ok].min() + edge_slack)]
-    return float(np.min(_field_at(nav.distances_from(_on_floor(nav, agent_xy)), edge)
+    return float(np.min(_field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
                         + np.linalg.norm(edge - target_xy, axis=1)))
-
-
-def _on_floor(nav: Navigability, xy: np.ndarray) -> np.ndarray:
-    xy = np.asarray(xy, dtype=float)[:2]
-    return xy if nav.is_navigable(xy) else np.asarray(nav.snap(xy), dtype=float)[:2]
 
 
 def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
@@ -146,7 +145,7 @@ def check_receptacle(rec: ObjectRecord, obs: Observation, nav: Navigability,
     if len(viewpoints) == 0:
         dist = math.inf
     else:
-        dist = float(np.min(_field_at(nav.distances_from(_on_floor(nav, obs.agent.xy)), viewpoints)))
+        dist = float(np.min(_field_at(nav.distances_from(on_floor(nav, obs.agent.xy)), viewpoints)))
     return _verdict(dist, th.receptacle_distance, facing_error(obs, rec.center), th.receptacle_facing,
                     pixel_fraction(obs, rec.id), th.receptacle_min_pixel_fraction)
 

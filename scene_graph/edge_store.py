@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from scene_graph.edges import (
     AGENT_ID,
+    INTERACTION_TYPES,
     Edge,
     EdgeType,
     InRoomEdge,
@@ -103,12 +104,7 @@ class EdgeMixin:
                     out.append(cls(child, parent, since=since))
         if want in (None, EdgeType.NEAR):
             out += [e for e in self._near.values() if self._live(e.source, e.target)]
-        if want is None or want in {
-            EdgeType.PICKED,
-            EdgeType.PLACED,
-            EdgeType.OPENED,
-            EdgeType.CLOSED,
-        }:
+        if want is None or want in INTERACTION_TYPES:
             out += self.interactions(kind=want)
         if node_id is not None:
             out = [

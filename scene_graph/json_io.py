@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scene_graph.edges import InteractionEdge, NearEdge
+from scene_graph.edges import AGENT_ID, InteractionEdge, NearEdge
 from scene_graph.errors import SceneGraphError, SceneGraphFormatError
 from scene_graph.layers import EventKind, NodeState, Relation
 from scene_graph.nodes import Node
@@ -205,7 +205,7 @@ def from_dict(data: Any) -> SceneGraph:
         for i, (target, kind, time, rec) in enumerate(data["interactions"]):
             where = f"interaction #{i}"
             # not add_edge: a world instance keeps interactions of nodes absent at its time
-            edge = InteractionEdge("agent", str(target), kind=kind, time=time, receptacle_id=rec)
+            edge = InteractionEdge(AGENT_ID, str(target), kind=kind, time=time, receptacle_id=rec)
             graph._add_interaction(edge.target, edge.kind, edge.time, edge.receptacle_id)
     except SceneGraphFormatError:
         raise

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def to_networkx(
     graph: SceneGraph, *, include_interactions: bool = True, include_vanished: bool = False
 ) -> nx.MultiDiGraph:
-    """Current graph as a ``MultiDiGraph``; edge keys are the edge type values.
+    """Current graph as a ``MultiDiGraph``; edge keys are the edge type values
+    (``"<kind>@<time>"`` for interaction edges, so repeated interactions stay distinct).
 
     Node attributes: ``layer``, ``category``, ``centroid``/``bbox_min``/``bbox_max`` (tuples),
     ``state``, ``confidence``, ``first_seen``, ``last_seen``, ``num_observations``,

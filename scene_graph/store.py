@@ -20,7 +20,6 @@ import numpy as np
 from scene_graph.edge_store import EdgeMixin
 from scene_graph.edges import (
     AGENT_ID,
-    EdgeType,
     InteractionEdge,
     NearEdge,
 )
@@ -33,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 _CHILD_LAYERS = frozenset({Layer.OBJECT, Layer.RECEPTACLE})
 _PARENT_LAYERS = frozenset({Layer.OBJECT, Layer.RECEPTACLE})
-_INTERACTIONS = frozenset({EdgeType.PICKED, EdgeType.PLACED, EdgeType.OPENED, EdgeType.CLOSED})
 
 
 class GraphStore(EdgeMixin):

@@ -67,17 +67,12 @@ class MemoryAgent:
         self.planner = planner
         self.config = config or AgentConfig()
         self.recorder = recorder
-        self.frames_seen = 0
-        self.frame_hooks: list[Callable[[Observation], None]] = []
 
     # ------------------------------------------------------------------ perception
     def observe(self, obs: Observation) -> None:
-        """Fold one frame into memory (and call frame hooks, e.g. a recorder)."""
-        self.frames_seen += 1
+        """Fold one frame into memory (and hand it to the recorder, if any)."""
         if self.recorder is not None:
             self.recorder.on_frame(obs)
-        for hook in self.frame_hooks:
-            hook(obs)
         if self.memory is None or self.perceiver is None:
             return
         used, detections = self.perceiver.detect(obs)
@@ -127,7 +122,7 @@ class MemoryAgent:
 
     @staticmethod
     def _account_plan(trace: TaskTrace, plan: PlanResult, step: int, query: Any) -> None:
-        trace.planner_calls += max(1, len(plan.calls)) if plan.calls else 1
+        trace.planner_calls += len(plan.calls) or 1  # the rule planner makes no model call: count the plan
         trace.prompt_tokens += plan.prompt_tokens
         trace.completion_tokens += plan.completion_tokens
         if step == 0:

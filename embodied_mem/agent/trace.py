@@ -66,7 +66,6 @@ class TaskTrace:
     completion_tokens: int = 0
     wall_time_s: float = 0.0
     path: list[tuple[float, float]] = field(default_factory=list)
-    targets_reached: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(self)

@@ -21,11 +21,12 @@ from embodied_mem.benchmark.episode import EpisodeSpec
 from embodied_mem.benchmark.experience import make_episode_env, run_experience
 from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
-from embodied_mem.benchmark.scoring import TaskAttempt, score_task
+from embodied_mem.benchmark.scoring import TaskAttempt, TaskResult, score_task
 from embodied_mem.benchmark.task import TaskInstance
 from embodied_mem.benchmark.templates import generate_tasks
 from embodied_mem.memory.memory import AgentMemory
 from embodied_mem.perception.pipeline import build_perceiver
+from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS
 from embodied_mem.planner.registry import make_planner
 from envs.actions import Teleport
 from envs.base import Env
@@ -104,7 +105,7 @@ class EpisodeRunner:
                   "perception": {"segmenter": seg, "config": getattr(self.cfg.perception, seg)}}
         recorder = RunRecorder(run_dir, config=config, categories=None,
                                rooms=gt.rooms.values(), memory=memory,
-                               ground_truth=gt if seg in ("oracle", "noisy") else None)  # ORACLE lookup only
+                               ground_truth=gt if seg in ORACLE_SEGMENTERS else None)  # ORACLE lookup only
         self._recorders.append(recorder)
         return recorder
 
@@ -114,7 +115,7 @@ class EpisodeRunner:
             if b.kind == "frames-bound":
                 continue
             seg = b.segmenter
-            perceiver = build_perceiver(seg, ground_truth=gt if seg in ("oracle", "noisy") else None,
+            perceiver = build_perceiver(seg, ground_truth=gt if seg in ORACLE_SEGMENTERS else None,
                                         config=getattr(self.cfg.perception, seg))
             memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
             planner = make_planner(self.cfg.planner.name, getattr(self.cfg.planner, self.cfg.planner.name),
@@ -200,14 +201,14 @@ class EpisodeRunner:
     @staticmethod
     def _frames_row(b: Baseline, task: TaskInstance, frames: FrameVisibilityLog, record: Any) -> dict[str, Any]:
         ok = solvable(task, frames, record, b.frames_k)
-        return {"baseline": b.name, "task_id": task.task_id, "episode_id": task.episode_id,
-                "template_id": task.template_id, "family": task.family, "success": ok,
-                "high_level_success": ok, "spl": None, "steps": 0, "path_length": 0.0,
-                "optimal_length": None, "planner_calls": 0, "prompt_tokens": 0, "memory_size": b.frames_k,
-                "wall_time_s": 0.0, "failure_mode": None if ok else "target_not_in_frames",
-                "detail": "ORACLE upper bound: a frame showing a valid target survives subsampling"
-                          if ok else "no surviving frame shows a valid target",
-                "instruction": task.text, "planner_message": ""}
+        result = TaskResult(
+            task_id=task.task_id, episode_id=task.episode_id, template_id=task.template_id,
+            family=task.family, success=ok, high_level_success=ok, spl=None, steps=0, path_length=0.0,
+            optimal_length=None, planner_calls=0, prompt_tokens=0, memory_size=b.frames_k,
+            wall_time_s=0.0, failure_mode=None if ok else "target_not_in_frames",
+            detail="ORACLE upper bound: a frame showing a valid target survives subsampling"
+                   if ok else "no surviving frame shows a valid target")
+        return {"baseline": b.name, **result.to_dict(), "instruction": task.text, "planner_message": ""}
 
 
 def _valid_ids(task: TaskInstance) -> list[str]:

@@ -31,7 +31,6 @@ from embodied_mem.config import save_config, to_yaml
 logger = logging.getLogger(__name__)
 
 RESULTS, SUMMARY = "results.jsonl", "summary.json"
-_TIMING_KEYS = ("wall_time_s", "episode_wall_time_s")
 
 
 def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | None = None) -> dict[str, Any]:
@@ -40,13 +39,12 @@ def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | No
     Returns ``{"episode_id", "rows", "error"}``; an episode that raises is reported with its
     error (and no rows) instead of stopping the whole suite.
     """
-    from omegaconf import OmegaConf
-
     from embodied_mem.benchmark.episode_runner import EpisodeRunner, standard_baselines
+    from embodied_mem.config import config_from_yaml
     from embodied_mem.run_config import RunConfig
 
     os.environ.setdefault("MUJOCO_GL", "egl")
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(config_yaml)))
+    cfg = config_from_yaml(RunConfig, config_yaml)
     runner = EpisodeRunner(cfg, standard_baselines(list(cfg.baselines)),
                            record_dir=Path(record_dir) if record_dir else None)
     episode = EpisodeSpec.from_dict(spec)
@@ -57,11 +55,11 @@ def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | No
         return {"episode_id": episode.episode_id, "rows": [], "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _read_results(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
-    """Rows of finished episodes and the ids of those episodes (cut-off episodes dropped)."""
+def _read_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Rows of finished episodes and their end markers by episode id (cut-off episodes dropped)."""
     if not path.exists():
-        return [], set()
-    rows, done = [], set()
+        return [], {}
+    rows, done = [], {}
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
@@ -71,14 +69,14 @@ def _read_results(path: Path) -> tuple[list[dict[str, Any]], set[str]]:
             logger.warning("%s:%d is a partial line (interrupted write); dropping it", path, n)
             continue
         if "episode_done" in item:
-            done.add(item["episode_done"])
+            done[item["episode_done"]] = item
         else:
             rows.append(item)
     return [r for r in rows if r["episode_id"] in done], done
 
 
-def _rewrite(path: Path, rows: list[dict[str, Any]], done: Iterable[str]) -> None:
-    """Keep only finished episodes in the results file (atomic replace)."""
+def _rewrite(path: Path, rows: list[dict[str, Any]], done: dict[str, dict[str, Any]]) -> None:
+    """Keep only finished episodes (rows, then their end marker) in the results file (atomic)."""
     tmp = path.with_suffix(".tmp")
     with tmp.open("w") as fh:
         by_episode: dict[str, list[dict[str, Any]]] = {}
@@ -87,7 +85,7 @@ def _rewrite(path: Path, rows: list[dict[str, Any]], done: Iterable[str]) -> Non
         for ep in sorted(done):
             for r in by_episode.get(ep, []):
                 fh.write(json.dumps(r) + "\n")
-            fh.write(json.dumps({"episode_done": ep}) + "\n")
+            fh.write(json.dumps(done[ep]) + "\n")
     os.replace(tmp, path)
 
 

@@ -13,16 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.planner.rule_targets import same_category
 from envs.ground_truth import GroundTruth, ObjectRecord
 
 
 def _box_distance(rec: ObjectRecord, point: np.ndarray) -> float:
     lo, hi = np.asarray(rec.bbox_min), np.asarray(rec.bbox_max)
     return float(np.linalg.norm(np.maximum(0.0, np.maximum(lo - point, point - hi))))
-
-
-def _norm(word: str) -> str:
-    return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
 def match_chosen(chosen: dict[str, Any], gt: GroundTruth, max_distance: float = 0.5) -> str | None:
@@ -34,7 +31,7 @@ def match_chosen(chosen: dict[str, Any], gt: GroundTruth, max_distance: float = 
     point = np.asarray(chosen["position"], dtype=float)
     best, best_d = None, max_distance
     for rec in gt.objects.values():
-        if _norm(rec.category) == _norm(chosen["category"]):
+        if same_category(rec.category, chosen["category"]):
             d = _box_distance(rec, point)
             if d <= best_d:
                 best, best_d = rec.id, d
@@ -58,7 +55,7 @@ def remembered(query: Any, env_ids: Iterable[str], gt: GroundTruth, max_distance
         return True
     for rec in wanted:
         for hit in query.objects(layer=None):
-            if _norm(hit.category) == _norm(rec.category) and \
+            if same_category(hit.category, rec.category) and \
                     _box_distance(rec, np.asarray(hit.position, dtype=float)) <= max_distance:
                 return True
     return False

@@ -75,7 +75,8 @@ def keyframe_row(k: Keyframe) -> tuple[Any, ...]:
 
 def keyframe_from_row(r: tuple[Any, ...]) -> Keyframe:
     pose = pose_from_list(json.loads(r[4]))
-    assert pose is not None
+    if pose is None:  # every keyframe is written with a pose; a missing one means corruption
+        raise ValueError(f"keyframe row for frame {r[0]} has no agent pose; the memory file is corrupt")
     return Keyframe(int(r[0]), float(r[2]), int(r[1]), str(r[3]), pose, r[5], json.loads(r[6]), r[7])
 
 

@@ -45,21 +45,6 @@ def describe_interaction(h: InteractionHit) -> str:
     return f"day {e.day} {e.time_of_day} {e.kind.value} {what}{extra} (frame {e.start_frame})"
 
 
-def describe_hits(hits: Iterable[ObjectHit | InteractionHit], *, budget_tokens: int = 200) -> str:
-    """One line per hit until the budget is reached."""
-    lines: list[str] = []
-    used = 0
-    for h in hits:
-        line = describe_interaction(h) if isinstance(h, InteractionHit) else describe_object(h)
-        cost = estimate_tokens(line + "\n")
-        if used + cost > budget_tokens:
-            lines.append("...")
-            break
-        lines.append(line)
-        used += cost
-    return "\n".join(lines)
-
-
 def describe_memory(q: MemoryQuery, *, budget_tokens: int = 400, day: int | None = None) -> str:
     """Summary of ``day`` (default yesterday) and of the current map, within ``budget_tokens``."""
     if budget_tokens < 10:

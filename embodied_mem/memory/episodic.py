@@ -22,6 +22,7 @@ from enum import Enum
 
 import numpy as np
 
+from embodied_mem.memory.timeutil import parse_hhmm
 from envs.types import AgentPose, SimTime
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,7 @@ class Keyframe:
 
     @property
     def minutes_of_day(self) -> int:
-        hh, mm = self.time_of_day.split(":")
-        return int(hh) * 60 + int(mm)
+        return parse_hhmm(self.time_of_day)
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,7 @@ class Event:
 
     @property
     def minutes_of_day(self) -> int:
-        hh, mm = self.time_of_day.split(":")
-        return int(hh) * 60 + int(mm)
+        return parse_hhmm(self.time_of_day)
 
     @property
     def is_interaction(self) -> bool:

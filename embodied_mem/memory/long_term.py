@@ -20,6 +20,7 @@ persist only what changed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -257,14 +258,12 @@ class LongTermMemory:
         """What a node's label embedding encodes: attribute values then the category words."""
         node = self.graph.get(memory_id)
         words = [str(v) for k, v in sorted(node.attributes.items()) if isinstance(v, str) and k != "name"]
-        return " ".join([*words, _split_camel(node.category)])
+        return " ".join([*words, split_camel(node.category)])
 
     def nearest(self, point: Point3, layer: Layer | None = None,
                 max_distance: float | None = None, exclude: Iterable[str] = ()) -> str | None:
         """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
-        p = np.asarray(point, dtype=float)
-        if p.shape != (3,) or not np.all(np.isfinite(p)):
-            raise ValueError(f"point must be a finite (x, y, z), got {point!r}")
+        p = ltl.as_point(point)
         limit = self.config.interaction_radius if max_distance is None else max_distance
         skip = set(exclude)
         best: tuple[float, str] | None = None
@@ -273,8 +272,7 @@ class LongTermMemory:
             for n in self.graph.nodes(lyr):
                 if n.id in skip:
                     continue
-                gap = np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))  # type: ignore[operator]
-                d = float(np.linalg.norm(gap))
+                d = ltl.box_gap(n, p)
                 if d <= limit and (best is None or (d, n.id) < best):
                     best = (d, n.id)
         return None if best is None else best[1]
@@ -386,7 +384,6 @@ class LongTermMemory:
         return True
 
 
-def _split_camel(text: str) -> str:
-    import re
-
+def split_camel(text: str) -> str:
+    """``"DiningTable"`` -> ``"dining table"`` (lower case, words split at case changes)."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()

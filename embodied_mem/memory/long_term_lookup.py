@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from embodied_mem.memory.long_term import LongTermMemory, Point3
 
 
-def _gap(n: Node, p: np.ndarray) -> float:
+def box_gap(n: Node, p: np.ndarray) -> float:
+    """Distance in metres from point ``p`` (3,) to the node's box (0 inside it)."""
     return float(np.linalg.norm(np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))))  # type: ignore[operator]
 
 
@@ -32,13 +33,14 @@ def _candidates(lt: LongTermMemory, p: np.ndarray, exclude: Iterable[str]) -> li
     out = []
     for n in lt.graph.nodes(Layer.RECEPTACLE):
         if n.id not in skip:
-            g = _gap(n, p)
+            g = box_gap(n, p)
             if g <= lt.config.interaction_radius:
                 out.append((n, g))
     return out
 
 
-def _point(point: Point3) -> np.ndarray:
+def as_point(point: Point3) -> np.ndarray:
+    """``point`` as a finite (3,) float array, or ValueError naming the bad value."""
     p = np.asarray(point, dtype=float)
     if p.shape != (3,) or not np.all(np.isfinite(p)):
         raise ValueError(f"point must be a finite (x, y, z), got {point!r}")
@@ -47,7 +49,7 @@ def _point(point: Point3) -> np.ndarray:
 
 def place_target(lt: LongTermMemory, point: Point3, exclude: Iterable[str] = ()) -> str | None:
     """The receptacle something was just put on/into at ``point`` (see module docstring)."""
-    p = _point(point)
+    p = as_point(point)
     tol = lt.config.on_z_tolerance
     cands = _candidates(lt, p, exclude)
     if not cands:
@@ -68,7 +70,7 @@ def place_target(lt: LongTermMemory, point: Point3, exclude: Iterable[str] = ())
 
 def container_target(lt: LongTermMemory, point: Point3) -> str | None:
     """The receptacle opened/closed at ``point`` (see module docstring)."""
-    p = _point(point)
+    p = as_point(point)
     tol = lt.config.on_z_tolerance
     cands = _candidates(lt, p, ())
     if not cands:

@@ -142,7 +142,7 @@ class AgentMemory:
         self.store: MemoryStore | None = None
         if path is not None:
             store = MemoryStore(path)
-            if store.counts()["nodes"] or store.counts()["keyframes"]:
+            if store.holds_memory():
                 store.close()
                 raise ValueError(f"{path} already holds a memory; use AgentMemory.open({str(path)!r}) to continue it")
             self.store = store
@@ -300,7 +300,7 @@ class AgentMemory:
             self.commit()
             return
         store = MemoryStore(path)
-        if store.counts()["nodes"]:
+        if store.holds_memory():
             store.close()
             raise ValueError(f"{path} already holds a memory; choose a new path or AgentMemory.open() it")
         store.commit_batch(full_batch(self))

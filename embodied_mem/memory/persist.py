@@ -51,22 +51,25 @@ def _node_rows(mem: AgentMemory, ids: list[str]) -> dict[str, NodeRow]:
     return {i: node_to_row(g.get(i)) for i in ids if i in g}
 
 
+def _day_spans(mem: AgentMemory) -> dict[int, tuple[float, float, int, int]]:
+    log = mem.episodic
+    return {d: s for d in log.days() if (s := log.day_span(d)) is not None}
+
+
 def pending_batch(mem: AgentMemory) -> Batch:
     lt, log = mem.long_term, mem.episodic
-    days = {d: s for d in log.days() if (s := log.day_span(d)) is not None}
     return Batch(nodes=_node_rows(mem, sorted(lt.dirty)), removed=sorted(lt.removed),
                  keyframes=list(log.pending_keyframes), events=list(log.pending_events),
-                 days=days, aliases=dict(lt.aliases), meta=_meta(mem))
+                 days=_day_spans(mem), aliases=dict(lt.aliases), meta=_meta(mem))
 
 
 def full_batch(mem: AgentMemory) -> Batch:
     lt, log = mem.long_term, mem.episodic
-    days = {d: s for d in log.days() if (s := log.day_span(d)) is not None}
     meta = _meta(mem)
     # The resolved config travels with the memory so a reopen keeps the same thresholds.
     meta["config"] = dataclasses.asdict(mem.config)
     return Batch(nodes=_node_rows(mem, [n.id for n in lt.graph]), removed=[],
-                 keyframes=list(log.keyframes), events=list(log.events), days=days,
+                 keyframes=list(log.keyframes), events=list(log.events), days=_day_spans(mem),
                  aliases=dict(lt.aliases), meta=meta)
 
 
@@ -124,24 +127,19 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
 
 def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -> None:
     lt = mem.long_term
-    max_id = -1
+    tracks = []
     for layer in (Layer.RECEPTACLE, Layer.OBJECT):
         for n in lt.graph.nodes(layer, include_vanished=True):
-            mem.mapper.objects[n.id] = MappedObject(
+            tracks.append(MappedObject(
                 id=n.id, category=n.category, category_votes={n.category: float(n.num_observations)},
                 points=n.points.copy(), centroid=n.centroid.copy(), bbox_min=n.bbox_min.copy(),  # type: ignore[union-attr]
                 bbox_max=n.bbox_max.copy(), embedding=None if n.embedding is None else n.embedding.copy(),  # type: ignore[union-attr]
                 n_observations=n.num_observations, first_seen=n.first_seen,
                 last_seen=float(n.last_seen or n.first_seen), last_frame=0,
                 attributes={k: v for k, v in n.attributes.items() if isinstance(v, str)},
-                oracle_votes=dict(oracle_votes.get(n.id, {})))
-            suffix = n.id.rsplit("_", 1)[-1]
-            if suffix.isdigit():
-                max_id = max(max_id, int(suffix))
-    # ObjectMapper has no public way to continue its id counter; without this a reopened
-    # memory would hand out ids that already exist. (Asked perception for a restore() API.)
-    if hasattr(mem.mapper, "_next_id"):
-        mem.mapper._next_id = max(mem.mapper._next_id, max_id + 1)
+                oracle_votes=dict(oracle_votes.get(n.id, {}))))
+    # restore() also continues the id counter, so a reopened memory never reuses an id.
+    mem.mapper.restore(tracks, confirmed=False)
 
 
 def _restore_short_term(mem: AgentMemory, meta: dict[str, Any]) -> None:

@@ -243,19 +243,22 @@ class MemoryQuery:
         """Pick→place pairs in time order (``day`` None = every day)."""
         return rev.rearrangements(self, day)
 
+    def _completed_rearrangements(self, day: int | None) -> list[Rearrangement]:
+        """Pick→place pairs of ``day`` (default yesterday) that have a place (so a duration)."""
+        return [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+
     def longest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
-        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+        done = self._completed_rearrangements(day)
         return max(done, key=lambda r: (r.duration, -r.pick.start_time)) if done else None
 
     def shortest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
-        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+        done = self._completed_rearrangements(day)
         return min(done, key=lambda r: (r.duration, r.pick.start_time)) if done else None
 
     def rearrangements_lasting(self, seconds: float, *, day: int | None = None) -> list[Rearrangement]:
         """Rearrangements whose duration is within ``duration_tolerance`` of ``seconds``, closest first."""
         tol = self.config.duration_tolerance * seconds
-        done = [r for r in self.rearrangements(day=self.yesterday if day is None else day)
-                if r.duration is not None and abs(r.duration - seconds) <= tol]
+        done = [r for r in self._completed_rearrangements(day) if abs((r.duration or 0.0) - seconds) <= tol]
         return sorted(done, key=lambda r: abs((r.duration or 0.0) - seconds))
 
     # ------------------------------------------------------------------ receptacles

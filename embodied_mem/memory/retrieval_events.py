@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from embodied_mem.memory.episodic import INTERACTION_KINDS, Event, EventKind
+from embodied_mem.memory.long_term import split_camel
 from embodied_mem.memory.results import Evidence, InteractionHit, ObjectHit, Rearrangement
 from embodied_mem.memory.timeutil import parse_hhmm, period_range
 
@@ -111,13 +112,16 @@ def _rec_category_matches(q: MemoryQuery, ev: Event, category: str) -> bool:
     return any((_category(q, r) or "").lower() == category.lower() for r in receptacles_of_event(ev))
 
 
+def attributes_match(have: dict[str, object], wanted: dict[str, str]) -> bool:
+    """Every wanted attribute value equals the stored one (case-insensitive)."""
+    return all(str(have.get(k, "")).lower() == str(v).lower() for k, v in wanted.items())
+
+
 def _attrs_match(q: MemoryQuery, mid: str | None, attributes: dict[str, str]) -> bool:
     if mid is None:
         return False
     st = q.lt.state(q.lt.resolve(mid))
-    if st is None:
-        return False
-    return all(st.attributes.get(k, "").lower() == str(v).lower() for k, v in attributes.items())
+    return st is not None and attributes_match(st.attributes, attributes)
 
 
 def receptacles_of_event(ev: Event) -> list[str]:
@@ -205,6 +209,8 @@ def receptacle_for(q: MemoryQuery, *, category: str | None, object_id: str | Non
     hits = interactions(q, kind=k, day=day, between=None, period=None, category=category,
                         object_id=object_id, receptacle_id=None, room=None, attributes=None)
     hits = [h for h in hits if (h.event.source_id if k is EventKind.PICK else h.event.target_id)]
+    if which == 0:  # 0 would silently mean "first"; ordinals are 1-based like nth_interaction
+        raise ValueError("receptacle_for: which is 1-based (1 = first, -1 = last); got 0")
     if not hits:
         return None
     idx = which - 1 if which > 0 else which
@@ -250,8 +256,7 @@ _WORD = re.compile(r"[a-z]+")
 
 def _words(text: str) -> set[str]:
     # Split CamelCase categories ("DiningTable") so "dining table" matches them.
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
-    return set(_WORD.findall(spaced.lower()))
+    return set(_WORD.findall(split_camel(text)))
 
 
 def lexical_scores(q: MemoryQuery, text: str, layer: str | None) -> dict[str, float]:

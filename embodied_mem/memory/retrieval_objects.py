@@ -117,10 +117,8 @@ def distance(pos: Sequence[float], point: Sequence[float]) -> float:
 
 def state_matches(st: ObjectState, attributes: dict[str, str] | None, room: str | None,
                   on: str | None, inside: str | None) -> bool:
-    if attributes:
-        for k, v in attributes.items():
-            if str(st.attributes.get(k, "")).lower() != str(v).lower():
-                return False
+    if attributes and not rev.attributes_match(st.attributes, attributes):
+        return False
     if room is not None and st.room_id != room:
         return False
     if on is not None and not (st.parent_id == on and st.relation == "on"):

@@ -12,7 +12,7 @@ timelines), as KARMA moves short-term knowledge into its long-term scene graph.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -20,9 +20,6 @@ import numpy as np
 from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
 
 logger = logging.getLogger(__name__)
-
-CHANGE_KINDS = ("moved", "state", "interaction")
-
 
 @dataclass
 class ShortTermConfig:
@@ -101,10 +98,11 @@ class STMStats:
 
 @dataclass
 class _Anchor:
+    """Where/in what state an object was last recorded: the reference for the next change."""
+
     position: np.ndarray
     state: str | None
     category: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class ShortTermMemory:
@@ -126,9 +124,7 @@ class ShortTermMemory:
 
         The first sighting only sets the reference. Returns the entry written, or None.
         """
-        pos = np.asarray(position, dtype=float)
-        if pos.shape != (3,) or not np.all(np.isfinite(pos)):
-            raise ValueError(f"position of {object_id!r} must be a finite (3,) point, got {position!r}")
+        pos = _as_position(object_id, position)
         anchor = self._anchors.get(object_id)
         if anchor is None:
             self._anchors[object_id] = _Anchor(pos.copy(), state, category)
@@ -146,9 +142,7 @@ class ShortTermMemory:
                            position: np.ndarray | tuple[float, ...], time: float, frame_index: int,
                            *, state: str | None = None, receptacle_id: str | None = None) -> STMEntry:
         """The agent picked/placed/opened/closed ``object_id``; always written."""
-        pos = np.asarray(position, dtype=float)
-        if pos.shape != (3,) or not np.all(np.isfinite(pos)):
-            raise ValueError(f"position of {object_id!r} must be a finite (3,) point, got {position!r}")
+        pos = _as_position(object_id, position)
         anchor = self._anchors.get(object_id)
         prev = None if anchor is None else _tup(anchor.position)
         prev_state = None if anchor is None else anchor.state
@@ -240,6 +234,13 @@ class ShortTermMemory:
             self.entries[key] = replace(entry, consolidated=True)
         self.evicted.clear()
         return written
+
+
+def _as_position(object_id: str, position: np.ndarray | tuple[float, ...]) -> np.ndarray:
+    pos = np.asarray(position, dtype=float)
+    if pos.shape != (3,) or not np.all(np.isfinite(pos)):
+        raise ValueError(f"position of {object_id!r} must be a finite (3,) point, got {position!r}")
+    return pos
 
 
 def _tup(p: np.ndarray) -> tuple[float, float, float]:

@@ -109,7 +109,7 @@ class MemoryStore:
         try:
             self._db = sqlite3.connect(str(self.path), isolation_level=None)
             # Rows are small (compressed nodes ~1 KB, events ~100 B): 1 KiB pages waste far less
-            # than the 4 KiB default across nine tables. Only takes effect on a new file.
+            # than the 4 KiB default across the seven tables. Only takes effect on a new file.
             self._db.execute("PRAGMA page_size=1024")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
@@ -170,6 +170,20 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ reading
     def load(self) -> Snapshot:
+        """Read everything back.
+
+        Raises:
+            MemoryStoreError: a row cannot be decoded (the file was corrupted or hand-edited).
+        """
+        try:
+            return self._load()
+        except (ValueError, TypeError, KeyError, IndexError) as exc:  # JSONDecodeError is a ValueError
+            raise MemoryStoreError(
+                f"{self.path}: a stored record cannot be decoded ({type(exc).__name__}: {exc}); the file "
+                "is corrupt. Restore a backup or move it away and start a new memory."
+            ) from exc
+
+    def _load(self) -> Snapshot:
         db = self._db
         nodes = [(r[0], r[1], r[2]) for r in db.execute("SELECT data, points, embedding FROM nodes ORDER BY rowid")]
         kfs = [keyframe_from_row(r) for r in db.execute(
@@ -182,6 +196,11 @@ class MemoryStore:
         aliases = dict(db.execute("SELECT old, new FROM aliases").fetchall())
         meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         return Snapshot(nodes, kfs, evs, days, aliases, meta)
+
+    def holds_memory(self) -> bool:
+        """True when the file already has nodes or keyframes (so writing a new memory would mix two)."""
+        counts = self.counts()
+        return bool(counts["nodes"] or counts["keyframes"])
 
     def counts(self) -> dict[str, int]:
         return {t: int(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])

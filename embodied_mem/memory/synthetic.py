@@ -14,11 +14,11 @@ minute from 06:00 (so a day of 960 s spans 06:00-22:00, as in FindingDory).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from embodied_mem.memory.timeutil import format_hhmm
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import RoomRecord
 from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
@@ -189,7 +189,7 @@ class SyntheticHouse:
 def clock(day: int, seconds_into_day: float, cfg: SynthConfig) -> SimTime:
     minutes = 360 + int(seconds_into_day)  # one sim second = one wall-clock minute
     minutes = min(minutes, 22 * 60 + 59)
-    return SimTime(day * cfg.day_seconds + seconds_into_day, day, f"{minutes // 60:02d}:{minutes % 60:02d}")
+    return SimTime(day * cfg.day_seconds + seconds_into_day, day, format_hhmm(minutes))
 
 
 @dataclass
@@ -267,7 +267,3 @@ def random_plan(house: SyntheticHouse, rng: np.random.Generator, k: int) -> list
         choices = [r for r in recs if r.id != obj.parent]
         plan.append((obj.id, choices[int(rng.integers(len(choices)))].id))
     return plan
-
-
-def iter_days(n_days: int) -> Iterator[int]:
-    yield from range(n_days)

@@ -13,13 +13,6 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
 
-def boxes_touch(
-    min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray, margin: float
-) -> bool:
-    """Whether two axis-aligned boxes intersect once grown by ``margin`` (cheap pre-filter)."""
-    return bool(np.all(min_a - margin <= max_b) and np.all(min_b - margin <= max_a))
-
-
 def overlap_fraction(
     tree_a: cKDTree, points_b: np.ndarray, radius: float, max_points: int | None = None
 ) -> float:

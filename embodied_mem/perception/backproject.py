@@ -213,6 +213,7 @@ def project(
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.round(cam[:, 0] * intrinsics.fx / z + intrinsics.cx)
         v = np.round(cam[:, 1] * intrinsics.fy / z + intrinsics.cy)
-    u = np.nan_to_num(u, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
-    v = np.nan_to_num(v, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
+        # Points at or near z = 0 map to inf/huge pixels; -1 is out of the image either way.
+        u = np.nan_to_num(u, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
+        v = np.nan_to_num(v, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
     return u, v, z

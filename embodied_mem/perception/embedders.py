@@ -17,7 +17,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -27,13 +27,8 @@ from envs.registry import Registry
 logger = logging.getLogger(__name__)
 
 
-class Embedder(Protocol):
-    """Maps inputs to L2-normalised float32 vectors of length ``dim``."""
-
-    dim: int
-
-
-def _offline() -> None:
+def offline_hub() -> None:
+    """Default Hugging Face to offline mode unless the user set it (weights are never fetched here)."""
     # Set before transformers/huggingface_hub read it, so no code path tries the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -66,7 +61,7 @@ class TextEmbedder:
 
     def __init__(self, config: TextEmbedderConfig | None = None) -> None:
         self.config = config or TextEmbedderConfig()
-        _offline()
+        offline_hub()
         st = require_extra("sentence_transformers", "hf")
         path = self.config.model_path
         if not path:
@@ -134,7 +129,7 @@ class ClipImageEmbedder:
 
     def __init__(self, config: ClipImageEmbedderConfig | None = None) -> None:
         self.config = config or ClipImageEmbedderConfig()
-        _offline()
+        offline_hub()
         transformers = require_extra("transformers", "hf")
         self._torch = require_extra("torch", "hf")
         path = Path(self.config.model_path) if self.config.model_path else None

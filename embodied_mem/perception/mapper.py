@@ -404,7 +404,7 @@ class ObjectMapper:
 
     def _touching(self, track_id: str, others: list[str]) -> np.ndarray:
         """(len(others),) bool: which tracks' boxes touch ``track_id``'s (grown by the overlap
-        radius); the same test as :func:`boxes_touch`, for many tracks at once."""
+        radius), via :func:`~embodied_mem.perception.association.boxes_touching`."""
         if not others:
             return np.zeros(0, dtype=bool)
         a = self.objects[track_id]

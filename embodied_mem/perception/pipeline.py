@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
-from embodied_mem.perception.segmenters import SEGMENTERS, ObservationCorruptor, Segmenter
+from embodied_mem.perception.segmenters import (
+    ORACLE_SEGMENTERS,
+    SEGMENTERS,
+    ObservationCorruptor,
+    Segmenter,
+)
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
@@ -111,7 +116,7 @@ def build_perceiver(
     Raises:
         ValueError: ground truth missing for an ORACLE backend, or given to another one.
     """
-    oracle_backed = name in ("oracle", "noisy")
+    oracle_backed = name in ORACLE_SEGMENTERS
     if oracle_backed and ground_truth is None:
         raise ValueError(
             f"the {name!r} segmenter is ORACLE-based: pass ground_truth=env.ground_truth()"

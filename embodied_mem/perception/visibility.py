@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from embodied_mem.perception.backproject import apply_rigid, invert_rigid, valid_depth
+from embodied_mem.perception.backproject import invert_rigid, project, valid_depth
 from embodied_mem.perception.mapper_types import MappedObject
 from envs.types import Observation
 
@@ -45,15 +45,10 @@ def expected_in_view(
     # All tracks in one projection: per-track calls would redo the same setup many times.
     pts = np.concatenate([t.points for t in tracks]).astype(np.float64)
     owner = np.repeat(np.arange(len(tracks)), [len(t.points) for t in tracks])
-    cam = apply_rigid(invert_rigid(obs.cam_to_world), pts)
-    z = cam[:, 2]
+    u, v, z = project(pts, intr, obs.cam_to_world)
     front = z > 1e-6
     if max_depth is not None:
         front &= z <= max_depth
-    u = np.full(len(z), -1, dtype=np.int64)
-    v = np.full(len(z), -1, dtype=np.int64)
-    u[front] = np.round(cam[front, 0] * intr.fx / z[front] + intr.cx).astype(np.int64)
-    v[front] = np.round(cam[front, 1] * intr.fy / z[front] + intr.cy).astype(np.int64)
     inside = front & (u >= 0) & (u < intr.width) & (v >= 0) & (v < intr.height)
     seen = np.zeros(len(z), dtype=bool)
     ui, vi = u[inside], v[inside]

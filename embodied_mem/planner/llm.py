@@ -10,6 +10,7 @@ Timeouts and endpoint errors become failure modes; ``plan()`` never raises for t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -114,13 +115,7 @@ class LLMPlannerConfig:
         if not base_url or not model:
             raise ValueError(f"the llm planner needs a base URL and a model: set "
                              f"planner.base_url / planner.model or {ENV_BASE_URL} / {ENV_MODEL}")
-        return _replace(self, base_url=base_url, model=model, api_key=api_key)
-
-
-def _replace(cfg: LLMPlannerConfig, **changes: Any) -> LLMPlannerConfig:
-    import dataclasses
-
-    return dataclasses.replace(cfg, **changes)
+        return dataclasses.replace(self, base_url=base_url, model=model, api_key=api_key)
 
 
 def classify_error(exc: BaseException) -> str | None:

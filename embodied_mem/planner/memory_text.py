@@ -42,7 +42,7 @@ def _safe(memory: Any, name: str, **kwargs: Any) -> Any:
 
 def short_term_lines(memory: Any, instruction: str, k: int, toolbox: MemoryToolbox) -> list[str]:
     """The ``k`` recent changes most similar to ``instruction`` (as compact JSON lines)."""
-    entries = _safe(memory, "recent_changes", limit=max(4 * k, k))
+    entries = _safe(memory, "recent_changes", limit=4 * k)  # over-fetch, then keep the k most relevant
     if not entries:
         return []
     items = [to_jsonable(e) for e in entries]

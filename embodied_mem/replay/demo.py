@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from embodied_mem.memory import AgentMemory
+from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS
 from embodied_mem.replay.recorder import RunRecorder
 from embodied_mem.replay.replay import memory_config
 from envs.actions import Action, Pick, Place, Teleport
@@ -123,7 +124,7 @@ def record_demo_run(run_dir: str | Path, config: DemoConfig | None = None,
         run_config = {"memory": mem_cfg, "perception": perception, "env": {"name": "builtin", **asdict(env_cfg)},
                       "demo": cfg}
         # only ORACLE perception may see ground truth, so only then is its lookup recorded
-        oracle_gt = gt if cfg.segmenter in ("oracle", "noisy") else None
+        oracle_gt = gt if cfg.segmenter in ORACLE_SEGMENTERS else None
         recorder = RunRecorder(run_dir, config=run_config, categories=None, ground_truth=oracle_gt, rooms=rooms,
                                memory=memory, chunk_size=cfg.chunk_size, snapshot_every=cfg.snapshot_every)
         # the live run perceives exactly as the agent loop does (build_perceiver on real ground truth)
@@ -160,7 +161,7 @@ def _live_perceiver(cfg: DemoConfig, gt: Any) -> Any:
     from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 
     config = NoisySegmenterConfig(seed=cfg.seed) if cfg.segmenter == "noisy" else None
-    oracle_backed = cfg.segmenter in ("oracle", "noisy")
+    oracle_backed = cfg.segmenter in ORACLE_SEGMENTERS
     return build_perceiver(cfg.segmenter, ground_truth=gt if oracle_backed else None, config=config)
 
 

@@ -26,7 +26,7 @@ from omegaconf.errors import OmegaConfBaseException
 from embodied_mem.config import ConfigError
 from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.perception.pipeline import build_perceiver
-from embodied_mem.perception.segmenters import SEGMENTERS
+from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS, SEGMENTERS
 from embodied_mem.perception.types import Detection
 from embodied_mem.replay.format import RunFormatError, read_json
 from embodied_mem.replay.run import RecordedFrame, RecordedRun, load_run
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 Perceive = Callable[[Observation], tuple[Observation, list[Detection]]]
 #: Segmenters that read ORACLE ground truth (env id -> category) and must be given it.
-ORACLE_SEGMENTERS = ("oracle", "noisy")
 
 
 def _config_class(name: str) -> type | None:
@@ -171,7 +170,7 @@ def verify_replay(run_dir: str | Path | RecordedRun, memory: AgentMemory | None 
         RunFormatError: the run has no memory snapshot to compare with.
     """
     run = run_dir if isinstance(run_dir, RecordedRun) else load_run(run_dir)
-    snaps = {int(read_json(p, "memory snapshot")["frames"]): p for p in run.snapshots()}
+    snaps = run.snapshots_by_frames()
     if not snaps:
         raise RunFormatError(f"{run.path} has no memory snapshot; record with RunRecorder(memory=...)")
     last = max(snaps)

@@ -92,6 +92,10 @@ class RecordedRun:
         """Memory snapshot files, ordered by the number of frames they follow."""
         return sorted((self.path / fmt.SNAPSHOTS_DIR).glob("mem_*.json"))
 
+    def snapshots_by_frames(self) -> dict[int, Path]:
+        """Memory snapshot files keyed by the number of frames recorded before each was taken."""
+        return {int(fmt.read_json(p, "memory snapshot")["frames"]): p for p in self.snapshots()}
+
     def final_snapshot(self) -> dict[str, Any] | None:
         snaps = self.snapshots()
         return fmt.read_json(snaps[-1], "memory snapshot") if snaps else None

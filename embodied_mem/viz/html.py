@@ -147,8 +147,8 @@ def build_figure(view: MemoryView, times: Sequence[float] | None = None, *, poin
 
 
 def _label(view: MemoryView, t: float) -> str:
-    stamps = [p for p in view.path if p.time <= t]
-    return f"{t:.0f}s ({stamps[-1].time_of_day})" if stamps else f"{t:.0f}s"
+    stamp = view.stamp_at(t)
+    return f"{t:.0f}s ({stamp.time_of_day})" if stamp else f"{t:.0f}s"
 
 
 def save_html(view: MemoryView, filename: str | Path, times: Sequence[float] | None = None, **kwargs: Any) -> Path:

@@ -218,7 +218,7 @@ def export_rrd(out: str | Path, view: MemoryView, run: RecordedRun | None = None
 
 def _export_run(rec: rr.RecordingStream, view: MemoryView, run: RecordedRun, memory_every: int,
                 point_stride: int, progress: Callable[[int], None] | None) -> None:
-    snaps = {int(read_json(p, "memory snapshot")["frames"]): p for p in run.snapshots()}
+    snaps = run.snapshots_by_frames()
     labels = dict(run.oracle.get("categories", {})) if run.oracle else None
     times: list[float] = []
     paths: dict[str, str] = {}

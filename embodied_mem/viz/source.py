@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from embodied_mem.replay.state import memory_state
+from envs.builtin.clock import parse_hhmm
 from scene_graph import SceneGraph, from_dict
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,10 @@ class MemoryView:
             times += list(span)
         return (min(times), max(times)) if times else (0.0, 0.0)
 
+    def stamp_at(self, t: float) -> PathPoint | None:
+        """The last path point at or before ``t`` (its day/clock label the view at ``t``)."""
+        return next((p for p in reversed(self.path) if p.time <= t), None)
+
     def resolve_time(self, spec: str | float | None, day: int | None = None) -> float:
         """Seconds for ``spec``: None = the end, a number = seconds, ``"HH:MM"`` = the last
         moment at or before that clock time on ``day`` (default: the last recorded day).
@@ -74,25 +79,20 @@ class MemoryView:
                 return float(text)
             except ValueError:
                 raise ValueError(f"time must be seconds or HH:MM, got {spec!r}") from None
-        hh, _, mm = text.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-            raise ValueError(f"time must be seconds or HH:MM, got {spec!r}")
-        target = int(hh) * 60 + int(mm)
+        try:
+            target = parse_hhmm(text)
+        except ValueError:
+            raise ValueError(f"time must be seconds or HH:MM, got {spec!r}") from None
         stamps = [(p.day, p.time_of_day, p.time) for p in self.path]
         stamps += [(i.day, i.time_of_day, i.time) for i in self.interactions]
         if not stamps:
             raise ValueError("this memory has no clock times (no keyframes or events); pass --time in seconds")
         day = max(s[0] for s in stamps) if day is None else day
-        before = [t for d, hm, t in stamps if d == day and _minutes(hm) <= target]
+        before = [t for d, hm, t in stamps if d == day and parse_hhmm(hm) <= target]
         if not before:
             first = min((hm for d, hm, _ in stamps if d == day), default=None)
             raise ValueError(f"nothing recorded on day {day} at or before {text}; the day starts at {first}")
         return max(before)
-
-
-def _minutes(hhmm: str) -> int:
-    hh, mm = hhmm.split(":")
-    return int(hh) * 60 + int(mm)
 
 
 def view_from_state(state: dict[str, Any], title: str = "memory") -> MemoryView:

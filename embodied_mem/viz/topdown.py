@@ -73,8 +73,8 @@ def save_topdown(view: MemoryView, filename: str | Path, time: float | None = No
 
 
 def _clock_at(view: MemoryView, t: float) -> str:
-    stamps = [p for p in view.path if p.time <= t]
-    return f" (day {stamps[-1].day} {stamps[-1].time_of_day})" if stamps else ""
+    stamp = view.stamp_at(t)
+    return f" (day {stamp.day} {stamp.time_of_day})" if stamp else ""
 
 
 def _draw_rooms(ax, world) -> None:  # noqa: ANN001 - matplotlib Axes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envs.types import parse_hhmm
+
 PLATFORMS = ("CloudRendering", "Linux64", "OSXIntel64")
 
 
@@ -54,8 +56,6 @@ class AI2ThorConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if self.platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {PLATFORMS}, got {self.platform!r}")
-        hh, _, mm = self.day_start.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-            raise ValueError(f"day_start must be 'HH:MM', got {self.day_start!r}")
+        parse_hhmm(self.day_start, "AI2ThorConfig.day_start")
         if not self.scene:
             raise ValueError("scene must name an AI2-THOR scene, e.g. 'FloorPlan10'")

@@ -7,7 +7,6 @@ they run offline on recorded metadata. Nothing AI2-THOR-native is returned.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -255,7 +254,4 @@ def result_from_metadata(md: Mapping) -> ActionResult:
 
 def sim_time(step: int, config: AI2ThorConfig, day: int = 0) -> SimTime:
     """SimTime for the ``step``-th action of a day that starts at ``config.day_start``."""
-    seconds = step * config.seconds_per_step
-    hh, mm = (int(x) for x in config.day_start.split(":"))
-    minutes = (hh * 60 + mm + int(math.floor(seconds / 60.0))) % (24 * 60)
-    return SimTime(seconds=seconds, day=day, time_of_day=f"{minutes // 60:02d}:{minutes % 60:02d}")
+    return SimTime.after_start(step * config.seconds_per_step, config.day_start, day)

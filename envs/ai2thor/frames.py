@@ -24,10 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from envs.types import AgentPose, CameraIntrinsics
-
-# Maps Unity coordinates to world coordinates (and back: it is its own inverse).
-UNITY_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+from envs.types import AgentPose, CameraIntrinsics, optical_rotation
 
 
 def unity_to_world(p: Mapping[str, float] | np.ndarray | tuple[float, float, float]) -> np.ndarray:
@@ -68,19 +65,10 @@ def pitch_to_horizon(pitch: float) -> float:
     return -math.degrees(pitch)
 
 
-def camera_rotation(yaw: float, pitch: float) -> np.ndarray:
-    """(3, 3) rotation whose columns are the optical x (right), y (down), z (forward) in world."""
-    cp, sp = math.cos(pitch), math.sin(pitch)
-    forward = np.array([cp * math.cos(yaw), cp * math.sin(yaw), sp])
-    right = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
-    down = np.cross(forward, right)
-    return np.stack([right, down, forward], axis=1)
-
-
 def cam_to_world(camera_position_world: np.ndarray, yaw: float, pitch: float) -> np.ndarray:
     """(4, 4) optical-frame → world transform of a camera at a world position."""
     m = np.eye(4)
-    m[:3, :3] = camera_rotation(yaw, pitch)
+    m[:3, :3] = optical_rotation(yaw, pitch)
     m[:3, 3] = np.asarray(camera_position_world, dtype=float)
     return m
 

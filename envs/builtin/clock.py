@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from envs.types import SimTime
+from envs.types import SimTime, parse_hhmm
 
-
-def parse_hhmm(text: str, what: str = "time") -> int:
-    """Minutes since midnight of ``"HH:MM"``; ``ValueError`` naming ``what`` otherwise."""
-    hh, sep, mm = str(text).partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
-        raise ValueError(f"{what} must be 'HH:MM' (24 h clock), got {text!r}")
-    return int(hh) * 60 + int(mm)
+__all__ = ["DayClock", "format_hhmm", "parse_hhmm"]
 
 
 def format_hhmm(seconds_of_day: float) -> str:

@@ -300,6 +300,9 @@ class BuiltinHouseEnv(Env):
 
     def set_state(self, state: dict[str, Any]) -> Observation:
         """Restore a :meth:`get_state` snapshot of the current house; returns the observation there."""
+        missing = {"seed", "world", "agent", "clock", "frame_index"} - set(state)
+        if missing:
+            raise ValueError(f"not a get_state() snapshot: missing {sorted(missing)}; pass what get_state() returned")
         if state["seed"] != self._seed:
             raise ValueError(f"state is of house seed {state['seed']}, the env holds seed {self._seed}; "
                              f"reset(seed={state['seed']}) first")

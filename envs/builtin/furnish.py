@@ -18,6 +18,7 @@ from envs.builtin.house import (
     Room,
     rasterize_free,
 )
+from envs.navigability import navigable_mask
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,9 @@ def _candidate(
 def layout_ok(house: House, resolution: float, agent_radius: float, reach: float) -> bool:
     """True if all doorways are mutually reachable and every receptacle can be reached."""
     free, origin = rasterize_free(house, resolution)
-    clearance = ndimage.distance_transform_edt(free) * resolution - 0.5 * resolution
-    nav = free & (clearance >= agent_radius)
-    labels, _ = ndimage.label(nav, structure=np.ones((3, 3)))
+    labels, _ = ndimage.label(
+        navigable_mask(free, resolution, agent_radius), structure=np.ones((3, 3))
+    )
 
     def label_near(box: Box2, dist: float) -> set[int]:
         r0 = max(int((box.cy - box.hy - dist - origin[1]) / resolution), 0)

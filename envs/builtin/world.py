@@ -13,7 +13,7 @@ import numpy as np
 from envs.builtin.config import BuiltinEnvConfig
 from envs.builtin.house import House, PlacedObject, Receptacle
 from envs.builtin.mjcf import CAMERA_BODY, build_mjcf, door_pose
-from envs.types import AgentPose
+from envs.types import AgentPose, optical_rotation
 
 logger = logging.getLogger(__name__)
 
@@ -25,19 +25,6 @@ def _quat_from_mat(mat: np.ndarray) -> np.ndarray:
     q = np.empty(4)
     mujoco.mju_mat2Quat(q, np.ascontiguousarray(mat, dtype=np.float64).ravel())
     return q
-
-
-def optical_rotation(yaw: float, pitch: float) -> np.ndarray:
-    """(3, 3) camera-to-world rotation of the optical frame (x right, y down, z forward)."""
-    cy, sy, cp, sp = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
-    # Columns: right = (sin y, -cos y, 0), down = forward x right, forward = (cos y cos p, sin y cos p, sin p).
-    return np.array(
-        [
-            [sy, sp * cy, cy * cp],
-            [-cy, sp * sy, sy * cp],
-            [0.0, -cp, sp],
-        ]
-    )
 
 
 class HouseWorld:

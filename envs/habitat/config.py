@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from envs.types import parse_hhmm
+
 CONDA_INSTALL = "conda install -c conda-forge -c aihabitat habitat-sim=0.3 withbullet headless"
 
 
@@ -85,9 +87,7 @@ class HabitatConfig:
                      "turn_angle", "tilt_angle", "grasp_distance", "seconds_per_step"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        hh, _, mm = self.day_start.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-            raise ValueError(f"day_start must be 'HH:MM', got {self.day_start!r}")
+        parse_hhmm(self.day_start, "HabitatConfig.day_start")
         self.objects = [o if isinstance(o, HabitatObjectSpec) else HabitatObjectSpec(**o)
                         for o in self.objects]
 

@@ -98,10 +98,7 @@ class HabitatEnv(Env):
         return self._sim.get_agent(0).get_state()
 
     def _time(self) -> SimTime:
-        seconds = self._step * self.config.seconds_per_step
-        hh, mm = (int(x) for x in self.config.day_start.split(":"))
-        minutes = (hh * 60 + mm + int(seconds // 60)) % (24 * 60)
-        return SimTime(seconds, 0, f"{minutes // 60:02d}:{minutes % 60:02d}")
+        return SimTime.after_start(self._step * self.config.seconds_per_step, self.config.day_start)
 
     # -- Env API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None

@@ -22,3 +22,13 @@ def test_cli_help_lists_the_main_commands() -> None:
     assert result.exit_code == 0
     for command in ("doctor", "tour"):
         assert command in result.output
+
+
+def test_bad_preset_or_override_is_a_clear_error_not_a_traceback(tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "--suite", "no-such-suite", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no preset 'no-such-suite'" in result.output and "known presets" in result.output
+    result = runner.invoke(app, ["eval", "--suite", "suites/small", "--out", str(tmp_path), "benchmark.nokey=1"])
+    assert result.exit_code == 2 and "nokey" in result.output
+    assert not (tmp_path / "results.jsonl").exists()  # nothing was started or written

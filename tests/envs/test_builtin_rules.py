@@ -220,6 +220,8 @@ def test_state_snapshot_restores_world_agent_and_clock_exactly() -> None:
         assert after.time == before.time and after.frame_index == before.frame_index
         restored = env.ground_truth().objects[obj.id]
         assert restored.position == gt_before.objects[obj.id].position and not restored.is_held
+        with pytest.raises(ValueError, match="missing"):
+            env.set_state({"seed": 5})
         env.reset(seed=6)
         with pytest.raises(ValueError, match="seed"):
             env.set_state(state)

@@ -132,6 +132,8 @@ def test_receptacles(world: World, q: MemoryQuery) -> None:
     opened = q.receptacles(category="Fridge", opened=True, day=q.yesterday)
     assert _env(world, opened) == ["Fridge_0_1"]  # T35
     assert q.receptacles(category="Fridge", opened=True, day=0) == []
+    with pytest.raises(ValueError, match="1-based"):
+        q.receptacle_for(category="Candle", which=0)  # 0 must not silently mean "first"
 
 
 # --- rooms (T36-T43) ----------------------------------------------------------------------

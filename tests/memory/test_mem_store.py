@@ -131,6 +131,17 @@ def test_schema_version_checks(tmp_path: Path) -> None:
         AgentMemory.open(garbage)
 
 
+def test_undecodable_row_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad_row.db"
+    MemoryStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO keyframes VALUES (0, 0, 1.0, '06:00', 'not json', NULL, '{}', NULL)")
+    db.commit()
+    db.close()
+    with MemoryStore(path) as store, pytest.raises(MemoryStoreError, match="cannot be decoded"):
+        store.load()
+
+
 _CHILD = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})

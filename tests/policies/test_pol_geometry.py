@@ -9,7 +9,14 @@ import pytest
 from pol_boxworld import BoxWorldEnv
 
 from envs.actions import Teleport
-from policies.geometry import backproject, check_visibility, project_point, wrap_angle, yaw_to
+from policies.geometry import (
+    backproject,
+    check_visibility,
+    on_floor,
+    project_point,
+    wrap_angle,
+    yaw_to,
+)
 
 
 def test_wrap_and_yaw() -> None:
@@ -49,3 +56,12 @@ def test_behind_and_outside_and_occluded(boxworld: BoxWorldEnv) -> None:
     low = boxworld.step(Teleport(5.6, 1.5, 0.0, 0.3))[0]
     check = check_visibility(low, mug, near_tolerance=0.3, far_tolerance=0.3)
     assert not check.visible and check.vertical_offset < 0
+
+
+def test_on_floor_keeps_free_points_and_snaps_furniture_to_its_edge(boxworld: BoxWorldEnv) -> None:
+    nav = boxworld.navigability
+    free = on_floor(nav, np.array([1.5, 3.5, 0.4]))  # floor in front of the sofa; z is dropped
+    assert free.tolist() == [1.5, 3.5]
+    snapped = on_floor(nav, np.array([1.5, 5.0]))  # the sofa's centre is not navigable
+    assert not nav.is_navigable(np.array([1.5, 5.0])) and nav.is_navigable(snapped)
+    assert np.linalg.norm(snapped - [1.5, 5.0]) < 1.0  # the nearest free floor, not anywhere

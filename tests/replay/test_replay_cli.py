@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from typer.testing import CliRunner
 
@@ -35,6 +36,12 @@ def test_replay_cli_errors_are_clear(tmp_path, demo_run):
     assert broken.exit_code == 2 and "run header missing" in broken.output
     bad = runner.invoke(app, ["replay", str(demo_run[0]), "memory.nope=1", "--out", str(tmp_path / "b")])
     assert bad.exit_code == 2 and "nope" in bad.output
+    # an oracle run without its recorded ORACLE lookup fails during replay, not with a traceback
+    no_oracle = tmp_path / "no_oracle"
+    shutil.copytree(demo_run[0], no_oracle)
+    (no_oracle / "oracle_ground_truth.json").unlink()
+    lost = runner.invoke(app, ["replay", str(no_oracle), "--out", str(tmp_path / "lost")])
+    assert lost.exit_code == 2 and "oracle_ground_truth.json" in lost.output, lost.output
 
 
 def test_viz_cli_writes_the_requested_formats(demo_run, tmp_path):

@@ -12,6 +12,8 @@ from embodied_mem.perception.segmenters.base import ObservationCorruptor, Segmen
 from envs.registry import Registry
 
 SEGMENTERS: Registry[Segmenter] = Registry("segmenter")
+#: Backends that read the simulator's masks (ground truth): only they may be given it.
+ORACLE_SEGMENTERS: tuple[str, ...] = ("oracle", "noisy")
 SEGMENTERS.register(
     "oracle",
     "embodied_mem.perception.segmenters.oracle:OracleSegmenter",
@@ -40,4 +42,4 @@ def make_segmenter(name: str, *args: Any, **kwargs: Any) -> Segmenter:
     return SEGMENTERS.build(name, *args, **kwargs)
 
 
-__all__ = ["SEGMENTERS", "ObservationCorruptor", "Segmenter", "make_segmenter"]
+__all__ = ["ORACLE_SEGMENTERS", "SEGMENTERS", "ObservationCorruptor", "Segmenter", "make_segmenter"]

@@ -107,7 +107,6 @@ class GeometricSegmenter:
         """Proposals (category ``"object"``) with masks and world points filled."""
         obs.validate()
         cfg = self.config
-        h, w = obs.depth.shape
         ok = valid_depth(obs.depth, cfg.max_depth)
         stride = max(1, int(np.sqrt(ok.sum() / cfg.target_points)))
         grid_ok = ok[::stride, ::stride]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from embodied_mem.perception.backproject import valid_depth
 from embodied_mem.perception.segmenters.oracle import OracleSegmenter, OracleSegmenterConfig
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import GroundTruth
@@ -102,9 +103,6 @@ class NoisySegmenter:
         seg.set_ground_truth(gt)
         return seg
 
-    def set_categories(self, categories: Mapping[str, str]) -> None:
-        self._oracle.set_categories(categories)
-
     def set_ground_truth(self, gt: GroundTruth) -> None:
         self._oracle.set_ground_truth(gt)
 
@@ -116,8 +114,7 @@ class NoisySegmenter:
         depth = obs.depth
         if cfg.depth_noise_std > 0:
             noise = self._rng.standard_normal(depth.shape, dtype=np.float32)
-            with np.errstate(invalid="ignore"):
-                ok = np.isfinite(depth) & (depth > 0)
+            ok = valid_depth(depth)
             # Invalid readings stay invalid; noise never turns them into fake surfaces.
             depth = np.where(ok, depth * (1.0 + cfg.depth_noise_std * noise), depth).astype(
                 np.float32

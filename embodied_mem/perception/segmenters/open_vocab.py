@@ -10,7 +10,6 @@ from the wall or table behind it without a separate segmentation model.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.embedders import offline_hub
 from embodied_mem.perception.types import Detection
 from envs.extras import require_extra
 from envs.types import Observation
@@ -92,7 +92,7 @@ class OpenVocabSegmenter:
 
     def __init__(self, config: OpenVocabSegmenterConfig | None = None) -> None:
         self.config = config or OpenVocabSegmenterConfig()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        offline_hub()
         transformers = require_extra("transformers", "hf")
         self._torch = require_extra("torch", "hf")
         path = Path(self.config.model_path) if self.config.model_path else None

@@ -87,10 +87,6 @@ class OracleSegmenter:
         seg.set_ground_truth(gt)
         return seg
 
-    def set_categories(self, categories: Mapping[str, str]) -> None:
-        """Replace the ground-truth category lookup (e.g. after ``env.reset``)."""
-        self.categories = dict(categories)
-
     def set_ground_truth(self, gt: GroundTruth) -> None:
         """Replace categories and attributes with those of ``gt`` (e.g. after ``env.reset``)."""
         self.categories = {oid: rec.category for oid, rec in gt.objects.items()}
