@@ -60,6 +60,7 @@ class _Timer:
                 if self._depth == 0:
                     self.calls += 1
                     self.seconds += time.perf_counter() - t0
+
         return timed
 
     def summary(self, unit: float | None) -> dict[str, float | int | None]:
@@ -83,7 +84,9 @@ def run(preset: str, episode: int, baseline: str, all_templates: bool) -> dict[s
     cfg = load_config(RunConfig, preset, overrides)
     specs = make_specs(cfg.benchmark)
     if not 0 <= episode < len(specs):
-        raise SystemExit(f"--episode must be in [0, {len(specs)}) for preset {preset!r}, got {episode}")
+        raise SystemExit(
+            f"--episode must be in [0, {len(specs)}) for preset {preset!r}, got {episode}"
+        )
     timers = {k: _Timer() for k in ("render", "env_step", "observe_ingest", "task", "score_task")}
     undo = [
         _patch(SceneRenderer, "render", timers["render"]),
@@ -102,9 +105,13 @@ def run(preset: str, episode: int, baseline: str, all_templates: bool) -> dict[s
     r = timers["render"]
     unit = r.seconds / r.calls if r.calls else None
     return {
-        "preset": preset, "episode": episode, "baseline": baseline, "tasks": len(rows),
+        "preset": preset,
+        "episode": episode,
+        "baseline": baseline,
+        "tasks": len(rows),
         "successes": int(sum(bool(x["success"]) for x in rows)),
-        "episode_wall_s": round(wall, 2), "episode_cpu_s": round(cpu, 2),
+        "episode_wall_s": round(wall, 2),
+        "episode_cpu_s": round(cpu, 2),
         "per_call": {k: t.summary(unit) for k, t in timers.items()},
     }
 
@@ -114,8 +121,11 @@ def main() -> None:
     parser.add_argument("--preset", default="demo")
     parser.add_argument("--episode", type=int, default=0)
     parser.add_argument("--baseline", default="memory-oracle")
-    parser.add_argument("--all-templates", action="store_true",
-                        help="run every task template, not only the preset's selection")
+    parser.add_argument(
+        "--all-templates",
+        action="store_true",
+        help="run every task template, not only the preset's selection",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(json.dumps(run(args.preset, args.episode, args.baseline, args.all_templates), indent=2))

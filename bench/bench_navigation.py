@@ -35,8 +35,9 @@ from policies.success import (
 logger = logging.getLogger(__name__)
 
 
-def shortest_to_region(env: Env, start: np.ndarray, rec: ObjectRecord, receptacle: bool,
-                       th: SuccessThresholds) -> float:
+def shortest_to_region(
+    env: Env, start: np.ndarray, rec: ObjectRecord, receptacle: bool, th: SuccessThresholds
+) -> float:
     """Geodesic from ``start`` to the nearest cell meeting the target's distance rule.
 
     The region is built from distance fields of up to 12 anchor points (the navigable edge
@@ -45,7 +46,9 @@ def shortest_to_region(env: Env, start: np.ndarray, rec: ObjectRecord, receptacl
     """
     nav = env.navigability
     if not isinstance(nav, OccupancyGrid):
-        raise TypeError(f"the SPL reference needs an OccupancyGrid navigability, got {type(nav).__name__}")
+        raise TypeError(
+            f"the SPL reference needs an OccupancyGrid navigability, got {type(nav).__name__}"
+        )
     if receptacle:
         anchors = receptacle_viewpoints(nav, rec, th.viewpoint_rings)
         offsets, limit = np.zeros(len(anchors)), th.receptacle_distance
@@ -64,8 +67,13 @@ def shortest_to_region(env: Env, start: np.ndarray, rec: ObjectRecord, receptacl
 
 def _object_edge(nav: OccupancyGrid, centre: np.ndarray, slack: float = 0.5) -> np.ndarray:
     angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
-    pts = np.array([centre + r * np.array([math.cos(a), math.sin(a)])
-                    for r in np.arange(0.05, 3.0, 0.05) for a in angles])
+    pts = np.array(
+        [
+            centre + r * np.array([math.cos(a), math.sin(a)])
+            for r in np.arange(0.05, 3.0, 0.05)
+            for a in angles
+        ]
+    )
     ok = np.array([nav.is_navigable(p) for p in pts])
     if not ok.any():
         return np.zeros((0, 2))
@@ -73,23 +81,44 @@ def _object_edge(nav: OccupancyGrid, centre: np.ndarray, slack: float = 0.5) -> 
     return pts[ok & (reach <= reach[ok].min() + slack)]
 
 
-def run_goal(env: Env, rec: ObjectRecord, receptacle: bool, rng: np.random.Generator, budget: int,
-             th: SuccessThresholds) -> dict[str, object]:
+def run_goal(
+    env: Env,
+    rec: ObjectRecord,
+    receptacle: bool,
+    rng: np.random.Generator,
+    budget: int,
+    th: SuccessThresholds,
+) -> dict[str, object]:
     nav = env.navigability
     start = nav.sample_navigable(rng)
     yaw = float(rng.uniform(-math.pi, math.pi))
     obs = env.step(Teleport(float(start[0]), float(start[1]), yaw))[0]
     shortest = shortest_to_region(env, start, rec, receptacle, th)
-    sub = (NavigateToReceptacle(tuple(rec.center), rec.category) if receptacle
-           else NavigateToObject(tuple(rec.center), rec.category))
+    sub = (
+        NavigateToReceptacle(tuple(rec.center), rec.category)
+        if receptacle
+        else NavigateToObject(tuple(rec.center), rec.category)
+    )
     outcome, obs = execute(env, sub, obs, budget)
     check = (check_receptacle if receptacle else check_object)(rec, obs, nav, th)
-    spl = (shortest / max(shortest, outcome.path_length)
-           if check.success and math.isfinite(shortest) and shortest > 0 else float(check.success))
-    return {"target": rec.id, "start": [float(start[0]), float(start[1]), yaw], "kind": "receptacle" if receptacle else "object", "policy_success":
-            outcome.success, "success": check.success, "spl": spl, "steps": outcome.steps,
-            "path_m": outcome.path_length, "shortest_m": shortest, "reason": outcome.reason,
-            "failures": check.failures}
+    spl = (
+        shortest / max(shortest, outcome.path_length)
+        if check.success and math.isfinite(shortest) and shortest > 0
+        else float(check.success)
+    )
+    return {
+        "target": rec.id,
+        "start": [float(start[0]), float(start[1]), yaw],
+        "kind": "receptacle" if receptacle else "object",
+        "policy_success": outcome.success,
+        "success": check.success,
+        "spl": spl,
+        "steps": outcome.steps,
+        "path_m": outcome.path_length,
+        "shortest_m": shortest,
+        "reason": outcome.reason,
+        "failures": check.failures,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -105,12 +134,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     th = SuccessThresholds()
     rows = []
     t0 = time.perf_counter()
-    with BuiltinHouseEnv(BuiltinEnvConfig(width=args.width, height=args.height, render_rgb=False)) as env:
+    with BuiltinHouseEnv(
+        BuiltinEnvConfig(width=args.width, height=args.height, render_rgb=False)
+    ) as env:
         for seed in args.seeds:
             env.reset(seed=seed)
             rng = np.random.default_rng(seed)
             gt = env.ground_truth()
-            pool = [(o, False) for o in gt.pickupables() if o.parent_receptacle] + [(r, True) for r in gt.receptacles()]
+            pool = [(o, False) for o in gt.pickupables() if o.parent_receptacle] + [
+                (r, True) for r in gt.receptacles()
+            ]
             for k in rng.choice(len(pool), size=min(args.goals, len(pool)), replace=False):
                 rec, is_rec = pool[int(k)]
                 parent = gt.objects.get(rec.parent_receptacle or "")
@@ -122,10 +155,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     # subgoal); their rate is reported apart.
     open_rows = [r for r in rows if not r["in_closed_container"]]
     summary = {
-        "goals": n, "success_rate": sum(r["success"] for r in rows) / n,
+        "goals": n,
+        "success_rate": sum(r["success"] for r in rows) / n,
         "spl": sum(r["spl"] for r in rows) / n,
         "goals_not_in_closed_containers": len(open_rows),
-        "success_rate_not_in_closed_containers": sum(r["success"] for r in open_rows) / max(len(open_rows), 1),
+        "success_rate_not_in_closed_containers": sum(r["success"] for r in open_rows)
+        / max(len(open_rows), 1),
         "spl_not_in_closed_containers": sum(r["spl"] for r in open_rows) / max(len(open_rows), 1),
         "policy_says_success": sum(r["policy_success"] for r in rows) / n,
         "mean_steps": sum(r["steps"] for r in rows) / n,

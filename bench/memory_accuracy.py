@@ -28,7 +28,9 @@ from embodied_mem.planner.rule_targets import same_category
 from envs.ground_truth import GroundTruth
 
 
-def score(memory: AgentMemory, gt: GroundTruth, seen: set[str], radius: float = 0.5) -> dict[str, float]:
+def score(
+    memory: AgentMemory, gt: GroundTruth, seen: set[str], radius: float = 0.5
+) -> dict[str, float]:
     hits = memory.query().objects(layer=None)
     pairs = []
     for i, h in enumerate(hits):
@@ -45,29 +47,40 @@ def score(memory: AgentMemory, gt: GroundTruth, seen: set[str], radius: float = 
             used_gt.add(gid)
             errors.append(d)
     visible = [g for g in seen if g in gt.objects]
-    return {"memory_objects": len(hits), "seen_gt_objects": len(visible), "matched": len(errors),
-            "precision": len(errors) / max(1, len(hits)),
-            "recall": len(used_gt & set(visible)) / max(1, len(visible)),
-            "mean_centroid_error_m": float(np.mean(errors)) if errors else float("nan")}
+    return {
+        "memory_objects": len(hits),
+        "seen_gt_objects": len(visible),
+        "matched": len(errors),
+        "precision": len(errors) / max(1, len(hits)),
+        "recall": len(used_gt & set(visible)) / max(1, len(visible)),
+        "mean_centroid_error_m": float(np.mean(errors)) if errors else float("nan"),
+    }
 
 
 def run_episode(spec, segmenters: list[str], min_pixels: int) -> dict[str, dict[str, float]]:
     env = make_episode_env(spec)
     env.reset(seed=spec.house_seed)
     gt0 = env.ground_truth()
-    agents = {s: (build_perceiver(s, ground_truth=gt0), AgentMemory(gt0.rooms.values(), MemoryConfig()))
-              for s in segmenters}
+    agents = {
+        s: (build_perceiver(s, ground_truth=gt0), AgentMemory(gt0.rooms.values(), MemoryConfig()))
+        for s in segmenters
+    }
     seen: set[str] = set()
 
     def on_observation(obs, event) -> None:
         ids, counts = np.unique(obs.instance_ids, return_counts=True)
-        seen.update(obs.instance_names[i] for i, c in zip(ids, counts, strict=True)
-                    if i in obs.instance_names and c >= min_pixels)
+        seen.update(
+            obs.instance_names[i]
+            for i, c in zip(ids, counts, strict=True)
+            if i in obs.instance_names and c >= min_pixels
+        )
         for perceiver, memory in agents.values():
             used, dets = perceiver.detect(obs)
             memory.ingest(used, dets)
             if event is not None:
-                memory.record_interaction(event.kind, obs.time, obs.frame_index, event.point, pose=obs.agent)
+                memory.record_interaction(
+                    event.kind, obs.time, obs.frame_index, event.point, pose=obs.agent
+                )
 
     run_experience(env, spec, on_observation)
     gt = env.ground_truth()
@@ -84,14 +97,28 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     w, h = (int(x) for x in args.size.split("x"))
-    suite = SuiteConfig(name="accuracy", episodes=args.episodes, seed=args.seed, min_interactions=2,
-                        max_interactions=11, env_options={"steps_per_day": 4800, "width": w, "height": h})
+    suite = SuiteConfig(
+        name="accuracy",
+        episodes=args.episodes,
+        seed=args.seed,
+        min_interactions=2,
+        max_interactions=11,
+        env_options={"steps_per_day": 4800, "width": w, "height": h},
+    )
     started = time.perf_counter()
-    per_episode = [run_episode(spec, ["oracle", "noisy"], args.min_pixels) for spec in make_specs(suite)]
-    mean = {s: {k: float(np.nanmean([ep[s][k] for ep in per_episode])) for k in per_episode[0][s]}
-            for s in per_episode[0]}
-    out = {"episodes": per_episode, "mean": mean, "image_size": args.size,
-           "wall_time_s": round(time.perf_counter() - started, 1)}
+    per_episode = [
+        run_episode(spec, ["oracle", "noisy"], args.min_pixels) for spec in make_specs(suite)
+    ]
+    mean = {
+        s: {k: float(np.nanmean([ep[s][k] for ep in per_episode])) for k in per_episode[0][s]}
+        for s in per_episode[0]
+    }
+    out = {
+        "episodes": per_episode,
+        "mean": mean,
+        "image_size": args.size,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+    }
     print(json.dumps(out, indent=2))
     return out
 

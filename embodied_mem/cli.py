@@ -13,8 +13,11 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="embodied_mem: memory for embodied agents (scene graph + short-term buffer).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="embodied_mem: memory for embodied agents (scene graph + short-term buffer).",
+)
 console = Console()
 
 
@@ -25,6 +28,7 @@ ConfigError, ReportError, EpisodeFormatError subclass ValueError; MissingExtraEr
 
 def clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
     """Run a command; a user error prints ``error: <what, and what to do>`` and exits with code 2."""
+
     @functools.wraps(fn)
     def wrapper(*args: object, **kwargs: object) -> None:
         try:
@@ -32,16 +36,23 @@ def clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
         except USER_ERRORS as exc:
             console.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(code=2) from exc
+
     return wrapper
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
-                        handlers=[RichHandler(console=console, show_path=False)], force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+        force=True,
+    )
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+) -> None:
     _setup_logging(verbose)
 
 
@@ -54,7 +65,9 @@ def doctor() -> None:
     for col in ("group", "component", "status", "detail", "fix"):
         table.add_column(col)
     for c in run_checks():
-        table.add_row(c.group, c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, c.fix)
+        table.add_row(
+            c.group, c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, c.fix
+        )
     console.print(table)
 
 
@@ -64,7 +77,9 @@ def tour(
     out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/tour"),
     seed: Annotated[int, typer.Option(help="house seed")] = 0,
     steps: Annotated[int, typer.Option(help="walk length in steps")] = 120,
-    overrides: Annotated[list[str] | None, typer.Argument(help="env config overrides key=value")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Argument(help="env config overrides key=value")
+    ] = None,
 ) -> None:
     """Walk through a built-in house; save RGB/depth/mask PNGs and a top-down map."""
     from embodied_mem.tour import run_tour

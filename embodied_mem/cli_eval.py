@@ -22,23 +22,36 @@ def _load(preset: str | None, overrides: list[str]):  # noqa: ANN202 - RunConfig
     return load_config(RunConfig, preset, overrides)
 
 
-def run_eval(preset: str | None, overrides: list[str], out: Path, workers: int, backend: str,
-             record: int = 0) -> Path:
+def run_eval(
+    preset: str | None, overrides: list[str], out: Path, workers: int, backend: str, record: int = 0
+) -> Path:
     """Run the suite with a progress bar, then write the report; returns the report's path."""
     from embodied_mem.benchmark.eval_runner import run_suite
     from embodied_mem.benchmark.report import write_report
 
     config = _load(preset, overrides)
     started = time.perf_counter()
-    with Progress(TextColumn("[bold]episodes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=console) as progress:
+    with Progress(
+        TextColumn("[bold]episodes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+    ) as progress:
         bar = progress.add_task("", total=config.benchmark.episodes)
 
         def advance(episode_id: str, finished: int, total: int) -> None:
             progress.update(bar, completed=finished, total=total, description=episode_id)
 
-        summary = run_suite(config, out, workers=workers, backend=backend, on_episode=advance,
-                            record_episodes=record)
+        summary = run_suite(
+            config,
+            out,
+            workers=workers,
+            backend=backend,
+            on_episode=advance,
+            record_episodes=record,
+        )
     report = write_report(out)
     logger.info("suite finished in %.0f s", time.perf_counter() - started)
     _print_overall(summary)
@@ -54,7 +67,9 @@ def _print_overall(summary: dict) -> None:
     for name, agg in summary["baselines"].items():
         o = agg["overall"]
         fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-        table.add_row(name, str(o["tasks"]), fmt(o["success"]), fmt(o["spl"]), fmt(o["high_level_success"]))
+        table.add_row(
+            name, str(o["tasks"]), fmt(o["success"]), fmt(o["spl"]), fmt(o["high_level_success"])
+        )
     console.print(table)
 
 
@@ -80,15 +95,25 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     @clear_errors
     def eval_command(
-        suite: Annotated[str, typer.Option(help="suite preset in configs/suites (or a .yaml path)")] = "suites/small",
-        episodes: Annotated[int | None, typer.Option(help="number of episodes (overrides the preset)")] = None,
+        suite: Annotated[
+            str, typer.Option(help="suite preset in configs/suites (or a .yaml path)")
+        ] = "suites/small",
+        episodes: Annotated[
+            int | None, typer.Option(help="number of episodes (overrides the preset)")
+        ] = None,
         seed: Annotated[int | None, typer.Option(help="suite seed (overrides the preset)")] = None,
         workers: Annotated[int, typer.Option(help="parallel episodes")] = 1,
         backend: Annotated[str, typer.Option(help="local (processes) or ray")] = "local",
-        out: Annotated[Path, typer.Option(help="output directory (re-run to resume)")] = Path("runs/eval"),
+        out: Annotated[Path, typer.Option(help="output directory (re-run to resume)")] = Path(
+            "runs/eval"
+        ),
         record: Annotated[int, typer.Option(help="record the first N episodes for replay/viz")] = 0,
-        env: Annotated[str | None, typer.Option(help="simulator: builtin | ai2thor | habitat")] = None,
-        overrides: Annotated[list[str] | None, typer.Argument(help="config overrides key.sub=value")] = None,
+        env: Annotated[
+            str | None, typer.Option(help="simulator: builtin | ai2thor | habitat")
+        ] = None,
+        overrides: Annotated[
+            list[str] | None, typer.Argument(help="config overrides key.sub=value")
+        ] = None,
     ) -> None:
         """Run a FindingDory-style suite for every baseline; resumable; writes summary.json and report.html."""
         extra = list(overrides or [])
@@ -107,7 +132,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo"),
         env: Annotated[str, typer.Option(help="builtin | ai2thor | habitat")] = "builtin",
         workers: Annotated[int, typer.Option(help="parallel episodes")] = 2,
-        overrides: Annotated[list[str] | None, typer.Argument(help="config overrides key.sub=value")] = None,
+        overrides: Annotated[
+            list[str] | None, typer.Argument(help="config overrides key.sub=value")
+        ] = None,
     ) -> None:
         """The main job on the built-in simulator: a small memory benchmark with a report."""
         extra = list(overrides or [])
@@ -120,6 +147,8 @@ def register(app: typer.Typer) -> None:
             run_tour(out / "tour", seed=0, steps=60)
         report = run_eval("demo", extra, out, workers, "local", record=1)
         pictures = _memory_pictures(out)
-        console.print(f"[bold green]demo finished.[/] report: {report}\n"
-                      f"summary: {out / 'summary.json'}\ntour pictures: {out / 'tour'}\n"
-                      f"memory pictures: {', '.join(str(p) for p in pictures)}")
+        console.print(
+            f"[bold green]demo finished.[/] report: {report}\n"
+            f"summary: {out / 'summary.json'}\ntour pictures: {out / 'tour'}\n"
+            f"memory pictures: {', '.join(str(p) for p in pictures)}"
+        )

@@ -21,7 +21,12 @@ FORMATS = ("png", "html", "rrd")
 @contextmanager
 def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A rich progress bar; yields ``update(done)``."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
@@ -34,8 +39,10 @@ def _fail(message: str) -> typer.Exit:
 
 def replay_cmd(
     run: Annotated[Path, typer.Argument(help="recorded run directory")],
-    overrides: Annotated[list[str] | None, typer.Argument(
-        help="memory config overrides, e.g. memory.mapper.match_threshold=0.9")] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="memory config overrides, e.g. memory.mapper.match_threshold=0.9"),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default RUN/replay)")] = None,
 ) -> None:
     """Rebuild a run's memory from its recorded frames (no simulator), optionally under a new config."""
@@ -71,8 +78,10 @@ def replay_cmd(
     expected = recorded.final_snapshot()
     stats = memory.stats()
     memory.close()
-    console.print(f"[bold green]replayed[/] {run} → {out}: {stats.objects} objects, "
-                  f"{stats.receptacles} receptacles, {stats.events} events, {stats.keyframes} keyframes")
+    console.print(
+        f"[bold green]replayed[/] {run} → {out}: {stats.objects} objects, "
+        f"{stats.receptacles} receptacles, {stats.events} events, {stats.keyframes} keyframes"
+    )
     if expected is None:
         console.print("[yellow]the run has no recorded memory snapshot to compare with[/]")
         return
@@ -81,21 +90,32 @@ def replay_cmd(
 
 def _report(diffs: list[str], out: Path, overrides: list[str]) -> None:
     """Write diff.json and say whether the replay matches the recorded memory."""
-    (out / "diff.json").write_text(json.dumps({"overrides": overrides, "identical": not diffs, "differences": diffs},
-                                              indent=2))
+    (out / "diff.json").write_text(
+        json.dumps({"overrides": overrides, "identical": not diffs, "differences": diffs}, indent=2)
+    )
     if not diffs:
-        console.print("[green]identical to the recorded memory[/] (same ids, bit-equal geometry, same events)")
+        console.print(
+            "[green]identical to the recorded memory[/] (same ids, bit-equal geometry, same events)"
+        )
     else:
-        console.print(f"[yellow]differs from the recorded memory[/] ({len(diffs)} differences, see diff.json):")
+        console.print(
+            f"[yellow]differs from the recorded memory[/] ({len(diffs)} differences, see diff.json):"
+        )
         for line in diffs[:8]:
             console.print(f"  • {line}")
 
 
 def viz_cmd(
-    source: Annotated[Path, typer.Argument(help="memory .db, memory snapshot .json or run directory")],
-    time: Annotated[str | None, typer.Option("--time", help="HH:MM (last day) or seconds; default: the end")] = None,
+    source: Annotated[
+        Path, typer.Argument(help="memory .db, memory snapshot .json or run directory")
+    ],
+    time: Annotated[
+        str | None, typer.Option("--time", help="HH:MM (last day) or seconds; default: the end")
+    ] = None,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("viz"),
-    format: Annotated[str, typer.Option("--format", help="comma list of png,html,rrd")] = "png,html",  # noqa: A002
+    format: Annotated[
+        str, typer.Option("--format", help="comma list of png,html,rrd")
+    ] = "png,html",  # noqa: A002
 ) -> None:
     """Render a memory: top-down PNG at a time, interactive HTML over time, rerun .rrd."""
     from embodied_mem.replay import RunFormatError, load_run
@@ -137,16 +157,27 @@ def record_demo_cmd(
     steps: Annotated[int, typer.Option(help="walk steps before the interactions")] = 30,
     interactions: Annotated[int, typer.Option(help="pick-and-place pairs")] = 2,
     size: Annotated[str, typer.Option(help="image size WxH")] = "160x120",
-    segmenter: Annotated[str, typer.Option(help="oracle, noisy (ORACLE degraded) or geometric (no ground truth)")] = "oracle",
-    task: Annotated[bool, typer.Option(help="finish with one instruction through the agent loop")] = True,
+    segmenter: Annotated[
+        str, typer.Option(help="oracle, noisy (ORACLE degraded) or geometric (no ground truth)")
+    ] = "oracle",
+    task: Annotated[
+        bool, typer.Option(help="finish with one instruction through the agent loop")
+    ] = True,
 ) -> None:
     """Record a short built-in-house run (walk + pick-and-place) to try replay and viz on."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     try:
         w, h = (int(v) for v in size.lower().split("x"))
-        cfg = DemoConfig(seed=seed, walk_steps=steps, interactions=interactions, width=w, height=h,
-                         segmenter=segmenter, task=task)
+        cfg = DemoConfig(
+            seed=seed,
+            walk_steps=steps,
+            interactions=interactions,
+            width=w,
+            height=h,
+            segmenter=segmenter,
+            task=task,
+        )
     except ValueError as exc:
         raise _fail(f"bad demo settings: {exc} (--size looks like 160x120)") from exc
     try:
@@ -154,7 +185,9 @@ def record_demo_cmd(
     except FileExistsError as exc:
         raise _fail(str(exc)) from exc
     s = memory.stats()
-    console.print(f"[bold green]recorded[/] {out}: {s.objects} objects, {s.receptacles} receptacles, {s.events} events")
+    console.print(
+        f"[bold green]recorded[/] {out}: {s.objects} objects, {s.receptacles} receptacles, {s.events} events"
+    )
 
 
 def register(app: typer.Typer) -> None:

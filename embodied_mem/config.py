@@ -29,12 +29,17 @@ def preset_path(preset: str | Path) -> Path:
     candidate = PRESET_DIR / f"{preset}.yaml"
     if candidate.exists():
         return candidate
-    known = sorted(str(p.relative_to(PRESET_DIR).with_suffix("")) for p in PRESET_DIR.rglob("*.yaml"))
-    raise ConfigError(f"no preset {str(preset)!r}; known presets: {', '.join(known)} (or pass a .yaml path)")
+    known = sorted(
+        str(p.relative_to(PRESET_DIR).with_suffix("")) for p in PRESET_DIR.rglob("*.yaml")
+    )
+    raise ConfigError(
+        f"no preset {str(preset)!r}; known presets: {', '.join(known)} (or pass a .yaml path)"
+    )
 
 
-def load_config(schema: type[T], preset: str | Path | None = None,
-                overrides: list[str] | None = None) -> T:
+def load_config(
+    schema: type[T], preset: str | Path | None = None, overrides: list[str] | None = None
+) -> T:
     """Build a ``schema`` instance from defaults, an optional preset and dotlist overrides.
 
     Raises:
@@ -61,7 +66,9 @@ def load_config(schema: type[T], preset: str | Path | None = None,
 def config_from_yaml(schema: type[T], text: str) -> T:
     """A ``schema`` instance from YAML text written by :func:`to_yaml` (e.g. sent to a worker)."""
     try:
-        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.create(text)))  # type: ignore[return-value]
+        return OmegaConf.to_object(
+            OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.create(text))
+        )  # type: ignore[return-value]
     except OmegaConfBaseException as exc:
         raise ConfigError(f"invalid config: {exc}") from exc
 

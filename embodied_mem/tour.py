@@ -54,8 +54,14 @@ def _write_rgb(path: Path, rgb: np.ndarray) -> None:
         raise OSError(f"could not write {path}; check the directory is writable")
 
 
-def run_tour(out: Path, *, seed: int = 0, steps: int = 120, overrides: list[str] | None = None,
-             n_saved: int = 6) -> Path:
+def run_tour(
+    out: Path,
+    *,
+    seed: int = 0,
+    steps: int = 120,
+    overrides: list[str] | None = None,
+    n_saved: int = 6,
+) -> Path:
     """Walk ``steps`` steps through the house of ``seed`` and write the pictures into ``out``."""
     config = load_config(BuiltinEnvConfig, overrides=overrides)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,15 +69,22 @@ def run_tour(out: Path, *, seed: int = 0, steps: int = 120, overrides: list[str]
     with BuiltinHouseEnv(config) as env:
         walk = scripted_walk(env, steps, seed=seed)
         house = env.house
-    picks = np.linspace(0, len(walk.observations) - 1, num=min(n_saved, len(walk.observations))).astype(int)
+    picks = np.linspace(
+        0, len(walk.observations) - 1, num=min(n_saved, len(walk.observations))
+    ).astype(int)
     rows = []
     for i in track(picks, description="saving frames"):
         obs = walk.observations[i]
         panels = frame_panels(obs)
-        for name, panel in zip(("rgb", "depth", "instances")[-len(panels):], panels, strict=True):
+        for name, panel in zip(("rgb", "depth", "instances")[-len(panels) :], panels, strict=True):
             _write_rgb(out / f"frame{i:04d}_{name}.png", panel)
         rows.append(np.concatenate(panels, axis=1))
     _write_rgb(out / "contact_sheet.png", np.concatenate(rows, axis=0))
     save_topdown(out / "topdown.png", house, walk.path)
-    logger.info("tour of house %d: %d steps through rooms %s", seed, len(walk.path) - 1, " → ".join(walk.rooms))
+    logger.info(
+        "tour of house %d: %d steps through rooms %s",
+        seed,
+        len(walk.path) - 1,
+        " → ".join(walk.rooms),
+    )
     return out

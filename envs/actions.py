@@ -74,10 +74,30 @@ class Stop:
 
 
 Action = (
-    MoveForward | TurnLeft | TurnRight | LookUp | LookDown | Teleport | Pick | Place | Open | Close | Stop
+    MoveForward
+    | TurnLeft
+    | TurnRight
+    | LookUp
+    | LookDown
+    | Teleport
+    | Pick
+    | Place
+    | Open
+    | Close
+    | Stop
 )
 ACTION_TYPES: tuple[type, ...] = (
-    MoveForward, TurnLeft, TurnRight, LookUp, LookDown, Teleport, Pick, Place, Open, Close, Stop,
+    MoveForward,
+    TurnLeft,
+    TurnRight,
+    LookUp,
+    LookDown,
+    Teleport,
+    Pick,
+    Place,
+    Open,
+    Close,
+    Stop,
 )
 
 

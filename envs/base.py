@@ -47,8 +47,9 @@ class Env(ABC):
     """
 
     @abstractmethod
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[Observation, dict[str, Any]]: ...
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]: ...
 
     @abstractmethod
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]: ...

@@ -35,7 +35,10 @@ class ObjectRecord:
 
     def contains(self, point: np.ndarray, margin: float = 0.0) -> bool:
         p = np.asarray(point, dtype=float)
-        return bool(np.all(p >= np.asarray(self.bbox_min) - margin) and np.all(p <= np.asarray(self.bbox_max) + margin))
+        return bool(
+            np.all(p >= np.asarray(self.bbox_min) - margin)
+            and np.all(p <= np.asarray(self.bbox_max) + margin)
+        )
 
 
 @dataclass

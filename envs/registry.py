@@ -29,8 +29,14 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, _Entry] = {}
 
-    def register(self, name: str, entry_point: str | Callable[..., T], *, extra: str | None = None,
-                 description: str = "") -> None:
+    def register(
+        self,
+        name: str,
+        entry_point: str | Callable[..., T],
+        *,
+        extra: str | None = None,
+        description: str = "",
+    ) -> None:
         if name in self._entries:
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._entries[name] = _Entry(entry_point, extra, description)
@@ -76,12 +82,23 @@ class Registry(Generic[T]):
 
 
 ENVS: Registry[Any] = Registry("env")
-ENVS.register("builtin", "envs.builtin.env:BuiltinHouseEnv",
-              description="built-in MuJoCo household simulator (default)")
-ENVS.register("ai2thor", "envs.ai2thor.env:AI2ThorEnv", extra="ai2thor",
-              description="AI2-THOR FloorPlans (needs the Unity build)")
-ENVS.register("habitat", "envs.habitat.env:HabitatEnv", extra="habitat",
-              description="habitat-sim scenes (habitat-sim from conda)")
+ENVS.register(
+    "builtin",
+    "envs.builtin.env:BuiltinHouseEnv",
+    description="built-in MuJoCo household simulator (default)",
+)
+ENVS.register(
+    "ai2thor",
+    "envs.ai2thor.env:AI2ThorEnv",
+    extra="ai2thor",
+    description="AI2-THOR FloorPlans (needs the Unity build)",
+)
+ENVS.register(
+    "habitat",
+    "envs.habitat.env:HabitatEnv",
+    extra="habitat",
+    description="habitat-sim scenes (habitat-sim from conda)",
+)
 
 
 def make_env(name: str, config: Any = None) -> Any:

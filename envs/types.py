@@ -55,8 +55,14 @@ class CameraIntrinsics:
             raise ValueError(f"image size must be positive, got {self.width}x{self.height}")
 
     @classmethod
-    def from_fov(cls, width: int, height: int, *, vfov_deg: float | None = None,
-                 hfov_deg: float | None = None) -> CameraIntrinsics:
+    def from_fov(
+        cls,
+        width: int,
+        height: int,
+        *,
+        vfov_deg: float | None = None,
+        hfov_deg: float | None = None,
+    ) -> CameraIntrinsics:
         """Square-pixel intrinsics from one field of view (vertical or horizontal), in degrees."""
         if (vfov_deg is None) == (hfov_deg is None):
             raise ValueError("give exactly one of vfov_deg or hfov_deg")
@@ -65,7 +71,9 @@ class CameraIntrinsics:
         else:
             assert hfov_deg is not None
             f = (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
-        return cls(fx=f, fy=f, cx=(width - 1) / 2.0, cy=(height - 1) / 2.0, width=width, height=height)
+        return cls(
+            fx=f, fy=f, cx=(width - 1) / 2.0, cy=(height - 1) / 2.0, width=width, height=height
+        )
 
     def matrix(self) -> np.ndarray:
         """The 3x3 camera matrix K."""
@@ -154,7 +162,9 @@ class Observation:
                 f"got {self.depth.shape} {self.depth.dtype}"
             )
         if self.rgb is not None and (self.rgb.shape != (h, w, 3) or self.rgb.dtype != np.uint8):
-            raise ValueError(f"rgb must be ({h}, {w}, 3) uint8, got {self.rgb.shape} {self.rgb.dtype}")
+            raise ValueError(
+                f"rgb must be ({h}, {w}, 3) uint8, got {self.rgb.shape} {self.rgb.dtype}"
+            )
         if self.instance_ids is not None and (
             self.instance_ids.shape != (h, w) or self.instance_ids.dtype != np.int32
         ):
@@ -174,6 +184,8 @@ def check_rigid_transform(matrix: np.ndarray, name: str = "pose", tol: float = 1
         raise ValueError(f"{name} contains NaN or inf")
     rot = m[:3, :3]
     if not np.allclose(rot @ rot.T, np.eye(3), atol=tol) or abs(np.linalg.det(rot) - 1.0) > tol:
-        raise ValueError(f"{name} rotation is not orthonormal with det +1; re-orthonormalise it (e.g. via SVD)")
+        raise ValueError(
+            f"{name} rotation is not orthonormal with det +1; re-orthonormalise it (e.g. via SVD)"
+        )
     if not np.allclose(m[3], [0.0, 0.0, 0.0, 1.0], atol=tol):
         raise ValueError(f"{name} last row must be [0, 0, 0, 1], got {m[3]}")

@@ -37,9 +37,20 @@ from policies.subgoals import (
 
 logger = logging.getLogger(__name__)
 
-NAVIGATION_SUBGOALS = (NavigateToObject, NavigateToReceptacle, NavigateToRoom, NavigateToPose, NavigateToFrame)
+NAVIGATION_SUBGOALS = (
+    NavigateToObject,
+    NavigateToReceptacle,
+    NavigateToRoom,
+    NavigateToPose,
+    NavigateToFrame,
+)
 #: Manipulation subgoal types and the interaction each one is (for memory's interaction log).
-INTERACTION_OF = {PickSubgoal: "pick", PlaceSubgoal: "place", OpenSubgoal: "open", CloseSubgoal: "close"}
+INTERACTION_OF = {
+    PickSubgoal: "pick",
+    PlaceSubgoal: "place",
+    OpenSubgoal: "open",
+    CloseSubgoal: "close",
+}
 _MANIP = tuple(INTERACTION_OF)
 
 
@@ -54,10 +65,16 @@ class ExecutorConfig:
     """Send the env's Stop action for a StopSubgoal (FindingDory ends an attempt with it)."""
 
 
-def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
-            config: ExecutorConfig | None = None,
-            target_found: Callable[[Observation], bool] | None = None,
-            observers: list[Callable[[Observation], None]] | None = None) -> tuple[PolicyOutcome, Observation]:
+def execute(
+    env: Env,
+    subgoal: Subgoal,
+    obs: Observation,
+    budget: int,
+    *,
+    config: ExecutorConfig | None = None,
+    target_found: Callable[[Observation], bool] | None = None,
+    observers: list[Callable[[Observation], None]] | None = None,
+) -> tuple[PolicyOutcome, Observation]:
     """Run ``subgoal`` in ``env`` from ``obs`` with at most ``budget`` actions.
 
     Args:
@@ -86,21 +103,32 @@ def execute(env: Env, subgoal: Subgoal, obs: Observation, budget: int, *,
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()
     outcome.steps, outcome.path_length = runner.steps, runner.path_length
-    logger.debug("%s -> %s in %d steps%s", type(subgoal).__name__, "ok" if outcome.success else "failed",
-                runner.steps, f" ({outcome.reason})" if outcome.reason else "")
+    logger.debug(
+        "%s -> %s in %d steps%s",
+        type(subgoal).__name__,
+        "ok" if outcome.success else "failed",
+        runner.steps,
+        f" ({outcome.reason})" if outcome.reason else "",
+    )
     return outcome, runner.obs
 
 
-def _dispatch(runner: ActionRunner, subgoal: Subgoal, cfg: ExecutorConfig,
-              target_found: Callable[[Observation], bool] | None) -> PolicyOutcome:
+def _dispatch(
+    runner: ActionRunner,
+    subgoal: Subgoal,
+    cfg: ExecutorConfig,
+    target_found: Callable[[Observation], bool] | None,
+) -> PolicyOutcome:
     if isinstance(subgoal, NAVIGATION_SUBGOALS):
         return Navigator(runner, cfg.navigation).navigate(subgoal)
     if isinstance(subgoal, _MANIP):
         return Manipulator(runner, cfg.manipulation).run(subgoal)
     if isinstance(subgoal, Explore):
         if subgoal.category is not None and target_found is None:
-            raise ValueError(f"Explore(category={subgoal.category!r}) needs target_found, a detector "
-                             "that says when the frame shows the target")
+            raise ValueError(
+                f"Explore(category={subgoal.category!r}) needs target_found, a detector "
+                "that says when the frame shows the target"
+            )
         runner.budget = min(runner.budget, subgoal.max_steps)
         return FrontierExplorer(runner, cfg.exploration, cfg.navigation).explore(target_found)
     if isinstance(subgoal, Answer):

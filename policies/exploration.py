@@ -66,7 +66,9 @@ class ExplorationConfig:
         if not self.floor_height < self.obstacle_height:
             raise ValueError("ExplorationConfig.floor_height must be below obstacle_height")
         if self.pixel_stride < 1 or self.look_around_turns < 1 or self.max_targets < 1:
-            raise ValueError("ExplorationConfig.pixel_stride, look_around_turns, max_targets must be >= 1")
+            raise ValueError(
+                "ExplorationConfig.pixel_stride, look_around_turns, max_targets must be >= 1"
+            )
 
 
 class CoverageGrid:
@@ -82,7 +84,9 @@ class CoverageGrid:
 
     def cells(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ix, iy, inside) cell indices of world points (N, 2)."""
-        ij = np.floor((np.asarray(xy, float).reshape(-1, 2) - self.origin) / self.config.resolution).astype(int)
+        ij = np.floor(
+            (np.asarray(xy, float).reshape(-1, 2) - self.origin) / self.config.resolution
+        ).astype(int)
         inside = np.all((ij >= 0) & (ij < self.floor.shape[0]), axis=1)
         return ij[:, 0], ij[:, 1], inside
 
@@ -92,7 +96,7 @@ class CoverageGrid:
     def update(self, obs: Observation) -> None:
         """Mark the floor and obstacle cells hit by this depth frame, and the agent's own cell."""
         cfg = self.config
-        depth_ok = np.asarray(obs.depth)[::cfg.pixel_stride, ::cfg.pixel_stride]
+        depth_ok = np.asarray(obs.depth)[:: cfg.pixel_stride, :: cfg.pixel_stride]
         pts = backproject(obs, cfg.pixel_stride)
         ranges = depth_ok[np.isfinite(depth_ok) & (depth_ok > 0)]
         pts = pts[ranges <= cfg.max_range]
@@ -113,7 +117,7 @@ class CoverageGrid:
 
     def seen_area(self) -> float:
         """Square metres of floor-plane cells seen so far."""
-        return float(self.known.sum()) * self.config.resolution ** 2
+        return float(self.known.sum()) * self.config.resolution**2
 
     def frontier_clusters(self) -> list[np.ndarray]:
         """Frontier clusters as (K, 2) arrays of cell indices, each of at least min size."""
@@ -136,8 +140,12 @@ class CoverageGrid:
 class FrontierExplorer:
     """Explores with frontiers until ``found(obs)`` is true or nothing is left to see."""
 
-    def __init__(self, runner: ActionRunner, config: ExplorationConfig | None = None,
-                 nav_config: NavigationConfig | None = None) -> None:
+    def __init__(
+        self,
+        runner: ActionRunner,
+        config: ExplorationConfig | None = None,
+        nav_config: NavigationConfig | None = None,
+    ) -> None:
         self.runner = runner
         self.config = config or ExplorationConfig()
         self.navigator = Navigator(runner, nav_config)
@@ -154,11 +162,16 @@ class FrontierExplorer:
             ok, reason = False, f"{exc} while exploring"
         finally:
             self.runner.observers.remove(self.coverage.update)
-        details: dict[str, object] = {"seen_area_m2": self.coverage.seen_area(), "start_area_m2": start_area,
-                   "frontier_clusters": len(self.coverage.frontier_clusters())}
+        details: dict[str, object] = {
+            "seen_area_m2": self.coverage.seen_area(),
+            "start_area_m2": start_area,
+            "frontier_clusters": len(self.coverage.frontier_clusters()),
+        }
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 
-    def _loop(self, found: Callable[[Observation], bool], searching: bool) -> tuple[bool, str | None]:
+    def _loop(
+        self, found: Callable[[Observation], bool], searching: bool
+    ) -> tuple[bool, str | None]:
         self._set_pitch(math.radians(self.config.pitch_degrees))
         if self._look_around(found):
             return True, None
@@ -167,7 +180,10 @@ class FrontierExplorer:
             choice = self._next_frontier(tried)
             if choice is None:
                 if searching:
-                    return False, "target not found: no frontiers remain (the reachable space is explored)"
+                    return (
+                        False,
+                        "target not found: no frontiers remain (the reachable space is explored)",
+                    )
                 return True, None
             goal, cell = choice
             # Each goal is tried once: reached or not, what could be seen from there was seen.
@@ -183,8 +199,7 @@ class FrontierExplorer:
                 return True, None
         return False, f"stopped after visiting {self.config.max_targets} frontiers"
 
-    def _next_frontier(self, tried: list[np.ndarray]
-                       ) -> tuple[np.ndarray, tuple[int, int]] | None:
+    def _next_frontier(self, tried: list[np.ndarray]) -> tuple[np.ndarray, tuple[int, int]] | None:
         """Navigable goal and frontier cell of the cheapest untried cluster, or None."""
         nav = self.runner.env.navigability
         here = self.runner.obs.agent.xy
@@ -203,7 +218,7 @@ class FrontierExplorer:
 
     def _frontier_gone(self, ix: int, iy: int) -> bool:
         """The target cell and its neighbours have no unknown cell left around them."""
-        window = self.coverage.known[max(ix - 2, 0):ix + 3, max(iy - 2, 0):iy + 3]
+        window = self.coverage.known[max(ix - 2, 0) : ix + 3, max(iy - 2, 0) : iy + 3]
         return bool(window.all())
 
     def _look_around(self, found: Callable[[Observation], bool]) -> bool:

@@ -58,7 +58,7 @@ def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
     """(N, 3) world points of every valid depth pixel (every ``stride``-th row and column)."""
     k = obs.intrinsics
     depth = np.asarray(obs.depth, dtype=np.float64)[::stride, ::stride]
-    vs, us = np.mgrid[0:k.height:stride, 0:k.width:stride]
+    vs, us = np.mgrid[0 : k.height : stride, 0 : k.width : stride]
     valid = np.isfinite(depth) & (depth > 0)
     z = depth[valid]
     x = (us[valid] - k.cx) / k.fx * z
@@ -89,9 +89,15 @@ class VisibilityCheck:
     vertical_offset: float = 0.0
 
 
-def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: float,
-                     far_tolerance: float, window: int = 3, max_top: float | None = None
-                     ) -> VisibilityCheck:
+def check_visibility(
+    obs: Observation,
+    point: np.ndarray,
+    *,
+    near_tolerance: float,
+    far_tolerance: float,
+    window: int = 3,
+    max_top: float | None = None,
+) -> VisibilityCheck:
     """Judge from depth whether ``point`` is seen: in frame and not occluded.
 
     The point is an object's (or receptacle's) centre, so the surface seen at its pixel lies
@@ -118,7 +124,9 @@ def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: flo
     if not (0 <= u <= k.width - 1) or offset != 0.0:
         return VisibilityCheck(False, "target projects outside the image", (u, v), z, None, offset)
     ui, vi = int(round(u)), int(round(v))
-    patch = np.asarray(obs.depth)[max(vi - window, 0):vi + window + 1, max(ui - window, 0):ui + window + 1]
+    patch = np.asarray(obs.depth)[
+        max(vi - window, 0) : vi + window + 1, max(ui - window, 0) : ui + window + 1
+    ]
     valid = patch[np.isfinite(patch) & (patch > 0)]
     if valid.size == 0:
         return VisibilityCheck(False, "no depth reading at the target's pixel", (u, v), z)
@@ -127,8 +135,14 @@ def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: flo
     if consistent.size > 0:
         seen = float(np.median(consistent))
         if max_top is not None and _surface_rises_above(obs, ui, vi, seen, max_top):
-            return VisibilityCheck(False, f"occluded: a surface taller than {max_top:.2f} m stands at "
-                                          f"the target's depth (a wall in front of it?)", (u, v), z, seen)
+            return VisibilityCheck(
+                False,
+                f"occluded: a surface taller than {max_top:.2f} m stands at "
+                f"the target's depth (a wall in front of it?)",
+                (u, v),
+                z,
+                seen,
+            )
         return VisibilityCheck(True, None, (u, v), z, seen)
     if measured < z - near_tolerance:
         reason = f"occluded: depth {measured:.2f} m in front of the target at {z:.2f} m"
@@ -137,8 +151,9 @@ def check_visibility(obs: Observation, point: np.ndarray, *, near_tolerance: flo
     return VisibilityCheck(False, reason, (u, v), z, measured)
 
 
-def _surface_rises_above(obs: Observation, u: int, v: int, depth: float, max_top: float,
-                         tolerance: float = 0.12) -> bool:
+def _surface_rises_above(
+    obs: Observation, u: int, v: int, depth: float, max_top: float, tolerance: float = 0.12
+) -> bool:
     """Whether the surface seen at pixel (u, v) continues straight up above ``max_top``.
 
     Walks up the pixel column and back-projects it; points at (about) the same horizontal
@@ -155,8 +170,10 @@ def _surface_rises_above(obs: Observation, u: int, v: int, depth: float, max_top
     pts = (np.asarray(obs.cam_to_world, dtype=float) @ cam)[:3].T
     origin = camera_position(obs)
     horiz = np.linalg.norm(pts[:, :2] - origin[:2], axis=1)
-    ref = (np.asarray(obs.cam_to_world, dtype=float) @ np.array(
-        [(u - k.cx) / k.fx * depth, (v - k.cy) / k.fy * depth, depth, 1.0]))[:3]
+    ref = (
+        np.asarray(obs.cam_to_world, dtype=float)
+        @ np.array([(u - k.cx) / k.fx * depth, (v - k.cy) / k.fy * depth, depth, 1.0])
+    )[:3]
     same_face = np.abs(horiz - np.linalg.norm(ref[:2] - origin[:2])) <= tolerance
     return bool(np.any(pts[same_face, 2] > max_top))
 

@@ -54,11 +54,20 @@ class ManipulationConfig:
         if self.window_px < 0:
             raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
         if self.max_pick_refusals < 0:
-            raise ValueError(f"ManipulationConfig.max_pick_refusals must be >= 0, got {self.max_pick_refusals}")
+            raise ValueError(
+                f"ManipulationConfig.max_pick_refusals must be >= 0, got {self.max_pick_refusals}"
+            )
 
 
-def object_at_point(obs: Observation, point: np.ndarray, *, depth_tolerance: float, window_px: int = 8,
-                    majority: bool = False, exclude: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
+def object_at_point(
+    obs: Observation,
+    point: np.ndarray,
+    *,
+    depth_tolerance: float,
+    window_px: int = 8,
+    majority: bool = False,
+    exclude: tuple[str, ...] = (),
+) -> tuple[str | None, str | None]:
     """The env id under the projection of ``point`` ("magic grasp at a pixel").
 
     Args:
@@ -77,8 +86,9 @@ def object_at_point(obs: Observation, point: np.ndarray, *, depth_tolerance: flo
         return None, "the env renders no instance ids, so pixel interaction is unavailable"
     proj = project_point(obs, point)
     k = obs.intrinsics
-    if proj is None or not (-window_px <= proj[0] < k.width + window_px
-                            and -window_px <= proj[1] < k.height + window_px):
+    if proj is None or not (
+        -window_px <= proj[0] < k.width + window_px and -window_px <= proj[1] < k.height + window_px
+    ):
         return None, "the target point is not in the current frame"
     u, v, z = proj
     r0, r1 = max(int(round(v)) - window_px, 0), min(int(round(v)) + window_px + 1, k.height)
@@ -118,11 +128,16 @@ class Manipulator:
         self.config = config or ManipulationConfig()
         self.navigator = Navigator(runner, self.config.navigation)
         nav_cfg = self.config.navigation
-        self.object_spec = replace(nav_cfg.object, max_radius=min(nav_cfg.object.max_radius, self.config.reach))
-        self.receptacle_spec = replace(nav_cfg.receptacle,
-                                       max_radius=min(nav_cfg.receptacle.max_radius, self.config.reach))
+        self.object_spec = replace(
+            nav_cfg.object, max_radius=min(nav_cfg.object.max_radius, self.config.reach)
+        )
+        self.receptacle_spec = replace(
+            nav_cfg.receptacle, max_radius=min(nav_cfg.receptacle.max_radius, self.config.reach)
+        )
 
-    def run(self, subgoal: PickSubgoal | PlaceSubgoal | OpenSubgoal | CloseSubgoal) -> PolicyOutcome:
+    def run(
+        self, subgoal: PickSubgoal | PlaceSubgoal | OpenSubgoal | CloseSubgoal
+    ) -> PolicyOutcome:
         """Execute one manipulation subgoal; failures come back as outcomes, never exceptions."""
         details: dict[str, object] = {}
         try:
@@ -142,20 +157,34 @@ class Manipulator:
     def _pick(self, sg: PickSubgoal, details: dict) -> tuple[bool, str | None]:
         held = self.runner.obs.held_object
         if held is not None:
-            return False, f"precondition: already holding {held}; place it before picking something up"
-        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.object_spec, majority=False)
+            return (
+                False,
+                f"precondition: already holding {held}; place it before picking something up",
+            )
+        eid, why = self._approach_and_resolve(
+            sg.env_id, sg.position, self.object_spec, majority=False
+        )
         if eid is None:
             return False, why
         result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
         refused: list[str] = []
-        while (not result.success and sg.env_id is None and sg.position is not None
-               and _not_pickable(result) and len(refused) < self.config.max_pick_refusals):
+        while (
+            not result.success
+            and sg.env_id is None
+            and sg.position is not None
+            and _not_pickable(result)
+            and len(refused) < self.config.max_pick_refusals
+        ):
             # The pixel nearest the remembered point showed the furniture under (or around) the
             # object; the object itself is usually a few pixels away: look again without it.
             refused.append(eid)
-            retry, _ = object_at_point(self.runner.obs, np.asarray(sg.position, dtype=float),
-                                       depth_tolerance=self.object_spec.near_tolerance + self.object_spec.far_tolerance,
-                                       window_px=self.config.window_px, exclude=tuple(refused))
+            retry, _ = object_at_point(
+                self.runner.obs,
+                np.asarray(sg.position, dtype=float),
+                depth_tolerance=self.object_spec.near_tolerance + self.object_spec.far_tolerance,
+                window_px=self.config.window_px,
+                exclude=tuple(refused),
+            )
             if retry is None:
                 break
             eid = retry
@@ -166,15 +195,19 @@ class Manipulator:
         if not result.success:
             return False, f"pick {eid} failed: {result.reason}"
         if self.runner.obs.held_object != eid:
-            return False, f"pick {eid} reported success but the agent holds {self.runner.obs.held_object!r}"
+            return (
+                False,
+                f"pick {eid} reported success but the agent holds {self.runner.obs.held_object!r}",
+            )
         return True, None
 
     def _place(self, sg: PlaceSubgoal, details: dict) -> tuple[bool, str | None]:
         held = self.runner.obs.held_object
         if held is None:
             return False, "precondition: not holding anything; pick an object up first"
-        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.receptacle_spec,
-                                              majority=True, exclude=(held,))
+        eid, why = self._approach_and_resolve(
+            sg.env_id, sg.position, self.receptacle_spec, majority=True, exclude=(held,)
+        )
         if eid is None:
             return False, why
         details["env_id"] = eid
@@ -196,7 +229,9 @@ class Manipulator:
         return True, None
 
     def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
-        eid, why = self._approach_and_resolve(sg.env_id, sg.position, self.receptacle_spec, majority=True)
+        eid, why = self._approach_and_resolve(
+            sg.env_id, sg.position, self.receptacle_spec, majority=True
+        )
         if eid is None:
             return False, why
         details["env_id"] = eid
@@ -207,23 +242,40 @@ class Manipulator:
         return True, None
 
     # ----------------------------------------------------------------- helpers
-    def _approach_and_resolve(self, env_id: str | None, position: tuple[float, float, float] | None,
-                              spec: TargetSpec, *, majority: bool, exclude: tuple[str, ...] = ()
-                              ) -> tuple[str | None, str | None]:
+    def _approach_and_resolve(
+        self,
+        env_id: str | None,
+        position: tuple[float, float, float] | None,
+        spec: TargetSpec,
+        *,
+        majority: bool,
+        exclude: tuple[str, ...] = (),
+    ) -> tuple[str | None, str | None]:
         """Walk to the target and find its env id; ``(None, reason)`` when either fails."""
         if position is None:
             if env_id is None:
-                return None, "bad subgoal: give the target's env_id or its position (neither was given)"
+                return (
+                    None,
+                    "bad subgoal: give the target's env_id or its position (neither was given)",
+                )
             return env_id, None  # nothing to walk to: act from here, the env judges reach
         point = np.asarray(position, dtype=float)
 
         def resolve(obs: Observation) -> tuple[str | None, str | None]:
             if env_id is not None:
                 return env_id, None
-            return object_at_point(obs, point, depth_tolerance=spec.near_tolerance + spec.far_tolerance,
-                                   window_px=self.config.window_px, majority=majority, exclude=exclude)
+            return object_at_point(
+                obs,
+                point,
+                depth_tolerance=spec.near_tolerance + spec.far_tolerance,
+                window_px=self.config.window_px,
+                majority=majority,
+                exclude=exclude,
+            )
 
-        ok, reason, _ = self.navigator.reach_target(point, spec, confirm=lambda obs: resolve(obs)[1])
+        ok, reason, _ = self.navigator.reach_target(
+            point, spec, confirm=lambda obs: resolve(obs)[1]
+        )
         if not ok:
             return None, f"approach failed: {reason}"
         eid, why = resolve(self.runner.obs)
@@ -231,8 +283,9 @@ class Manipulator:
             return None, f"magic grasp found no target: {why}"
         return eid, None
 
-    def _act_with_retry(self, action: Action, position: tuple[float, float, float] | None,
-                        spec: TargetSpec) -> ActionResult:
+    def _act_with_retry(
+        self, action: Action, position: tuple[float, float, float] | None, spec: TargetSpec
+    ) -> ActionResult:
         """Act; if the env says the target is not visible, look at it once more and retry."""
         result = self.runner.act(action)
         if not result.success and position is not None and "visible" in (result.reason or ""):

@@ -42,7 +42,9 @@ from policies.viewpoints import Viewpoint, ViewpointConfig, drop_near, sample_vi
 
 logger = logging.getLogger(__name__)
 
-NavigateSubgoal = NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
+NavigateSubgoal = (
+    NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
+)
 
 
 @dataclass
@@ -92,7 +94,9 @@ class NavigationConfig:
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
     object: TargetSpec = field(default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15))
     """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible."""
-    receptacle: TargetSpec = field(default_factory=lambda: TargetSpec(1.2, math.pi / 2, 0.5, 0.5, True))
+    receptacle: TargetSpec = field(
+        default_factory=lambda: TargetSpec(1.2, math.pi / 2, 0.5, 0.5, True)
+    )
     """Receptacle targets: success needs <= 1.0 m from a viewpoint, facing within pi/2, visible."""
     paths: PathConfig = field(default_factory=PathConfig)
     viewpoints: ViewpointConfig = field(default_factory=ViewpointConfig)
@@ -126,7 +130,11 @@ class Navigator:
         """Execute one navigation subgoal; never raises for budget or reachability."""
         try:
             if isinstance(subgoal, NavigateToObject | NavigateToReceptacle):
-                spec = self.config.object if isinstance(subgoal, NavigateToObject) else self.config.receptacle
+                spec = (
+                    self.config.object
+                    if isinstance(subgoal, NavigateToObject)
+                    else self.config.receptacle
+                )
                 ok, reason, details = self.reach_target(np.asarray(subgoal.position, float), spec)
             elif isinstance(subgoal, NavigateToRoom):
                 ok, reason, details = self._room(subgoal)
@@ -140,8 +148,12 @@ class Navigator:
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 
     # ----------------------------------------------------------------- targets
-    def reach_target(self, target: np.ndarray, spec: TargetSpec,
-                     confirm: Callable[[Observation], str | None] | None = None) -> tuple[bool, str | None, dict]:
+    def reach_target(
+        self,
+        target: np.ndarray,
+        spec: TargetSpec,
+        confirm: Callable[[Observation], str | None] | None = None,
+    ) -> tuple[bool, str | None, dict]:
         """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen.
 
         ``confirm`` (optional) is asked once depth says "visible"; it returns None to accept
@@ -168,17 +180,27 @@ class Navigator:
             if last.visible and rejected is None:
                 return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
             if rejected is not None:
-                last = VisibilityCheck(False, rejected, last.pixel, last.expected_depth, last.measured_depth)
+                last = VisibilityCheck(
+                    False, rejected, last.pixel, last.expected_depth, last.measured_depth
+                )
         details = {"viewpoints_tried": len(tried), "last_visibility": last.reason if last else None}
         if not tried:
             reach = spec.max_radius + max(self.config.radius_growth)
-            return False, (f"unreachable: no navigable standing point within {reach:.1f} m "
-                           f"of the target connects to the agent"), details
+            return (
+                False,
+                (
+                    f"unreachable: no navigable standing point within {reach:.1f} m "
+                    f"of the target connects to the agent"
+                ),
+                details,
+            )
         if last is None:
             return False, "unreachable: no viewpoint of the target could be reached", details
         return False, f"target not visible from any viewpoint (last: {last.reason})", details
 
-    def _viewpoints(self, target: np.ndarray, spec: TargetSpec, tried: list[np.ndarray]) -> list[Viewpoint]:
+    def _viewpoints(
+        self, target: np.ndarray, spec: TargetSpec, tried: list[np.ndarray]
+    ) -> list[Viewpoint]:
         """Untried viewpoints within reach; the radius grows when none exist (a big bed, a
         wide table: the subgoal gives only the centre, not the size)."""
         nav = self.runner.env.navigability
@@ -186,25 +208,33 @@ class Navigator:
         for extra in self.config.radius_growth:
             radius = spec.max_radius + extra
             cfg = replace(base, min_radius=min(base.min_radius, radius / 2), max_radius=radius)
-            candidates = drop_near(sample_viewpoints(nav, target[:2], self.obs.agent.xy, cfg), tried, 0.6)
+            candidates = drop_near(
+                sample_viewpoints(nav, target[:2], self.obs.agent.xy, cfg), tried, 0.6
+            )
             if candidates:
                 return candidates
         return []
 
     def _seen_from_here(self, target: np.ndarray, spec: TargetSpec) -> bool:
         close = np.linalg.norm(self.obs.agent.xy - target[:2]) <= spec.max_radius
-        return bool(close and self._early_stop(target, spec, spec.max_radius)(self.obs)
-                    and self.look_at(target, spec).visible)
+        return bool(
+            close
+            and self._early_stop(target, spec, spec.max_radius)(self.obs)
+            and self.look_at(target, spec).visible
+        )
 
-    def _early_stop(self, target: np.ndarray, spec: TargetSpec, radius: float
-                    ) -> Callable[[Observation], bool]:
+    def _early_stop(
+        self, target: np.ndarray, spec: TargetSpec, radius: float
+    ) -> Callable[[Observation], bool]:
         """Stop walking once within ``radius``, roughly facing the target, and seeing it."""
+
         def stop(obs: Observation) -> bool:
             if np.linalg.norm(obs.agent.xy - target[:2]) > radius + 0.05:
                 return False
             if facing_error(obs, target) > spec.facing_tolerance / 2:
                 return False
             return self.visibility(obs, target, spec).visible
+
         return stop
 
     @staticmethod
@@ -212,8 +242,13 @@ class Navigator:
         """Depth-only visibility of ``target`` under ``spec``'s tolerances."""
         floor = obs.agent.position[2]
         top = floor + 2.0 * (float(target[2]) - floor) + 0.25 if spec.stands_on_floor else None
-        return check_visibility(obs, target, near_tolerance=spec.near_tolerance,
-                                far_tolerance=spec.far_tolerance, max_top=top)
+        return check_visibility(
+            obs,
+            target,
+            near_tolerance=spec.near_tolerance,
+            far_tolerance=spec.far_tolerance,
+            max_top=top,
+        )
 
     def look_at(self, target: np.ndarray, spec: TargetSpec) -> VisibilityCheck:
         """Turn to face ``target`` and tilt the camera until it projects into the frame."""
@@ -223,11 +258,15 @@ class Navigator:
         for _ in range(4):  # a few tilts; pitch limits of the env may stop us earlier
             if check.visible or check.vertical_offset == 0.0:
                 break
-            wanted = float(np.clip(self.obs.agent.pitch + check.vertical_offset * 1.3, -max_pitch, max_pitch))
+            wanted = float(
+                np.clip(self.obs.agent.pitch + check.vertical_offset * 1.3, -max_pitch, max_pitch)
+            )
             delta = math.degrees(wanted - self.obs.agent.pitch)
             if abs(delta) < 0.5:
                 break
-            result = self.runner.act(LookUp(degrees=delta) if delta > 0 else LookDown(degrees=-delta))
+            result = self.runner.act(
+                LookUp(degrees=delta) if delta > 0 else LookDown(degrees=-delta)
+            )
             if not result.success:
                 break
             check = self.visibility(self.obs, target, spec)
@@ -237,15 +276,23 @@ class Navigator:
         if self.obs.room_id == subgoal.room_id:
             return True, None, {"already_inside": True}
         if subgoal.anchor is None:
-            return False, (f"room {subgoal.room_id!r} has no anchor position; the planner must give one "
-                           "(e.g. a remembered point in it) or explore"), {}
+            return (
+                False,
+                (
+                    f"room {subgoal.room_id!r} has no anchor position; the planner must give one "
+                    "(e.g. a remembered point in it) or explore"
+                ),
+                {},
+            )
         settled = [0]
 
         def inside(obs: Observation) -> bool:
             settled[0] = settled[0] + 1 if obs.room_id == subgoal.room_id else 0
             return settled[0] > self.config.room_settle_moves
 
-        failure = self.go_to(np.asarray(subgoal.anchor, float), self.config.goal_tolerance, stop_when=inside)
+        failure = self.go_to(
+            np.asarray(subgoal.anchor, float), self.config.goal_tolerance, stop_when=inside
+        )
         if self.obs.room_id == subgoal.room_id:
             return True, None, {}
         if failure is not None:
@@ -271,14 +318,20 @@ class Navigator:
             if abs(err) < 0.5:
                 break
             amount = min(abs(err), self.config.turn_degrees)
-            result = self.runner.act(TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount))
+            result = self.runner.act(
+                TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount)
+            )
             turns += 1
             if not result.success:
                 break
         return turns
 
-    def go_to(self, goal: np.ndarray, tolerance: float,
-              stop_when: Callable[[Observation], bool] | None = None) -> str | None:
+    def go_to(
+        self,
+        goal: np.ndarray,
+        tolerance: float,
+        stop_when: Callable[[Observation], bool] | None = None,
+    ) -> str | None:
         """Follow a shortest path to ``goal``; None when reached (or ``stop_when`` fired), else why not.
 
         Raises:
@@ -298,8 +351,11 @@ class Navigator:
                 return None
             # Skip a reached waypoint only if the next one is in plain line of sight: cutting a
             # corner of a path that hugs an obstacle would run into it.
-            while len(path) > 1 and np.linalg.norm(path[0] - here) <= self.config.waypoint_tolerance and (
-                    np.linalg.norm(path[0] - here) < 0.03 or self._segment_clear(here, path[1])):
+            while (
+                len(path) > 1
+                and np.linalg.norm(path[0] - here) <= self.config.waypoint_tolerance
+                and (np.linalg.norm(path[0] - here) < 0.03 or self._segment_clear(here, path[1]))
+            ):
                 path.pop(0)
             waypoint = path[0]
             dist = float(np.linalg.norm(waypoint - here))
@@ -332,7 +388,9 @@ class Navigator:
         n = max(int(np.ceil(np.linalg.norm(b - a) / spacing)), 1)
         return all(nav.is_navigable(a + t * (b - a)) for t in np.linspace(0.0, 1.0, n + 1)[1:])
 
-    def _blocked(self, here: np.ndarray, step: float, goal: np.ndarray, reason: str | None) -> str | None:
+    def _blocked(
+        self, here: np.ndarray, step: float, goal: np.ndarray, reason: str | None
+    ) -> str | None:
         """Count a blocked move; remember the spot only if the map thought the way was free."""
         self.blocked_moves += 1
         self.total_blocked += 1
@@ -341,11 +399,16 @@ class Navigator:
         side = 0.06 * np.array([-heading[1], heading[0]])
         # Only a move the map calls clearly free (with a margin either side) proves that
         # something unmapped stands there; a graze of the map's edge only needs careful aim.
-        mapped = not all(self._segment_clear(here + o, here + o + step * heading) for o in (0 * side, side, -side))
+        mapped = not all(
+            self._segment_clear(here + o, here + o + step * heading)
+            for o in (0 * side, side, -side)
+        )
         if not mapped:
             # Something the map lacks stands there; detours must avoid it from now on.
             self.planner.add_blocked(here + self.config.forward_step * heading)
-        logger.debug("move blocked at %s (%s, on map: %s); re-planning", np.round(here, 2), reason, mapped)
+        logger.debug(
+            "move blocked at %s (%s, on map: %s); re-planning", np.round(here, 2), reason, mapped
+        )
         if self.blocked_moves > self.config.max_blocked:
             return f"blocked: {self.blocked_moves} moves blocked on the way (last: {reason})"
         return None

@@ -54,7 +54,9 @@ class PathPlanner:
     def add_blocked(self, xy: np.ndarray) -> None:
         self.blocked.append(np.asarray(xy, dtype=float)[:2].copy())
 
-    def plan(self, start: np.ndarray, goal: np.ndarray, careful: bool = False) -> list[np.ndarray] | None:
+    def plan(
+        self, start: np.ndarray, goal: np.ndarray, careful: bool = False
+    ) -> list[np.ndarray] | None:
         """Waypoints (x, y) from ``start`` to ``goal``, or None when no path exists.
 
         ``careful`` keeps ``config.clearance`` away from the map's edges: the env's shortest
@@ -93,8 +95,9 @@ class PathPlanner:
         d = np.linalg.norm(pts[:, None, :] - blocked[None, :, :], axis=2)
         return bool(np.any(d < self.config.blocked_radius))
 
-    def _detour(self, start: np.ndarray, goal: np.ndarray, path: list[np.ndarray],
-                clearance: float = 0.0) -> list[np.ndarray] | None:
+    def _detour(
+        self, start: np.ndarray, goal: np.ndarray, path: list[np.ndarray], clearance: float = 0.0
+    ) -> list[np.ndarray] | None:
         """Plan on a local grid sampled from the map, minus blocked discs and a clearance band."""
         res = self.config.resolution
         pts = np.vstack([start, goal, *path])
@@ -112,7 +115,7 @@ class PathPlanner:
         # The agent stands at the start and the goal was chosen navigable: keep both (and the
         # cells right around them) open whatever the sampled, eroded map says.
         for idx in (s_idx, g_idx):
-            free[max(idx[0] - 1, 0):idx[0] + 2, max(idx[1] - 1, 0):idx[1] + 2] |= clearance > 0
+            free[max(idx[0] - 1, 0) : idx[0] + 2, max(idx[1] - 1, 0) : idx[1] + 2] |= clearance > 0
             free[idx] = True
         costs = np.where(free, 1.0, np.inf)
         mcp = MCP_Geometric(costs)
@@ -142,8 +145,9 @@ def _densify(path: list[np.ndarray], spacing: float) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _simplify(points: list[np.ndarray], free: np.ndarray, lo: np.ndarray, res: float
-              ) -> list[np.ndarray]:
+def _simplify(
+    points: list[np.ndarray], free: np.ndarray, lo: np.ndarray, res: float
+) -> list[np.ndarray]:
     """Drop grid cells that a straight free segment can skip (string pulling)."""
     out = [points[0]]
     i = 0
@@ -156,7 +160,9 @@ def _simplify(points: list[np.ndarray], free: np.ndarray, lo: np.ndarray, res: f
     return out
 
 
-def _segment_free(a: np.ndarray, b: np.ndarray, free: np.ndarray, lo: np.ndarray, res: float) -> bool:
+def _segment_free(
+    a: np.ndarray, b: np.ndarray, free: np.ndarray, lo: np.ndarray, res: float
+) -> bool:
     pts = _densify([a, b], res / 2)
     idx = np.floor((pts - lo) / res).astype(int)
     idx = np.clip(idx, 0, np.asarray(free.shape) - 1)

@@ -74,9 +74,15 @@ class ActionRunner:
         self.steps += 1
         self.path_length += float(np.linalg.norm(obs.agent.xy - before))
         self.obs = obs
-        self.log.append(ActionRecord(action, result.success, result.reason,
-                                     (float(obs.agent.xy[0]), float(obs.agent.xy[1])),
-                                     float(obs.agent.yaw)))
+        self.log.append(
+            ActionRecord(
+                action,
+                result.success,
+                result.reason,
+                (float(obs.agent.xy[0]), float(obs.agent.xy[1])),
+                float(obs.agent.yaw),
+            )
+        )
         for observer in self.observers:
             observer(obs)
         if not result.success:
@@ -86,7 +92,13 @@ class ActionRunner:
     def trace(self) -> list[dict[str, object]]:
         """The log as plain dicts (for JSON traces)."""
         return [
-            {"action": type(r.action).__name__, "args": dict(vars(r.action)), "success": r.success,
-             "reason": r.reason, "position": list(r.position), "yaw": r.yaw}
+            {
+                "action": type(r.action).__name__,
+                "args": dict(vars(r.action)),
+                "success": r.success,
+                "reason": r.reason,
+                "position": list(r.position),
+                "yaw": r.yaw,
+            }
             for r in self.log
         ]

@@ -102,8 +102,18 @@ class StopSubgoal:
 
 
 Subgoal = (
-    NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
-    | PickSubgoal | PlaceSubgoal | OpenSubgoal | CloseSubgoal | Explore | Answer | StopSubgoal
+    NavigateToObject
+    | NavigateToReceptacle
+    | NavigateToRoom
+    | NavigateToPose
+    | NavigateToFrame
+    | PickSubgoal
+    | PlaceSubgoal
+    | OpenSubgoal
+    | CloseSubgoal
+    | Explore
+    | Answer
+    | StopSubgoal
 )
 
 

@@ -50,13 +50,19 @@ class SuccessThresholds:
     def __post_init__(self) -> None:
         for name in ("object_distance", "receptacle_distance"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"SuccessThresholds.{name} must be > 0 metres, got {getattr(self, name)}")
+                raise ValueError(
+                    f"SuccessThresholds.{name} must be > 0 metres, got {getattr(self, name)}"
+                )
         for name in ("object_facing", "receptacle_facing"):
             if not 0 < getattr(self, name) <= math.pi:
-                raise ValueError(f"SuccessThresholds.{name} must be in (0, pi], got {getattr(self, name)}")
+                raise ValueError(
+                    f"SuccessThresholds.{name} must be in (0, pi], got {getattr(self, name)}"
+                )
         for name in ("object_min_pixel_fraction", "receptacle_min_pixel_fraction"):
             if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"SuccessThresholds.{name} must be in [0, 1), got {getattr(self, name)}")
+                raise ValueError(
+                    f"SuccessThresholds.{name} must be in [0, 1), got {getattr(self, name)}"
+                )
         if not self.viewpoint_rings:
             raise ValueError("SuccessThresholds.viewpoint_rings must not be empty")
 
@@ -86,8 +92,13 @@ def pixel_fraction(obs: Observation, env_id: str) -> float:
     return float(np.isin(obs.instance_ids, ids).mean())
 
 
-def object_distance(nav: Navigability, agent_xy: np.ndarray, target_xy: np.ndarray,
-                    edge_slack: float = 0.5, max_radius: float = 3.0) -> float:
+def object_distance(
+    nav: Navigability,
+    agent_xy: np.ndarray,
+    target_xy: np.ndarray,
+    edge_slack: float = 0.5,
+    max_radius: float = 3.0,
+) -> float:
     """Least walk to the navigable edge around the target plus the straight reach (module doc)."""
     target_xy = np.asarray(target_xy, dtype=float)[:2]
     angles = np.linspace(0.0, 2 * math.pi, 36, endpoint=False)
@@ -99,8 +110,12 @@ def object_distance(nav: Navigability, agent_xy: np.ndarray, target_xy: np.ndarr
         return math.inf
     reach = np.linalg.norm(pts - target_xy, axis=1)
     edge = pts[ok & (reach <= reach[ok].min() + edge_slack)]
-    return float(np.min(_field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
-                        + np.linalg.norm(edge - target_xy, axis=1)))
+    return float(
+        np.min(
+            _field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
+            + np.linalg.norm(edge - target_xy, axis=1)
+        )
+    )
 
 
 def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
@@ -112,33 +127,50 @@ def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
     return np.array([float(field.at(p)) for p in pts])  # type: ignore[attr-defined]
 
 
-def receptacle_viewpoints(nav: Navigability, rec: ObjectRecord, rings: tuple[float, ...],
-                          per_ring: int = 32) -> np.ndarray:
+def receptacle_viewpoints(
+    nav: Navigability, rec: ObjectRecord, rings: tuple[float, ...], per_ring: int = 32
+) -> np.ndarray:
     """(N, 2) navigable points on rectangles just outside the receptacle's footprint box."""
     lo, hi = np.asarray(rec.bbox_min[:2], float), np.asarray(rec.bbox_max[:2], float)
     pts: list[np.ndarray] = []
     for margin in rings:
         a, b = lo - margin, hi + margin
         t = np.linspace(0.0, 1.0, per_ring // 4, endpoint=False)
-        edges = [np.c_[a[0] + t * (b[0] - a[0]), np.full_like(t, a[1])],
-                 np.c_[np.full_like(t, b[0]), a[1] + t * (b[1] - a[1])],
-                 np.c_[b[0] - t * (b[0] - a[0]), np.full_like(t, b[1])],
-                 np.c_[np.full_like(t, a[0]), b[1] - t * (b[1] - a[1])]]
+        edges = [
+            np.c_[a[0] + t * (b[0] - a[0]), np.full_like(t, a[1])],
+            np.c_[np.full_like(t, b[0]), a[1] + t * (b[1] - a[1])],
+            np.c_[b[0] - t * (b[0] - a[0]), np.full_like(t, b[1])],
+            np.c_[np.full_like(t, a[0]), b[1] - t * (b[1] - a[1])],
+        ]
         pts.extend(p for p in np.vstack(edges) if nav.is_navigable(p))
     return np.asarray(pts).reshape(-1, 2)
 
 
-def check_object(obj: ObjectRecord, obs: Observation, nav: Navigability,
-                 thresholds: SuccessThresholds | None = None) -> SuccessCheck:
+def check_object(
+    obj: ObjectRecord,
+    obs: Observation,
+    nav: Navigability,
+    thresholds: SuccessThresholds | None = None,
+) -> SuccessCheck:
     """Object success: near (geodesic), facing, and visible in ``obs``."""
     th = thresholds or SuccessThresholds()
     dist = object_distance(nav, obs.agent.xy, obj.center[:2])
-    return _verdict(dist, th.object_distance, facing_error(obs, obj.center), th.object_facing,
-                    pixel_fraction(obs, obj.id), th.object_min_pixel_fraction)
+    return _verdict(
+        dist,
+        th.object_distance,
+        facing_error(obs, obj.center),
+        th.object_facing,
+        pixel_fraction(obs, obj.id),
+        th.object_min_pixel_fraction,
+    )
 
 
-def check_receptacle(rec: ObjectRecord, obs: Observation, nav: Navigability,
-                     thresholds: SuccessThresholds | None = None) -> SuccessCheck:
+def check_receptacle(
+    rec: ObjectRecord,
+    obs: Observation,
+    nav: Navigability,
+    thresholds: SuccessThresholds | None = None,
+) -> SuccessCheck:
     """Receptacle success: within reach of its nearest navigable viewpoint, facing, visible."""
     th = thresholds or SuccessThresholds()
     viewpoints = receptacle_viewpoints(nav, rec, th.viewpoint_rings)
@@ -146,23 +178,41 @@ def check_receptacle(rec: ObjectRecord, obs: Observation, nav: Navigability,
         dist = math.inf
     else:
         dist = float(np.min(_field_at(nav.distances_from(on_floor(nav, obs.agent.xy)), viewpoints)))
-    return _verdict(dist, th.receptacle_distance, facing_error(obs, rec.center), th.receptacle_facing,
-                    pixel_fraction(obs, rec.id), th.receptacle_min_pixel_fraction)
+    return _verdict(
+        dist,
+        th.receptacle_distance,
+        facing_error(obs, rec.center),
+        th.receptacle_facing,
+        pixel_fraction(obs, rec.id),
+        th.receptacle_min_pixel_fraction,
+    )
 
 
 def check_room(room: RoomRecord, obs: Observation) -> SuccessCheck:
     """Room success: the agent's floor position lies inside the room's footprint."""
     inside = room.contains_xy(*obs.agent.xy)
-    return SuccessCheck(inside, failures=[] if inside else [f"agent is not inside room {room.id!r}"])
+    return SuccessCheck(
+        inside, failures=[] if inside else [f"agent is not inside room {room.id!r}"]
+    )
 
 
-def _verdict(dist: float, max_dist: float, facing: float, max_facing: float,
-             fraction: float, min_fraction: float) -> SuccessCheck:
+def _verdict(
+    dist: float,
+    max_dist: float,
+    facing: float,
+    max_facing: float,
+    fraction: float,
+    min_fraction: float,
+) -> SuccessCheck:
     failures = []
     if not dist <= max_dist:
         failures.append(f"too far: {dist:.2f} m > {max_dist:.2f} m")
     if facing > max_facing:
-        failures.append(f"not facing: {math.degrees(facing):.0f} deg > {math.degrees(max_facing):.0f} deg")
+        failures.append(
+            f"not facing: {math.degrees(facing):.0f} deg > {math.degrees(max_facing):.0f} deg"
+        )
     if fraction < min_fraction or fraction == 0.0:
-        failures.append(f"not visible: {100 * fraction:.3f} % of pixels < {100 * min_fraction:.3f} %")
+        failures.append(
+            f"not visible: {100 * fraction:.3f} % of pixels < {100 * min_fraction:.3f} %"
+        )
     return SuccessCheck(not failures, dist, facing, fraction, failures)

@@ -39,7 +39,9 @@ class ViewpointConfig:
         if self.n_angles < 4:
             raise ValueError(f"ViewpointConfig.n_angles must be >= 4, got {self.n_angles}")
         if not 0 < self.min_radius < self.max_radius:
-            raise ValueError(f"need 0 < min_radius < max_radius, got {self.min_radius}, {self.max_radius}")
+            raise ValueError(
+                f"need 0 < min_radius < max_radius, got {self.min_radius}, {self.max_radius}"
+            )
         if self.march_step <= 0:
             raise ValueError(f"ViewpointConfig.march_step must be > 0, got {self.march_step}")
 
@@ -54,8 +56,9 @@ class Viewpoint:
     geodesic: float
 
 
-def sample_viewpoints(nav: Navigability, target_xy: np.ndarray, agent_xy: np.ndarray,
-                      config: ViewpointConfig) -> list[Viewpoint]:
+def sample_viewpoints(
+    nav: Navigability, target_xy: np.ndarray, agent_xy: np.ndarray, config: ViewpointConfig
+) -> list[Viewpoint]:
     """Navigable standing points around ``target_xy`` reachable from ``agent_xy``, cheapest first."""
     target_xy = np.asarray(target_xy, dtype=float)[:2]
     field = nav.distances_from(np.asarray(agent_xy, dtype=float)[:2])
@@ -83,7 +86,9 @@ def sample_viewpoints(nav: Navigability, target_xy: np.ndarray, agent_xy: np.nda
     return out
 
 
-def drop_near(viewpoints: list[Viewpoint], tried: list[np.ndarray], radius: float) -> list[Viewpoint]:
+def drop_near(
+    viewpoints: list[Viewpoint], tried: list[np.ndarray], radius: float
+) -> list[Viewpoint]:
     """Viewpoints farther than ``radius`` from every already-tried point."""
     if not tried:
         return viewpoints

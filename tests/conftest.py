@@ -19,5 +19,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     run_dir = tmp_path_factory.mktemp("replay") / "run"
-    memory = record_demo_run(run_dir, DemoConfig(seed=0, walk_steps=20, interactions=2, task_budget=25))
+    memory = record_demo_run(
+        run_dir, DemoConfig(seed=0, walk_steps=20, interactions=2, task_budget=25)
+    )
     return run_dir, memory

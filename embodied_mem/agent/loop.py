@@ -25,7 +25,6 @@ from policies.subgoals import Answer, Explore, PolicyOutcome
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class AgentConfig:
     """Budgets of the agent loop."""
@@ -59,8 +58,15 @@ class MemoryAgent:
             ``on_task(trace)``), e.g. :class:`embodied_mem.replay.RunRecorder`.
     """
 
-    def __init__(self, env: Env, memory: Any, perceiver: Any, planner: Any,
-                 config: AgentConfig | None = None, recorder: Any = None) -> None:
+    def __init__(
+        self,
+        env: Env,
+        memory: Any,
+        perceiver: Any,
+        planner: Any,
+        config: AgentConfig | None = None,
+        recorder: Any = None,
+    ) -> None:
         self.env = env
         self.memory = memory
         self.perceiver = perceiver
@@ -78,15 +84,20 @@ class MemoryAgent:
         used, detections = self.perceiver.detect(obs)
         self.memory.ingest(used, detections)
 
-    def record_interaction(self, kind: str, obs: Observation, point: tuple[float, float, float]) -> None:
+    def record_interaction(
+        self, kind: str, obs: Observation, point: tuple[float, float, float]
+    ) -> None:
         if self.recorder is not None:
             self.recorder.on_interaction(kind, obs, point)
         if self.memory is not None:
-            self.memory.record_interaction(kind, obs.time, obs.frame_index, point, pose=obs.agent,
-                                           room_id=obs.room_id)
+            self.memory.record_interaction(
+                kind, obs.time, obs.frame_index, point, pose=obs.agent, room_id=obs.room_id
+            )
 
     # ------------------------------------------------------------------ tasks
-    def run_task(self, instruction: str, obs: Observation) -> tuple[TaskTrace, Observation, list[Observation]]:
+    def run_task(
+        self, instruction: str, obs: Observation
+    ) -> tuple[TaskTrace, Observation, list[Observation]]:
         """Plan and act for one instruction.
 
         Returns:
@@ -101,8 +112,14 @@ class MemoryAgent:
             query = self.memory.query(today=obs.time.day) if self.memory is not None else None
             plan = self._plan(instruction, obs, step, feedback, query)
             self._account_plan(trace, plan, step, query)
-            record = StepTrace(step, plan.message, plan.failure_mode, [jsonable(s) for s in plan.subgoals],
-                               planner_calls=[jsonable(c) for c in plan.calls], details=jsonable(plan.details))
+            record = StepTrace(
+                step,
+                plan.message,
+                plan.failure_mode,
+                [jsonable(s) for s in plan.subgoals],
+                planner_calls=[jsonable(c) for c in plan.calls],
+                details=jsonable(plan.details),
+            )
             trace.steps.append(record)
             if not plan.ok:
                 trace.failure_mode, trace.failure_reason = plan.failure_mode, plan.message
@@ -115,14 +132,24 @@ class MemoryAgent:
             self.recorder.on_task(trace)
         return trace, obs, checkpoints
 
-    def _plan(self, instruction: str, obs: Observation, step: int, feedback: list[str], query: Any) -> PlanResult:
-        ctx = PlanningContext(instruction=instruction, memory=query, agent=obs.agent, time=obs.time,
-                              step_index=step, feedback=tuple(feedback))
+    def _plan(
+        self, instruction: str, obs: Observation, step: int, feedback: list[str], query: Any
+    ) -> PlanResult:
+        ctx = PlanningContext(
+            instruction=instruction,
+            memory=query,
+            agent=obs.agent,
+            time=obs.time,
+            step_index=step,
+            feedback=tuple(feedback),
+        )
         return self.planner.plan(ctx)
 
     @staticmethod
     def _account_plan(trace: TaskTrace, plan: PlanResult, step: int, query: Any) -> None:
-        trace.planner_calls += len(plan.calls) or 1  # the rule planner makes no model call: count the plan
+        trace.planner_calls += (
+            len(plan.calls) or 1
+        )  # the rule planner makes no model call: count the plan
         trace.prompt_tokens += plan.prompt_tokens
         trace.completion_tokens += plan.completion_tokens
         if step == 0:
@@ -131,8 +158,15 @@ class MemoryAgent:
             answers = [s.text for s in plan.subgoals if isinstance(s, Answer)]
             trace.chosen_answer = answers[0] if answers else None
 
-    def _execute_plan(self, plan: PlanResult, obs: Observation, trace: TaskTrace, record: StepTrace,
-                      checkpoints: list[Observation], feedback: list[str]) -> tuple[Observation, bool]:
+    def _execute_plan(
+        self,
+        plan: PlanResult,
+        obs: Observation,
+        trace: TaskTrace,
+        record: StepTrace,
+        checkpoints: list[Observation],
+        feedback: list[str],
+    ) -> tuple[Observation, bool]:
         """Run the plan's subgoals in order; stop at the first failure. Returns (obs, stop)."""
         for subgoal in plan.subgoals:
             if isinstance(subgoal, Answer):
@@ -140,14 +174,23 @@ class MemoryAgent:
                 continue
             budget = min(self.config.subgoal_budget, self.config.task_budget - trace.actions)
             if budget <= 0:
-                trace.failure_mode, trace.failure_reason = "navigation_timeout", "task step budget exhausted"
+                trace.failure_mode, trace.failure_reason = (
+                    "navigation_timeout",
+                    "task step budget exhausted",
+                )
                 return obs, True
             outcome, obs = self._execute(subgoal, obs, budget)
             trace.actions += outcome.steps
             trace.path_length += outcome.path_length
             trace.path += [tuple(a["position"]) for a in outcome.details.get("actions", [])]
-            record.outcomes.append({"subgoal": type(subgoal).__name__, "success": outcome.success,
-                                    "reason": outcome.reason, "steps": outcome.steps})
+            record.outcomes.append(
+                {
+                    "subgoal": type(subgoal).__name__,
+                    "success": outcome.success,
+                    "reason": outcome.reason,
+                    "steps": outcome.steps,
+                }
+            )
             if isinstance(subgoal, NAVIGATION_SUBGOALS) and outcome.success:
                 checkpoints.append(obs)
             if not outcome.success and not isinstance(subgoal, Explore):
@@ -156,11 +199,24 @@ class MemoryAgent:
                 return obs, True
         return obs, False
 
-    def _execute(self, subgoal: Any, obs: Observation, budget: int) -> tuple[PolicyOutcome, Observation]:
+    def _execute(
+        self, subgoal: Any, obs: Observation, budget: int
+    ) -> tuple[PolicyOutcome, Observation]:
         observers = [self.observe] if self.config.perceive_while_acting else []
-        target_found = self._detector(subgoal.category) if isinstance(subgoal, Explore) and subgoal.category else None
-        outcome, obs = execute(self.env, subgoal, obs, budget, config=self.config.executor,
-                               target_found=target_found, observers=observers)
+        target_found = (
+            self._detector(subgoal.category)
+            if isinstance(subgoal, Explore) and subgoal.category
+            else None
+        )
+        outcome, obs = execute(
+            self.env,
+            subgoal,
+            obs,
+            budget,
+            config=self.config.executor,
+            target_found=target_found,
+            observers=observers,
+        )
         kind = INTERACTION_OF.get(type(subgoal))
         if kind and outcome.success:
             point = outcome.details.get("point") or getattr(subgoal, "position", None)
@@ -170,10 +226,12 @@ class MemoryAgent:
 
     def _detector(self, category: str) -> Callable[[Observation], bool]:
         """Exploration stops once memory holds an object of ``category`` (perception is live)."""
+
         def found(_obs: Observation) -> bool:
             if self.memory is None:
                 return False
             return bool(self.memory.query().objects(category=category, layer=None))
+
         return found
 
 
@@ -185,4 +243,8 @@ def _chosen(query: Any, memory_id: str) -> dict[str, Any]:
         hit = None
     if hit is None:
         return {"memory_id": memory_id}
-    return {"memory_id": memory_id, "category": hit.category, "position": [float(v) for v in hit.position]}
+    return {
+        "memory_id": memory_id,
+        "category": hit.category,
+        "position": [float(v) for v in hit.position],
+    }

@@ -27,7 +27,9 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
         "success": _mean([float(r.success) for r in results]),
         "high_level_success": _mean([float(x) for x in hl]),
         "spl": _mean([float(x) for x in spl]),
-        "failure_modes": dict(sorted(Counter(r.failure_mode for r in results if r.failure_mode).items())),
+        "failure_modes": dict(
+            sorted(Counter(r.failure_mode for r in results if r.failure_mode).items())
+        ),
     }
     for key in _MEANS:
         out[key] = _mean([float(getattr(r, key)) for r in results])
@@ -40,10 +42,15 @@ def aggregate(results: Iterable[TaskResult]) -> dict[str, Any]:
     Families appear in TASKS.md order; families without tasks are left out.
     """
     results = list(results)
-    per_family = {f: summarize([r for r in results if r.family == f])
-                  for f in FAMILIES if any(r.family == f for r in results)}
-    per_template = {t: summarize([r for r in results if r.template_id == t])
-                    for t in sorted({r.template_id for r in results})}
+    per_family = {
+        f: summarize([r for r in results if r.family == f])
+        for f in FAMILIES
+        if any(r.family == f for r in results)
+    }
+    per_template = {
+        t: summarize([r for r in results if r.template_id == t])
+        for t in sorted({r.template_id for r in results})
+    }
     overall = summarize(results)
     rates = [s["success"] for s in per_family.values() if s["success"] is not None]
     overall["success_macro_family"] = _mean(rates)

@@ -34,7 +34,9 @@ def _check_keys(cls: type, data: dict[str, Any], what: str) -> None:
     unknown = sorted(set(data) - names)
     if unknown:
         raise EpisodeFormatError(f"{what} has unknown field(s) {unknown}; known: {sorted(names)}")
-    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    required = {
+        f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+    }
     missing = sorted(n for n in required if n not in data)
     if missing:
         raise EpisodeFormatError(f"{what} is missing field(s) {missing}")
@@ -68,11 +70,16 @@ class EpisodeSpec:
             raise ValueError("interactions_per_day must list K for at least one day")
         bad = [k for k in self.interactions_per_day if int(k) < 1]
         if bad:
-            raise ValueError(f"every day needs at least 1 interaction, got {self.interactions_per_day}")
+            raise ValueError(
+                f"every day needs at least 1 interaction, got {self.interactions_per_day}"
+            )
         if self.overnight_changes < 0:
             raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
-        unknown = [t for t in self.templates if not (len(t) == 3 and t[0] == "T" and t[1:].isdigit()
-                                                     and 1 <= int(t[1:]) <= 63)]
+        unknown = [
+            t
+            for t in self.templates
+            if not (len(t) == 3 and t[0] == "T" and t[1:].isdigit() and 1 <= int(t[1:]) <= 63)
+        ]
         if unknown:
             raise ValueError(f"unknown template id(s) {unknown}; use T01..T63 as in TASKS.md")
 
@@ -89,7 +96,9 @@ class EpisodeSpec:
         try:
             return cls(**data)
         except (TypeError, ValueError) as exc:
-            raise EpisodeFormatError(f"invalid episode spec {data.get('episode_id')!r}: {exc}") from exc
+            raise EpisodeFormatError(
+                f"invalid episode spec {data.get('episode_id')!r}: {exc}"
+            ) from exc
 
 
 @dataclass
@@ -208,9 +217,13 @@ class ExperienceRecord:
         _check_keys(cls, data, "experience record")
         try:
             d = dict(data)
-            d["interactions"] = [_load(InteractionRecord, i, "interaction") for i in d.get("interactions", [])]
+            d["interactions"] = [
+                _load(InteractionRecord, i, "interaction") for i in d.get("interactions", [])
+            ]
             d["visits"] = [_load(RoomVisit, v, "room visit") for v in d.get("visits", [])]
-            d["overnight"] = [_load(OvernightChange, o, "overnight change") for o in d.get("overnight", [])]
+            d["overnight"] = [
+                _load(OvernightChange, o, "overnight change") for o in d.get("overnight", [])
+            ]
             return cls(**d)
         except TypeError as exc:
             raise EpisodeFormatError(f"invalid experience record: {exc}") from exc

@@ -58,8 +58,10 @@ def standard_baselines(names: list[str]) -> list[Baseline]:
         elif name.startswith("frames-") and name[7:].isdigit():
             out.append(Baseline(name, "frames-bound", frames_k=int(name[7:])))
         else:
-            raise ValueError(f"unknown baseline {name!r}; use memory-oracle, memory-noisy, "
-                             "memory-geometric, no-memory or frames-<K> (e.g. frames-96)")
+            raise ValueError(
+                f"unknown baseline {name!r}; use memory-oracle, memory-noisy, "
+                "memory-geometric, no-memory or frames-<K> (e.g. frames-96)"
+            )
     return out
 
 
@@ -73,7 +75,9 @@ class EpisodeRunner:
             memory snapshots) is recorded there for replay and visualisation.
     """
 
-    def __init__(self, run_config: Any, baselines: list[Baseline], record_dir: Path | None = None) -> None:
+    def __init__(
+        self, run_config: Any, baselines: list[Baseline], record_dir: Path | None = None
+    ) -> None:
         self.cfg = run_config
         self.baselines = baselines
         self.record_dir = record_dir
@@ -101,11 +105,19 @@ class EpisodeRunner:
         run_dir = Path(self.record_dir) / spec.episode_id / b.name
         if run_dir.exists():  # a cut-off recording of this episode: it is being re-run from scratch
             shutil.rmtree(run_dir)
-        config = {"memory": self.cfg.memory, "env": {"name": spec.env, **spec.env_options},
-                  "perception": {"segmenter": seg, "config": getattr(self.cfg.perception, seg)}}
-        recorder = RunRecorder(run_dir, config=config, categories=None,
-                               rooms=gt.rooms.values(), memory=memory,
-                               ground_truth=gt if seg in ORACLE_SEGMENTERS else None)  # ORACLE lookup only
+        config = {
+            "memory": self.cfg.memory,
+            "env": {"name": spec.env, **spec.env_options},
+            "perception": {"segmenter": seg, "config": getattr(self.cfg.perception, seg)},
+        }
+        recorder = RunRecorder(
+            run_dir,
+            config=config,
+            categories=None,
+            rooms=gt.rooms.values(),
+            memory=memory,
+            ground_truth=gt if seg in ORACLE_SEGMENTERS else None,
+        )  # ORACLE lookup only
         self._recorders.append(recorder)
         return recorder
 
@@ -115,14 +127,22 @@ class EpisodeRunner:
             if b.kind == "frames-bound":
                 continue
             seg = b.segmenter
-            perceiver = build_perceiver(seg, ground_truth=gt if seg in ORACLE_SEGMENTERS else None,
-                                        config=getattr(self.cfg.perception, seg))
+            perceiver = build_perceiver(
+                seg,
+                ground_truth=gt if seg in ORACLE_SEGMENTERS else None,
+                config=getattr(self.cfg.perception, seg),
+            )
             memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
-            planner = make_planner(self.cfg.planner.name, getattr(self.cfg.planner, self.cfg.planner.name),
-                                   **self._planner_kwargs(env))
+            planner = make_planner(
+                self.cfg.planner.name,
+                getattr(self.cfg.planner, self.cfg.planner.name),
+                **self._planner_kwargs(env),
+            )
             record = self.record_dir is not None and b.kind == "memory" and not self._recorders
             recorder = self._recorder(spec, b, memory, gt) if record else None
-            agents[b.name] = MemoryAgent(env, memory, perceiver, planner, self.cfg.agent, recorder=recorder)
+            agents[b.name] = MemoryAgent(
+                env, memory, perceiver, planner, self.cfg.agent, recorder=recorder
+            )
         return agents
 
     def _planner_kwargs(self, env: Env) -> dict[str, Any]:
@@ -147,8 +167,9 @@ class EpisodeRunner:
 
         record = run_experience(env, spec, on_observation)
         gt = env.ground_truth()
-        tasks = generate_tasks(record, gt, seed=spec.seed, nav=env.navigability,
-                               templates=spec.templates or None).tasks
+        tasks = generate_tasks(
+            record, gt, seed=spec.seed, nav=env.navigability, templates=spec.templates or None
+        ).tasks
         rows: list[dict[str, Any]] = []
         snapshot = env.get_state() if hasattr(env, "get_state") else None
         for b in self.baselines:
@@ -166,27 +187,44 @@ class EpisodeRunner:
         return next(b for b in self.baselines if b.name == name)
 
     # ------------------------------------------------------------------ phase 2
-    def _phase2(self, agent: MemoryAgent, b: Baseline, env: Env, tasks: list[TaskInstance]) -> list[dict[str, Any]]:
+    def _phase2(
+        self, agent: MemoryAgent, b: Baseline, env: Env, tasks: list[TaskInstance]
+    ) -> list[dict[str, Any]]:
         rows = []
         for task in tasks:
             obs = self._start(env, task)
             agent.observe(obs)
             gt_before = env.ground_truth()
             query = agent.memory.query(today=obs.time.day)
-            in_memory = remembered(query, _valid_ids(task), gt_before) if task.kind != "question" else None
+            in_memory = (
+                remembered(query, _valid_ids(task), gt_before) if task.kind != "question" else None
+            )
             trace, obs, checkpoints = agent.run_task(task.text, obs)
             attempt = TaskAttempt(
-                task_id=task.task_id, checkpoints=checkpoints, path_length=trace.path_length,
-                steps=trace.actions, answer=trace.answer,
+                task_id=task.task_id,
+                checkpoints=checkpoints,
+                path_length=trace.path_length,
+                steps=trace.actions,
+                answer=trace.answer,
                 chosen_targets=match_targets(trace.chosen, gt_before),
-                chosen_answer=trace.chosen_answer, planner_calls=trace.planner_calls,
-                prompt_tokens=trace.prompt_tokens, memory_size=agent.memory.stats().objects,
-                wall_time_s=trace.wall_time_s, timed_out=trace.failure_mode == "navigation_timeout",
+                chosen_answer=trace.chosen_answer,
+                planner_calls=trace.planner_calls,
+                prompt_tokens=trace.prompt_tokens,
+                memory_size=agent.memory.stats().objects,
+                wall_time_s=trace.wall_time_s,
+                timed_out=trace.failure_mode == "navigation_timeout",
                 planner_error=trace.failure_mode if trace.failure_mode in PLANNER_ERRORS else None,
-                target_in_memory=in_memory)
-            result = score_task(task, attempt, env.ground_truth(), env.navigability, self.cfg.scoring)
-            row = {"baseline": b.name, **result.to_dict(), "instruction": task.text,
-                   "planner_message": trace.steps[0].plan_message if trace.steps else ""}
+                target_in_memory=in_memory,
+            )
+            result = score_task(
+                task, attempt, env.ground_truth(), env.navigability, self.cfg.scoring
+            )
+            row = {
+                "baseline": b.name,
+                **result.to_dict(),
+                "instruction": task.text,
+                "planner_message": trace.steps[0].plan_message if trace.steps else "",
+            }
             rows.append(row)
         return rows
 
@@ -199,16 +237,36 @@ class EpisodeRunner:
         return obs
 
     @staticmethod
-    def _frames_row(b: Baseline, task: TaskInstance, frames: FrameVisibilityLog, record: Any) -> dict[str, Any]:
+    def _frames_row(
+        b: Baseline, task: TaskInstance, frames: FrameVisibilityLog, record: Any
+    ) -> dict[str, Any]:
         ok = solvable(task, frames, record, b.frames_k)
         result = TaskResult(
-            task_id=task.task_id, episode_id=task.episode_id, template_id=task.template_id,
-            family=task.family, success=ok, high_level_success=ok, spl=None, steps=0, path_length=0.0,
-            optimal_length=None, planner_calls=0, prompt_tokens=0, memory_size=b.frames_k,
-            wall_time_s=0.0, failure_mode=None if ok else "target_not_in_frames",
+            task_id=task.task_id,
+            episode_id=task.episode_id,
+            template_id=task.template_id,
+            family=task.family,
+            success=ok,
+            high_level_success=ok,
+            spl=None,
+            steps=0,
+            path_length=0.0,
+            optimal_length=None,
+            planner_calls=0,
+            prompt_tokens=0,
+            memory_size=b.frames_k,
+            wall_time_s=0.0,
+            failure_mode=None if ok else "target_not_in_frames",
             detail="ORACLE upper bound: a frame showing a valid target survives subsampling"
-                   if ok else "no surviving frame shows a valid target")
-        return {"baseline": b.name, **result.to_dict(), "instruction": task.text, "planner_message": ""}
+            if ok
+            else "no surviving frame shows a valid target",
+        )
+        return {
+            "baseline": b.name,
+            **result.to_dict(),
+            "instruction": task.text,
+            "planner_message": "",
+        }
 
 
 def _valid_ids(task: TaskInstance) -> list[str]:

@@ -33,7 +33,9 @@ logger = logging.getLogger(__name__)
 RESULTS, SUMMARY = "results.jsonl", "summary.json"
 
 
-def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | None = None) -> dict[str, Any]:
+def run_episode_job(
+    config_yaml: str, spec: dict[str, Any], record_dir: str | None = None
+) -> dict[str, Any]:
     """One episode in a worker process (top-level so process pools and Ray can pickle it).
 
     Returns ``{"episode_id", "rows", "error"}``; an episode that raises is reported with its
@@ -45,14 +47,21 @@ def run_episode_job(config_yaml: str, spec: dict[str, Any], record_dir: str | No
 
     os.environ.setdefault("MUJOCO_GL", "egl")
     cfg = config_from_yaml(RunConfig, config_yaml)
-    runner = EpisodeRunner(cfg, standard_baselines(list(cfg.baselines)),
-                           record_dir=Path(record_dir) if record_dir else None)
+    runner = EpisodeRunner(
+        cfg,
+        standard_baselines(list(cfg.baselines)),
+        record_dir=Path(record_dir) if record_dir else None,
+    )
     episode = EpisodeSpec.from_dict(spec)
     try:
         return {"episode_id": episode.episode_id, "rows": runner.run(episode), "error": None}
     except Exception as exc:  # noqa: BLE001 - one broken episode must not sink a long suite
         logger.exception("episode %s failed", episode.episode_id)
-        return {"episode_id": episode.episode_id, "rows": [], "error": f"{type(exc).__name__}: {exc}"}
+        return {
+            "episode_id": episode.episode_id,
+            "rows": [],
+            "error": f"{type(exc).__name__}: {exc}",
+        }
 
 
 def _read_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -98,29 +107,37 @@ def _append(path: Path, job: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
-def _jobs_local(config_yaml: str, specs: list[EpisodeSpec], workers: int,
-                record: dict[str, str]) -> Iterable[dict[str, Any]]:
+def _jobs_local(
+    config_yaml: str, specs: list[EpisodeSpec], workers: int, record: dict[str, str]
+) -> Iterable[dict[str, Any]]:
     if workers <= 1:
         for spec in specs:
             yield run_episode_job(config_yaml, spec.to_dict(), record.get(spec.episode_id))
         return
     # spawn, not fork: MuJoCo's GL context and torch threads do not survive a fork.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_episode_job, config_yaml, s.to_dict(), record.get(s.episode_id))
-                   for s in specs]
+        futures = [
+            pool.submit(run_episode_job, config_yaml, s.to_dict(), record.get(s.episode_id))
+            for s in specs
+        ]
         for fut in as_completed(futures):
             yield fut.result()
 
 
-def _jobs_ray(config_yaml: str, specs: list[EpisodeSpec], workers: int,
-              record: dict[str, str]) -> Iterable[dict[str, Any]]:
+def _jobs_ray(
+    config_yaml: str, specs: list[EpisodeSpec], workers: int, record: dict[str, str]
+) -> Iterable[dict[str, Any]]:
     from envs.extras import require_extra
 
     ray = require_extra("ray", "ray")
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {"MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}})
+        ray.init(
+            num_cpus=max(1, workers),
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": {"MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}},
+        )
     try:
         remote = ray.remote(num_cpus=1)(run_episode_job)
         pending = [remote.remote(config_yaml, s.to_dict(), record.get(s.episode_id)) for s in specs]
@@ -143,16 +160,26 @@ def summarize_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for section in (agg["overall"], *agg["per_family"].values(), *agg["per_template"].values()):
             section.pop("wall_time_s", None)
         out["baselines"][baseline] = agg
-        out["timing"][baseline] = {"task_wall_time_s_mean": float(np.mean([r["wall_time_s"] for r in mine]))}
+        out["timing"][baseline] = {
+            "task_wall_time_s_mean": float(np.mean([r["wall_time_s"] for r in mine]))
+        }
     episodes = {r["episode_id"]: r.get("episode_wall_time_s", 0.0) for r in rows}
-    out["timing"]["episode_wall_time_s_mean"] = float(np.mean(list(episodes.values()))) if episodes else None
+    out["timing"]["episode_wall_time_s_mean"] = (
+        float(np.mean(list(episodes.values()))) if episodes else None
+    )
     out["timing"]["episodes"] = len(episodes)
     return out
 
 
-def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local",
-              on_episode: Callable[[str, int, int], None] | None = None,
-              record_episodes: int = 0) -> dict[str, Any]:
+def run_suite(
+    config: Any,
+    out: Path,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    on_episode: Callable[[str, int, int], None] | None = None,
+    record_episodes: int = 0,
+) -> dict[str, Any]:
     """Run (or resume) ``config.benchmark`` into ``out``; returns the summary.
 
     Args:
@@ -172,7 +199,9 @@ def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local
     config_yaml = to_yaml(config)
     saved = out / "config.yaml"
     if saved.exists() and saved.read_text() != config_yaml:
-        raise ValueError(f"{out} holds a run with a different config; use a new --out or delete {saved}")
+        raise ValueError(
+            f"{out} holds a run with a different config; use a new --out or delete {saved}"
+        )
     save_config(config, saved)
     specs = make_specs(config.benchmark)
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
@@ -183,7 +212,11 @@ def run_suite(config: Any, out: Path, *, workers: int = 1, backend: str = "local
     if done:
         logger.info("resuming: %d of %d episodes already finished", len(done), len(specs))
     jobs = _jobs_ray if backend == "ray" else _jobs_local
-    record = {s.episode_id: str(out / "recordings") for s in specs[:record_episodes] if s.episode_id not in done}
+    record = {
+        s.episode_id: str(out / "recordings")
+        for s in specs[:record_episodes]
+        if s.episode_id not in done
+    }
     finished = len(done)
     for job in jobs(config_yaml, todo, workers, record):
         _append(results, job)

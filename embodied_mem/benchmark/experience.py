@@ -61,7 +61,9 @@ class ExperienceConfig:
         if to_minutes(self.day_end) <= to_minutes(self.day_start):
             raise ValueError(f"day_end {self.day_end} must be after day_start {self.day_start}")
         if self.subgoal_budget < 1 or self.attempts_per_interaction < 1 or self.estimated_steps < 1:
-            raise ValueError("subgoal_budget, attempts_per_interaction and estimated_steps must be >= 1")
+            raise ValueError(
+                "subgoal_budget, attempts_per_interaction and estimated_steps must be >= 1"
+            )
         if not 0.0 <= self.container_bias <= 1.0:
             raise ValueError(f"container_bias must be in [0, 1], got {self.container_bias}")
 
@@ -80,21 +82,28 @@ def candidate_pairs(gt: GroundTruth, recent: set[str]) -> list[tuple[str, str]]:
 class OracleExperience:
     """Runs phase 1 of one episode in ``env`` (labelled ``oracle`` in every record)."""
 
-    def __init__(self, env: Env, spec: EpisodeSpec, on_observation: ObservationCallback | None = None,
-                 config: ExperienceConfig | None = None) -> None:
+    def __init__(
+        self,
+        env: Env,
+        spec: EpisodeSpec,
+        on_observation: ObservationCallback | None = None,
+        config: ExperienceConfig | None = None,
+    ) -> None:
         self.spec = spec
         self.config = config or ExperienceConfig()
         self.env = RecordingEnv(env, on_observation)
-        self.actor = OracleActor(self.env, self.config.subgoal_budget,
-                                 prefer_viewpoints=self.config.prefer_viewpoints)
+        self.actor = OracleActor(
+            self.env, self.config.subgoal_budget, prefer_viewpoints=self.config.prefer_viewpoints
+        )
         self.rng = np.random.default_rng([spec.seed, 1])
         self.record = ExperienceRecord(episode_id=spec.episode_id, days=spec.days)
         self._steps_per_interaction: list[int] = []
 
     def run(self) -> ExperienceRecord:
         """Reset the env to the episode's house, live every day, return the ground truth."""
-        obs, _ = self.env.reset(seed=self.spec.house_seed,
-                                options={"day": 0, "time": self.config.day_start})
+        obs, _ = self.env.reset(
+            seed=self.spec.house_seed, options={"day": 0, "time": self.config.day_start}
+        )
         self.actor.obs = obs
         for day in range(self.spec.days):
             if day > 0:
@@ -104,8 +113,13 @@ class OracleExperience:
         self.record.final_receptacles = _placement(self.env.ground_truth())
         self.record.num_frames = int(self.env.last.frame_index + 1) if self.env.last else 0
         self.record.oracle_fallbacks = self.actor.fallbacks
-        logger.info("oracle experience %s: %d interactions over %d days, %d frames",
-                    self.spec.episode_id, len(self.record.interactions), self.spec.days, self.record.num_frames)
+        logger.info(
+            "oracle experience %s: %d interactions over %d days, %d frames",
+            self.spec.episode_id,
+            len(self.record.interactions),
+            self.spec.days,
+            self.record.num_frames,
+        )
         return self.record
 
     # --- one day ----------------------------------------------------------------------------
@@ -123,7 +137,9 @@ class OracleExperience:
             self._idle_before(day, remaining=k - slot)
             rec = self._one_interaction(day, done_today)
             if rec is None:
-                logger.warning("day %d: interaction slot %d given up (no pair could be executed)", day, slot)
+                logger.warning(
+                    "day %d: interaction slot %d given up (no pair could be executed)", day, slot
+                )
                 continue
             done_today.add(rec.object_id)
             self.record.interactions.append(rec)
@@ -136,7 +152,11 @@ class OracleExperience:
         """Jump the clock forward by a random share of the idle time left today."""
         now = self.env.last.time  # type: ignore[union-attr]
         self._check_day(day)
-        per = float(np.mean(self._steps_per_interaction)) if self._steps_per_interaction else self.config.estimated_steps
+        per = (
+            float(np.mean(self._steps_per_interaction))
+            if self._steps_per_interaction
+            else self.config.estimated_steps
+        )
         dt = self._seconds_per_step()
         left = to_minutes(self.config.day_end) * 60 - now.minutes_of_day * 60
         idle = left - remaining * per * dt * 1.3
@@ -164,14 +184,19 @@ class OracleExperience:
         if t.day != day:
             raise ExperienceError(
                 f"episode {self.spec.episode_id}: day {day} ran past {self.config.day_end} (clock is at "
-                f"day {t.day} {t.time_of_day}); give the env more steps_per_day or lower the interactions per day")
+                f"day {t.day} {t.time_of_day}); give the env more steps_per_day or lower the interactions per day"
+            )
 
     def _one_interaction(self, day: int, done_today: set[str]) -> InteractionRecord | None:
         gt = self.env.ground_truth()
         pairs = candidate_pairs(gt, done_today) or candidate_pairs(gt, set())
         openable = {r.id for r in gt.receptacles() if r.openable}
         if pairs and self.rng.random() < self.config.container_bias:
-            involving = [p for p in pairs if p[1] in openable or gt.objects[p[0]].parent_receptacle in openable]
+            involving = [
+                p
+                for p in pairs
+                if p[1] in openable or gt.objects[p[0]].parent_receptacle in openable
+            ]
             pairs = involving or pairs
         order = self.rng.permutation(len(pairs))[: self.config.attempts_per_interaction]
         for idx in order:
@@ -188,24 +213,42 @@ class OracleExperience:
             return self._interaction_record(day, gt, oid, self.env.events[events0:])
         return None
 
-    def _interaction_record(self, day: int, gt: GroundTruth, oid: str, events: list[Any]) -> InteractionRecord:
+    def _interaction_record(
+        self, day: int, gt: GroundTruth, oid: str, events: list[Any]
+    ) -> InteractionRecord:
         pick = next(e for e in events if e.kind == "pick" and e.oracle_target_id == oid)
         place = [e for e in events if e.kind == "place"][-1]
         after = self.env.ground_truth()
         obj = gt.objects[oid]
-        start_rec, goal_rec = obj.parent_receptacle or "", after.objects[oid].parent_receptacle or ""
+        start_rec, goal_rec = (
+            obj.parent_receptacle or "",
+            after.objects[oid].parent_receptacle or "",
+        )
         return InteractionRecord(
-            index=len(self.record.interactions), day=day, object_id=oid, category=obj.category,
-            attributes=dict(obj.attributes), start_receptacle=start_rec,
-            start_receptacle_category=gt.objects[start_rec].category if start_rec in gt.objects else "",
+            index=len(self.record.interactions),
+            day=day,
+            object_id=oid,
+            category=obj.category,
+            attributes=dict(obj.attributes),
+            start_receptacle=start_rec,
+            start_receptacle_category=gt.objects[start_rec].category
+            if start_rec in gt.objects
+            else "",
             goal_receptacle=goal_rec,
-            goal_receptacle_category=after.objects[goal_rec].category if goal_rec in after.objects else "",
+            goal_receptacle_category=after.objects[goal_rec].category
+            if goal_rec in after.objects
+            else "",
             pick_room=gt.room_at(*pick.point[:2]) or obj.room_id,
             place_room=after.room_at(*place.point[:2]) or after.objects[oid].room_id,
-            start_seconds=pick.seconds, end_seconds=place.seconds, start_time=pick.time_of_day,
-            end_time=place.time_of_day, start_frame=pick.frame_index, end_frame=place.frame_index,
+            start_seconds=pick.seconds,
+            end_seconds=place.seconds,
+            start_time=pick.time_of_day,
+            end_time=place.time_of_day,
+            start_frame=pick.frame_index,
+            end_frame=place.frame_index,
             opened=sorted({e.oracle_target_id for e in events if e.kind == "open"}),
-            pick_point=pick.point, place_point=place.point,
+            pick_point=pick.point,
+            place_point=place.point,
         )
 
     # --- overnight ----------------------------------------------------------------------------
@@ -239,14 +282,20 @@ def make_episode_env(spec: EpisodeSpec) -> Env:
 
         unknown = sorted(set(spec.env_options) - set(BuiltinEnvConfig.field_names()))
         if unknown:
-            raise ValueError(f"unknown builtin env option(s) {unknown}; valid: {BuiltinEnvConfig.field_names()}")
+            raise ValueError(
+                f"unknown builtin env option(s) {unknown}; valid: {BuiltinEnvConfig.field_names()}"
+            )
         return make_env("builtin", BuiltinEnvConfig(**spec.env_options))
     if spec.env_options:
         raise ValueError(f"env_options are only supported for the builtin env, not {spec.env!r}")
     return make_env(spec.env)
 
 
-def run_experience(env: Env, spec: EpisodeSpec, on_observation: ObservationCallback | None = None,
-                   config: ExperienceConfig | None = None) -> ExperienceRecord:
+def run_experience(
+    env: Env,
+    spec: EpisodeSpec,
+    on_observation: ObservationCallback | None = None,
+    config: ExperienceConfig | None = None,
+) -> ExperienceRecord:
     """Run phase 1 of ``spec`` in ``env`` (see :class:`OracleExperience`)."""
     return OracleExperience(env, spec, on_observation, config).run()

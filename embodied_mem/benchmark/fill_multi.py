@@ -29,8 +29,9 @@ def _room(slots: dict[str, str], rooms: list[str | None], **source: object) -> F
     return Filled(slots=slots, kind="navigate", goals=[room_goal(ids)], source=dict(source))
 
 
-def _multi(goals: list[Goal], *, ordered: bool, slots: dict[str, str] | None = None,
-           min_goals: int = 2) -> Filled:
+def _multi(
+    goals: list[Goal], *, ordered: bool, slots: dict[str, str] | None = None, min_goals: int = 2
+) -> Filled:
     if len(goals) < min_goals:
         raise Unsupported(f"needs >= {min_goals} targets, episode gives {len(goals)}")
     return Filled(slots=slots or {}, kind="multi", goals=goals, ordered=ordered)
@@ -63,13 +64,17 @@ def t39(c: Ctx) -> Filled:
 def t40(c: Ctx) -> Filled:
     y = c.require_yesterday()
     cat = c.choice(uniq([i.category for i in y]))
-    return _room({"category": humanize(cat)}, [i.pick_room for i in y if i.category == cat], category=cat)
+    return _room(
+        {"category": humanize(cat)}, [i.pick_room for i in y if i.category == cat], category=cat
+    )
 
 
 def t41(c: Ctx) -> Filled:
     y = c.require_yesterday()
     cat = c.choice(uniq([i.category for i in y]))
-    return _room({"category": humanize(cat)}, [i.place_room for i in y if i.category == cat], category=cat)
+    return _room(
+        {"category": humanize(cat)}, [i.place_room for i in y if i.category == cat], category=cat
+    )
 
 
 def t42(c: Ctx) -> Filled:
@@ -113,7 +118,10 @@ def t47(c: Ctx) -> Filled:
         raise Unsupported("needs two object categories in the house")
     a = c.choice(cats)
     b = c.choice([x for x in cats if x != a])
-    goals = [obj_goal(c.of_category(a, receptacle=False)), obj_goal(c.of_category(b, receptacle=False))]
+    goals = [
+        obj_goal(c.of_category(a, receptacle=False)),
+        obj_goal(c.of_category(b, receptacle=False)),
+    ]
     return _multi(goals, ordered=True, slots={"category_a": humanize(a), "category_b": humanize(b)})
 
 
@@ -128,8 +136,9 @@ def t48(c: Ctx) -> Filled:
     colors = sorted(by_color)
     several = [k for k in colors if len(by_color[k]) >= 2]
     color = c.choice(several or colors, "coloured interacted objects")
-    return _multi([obj_goal([o]) for o in by_color[color]], ordered=False, slots={"color": color},
-                  min_goals=1)
+    return _multi(
+        [obj_goal([o]) for o in by_color[color]], ordered=False, slots={"color": color}, min_goals=1
+    )
 
 
 def t49(c: Ctx) -> Filled:
@@ -158,8 +167,12 @@ def t51(c: Ctx) -> Filled:
     picks = c.record.on_day(day)
     i = c.choice(picks, f"interactions {n} days ago")
     ids = [j.object_id for j in picks if contains_minute(j, i.start_minute)]
-    return Filled({"N": str(n), "time": to_hhmm(i.start_minute)}, "navigate", [obj_goal(ids)],
-                  source={"day": day, "interaction": i.index})
+    return Filled(
+        {"N": str(n), "time": to_hhmm(i.start_minute)},
+        "navigate",
+        [obj_goal(ids)],
+        source={"day": day, "interaction": i.index},
+    )
 
 
 def t52(c: Ctx) -> Filled:
@@ -170,12 +183,19 @@ def t52(c: Ctx) -> Filled:
     then = c.record.day_start_receptacles[day]
     touched = {i.object_id for i in c.record.on_day(day)}
     # Only objects that sat still all that day have one place "N days ago".
-    moved = sorted(o for o, r in then.items() if o not in touched and o in c.gt.objects
-                   and c.obj(o).parent_receptacle != r)
+    moved = sorted(
+        o
+        for o, r in then.items()
+        if o not in touched and o in c.gt.objects and c.obj(o).parent_receptacle != r
+    )
     cat = c.choice(uniq([c.obj(o).category for o in moved]), f"objects moved since {n} days ago")
     ids = [then[o] for o in moved if c.obj(o).category == cat]
-    return Filled({"category": humanize(cat), "N": str(n)}, "navigate", [rec_goal(ids)],
-                  source={"day": day, "category": cat})
+    return Filled(
+        {"category": humanize(cat), "N": str(n)},
+        "navigate",
+        [rec_goal(ids)],
+        source={"day": day, "category": cat},
+    )
 
 
 def _counts_over(c: Ctx, n: int, key: Callable[[object], list[str]]) -> Counter[str]:
@@ -222,12 +242,20 @@ def fits(c: Ctx, oid: str, rid: str) -> bool:
 def t55(c: Ctx) -> Filled:
     first = c.require_yesterday()[0].object_id
     here = c.parent_category(first)
-    cats = uniq([r.category for r in c.receptacles()
-                 if r.category != here and not r.openable and fits(c, first, r.id)])
+    cats = uniq(
+        [
+            r.category
+            for r in c.receptacles()
+            if r.category != here and not r.openable and fits(c, first, r.id)
+        ]
+    )
     cat = c.choice(cats, "other receptacle categories")
-    return Filled({"receptacle": humanize(cat)}, "manipulate",
-                  placements=[Placement((first,), tuple(c.of_category(cat, receptacle=True)))],
-                  source={"object": first})
+    return Filled(
+        {"receptacle": humanize(cat)},
+        "manipulate",
+        placements=[Placement((first,), tuple(c.of_category(cat, receptacle=True)))],
+        source={"object": first},
+    )
 
 
 def t56(c: Ctx) -> Filled:
@@ -235,23 +263,47 @@ def t56(c: Ctx) -> Filled:
     moved = uniq([i.object_id for i in c.require_yesterday()])
     per_cat = Counter(c.obj(o).category for o in moved)
     # "the {category}" must name one moved object; it must also be away from its morning spot.
-    cands = [o for o in moved if per_cat[c.obj(o).category] == 1 and o in morning
-             and c.obj(o).parent_receptacle != morning[o]]
+    cands = [
+        o
+        for o in moved
+        if per_cat[c.obj(o).category] == 1
+        and o in morning
+        and c.obj(o).parent_receptacle != morning[o]
+    ]
     o = c.choice(cands, "objects away from where they were yesterday morning")
-    return Filled({"category": humanize(c.obj(o).category)}, "manipulate",
-                  placements=[Placement((o,), (morning[o],))], source={"object": o})
+    return Filled(
+        {"category": humanize(c.obj(o).category)},
+        "manipulate",
+        placements=[Placement((o,), (morning[o],))],
+        source={"object": o},
+    )
 
 
 def t57(c: Ctx) -> Filled:
     openable = uniq([r.category for r in c.receptacles() if r.openable])
     rcat = c.choice(openable, "openable receptacles in the house")
     inside = set(c.of_category(rcat, receptacle=True))
-    cats = uniq([o.category for o in c.items() if o.pickupable and o.parent_receptacle not in inside
-                 and any(fits(c, o.id, r) for r in inside)])
+    cats = uniq(
+        [
+            o.category
+            for o in c.items()
+            if o.pickupable
+            and o.parent_receptacle not in inside
+            and any(fits(c, o.id, r) for r in inside)
+        ]
+    )
     cat = c.choice(cats, "objects to put away")
-    return Filled({"category": humanize(cat), "openable_receptacle": humanize(rcat)}, "manipulate",
-                  placements=[Placement(tuple(o.id for o in c.items() if o.pickupable and o.category == cat),
-                                        tuple(sorted(inside)), closed_after=True)])
+    return Filled(
+        {"category": humanize(cat), "openable_receptacle": humanize(rcat)},
+        "manipulate",
+        placements=[
+            Placement(
+                tuple(o.id for o in c.items() if o.pickupable and o.category == cat),
+                tuple(sorted(inside)),
+                closed_after=True,
+            )
+        ],
+    )
 
 
 def t58(c: Ctx) -> Filled:
@@ -264,8 +316,12 @@ def t58(c: Ctx) -> Filled:
 
 # --- questions ---------------------------------------------------------------------------------
 def _question(slots: dict[str, str], answers: list[str], **source: object) -> Filled:
-    return Filled(slots, "question", answers=sorted({normalize_answer(a) for a in answers}),
-                  source=dict(source))
+    return Filled(
+        slots,
+        "question",
+        answers=sorted({normalize_answer(a) for a in answers}),
+        source=dict(source),
+    )
 
 
 def t59(c: Ctx) -> Filled:
@@ -291,16 +347,24 @@ def t60(c: Ctx) -> Filled:
 
 def t61(c: Ctx) -> Filled:
     last = {i.object_id: i for i in c.require_yesterday()}
+
     def answer(i: object) -> str:
         return "yes" if c.parent_category(i.object_id) == i.goal_receptacle_category else "no"  # type: ignore[attr-defined]
+
     # Re-sample away from ambiguity: every same-category object placed on that kind of
     # receptacle must give the same answer.
     groups: dict[tuple[str, str], set[str]] = {}
     for i in last.values():
         groups.setdefault((i.category, i.goal_receptacle_category), set()).add(answer(i))
-    cat, rcat = c.choice(sorted(k for k, v in groups.items() if len(v) == 1), "unambiguous placements")
-    return _question({"category": humanize(cat), "receptacle": humanize(rcat)},
-                     list(groups[(cat, rcat)]), category=cat, receptacle_category=rcat)
+    cat, rcat = c.choice(
+        sorted(k for k, v in groups.items() if len(v) == 1), "unambiguous placements"
+    )
+    return _question(
+        {"category": humanize(cat), "receptacle": humanize(rcat)},
+        list(groups[(cat, rcat)]),
+        category=cat,
+        receptacle_category=rcat,
+    )
 
 
 def t62(c: Ctx) -> Filled:
@@ -314,7 +378,38 @@ def t63(c: Ctx) -> Filled:
 
 
 FILLERS: dict[str, Callable[[Ctx], Filled]] = {
-    f"T{n:02d}": fn for n, fn in enumerate(
-        [t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52,
-         t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63], start=36)
+    f"T{n:02d}": fn
+    for n, fn in enumerate(
+        [
+            t36,
+            t37,
+            t38,
+            t39,
+            t40,
+            t41,
+            t42,
+            t43,
+            t44,
+            t45,
+            t46,
+            t47,
+            t48,
+            t49,
+            t50,
+            t51,
+            t52,
+            t53,
+            t54,
+            t55,
+            t56,
+            t57,
+            t58,
+            t59,
+            t60,
+            t61,
+            t62,
+            t63,
+        ],
+        start=36,
+    )
 }

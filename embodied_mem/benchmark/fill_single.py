@@ -23,8 +23,9 @@ from embodied_mem.benchmark.template_context import (
 )
 
 
-def _nav(slots: dict[str, str], goal_ids: list[str], *, receptacle: bool = False,
-         **source: object) -> Filled:
+def _nav(
+    slots: dict[str, str], goal_ids: list[str], *, receptacle: bool = False, **source: object
+) -> Filled:
     goal = rec_goal(goal_ids) if receptacle else obj_goal(goal_ids)
     return Filled(slots=slots, kind="navigate", goals=[goal], source=dict(source))
 
@@ -38,7 +39,9 @@ def t01(c: Ctx) -> Filled:
 def t02(c: Ctx) -> Filled:
     y = c.require_yesterday()
     cat = c.choice(uniq([i.category for i in y]))
-    return _nav({"category": humanize(cat)}, [i.object_id for i in y if i.category == cat], category=cat)
+    return _nav(
+        {"category": humanize(cat)}, [i.object_id for i in y if i.category == cat], category=cat
+    )
 
 
 def t03(c: Ctx) -> Filled:
@@ -51,7 +54,9 @@ def t04(c: Ctx) -> Filled:
     # Categories the agent did touch are the interesting ones: memory must tell instances apart.
     cats = uniq([o.category for o in free if o.category in {i.category for i in c.yesterday}])
     cat = c.choice(cats or uniq([o.category for o in free]), "untouched objects")
-    return _nav({"category": humanize(cat)}, [o.id for o in free if o.category == cat], category=cat)
+    return _nav(
+        {"category": humanize(cat)}, [o.id for o in free if o.category == cat], category=cat
+    )
 
 
 def t05(c: Ctx) -> Filled:
@@ -185,7 +190,9 @@ def t21(c: Ctx) -> Filled:
 
 
 def t22(c: Ctx) -> Filled:
-    pairs = uniq([(o.attributes["color"], o.category) for o in c.items() if o.attributes.get("color")])
+    pairs = uniq(
+        [(o.attributes["color"], o.category) for o in c.items() if o.attributes.get("color")]
+    )
     color, cat = c.choice(pairs, "coloured objects")
     ids = [o.id for o in c.items() if o.category == cat and o.attributes.get("color") == color]
     return _nav({"color": color, "category": humanize(cat)}, ids, color=color, category=cat)
@@ -195,7 +202,9 @@ def t22(c: Ctx) -> Filled:
 def _by_distance(c: Ctx, ids: list[str], *, largest: bool, receptacle: bool = False) -> Filled:
     dist = {oid: c.distance_from_start(oid) for oid in uniq(ids)}
     best = near_extreme(dist, c.config.distance_tie_m, largest=largest)
-    return _nav({}, best, receptacle=receptacle, distances={k: round(v, 3) for k, v in dist.items()})
+    return _nav(
+        {}, best, receptacle=receptacle, distances={k: round(v, 3) for k, v in dist.items()}
+    )
 
 
 def t23(c: Ctx) -> Filled:
@@ -283,8 +292,45 @@ def t35(c: Ctx) -> Filled:
 
 
 FILLERS: dict[str, Callable[[Ctx], Filled]] = {
-    f"T{n:02d}": fn for n, fn in enumerate(
-        [t01, t02, t03, t04, t05, t06, t07, t08, t09, t10, t11, t12, t13, t14, t15, t16, t17,
-         t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34,
-         t35], start=1)
+    f"T{n:02d}": fn
+    for n, fn in enumerate(
+        [
+            t01,
+            t02,
+            t03,
+            t04,
+            t05,
+            t06,
+            t07,
+            t08,
+            t09,
+            t10,
+            t11,
+            t12,
+            t13,
+            t14,
+            t15,
+            t16,
+            t17,
+            t18,
+            t19,
+            t20,
+            t21,
+            t22,
+            t23,
+            t24,
+            t25,
+            t26,
+            t27,
+            t28,
+            t29,
+            t30,
+            t31,
+            t32,
+            t33,
+            t34,
+            t35,
+        ],
+        start=1,
+    )
 }

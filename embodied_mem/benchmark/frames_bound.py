@@ -33,8 +33,11 @@ class FrameVisibilityLog:
         if obs.instance_ids is not None:
             counts = np.bincount(obs.instance_ids.ravel())
             need = self.min_fraction * obs.instance_ids.size
-            ids = frozenset(obs.instance_names[i] for i in np.nonzero(counts >= need)[0]
-                            if i != 0 and i in obs.instance_names)
+            ids = frozenset(
+                obs.instance_names[i]
+                for i in np.nonzero(counts >= need)[0]
+                if i != 0 and i in obs.instance_names
+            )
         self.visible.append(ids)
         self.rooms.append(obs.room_id)
 
@@ -64,7 +67,10 @@ def solvable(task: TaskInstance, log: FrameVisibilityLog, record: ExperienceReco
     if task.kind in ("navigate", "multi"):
         return all(_shows(log, frames, g.kind, g.valid) for g in task.goals)
     if task.kind == "manipulate":
-        return all(_shows(log, frames, "object", p.objects) and _shows(log, frames, "object", p.receptacles)
-                   for p in task.placements)
+        return all(
+            _shows(log, frames, "object", p.objects)
+            and _shows(log, frames, "object", p.receptacles)
+            for p in task.placements
+        )
     spans = _question_frames(task, record)
     return any(any(a <= f <= b for f in frames) for a, b in spans)

@@ -46,7 +46,9 @@ def match_targets(chosen: Iterable[dict[str, Any]], gt: GroundTruth) -> list[str
     return [match_chosen(c, gt) or "?" for c in chosen]
 
 
-def remembered(query: Any, env_ids: Iterable[str], gt: GroundTruth, max_distance: float = 0.5) -> bool:
+def remembered(
+    query: Any, env_ids: Iterable[str], gt: GroundTruth, max_distance: float = 0.5
+) -> bool:
     """Whether memory holds any of ``env_ids`` (same category, centroid near its box), or the room."""
     if query is None:
         return False
@@ -55,7 +57,9 @@ def remembered(query: Any, env_ids: Iterable[str], gt: GroundTruth, max_distance
         return True
     for rec in wanted:
         for hit in query.objects(layer=None):
-            if same_category(hit.category, rec.category) and \
-                    _box_distance(rec, np.asarray(hit.position, dtype=float)) <= max_distance:
+            if (
+                same_category(hit.category, rec.category)
+                and _box_distance(rec, np.asarray(hit.position, dtype=float)) <= max_distance
+            ):
                 return True
     return False

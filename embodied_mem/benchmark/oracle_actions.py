@@ -44,8 +44,14 @@ def _centre(gt: GroundTruth, eid: str) -> tuple[float, float, float]:
 class OracleActor:
     """Executes pick-and-place with the policies through a :class:`RecordingEnv`."""
 
-    def __init__(self, env: RecordingEnv, budget: int, fallback_viewpoints: int = 4,
-                 fallback_budget: int = 120, prefer_viewpoints: bool = True) -> None:
+    def __init__(
+        self,
+        env: RecordingEnv,
+        budget: int,
+        fallback_viewpoints: int = 4,
+        fallback_budget: int = 120,
+        prefer_viewpoints: bool = True,
+    ) -> None:
         self.env = env
         self.prefer_viewpoints = prefer_viewpoints
         self.budget = budget
@@ -81,7 +87,9 @@ class OracleActor:
         inner: Any = self.env.env
         return float(inner.look_pitch(eid, xy)) if hasattr(inner, "look_pitch") else 0.0
 
-    def _from_viewpoint(self, target: str, view: tuple[float, float, float], action: Action) -> bool:
+    def _from_viewpoint(
+        self, target: str, view: tuple[float, float, float], action: Action
+    ) -> bool:
         """Walk (navigation policy) to an env viewpoint of ``target``, aim the camera, act."""
         assert self.obs is not None
         x, y, yaw = view
@@ -101,7 +109,9 @@ class OracleActor:
         outcome, self.obs = execute(self.env, subgoal, self.obs, self.budget)
         if outcome.success:
             return
-        logger.debug("policy failed on %s (%s); oracle fallback", type(subgoal).__name__, outcome.reason)
+        logger.debug(
+            "policy failed on %s (%s); oracle fallback", type(subgoal).__name__, outcome.reason
+        )
         self.fallbacks += 1
         for view in views[1:] if self.prefer_viewpoints else views:
             if self._from_viewpoint(target, view, action):
@@ -120,8 +130,13 @@ class OracleActor:
         if src_closed:
             self.do(OpenSubgoal(env_id=src, position=_centre(gt, src)), src, Open(src))  # type: ignore[arg-type]
         try:
-            self.do(PickSubgoal(env_id=oid, position=_centre(gt, oid), category=gt.objects[oid].category),
-                    oid, Pick(oid))
+            self.do(
+                PickSubgoal(
+                    env_id=oid, position=_centre(gt, oid), category=gt.objects[oid].category
+                ),
+                oid,
+                Pick(oid),
+            )
         except OracleError:
             if src_closed:  # leave the world as we found it for the next candidate
                 self.do(CloseSubgoal(env_id=src, position=_centre(gt, src)), src, Close(src))  # type: ignore[arg-type]
@@ -157,8 +172,11 @@ class OracleActor:
         """Move ``n`` objects between open (non-container) receptacles, unseen. Returns the changes."""
         gt = self.env.ground_truth()
         closed = {r.id for r in gt.receptacles() if r.openable}
-        objs = [o for o in sorted(gt.pickupables(), key=lambda o: o.id)
-                if o.parent_receptacle is not None and o.parent_receptacle not in closed]
+        objs = [
+            o
+            for o in sorted(gt.pickupables(), key=lambda o: o.id)
+            if o.parent_receptacle is not None and o.parent_receptacle not in closed
+        ]
         recs = [r.id for r in sorted(gt.receptacles(), key=lambda r: r.id) if r.id not in closed]
         changes: list[OvernightChange] = []
         for k in rng.permutation(len(objs)):
@@ -175,5 +193,7 @@ class OracleActor:
                 continue
             changes.append(OvernightChange(day, o.id, o.category, o.parent_receptacle, goal))  # type: ignore[arg-type]
         if len(changes) < n:
-            logger.warning("overnight after day %d: only %d of %d objects could be moved", day, len(changes), n)
+            logger.warning(
+                "overnight after day %d: only %d of %d objects could be moved", day, len(changes), n
+            )
         return changes

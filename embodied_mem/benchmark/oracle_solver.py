@@ -31,8 +31,13 @@ logger = logging.getLogger(__name__)
 class OracleSolver:
     """Attempts tasks in ``env`` with ground-truth targets; returns :class:`TaskAttempt` s."""
 
-    def __init__(self, env: Env, budget: int = 250, teleport_to_start: bool = True,
-                 min_fraction: float = 0.001) -> None:
+    def __init__(
+        self,
+        env: Env,
+        budget: int = 250,
+        teleport_to_start: bool = True,
+        min_fraction: float = 0.001,
+    ) -> None:
         self.teleport_to_start = teleport_to_start
         self.min_fraction = min_fraction
         self._path = 0.0
@@ -83,7 +88,11 @@ class OracleSolver:
         gt = self.env.ground_truth()
         if kind == "room":
             pts = room_points(gt, target, self.env.navigability)
-            return pts[len(pts) // 2] if len(pts) else np.mean(np.asarray(gt.rooms[target].footprint), axis=0)
+            return (
+                pts[len(pts) // 2]
+                if len(pts)
+                else np.mean(np.asarray(gt.rooms[target].footprint), axis=0)
+            )
         return np.asarray(self.env.navigability.snap(gt.objects[target].center[:2]), dtype=float)
 
     def _nearest(self, goal: Goal) -> str:
@@ -97,7 +106,9 @@ class OracleSolver:
         cache = GeodesicCache(self.env.navigability)
         while left:  # greedy nearest-first is enough for an oracle that only needs to succeed
             here = self._here()
-            best = min(left, key=lambda g: min(cache.dist(self._point(g.kind, t), here) for t in g.valid))
+            best = min(
+                left, key=lambda g: min(cache.dist(self._point(g.kind, t), here) for t in g.valid)
+            )
             order.append(best)
             left.remove(best)
         return order
@@ -143,7 +154,9 @@ class OracleSolver:
         return target
 
     def _go(self, x: float, y: float, yaw: float) -> None:
-        nav, self.actor.obs = execute(self.env, NavigateToPose(x, y, yaw), self.actor.obs, self.budget)
+        nav, self.actor.obs = execute(
+            self.env, NavigateToPose(x, y, yaw), self.actor.obs, self.budget
+        )
         if not nav.success:
             self.actor.teleport(x, y, yaw)
 
@@ -153,10 +166,12 @@ class OracleSolver:
             gt = self.env.ground_truth()
             if any(gt.objects[o].parent_receptacle in p.receptacles for o in p.objects):
                 continue
-            oid = min(p.objects, key=lambda o: float(np.linalg.norm(gt.objects[o].center[:2] - self._here())))
+            oid = min(
+                p.objects,
+                key=lambda o: float(np.linalg.norm(gt.objects[o].center[:2] - self._here())),
+            )
             goal = p.receptacles[0]
             try:
                 self.actor.rearrange(oid, goal, gt)
             except OracleError as exc:
                 logger.info("oracle solver could not move %s to %s: %s", oid, goal, exc)
-

@@ -61,8 +61,9 @@ class RecordingEnv(Env):
         self.last: Observation | None = None
 
     # --- Env interface ---------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[Observation, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
         self.show(obs, None)
         return obs, info
@@ -92,7 +93,9 @@ class RecordingEnv(Env):
         """The wrapped env belongs to the caller; closing the wrapper leaves it open."""
 
     # --- recording -----------------------------------------------------------------------
-    def _event(self, kind: str, action: Action, obs: Observation, before: GroundTruth | None) -> InteractionEvent:
+    def _event(
+        self, kind: str, action: Action, obs: Observation, before: GroundTruth | None
+    ) -> InteractionEvent:
         if isinstance(action, Pick):
             target = action.object_id
             gt = before if before is not None else self.env.ground_truth()
@@ -102,9 +105,18 @@ class RecordingEnv(Env):
         else:
             target = action.target_id  # type: ignore[union-attr]
             gt = self.env.ground_truth()
-        centre = gt.objects[target].center if target in gt.objects else np.asarray(obs.agent.position)
-        event = InteractionEvent(kind, float(obs.time.seconds), obs.time.day, obs.time.time_of_day,
-                                 obs.frame_index, tuple(float(v) for v in centre), target)  # type: ignore[arg-type]
+        centre = (
+            gt.objects[target].center if target in gt.objects else np.asarray(obs.agent.position)
+        )
+        event = InteractionEvent(
+            kind,
+            float(obs.time.seconds),
+            obs.time.day,
+            obs.time.time_of_day,
+            obs.frame_index,
+            tuple(float(v) for v in centre),
+            target,
+        )  # type: ignore[arg-type]
         self.events.append(event)
         return event
 

@@ -19,7 +19,20 @@ logger = logging.getLogger(__name__)
 
 REPORT_HTML, RESULTS_MD, SUCCESS_PNG = "report.html", "results.md", "success_by_family.png"
 # matplotlib's tab10, so a baseline has the same colour in the PNG and in every HTML chart.
-_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none", "True", "False", "Null", "None"}
+_YAML_WORDS = {
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "none",
+    "True",
+    "False",
+    "Null",
+    "None",
+}
 
 
 class ReportError(ValueError):
@@ -65,7 +78,10 @@ class RunData:
         timing = self.summary.get("timing", {})
         if timing.get("episodes") is not None:
             return int(timing["episodes"])
-        return max((int(a["overall"].get("episodes", 0)) for a in self.summary["baselines"].values()), default=0)
+        return max(
+            (int(a["overall"].get("episodes", 0)) for a in self.summary["baselines"].values()),
+            default=0,
+        )
 
 
 # --------------------------------------------------------------------------- labels
@@ -98,17 +114,23 @@ def baseline_description(name: str) -> str:
     if name == "memory-oracle":
         return "this project's memory built from ORACLE perception (ground-truth segmentation and labels)."
     if name == "memory-noisy":
-        return ("this project's memory built from ORACLE perception degraded on purpose "
-                "(depth noise, pose drift, label and mask errors) — still ground-truth based.")
+        return (
+            "this project's memory built from ORACLE perception degraded on purpose "
+            "(depth noise, pose drift, label and mask errors) — still ground-truth based."
+        )
     if name == "memory-geometric":
         return "this project's memory built from depth-only geometric proposals (no ground truth)."
     if name == "no-memory":
-        return ("the same planner and policies with memory emptied before phase 2 (it must explore); "
-                "what it sees while exploring is perceived by the ORACLE.")
+        return (
+            "the same planner and policies with memory emptied before phase 2 (it must explore); "
+            "what it sees while exploring is perceived by the ORACLE."
+        )
     if name.startswith("frames-"):
         k = name.split("-", 1)[1]
-        return (f"ORACLE upper bound of a {k}-frame VLM baseline, no model: a task counts as solved "
-                f"iff a frame showing a valid target survives uniform subsampling to {k} frames.")
+        return (
+            f"ORACLE upper bound of a {k}-frame VLM baseline, no model: a task counts as solved "
+            f"iff a frame showing a valid target survives uniform subsampling to {k} frames."
+        )
     return "baseline not described by this report version."
 
 
@@ -122,21 +144,32 @@ def load_run(out_dir: Path) -> RunData:
     out_dir = Path(out_dir)
     summary_path = out_dir / "summary.json"
     if not summary_path.is_file():
-        raise ReportError(f"{summary_path} not found: run `embodied-mem eval --out {out_dir}` first "
-                          "(it writes summary.json, then the report)")
+        raise ReportError(
+            f"{summary_path} not found: run `embodied-mem eval --out {out_dir}` first "
+            "(it writes summary.json, then the report)"
+        )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ReportError(f"{summary_path} is not valid JSON ({exc}); re-run `embodied-mem eval` "
-                          "with the same --out to rewrite it") from exc
+        raise ReportError(
+            f"{summary_path} is not valid JSON ({exc}); re-run `embodied-mem eval` "
+            "with the same --out to rewrite it"
+        ) from exc
     if not isinstance(summary, dict) or not summary.get("baselines"):
-        raise ReportError(f"{summary_path} has no baseline results (did every episode fail? see "
-                          f"{out_dir / 'results.jsonl'}); re-run `embodied-mem eval --out {out_dir}`")
-    broken = sorted(b for b, agg in summary["baselines"].items()
-                    if not isinstance(agg, dict) or "tasks" not in agg.get("overall", {}))
+        raise ReportError(
+            f"{summary_path} has no baseline results (did every episode fail? see "
+            f"{out_dir / 'results.jsonl'}); re-run `embodied-mem eval --out {out_dir}`"
+        )
+    broken = sorted(
+        b
+        for b, agg in summary["baselines"].items()
+        if not isinstance(agg, dict) or "tasks" not in agg.get("overall", {})
+    )
     if broken:
-        raise ReportError(f"{summary_path}: baselines {broken} lack an 'overall' section with 'tasks'; it was "
-                          "not written by this version of `embodied-mem eval` - re-run it with a new --out")
+        raise ReportError(
+            f"{summary_path}: baselines {broken} lack an 'overall' section with 'tasks'; it was "
+            "not written by this version of `embodied-mem eval` - re-run it with a new --out"
+        )
     run = RunData(out_dir=out_dir, summary=summary)
     _load_results(run, out_dir / "results.jsonl")
     _load_config(run, out_dir / "config.yaml")
@@ -155,9 +188,13 @@ def _load_config(run: RunData, path: Path) -> None:
     try:
         config = OmegaConf.to_container(OmegaConf.create(run.config_text), resolve=True)
     except (OmegaConfBaseException, yaml.YAMLError) as exc:
-        raise ReportError(f"{path} is not a valid config ({exc}); restore it or delete it to report without it") from exc
+        raise ReportError(
+            f"{path} is not a valid config ({exc}); restore it or delete it to report without it"
+        ) from exc
     if not isinstance(config, dict):
-        raise ReportError(f"{path} holds {type(config).__name__}, not a mapping; restore or delete it")
+        raise ReportError(
+            f"{path} holds {type(config).__name__}, not a mapping; restore or delete it"
+        )
     run.config = config  # type: ignore[assignment]
 
 
@@ -220,7 +257,9 @@ def command_line(run: RunData) -> str | None:
 
     bench = run.config.get("benchmark", {})
     name = str(bench.get("name", ""))
-    preset = next((p for p in (f"suites/{name}", name) if name and (PRESET_DIR / f"{p}.yaml").is_file()), None)
+    preset = next(
+        (p for p in (f"suites/{name}", name) if name and (PRESET_DIR / f"{p}.yaml").is_file()), None
+    )
     parts = ["embodied-mem", "eval"] + (["--suite", preset] if preset else [])
     for key in ("episodes", "seed"):
         if bench.get(key) is not None:
@@ -240,8 +279,14 @@ def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
 
 def _yaml_value(value: Any) -> str:
     """A dotlist value OmegaConf parses back to ``value`` (plain where YAML allows, else JSON)."""
+
     def plain(v: Any) -> bool:
-        return isinstance(v, str) and bool(re.fullmatch(r"[A-Za-z_][\w./-]*", v)) and v not in _YAML_WORDS
+        return (
+            isinstance(v, str)
+            and bool(re.fullmatch(r"[A-Za-z_][\w./-]*", v))
+            and v not in _YAML_WORDS
+        )
+
     if plain(value):
         return str(value)
     if isinstance(value, list) and value and all(plain(v) for v in value):
@@ -258,9 +303,15 @@ def _overrides(config: dict[str, Any], preset: str | None) -> list[str]:
     from embodied_mem.run_config import RunConfig
 
     try:
-        base = _flatten(OmegaConf.to_container(OmegaConf.create(to_yaml(load_config(RunConfig, preset)))))
+        base = _flatten(
+            OmegaConf.to_container(OmegaConf.create(to_yaml(load_config(RunConfig, preset))))
+        )
     except ConfigError as exc:  # the preset changed since the run; the command is then approximate
-        logger.warning("cannot compare config.yaml with preset %s (%s); command lists no overrides", preset, exc)
+        logger.warning(
+            "cannot compare config.yaml with preset %s (%s); command lists no overrides",
+            preset,
+            exc,
+        )
         return []
     out = []
     for key, value in _flatten(config).items():
@@ -282,12 +333,16 @@ def markdown_table(run: RunData) -> str:
     overall = [f"**{fmt_cell(aggs[b]['overall'])}**" for b in baselines]
     lines.append("| **overall** | " + " | ".join(overall) + " |")
     command = command_line(run)
-    note = (f"\nSuccess rate (number of tasks). {episodes_text(run)} of suite `{run.suite_name}`; "
-            + (f"command: `{command}`." if command else "command unknown (config.yaml missing)."))
+    note = (
+        f"\nSuccess rate (number of tasks). {episodes_text(run)} of suite `{run.suite_name}`; "
+        + (f"command: `{command}`." if command else "command unknown (config.yaml missing).")
+    )
     if run.episode_errors:
         note += f" {len(run.episode_errors)} episode(s) raised and are not counted."
-    note += ("\nORACLE = perception from ground truth; frames-K rows are ORACLE upper bounds "
-             "(no model), not a VLM's score.")
+    note += (
+        "\nORACLE = perception from ground truth; frames-K rows are ORACLE upper bounds "
+        "(no model), not a VLM's score."
+    )
     return "\n".join(lines) + "\n" + note + "\n"
 
 

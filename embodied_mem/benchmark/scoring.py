@@ -33,20 +33,20 @@ from policies.success import (
 logger = logging.getLogger(__name__)
 
 FAILURE_MODES: tuple[str, ...] = (
-    "bad_planner_output",      # the planner's output could not be parsed or executed
+    "bad_planner_output",  # the planner's output could not be parsed or executed
     "target_never_remembered",  # no valid target was ever in memory
-    "wrong_target",            # the agent went to (or the planner chose) something invalid
-    "navigation_timeout",      # the step budget ran out
-    "navigation_failed",       # the policy gave up without declaring arrival
-    "stopped_too_early",       # stopped on the way: valid target too far
-    "not_facing_target",       # near a valid target but looking away
-    "target_not_visible",      # near and facing, but the target is occluded / off-screen
-    "wrong_order",             # ordered multi-goal reached out of order
-    "incomplete",              # multi-goal: some goals never reached
-    "wrong_answer",            # question answered wrongly
-    "no_answer",               # question not answered
-    "predicate_not_met",       # manipulation: objects not where asked
-    "container_left_open",     # manipulation: right place, but the container was left open
+    "wrong_target",  # the agent went to (or the planner chose) something invalid
+    "navigation_timeout",  # the step budget ran out
+    "navigation_failed",  # the policy gave up without declaring arrival
+    "stopped_too_early",  # stopped on the way: valid target too far
+    "not_facing_target",  # near a valid target but looking away
+    "target_not_visible",  # near and facing, but the target is occluded / off-screen
+    "wrong_order",  # ordered multi-goal reached out of order
+    "incomplete",  # multi-goal: some goals never reached
+    "wrong_answer",  # question answered wrongly
+    "no_answer",  # question not answered
+    "predicate_not_met",  # manipulation: objects not where asked
+    "container_left_open",  # manipulation: right place, but the container was left open
 )
 
 
@@ -111,8 +111,14 @@ class TaskResult:
         return asdict(self)
 
 
-def _check(goal_kind: str, tid: str, obs: Observation, gt: GroundTruth, nav: Navigability,
-           th: SuccessThresholds) -> SuccessCheck:
+def _check(
+    goal_kind: str,
+    tid: str,
+    obs: Observation,
+    gt: GroundTruth,
+    nav: Navigability,
+    th: SuccessThresholds,
+) -> SuccessCheck:
     if goal_kind == "room":
         if tid not in gt.rooms:
             return SuccessCheck(False, failures=[f"room {tid!r} not in ground truth"])
@@ -125,8 +131,9 @@ def _check(goal_kind: str, tid: str, obs: Observation, gt: GroundTruth, nav: Nav
     return check_receptacle(gt.objects[tid], obs, nav, th)
 
 
-def _inside_closed_container(tid: str, check: SuccessCheck, obs: Observation, gt: GroundTruth,
-                             th: SuccessThresholds) -> SuccessCheck:
+def _inside_closed_container(
+    tid: str, check: SuccessCheck, obs: Observation, gt: GroundTruth, th: SuccessThresholds
+) -> SuccessCheck:
     """An object shut inside a container cannot be seen: seeing its container counts instead.
 
     Distance and facing are still judged against the object itself; only the visibility rule
@@ -144,20 +151,31 @@ def _inside_closed_container(tid: str, check: SuccessCheck, obs: Observation, gt
     return SuccessCheck(True, check.distance, check.facing_error, fraction, [])
 
 
-def goal_reached(goal: Goal, obs: Observation, gt: GroundTruth, nav: Navigability,
-                 th: SuccessThresholds) -> tuple[bool, list[SuccessCheck]]:
+def goal_reached(
+    goal: Goal, obs: Observation, gt: GroundTruth, nav: Navigability, th: SuccessThresholds
+) -> tuple[bool, list[SuccessCheck]]:
     """Whether any valid target of ``goal`` satisfies the success rule at ``obs``."""
     checks = [_check(goal.kind, t, obs, gt, nav, th) for t in goal.valid]
     return any(c.success for c in checks), checks
 
 
-def _near_miss_mode(goal: Goal, obs: Observation, checks: list[SuccessCheck], gt: GroundTruth,
-                    nav: Navigability, th: SuccessThresholds) -> str:
+def _near_miss_mode(
+    goal: Goal,
+    obs: Observation,
+    checks: list[SuccessCheck],
+    gt: GroundTruth,
+    nav: Navigability,
+    th: SuccessThresholds,
+) -> str:
     """Why a one-goal checkpoint failed: another thing reached, too far, facing, or visibility."""
     if goal.kind != "room":
-        others = [o.id for o in gt.objects.values()
-                  if o.id not in goal.valid and o.is_receptacle == (goal.kind == "receptacle")
-                  and (o.pickupable or o.is_receptacle)]
+        others = [
+            o.id
+            for o in gt.objects.values()
+            if o.id not in goal.valid
+            and o.is_receptacle == (goal.kind == "receptacle")
+            and (o.pickupable or o.is_receptacle)
+        ]
         # Only look at things on screen: checking every object would be slow and pointless.
         on_screen = {n for n in obs.instance_names.values()} if obs.instance_names else set()
         if any(_check(goal.kind, o, obs, gt, nav, th).success for o in others if o in on_screen):
@@ -165,12 +183,19 @@ def _near_miss_mode(goal: Goal, obs: Observation, checks: list[SuccessCheck], gt
     elif obs.room_id is not None and obs.room_id not in goal.valid:
         return "wrong_target"
     failures = [f for c in checks for f in c.failures]
-    if not any(c.distance <= (th.object_distance if goal.kind == "object" else th.receptacle_distance)
-               for c in checks if not math.isnan(c.distance)):
+    if not any(
+        c.distance <= (th.object_distance if goal.kind == "object" else th.receptacle_distance)
+        for c in checks
+        if not math.isnan(c.distance)
+    ):
         return "stopped_too_early"
     if any(f.startswith("not facing") for f in failures):
         return "not_facing_target"
-    return "target_not_visible" if any(f.startswith("not visible") for f in failures) else "stopped_too_early"
+    return (
+        "target_not_visible"
+        if any(f.startswith("not visible") for f in failures)
+        else "stopped_too_early"
+    )
 
 
 def high_level_success(task: TaskInstance, attempt: TaskAttempt) -> bool | None:
@@ -182,25 +207,43 @@ def high_level_success(task: TaskInstance, attempt: TaskAttempt) -> bool | None:
     if chosen is None:
         return None
     if task.kind == "manipulate":
-        return all(any(c in p.objects for c in chosen) and any(c in p.receptacles for c in chosen)
-                   for p in task.placements)
+        return all(
+            any(c in p.objects for c in chosen) and any(c in p.receptacles for c in chosen)
+            for p in task.placements
+        )
     if task.ordered or task.kind == "navigate":
         return len(chosen) >= len(task.goals) and all(
-            c in g.valid for c, g in zip(chosen, task.goals, strict=False))
+            c in g.valid for c, g in zip(chosen, task.goals, strict=False)
+        )
     graph = nx.Graph()
     graph.add_nodes_from((("g", k) for k in range(len(task.goals))), bipartite=0)
-    graph.add_edges_from((("g", k), ("c", j)) for k, g in enumerate(task.goals)
-                         for j, c in enumerate(chosen) if c in g.valid)
+    graph.add_edges_from(
+        (("g", k), ("c", j))
+        for k, g in enumerate(task.goals)
+        for j, c in enumerate(chosen)
+        if c in g.valid
+    )
     top = [("g", k) for k in range(len(task.goals))]
-    matching = nx.bipartite.maximum_matching(graph, top_nodes=top) if graph.number_of_edges() else {}
+    matching = (
+        nx.bipartite.maximum_matching(graph, top_nodes=top) if graph.number_of_edges() else {}
+    )
     return sum(1 for n in top if n in matching) == len(task.goals)
 
 
-def _navigation(task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth, nav: Navigability,
-                th: SuccessThresholds) -> tuple[bool, str | None, str]:
+def _navigation(
+    task: TaskInstance,
+    attempt: TaskAttempt,
+    gt: GroundTruth,
+    nav: Navigability,
+    th: SuccessThresholds,
+) -> tuple[bool, str | None, str]:
     """(success, failure mode, detail) of a one-goal or multi-goal navigation attempt."""
     if not attempt.checkpoints:
-        return False, "navigation_timeout" if attempt.timed_out else "navigation_failed", "no arrival declared"
+        return (
+            False,
+            "navigation_timeout" if attempt.timed_out else "navigation_failed",
+            "no arrival declared",
+        )
     if task.kind == "navigate":
         goal = task.goals[0]
         ok, checks = goal_reached(goal, attempt.checkpoints[-1], gt, nav, th)
@@ -208,13 +251,15 @@ def _navigation(task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth, nav: 
             return True, None, ""
         detail = "; ".join(f for c in checks for f in c.failures)[:300]
         return False, _near_miss_mode(goal, attempt.checkpoints[-1], checks, gt, nav, th), detail
-    reached = [[goal_reached(g, obs, gt, nav, th)[0] for g in task.goals] for obs in attempt.checkpoints]
+    reached = [
+        [goal_reached(g, obs, gt, nav, th)[0] for g in task.goals] for obs in attempt.checkpoints
+    ]
     if task.ordered:
         nxt, out_of_order = 0, False
         for row in reached:
             if nxt < len(task.goals) and row[nxt]:
                 nxt += 1
-            elif any(row[nxt + 1:]):
+            elif any(row[nxt + 1 :]):
                 out_of_order = True
         if nxt == len(task.goals):
             return True, None, ""
@@ -231,11 +276,22 @@ def _navigation(task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth, nav: 
 def _manipulation(task: TaskInstance, gt: GroundTruth) -> tuple[bool, str | None, str]:
     left_open = False
     for p in task.placements:
-        placed = [o for o in p.objects if o in gt.objects and not gt.objects[o].is_held
-                  and gt.objects[o].parent_receptacle in p.receptacles]
+        placed = [
+            o
+            for o in p.objects
+            if o in gt.objects
+            and not gt.objects[o].is_held
+            and gt.objects[o].parent_receptacle in p.receptacles
+        ]
         if not placed:
-            return False, "predicate_not_met", f"none of {list(p.objects)} is on/in {list(p.receptacles)}"
-        if p.closed_after and all(gt.objects[gt.objects[o].parent_receptacle].is_open for o in placed):
+            return (
+                False,
+                "predicate_not_met",
+                f"none of {list(p.objects)} is on/in {list(p.receptacles)}",
+            )
+        if p.closed_after and all(
+            gt.objects[gt.objects[o].parent_receptacle].is_open for o in placed
+        ):
             left_open = True
     if left_open:
         return False, "container_left_open", "the object is in place but its container is open"
@@ -251,8 +307,9 @@ def _question(task: TaskInstance, attempt: TaskAttempt) -> tuple[bool, str | Non
     return False, "wrong_answer", f"answered {got!r}, valid: {task.answers}"
 
 
-def _optimal_length(task: TaskInstance, gt: GroundTruth, nav: Navigability,
-                    th: SuccessThresholds) -> float | None:
+def _optimal_length(
+    task: TaskInstance, gt: GroundTruth, nav: Navigability, th: SuccessThresholds
+) -> float | None:
     if task.start_pose is None or task.kind not in ("navigate", "multi"):
         return None
     start = np.asarray(task.start_pose[:2], dtype=float)
@@ -261,8 +318,13 @@ def _optimal_length(task: TaskInstance, gt: GroundTruth, nav: Navigability,
     return multi_goal_length(task.goals, task.ordered, start, gt, nav, th)
 
 
-def score_task(task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth, nav: Navigability,
-               config: ScoringConfig | None = None) -> TaskResult:
+def score_task(
+    task: TaskInstance,
+    attempt: TaskAttempt,
+    gt: GroundTruth,
+    nav: Navigability,
+    config: ScoringConfig | None = None,
+) -> TaskResult:
     """Score one attempt. ``gt`` is the world when the attempt ended.
 
     Raises:
@@ -284,13 +346,28 @@ def score_task(task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth, nav: N
     optimal = _optimal_length(task, gt, nav, th) if config.compute_spl else None
     spl = None
     if optimal is not None and math.isfinite(optimal):
-        spl = float(success) * optimal / max(attempt.path_length, optimal, 1e-9) if optimal > 0 else float(success)
+        spl = (
+            float(success) * optimal / max(attempt.path_length, optimal, 1e-9)
+            if optimal > 0
+            else float(success)
+        )
     return TaskResult(
-        task_id=task.task_id, episode_id=task.episode_id, template_id=task.template_id,
-        family=task.family, success=success, high_level_success=hl, spl=spl, steps=attempt.steps,
-        path_length=attempt.path_length, optimal_length=optimal, planner_calls=attempt.planner_calls,
-        prompt_tokens=attempt.prompt_tokens, memory_size=attempt.memory_size,
-        wall_time_s=attempt.wall_time_s, failure_mode=None if success else mode, detail=detail,
+        task_id=task.task_id,
+        episode_id=task.episode_id,
+        template_id=task.template_id,
+        family=task.family,
+        success=success,
+        high_level_success=hl,
+        spl=spl,
+        steps=attempt.steps,
+        path_length=attempt.path_length,
+        optimal_length=optimal,
+        planner_calls=attempt.planner_calls,
+        prompt_tokens=attempt.prompt_tokens,
+        memory_size=attempt.memory_size,
+        wall_time_s=attempt.wall_time_s,
+        failure_mode=None if success else mode,
+        detail=detail,
     )
 
 

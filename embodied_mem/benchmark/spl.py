@@ -53,13 +53,20 @@ class GeodesicCache:
         return np.asarray([float(f.at(p)) for p in np.asarray(pts).reshape(-1, 2)])  # type: ignore[attr-defined]
 
 
-def room_points(gt: GroundTruth, room_id: str, nav: Navigability, spacing: float = 0.25) -> np.ndarray:
+def room_points(
+    gt: GroundTruth, room_id: str, nav: Navigability, spacing: float = 0.25
+) -> np.ndarray:
     """(N, 2) navigable grid points inside a room's footprint."""
     fp = np.asarray(gt.rooms[room_id].footprint, dtype=float)
     xs = np.arange(fp[:, 0].min() + spacing / 2, fp[:, 0].max(), spacing)
     ys = np.arange(fp[:, 1].min() + spacing / 2, fp[:, 1].max(), spacing)
     room = gt.rooms[room_id]
-    pts = [np.array([x, y]) for x in xs for y in ys if room.contains_xy(x, y) and nav.is_navigable(np.array([x, y]))]
+    pts = [
+        np.array([x, y])
+        for x in xs
+        for y in ys
+        if room.contains_xy(x, y) and nav.is_navigable(np.array([x, y]))
+    ]
     return np.asarray(pts).reshape(-1, 2)
 
 
@@ -93,8 +100,14 @@ def _leg(cache: GeodesicCache, a: tuple[float, float], s: _Stop) -> float:
     return max(0.0, cache.dist(np.asarray(a), np.asarray(s.xy)) - s.radius)
 
 
-def single_target_length(goal: Goal, start_xy: np.ndarray, gt: GroundTruth, nav: Navigability,
-                         th: SuccessThresholds, cache: GeodesicCache | None = None) -> float:
+def single_target_length(
+    goal: Goal,
+    start_xy: np.ndarray,
+    gt: GroundTruth,
+    nav: Navigability,
+    th: SuccessThresholds,
+    cache: GeodesicCache | None = None,
+) -> float:
     """Shortest walk (metres) from ``start_xy`` to success on any valid target of ``goal``."""
     cache = cache or GeodesicCache(nav)
     start = np.asarray(start_xy, dtype=float)[:2]
@@ -111,8 +124,14 @@ def single_target_length(goal: Goal, start_xy: np.ndarray, gt: GroundTruth, nav:
     return min((_leg(cache, (start[0], start[1]), s) for s in stops), default=math.inf)
 
 
-def multi_goal_length(goals: list[Goal], ordered: bool, start_xy: np.ndarray, gt: GroundTruth,
-                      nav: Navigability, th: SuccessThresholds) -> float:
+def multi_goal_length(
+    goals: list[Goal],
+    ordered: bool,
+    start_xy: np.ndarray,
+    gt: GroundTruth,
+    nav: Navigability,
+    th: SuccessThresholds,
+) -> float:
     """Shortest walk visiting every goal (in order if ``ordered``); ``inf`` if impossible."""
     cache = GeodesicCache(nav)
     layers = [_stops(g, gt, nav, th) for g in goals]
@@ -127,7 +146,9 @@ def multi_goal_length(goals: list[Goal], ordered: bool, start_xy: np.ndarray, gt
     return _held_karp(layers, start, cache)
 
 
-def _held_karp(layers: list[list[_Stop]], start: tuple[float, float], cache: GeodesicCache) -> float:
+def _held_karp(
+    layers: list[list[_Stop]], start: tuple[float, float], cache: GeodesicCache
+) -> float:
     n = len(layers)
     # best[(mask, goal, stop)] = cheapest walk visiting the goals in mask, ending at that stop.
     best: dict[tuple[int, int, _Stop], float] = {}

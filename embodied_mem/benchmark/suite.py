@@ -73,16 +73,18 @@ def make_specs(config: SuiteConfig) -> list[EpisodeSpec]:
     for i in range(config.episodes):
         rng = np.random.default_rng([config.seed, i])
         k = rng.integers(config.min_interactions, config.max_interactions + 1, size=config.days)
-        specs.append(EpisodeSpec(
-            episode_id=f"{config.name}-{i:04d}",
-            seed=int(rng.integers(0, 2**31 - 1)),
-            house_seed=int(rng.integers(0, 2**31 - 1)),
-            interactions_per_day=[int(x) for x in k],
-            overnight_changes=config.overnight_changes,
-            templates=list(config.templates),
-            env=config.env,
-            env_options=dict(config.env_options),
-        ))
+        specs.append(
+            EpisodeSpec(
+                episode_id=f"{config.name}-{i:04d}",
+                seed=int(rng.integers(0, 2**31 - 1)),
+                house_seed=int(rng.integers(0, 2**31 - 1)),
+                interactions_per_day=[int(x) for x in k],
+                overnight_changes=config.overnight_changes,
+                templates=list(config.templates),
+                env=config.env,
+                env_options=dict(config.env_options),
+            )
+        )
     return specs
 
 
@@ -96,17 +98,20 @@ class FrozenEpisode:
     """Task instances as dicts (``TaskInstance.from_dict`` reads them)."""
 
 
-def save_suite(path: str | Path, episodes: list[EpisodeSpec | FrozenEpisode], *,
-               name: str = "suite") -> Path:
+def save_suite(
+    path: str | Path, episodes: list[EpisodeSpec | FrozenEpisode], *, name: str = "suite"
+) -> Path:
     """Freeze episodes to ``path`` (JSON, schema-versioned)."""
     entries = []
     for ep in episodes:
         fe = ep if isinstance(ep, FrozenEpisode) else FrozenEpisode(ep)
-        entries.append({
-            "spec": fe.spec.to_dict(),
-            "record": fe.record.to_dict() if fe.record is not None else None,
-            "tasks": list(fe.tasks),
-        })
+        entries.append(
+            {
+                "spec": fe.spec.to_dict(),
+                "record": fe.record.to_dict() if fe.record is not None else None,
+                "tasks": list(fe.tasks),
+            }
+        )
     return write_json(path, SUITE_KIND, {"name": name, "episodes": entries})
 
 
@@ -127,13 +132,17 @@ def load_suite(path: str | Path) -> list[FrozenEpisode]:
             raise EpisodeFormatError(f"{path}: episode #{n} must be an object with a 'spec'")
         spec = EpisodeSpec.from_dict(entry["spec"])
         rec = entry.get("record")
-        out.append(FrozenEpisode(
-            spec=spec,
-            record=ExperienceRecord.from_dict(rec) if rec is not None else None,
-            tasks=list(entry.get("tasks") or []),
-        ))
+        out.append(
+            FrozenEpisode(
+                spec=spec,
+                record=ExperienceRecord.from_dict(rec) if rec is not None else None,
+                tasks=list(entry.get("tasks") or []),
+            )
+        )
     ids = [e.spec.episode_id for e in out]
     if len(set(ids)) != len(ids):
-        raise EpisodeFormatError(f"{path}: duplicate episode ids {sorted({i for i in ids if ids.count(i) > 1})}")
+        raise EpisodeFormatError(
+            f"{path}: duplicate episode ids {sorted({i for i in ids if ids.count(i) > 1})}"
+        )
     logger.info("loaded %d episodes from %s", len(out), path)
     return out

@@ -166,9 +166,12 @@ class TaskInstance:
         try:
             d = dict(data)
             d["goals"] = [Goal(g["kind"], tuple(g["valid"])) for g in d.get("goals", [])]
-            d["placements"] = [Placement(tuple(p["objects"]), tuple(p["receptacles"]),
-                                         bool(p.get("closed_after", False)))
-                               for p in d.get("placements", [])]
+            d["placements"] = [
+                Placement(
+                    tuple(p["objects"]), tuple(p["receptacles"]), bool(p.get("closed_after", False))
+                )
+                for p in d.get("placements", [])
+            ]
             if d.get("start_pose") is not None:
                 d["start_pose"] = tuple(d["start_pose"])
             return cls(**d)
@@ -176,9 +179,13 @@ class TaskInstance:
             raise ValueError(f"invalid task instance {data.get('task_id')!r}: {exc}") from exc
 
 
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 _DROP = {"a", "an", "the"}
 
 

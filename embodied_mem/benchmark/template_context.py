@@ -48,8 +48,13 @@ class TemplateConfig:
     """Attribute names the attribute templates read from ``ObjectRecord.attributes``."""
 
     def __post_init__(self) -> None:
-        for name in ("duration_tie_s", "duration_about_rel", "duration_about_abs_s",
-                     "distance_tie_m", "room_time_tie_s"):
+        for name in (
+            "duration_tie_s",
+            "duration_about_rel",
+            "duration_about_abs_s",
+            "distance_tie_m",
+            "room_time_tie_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         from embodied_mem.benchmark.clock import to_minutes
@@ -101,7 +106,9 @@ class Ctx:
 
     def items(self) -> list[ObjectRecord]:
         """Non-receptacle objects (the things one navigates to and picks)."""
-        return sorted((o for o in self.gt.objects.values() if not o.is_receptacle), key=lambda o: o.id)
+        return sorted(
+            (o for o in self.gt.objects.values() if not o.is_receptacle), key=lambda o: o.id
+        )
 
     def receptacles(self) -> list[ObjectRecord]:
         return sorted(self.gt.receptacles(), key=lambda o: o.id)
@@ -176,8 +183,20 @@ def contains_minute(i: InteractionRecord, minute: int) -> bool:
 
 
 def ordinal(n: int) -> str:
-    words = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-             "ninth", "tenth", "eleventh", "twelfth"]
+    words = [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+    ]
     if n <= len(words):
         return words[n - 1]
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

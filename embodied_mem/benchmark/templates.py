@@ -78,16 +78,24 @@ def task_order(template_ids: Iterable[str]) -> list[str]:
     return [t for t in ids if t not in manip] + [t for t in ids if t in manip]
 
 
-def _start_pose(nav: Navigability | None, rng: np.random.Generator) -> tuple[float, float, float] | None:
+def _start_pose(
+    nav: Navigability | None, rng: np.random.Generator
+) -> tuple[float, float, float] | None:
     if nav is None:
         return None
     xy = np.asarray(nav.sample_navigable(rng), dtype=float)
     return (float(xy[0]), float(xy[1]), float(rng.uniform(-math.pi, math.pi)))
 
 
-def generate_tasks(record: ExperienceRecord, gt: GroundTruth, *, seed: int,
-                   nav: Navigability | None = None, templates: Iterable[str] | None = None,
-                   config: TemplateConfig | None = None) -> GeneratedTasks:
+def generate_tasks(
+    record: ExperienceRecord,
+    gt: GroundTruth,
+    *,
+    seed: int,
+    nav: Navigability | None = None,
+    templates: Iterable[str] | None = None,
+    config: TemplateConfig | None = None,
+) -> GeneratedTasks:
     """Fill the enabled templates for one episode.
 
     Args:
@@ -119,18 +127,31 @@ def generate_tasks(record: ExperienceRecord, gt: GroundTruth, *, seed: int,
             logger.debug("%s skipped for %s: %s", tid, record.episode_id, exc)
             continue
         result.tasks.append(_instance(record.episode_id, tid, filled, start))
-    logger.info("episode %s: %d tasks, %d templates skipped", record.episode_id,
-                len(result.tasks), len(result.skipped))
+    logger.info(
+        "episode %s: %d tasks, %d templates skipped",
+        record.episode_id,
+        len(result.tasks),
+        len(result.skipped),
+    )
     return result
 
 
-def _instance(episode_id: str, tid: str, f: Filled,
-              start: tuple[float, float, float] | None) -> TaskInstance:
+def _instance(
+    episode_id: str, tid: str, f: Filled, start: tuple[float, float, float] | None
+) -> TaskInstance:
     return TaskInstance(
-        task_id=f"{episode_id}/{tid}", episode_id=episode_id, template_id=tid,
-        text=PHRASINGS[tid].format(**f.slots), kind=f.kind, goals=list(f.goals), ordered=f.ordered,
-        placements=list(f.placements), answers=list(f.answers), slots=dict(f.slots),
-        start_pose=start, source=_jsonable(f.source),
+        task_id=f"{episode_id}/{tid}",
+        episode_id=episode_id,
+        template_id=tid,
+        text=PHRASINGS[tid].format(**f.slots),
+        kind=f.kind,
+        goals=list(f.goals),
+        ordered=f.ordered,
+        placements=list(f.placements),
+        answers=list(f.answers),
+        slots=dict(f.slots),
+        start_pose=start,
+        source=_jsonable(f.source),
     )
 
 

@@ -19,9 +19,15 @@ from scene_graph import Node, Timeline, TimelineEntry
 
 
 def _entry_row(e: TimelineEntry) -> list[Any]:
-    return [e.time, e.kind.value, [float(v) for v in e.centroid], e.parent_id,
-            None if e.relation is None else e.relation.value,
-            None if e.state is None else e.state.value, e.room_id]
+    return [
+        e.time,
+        e.kind.value,
+        [float(v) for v in e.centroid],
+        e.parent_id,
+        None if e.relation is None else e.relation.value,
+        None if e.state is None else e.state.value,
+        e.room_id,
+    ]
 
 
 NodeRow = tuple[str, str, bytes, bytes, bytes | None]
@@ -36,11 +42,17 @@ def _f32(a: np.ndarray | None) -> bytes | None:
 def node_to_row(node: Node) -> NodeRow:
     """One node as a store row; arrays round-trip exactly, the rest is compressed JSON."""
     doc = {
-        "id": node.id, "layer": node.layer.value, "category": node.category,
+        "id": node.id,
+        "layer": node.layer.value,
+        "category": node.category,
         "centroid": [float(v) for v in node.centroid],
-        "bbox_min": [float(v) for v in node.bbox_min], "bbox_max": [float(v) for v in node.bbox_max],  # type: ignore[union-attr]
-        "attributes": node.attributes, "confidence": node.confidence, "first_seen": node.first_seen,
-        "last_seen": node.last_seen, "n": node.num_observations,
+        "bbox_min": [float(v) for v in node.bbox_min],
+        "bbox_max": [float(v) for v in node.bbox_max],  # type: ignore[union-attr]
+        "attributes": node.attributes,
+        "confidence": node.confidence,
+        "first_seen": node.first_seen,
+        "last_seen": node.last_seen,
+        "n": node.num_observations,
         "state": None if node.state is None else node.state.value,
         "timeline": [_entry_row(e) for e in node.timeline],
     }
@@ -50,14 +62,28 @@ def node_to_row(node: Node) -> NodeRow:
 
 def node_from_row(data: bytes, points: bytes, embedding: bytes | None) -> Node:
     d = json.loads(zlib.decompress(data))
-    tl = Timeline([TimelineEntry(r[0], r[1], np.asarray(r[2]), r[3], r[4], r[5], r[6]) for r in d["timeline"]])
+    tl = Timeline(
+        [TimelineEntry(r[0], r[1], np.asarray(r[2]), r[3], r[4], r[5], r[6]) for r in d["timeline"]]
+    )
     pts = np.frombuffer(points, dtype="<f4").reshape(-1, 3).astype(np.float32)
     emb = None if embedding is None else np.frombuffer(embedding, dtype="<f4").astype(np.float32)
-    return Node(id=d["id"], layer=d["layer"], category=d["category"], centroid=np.asarray(d["centroid"]),
-                bbox_min=np.asarray(d["bbox_min"]), bbox_max=np.asarray(d["bbox_max"]),
-                points=pts, embedding=emb, attributes=d["attributes"], confidence=d["confidence"],
-                first_seen=d["first_seen"], last_seen=d["last_seen"], num_observations=d["n"],
-                state=d["state"], timeline=tl)
+    return Node(
+        id=d["id"],
+        layer=d["layer"],
+        category=d["category"],
+        centroid=np.asarray(d["centroid"]),
+        bbox_min=np.asarray(d["bbox_min"]),
+        bbox_max=np.asarray(d["bbox_max"]),
+        points=pts,
+        embedding=emb,
+        attributes=d["attributes"],
+        confidence=d["confidence"],
+        first_seen=d["first_seen"],
+        last_seen=d["last_seen"],
+        num_observations=d["n"],
+        state=d["state"],
+        timeline=tl,
+    )
 
 
 def pose_to_list(p: AgentPose | None) -> list[float] | None:
@@ -69,28 +95,81 @@ def pose_from_list(v: list[float] | None) -> AgentPose | None:
 
 
 def keyframe_row(k: Keyframe) -> tuple[Any, ...]:
-    return (k.frame_index, k.day, k.time, k.time_of_day, json.dumps(pose_to_list(k.pose)), k.room_id,
-            json.dumps(k.visible, separators=(",", ":")), k.thumbnail)
+    return (
+        k.frame_index,
+        k.day,
+        k.time,
+        k.time_of_day,
+        json.dumps(pose_to_list(k.pose)),
+        k.room_id,
+        json.dumps(k.visible, separators=(",", ":")),
+        k.thumbnail,
+    )
 
 
 def keyframe_from_row(r: tuple[Any, ...]) -> Keyframe:
     pose = pose_from_list(json.loads(r[4]))
     if pose is None:  # every keyframe is written with a pose; a missing one means corruption
-        raise ValueError(f"keyframe row for frame {r[0]} has no agent pose; the memory file is corrupt")
-    return Keyframe(int(r[0]), float(r[2]), int(r[1]), str(r[3]), pose, r[5], json.loads(r[6]), r[7])
+        raise ValueError(
+            f"keyframe row for frame {r[0]} has no agent pose; the memory file is corrupt"
+        )
+    return Keyframe(
+        int(r[0]), float(r[2]), int(r[1]), str(r[3]), pose, r[5], json.loads(r[6]), r[7]
+    )
 
 
-EVENT_COLUMNS = ("event_id", "kind", "day", "start_time", "end_time", "start_frame", "end_frame",
-                 "time_of_day", "object_id", "source_id", "target_id", "room_id", "point", "pose")
+EVENT_COLUMNS = (
+    "event_id",
+    "kind",
+    "day",
+    "start_time",
+    "end_time",
+    "start_frame",
+    "end_frame",
+    "time_of_day",
+    "object_id",
+    "source_id",
+    "target_id",
+    "room_id",
+    "point",
+    "pose",
+)
 
 
 def event_row(e: Event) -> tuple[Any, ...]:
-    return (e.event_id, e.kind.value, e.day, e.start_time, e.end_time, e.start_frame, e.end_frame,
-            e.time_of_day, e.object_id, e.source_id, e.target_id, e.room_id,
-            None if e.point is None else json.dumps(list(e.point)), json.dumps(pose_to_list(e.pose)))
+    return (
+        e.event_id,
+        e.kind.value,
+        e.day,
+        e.start_time,
+        e.end_time,
+        e.start_frame,
+        e.end_frame,
+        e.time_of_day,
+        e.object_id,
+        e.source_id,
+        e.target_id,
+        e.room_id,
+        None if e.point is None else json.dumps(list(e.point)),
+        json.dumps(pose_to_list(e.pose)),
+    )
 
 
 def event_from_row(r: tuple[Any, ...]) -> Event:
     point = None if r[12] is None else tuple(json.loads(r[12]))
-    return Event(int(r[0]), EventKind(r[1]), float(r[3]), float(r[4]), int(r[5]), int(r[6]), int(r[2]),
-                 str(r[7]), r[8], r[9], r[10], r[11], point, pose_from_list(json.loads(r[13])))  # type: ignore[arg-type]
+    return Event(
+        int(r[0]),
+        EventKind(r[1]),
+        float(r[3]),
+        float(r[4]),
+        int(r[5]),
+        int(r[6]),
+        int(r[2]),
+        str(r[7]),
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        point,
+        pose_from_list(json.loads(r[13])),
+    )  # type: ignore[arg-type]

@@ -27,7 +27,9 @@ def _pos(p: Iterable[float]) -> str:
 
 def describe_object(h: ObjectHit) -> str:
     o = h.obj
-    attrs = " ".join(f"{v}" for k, v in sorted(o.attributes.items()) if isinstance(v, str) and k != "name")
+    attrs = " ".join(
+        f"{v}" for k, v in sorted(o.attributes.items()) if isinstance(v, str) and k != "name"
+    )
     where = f" {o.relation} {o.parent_id}" if o.parent_id else ""
     room = f" in {o.room_id}" if o.room_id else ""
     state = f" [{o.state}]" if o.state else ""
@@ -51,9 +53,16 @@ def describe_memory(q: MemoryQuery, *, budget_tokens: int = 400, day: int | None
         raise ValueError(f"budget_tokens must be >= 10, got {budget_tokens}")
     d = q.yesterday if day is None else day
     sections: list[tuple[str, list[str]]] = []
-    sections.append((f"Interactions on day {d}:", [describe_interaction(h) for h in q.interactions(day=d)]))
+    sections.append(
+        (f"Interactions on day {d}:", [describe_interaction(h) for h in q.interactions(day=d)])
+    )
     rooms = q.time_in_rooms(day=d)
-    sections.append(("Rooms (time spent):", [f"{r.room_id} {r.name} ({r.room_type}): {r.score:.0f}s" for r in rooms]))
+    sections.append(
+        (
+            "Rooms (time spent):",
+            [f"{r.room_id} {r.name} ({r.room_type}): {r.score:.0f}s" for r in rooms],
+        )
+    )
     recs = q.receptacles()
     sections.append(("Receptacles:", [describe_object(h) for h in recs]))
     sections.append(("Objects:", [describe_object(h) for h in q.objects()]))

@@ -192,9 +192,16 @@ class EpisodicLog:
         self.pending_events: list[Event] = []
 
     # ------------------------------------------------------------------ writing
-    def observe_frame(self, frame_index: int, time: SimTime, pose: AgentPose, room_id: str | None,
-                      visible_pixels: dict[str, int], image_pixels: int,
-                      rgb: np.ndarray | None = None) -> Keyframe | None:
+    def observe_frame(
+        self,
+        frame_index: int,
+        time: SimTime,
+        pose: AgentPose,
+        room_id: str | None,
+        visible_pixels: dict[str, int],
+        image_pixels: int,
+        rgb: np.ndarray | None = None,
+    ) -> Keyframe | None:
         """Log one frame: emit room exit/enter events and keep it as a keyframe if selected.
 
         Args:
@@ -219,14 +226,26 @@ class EpisodicLog:
             self._current_room = room_id
         self._last_frame = (time.seconds, frame_index, time.day, time.time_of_day)
         cfg = self.config
-        visible = {k: v / image_pixels for k, v in visible_pixels.items() if v / image_pixels >= cfg.min_coverage}
+        visible = {
+            k: v / image_pixels
+            for k, v in visible_pixels.items()
+            if v / image_pixels >= cfg.min_coverage
+        }
         if not self._is_keyframe(frame_index, visible):
             return None
         thumb = None
         if cfg.thumbnails and rgb is not None:
             thumb = encode_thumbnail(rgb, cfg.thumbnail_width, cfg.thumbnail_quality)
-        kf = Keyframe(frame_index, time.seconds, time.day, time.time_of_day, pose, room_id,
-                      dict(sorted(visible.items())), thumb)
+        kf = Keyframe(
+            frame_index,
+            time.seconds,
+            time.day,
+            time.time_of_day,
+            pose,
+            room_id,
+            dict(sorted(visible.items())),
+            thumb,
+        )
         self.add_keyframe(kf)
         return kf
 
@@ -245,35 +264,61 @@ class EpisodicLog:
         else:
             self._day_span[time.day] = (span[0], time.seconds, span[2], frame_index)
 
-    def _emit_room(self, kind: EventKind, room_id: str, time: SimTime, frame: int,
-                   pose: AgentPose | None) -> None:
+    def _emit_room(
+        self, kind: EventKind, room_id: str, time: SimTime, frame: int, pose: AgentPose | None
+    ) -> None:
         self.add_event(kind, time, frame, room_id=room_id, pose=pose)
 
     def end_day(self) -> None:
         """Close the open room visit at the last frame of the day (called by ``start_day``)."""
         if self._current_room is not None and self._last_frame is not None:
             t, frame, day, hhmm = self._last_frame
-            self._emit_room(EventKind.ROOM_EXIT, self._current_room, SimTime(t, day, hhmm), frame, None)
+            self._emit_room(
+                EventKind.ROOM_EXIT, self._current_room, SimTime(t, day, hhmm), frame, None
+            )
         self._current_room = None
         self._last_kf_frame = None
 
-    def add_event(self, kind: EventKind | str, time: SimTime, frame_index: int, *,
-                  end_time: float | None = None, end_frame: int | None = None,
-                  object_id: str | None = None, source_id: str | None = None,
-                  target_id: str | None = None, room_id: str | None = None,
-                  point: tuple[float, float, float] | None = None,
-                  pose: AgentPose | None = None) -> Event:
+    def add_event(
+        self,
+        kind: EventKind | str,
+        time: SimTime,
+        frame_index: int,
+        *,
+        end_time: float | None = None,
+        end_frame: int | None = None,
+        object_id: str | None = None,
+        source_id: str | None = None,
+        target_id: str | None = None,
+        room_id: str | None = None,
+        point: tuple[float, float, float] | None = None,
+        pose: AgentPose | None = None,
+    ) -> Event:
         """Append an event (start at ``time``/``frame_index``) and return it."""
         kind = EventKind.parse(kind)
         end_t = time.seconds if end_time is None else float(end_time)
         end_f = frame_index if end_frame is None else int(end_frame)
         if end_t < time.seconds or end_f < frame_index:
-            raise ValueError(f"{kind.value} event ends before it starts "
-                             f"(t {time.seconds}->{end_t}, frames {frame_index}->{end_f})")
-        ev = Event(self._next_event_id, kind, float(time.seconds), end_t, int(frame_index), end_f,
-                   time.day, time.time_of_day, object_id, source_id, target_id, room_id,
-                   None if point is None else tuple(float(v) for v in point),  # type: ignore[arg-type]
-                   pose)
+            raise ValueError(
+                f"{kind.value} event ends before it starts "
+                f"(t {time.seconds}->{end_t}, frames {frame_index}->{end_f})"
+            )
+        ev = Event(
+            self._next_event_id,
+            kind,
+            float(time.seconds),
+            end_t,
+            int(frame_index),
+            end_f,
+            time.day,
+            time.time_of_day,
+            object_id,
+            source_id,
+            target_id,
+            room_id,
+            None if point is None else tuple(float(v) for v in point),  # type: ignore[arg-type]
+            pose,
+        )
         self._insert_event(ev)
         self.pending_events.append(ev)
         return ev
@@ -298,8 +343,12 @@ class EpisodicLog:
         if pending:
             self.pending_keyframes.append(kf)
 
-    def load(self, keyframes: Iterable[Keyframe], events: Iterable[Event],
-             day_spans: dict[int, tuple[float, float, int, int]]) -> None:
+    def load(
+        self,
+        keyframes: Iterable[Keyframe],
+        events: Iterable[Event],
+        day_spans: dict[int, tuple[float, float, int, int]],
+    ) -> None:
         """Restore persisted items (not queued as pending)."""
         for kf in keyframes:
             self.add_keyframe(kf, pending=False)
@@ -320,7 +369,11 @@ class EpisodicLog:
         if span is not None and span[1] > last[0]:  # later non-key frames were logged that day
             last = (span[1], span[3], last[2], last[3])
         self._last_frame = last
-        room_events = [e for e in self.events_on(last[2]) if e.kind in (EventKind.ROOM_ENTER, EventKind.ROOM_EXIT)]
+        room_events = [
+            e
+            for e in self.events_on(last[2])
+            if e.kind in (EventKind.ROOM_ENTER, EventKind.ROOM_EXIT)
+        ]
         if room_events and room_events[-1].kind is EventKind.ROOM_ENTER:
             self._current_room = room_events[-1].room_id
 
@@ -395,4 +448,6 @@ def _replace_ids(ev: Event, old: str, new: str) -> Event:
     def sub(v: str | None) -> str | None:
         return new if v == old else v
 
-    return replace(ev, object_id=sub(ev.object_id), source_id=sub(ev.source_id), target_id=sub(ev.target_id))
+    return replace(
+        ev, object_id=sub(ev.object_id), source_id=sub(ev.source_id), target_id=sub(ev.target_id)
+    )

@@ -53,12 +53,48 @@ Point3 = Sequence[float] | np.ndarray
 """A world point (x, y, z) in metres, as a sequence or a (3,) array."""
 
 RECEPTACLE_CATEGORIES: tuple[str, ...] = (
-    "CounterTop", "DiningTable", "CoffeeTable", "SideTable", "Shelf", "ShelvingUnit", "Desk", "Bed",
-    "Sofa", "ArmChair", "Chair", "Dresser", "Sink", "SinkBasin", "Cabinet", "Drawer", "Fridge",
-    "Microwave", "Stove", "StoveBurner", "Toilet", "Bathtub", "BathtubBasin", "TVStand", "Ottoman",
-    "GarbageCan", "LaundryHamper", "Safe", "Box", "Table", "Nightstand", "Bookshelf",
+    "CounterTop",
+    "DiningTable",
+    "CoffeeTable",
+    "SideTable",
+    "Shelf",
+    "ShelvingUnit",
+    "Desk",
+    "Bed",
+    "Sofa",
+    "ArmChair",
+    "Chair",
+    "Dresser",
+    "Sink",
+    "SinkBasin",
+    "Cabinet",
+    "Drawer",
+    "Fridge",
+    "Microwave",
+    "Stove",
+    "StoveBurner",
+    "Toilet",
+    "Bathtub",
+    "BathtubBasin",
+    "TVStand",
+    "Ottoman",
+    "GarbageCan",
+    "LaundryHamper",
+    "Safe",
+    "Box",
+    "Table",
+    "Nightstand",
+    "Bookshelf",
 )
-CONTAINER_CATEGORIES: tuple[str, ...] = ("Cabinet", "Drawer", "Fridge", "Microwave", "Safe", "Box", "Dresser")
+CONTAINER_CATEGORIES: tuple[str, ...] = (
+    "Cabinet",
+    "Drawer",
+    "Fridge",
+    "Microwave",
+    "Safe",
+    "Box",
+    "Dresser",
+)
 
 
 @dataclass
@@ -86,11 +122,15 @@ class LongTermConfig:
         if self.max_points < 1:
             raise ValueError(f"LongTermConfig.max_points must be >= 1, got {self.max_points}")
         if self.move_threshold < 0 or self.interaction_radius <= 0 or self.on_z_tolerance < 0:
-            raise ValueError("LongTermConfig: move_threshold/on_z_tolerance must be >= 0 and "
-                             f"interaction_radius > 0, got {self.move_threshold}, "
-                             f"{self.on_z_tolerance}, {self.interaction_radius}")
+            raise ValueError(
+                "LongTermConfig: move_threshold/on_z_tolerance must be >= 0 and "
+                f"interaction_radius > 0, got {self.move_threshold}, "
+                f"{self.on_z_tolerance}, {self.interaction_radius}"
+            )
         if not 0 < self.missing_decay <= 1 or not 0 <= self.vanish_confidence < 1:
-            raise ValueError("LongTermConfig: missing_decay must be in (0, 1] and vanish_confidence in [0, 1)")
+            raise ValueError(
+                "LongTermConfig: missing_decay must be in (0, 1] and vanish_confidence in [0, 1)"
+            )
 
 
 class LongTermMemory:
@@ -102,8 +142,12 @@ class LongTermMemory:
         graph: an existing graph (reopened memory); a new one if None.
     """
 
-    def __init__(self, rooms: Iterable[RoomRecord] = (), config: LongTermConfig | None = None,
-                 graph: SceneGraph | None = None) -> None:
+    def __init__(
+        self,
+        rooms: Iterable[RoomRecord] = (),
+        config: LongTermConfig | None = None,
+        graph: SceneGraph | None = None,
+    ) -> None:
         self.config = config or LongTermConfig()
         self.graph = graph if graph is not None else SceneGraph()
         self.rooms: dict[str, RoomRecord] = {}
@@ -130,16 +174,26 @@ class LongTermMemory:
     def add_room(self, room: RoomRecord) -> None:
         """Add one room annotation as a ROOM node (idempotent for the same id)."""
         if not isinstance(room, RoomRecord):
-            raise TypeError(f"rooms must be envs.ground_truth.RoomRecord, got {type(room).__name__}")
+            raise TypeError(
+                f"rooms must be envs.ground_truth.RoomRecord, got {type(room).__name__}"
+            )
         if len(room.footprint) < 3:
             raise ValueError(f"room {room.id!r}: footprint needs at least 3 (x, y) vertices")
         self.rooms[room.id] = room
         if room.id in self.graph:
             return
         xy = np.asarray(room.footprint, dtype=float).mean(axis=0)
-        node = Node(id=room.id, layer=Layer.ROOM, category=room.room_type, centroid=np.array([xy[0], xy[1], 0.0]),
-                    attributes={"name": room.name, "footprint": [list(map(float, p)) for p in room.footprint]},
-                    first_seen=0.0)
+        node = Node(
+            id=room.id,
+            layer=Layer.ROOM,
+            category=room.room_type,
+            centroid=np.array([xy[0], xy[1], 0.0]),
+            attributes={
+                "name": room.name,
+                "footprint": [list(map(float, p)) for p in room.footprint],
+            },
+            first_seen=0.0,
+        )
         self.graph.add_node(node)
         self.dirty.add(room.id)
 
@@ -164,7 +218,12 @@ class LongTermMemory:
         cached = self._room_areas.get(room.id)
         if cached is None or cached[0] is not room.footprint:
             pts = np.asarray(room.footprint, dtype=float)
-            area = 0.5 * abs(float(np.dot(pts[:, 0], np.roll(pts[:, 1], -1)) - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))))
+            area = 0.5 * abs(
+                float(
+                    np.dot(pts[:, 0], np.roll(pts[:, 1], -1))
+                    - np.dot(pts[:, 1], np.roll(pts[:, 0], -1))
+                )
+            )
             cached = self._room_areas[room.id] = (room.footprint, area)
         return cached[1]
 
@@ -198,12 +257,20 @@ class LongTermMemory:
         self._emb_cache.clear()
 
     # ------------------------------------------------------------------ reading
-    def ids(self, *, layer: str | Layer | None = None, category: str | None = None,
-            room: str | None = None) -> list[str]:
+    def ids(
+        self,
+        *,
+        layer: str | Layer | None = None,
+        category: str | None = None,
+        room: str | None = None,
+    ) -> list[str]:
         """Ids of non-vanished object/receptacle nodes (rooms excluded) matching the filters."""
         if layer is None:
-            return [n.id for lyr in (Layer.RECEPTACLE, Layer.OBJECT)
-                    for n in self.graph.nodes(lyr, category, room)]
+            return [
+                n.id
+                for lyr in (Layer.RECEPTACLE, Layer.OBJECT)
+                for n in self.graph.nodes(lyr, category, room)
+            ]
         return [n.id for n in self.graph.nodes(layer, category, room)]
 
     def category_of(self, memory_id: str) -> str | None:
@@ -228,14 +295,29 @@ class LongTermMemory:
         room = entry.room_id
         if room is None and entry.parent_id is not None:
             parent = self.graph._nodes.get(entry.parent_id)  # noqa: SLF001 - read-only fast path
-            pe = None if parent is None else parent.timeline.at(entry.time if at_time is None else at_time)
+            pe = (
+                None
+                if parent is None
+                else parent.timeline.at(entry.time if at_time is None else at_time)
+            )
             room = None if pe is None else pe.room_id
         return ObjectState(
-            node.id, node.layer.value, node.category, (float(pos[0]), float(pos[1]), float(pos[2])),
-            (float(lo[0]), float(lo[1]), float(lo[2])), (float(hi[0]), float(hi[1]), float(hi[2])), room,
-            entry.parent_id, None if entry.relation is None else entry.relation.value,
-            None if entry.state is None else entry.state.value, dict(node.attributes), node.confidence,
-            node.first_seen, float(node.last_seen or node.first_seen), node.num_observations)
+            node.id,
+            node.layer.value,
+            node.category,
+            (float(pos[0]), float(pos[1]), float(pos[2])),
+            (float(lo[0]), float(lo[1]), float(lo[2])),
+            (float(hi[0]), float(hi[1]), float(hi[2])),
+            room,
+            entry.parent_id,
+            None if entry.relation is None else entry.relation.value,
+            None if entry.state is None else entry.state.value,
+            dict(node.attributes),
+            node.confidence,
+            node.first_seen,
+            float(node.last_seen or node.first_seen),
+            node.num_observations,
+        )
 
     def embedding_matrix(self, layer: str | None) -> tuple[list[str], np.ndarray | None]:
         """(ids, (N, D) L2-normalised label-text embeddings) for text queries; cached per change."""
@@ -257,11 +339,18 @@ class LongTermMemory:
     def label_text(self, memory_id: str) -> str:
         """What a node's label embedding encodes: attribute values then the category words."""
         node = self.graph.get(memory_id)
-        words = [str(v) for k, v in sorted(node.attributes.items()) if isinstance(v, str) and k != "name"]
+        words = [
+            str(v) for k, v in sorted(node.attributes.items()) if isinstance(v, str) and k != "name"
+        ]
         return " ".join([*words, split_camel(node.category)])
 
-    def nearest(self, point: Point3, layer: Layer | None = None,
-                max_distance: float | None = None, exclude: Iterable[str] = ()) -> str | None:
+    def nearest(
+        self,
+        point: Point3,
+        layer: Layer | None = None,
+        max_distance: float | None = None,
+        exclude: Iterable[str] = (),
+    ) -> str | None:
         """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
         p = ltl.as_point(point)
         limit = self.config.interaction_radius if max_distance is None else max_distance
@@ -290,8 +379,9 @@ class LongTermMemory:
         return None if res is None else (res.receptacle_id, res.relation)
 
     # ------------------------------------------------------------------ writing (perception)
-    def apply_mapper_update(self, update: MapperUpdate, objects: dict[str, MappedObject],
-                            time: float) -> list[str]:
+    def apply_mapper_update(
+        self, update: MapperUpdate, objects: dict[str, MappedObject], time: float
+    ) -> list[str]:
         """Fold one :class:`MapperUpdate` into the graph; returns ids whose relation changed.
 
         Merges become aliases (absorbed -> kept) and remove the absorbed node; removed tracks
@@ -331,26 +421,42 @@ class LongTermMemory:
         self._touch(object_id)
         return source
 
-    def apply_place(self, object_id: str, receptacle_id: str | None, time: float,
-                    centroid: Point3) -> Relation | None:
+    def apply_place(
+        self, object_id: str, receptacle_id: str | None, time: float, centroid: Point3
+    ) -> Relation | None:
         """The agent placed ``object_id`` at ``centroid`` onto/into ``receptacle_id`` at ``time``."""
         c = np.asarray(centroid, dtype=float)
         room = self.room_at(float(c[0]), float(c[1]))
         if receptacle_id is None:
-            self.graph.record(object_id, time, kind=EventKind.PLACED, centroid=c, parent_id=None,
-                              state=None, room_id=room)
+            self.graph.record(
+                object_id,
+                time,
+                kind=EventKind.PLACED,
+                centroid=c,
+                parent_id=None,
+                state=None,
+                room_id=room,
+            )
             rel = None
         else:
             rel = self._placed_relation(object_id, receptacle_id, c)
-            self.graph.place(object_id, receptacle_id, time, relation=rel, centroid=c,
-                             room_id=room if room is not None else KEEP)
+            self.graph.place(
+                object_id,
+                receptacle_id,
+                time,
+                relation=rel,
+                centroid=c,
+                room_id=room if room is not None else KEEP,
+            )
         if self.held == object_id:
             self.held = None
         self.interacted.add(object_id)
         self._touch(object_id)
         return rel
 
-    def _placed_relation(self, object_id: str, receptacle_id: str, centroid: np.ndarray) -> Relation:
+    def _placed_relation(
+        self, object_id: str, receptacle_id: str, centroid: np.ndarray
+    ) -> Relation:
         """On or inside, from geometry at the new place; containers default to inside."""
         node = self.graph.get(object_id)
         moved = node.translated_copy(centroid - node.centroid)
@@ -372,7 +478,11 @@ class LongTermMemory:
         prev = self.graph.entry_at(mid, entry.time)
         pos = np.asarray(entry.position, dtype=float)
         state = None if entry.state in (None, "") else NodeState(entry.state)
-        if prev is not None and prev.state == state and float(np.linalg.norm(prev.centroid - pos)) <= self.config.move_threshold:
+        if (
+            prev is not None
+            and prev.state == state
+            and float(np.linalg.norm(prev.centroid - pos)) <= self.config.move_threshold
+        ):
             return True  # already reflected (interactions are applied to timelines directly)
         kind = EventKind.MOVED if entry.kind == "moved" else EventKind.OBSERVED
         held_now = state is NodeState.HELD

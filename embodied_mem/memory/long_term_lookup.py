@@ -28,7 +28,9 @@ def box_gap(n: Node, p: np.ndarray) -> float:
     return float(np.linalg.norm(np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))))  # type: ignore[operator]
 
 
-def _candidates(lt: LongTermMemory, p: np.ndarray, exclude: Iterable[str]) -> list[tuple[Node, float]]:
+def _candidates(
+    lt: LongTermMemory, p: np.ndarray, exclude: Iterable[str]
+) -> list[tuple[Node, float]]:
     skip = set(exclude)
     out = []
     for n in lt.graph.nodes(Layer.RECEPTACLE):
@@ -54,7 +56,9 @@ def place_target(lt: LongTermMemory, point: Point3, exclude: Iterable[str] = ())
     cands = _candidates(lt, p, exclude)
     if not cands:
         return None
-    open_touching = [(g, n.volume, n.id) for n, g in cands if n.state is NodeState.OPEN and g <= tol]
+    open_touching = [
+        (g, n.volume, n.id) for n, g in cands if n.state is NodeState.OPEN and g <= tol
+    ]
     if open_touching:
         return min(open_touching)[2]
     below = []

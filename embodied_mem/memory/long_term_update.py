@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def apply_mapper_update(lt: LongTermMemory, update: MapperUpdate, objects: dict[str, MappedObject],
-                        time: float) -> list[str]:
+def apply_mapper_update(
+    lt: LongTermMemory, update: MapperUpdate, objects: dict[str, MappedObject], time: float
+) -> list[str]:
     """See :meth:`LongTermMemory.apply_mapper_update`."""
     for absorbed, kept in update.merged:
         lt.aliases[absorbed] = kept
@@ -62,13 +63,25 @@ def upsert(lt: LongTermMemory, obj: MappedObject, time: float) -> bool:
     c = np.asarray(obj.centroid, dtype=float)
     room = lt.room_at(float(c[0]), float(c[1]))
     fields: dict[str, Any] = dict(
-        bbox_min=np.asarray(obj.bbox_min, dtype=float), bbox_max=np.asarray(obj.bbox_max, dtype=float),
-        points=cap_points(lt, obj.points), embedding=obj.embedding, attributes=dict(obj.attributes))
+        bbox_min=np.asarray(obj.bbox_min, dtype=float),
+        bbox_max=np.asarray(obj.bbox_max, dtype=float),
+        points=cap_points(lt, obj.points),
+        embedding=obj.embedding,
+        attributes=dict(obj.attributes),
+    )
     if obj.id not in g or obj.id in lt.removed:
         lt.removed.discard(obj.id)
-        node = Node(id=obj.id, layer=lt.layer_for(obj.category), category=obj.category, centroid=c,
-                    confidence=1.0, first_seen=min(obj.first_seen, time), last_seen=time,
-                    num_observations=obj.n_observations, **fields)
+        node = Node(
+            id=obj.id,
+            layer=lt.layer_for(obj.category),
+            category=obj.category,
+            centroid=c,
+            confidence=1.0,
+            first_seen=min(obj.first_seen, time),
+            last_seen=time,
+            num_observations=obj.n_observations,
+            **fields,
+        )
         g.add_node(node, room_id=room)
     else:
         node = g.get(obj.id)
@@ -82,8 +95,15 @@ def upsert(lt: LongTermMemory, obj: MappedObject, time: float) -> bool:
             g.update_node(obj.id, **fields)
             lt.touch(obj.id)
             return False
-        g.observe(obj.id, time, centroid=c, move_threshold=lt.config.move_threshold, room_id=room,
-                  confidence=1.0, **fields)
+        g.observe(
+            obj.id,
+            time,
+            centroid=c,
+            move_threshold=lt.config.move_threshold,
+            room_id=room,
+            confidence=1.0,
+            **fields,
+        )
         node.num_observations = max(node.num_observations, obj.n_observations)
     lt.touch(obj.id)
     if lt.embed_fn is not None and not lt.has_label_embedding(obj.id):

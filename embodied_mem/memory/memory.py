@@ -62,7 +62,9 @@ class MemoryConfig:
         if self.commit_every < 1:
             raise ValueError(f"MemoryConfig.commit_every must be >= 1, got {self.commit_every}")
         if self.on_bad_frame not in ("raise", "skip"):
-            raise ValueError(f"MemoryConfig.on_bad_frame must be 'raise' or 'skip', got {self.on_bad_frame!r}")
+            raise ValueError(
+                f"MemoryConfig.on_bad_frame must be 'raise' or 'skip', got {self.on_bad_frame!r}"
+            )
 
 
 @dataclass
@@ -125,8 +127,14 @@ class AgentMemory:
             :meth:`open` to continue one).
     """
 
-    def __init__(self, rooms: Iterable[RoomRecord] = (), config: MemoryConfig | None = None, *,
-                 embedder: Any = None, path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        rooms: Iterable[RoomRecord] = (),
+        config: MemoryConfig | None = None,
+        *,
+        embedder: Any = None,
+        path: str | Path | None = None,
+    ) -> None:
         self.config = config or MemoryConfig()
         self.mapper = ObjectMapper(self.config.mapper)
         self.long_term = LongTermMemory(rooms, self.config.long_term)
@@ -144,7 +152,9 @@ class AgentMemory:
             store = MemoryStore(path)
             if store.holds_memory():
                 store.close()
-                raise ValueError(f"{path} already holds a memory; use AgentMemory.open({str(path)!r}) to continue it")
+                raise ValueError(
+                    f"{path} already holds a memory; use AgentMemory.open({str(path)!r}) to continue it"
+                )
             self.store = store
             self.commit(full=True)
 
@@ -167,10 +177,21 @@ class AgentMemory:
         entries = self._update_short_term(upd, obs)
         for absorbed, kept in upd.merged:
             self.episodic.remap_object(absorbed, kept)
-        room = obs.room_id if obs.room_id is not None else self.long_term.room_at(*obs.agent.position[:2])
+        room = (
+            obs.room_id
+            if obs.room_id is not None
+            else self.long_term.room_at(*obs.agent.position[:2])
+        )
         visible = {self.long_term.resolve(k): v for k, v in upd.visible.items()}
-        kf = self.episodic.observe_frame(obs.frame_index, obs.time, obs.agent, room, visible,
-                                         obs.intrinsics.width * obs.intrinsics.height, obs.rgb)
+        kf = self.episodic.observe_frame(
+            obs.frame_index,
+            obs.time,
+            obs.agent,
+            room,
+            visible,
+            obs.intrinsics.width * obs.intrinsics.height,
+            obs.rgb,
+        )
         self._last_frame = (t, room, obs.agent)
         self._frames_since_commit += 1
         committed = False
@@ -182,14 +203,20 @@ class AgentMemory:
     def _check_frame(self, obs: Observation, detections: Sequence[Detection]) -> None:
         obs.validate()
         if self._last_frame is not None and obs.time.seconds < self._last_frame[0]:
-            raise ValueError(f"frame {obs.frame_index} at t={obs.time.seconds}s is older than the last "
-                             f"ingested frame (t={self._last_frame[0]}s); ingest frames in time order")
+            raise ValueError(
+                f"frame {obs.frame_index} at t={obs.time.seconds}s is older than the last "
+                f"ingested frame (t={self._last_frame[0]}s); ingest frames in time order"
+            )
         if self.day is not None and obs.time.day < self.day:
-            raise ValueError(f"frame {obs.frame_index} is from day {obs.time.day} but memory is at day {self.day}")
+            raise ValueError(
+                f"frame {obs.frame_index} is from day {obs.time.day} but memory is at day {self.day}"
+            )
         for i, det in enumerate(detections):
             if det.mask.shape != obs.depth.shape or det.mask.dtype != np.bool_:
-                raise ValueError(f"detection {i} ({det.category!r}): mask must be {obs.depth.shape} bool, "
-                                 f"got {det.mask.shape} {det.mask.dtype}")
+                raise ValueError(
+                    f"detection {i} ({det.category!r}): mask must be {obs.depth.shape} bool, "
+                    f"got {det.mask.shape} {det.mask.dtype}"
+                )
 
     def _update_short_term(self, upd: MapperUpdate, obs: Observation) -> list[STMEntry]:
         for absorbed, kept in upd.merged:
@@ -201,16 +228,26 @@ class AgentMemory:
             st = self.long_term.state(mid)
             if st is None or st.state == "held":
                 continue
-            e = self.short_term.observe(mid, st.category, st.position, obs.time.seconds, obs.frame_index, st.state)
+            e = self.short_term.observe(
+                mid, st.category, st.position, obs.time.seconds, obs.frame_index, st.state
+            )
             if e is not None:
                 out.append(e)
         return out
 
     # ------------------------------------------------------------------ interactions
-    def record_interaction(self, kind: str | EventKind, time: SimTime, frame_index: int,
-                           point_xyz: Sequence[float], *, end_time: SimTime | None = None,
-                           end_frame: int | None = None, pose: AgentPose | None = None,
-                           room_id: str | None = None) -> Event:
+    def record_interaction(
+        self,
+        kind: str | EventKind,
+        time: SimTime,
+        frame_index: int,
+        point_xyz: Sequence[float],
+        *,
+        end_time: SimTime | None = None,
+        end_frame: int | None = None,
+        pose: AgentPose | None = None,
+        room_id: str | None = None,
+    ) -> Event:
         """Apply and log the agent's own interaction at world point ``point_xyz``.
 
         pick: the nearest memory object becomes held. place: the held object (else the nearest)
@@ -219,7 +256,9 @@ class AgentMemory:
         """
         k = EventKind.parse(kind)
         if k not in (EventKind.PICK, EventKind.PLACE, EventKind.OPEN, EventKind.CLOSE):
-            raise ValueError(f"record_interaction kind must be pick/place/open/close, got {k.value!r}")
+            raise ValueError(
+                f"record_interaction kind must be pick/place/open/close, got {k.value!r}"
+            )
         p = np.asarray(point_xyz, dtype=float)
         if p.shape != (3,) or not np.all(np.isfinite(p)):
             raise ValueError(f"point_xyz must be a finite (x, y, z) world point, got {point_xyz!r}")
@@ -246,19 +285,43 @@ class AgentMemory:
                 lt.apply_open(obj, t, opened=k is EventKind.OPEN)
         if obj is None:
             self.unresolved_interactions += 1
-            logger.warning("%s at %s: no memory object within %.2f m; logged without an object",
-                           k.value, np.round(p, 2).tolist(), lt.config.interaction_radius)
+            logger.warning(
+                "%s at %s: no memory object within %.2f m; logged without an object",
+                k.value,
+                np.round(p, 2).tolist(),
+                lt.config.interaction_radius,
+            )
         else:
             st = lt.state(obj)
             assert st is not None
-            self.short_term.record_interaction(obj, st.category, k.value, st.position, t, frame_index,
-                                               state=st.state, receptacle_id=src or tgt)
-        room = room_id if room_id is not None else (self._last_frame[1] if self._last_frame else lt.room_at(p[0], p[1]))
+            self.short_term.record_interaction(
+                obj,
+                st.category,
+                k.value,
+                st.position,
+                t,
+                frame_index,
+                state=st.state,
+                receptacle_id=src or tgt,
+            )
+        room = (
+            room_id
+            if room_id is not None
+            else (self._last_frame[1] if self._last_frame else lt.room_at(p[0], p[1]))
+        )
         return self.episodic.add_event(
-            k, time, frame_index, end_time=None if end_time is None else end_time.seconds,
-            end_frame=end_frame, object_id=obj, source_id=src, target_id=tgt, room_id=room,
+            k,
+            time,
+            frame_index,
+            end_time=None if end_time is None else end_time.seconds,
+            end_frame=end_frame,
+            object_id=obj,
+            source_id=src,
+            target_id=tgt,
+            room_id=room,
             point=(float(p[0]), float(p[1]), float(p[2])),
-            pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None))
+            pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None),
+        )
 
     def _confirm_track(self, memory_id: str) -> None:
         """An object the agent picked exists: keep the mapper from dropping it as a one-off
@@ -277,7 +340,9 @@ class AgentMemory:
             self.episodic.end_day()
             n = self.short_term.consolidate(self.long_term)
             logger.info("day %d closed: %d short-term entries consolidated", self.day, n)
-            self._last_frame = None if self._last_frame is None else (self._last_frame[0], None, None)
+            self._last_frame = (
+                None if self._last_frame is None else (self._last_frame[0], None, None)
+            )
         self.day = day
         if self.store is not None:
             self.commit()
@@ -302,7 +367,9 @@ class AgentMemory:
         store = MemoryStore(path)
         if store.holds_memory():
             store.close()
-            raise ValueError(f"{path} already holds a memory; choose a new path or AgentMemory.open() it")
+            raise ValueError(
+                f"{path} already holds a memory; choose a new path or AgentMemory.open() it"
+            )
         store.commit_batch(full_batch(self))
         if self.store is None:
             self.store = store
@@ -313,13 +380,17 @@ class AgentMemory:
             store.close()
 
     @classmethod
-    def open(cls, path: str | Path, *, config: MemoryConfig | None = None, embedder: Any = None) -> AgentMemory:
+    def open(
+        cls, path: str | Path, *, config: MemoryConfig | None = None, embedder: Any = None
+    ) -> AgentMemory:
         """Reopen a saved memory; new frames/days append to the same file.
 
         ``config`` None uses the config saved with the memory (defaults if none was saved).
         """
         if not Path(path).exists():
-            raise FileNotFoundError(f"no memory at {path}; create one with AgentMemory(rooms, path=...)")
+            raise FileNotFoundError(
+                f"no memory at {path}; create one with AgentMemory(rooms, path=...)"
+            )
         store = MemoryStore(path)
         snap = store.load()
         mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
@@ -349,8 +420,15 @@ class AgentMemory:
     def stats(self) -> MemoryStats:
         lt = self.long_term
         return MemoryStats(
-            objects=len(lt.ids(layer="object")), receptacles=len(lt.ids(layer="receptacle")),
-            rooms=len(lt.rooms), keyframes=len(self.episodic.keyframes), events=len(self.episodic.events),
-            days=self.episodic.days(), bytes_on_disk=None if self.store is None else self.store.size_bytes(),
-            stm_entries=len(self.short_term), stm_hit_rate=self.short_term.stats.hit_rate,
-            rejected_frames=self.rejected_frames, unresolved_interactions=self.unresolved_interactions)
+            objects=len(lt.ids(layer="object")),
+            receptacles=len(lt.ids(layer="receptacle")),
+            rooms=len(lt.rooms),
+            keyframes=len(self.episodic.keyframes),
+            events=len(self.episodic.events),
+            days=self.episodic.days(),
+            bytes_on_disk=None if self.store is None else self.store.size_bytes(),
+            stm_entries=len(self.short_term),
+            stm_hit_rate=self.short_term.stats.hit_rate,
+            rejected_frames=self.rejected_frames,
+            unresolved_interactions=self.unresolved_interactions,
+        )

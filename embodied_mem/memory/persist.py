@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_EDGE_OF = {EventKind.PICK: EdgeType.PICKED, EventKind.PLACE: EdgeType.PLACED,
-            EventKind.OPEN: EdgeType.OPENED, EventKind.CLOSE: EdgeType.CLOSED}
+_EDGE_OF = {
+    EventKind.PICK: EdgeType.PICKED,
+    EventKind.PLACE: EdgeType.PLACED,
+    EventKind.OPEN: EdgeType.OPENED,
+    EventKind.CLOSE: EdgeType.CLOSED,
+}
 
 
 def _meta(mem: AgentMemory) -> dict[str, Any]:
@@ -39,10 +43,14 @@ def _meta(mem: AgentMemory) -> dict[str, Any]:
         "interacted": sorted(mem.long_term.interacted),
         "stm_entries": [dataclasses.asdict(e) for e in stm.entries.values()],
         "stm_stats": dataclasses.asdict(stm.stats),
-        "counters": {"rejected_frames": mem.rejected_frames,
-                     "unresolved_interactions": mem.unresolved_interactions},
+        "counters": {
+            "rejected_frames": mem.rejected_frames,
+            "unresolved_interactions": mem.unresolved_interactions,
+        },
         # Evaluation only (matching memory objects to env ids); never read by retrieval.
-        "oracle_votes": {k: o.oracle_votes for k, o in mem.mapper.objects.items() if o.oracle_votes},
+        "oracle_votes": {
+            k: o.oracle_votes for k, o in mem.mapper.objects.items() if o.oracle_votes
+        },
     }
 
 
@@ -58,9 +66,15 @@ def _day_spans(mem: AgentMemory) -> dict[int, tuple[float, float, int, int]]:
 
 def pending_batch(mem: AgentMemory) -> Batch:
     lt, log = mem.long_term, mem.episodic
-    return Batch(nodes=_node_rows(mem, sorted(lt.dirty)), removed=sorted(lt.removed),
-                 keyframes=list(log.pending_keyframes), events=list(log.pending_events),
-                 days=_day_spans(mem), aliases=dict(lt.aliases), meta=_meta(mem))
+    return Batch(
+        nodes=_node_rows(mem, sorted(lt.dirty)),
+        removed=sorted(lt.removed),
+        keyframes=list(log.pending_keyframes),
+        events=list(log.pending_events),
+        days=_day_spans(mem),
+        aliases=dict(lt.aliases),
+        meta=_meta(mem),
+    )
 
 
 def full_batch(mem: AgentMemory) -> Batch:
@@ -68,9 +82,15 @@ def full_batch(mem: AgentMemory) -> Batch:
     meta = _meta(mem)
     # The resolved config travels with the memory so a reopen keeps the same thresholds.
     meta["config"] = dataclasses.asdict(mem.config)
-    return Batch(nodes=_node_rows(mem, [n.id for n in lt.graph]), removed=[],
-                 keyframes=list(log.keyframes), events=list(log.events), days=_day_spans(mem),
-                 aliases=dict(lt.aliases), meta=meta)
+    return Batch(
+        nodes=_node_rows(mem, [n.id for n in lt.graph]),
+        removed=[],
+        keyframes=list(log.keyframes),
+        events=list(log.events),
+        days=_day_spans(mem),
+        aliases=dict(lt.aliases),
+        meta=meta,
+    )
 
 
 def stored_config(snap: Snapshot) -> Any:
@@ -94,7 +114,9 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     lt = mem.long_term
     meta = snap.meta
     for r in meta.get("rooms", []):
-        lt.rooms[r["id"]] = RoomRecord(r["id"], r["room_type"], r["name"], [tuple(p) for p in r["footprint"]])
+        lt.rooms[r["id"]] = RoomRecord(
+            r["id"], r["room_type"], r["name"], [tuple(p) for p in r["footprint"]]
+        )
     nodes = [node_from_row(*row) for row in snap.nodes]
     # Rooms, then receptacles, then objects: a node's latest parent/room exists when it is added.
     order = {Layer.ROOM: 0, Layer.RECEPTACLE: 1, Layer.VIEWPOINT: 1, Layer.OBJECT: 2}
@@ -107,8 +129,15 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     for ev in snap.events:
         if ev.kind in _EDGE_OF and ev.object_id is not None and ev.object_id in lt.graph:
             rec = ev.source_id if ev.kind is EventKind.PICK else ev.target_id
-            lt.graph.add_edge(InteractionEdge(AGENT_ID, ev.object_id, kind=_EDGE_OF[ev.kind],
-                                              time=ev.start_time, receptacle_id=rec))
+            lt.graph.add_edge(
+                InteractionEdge(
+                    AGENT_ID,
+                    ev.object_id,
+                    kind=_EDGE_OF[ev.kind],
+                    time=ev.start_time,
+                    receptacle_id=rec,
+                )
+            )
     if lt.embed_fn is not None:
         for i in lt.ids():
             lt.set_label_embedding(i, lt.embed_fn(lt.label_text(i)))
@@ -130,14 +159,24 @@ def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -
     tracks = []
     for layer in (Layer.RECEPTACLE, Layer.OBJECT):
         for n in lt.graph.nodes(layer, include_vanished=True):
-            tracks.append(MappedObject(
-                id=n.id, category=n.category, category_votes={n.category: float(n.num_observations)},
-                points=n.points.copy(), centroid=n.centroid.copy(), bbox_min=n.bbox_min.copy(),  # type: ignore[union-attr]
-                bbox_max=n.bbox_max.copy(), embedding=None if n.embedding is None else n.embedding.copy(),  # type: ignore[union-attr]
-                n_observations=n.num_observations, first_seen=n.first_seen,
-                last_seen=float(n.last_seen or n.first_seen), last_frame=0,
-                attributes={k: v for k, v in n.attributes.items() if isinstance(v, str)},
-                oracle_votes=dict(oracle_votes.get(n.id, {}))))
+            tracks.append(
+                MappedObject(
+                    id=n.id,
+                    category=n.category,
+                    category_votes={n.category: float(n.num_observations)},
+                    points=n.points.copy(),
+                    centroid=n.centroid.copy(),
+                    bbox_min=n.bbox_min.copy(),  # type: ignore[union-attr]
+                    bbox_max=n.bbox_max.copy(),
+                    embedding=None if n.embedding is None else n.embedding.copy(),  # type: ignore[union-attr]
+                    n_observations=n.num_observations,
+                    first_seen=n.first_seen,
+                    last_seen=float(n.last_seen or n.first_seen),
+                    last_frame=0,
+                    attributes={k: v for k, v in n.attributes.items() if isinstance(v, str)},
+                    oracle_votes=dict(oracle_votes.get(n.id, {})),
+                )
+            )
     # restore() also continues the id counter, so a reopened memory never reuses an id.
     mem.mapper.restore(tracks, confirmed=False)
 
@@ -150,8 +189,14 @@ def _restore_short_term(mem: AgentMemory, meta: dict[str, Any]) -> None:
                 d[key] = tuple(d[key])
         entry = STMEntry(**d)
         stm._write(entry)  # noqa: SLF001 - same package; replays eviction bookkeeping
-        stm.observe(entry.object_id, entry.category, np.asarray(entry.position), entry.time,
-                    entry.frame_index, entry.state)
+        stm.observe(
+            entry.object_id,
+            entry.category,
+            np.asarray(entry.position),
+            entry.time,
+            entry.frame_index,
+            entry.state,
+        )
     stats = meta.get("stm_stats")
     if stats:
         for k, v in stats.items():

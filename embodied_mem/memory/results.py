@@ -30,15 +30,22 @@ class Evidence:
             return tuple(dict.fromkeys(a + b))
 
         note = "; ".join(n for n in (self.note, other.note) if n)
-        return Evidence(cat(self.memory_ids, other.memory_ids), cat(self.times, other.times),
-                        cat(self.frame_indices, other.frame_indices), cat(self.poses, other.poses),
-                        cat(self.event_ids, other.event_ids), note)
+        return Evidence(
+            cat(self.memory_ids, other.memory_ids),
+            cat(self.times, other.times),
+            cat(self.frame_indices, other.frame_indices),
+            cat(self.poses, other.poses),
+            cat(self.event_ids, other.event_ids),
+            note,
+        )
 
     @classmethod
     def of_event(cls, ev: Event, note: str = "") -> Evidence:
         ids = tuple(i for i in (ev.object_id, ev.source_id, ev.target_id) if i is not None)
         times = (ev.start_time,) if ev.end_time == ev.start_time else (ev.start_time, ev.end_time)
-        frames = (ev.start_frame,) if ev.end_frame == ev.start_frame else (ev.start_frame, ev.end_frame)
+        frames = (
+            (ev.start_frame,) if ev.end_frame == ev.start_frame else (ev.start_frame, ev.end_frame)
+        )
         poses = (ev.pose,) if ev.pose is not None else ()
         return cls(ids, times, frames, poses, (ev.event_id,), note)
 

@@ -100,8 +100,13 @@ class MemoryQuery:
         config: thresholds; defaults if None.
     """
 
-    def __init__(self, memory: AgentMemory, *, today: int | None = None,
-                 config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        memory: AgentMemory,
+        *,
+        today: int | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> None:
         self.memory = memory
         self.lt = memory.long_term
         self.log = memory.episodic
@@ -137,13 +142,25 @@ class MemoryQuery:
             raise KeyError(f"memory object {memory_id!r} is unknown or not yet seen at t={at_time}")
         return ObjectHit(st, 1.0, self._object_evidence(st))
 
-    def objects(self, *, category: str | None = None, text: str | None = None,
-                attributes: dict[str, str] | None = None, room: str | None = None,
-                near: Sequence[float] | None = None, radius: float | None = None,
-                on: str | None = None, inside: str | None = None, layer: str | None = "object",
-                interacted: bool | None = None, interaction_kind: str | Iterable[str] | None = None,
-                day: int | Iterable[int] | None = None, seen_between: tuple[float, float] | None = None,
-                at_time: float | None = None, limit: int | None = None) -> list[ObjectHit]:
+    def objects(
+        self,
+        *,
+        category: str | None = None,
+        text: str | None = None,
+        attributes: dict[str, str] | None = None,
+        room: str | None = None,
+        near: Sequence[float] | None = None,
+        radius: float | None = None,
+        on: str | None = None,
+        inside: str | None = None,
+        layer: str | None = "object",
+        interacted: bool | None = None,
+        interaction_kind: str | Iterable[str] | None = None,
+        day: int | Iterable[int] | None = None,
+        seen_between: tuple[float, float] | None = None,
+        at_time: float | None = None,
+        limit: int | None = None,
+    ) -> list[ObjectHit]:
         """Memory objects matching every given filter (AND), best first.
 
         Args:
@@ -164,14 +181,35 @@ class MemoryQuery:
         Returns:
             Hits sorted by score (text similarity, or 1.0 / distance ordering for ``near``).
         """
-        return robj.find_objects(self, category=category, text=text, attributes=attributes, room=room,
-                                 near=near, radius=radius, on=on, inside=inside, layer=layer,
-                                 interacted=interacted, interaction_kind=interaction_kind, day=day,
-                                 seen_between=seen_between, at_time=at_time, limit=limit)
+        return robj.find_objects(
+            self,
+            category=category,
+            text=text,
+            attributes=attributes,
+            room=room,
+            near=near,
+            radius=radius,
+            on=on,
+            inside=inside,
+            layer=layer,
+            interacted=interacted,
+            interaction_kind=interaction_kind,
+            day=day,
+            seen_between=seen_between,
+            at_time=at_time,
+            limit=limit,
+        )
 
-    def receptacles(self, *, category: str | None = None, used: bool | None = None,
-                    used_kind: str | Iterable[str] | None = None, opened: bool | None = None,
-                    day: int | Iterable[int] | None = None, **filters: object) -> list[ObjectHit]:
+    def receptacles(
+        self,
+        *,
+        category: str | None = None,
+        used: bool | None = None,
+        used_kind: str | Iterable[str] | None = None,
+        opened: bool | None = None,
+        day: int | Iterable[int] | None = None,
+        **filters: object,
+    ) -> list[ObjectHit]:
         """Receptacles (furniture layer) with :meth:`objects` filters plus usage.
 
         Args:
@@ -192,12 +230,20 @@ class MemoryQuery:
         return self.objects(text=text, layer=layer, limit=k)
 
     # ------------------------------------------------------------------ interactions
-    def interactions(self, *, kind: str | Iterable[str] | None = None,
-                     day: int | Iterable[int] | None = None, between: TimeRange | None = None,
-                     period: str | None = None, category: str | None = None,
-                     object_id: str | None = None, receptacle_id: str | None = None,
-                     receptacle_category: str | None = None, room: str | None = None,
-                     attributes: dict[str, str] | None = None) -> list[InteractionHit]:
+    def interactions(
+        self,
+        *,
+        kind: str | Iterable[str] | None = None,
+        day: int | Iterable[int] | None = None,
+        between: TimeRange | None = None,
+        period: str | None = None,
+        category: str | None = None,
+        object_id: str | None = None,
+        receptacle_id: str | None = None,
+        receptacle_category: str | None = None,
+        room: str | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> list[InteractionHit]:
         """The agent's own interactions in time order, filtered (AND).
 
         Args:
@@ -211,17 +257,32 @@ class MemoryQuery:
             receptacle_category: category of that receptacle (e.g. "CounterTop", T05/T06).
             room: where the agent was when it acted.
         """
-        return rev.interactions(self, kind=kind, day=day, between=between, period=period,
-                                category=category, object_id=object_id, receptacle_id=receptacle_id,
-                                receptacle_category=receptacle_category, room=room, attributes=attributes)
+        return rev.interactions(
+            self,
+            kind=kind,
+            day=day,
+            between=between,
+            period=period,
+            category=category,
+            object_id=object_id,
+            receptacle_id=receptacle_id,
+            receptacle_category=receptacle_category,
+            room=room,
+            attributes=attributes,
+        )
 
-    def interaction_at(self, time_of_day: str, *, day: int | None = None,
-                       kind: str | Iterable[str] | None = None) -> InteractionHit | None:
+    def interaction_at(
+        self, time_of_day: str, *, day: int | None = None, kind: str | Iterable[str] | None = None
+    ) -> InteractionHit | None:
         """The interaction at ``HH:MM`` (inside a pick→place span, else the nearest within
         ``at_tolerance_minutes``) on ``day`` (default yesterday)."""
-        return rev.interaction_at(self, time_of_day, day=self.yesterday if day is None else day, kind=kind)
+        return rev.interaction_at(
+            self, time_of_day, day=self.yesterday if day is None else day, kind=kind
+        )
 
-    def nth_interaction(self, n: int, *, kind: str = "pick", day: int | None = None) -> InteractionHit | None:
+    def nth_interaction(
+        self, n: int, *, kind: str = "pick", day: int | None = None
+    ) -> InteractionHit | None:
         """The ``n``-th (1-based; -1 = last) interaction of ``kind`` on ``day`` (default yesterday)."""
         hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
         if n == 0:
@@ -229,8 +290,9 @@ class MemoryQuery:
         idx = n - 1 if n > 0 else n
         return hits[idx] if -len(hits) <= idx < len(hits) else None
 
-    def adjacent_interaction(self, category: str, *, offset: int = 1, kind: str = "pick",
-                             day: int | None = None) -> InteractionHit | None:
+    def adjacent_interaction(
+        self, category: str, *, offset: int = 1, kind: str = "pick", day: int | None = None
+    ) -> InteractionHit | None:
         """The ``kind`` interaction ``offset`` places after (+) / before (-) the one with ``category``."""
         hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
         for i, h in enumerate(hits):
@@ -245,7 +307,11 @@ class MemoryQuery:
 
     def _completed_rearrangements(self, day: int | None) -> list[Rearrangement]:
         """Pick→place pairs of ``day`` (default yesterday) that have a place (so a duration)."""
-        return [r for r in self.rearrangements(day=self.yesterday if day is None else day) if r.duration is not None]
+        return [
+            r
+            for r in self.rearrangements(day=self.yesterday if day is None else day)
+            if r.duration is not None
+        ]
 
     def longest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
         done = self._completed_rearrangements(day)
@@ -255,30 +321,54 @@ class MemoryQuery:
         done = self._completed_rearrangements(day)
         return min(done, key=lambda r: (r.duration, r.pick.start_time)) if done else None
 
-    def rearrangements_lasting(self, seconds: float, *, day: int | None = None) -> list[Rearrangement]:
+    def rearrangements_lasting(
+        self, seconds: float, *, day: int | None = None
+    ) -> list[Rearrangement]:
         """Rearrangements whose duration is within ``duration_tolerance`` of ``seconds``, closest first."""
         tol = self.config.duration_tolerance * seconds
-        done = [r for r in self._completed_rearrangements(day) if abs((r.duration or 0.0) - seconds) <= tol]
+        done = [
+            r
+            for r in self._completed_rearrangements(day)
+            if abs((r.duration or 0.0) - seconds) <= tol
+        ]
         return sorted(done, key=lambda r: abs((r.duration or 0.0) - seconds))
 
     # ------------------------------------------------------------------ receptacles
-    def receptacle_for(self, *, category: str | None = None, object_id: str | None = None,
-                       kind: str = "place", day: int | None = None, which: int = -1) -> ObjectHit | None:
+    def receptacle_for(
+        self,
+        *,
+        category: str | None = None,
+        object_id: str | None = None,
+        kind: str = "place",
+        day: int | None = None,
+        which: int = -1,
+    ) -> ObjectHit | None:
         """Where the object was placed (``kind="place"``) or picked from (``"pick"``).
 
         ``which`` picks among several such interactions (1 = first, -1 = last).
         """
-        return rev.receptacle_for(self, category=category, object_id=object_id, kind=kind,
-                                  day=self.yesterday if day is None else day, which=which)
+        return rev.receptacle_for(
+            self,
+            category=category,
+            object_id=object_id,
+            kind=kind,
+            day=self.yesterday if day is None else day,
+            which=which,
+        )
 
-    def receptacles_used(self, *, kind: str | Iterable[str] = "place",
-                         day: int | Iterable[int] | None = None) -> list[ObjectHit]:
+    def receptacles_used(
+        self, *, kind: str | Iterable[str] = "place", day: int | Iterable[int] | None = None
+    ) -> list[ObjectHit]:
         """Receptacles used by ``kind`` interactions, in order of first use (T28, T29, T46)."""
         return rev.receptacles_used(self, kind, self.yesterday if day is None else day)
 
-    def unused_receptacles(self, *, category: str | None = None, day: int | None = None) -> list[ObjectHit]:
+    def unused_receptacles(
+        self, *, category: str | None = None, day: int | None = None
+    ) -> list[ObjectHit]:
         """Receptacles (of ``category``) not picked from / placed on / opened on ``day`` (T30)."""
-        return self.receptacles(category=category, used=False, day=self.yesterday if day is None else day)
+        return self.receptacles(
+            category=category, used=False, day=self.yesterday if day is None else day
+        )
 
     def original_receptacle(self, object_id: str, *, day: int | None = None) -> ObjectHit | None:
         """The receptacle ``object_id`` rested on before its first pick of ``day`` (T34, T58)."""
@@ -291,8 +381,9 @@ class MemoryQuery:
 
     # ------------------------------------------------------------------ distance
     @staticmethod
-    def rank_by_distance(hits: Iterable[ObjectHit], distance_fn: DistanceFn, *,
-                         farthest: bool = False) -> list[tuple[ObjectHit, float]]:
+    def rank_by_distance(
+        hits: Iterable[ObjectHit], distance_fn: DistanceFn, *, farthest: bool = False
+    ) -> list[tuple[ObjectHit, float]]:
         """Sort hits by ``distance_fn(position_xy)`` (nearest first, or farthest first);
         unreachable (inf) hits go last either way."""
         scored = [(h, float(distance_fn(np.asarray(h.position[:2], dtype=float)))) for h in hits]
@@ -328,9 +419,13 @@ class MemoryQuery:
     def room_at(self, time_of_day: str, *, day: int | None = None) -> RoomHit | None:
         return rrooms.room_at(self, time_of_day, self.yesterday if day is None else day)
 
-    def room_of_interaction(self, category: str, *, kind: str = "pick", day: int | None = None) -> RoomHit | None:
+    def room_of_interaction(
+        self, category: str, *, kind: str = "pick", day: int | None = None
+    ) -> RoomHit | None:
         """Room where the agent picked (or placed) the ``category`` (T40, T41)."""
-        return rrooms.room_of_interaction(self, category, kind, self.yesterday if day is None else day)
+        return rrooms.room_of_interaction(
+            self, category, kind, self.yesterday if day is None else day
+        )
 
     # ------------------------------------------------------------------ several days
     def state_at(self, memory_id: str, time: float) -> ObjectHit:
@@ -341,8 +436,9 @@ class MemoryQuery:
         """Sim seconds of ``HH:MM`` on ``day`` from that day's logged clock; None if no frames."""
         return rrooms.seconds_at(self, time_of_day, day)
 
-    def where_was(self, category: str, *, day: int, time_of_day: str | None = None,
-                  period: str | None = None) -> list[ObjectHit]:
+    def where_was(
+        self, category: str, *, day: int, time_of_day: str | None = None, period: str | None = None
+    ) -> list[ObjectHit]:
         """Objects of ``category`` as believed on ``day`` at ``HH:MM``, or at the start of a
         ``period`` ("morning" = 06:00), default the end of that day (T52, T56)."""
         if period is not None:
@@ -358,13 +454,17 @@ class MemoryQuery:
             return []
         return self.objects(category=category, at_time=t)
 
-    def most_moved(self, *, last_n_days: int | None = None, limit: int | None = None) -> list[ObjectHit]:
+    def most_moved(
+        self, *, last_n_days: int | None = None, limit: int | None = None
+    ) -> list[ObjectHit]:
         """Objects by number of rearrangements over the last ``n`` days (score = count) (T53)."""
         days = self._last_days(last_n_days)
         counts = Counter(r.object_id for r in self.rearrangements(day=days))
         return self._ranked(counts, limit)
 
-    def most_used_receptacles(self, *, last_n_days: int | None = None, limit: int | None = None) -> list[ObjectHit]:
+    def most_used_receptacles(
+        self, *, last_n_days: int | None = None, limit: int | None = None
+    ) -> list[ObjectHit]:
         """Receptacles by number of picks from / places on / opens over the last ``n`` days (T54)."""
         days = self._last_days(last_n_days)
         counts: Counter[str] = Counter()
@@ -375,11 +475,18 @@ class MemoryQuery:
 
     def count_moved(self, *, day: int | None = None) -> int:
         """Distinct objects moved (picked and placed) on ``day`` (T62)."""
-        return len({r.object_id for r in self.rearrangements(day=self.yesterday if day is None else day)
-                    if r.place is not None})
+        return len(
+            {
+                r.object_id
+                for r in self.rearrangements(day=self.yesterday if day is None else day)
+                if r.place is not None
+            }
+        )
 
     # ------------------------------------------------------------------ keyframes / short-term
-    def keyframes_showing(self, memory_id: str, *, day: int | None = None, limit: int = 5) -> list[Keyframe]:
+    def keyframes_showing(
+        self, memory_id: str, *, day: int | None = None, limit: int = 5
+    ) -> list[Keyframe]:
         """Keyframes where ``memory_id`` was visible, largest coverage first."""
         mid = self.lt.resolve(memory_id)
         kfs = [k for k in self.log.keyframes_with(mid) if day is None or k.day == day]

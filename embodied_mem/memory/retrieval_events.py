@@ -25,7 +25,9 @@ def _kinds(kind: str | Iterable[str] | None) -> frozenset[EventKind]:
     kinds = frozenset(EventKind.parse(k) for k in raw)
     bad = kinds - INTERACTION_KINDS
     if bad:
-        raise ValueError(f"interaction kinds are pick/place/open/close; got {sorted(k.value for k in bad)}")
+        raise ValueError(
+            f"interaction kinds are pick/place/open/close; got {sorted(k.value for k in bad)}"
+        )
     return kinds
 
 
@@ -49,8 +51,13 @@ def _category(q: MemoryQuery, mid: str | None) -> str | None:
 
 
 def _to_hit(q: MemoryQuery, ev: Event) -> InteractionHit:
-    return InteractionHit(ev, _category(q, ev.object_id), _category(q, ev.source_id),
-                          _category(q, ev.target_id), Evidence.of_event(ev))
+    return InteractionHit(
+        ev,
+        _category(q, ev.object_id),
+        _category(q, ev.source_id),
+        _category(q, ev.target_id),
+        Evidence.of_event(ev),
+    )
 
 
 def _time_filter(between: TimeRange | None, period: str | None):  # noqa: ANN202 - small closure
@@ -80,8 +87,20 @@ def _end_minutes(ev: Event) -> int:
     return ev.minutes_of_day
 
 
-def interactions(q: MemoryQuery, *, kind, day, between, period, category, object_id,  # noqa: ANN001
-                 receptacle_id, room, attributes, receptacle_category=None) -> list[InteractionHit]:
+def interactions(
+    q: MemoryQuery,
+    *,
+    kind,
+    day,
+    between,
+    period,
+    category,
+    object_id,  # noqa: ANN001
+    receptacle_id,
+    room,
+    attributes,
+    receptacle_category=None,
+) -> list[InteractionHit]:
     kinds = _kinds(kind)
     tf = _time_filter(between, period)
     oid = q.lt.resolve(object_id) if object_id else None
@@ -99,7 +118,9 @@ def interactions(q: MemoryQuery, *, kind, day, between, period, category, object
         hit = _to_hit(q, ev)
         if category is not None and (hit.object_category or "").lower() != category.lower():
             continue
-        if receptacle_category is not None and not _rec_category_matches(q, ev, receptacle_category):
+        if receptacle_category is not None and not _rec_category_matches(
+            q, ev, receptacle_category
+        ):
             continue
         if attributes and not _attrs_match(q, ev.object_id, attributes):
             continue
@@ -109,7 +130,9 @@ def interactions(q: MemoryQuery, *, kind, day, between, period, category, object
 
 
 def _rec_category_matches(q: MemoryQuery, ev: Event, category: str) -> bool:
-    return any((_category(q, r) or "").lower() == category.lower() for r in receptacles_of_event(ev))
+    return any(
+        (_category(q, r) or "").lower() == category.lower() for r in receptacles_of_event(ev)
+    )
 
 
 def attributes_match(have: dict[str, object], wanted: dict[str, str]) -> bool:
@@ -168,17 +191,38 @@ def _rearr(q: MemoryQuery, pick: Event, place: Event | None) -> Rearrangement:
     if place is not None:
         ev = ev.merged(Evidence.of_event(place))
     assert pick.object_id is not None
-    return Rearrangement(pick.object_id, _category(q, pick.object_id), pick.source_id,
-                         None if place is None else place.target_id, pick, place, ev)
+    return Rearrangement(
+        pick.object_id,
+        _category(q, pick.object_id),
+        pick.source_id,
+        None if place is None else place.target_id,
+        pick,
+        place,
+        ev,
+    )
 
 
-def interaction_at(q: MemoryQuery, time_of_day: str, *, day: int,
-                   kind: str | Iterable[str] | None) -> InteractionHit | None:
+def interaction_at(
+    q: MemoryQuery, time_of_day: str, *, day: int, kind: str | Iterable[str] | None
+) -> InteractionHit | None:
     """Prefer an interaction whose pick→place span contains the time, else the nearest one."""
     target = parse_hhmm(time_of_day)
     kinds = _kinds(kind)
-    hits = [h for h in interactions(q, kind=kinds, day=day, between=None, period=None, category=None,
-                                    object_id=None, receptacle_id=None, room=None, attributes=None)]
+    hits = [
+        h
+        for h in interactions(
+            q,
+            kind=kinds,
+            day=day,
+            between=None,
+            period=None,
+            category=None,
+            object_id=None,
+            receptacle_id=None,
+            room=None,
+            attributes=None,
+        )
+    ]
     if not hits:
         return None
     spans: dict[int, tuple[int, int]] = {}
@@ -199,15 +243,26 @@ def interaction_at(q: MemoryQuery, time_of_day: str, *, day: int,
     return None
 
 
-def receptacle_for(q: MemoryQuery, *, category: str | None, object_id: str | None, kind: str,
-                   day: int, which: int) -> ObjectHit | None:
+def receptacle_for(
+    q: MemoryQuery, *, category: str | None, object_id: str | None, kind: str, day: int, which: int
+) -> ObjectHit | None:
     k = EventKind.parse(kind)
     if k not in (EventKind.PICK, EventKind.PLACE):
         raise ValueError(f"receptacle_for: kind must be 'pick' or 'place', got {kind!r}")
     if category is None and object_id is None:
         raise ValueError("receptacle_for: give category= or object_id=")
-    hits = interactions(q, kind=k, day=day, between=None, period=None, category=category,
-                        object_id=object_id, receptacle_id=None, room=None, attributes=None)
+    hits = interactions(
+        q,
+        kind=k,
+        day=day,
+        between=None,
+        period=None,
+        category=category,
+        object_id=object_id,
+        receptacle_id=None,
+        room=None,
+        attributes=None,
+    )
     hits = [h for h in hits if (h.event.source_id if k is EventKind.PICK else h.event.target_id)]
     if which == 0:  # 0 would silently mean "first"; ordinals are 1-based like nth_interaction
         raise ValueError("receptacle_for: which is 1-based (1 = first, -1 = last); got 0")
@@ -225,8 +280,9 @@ def receptacle_for(q: MemoryQuery, *, category: str | None, object_id: str | Non
     return ObjectHit(st, 1.0, Evidence.of_event(ev, note=f"{k.value} of {ev.object_id}"))
 
 
-def receptacle_usage(q: MemoryQuery, kind: str | Iterable[str] | None,
-                     day: int | Iterable[int] | None) -> dict[str, list[Event]]:
+def receptacle_usage(
+    q: MemoryQuery, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
+) -> dict[str, list[Event]]:
     usage: dict[str, list[Event]] = {}
     for ev in day_events(q, day):
         if ev.kind not in _kinds(kind):
@@ -236,8 +292,9 @@ def receptacle_usage(q: MemoryQuery, kind: str | Iterable[str] | None,
     return usage
 
 
-def receptacles_used(q: MemoryQuery, kind: str | Iterable[str], day: int | Iterable[int] | None
-                     ) -> list[ObjectHit]:
+def receptacles_used(
+    q: MemoryQuery, kind: str | Iterable[str], day: int | Iterable[int] | None
+) -> list[ObjectHit]:
     usage = receptacle_usage(q, kind, day)
     out: list[ObjectHit] = []
     for rid, evs in sorted(usage.items(), key=lambda kv: min(e.start_time for e in kv[1])):
@@ -268,10 +325,14 @@ def lexical_scores(q: MemoryQuery, text: str, layer: str | None) -> dict[str, fl
         if st is None:
             continue
         cat = _words(st.category)
-        attrs = set().union(*(_words(v) for v in st.attributes.values())) if st.attributes else set()
+        attrs = (
+            set().union(*(_words(v) for v in st.attributes.values())) if st.attributes else set()
+        )
         if not cat & words:
             continue
-        score = len(cat & words) / len(cat) * 0.7 + 0.3 * (len(attrs & words) / max(1, len(words - cat)))
+        score = len(cat & words) / len(cat) * 0.7 + 0.3 * (
+            len(attrs & words) / max(1, len(words - cat))
+        )
         if score >= q.config.min_text_score:
             out[mid] = min(1.0, score)
     return out

@@ -20,12 +20,25 @@ if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery
 
 
-def find_objects(q: MemoryQuery, *, category: str | None, text: str | None,
-                 attributes: dict[str, str] | None, room: str | None, near: Sequence[float] | None,
-                 radius: float | None, on: str | None, inside: str | None, layer: str | None,
-                 interacted: bool | None, interaction_kind: str | Iterable[str] | None,
-                 day: int | Iterable[int] | None, seen_between: tuple[float, float] | None,
-                 at_time: float | None, limit: int | None) -> list[ObjectHit]:
+def find_objects(
+    q: MemoryQuery,
+    *,
+    category: str | None,
+    text: str | None,
+    attributes: dict[str, str] | None,
+    room: str | None,
+    near: Sequence[float] | None,
+    radius: float | None,
+    on: str | None,
+    inside: str | None,
+    layer: str | None,
+    interacted: bool | None,
+    interaction_kind: str | Iterable[str] | None,
+    day: int | Iterable[int] | None,
+    seen_between: tuple[float, float] | None,
+    at_time: float | None,
+    limit: int | None,
+) -> list[ObjectHit]:
     """See :meth:`MemoryQuery.objects`."""
     # The room index holds *current* rooms; a past world instance filters rooms per state.
     ids = q.lt.ids(layer=layer, category=category, room=None if at_time is not None else room)
@@ -38,7 +51,9 @@ def find_objects(q: MemoryQuery, *, category: str | None, text: str | None,
     for mid in ids:
         if acted is not None and (mid in acted) != interacted:
             continue
-        if (seen is not None and mid not in seen) or (text_scores is not None and mid not in text_scores):
+        if (seen is not None and mid not in seen) or (
+            text_scores is not None and mid not in text_scores
+        ):
             continue
         st = q.lt.state(mid, at_time)
         if st is None or not state_matches(st, attributes, room, on, inside):
@@ -49,7 +64,9 @@ def find_objects(q: MemoryQuery, *, category: str | None, text: str | None,
             if d > (radius if radius is not None else q.config.near_radius):
                 continue
             score = score / (1.0 + d)
-        hits.append(ObjectHit(st, float(score), object_evidence(q, st, acted.get(mid) if acted else None)))
+        hits.append(
+            ObjectHit(st, float(score), object_evidence(q, st, acted.get(mid) if acted else None))
+        )
     hits.sort(key=lambda h: (-h.score, h.memory_id))
     return hits[:limit] if limit is not None else hits
 
@@ -78,8 +95,9 @@ def seen_ids(q: MemoryQuery, t0: float, t1: float) -> set[str]:
     return seen
 
 
-def interacted_ids(q: MemoryQuery, kind: str | Iterable[str] | None,
-                   day: int | Iterable[int] | None) -> dict[str, list[Event]]:
+def interacted_ids(
+    q: MemoryQuery, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
+) -> dict[str, list[Event]]:
     out: dict[str, list[Event]] = {}
     for h in q.interactions(kind=kind, day=day):
         if h.event.object_id is not None:
@@ -115,8 +133,13 @@ def distance(pos: Sequence[float], point: Sequence[float]) -> float:
     return float(np.linalg.norm(np.asarray(pos[: len(p)], dtype=float) - p))
 
 
-def state_matches(st: ObjectState, attributes: dict[str, str] | None, room: str | None,
-                  on: str | None, inside: str | None) -> bool:
+def state_matches(
+    st: ObjectState,
+    attributes: dict[str, str] | None,
+    room: str | None,
+    on: str | None,
+    inside: str | None,
+) -> bool:
     if attributes and not rev.attributes_match(st.attributes, attributes):
         return False
     if room is not None and st.room_id != room:

@@ -17,11 +17,17 @@ if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery
 
 
-def _hit(q: MemoryQuery, room_id: str, score: float = 1.0, evidence: Evidence | None = None) -> RoomHit:
+def _hit(
+    q: MemoryQuery, room_id: str, score: float = 1.0, evidence: Evidence | None = None
+) -> RoomHit:
     rec = q.lt.rooms.get(room_id)
     if rec is None:  # a room id the env reported but did not annotate
-        return RoomHit(room_id, room_id, "unknown", (float("nan"), float("nan")), score, evidence or Evidence())
-    return RoomHit(room_id, rec.name, rec.room_type, q.lt.room_anchor(room_id), score, evidence or Evidence())
+        return RoomHit(
+            room_id, room_id, "unknown", (float("nan"), float("nan")), score, evidence or Evidence()
+        )
+    return RoomHit(
+        room_id, rec.name, rec.room_type, q.lt.room_anchor(room_id), score, evidence or Evidence()
+    )
 
 
 def all_rooms(q: MemoryQuery) -> list[RoomHit]:
@@ -66,7 +72,9 @@ def time_in_rooms(q: MemoryQuery, day: int) -> list[RoomHit]:
     per: dict[str, list[RoomVisit]] = {}
     for v in room_visits(q, day):
         per.setdefault(v.room_id, []).append(v)
-    hits = [_hit(q, rid, sum(v.duration for v in vs), _visit_evidence(vs)) for rid, vs in per.items()]
+    hits = [
+        _hit(q, rid, sum(v.duration for v in vs), _visit_evidence(vs)) for rid, vs in per.items()
+    ]
     hits.sort(key=lambda h: (-h.score, h.room_id))
     return hits
 

@@ -21,6 +21,7 @@ from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class ShortTermConfig:
     """Short-term buffer settings."""
@@ -36,7 +37,9 @@ class ShortTermConfig:
         if self.capacity < 1:
             raise ValueError(f"ShortTermConfig.capacity must be >= 1, got {self.capacity}")
         if self.move_threshold < 0:
-            raise ValueError(f"ShortTermConfig.move_threshold must be >= 0, got {self.move_threshold}")
+            raise ValueError(
+                f"ShortTermConfig.move_threshold must be >= 0, got {self.move_threshold}"
+            )
         try:
             STM_POLICIES.describe(self.policy)
         except KeyError as exc:  # a config error: ValueError, so config loading reports the key
@@ -118,8 +121,15 @@ class ShortTermMemory:
         """Entries evicted since the last :meth:`consolidate` (consolidated then, not lost)."""
 
     # ------------------------------------------------------------------ writing
-    def observe(self, object_id: str, category: str, position: np.ndarray | tuple[float, ...],
-                time: float, frame_index: int, state: str | None = None) -> STMEntry | None:
+    def observe(
+        self,
+        object_id: str,
+        category: str,
+        position: np.ndarray | tuple[float, ...],
+        time: float,
+        frame_index: int,
+        state: str | None = None,
+    ) -> STMEntry | None:
         """Check one observation of an object against its last recorded position/state.
 
         The first sighting only sets the reference. Returns the entry written, or None.
@@ -133,21 +143,50 @@ class ShortTermMemory:
         changed = state != anchor.state
         if not (moved or changed):
             return None
-        entry = STMEntry(object_id, category, "moved" if moved else "state", float(time), int(frame_index),
-                         _tup(pos), _tup(anchor.position), state, anchor.state)
+        entry = STMEntry(
+            object_id,
+            category,
+            "moved" if moved else "state",
+            float(time),
+            int(frame_index),
+            _tup(pos),
+            _tup(anchor.position),
+            state,
+            anchor.state,
+        )
         anchor.position, anchor.state = pos.copy(), state
         return self._write(entry)
 
-    def record_interaction(self, object_id: str, category: str, detail: str,
-                           position: np.ndarray | tuple[float, ...], time: float, frame_index: int,
-                           *, state: str | None = None, receptacle_id: str | None = None) -> STMEntry:
+    def record_interaction(
+        self,
+        object_id: str,
+        category: str,
+        detail: str,
+        position: np.ndarray | tuple[float, ...],
+        time: float,
+        frame_index: int,
+        *,
+        state: str | None = None,
+        receptacle_id: str | None = None,
+    ) -> STMEntry:
         """The agent picked/placed/opened/closed ``object_id``; always written."""
         pos = _as_position(object_id, position)
         anchor = self._anchors.get(object_id)
         prev = None if anchor is None else _tup(anchor.position)
         prev_state = None if anchor is None else anchor.state
-        entry = STMEntry(object_id, category, "interaction", float(time), int(frame_index), _tup(pos),
-                         prev, state, prev_state, detail, receptacle_id)
+        entry = STMEntry(
+            object_id,
+            category,
+            "interaction",
+            float(time),
+            int(frame_index),
+            _tup(pos),
+            prev,
+            state,
+            prev_state,
+            detail,
+            receptacle_id,
+        )
         self._anchors[object_id] = _Anchor(pos.copy(), state, category)
         return self._write(entry)
 
@@ -155,8 +194,11 @@ class ShortTermMemory:
         key = entry.object_id
         old = self.entries.get(key)
         if old is not None:
-            entry = replace(entry, updates=old.updates + 1,
-                            previous_position=entry.previous_position or old.previous_position)
+            entry = replace(
+                entry,
+                updates=old.updates + 1,
+                previous_position=entry.previous_position or old.previous_position,
+            )
             self.entries[key] = entry
             self.policy.on_access(key)
             self.stats.updates += 1
@@ -229,7 +271,9 @@ class ShortTermMemory:
             if long_term.apply_short_term(entry):
                 written += 1
             else:
-                logger.debug("consolidate: long-term memory has no node %r; skipped", entry.object_id)
+                logger.debug(
+                    "consolidate: long-term memory has no node %r; skipped", entry.object_id
+                )
         for key, entry in list(self.entries.items()):
             self.entries[key] = replace(entry, consolidated=True)
         self.evicted.clear()

@@ -138,7 +138,9 @@ class ArcPolicy:
         if incoming is not None:
             self._adapt(incoming)
         in_b2 = incoming is not None and incoming in self.b2
-        if self.t1 and (len(self.t1) > self.p or (in_b2 and len(self.t1) == int(self.p)) or not self.t2):
+        if self.t1 and (
+            len(self.t1) > self.p or (in_b2 and len(self.t1) == int(self.p)) or not self.t2
+        ):
             return next(iter(self.t1))
         return next(iter(self.t2))
 
@@ -180,14 +182,22 @@ class ArcPolicy:
 
 
 STM_POLICIES: Registry[Any] = Registry("short-term replacement policy")
-STM_POLICIES.register("fifo", "embodied_mem.memory.stm_policies:FifoPolicy",
-                      description="first in, first out")
-STM_POLICIES.register("lru", "embodied_mem.memory.stm_policies:LruPolicy",
-                      description="least recently used")
-STM_POLICIES.register("lfu", "embodied_mem.memory.stm_policies:LfuPolicy",
-                      description="least frequently used (ties: least recent)")
-STM_POLICIES.register("arc", "embodied_mem.memory.stm_policies:ArcPolicy",
-                      description="adaptive replacement cache (recency/frequency balance self-tunes)")
+STM_POLICIES.register(
+    "fifo", "embodied_mem.memory.stm_policies:FifoPolicy", description="first in, first out"
+)
+STM_POLICIES.register(
+    "lru", "embodied_mem.memory.stm_policies:LruPolicy", description="least recently used"
+)
+STM_POLICIES.register(
+    "lfu",
+    "embodied_mem.memory.stm_policies:LfuPolicy",
+    description="least frequently used (ties: least recent)",
+)
+STM_POLICIES.register(
+    "arc",
+    "embodied_mem.memory.stm_policies:ArcPolicy",
+    description="adaptive replacement cache (recency/frequency balance self-tunes)",
+)
 
 
 def make_policy(name: str, capacity: int) -> ReplacementPolicy:

@@ -73,8 +73,15 @@ class Batch:
     """JSON-serialisable values stored under their keys."""
 
     def __bool__(self) -> bool:
-        return bool(self.nodes or self.removed or self.keyframes or self.events or self.days
-                    or self.aliases or self.meta)
+        return bool(
+            self.nodes
+            or self.removed
+            or self.keyframes
+            or self.events
+            or self.days
+            or self.aliases
+            or self.meta
+        )
 
 
 @dataclass
@@ -122,7 +129,9 @@ class MemoryStore:
             ) from exc
 
     def _check_or_create(self, existed: bool) -> None:
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
         if existed and "schema_version" not in tables:
             raise MemoryStoreError(
                 f"{self.path} is an SQLite file but not an embodied-mem memory (no schema_version "
@@ -131,7 +140,9 @@ class MemoryStore:
         if "schema_version" in tables:
             row = self._db.execute("SELECT version FROM schema_version").fetchone()
             if row is None:
-                raise MemoryStoreError(f"{self.path}: schema_version table is empty; the file is corrupt")
+                raise MemoryStoreError(
+                    f"{self.path}: schema_version table is empty; the file is corrupt"
+                )
             if row[0] > SCHEMA_VERSION:
                 raise MemoryStoreError(
                     f"{self.path} has memory schema version {row[0]}, newer than this embodied-mem "
@@ -139,9 +150,13 @@ class MemoryStore:
                 )
             missing = _TABLES - tables
             if missing:
-                raise MemoryStoreError(f"{self.path}: tables {sorted(missing)} are missing; the file is corrupt")
+                raise MemoryStoreError(
+                    f"{self.path}: tables {sorted(missing)} are missing; the file is corrupt"
+                )
             return
-        self._db.executescript("BEGIN;" + _SCHEMA + f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;")
+        self._db.executescript(
+            "BEGIN;" + _SCHEMA + f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
+        )
 
     # ------------------------------------------------------------------ writing
     def commit_batch(self, batch: Batch) -> None:
@@ -151,18 +166,31 @@ class MemoryStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?)",
-                           [(k, *v) for k, v in batch.nodes.items()])
+            db.executemany(
+                "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?)",
+                [(k, *v) for k, v in batch.nodes.items()],
+            )
             db.executemany("DELETE FROM nodes WHERE id = ?", [(k,) for k in batch.removed])
-            db.executemany("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [keyframe_row(k) for k in batch.keyframes])
+            db.executemany(
+                "INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [keyframe_row(k) for k in batch.keyframes],
+            )
             marks = ", ".join("?" * len(EVENT_COLUMNS))
-            db.executemany(f"INSERT OR REPLACE INTO events VALUES ({marks})", [event_row(e) for e in batch.events])
-            db.executemany("INSERT OR REPLACE INTO days VALUES (?, ?, ?, ?, ?)",
-                           [(d, *span) for d, span in batch.days.items()])
-            db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", list(batch.aliases.items()))
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                           [(k, json.dumps(v)) for k, v in batch.meta.items()])
+            db.executemany(
+                f"INSERT OR REPLACE INTO events VALUES ({marks})",
+                [event_row(e) for e in batch.events],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO days VALUES (?, ?, ?, ?, ?)",
+                [(d, *span) for d, span in batch.days.items()],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO aliases VALUES (?, ?)", list(batch.aliases.items())
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in batch.meta.items()],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -177,7 +205,12 @@ class MemoryStore:
         """
         try:
             return self._load()
-        except (ValueError, TypeError, KeyError, IndexError) as exc:  # JSONDecodeError is a ValueError
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+        ) as exc:  # JSONDecodeError is a ValueError
             raise MemoryStoreError(
                 f"{self.path}: a stored record cannot be decoded ({type(exc).__name__}: {exc}); the file "
                 "is corrupt. Restore a backup or move it away and start a new memory."
@@ -185,14 +218,25 @@ class MemoryStore:
 
     def _load(self) -> Snapshot:
         db = self._db
-        nodes = [(r[0], r[1], r[2]) for r in db.execute("SELECT data, points, embedding FROM nodes ORDER BY rowid")]
-        kfs = [keyframe_from_row(r) for r in db.execute(
-            "SELECT frame_index, day, time, time_of_day, pose, room_id, visible, thumbnail "
-            "FROM keyframes ORDER BY time, frame_index")]
-        evs = [event_from_row(r) for r in db.execute(
-            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY event_id")]
-        days = {int(r[0]): (float(r[1]), float(r[2]), int(r[3]), int(r[4]))
-                for r in db.execute("SELECT day, t0, t1, f0, f1 FROM days")}
+        nodes = [
+            (r[0], r[1], r[2])
+            for r in db.execute("SELECT data, points, embedding FROM nodes ORDER BY rowid")
+        ]
+        kfs = [
+            keyframe_from_row(r)
+            for r in db.execute(
+                "SELECT frame_index, day, time, time_of_day, pose, room_id, visible, thumbnail "
+                "FROM keyframes ORDER BY time, frame_index"
+            )
+        ]
+        evs = [
+            event_from_row(r)
+            for r in db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY event_id")
+        ]
+        days = {
+            int(r[0]): (float(r[1]), float(r[2]), int(r[3]), int(r[4]))
+            for r in db.execute("SELECT day, t0, t1, f0, f1 FROM days")
+        }
         aliases = dict(db.execute("SELECT old, new FROM aliases").fetchall())
         meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         return Snapshot(nodes, kfs, evs, days, aliases, meta)
@@ -203,8 +247,10 @@ class MemoryStore:
         return bool(counts["nodes"] or counts["keyframes"])
 
     def counts(self) -> dict[str, int]:
-        return {t: int(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
-                for t in ("nodes", "keyframes", "events", "days")}
+        return {
+            t: int(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+            for t in ("nodes", "keyframes", "events", "days")
+        }
 
     def size_bytes(self) -> int:
         """Bytes on disk after a checkpoint (database file; WAL folded in)."""

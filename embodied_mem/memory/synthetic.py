@@ -32,8 +32,23 @@ ROOM_FURNITURE = {
     "office": ("Desk", "Shelf", "SideTable", "Cabinet"),
     "hallway": ("SideTable", "Shelf", "Dresser", "CoffeeTable"),
 }
-OBJECTS = ("Apple", "Mug", "Book", "Bowl", "Vase", "Laptop", "Pillow", "Plate", "Cup", "Remote",
-           "Candle", "Bottle", "Statue", "Lamp", "Pen")
+OBJECTS = (
+    "Apple",
+    "Mug",
+    "Book",
+    "Bowl",
+    "Vase",
+    "Laptop",
+    "Pillow",
+    "Plate",
+    "Cup",
+    "Remote",
+    "Candle",
+    "Bottle",
+    "Statue",
+    "Lamp",
+    "Pen",
+)
 COLORS = ("red", "blue", "green", "white", "black", "yellow")
 MATERIALS = ("ceramic", "plastic", "wood", "metal", "glass", "fabric")
 SHAPES = ("round", "square", "cylindrical", "flat")
@@ -83,7 +98,9 @@ class SynthConfig:
         if self.rooms < 1 or self.rooms > len(ROOM_TYPES):
             raise ValueError(f"rooms must be in 1..{len(ROOM_TYPES)}, got {self.rooms}")
         if not 1 <= self.receptacles_per_room <= 4:
-            raise ValueError(f"receptacles_per_room must be in 1..4, got {self.receptacles_per_room}")
+            raise ValueError(
+                f"receptacles_per_room must be in 1..4, got {self.receptacles_per_room}"
+            )
         if self.frame_dt <= 0 or self.day_seconds <= 0:
             raise ValueError("frame_dt and day_seconds must be > 0")
 
@@ -108,7 +125,14 @@ class SyntheticHouse:
             rtype = ROOM_TYPES[r]
             x0 = 5.0 * r
             rid = f"room_{r}"
-            self.rooms.append(RoomRecord(rid, rtype, f"{rtype.replace('_', ' ')}", [(x0, 0.0), (x0 + 5, 0.0), (x0 + 5, 4.0), (x0, 4.0)]))
+            self.rooms.append(
+                RoomRecord(
+                    rid,
+                    rtype,
+                    f"{rtype.replace('_', ' ')}",
+                    [(x0, 0.0), (x0 + 5, 0.0), (x0 + 5, 4.0), (x0, 4.0)],
+                )
+            )
             for j, cat in enumerate(ROOM_FURNITURE[rtype][: cfg.receptacles_per_room]):
                 lo = np.array([x0 + 0.4 + 1.5 * j, 0.3 + 1.6 * (j % 2), 0.0])
                 h = 0.9 if cat not in ("Fridge", "Cabinet") else 1.4
@@ -120,10 +144,14 @@ class SyntheticHouse:
                     cat_o = OBJECTS[int(rng.integers(len(OBJECTS)))]
                     size = np.array([0.12, 0.12, 0.12])
                     olo = np.array([lo[0] + 0.15 + 0.45 * k, lo[1] + 0.3, hi[2]])
-                    attrs = {"color": COLORS[int(rng.integers(len(COLORS)))],
-                             "material": MATERIALS[int(rng.integers(len(MATERIALS)))],
-                             "shape": SHAPES[int(rng.integers(len(SHAPES)))]}
-                    obj = Thing(f"{cat_o}_{r}_{j}_{k}", cat_o, rid, olo, olo + size, False, attrs, rec.id)
+                    attrs = {
+                        "color": COLORS[int(rng.integers(len(COLORS)))],
+                        "material": MATERIALS[int(rng.integers(len(MATERIALS)))],
+                        "shape": SHAPES[int(rng.integers(len(SHAPES)))],
+                    }
+                    obj = Thing(
+                        f"{cat_o}_{r}_{j}_{k}", cat_o, rid, olo, olo + size, False, attrs, rec.id
+                    )
                     obj.base_points = _grid_points(size, cfg.points_per_thing)
                     self.things[obj.id] = obj
         self.intrinsics = CameraIntrinsics.from_fov(cfg.width, cfg.height, hfov_deg=90)
@@ -165,7 +193,9 @@ class SyntheticHouse:
         obj.parent, obj.room_id, self.held = rec_id, self.things[rec_id].room_id, None
         return obj.center
 
-    def frame(self, frame_index: int, t: SimTime, room_id: str, *, rgb: bool = True) -> tuple[Observation, list[Detection]]:
+    def frame(
+        self, frame_index: int, t: SimTime, room_id: str, *, rgb: bool = True
+    ) -> tuple[Observation, list[Detection]]:
         """The agent in ``room_id`` sees everything in that room (except what it holds)."""
         cfg = self.config
         xy = self.room_center(room_id)
@@ -173,16 +203,22 @@ class SyntheticHouse:
         cam = np.eye(4)
         cam[:3, 3] = [xy[0], xy[1], 1.5]
         depth = np.full((cfg.height, cfg.width), 2.0, dtype=np.float32)
-        visible = [th for th in self.things.values() if th.room_id == room_id and th.id != self.held]
+        visible = [
+            th for th in self.things.values() if th.room_id == room_id and th.id != self.held
+        ]
         dets: list[Detection] = []
         cols = np.array_split(np.arange(cfg.width), max(1, len(visible)))
         for th, c in zip(visible, cols, strict=True):
             mask = np.zeros((cfg.height, cfg.width), dtype=bool)
             rows = cfg.height if th.receptacle else cfg.height // 3
             mask[:rows, c] = True
-            dets.append(Detection(mask, th.category, 1.0, th.points(), None, th.id, dict(th.attributes)))
+            dets.append(
+                Detection(mask, th.category, 1.0, th.points(), None, th.id, dict(th.attributes))
+            )
         image = np.zeros((cfg.height, cfg.width, 3), dtype=np.uint8) if rgb else None
-        obs = Observation(depth, self.intrinsics, cam, pose, t, image, None, {}, self.held, frame_index, room_id)
+        obs = Observation(
+            depth, self.intrinsics, cam, pose, t, image, None, {}, self.held, frame_index, room_id
+        )
         return obs, dets
 
 
@@ -207,8 +243,15 @@ class Interaction:
     place_tod: str
 
 
-def run_day(mem, house: SyntheticHouse, day: int, plan: list[tuple[str, str]], *,  # noqa: ANN001
-            frames_per_room: int = 6, start_room: str | None = None) -> list[Interaction]:
+def run_day(
+    mem,
+    house: SyntheticHouse,
+    day: int,
+    plan: list[tuple[str, str]],
+    *,  # noqa: ANN001
+    frames_per_room: int = 6,
+    start_room: str | None = None,
+) -> list[Interaction]:
     """Walk the house and perform ``plan`` [(object env id, target receptacle env id)] through
     ``mem.ingest`` / ``mem.record_interaction``. Returns the ground-truth interactions."""
     cfg = house.config
@@ -250,8 +293,19 @@ def run_day(mem, house: SyntheticHouse, day: int, plan: list[tuple[str, str]], *
         if container:
             mem.record_interaction("close", clock(day, s, cfg), frame, house.things[rec_id].center)
             look(1)
-        gt.append(Interaction(day, obj_id, obj.category, src, rec_id, t_pick.seconds, t_place.seconds,
-                              t_pick.time_of_day, t_place.time_of_day))
+        gt.append(
+            Interaction(
+                day,
+                obj_id,
+                obj.category,
+                src,
+                rec_id,
+                t_pick.seconds,
+                t_place.seconds,
+                t_pick.time_of_day,
+                t_place.time_of_day,
+            )
+        )
     look(frames_per_room // 2)
     return gt
 

@@ -100,5 +100,7 @@ def _cull_out_of_view(
     maxs = np.array([t.bbox_max for t in tracks], dtype=np.float64)
     best = np.maximum(mins[:, None, :] * g[None], maxs[:, None, :] * g[None]).sum(axis=2) + c
     sizes = np.array([len(t.points) for t in tracks])
-    keep = np.all(best >= -_CULL_SLACK, axis=1) | (np.maximum(min_points, min_fraction * sizes) <= 0)
+    keep = np.all(best >= -_CULL_SLACK, axis=1) | (
+        np.maximum(min_points, min_fraction * sizes) <= 0
+    )
     return [t for t, k in zip(tracks, keep, strict=True) if k]

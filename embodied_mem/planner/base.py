@@ -173,16 +173,21 @@ class PlanResult:
         return sum(c.completion_tokens for c in self.calls)
 
     @classmethod
-    def failure(cls, mode: str, message: str, calls: list[PlannerCall] | None = None,
-                **details: Any) -> PlanResult:
+    def failure(
+        cls, mode: str, message: str, calls: list[PlannerCall] | None = None, **details: Any
+    ) -> PlanResult:
         """A result with no subgoals that records ``mode`` and why."""
-        return cls(subgoals=[], calls=list(calls or []), failure_mode=mode, message=message,
-                   details=dict(details))
+        return cls(
+            subgoals=[],
+            calls=list(calls or []),
+            failure_mode=mode,
+            message=message,
+            details=dict(details),
+        )
 
 
 @runtime_checkable
 class Planner(Protocol):
     """A planning backend. ``plan`` must not raise for model/endpoint trouble (see module doc)."""
 
-    def plan(self, task: PlanningContext) -> PlanResult:
-        ...
+    def plan(self, task: PlanningContext) -> PlanResult: ...

@@ -60,9 +60,15 @@ def experience_from_episodic(keyframes: Sequence[Any]) -> list[Keyframe]:
     for kf in keyframes:
         if not kf.thumbnail:
             continue
-        out.append(Keyframe(kf.frame_index, decode_thumbnail(kf.thumbnail),
-                            SimTime(kf.time, kf.day, kf.time_of_day), kf.pose,
-                            caption=f"room {kf.room_id}" if kf.room_id else ""))
+        out.append(
+            Keyframe(
+                kf.frame_index,
+                decode_thumbnail(kf.thumbnail),
+                SimTime(kf.time, kf.day, kf.time_of_day),
+                kf.pose,
+                caption=f"room {kf.room_id}" if kf.room_id else "",
+            )
+        )
     return out
 
 
@@ -103,9 +109,14 @@ def _build_chat(cfg: FramesPlannerConfig) -> VisionChat:
 
     lcfg = LLMPlannerConfig(**cfg.llm).resolved()
     client = make_openai_client(lcfg)
-    return EndpointVisionChat(client, lcfg.model, max_tokens=lcfg.max_completion_tokens,
-                              timeout_s=lcfg.timeout_s, temperature=lcfg.temperature,
-                              seed=lcfg.seed)
+    return EndpointVisionChat(
+        client,
+        lcfg.model,
+        max_tokens=lcfg.max_completion_tokens,
+        timeout_s=lcfg.timeout_s,
+        temperature=lcfg.temperature,
+        seed=lcfg.seed,
+    )
 
 
 class _FramesResolver(PlanResolver):
@@ -126,8 +137,9 @@ class FramesPlanner:
 
     name = "frames"
 
-    def __init__(self, config: FramesPlannerConfig | None = None, *,
-                 chat: VisionChat | None = None) -> None:
+    def __init__(
+        self, config: FramesPlannerConfig | None = None, *, chat: VisionChat | None = None
+    ) -> None:
         self.config = config or FramesPlannerConfig()
         self.chat = chat if chat is not None else _build_chat(self.config)
 
@@ -138,20 +150,25 @@ class FramesPlanner:
         parts: list[Any] = [f"These are {len(frames)} frames of your experience, in time order."]
         for kf in frames:
             when = f"day {kf.time.day} {kf.time.time_of_day}" if kf.time is not None else "time ?"
-            parts += [f"\nFrame {kf.frame_index} ({when}):\n",
-                      resize_max_side(kf.image, self.config.image_max_side)]
+            parts += [
+                f"\nFrame {kf.frame_index} ({when}):\n",
+                resize_max_side(kf.image, self.config.image_max_side),
+            ]
         parts.append(f"\n\nInstruction: {task.instruction}")
         system = (
             "You control a household robot. Answer from the frames only. Reply with ONLY a "
             'JSON object: {"subgoals": [{"type": "navigate_to_frame", "frame_index": N}]} '
             "naming the frame(s) that show the target, in order; for a question reply "
-            '{"subgoals": [{"type": "answer", "text": "..."}]}.')
+            '{"subgoals": [{"type": "answer", "text": "..."}]}.'
+        )
         return [ChatMessage("system", [system]), ChatMessage("user", parts)]
 
     def plan(self, task: PlanningContext) -> PlanResult:
         if not task.experience:
-            raise ValueError("the frames planner needs PlanningContext.experience (the frames "
-                             "of the experience phase as Keyframes); got none")
+            raise ValueError(
+                "the frames planner needs PlanningContext.experience (the frames "
+                "of the experience phase as Keyframes); got none"
+            )
         frames = self.select(task.experience)
         poses = {kf.frame_index: kf.agent for kf in frames if kf.agent is not None}
         resolver = _FramesResolver(poses)
@@ -160,12 +177,20 @@ class FramesPlanner:
             parsed = parse_plan(text, resolver)
             kinds = {type(s).__name__ for s in parsed.subgoals}
             if not kinds <= {"NavigateToFrame", "Answer", "StopSubgoal"}:
-                raise PlanValidationError(f"only {sorted(_ALLOWED_TYPES)} subgoals are allowed "
-                                          f"with frames, got {sorted(kinds)}")
-            parsed.targets = [f"frame:{s.frame_index}" for s in parsed.subgoals
-                              if hasattr(s, "frame_index")]
+                raise PlanValidationError(
+                    f"only {sorted(_ALLOWED_TYPES)} subgoals are allowed "
+                    f"with frames, got {sorted(kinds)}"
+                )
+            parsed.targets = [
+                f"frame:{s.frame_index}" for s in parsed.subgoals if hasattr(s, "frame_index")
+            ]
             return parsed
 
         shown = [kf.frame_index for kf in frames]
-        return plan_with_retries(self.chat, self.build_messages(task, frames), parse,
-                                 self.config.max_retries, {"frames_shown": shown})
+        return plan_with_retries(
+            self.chat,
+            self.build_messages(task, frames),
+            parse,
+            self.config.max_retries,
+            {"frames_shown": shown},
+        )

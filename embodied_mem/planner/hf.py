@@ -77,8 +77,9 @@ class HFPlannerConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
-def load_vlm(model_path: str, *, device: str = "cpu", dtype: str = "float32"
-             ) -> tuple[Any, Any, Any]:
+def load_vlm(
+    model_path: str, *, device: str = "cpu", dtype: str = "float32"
+) -> tuple[Any, Any, Any]:
     """(model, tokenizer, image processor) from a local dir or the HF cache, offline.
 
     Raises:
@@ -88,22 +89,28 @@ def load_vlm(model_path: str, *, device: str = "cpu", dtype: str = "float32"
     torch = require_extra("torch", "hf")
     path = model_path or os.environ.get(ENV_HF_MODEL, "")
     if not path:
-        raise MissingModelError(f"no VLM configured: set planner.model_path (a local directory "
-                                f"or cached repo id such as Qwen/Qwen2-VL-2B-Instruct) or "
-                                f"{ENV_HF_MODEL}")
-    if ("/" not in path or path.startswith((".", "/", "~"))) and not Path(path).expanduser().exists():
+        raise MissingModelError(
+            f"no VLM configured: set planner.model_path (a local directory "
+            f"or cached repo id such as Qwen/Qwen2-VL-2B-Instruct) or "
+            f"{ENV_HF_MODEL}"
+        )
+    if ("/" not in path or path.startswith((".", "/", "~"))) and not Path(
+        path
+    ).expanduser().exists():
         raise MissingModelError(f"VLM directory {path!r} does not exist")
     kwargs = {"local_files_only": True}
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(path, **kwargs)
         image_processor = transformers.AutoImageProcessor.from_pretrained(path, **kwargs)
         model = transformers.AutoModelForImageTextToText.from_pretrained(
-            path, dtype=getattr(torch, dtype), **kwargs)
+            path, dtype=getattr(torch, dtype), **kwargs
+        )
     except (OSError, ValueError) as exc:  # tokenizers raise ValueError for missing files
         raise MissingModelError(
             f"cannot load a VLM from {path!r} offline ({exc}); download it first, e.g. "
             f"`huggingface-cli download Qwen/Qwen2-VL-2B-Instruct`, or point model_path at a "
-            "directory with config.json, weights, tokenizer and preprocessor_config.json") from exc
+            "directory with config.json, weights, tokenizer and preprocessor_config.json"
+        ) from exc
     return model.to(device).eval(), tokenizer, image_processor
 
 
@@ -133,8 +140,10 @@ def hit_thumbnails(memory: Any, hits: list[Any], limit: int) -> list[tuple[str, 
             continue
         for kf in kfs:
             if kf.thumbnail and len(out) < limit:
-                caption = f"{hit.memory_id} seen in frame {kf.frame_index} (day {kf.day} " \
-                          f"{kf.time_of_day}, room {kf.room_id})"
+                caption = (
+                    f"{hit.memory_id} seen in frame {kf.frame_index} (day {kf.day} "
+                    f"{kf.time_of_day}, room {kf.room_id})"
+                )
                 out.append((caption, decode_thumbnail(kf.thumbnail)))
     return out
 
@@ -150,12 +159,14 @@ class HFPlanner:
 
     name = "hf"
 
-    def __init__(self, config: HFPlannerConfig | None = None, *,
-                 chat: HFVisionChat | None = None) -> None:
+    def __init__(
+        self, config: HFPlannerConfig | None = None, *, chat: HFVisionChat | None = None
+    ) -> None:
         self.config = config or HFPlannerConfig()
         if chat is None:
-            model, tok, proc = load_vlm(self.config.model_path, device=self.config.device,
-                                        dtype=self.config.dtype)
+            model, tok, proc = load_vlm(
+                self.config.model_path, device=self.config.device, dtype=self.config.dtype
+            )
             chat = HFVisionChat(model, tok, proc, max_new_tokens=self.config.max_new_tokens)
         self.chat = chat
 
@@ -180,8 +191,10 @@ class HFPlanner:
         for caption, image in shown[: cfg.max_images]:
             parts += [f"\n{caption}:\n", resize_max_side(image, cfg.image_max_side)]
         parts.append(f"\n\nInstruction: {task.instruction}")
-        system = ("You plan for a household robot from its memory. Reply with ONLY a JSON plan. "
-                  "Subgoal types:\n" + describe_schema_for_prompt())
+        system = (
+            "You plan for a household robot from its memory. Reply with ONLY a JSON plan. "
+            "Subgoal types:\n" + describe_schema_for_prompt()
+        )
         return [ChatMessage("system", [system]), ChatMessage("user", parts)]
 
     def plan(self, task: PlanningContext) -> PlanResult:
@@ -190,5 +203,10 @@ class HFPlanner:
         resolver = PlanResolver(toolbox, frames)
         messages = self.build_messages(task, toolbox)
         n_images = sum(len(m.images) for m in messages)
-        return plan_with_retries(self.chat, messages, lambda text: parse_plan(text, resolver),
-                                 self.config.max_retries, {"images": n_images})
+        return plan_with_retries(
+            self.chat,
+            messages,
+            lambda text: parse_plan(text, resolver),
+            self.config.max_retries,
+            {"images": n_images},
+        )

@@ -96,16 +96,19 @@ class LLMPlannerConfig:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.max_tool_rounds < 1 or self.max_completion_tokens < 1 or self.token_budget < 64:
-            raise ValueError("max_tool_rounds and max_completion_tokens must be >= 1 and "
-                             "token_budget >= 64")
+            raise ValueError(
+                "max_tool_rounds and max_completion_tokens must be >= 1 and token_budget >= 64"
+            )
         if not 1 <= self.max_subgoals <= 32:
             raise ValueError(f"max_subgoals must be in 1..32, got {self.max_subgoals}")
         if self.response_format not in _RESPONSE_FORMATS:
-            raise ValueError(f"response_format must be one of {_RESPONSE_FORMATS}, "
-                             f"got {self.response_format!r}")
+            raise ValueError(
+                f"response_format must be one of {_RESPONSE_FORMATS}, got {self.response_format!r}"
+            )
         if self.token_counter not in ("heuristic", "server"):
-            raise ValueError(f"token_counter must be 'heuristic' or 'server', got "
-                             f"{self.token_counter!r}")
+            raise ValueError(
+                f"token_counter must be 'heuristic' or 'server', got {self.token_counter!r}"
+            )
 
     def resolved(self) -> LLMPlannerConfig:
         """A copy with base URL/model/key filled from the environment; raises if still missing."""
@@ -113,8 +116,10 @@ class LLMPlannerConfig:
         model = self.model or os.environ.get(ENV_MODEL, "")
         api_key = self.api_key or os.environ.get(ENV_API_KEY, "") or "not-needed"
         if not base_url or not model:
-            raise ValueError(f"the llm planner needs a base URL and a model: set "
-                             f"planner.base_url / planner.model or {ENV_BASE_URL} / {ENV_MODEL}")
+            raise ValueError(
+                f"the llm planner needs a base URL and a model: set "
+                f"planner.base_url / planner.model or {ENV_BASE_URL} / {ENV_MODEL}"
+            )
         return dataclasses.replace(self, base_url=base_url, model=model, api_key=api_key)
 
 
@@ -134,8 +139,12 @@ def classify_error(exc: BaseException) -> str | None:
 def make_openai_client(config: LLMPlannerConfig) -> Any:
     """An ``openai.OpenAI`` client for a resolved config (no HTTP retries unless configured)."""
     openai = require_extra("openai", "llm")
-    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key,
-                         timeout=config.timeout_s, max_retries=config.http_retries)
+    return openai.OpenAI(
+        base_url=config.base_url,
+        api_key=config.api_key,
+        timeout=config.timeout_s,
+        max_retries=config.http_retries,
+    )
 
 
 class LLMPlanner:
@@ -151,9 +160,14 @@ class LLMPlanner:
 
     name = "llm"
 
-    def __init__(self, config: LLMPlannerConfig | None = None, *, client: Any = None,
-                 examples: ExampleStore | None = None,
-                 token_counter: TokenCounter | None = None) -> None:
+    def __init__(
+        self,
+        config: LLMPlannerConfig | None = None,
+        *,
+        client: Any = None,
+        examples: ExampleStore | None = None,
+        token_counter: TokenCounter | None = None,
+    ) -> None:
         cfg = config or LLMPlannerConfig()
         self.config = cfg.resolved() if client is None else cfg
         self.client = client if client is not None else make_openai_client(self.config)
@@ -164,14 +178,17 @@ class LLMPlanner:
         self.examples = examples or ExampleStore()
         self._budget = self.config.token_budget
         self.counter = token_counter or (
-            ServerTokenCounter(self.config.base_url) if self.config.token_counter == "server"
-            else HeuristicTokenCounter())
+            ServerTokenCounter(self.config.base_url)
+            if self.config.token_counter == "server"
+            else HeuristicTokenCounter()
+        )
 
     # ------------------------------------------------------------------ plan
 
     def plan(self, task: PlanningContext) -> PlanResult:
-        toolbox = MemoryToolbox(task.memory, agent=task.agent, distance_fn=task.distance_fn,
-                                allowed=self.config.tools)
+        toolbox = MemoryToolbox(
+            task.memory, agent=task.agent, distance_fn=task.distance_fn, allowed=self.config.tools
+        )
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
         resolver = PlanResolver(toolbox, frames)
         try:
@@ -196,23 +213,39 @@ class LLMPlanner:
 
     def _prompt(self, task: PlanningContext, toolbox: MemoryToolbox) -> BuiltPrompt:
         """KARMA sections within the budget; ValueError if even the fixed parts do not fit."""
-        sections = gather_sections(task, toolbox, self.examples,
-                                   k_short_term=self.config.k_short_term,
-                                   k_examples=self.config.k_examples)
+        sections = gather_sections(
+            task,
+            toolbox,
+            self.examples,
+            k_short_term=self.config.k_short_term,
+            k_examples=self.config.k_examples,
+        )
         # Tool specs travel in the prompt too (servers render them into the system message).
-        tool_tokens = (self.counter.count(json.dumps(toolbox.specs()))
-                       if self.config.use_tools and toolbox.tools else 0)
+        tool_tokens = (
+            self.counter.count(json.dumps(toolbox.specs()))
+            if self.config.use_tools and toolbox.tools
+            else 0
+        )
         budget = min(task.token_budget, self.config.token_budget)
         if self.config.force_first_tool and self.config.force_first_tool not in toolbox.tools:
-            logger.warning("force_first_tool %r is not offered for this memory (tools: %s); "
-                           "letting the model choose", self.config.force_first_tool,
-                           ", ".join(toolbox.tools) or "none")
-        return build_prompt(sections, budget, self.counter,
-                            reserve=self.config.max_completion_tokens + tool_tokens)
+            logger.warning(
+                "force_first_tool %r is not offered for this memory (tools: %s); "
+                "letting the model choose",
+                self.config.force_first_tool,
+                ", ".join(toolbox.tools) or "none",
+            )
+        return build_prompt(
+            sections, budget, self.counter, reserve=self.config.max_completion_tokens + tool_tokens
+        )
 
-    def _attempts(self, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
-                  resolver: PlanResolver, calls: list[PlannerCall],
-                  details: dict[str, Any]) -> PlanResult:
+    def _attempts(
+        self,
+        messages: list[dict[str, Any]],
+        toolbox: MemoryToolbox,
+        resolver: PlanResolver,
+        calls: list[PlannerCall],
+        details: dict[str, Any],
+    ) -> PlanResult:
         last_error = ""
         for attempt in range(self.config.max_retries + 1):
             text = self._converse(messages, toolbox, calls, attempt)
@@ -223,25 +256,47 @@ class LLMPlanner:
                 calls[-1].error = last_error
                 logger.info("llm plan attempt %d invalid: %s", attempt, last_error)
                 messages.append({"role": "assistant", "content": text})
-                messages.append({"role": "user", "content": (
-                    f"That reply is not a valid plan: {last_error}. Reply with only the JSON "
-                    "plan object.")})
+                messages.append(
+                    {
+                        "role": "user",
+                        "content": (
+                            f"That reply is not a valid plan: {last_error}. Reply with only the JSON "
+                            "plan object."
+                        ),
+                    }
+                )
                 continue
-            return PlanResult(parsed.subgoals, calls, None, parsed.targets, parsed.reasoning,
-                              details={**details, "attempts": attempt + 1})
-        return PlanResult.failure("bad_planner_output", last_error, calls,
-                                  attempts=self.config.max_retries + 1, **details)
+            return PlanResult(
+                parsed.subgoals,
+                calls,
+                None,
+                parsed.targets,
+                parsed.reasoning,
+                details={**details, "attempts": attempt + 1},
+            )
+        return PlanResult.failure(
+            "bad_planner_output", last_error, calls, attempts=self.config.max_retries + 1, **details
+        )
 
-    def _converse(self, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
-                  calls: list[PlannerCall], attempt: int) -> str:
+    def _converse(
+        self,
+        messages: list[dict[str, Any]],
+        toolbox: MemoryToolbox,
+        calls: list[PlannerCall],
+        attempt: int,
+    ) -> str:
         """Tool rounds until the model answers in text (appends to ``messages``)."""
         tools = toolbox.specs() if self.config.use_tools else []
         for rnd in range(self.config.max_tool_rounds):
             # Tool results accumulate; once they near the budget, ask for the plan instead.
             last = rnd == self.config.max_tool_rounds - 1 or self._over_budget(messages, tools)
             choice: Any = "auto"
-            if (tools and rnd == 0 and attempt == 0
-                    and self.config.force_first_tool in toolbox.tools):
+            if (
+                tools
+                and rnd == 0
+                and attempt == 0
+                and self.config.force_first_tool in toolbox.tools
+            ):
                 choice = {"type": "function", "function": {"name": self.config.force_first_tool}}
             msg, call = self._request(messages, None if (last or not tools) else tools, choice)
             call.attempt = attempt
@@ -256,12 +311,18 @@ class LLMPlanner:
         used += self.counter.count(json.dumps(tools)) if tools else 0
         return used + self.config.max_completion_tokens > self._budget
 
-    def _request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-                 choice: Any) -> tuple[Any, PlannerCall]:
+    def _request(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, choice: Any
+    ) -> tuple[Any, PlannerCall]:
         c = self.config
-        kwargs: dict[str, Any] = dict(model=c.model, messages=messages, temperature=c.temperature,
-                                      seed=c.seed, max_tokens=c.max_completion_tokens,
-                                      timeout=c.timeout_s)
+        kwargs: dict[str, Any] = dict(
+            model=c.model,
+            messages=messages,
+            temperature=c.temperature,
+            seed=c.seed,
+            max_tokens=c.max_completion_tokens,
+            timeout=c.timeout_s,
+        )
         if tools:
             kwargs.update(tools=tools, tool_choice=choice)
         elif c.response_format != "none":
@@ -272,17 +333,31 @@ class LLMPlanner:
         msg = resp.choices[0].message
         usage = getattr(resp, "usage", None)
         call = PlannerCall(
-            "llm", prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            "llm",
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            latency_s=latency, raw_text=msg.content or "")
+            latency_s=latency,
+            raw_text=msg.content or "",
+        )
         return msg, call
 
-    def _run_tools(self, msg: Any, messages: list[dict[str, Any]], toolbox: MemoryToolbox,
-                   call: PlannerCall) -> None:
-        messages.append({"role": "assistant", "content": msg.content or "", "tool_calls": [
-            {"id": tc.id, "type": "function",
-             "function": {"name": tc.function.name, "arguments": tc.function.arguments}}
-            for tc in msg.tool_calls]})
+    def _run_tools(
+        self, msg: Any, messages: list[dict[str, Any]], toolbox: MemoryToolbox, call: PlannerCall
+    ) -> None:
+        messages.append(
+            {
+                "role": "assistant",
+                "content": msg.content or "",
+                "tool_calls": [
+                    {
+                        "id": tc.id,
+                        "type": "function",
+                        "function": {"name": tc.function.name, "arguments": tc.function.arguments},
+                    }
+                    for tc in msg.tool_calls
+                ],
+            }
+        )
         echoes = []
         for tc in msg.tool_calls:
             record = toolbox.call(tc.function.name, tc.function.arguments)
@@ -291,8 +366,13 @@ class LLMPlanner:
             messages.append({"role": "tool", "tool_call_id": tc.id, "content": text})
             echoes.append(f"{tc.function.name} returned: {text}")
         if self.config.tool_results_as_user:
-            messages.append({"role": "user", "content": "\n".join(echoes) + (
-                "\nCall another tool or reply with the JSON plan.")})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": "\n".join(echoes)
+                    + ("\nCall another tool or reply with the JSON plan."),
+                }
+            )
 
 
 def _response_format(kind: str, max_subgoals: int) -> dict[str, Any]:
@@ -300,8 +380,10 @@ def _response_format(kind: str, max_subgoals: int) -> dict[str, Any]:
         return {"type": "json_object"}
     if kind == "json_object_schema":
         return {"type": "json_object", "schema": plan_schema(max_subgoals)}
-    return {"type": "json_schema",
-            "json_schema": {"name": "plan", "schema": plan_schema(max_subgoals)}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "plan", "schema": plan_schema(max_subgoals)},
+    }
 
 
 def describe_schema_for_prompt() -> str:

@@ -42,7 +42,9 @@ def _safe(memory: Any, name: str, **kwargs: Any) -> Any:
 
 def short_term_lines(memory: Any, instruction: str, k: int, toolbox: MemoryToolbox) -> list[str]:
     """The ``k`` recent changes most similar to ``instruction`` (as compact JSON lines)."""
-    entries = _safe(memory, "recent_changes", limit=4 * k)  # over-fetch, then keep the k most relevant
+    entries = _safe(
+        memory, "recent_changes", limit=4 * k
+    )  # over-fetch, then keep the k most relevant
     if not entries:
         return []
     items = [to_jsonable(e) for e in entries]
@@ -53,8 +55,14 @@ def short_term_lines(memory: Any, instruction: str, k: int, toolbox: MemoryToolb
     return [texts[i] for i in order[:k]]
 
 
-def gather_sections(task: PlanningContext, toolbox: MemoryToolbox, examples: ExampleStore, *,
-                    k_short_term: int, k_examples: int) -> PromptSections:
+def gather_sections(
+    task: PlanningContext,
+    toolbox: MemoryToolbox,
+    examples: ExampleStore,
+    *,
+    k_short_term: int,
+    k_examples: int,
+) -> PromptSections:
     """The prompt material for ``task`` (lines most relevant first)."""
     from embodied_mem.planner.llm import describe_schema_for_prompt
 
@@ -64,12 +72,17 @@ def gather_sections(task: PlanningContext, toolbox: MemoryToolbox, examples: Exa
         system += "\nTools: " + ", ".join(toolbox.tools) + "\n" + TOOL_CONVENTIONS
     summary = _safe(memory, "describe", budget_tokens=int(task.token_budget * LONG_TERM_SHARE))
     long_term = [ln for ln in str(summary or "").splitlines() if ln.strip()]
-    short_term = short_term_lines(memory, task.instruction, k_short_term, toolbox) \
-        if k_short_term else []
+    short_term = (
+        short_term_lines(memory, task.instruction, k_short_term, toolbox) if k_short_term else []
+    )
     instruction = task.instruction
     if task.time is not None:
         instruction += f"\n(Now: day {task.time.day}, {task.time.time_of_day}.)"
-    return PromptSections(system=system, instruction=instruction, short_term=short_term,
-                          long_term=long_term,
-                          examples=examples.retrieve(task.instruction, k_examples),
-                          feedback=list(task.feedback))
+    return PromptSections(
+        system=system,
+        instruction=instruction,
+        short_term=short_term,
+        long_term=long_term,
+        examples=examples.retrieve(task.instruction, k_examples),
+        feedback=list(task.feedback),
+    )

@@ -42,8 +42,10 @@ class HeuristicTokenCounter:
 
     def count(self, text: str) -> int:
         # Letter runs: ~6 letters per token; punctuation runs ('":', '"},{') merge in pairs.
-        pieces = sum(math.ceil(len(p) / 6) if p.isalpha() else math.ceil(len(p) / 2)
-                     for p in _BPE_PIECES.findall(text))
+        pieces = sum(
+            math.ceil(len(p) / 6) if p.isalpha() else math.ceil(len(p) / 2)
+            for p in _BPE_PIECES.findall(text)
+        )
         return math.ceil(1.1 * max(pieces, len(text) / 4))
 
 
@@ -66,8 +68,9 @@ class ServerTokenCounter:
         import httpx2  # the openai client's HTTP library; imported here to keep this module light
 
         try:
-            resp = httpx2.post(f"{self.root}/extras/tokenize/count", json={"input": text},
-                               timeout=self.timeout_s)
+            resp = httpx2.post(
+                f"{self.root}/extras/tokenize/count", json={"input": text}, timeout=self.timeout_s
+            )
             resp.raise_for_status()
             return int(resp.json()["count"])
         except Exception as exc:  # noqa: BLE001 - any failure means "endpoint unavailable"
@@ -88,7 +91,7 @@ def hashed_ngram_embedding(texts: Sequence[str], dim: int = 1024) -> np.ndarray:
     out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, text in enumerate(texts):
         words = _PIECES.findall(text.lower())
-        grams = words + [w[j:j + 3] for w in words for j in range(max(1, len(w) - 2))]
+        grams = words + [w[j : j + 3] for w in words for j in range(max(1, len(w) - 2))]
         for g in grams:
             out[i, zlib.crc32(g.encode()) % dim] += 1.0
     norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -135,8 +138,11 @@ class ExampleStore:
             return []
         scores = self._vecs @ self.embed([query])[0]
         order = np.argsort(-scores, kind="stable")[:k]
-        return [PlanExample(self._tasks[i], self._plans[i], float(scores[i]))
-                for i in order if scores[i] >= min_score]
+        return [
+            PlanExample(self._tasks[i], self._plans[i], float(scores[i]))
+            for i in order
+            if scores[i] >= min_score
+        ]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,8 +151,9 @@ class ExampleStore:
                 fh.write(json.dumps({"task": t, "plan": p}) + "\n")
 
     @classmethod
-    def load(cls, path: Path, embed: Callable[[Sequence[str]], np.ndarray] | None = None
-             ) -> ExampleStore:
+    def load(
+        cls, path: Path, embed: Callable[[Sequence[str]], np.ndarray] | None = None
+    ) -> ExampleStore:
         """Read a JSONL file of ``{"task": ..., "plan": ...}`` lines."""
         store = cls(embed)
         for n, line in enumerate(Path(path).read_text().splitlines(), start=1):
@@ -156,8 +163,9 @@ class ExampleStore:
                 rec = json.loads(line)
                 store.add(rec["task"], rec["plan"])
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: expected a JSON line with 'task' and 'plan' "
-                                 f"({exc})") from exc
+                raise ValueError(
+                    f"{path}:{n}: expected a JSON line with 'task' and 'plan' ({exc})"
+                ) from exc
         return store
 
 
@@ -197,8 +205,9 @@ def _fit(lines: Sequence[str], budget: int, counter: TokenCounter) -> tuple[list
     return kept, used
 
 
-def build_prompt(sections: PromptSections, budget: int, counter: TokenCounter,
-                 *, reserve: int = 0) -> BuiltPrompt:
+def build_prompt(
+    sections: PromptSections, budget: int, counter: TokenCounter, *, reserve: int = 0
+) -> BuiltPrompt:
     """Assemble system + user messages within ``budget - reserve`` tokens.
 
     Raises:
@@ -209,13 +218,19 @@ def build_prompt(sections: PromptSections, budget: int, counter: TokenCounter,
     fixed = counter.count(sections.system) + counter.count(sections.instruction) + 4 * overhead
     left = budget - reserve - fixed
     if left < 0:
-        raise ValueError(f"system prompt and instruction need ~{fixed} tokens, more than the "
-                         f"budget {budget} minus {reserve} reserved; raise token_budget")
+        raise ValueError(
+            f"system prompt and instruction need ~{fixed} tokens, more than the "
+            f"budget {budget} minus {reserve} reserved; raise token_budget"
+        )
     parts: dict[str, list[str]] = {}
     dropped: dict[str, int] = {}
     example_lines = [f"Task: {e.task}\nPlan: {e.plan}" for e in sections.examples]
-    for name, lines in (("feedback", sections.feedback), ("short_term", sections.short_term),
-                        ("long_term", sections.long_term), ("examples", example_lines)):
+    for name, lines in (
+        ("feedback", sections.feedback),
+        ("short_term", sections.short_term),
+        ("long_term", sections.long_term),
+        ("examples", example_lines),
+    ):
         kept, used = _fit(lines, left, counter)
         left -= used
         parts[name] = kept
@@ -228,10 +243,12 @@ def build_prompt(sections: PromptSections, budget: int, counter: TokenCounter,
 
 def _render_user(instruction: str, parts: dict[str, list[str]]) -> str:
     blocks = []
-    titles = (("long_term", "Long-term memory (summary)"),
-              ("short_term", "Short-term memory (recent changes, most relevant first)"),
-              ("examples", "Similar past tasks and their plans"),
-              ("feedback", "Outcome of earlier steps of this task"))
+    titles = (
+        ("long_term", "Long-term memory (summary)"),
+        ("short_term", "Short-term memory (recent changes, most relevant first)"),
+        ("examples", "Similar past tasks and their plans"),
+        ("feedback", "Outcome of earlier steps of this task"),
+    )
     for key, title in titles:
         if parts.get(key):
             blocks.append(f"## {title}\n" + "\n".join(parts[key]))

@@ -7,14 +7,28 @@ from typing import Any
 from envs.registry import Registry
 
 PLANNERS: Registry[Any] = Registry("planner")
-PLANNERS.register("rule", "embodied_mem.planner.rule:RulePlanner",
-                  description="deterministic offline planner over the memory query API")
-PLANNERS.register("llm", "embodied_mem.planner.llm:LLMPlanner", extra="llm",
-                  description="OpenAI-compatible chat endpoint with memory-query tool calls")
-PLANNERS.register("hf", "embodied_mem.planner.hf:HFPlanner", extra="hf",
-                  description="local transformers VLM (Qwen2-VL class) with memory text + keyframes")
-PLANNERS.register("frames", "embodied_mem.planner.frames:FramesPlanner",
-                  description="FindingDory baseline: K uniformly subsampled frames, no memory")
+PLANNERS.register(
+    "rule",
+    "embodied_mem.planner.rule:RulePlanner",
+    description="deterministic offline planner over the memory query API",
+)
+PLANNERS.register(
+    "llm",
+    "embodied_mem.planner.llm:LLMPlanner",
+    extra="llm",
+    description="OpenAI-compatible chat endpoint with memory-query tool calls",
+)
+PLANNERS.register(
+    "hf",
+    "embodied_mem.planner.hf:HFPlanner",
+    extra="hf",
+    description="local transformers VLM (Qwen2-VL class) with memory text + keyframes",
+)
+PLANNERS.register(
+    "frames",
+    "embodied_mem.planner.frames:FramesPlanner",
+    description="FindingDory baseline: K uniformly subsampled frames, no memory",
+)
 
 
 def make_planner(name: str, config: Any = None, **kwargs: Any) -> Any:

@@ -60,11 +60,16 @@ class RulePlanner:
 
     name = "rule"
 
-    def __init__(self, config: RulePlannerConfig | None = None,
-                 geodesic: Callable[[np.ndarray, np.ndarray], float] | None = None,
-                 snap: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        config: RulePlannerConfig | None = None,
+        geodesic: Callable[[np.ndarray, np.ndarray], float] | None = None,
+        snap: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
         self.config = config or RulePlannerConfig()
-        self.geodesic = geodesic or (lambda a, b: float(np.linalg.norm(np.asarray(a) - np.asarray(b))))
+        self.geodesic = geodesic or (
+            lambda a, b: float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+        )
         owner = getattr(geodesic, "__self__", None)
         self.snap = snap or (getattr(owner, "snap", None) if owner is not None else None)
 
@@ -83,7 +88,9 @@ class RulePlanner:
             return PlanResult.failure("unsupported_instruction", str(exc))
         if task.memory is None:
             return PlanResult.failure("no_memory_match", "the rule planner needs a memory to query")
-        handler = rule_single.HANDLERS.get(parsed.template) or rule_multi.HANDLERS.get(parsed.template)
+        handler = rule_single.HANDLERS.get(parsed.template) or rule_multi.HANDLERS.get(
+            parsed.template
+        )
         if handler is None:
             return PlanResult.failure("unsupported_instruction", f"no rule for {parsed.template}")
         ctx = RuleContext(self, task, parsed.slots)
@@ -143,6 +150,9 @@ class RuleContext:
         if self.can_explore():
             steps = self.planner.config.explore_steps
             cat = self.category(category) if category else None
-            return PlanResult(subgoals=[Explore(category=cat, max_steps=steps)],
-                              message=f"memory has no {what}; exploring", details={"replan": True})
+            return PlanResult(
+                subgoals=[Explore(category=cat, max_steps=steps)],
+                message=f"memory has no {what}; exploring",
+                details={"replan": True},
+            )
         return PlanResult.failure("no_memory_match", f"memory has no {what}")

@@ -35,16 +35,20 @@ if TYPE_CHECKING:
     from embodied_mem.planner.rule import RuleContext
 
 
-def _sequence(ctx: RuleContext, hits: list[Any], what: str, *, receptacles: bool = False,
-              ordered: bool = True) -> PlanResult:
+def _sequence(
+    ctx: RuleContext, hits: list[Any], what: str, *, receptacles: bool = False, ordered: bool = True
+) -> PlanResult:
     hits = unique_by_id(h for h in hits if h is not None)
     if not hits:
         return ctx.missing(what)
     if not ordered:
         hits = visiting_order(hits, ctx.agent_xy, ctx.planner.distance_to)
     goals = [receptacle_goal(h) if receptacles else object_goal(h, ctx.q) for h in hits]
-    return PlanResult(subgoals=goals, high_level_targets=[h.memory_id for h in hits],
-                      message=f"{what}: {len(hits)} targets")
+    return PlanResult(
+        subgoals=goals,
+        high_level_targets=[h.memory_id for h in hits],
+        message=f"{what}: {len(hits)} targets",
+    )
 
 
 # --------------------------------------------------------------------------- several targets
@@ -63,8 +67,11 @@ def t46(ctx: RuleContext) -> PlanResult:
     visits = [r for k, r in enumerate(recs) if k == 0 or r.memory_id != recs[k - 1].memory_id]
     if not visits:
         return ctx.missing("receptacles placed on yesterday")
-    return PlanResult(subgoals=[receptacle_goal(r) for r in visits], high_level_targets=[r.memory_id for r in visits],
-                      message=f"receptacles placed on, in order: {len(visits)} targets")
+    return PlanResult(
+        subgoals=[receptacle_goal(r) for r in visits],
+        high_level_targets=[r.memory_id for r in visits],
+        message=f"receptacles placed on, in order: {len(visits)} targets",
+    )
 
 
 def t47(ctx: RuleContext) -> PlanResult:
@@ -86,15 +93,20 @@ def t47(ctx: RuleContext) -> PlanResult:
 
 def t48(ctx: RuleContext) -> PlanResult:
     word = ctx.slots["color"]
-    return _sequence(ctx, interacted_with_attribute(ctx, word), f"every {word} object", ordered=False)
+    return _sequence(
+        ctx, interacted_with_attribute(ctx, word), f"every {word} object", ordered=False
+    )
 
 
 def t49(ctx: RuleContext) -> PlanResult:
     rooms = ctx.q.visited_rooms()
     if not rooms:
         return PlanResult.failure("no_memory_match", "memory has no room visits for yesterday")
-    return PlanResult(subgoals=[room_goal(r) for r in rooms], high_level_targets=[r.room_id for r in rooms],
-                      message=f"{len(rooms)} rooms in visiting order")
+    return PlanResult(
+        subgoals=[room_goal(r) for r in rooms],
+        high_level_targets=[r.room_id for r in rooms],
+        message=f"{len(rooms)} rooms in visiting order",
+    )
 
 
 def t50(ctx: RuleContext) -> PlanResult:
@@ -102,8 +114,11 @@ def t50(ctx: RuleContext) -> PlanResult:
     hits = objects_of(ctx, ends)
     if len(hits) < 2:
         return ctx.missing("first and last picked objects")
-    return PlanResult(subgoals=[object_goal(h, ctx.q) for h in hits], high_level_targets=[h.memory_id for h in hits],
-                      message="first then last object picked up")
+    return PlanResult(
+        subgoals=[object_goal(h, ctx.q) for h in hits],
+        high_level_targets=[h.memory_id for h in hits],
+        message="first then last object picked up",
+    )
 
 
 # --------------------------------------------------------------------------- several days
@@ -120,10 +135,16 @@ def _parents_on(ctx: RuleContext, category: str, day: int) -> dict[str, str]:
     later rested, until that pick, on the receptacle it was picked from (things do not move
     on their own between the agent's interactions).
     """
-    out = {h.memory_id: h.obj.parent_id for h in ctx.q.where_was(ctx.category(category), day=day)
-           if h.obj.parent_id}
-    later = [h for h in ctx.q.interactions(kind="pick", day=list(range(day + 1, ctx.q.today)))
-             if same_category(h.object_category, category) and h.event.object_id and h.event.source_id]
+    out = {
+        h.memory_id: h.obj.parent_id
+        for h in ctx.q.where_was(ctx.category(category), day=day)
+        if h.obj.parent_id
+    }
+    later = [
+        h
+        for h in ctx.q.interactions(kind="pick", day=list(range(day + 1, ctx.q.today)))
+        if same_category(h.object_category, category) and h.event.object_id and h.event.source_id
+    ]
     for h in later:
         out.setdefault(ctx.q.lt.resolve(h.event.object_id), ctx.q.lt.resolve(h.event.source_id))
     return out
@@ -134,7 +155,9 @@ def t52(ctx: RuleContext) -> PlanResult:
     then = _parents_on(ctx, cat, ctx.q.day_ago(n))
     now = {mid: safe_get(ctx, mid) for mid in then}
     # The instance the task is about has moved since: its receptacle then differs from now.
-    moved = [mid for mid, rid in then.items() if now[mid] is not None and now[mid].obj.parent_id != rid]
+    moved = [
+        mid for mid, rid in then.items() if now[mid] is not None and now[mid].obj.parent_id != rid
+    ]
     recs = unique_by_id(safe_get(ctx, then[mid]) for mid in (moved or list(then)))
     return go_receptacle(ctx, recs, f"where the {cat} was {n} days ago")
 
@@ -143,12 +166,18 @@ def t53(ctx: RuleContext) -> PlanResult:
     """Count pick→place moves per object (ids resolved: one object may carry several ids
     across days before perception merged them); the nearest of the most-moved wins ties."""
     n = int(ctx.slots["n"])
-    counts = Counter(ctx.q.lt.resolve(r.object_id)
-                     for r in ctx.q.rearrangements(day=list(range(ctx.q.today - n, ctx.q.today))))
+    counts = Counter(
+        ctx.q.lt.resolve(r.object_id)
+        for r in ctx.q.rearrangements(day=list(range(ctx.q.today - n, ctx.q.today)))
+    )
     if not counts:
         return ctx.missing(f"objects moved over the past {n} days")
     top = max(counts.values())
-    best = [o for o in (safe_get(ctx, mid) for mid, c in sorted(counts.items()) if c == top) if o is not None]
+    best = [
+        o
+        for o in (safe_get(ctx, mid) for mid, c in sorted(counts.items()) if c == top)
+        if o is not None
+    ]
     return go_object(ctx, best, "the most often moved object")
 
 
@@ -165,7 +194,11 @@ def t54(ctx: RuleContext) -> PlanResult:
     if not counts:
         return ctx.missing(f"receptacles used over the past {n} days")
     top = max(counts.values())
-    best = [r for r in (safe_get(ctx, rid) for rid, c in sorted(counts.items()) if c == top) if r is not None]
+    best = [
+        r
+        for r in (safe_get(ctx, rid) for rid, c in sorted(counts.items()) if c == top)
+        if r is not None
+    ]
     return go_receptacle(ctx, best, "the most used receptacle")
 
 
@@ -180,7 +213,9 @@ def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> li
     """Pick ``obj`` and place it on/in ``rec``; open its container first if it is shut inside one
     (the pick policy cannot see, let alone grasp, through a closed door). Already in hand:
     just place it."""
-    place = PlaceSubgoal(position=tuple(rec.position), category=rec.category, close_after=close_after)
+    place = PlaceSubgoal(
+        position=tuple(rec.position), category=rec.category, close_after=close_after
+    )
     if _held(ctx) == obj.memory_id:
         return [place]
     box = closed_container(ctx.q, obj)
@@ -197,12 +232,18 @@ def _free_hands(ctx: RuleContext, pairs: list[tuple[Any, Any]]) -> list[Any]:
     picked = [h for h in ctx.q.interactions(kind="pick", object_id=held) if h.event.source_id]
     rec = safe_get(ctx, picked[-1].event.source_id) if picked else None
     rec = rec or nearest(ctx.q, ctx.q.receptacles(), ctx.distance_fn)
-    return [] if rec is None else [PlaceSubgoal(position=tuple(rec.position), category=rec.category)]
+    return (
+        [] if rec is None else [PlaceSubgoal(position=tuple(rec.position), category=rec.category)]
+    )
 
 
-def _manipulate(ctx: RuleContext, subgoals: list[Any], pairs: list[tuple[Any, Any]], message: str) -> PlanResult:
+def _manipulate(
+    ctx: RuleContext, subgoals: list[Any], pairs: list[tuple[Any, Any]], message: str
+) -> PlanResult:
     targets = [mid for obj, rec in pairs for mid in (obj.memory_id, rec.memory_id)]
-    return PlanResult(subgoals=_free_hands(ctx, pairs) + subgoals, high_level_targets=targets, message=message)
+    return PlanResult(
+        subgoals=_free_hands(ctx, pairs) + subgoals, high_level_targets=targets, message=message
+    )
 
 
 def _receptacle_named(ctx: RuleContext, phrase: str) -> Any | None:
@@ -217,12 +258,19 @@ def t55(ctx: RuleContext) -> PlanResult:
         return ctx.missing("the first picked object")
     if rec is None:
         return ctx.missing(f"a {ctx.slots['receptacle']}")
-    return _manipulate(ctx, _move(ctx, objs[0], rec), [(objs[0], rec)], f"bring {objs[0].category} to {rec.category}")
+    return _manipulate(
+        ctx,
+        _move(ctx, objs[0], rec),
+        [(objs[0], rec)],
+        f"bring {objs[0].category} to {rec.category}",
+    )
 
 
 def _moved_object(ctx: RuleContext, category: str) -> Any | None:
     picked = [h for h in picks(ctx) if same_category(h.object_category, category)]
-    objs = objects_of(ctx, picked) or [h for h in ctx.q.objects() if same_category(h.category, category)]
+    objs = objects_of(ctx, picked) or [
+        h for h in ctx.q.objects() if same_category(h.category, category)
+    ]
     return nearest(ctx.q, objs, ctx.distance_fn)
 
 
@@ -233,8 +281,12 @@ def t56(ctx: RuleContext) -> PlanResult:
         return ctx.missing(f"the {cat}", cat)
     rec = first_source(ctx, obj.memory_id, day=ctx.q.yesterday)
     if rec is None:
-        return PlanResult.failure("no_memory_match", f"memory has no place the {cat} was in the morning")
-    return _manipulate(ctx, _move(ctx, obj, rec), [(obj, rec)], f"put {obj.category} back on {rec.category}")
+        return PlanResult.failure(
+            "no_memory_match", f"memory has no place the {cat} was in the morning"
+        )
+    return _manipulate(
+        ctx, _move(ctx, obj, rec), [(obj, rec)], f"put {obj.category} back on {rec.category}"
+    )
 
 
 def t57(ctx: RuleContext) -> PlanResult:
@@ -247,7 +299,12 @@ def t57(ctx: RuleContext) -> PlanResult:
         return ctx.missing(f"the {rec_name}", rec_name)
     if obj.obj.parent_id == rec.memory_id:
         return _manipulate(ctx, [], [(obj, rec)], f"the {cat} is already in the {rec_name}")
-    return _manipulate(ctx, _move(ctx, obj, rec, close_after=True), [(obj, rec)], f"put {obj.category} in {rec.category}")
+    return _manipulate(
+        ctx,
+        _move(ctx, obj, rec, close_after=True),
+        [(obj, rec)],
+        f"put {obj.category} in {rec.category}",
+    )
 
 
 def t58(ctx: RuleContext) -> PlanResult:
@@ -255,7 +312,11 @@ def t58(ctx: RuleContext) -> PlanResult:
     pairs: list[tuple[Any, Any]] = []
     for r in ctx.q.rearrangements(day=ctx.q.yesterday):
         obj = safe_get(ctx, r.object_id)
-        if obj is None or r.source_id is None or any(o.memory_id == obj.memory_id for o, _ in pairs):
+        if (
+            obj is None
+            or r.source_id is None
+            or any(o.memory_id == obj.memory_id for o, _ in pairs)
+        ):
             continue  # forgotten (merged away) or already handled: skip it, do not fail the plan
         rec = first_source(ctx, obj.memory_id, day=ctx.q.yesterday)
         if rec is None:
@@ -271,7 +332,8 @@ def t58(ctx: RuleContext) -> PlanResult:
 
 
 HANDLERS: dict[str, Handler] = {
-    name.upper(): fn for name, fn in globals().items()
+    name.upper(): fn
+    for name, fn in globals().items()
     if len(name) == 3 and name.startswith("t") and name[1:].isdigit() and callable(fn)
 }
 HANDLERS.update(QUESTION_HANDLERS)

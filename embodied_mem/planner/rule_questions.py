@@ -39,8 +39,11 @@ def _room_name(ctx: RuleContext, room_id: str | None) -> str | None:
 
 def t59(ctx: RuleContext) -> PlanResult:
     cat = ctx.slots["category"]
-    places = [h for h in ctx.q.interactions(kind="place", day=ctx.q.yesterday)
-              if same_category(h.object_category, cat) and h.target_category]
+    places = [
+        h
+        for h in ctx.q.interactions(kind="place", day=ctx.q.yesterday)
+        if same_category(h.object_category, cat) and h.target_category
+    ]
     if not places:
         return PlanResult.failure("no_memory_match", f"no memory of placing a {cat} yesterday")
     last = places[-1]
@@ -66,16 +69,26 @@ def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any |
         rec = next(r for r in recs if r.memory_id == on_it[0].obj.parent_id)
         return True, on_it[0], rec
     # Prefer the instance the agent placed on such a receptacle yesterday: that is the one asked about.
-    placed = [h for h in ctx.q.interactions(kind="place", day=ctx.q.yesterday)
-              if same_category(h.object_category, cat) and same_category(h.target_category, rec_name)]
+    placed = [
+        h
+        for h in ctx.q.interactions(kind="place", day=ctx.q.yesterday)
+        if same_category(h.object_category, cat) and same_category(h.target_category, rec_name)
+    ]
     for h in placed:
         last = safe_get(ctx, h.event.object_id)
         box = closed_container(ctx.q, last) if last is not None else None
-        if box is not None and box.memory_id in rec_ids and not _currently_known(ctx, last.memory_id):
+        if (
+            box is not None
+            and box.memory_id in rec_ids
+            and not _currently_known(ctx, last.memory_id)
+        ):
             # Memory lost sight of it only because it is shut in that container: nothing
             # says it left, so the belief stands (the stopping rule still weighs staleness).
             return True, last, box
-    subject = next((o for h in placed for o in objs if o.memory_id == ctx.q.lt.resolve(h.event.object_id)), None)
+    subject = next(
+        (o for h in placed for o in objs if o.memory_id == ctx.q.lt.resolve(h.event.object_id)),
+        None,
+    )
     subject = subject or (objs[0] if objs else None)
     return False, subject, recs[0] if recs else None
 
@@ -95,21 +108,33 @@ def t61(ctx: RuleContext) -> PlanResult:
     if ctx.task.step_index > 0:  # we went to look: memory now holds what was seen
         return _answer("yes" if believed else "no", believed=believed, after_looking=True)
     if subject is None:
-        decision = stopping.decide(has_candidate=False, staleness_s=0.0, movable=True,
-                                   travel_distance_m=float("inf"), config=ctx.planner.config.stopping)
+        decision = stopping.decide(
+            has_candidate=False,
+            staleness_s=0.0,
+            movable=True,
+            travel_distance_m=float("inf"),
+            config=ctx.planner.config.stopping,
+        )
         if ctx.can_explore():
             return ctx.missing(f"a {cat}", cat)
         return _answer("no", stopping=decision.as_dict(), believed=False)
     now = ctx.task.time.seconds if ctx.task.time is not None else subject.obj.last_seen
     target = rec if rec is not None else subject
-    decision = stopping.decide(has_candidate=True, staleness_s=max(0.0, now - subject.obj.last_seen),
-                               movable=True, travel_distance_m=ctx.distance_to_hit(target),
-                               config=ctx.planner.config.stopping)
+    decision = stopping.decide(
+        has_candidate=True,
+        staleness_s=max(0.0, now - subject.obj.last_seen),
+        movable=True,
+        travel_distance_m=ctx.distance_to_hit(target),
+        config=ctx.planner.config.stopping,
+    )
     details = {"stopping": decision.as_dict(), "believed": believed}
     if decision.action == stopping.LOOK:
         goal = receptacle_goal(target) if rec is not None else object_goal(target, ctx.q)
-        return PlanResult(subgoals=[goal], message="memory may be stale: going to look",
-                          details={**details, "replan": True})
+        return PlanResult(
+            subgoals=[goal],
+            message="memory may be stale: going to look",
+            details={**details, "replan": True},
+        )
     return _answer("yes" if believed else "no", **details)
 
 

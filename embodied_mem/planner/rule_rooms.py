@@ -22,8 +22,11 @@ def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
         # Rooms come from the env's annotations and the agent's own visits: exploring cannot
         # add the missing fact, so report instead of walking about.
         return PlanResult.failure("no_memory_match", f"memory has no {what}")
-    return PlanResult(subgoals=[room_goal(room)], high_level_targets=[room.room_id],
-                      message=f"{what}: {room.name}")
+    return PlanResult(
+        subgoals=[room_goal(room)],
+        high_level_targets=[room.room_id],
+        message=f"{what}: {room.name}",
+    )
 
 
 def t36(ctx: RuleContext) -> PlanResult:
@@ -49,7 +52,11 @@ def room_minutes(ctx: RuleContext) -> list[tuple[Any, int]]:
     per: dict[str, int] = {}
     for k, v in enumerate(visits):
         start = parse_hhmm(v.enter_time_of_day)
-        end = parse_hhmm(visits[k + 1].enter_time_of_day) if k + 1 < len(visits) else max(DAY_END_MINUTE, start)
+        end = (
+            parse_hhmm(visits[k + 1].enter_time_of_day)
+            if k + 1 < len(visits)
+            else max(DAY_END_MINUTE, start)
+        )
         per[v.room_id] = per.get(v.room_id, 0) + max(0, end - start)
     rooms = {r.room_id: r for r in ctx.q.rooms()}
     ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -68,21 +75,30 @@ def t39(ctx: RuleContext) -> PlanResult:
 
 def room_of(ctx: RuleContext, phrase: str, kind: str) -> Any | None:
     """Room containing the point where the last ``phrase`` object was picked/placed yesterday."""
-    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
-            if same_category(h.object_category, phrase)]
+    hits = [
+        h
+        for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
+        if same_category(h.object_category, phrase)
+    ]
     rooms = [event_room(ctx.q, h.event) for h in hits]
     rooms = [r for r in rooms if r is not None]
     return next((r for r in ctx.q.rooms() if rooms and r.room_id == rooms[-1]), None)
 
 
 def t40(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, room_of(ctx, ctx.slots["category"], "pick"),
-                   f"the room where the {ctx.slots['category']} was picked")
+    return go_room(
+        ctx,
+        room_of(ctx, ctx.slots["category"], "pick"),
+        f"the room where the {ctx.slots['category']} was picked",
+    )
 
 
 def t41(ctx: RuleContext) -> PlanResult:
-    return go_room(ctx, room_of(ctx, ctx.slots["category"], "place"),
-                   f"the room where the {ctx.slots['category']} was placed")
+    return go_room(
+        ctx,
+        room_of(ctx, ctx.slots["category"], "place"),
+        f"the room where the {ctx.slots['category']} was placed",
+    )
 
 
 def t42(ctx: RuleContext) -> PlanResult:

@@ -29,21 +29,33 @@ Handler = Callable[["RuleContext"], PlanResult]
 ATTRIBUTE_KEYS = ("color", "shape", "material")
 
 
-def go_object(ctx: RuleContext, hits: list[Any], what: str, category: str | None = None) -> PlanResult:
+def go_object(
+    ctx: RuleContext, hits: list[Any], what: str, category: str | None = None
+) -> PlanResult:
     """Navigate to the nearest of ``hits`` (objects), or explore when there is none."""
     hit = nearest(ctx.q, unique_by_id(hits), ctx.distance_fn)
     if hit is None:
         return ctx.missing(what, category)
-    return PlanResult(subgoals=[object_goal(hit, ctx.q)], high_level_targets=[hit.memory_id],
-                      message=f"{what}: {hit.category} {hit.memory_id}")
+    return PlanResult(
+        subgoals=[object_goal(hit, ctx.q)],
+        high_level_targets=[hit.memory_id],
+        message=f"{what}: {hit.category} {hit.memory_id}",
+    )
 
 
-def go_receptacle(ctx: RuleContext, hits: list[Any], what: str, farthest: bool = False) -> PlanResult:
-    hit = nearest(ctx.q, unique_by_id(h for h in hits if h is not None), ctx.distance_fn, farthest=farthest)
+def go_receptacle(
+    ctx: RuleContext, hits: list[Any], what: str, farthest: bool = False
+) -> PlanResult:
+    hit = nearest(
+        ctx.q, unique_by_id(h for h in hits if h is not None), ctx.distance_fn, farthest=farthest
+    )
     if hit is None:
         return ctx.missing(what)
-    return PlanResult(subgoals=[receptacle_goal(hit)], high_level_targets=[hit.memory_id],
-                      message=f"{what}: {hit.category} {hit.memory_id}")
+    return PlanResult(
+        subgoals=[receptacle_goal(hit)],
+        high_level_targets=[hit.memory_id],
+        message=f"{what}: {hit.category} {hit.memory_id}",
+    )
 
 
 def objects_of(ctx: RuleContext, interactions: list[Any]) -> list[Any]:
@@ -85,7 +97,9 @@ def safe_get(ctx: RuleContext, memory_id: str | None) -> Any | None:
             hit = ctx.q.get(memory_id, at_time=ev.end_time + 1e-3)
         except KeyError:
             continue
-        logger.debug("%s is not in current memory; using its state after event %d", memory_id, ev.event_id)
+        logger.debug(
+            "%s is not in current memory; using its state after event %d", memory_id, ev.event_id
+        )
         return hit
     return None
 
@@ -107,8 +121,11 @@ def t01(ctx: RuleContext) -> PlanResult:
 
 def t02(ctx: RuleContext) -> PlanResult:
     cat = ctx.slots["category"]
-    picks = [h for h in ctx.q.interactions(kind="pick", day=ctx.q.yesterday)
-             if same_category(h.object_category, cat)]
+    picks = [
+        h
+        for h in ctx.q.interactions(kind="pick", day=ctx.q.yesterday)
+        if same_category(h.object_category, cat)
+    ]
     return go_object(ctx, objects_of(ctx, picks), f"the {cat} picked up yesterday")
 
 
@@ -120,7 +137,9 @@ def t03(ctx: RuleContext) -> PlanResult:
 def t04(ctx: RuleContext) -> PlanResult:
     cat = ctx.slots["category"]
     acted = {h.memory_id for h in objects_of(ctx, ctx.q.interactions(day=ctx.q.yesterday))}
-    hits = [h for h in ctx.q.objects() if same_category(h.category, cat) and h.memory_id not in acted]
+    hits = [
+        h for h in ctx.q.objects() if same_category(h.category, cat) and h.memory_id not in acted
+    ]
     # No category hint for exploring: the touched instance is already remembered, so a
     # "stop when a {cat} is in memory" detector would stop at once.
     return go_object(ctx, hits, f"a {cat} not interacted with")
@@ -135,18 +154,24 @@ def _acted_with_receptacle(ctx: RuleContext, kind: str, slot: str) -> list[Any]:
 
 def t05(ctx: RuleContext) -> PlanResult:
     hits = _acted_with_receptacle(ctx, "pick", "receptacle")
-    return go_object(ctx, objects_of(ctx, hits), f"the object picked from the {ctx.slots['receptacle']}")
+    return go_object(
+        ctx, objects_of(ctx, hits), f"the object picked from the {ctx.slots['receptacle']}"
+    )
 
 
 def t06(ctx: RuleContext) -> PlanResult:
     hits = _acted_with_receptacle(ctx, "place", "receptacle")
-    return go_object(ctx, objects_of(ctx, hits), f"the object placed on the {ctx.slots['receptacle']}")
+    return go_object(
+        ctx, objects_of(ctx, hits), f"the object placed on the {ctx.slots['receptacle']}"
+    )
 
 
 def t07(ctx: RuleContext) -> PlanResult:
     rooms = {r.room_id for r in find_rooms(ctx.q, ctx.slots["room"])}
     if not rooms:
-        return PlanResult.failure("no_memory_match", f"no remembered room called {ctx.slots['room']!r}")
+        return PlanResult.failure(
+            "no_memory_match", f"no remembered room called {ctx.slots['room']!r}"
+        )
     hits = [h for h in picks(ctx) if event_room(ctx.q, h.event) in rooms]
     return go_object(ctx, objects_of(ctx, hits), f"an object picked up in the {ctx.slots['room']}")
 
@@ -155,7 +180,9 @@ def t07(ctx: RuleContext) -> PlanResult:
 def t08(ctx: RuleContext) -> PlanResult:
     # Object interactions only: opening a cabinet is not "interacting with an object".
     hit = ctx.q.interaction_at(ctx.slots["time"], kind=("pick", "place"))
-    return go_object(ctx, objects_of(ctx, [hit]), f"the object interacted with at {ctx.slots['time']}")
+    return go_object(
+        ctx, objects_of(ctx, [hit]), f"the object interacted with at {ctx.slots['time']}"
+    )
 
 
 def spans_overlapping(ctx: RuleContext, lo: int, hi: int) -> list[Any]:
@@ -172,13 +199,17 @@ def t09(ctx: RuleContext) -> PlanResult:
     lo, hi = (parse_hhmm(ctx.slots[k]) for k in ("time_a", "time_b"))
     # A whole interaction counts (pick to place), not only its instants: a pick before the
     # interval and a place after it still means the object was being handled inside it.
-    return go_object(ctx, spans_overlapping(ctx, lo, hi), "an object interacted with in that interval")
+    return go_object(
+        ctx, spans_overlapping(ctx, lo, hi), "an object interacted with in that interval"
+    )
 
 
 def t10(ctx: RuleContext) -> PlanResult:
     # An interaction belongs to the period in which it started (the pick).
     hits = ctx.q.interactions(day=ctx.q.yesterday, period=ctx.slots["period"].lower(), kind="pick")
-    return go_object(ctx, objects_of(ctx, hits), f"an object interacted with in the {ctx.slots['period']}")
+    return go_object(
+        ctx, objects_of(ctx, hits), f"an object interacted with in the {ctx.slots['period']}"
+    )
 
 
 def _nth(ctx: RuleContext, n: int, what: str) -> PlanResult:
@@ -200,12 +231,16 @@ def t13(ctx: RuleContext) -> PlanResult:
 
 def t14(ctx: RuleContext) -> PlanResult:
     hit = ctx.q.adjacent_interaction(ctx.category(ctx.slots["category"]), offset=1)
-    return go_object(ctx, objects_of(ctx, [hit]), f"the object picked right after the {ctx.slots['category']}")
+    return go_object(
+        ctx, objects_of(ctx, [hit]), f"the object picked right after the {ctx.slots['category']}"
+    )
 
 
 def t15(ctx: RuleContext) -> PlanResult:
     hit = ctx.q.adjacent_interaction(ctx.category(ctx.slots["category"]), offset=-1)
-    return go_object(ctx, objects_of(ctx, [hit]), f"the object picked right before the {ctx.slots['category']}")
+    return go_object(
+        ctx, objects_of(ctx, [hit]), f"the object picked right before the {ctx.slots['category']}"
+    )
 
 
 # --------------------------------------------------------------------------- duration (T16-T18)
@@ -223,8 +258,11 @@ def t17(ctx: RuleContext) -> PlanResult:
 
 
 def t18(ctx: RuleContext) -> PlanResult:
-    return _rearranged(ctx, ctx.q.rearrangements_lasting(float(ctx.slots["seconds"])),
-                       f"the rearrangement of about {ctx.slots['seconds']} s")
+    return _rearranged(
+        ctx,
+        ctx.q.rearrangements_lasting(float(ctx.slots["seconds"])),
+        f"the rearrangement of about {ctx.slots['seconds']} s",
+    )
 
 
 # --------------------------------------------------------------------------- attributes (T19-T22)
@@ -232,7 +270,9 @@ def with_attribute(objects: list[Any], key: str, word: str) -> list[Any]:
     return [o for o in objects if norm(o.obj.attributes.get(key)) == norm(word)]
 
 
-def interacted_with_attribute(ctx: RuleContext, word: str, day: int | None | str = "yesterday") -> list[Any]:
+def interacted_with_attribute(
+    ctx: RuleContext, word: str, day: int | None | str = "yesterday"
+) -> list[Any]:
     """Objects interacted with (``day``: yesterday by default, None = any day) whose color,
     shape or material is ``word``. Attributes are read from each object's remembered state,
     so an object memory has since lost sight of still counts (see :func:`safe_get`)."""
@@ -257,7 +297,9 @@ def t22(ctx: RuleContext) -> PlanResult:
 
 
 # --------------------------------------------------------------------------- distance (T23-T25)
-def _by_distance(ctx: RuleContext, hits: list[Any], farthest: bool, what: str, receptacle: bool) -> PlanResult:
+def _by_distance(
+    ctx: RuleContext, hits: list[Any], farthest: bool, what: str, receptacle: bool
+) -> PlanResult:
     if receptacle:
         return go_receptacle(ctx, hits, what, farthest=farthest)
     hit = nearest(ctx.q, unique_by_id(hits), ctx.distance_fn, farthest=farthest)
@@ -275,27 +317,37 @@ def t24(ctx: RuleContext) -> PlanResult:
 
 
 def t25(ctx: RuleContext) -> PlanResult:
-    return _by_distance(ctx, ctx.q.receptacles_used(kind="place"), True,
-                        "the farthest receptacle placed on", True)
+    return _by_distance(
+        ctx, ctx.q.receptacles_used(kind="place"), True, "the farthest receptacle placed on", True
+    )
 
 
 # --------------------------------------------------------------------------- receptacles (T26-T35)
 def receptacles_for(ctx: RuleContext, phrase: str, kind: str) -> list[Any]:
     """Receptacles every ``phrase`` object was picked from / placed on yesterday (all instances)."""
     key = "source_id" if kind == "pick" else "target_id"
-    hits = [h for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
-            if same_category(h.object_category, phrase)]
+    hits = [
+        h
+        for h in ctx.q.interactions(kind=kind, day=ctx.q.yesterday)
+        if same_category(h.object_category, phrase)
+    ]
     return unique_by_id(safe_get(ctx, getattr(h.event, key)) for h in hits)
 
 
 def t26(ctx: RuleContext) -> PlanResult:
-    return go_receptacle(ctx, receptacles_for(ctx, ctx.slots["category"], "place"),
-                         f"the receptacle the {ctx.slots['category']} was placed on")
+    return go_receptacle(
+        ctx,
+        receptacles_for(ctx, ctx.slots["category"], "place"),
+        f"the receptacle the {ctx.slots['category']} was placed on",
+    )
 
 
 def t27(ctx: RuleContext) -> PlanResult:
-    return go_receptacle(ctx, receptacles_for(ctx, ctx.slots["category"], "pick"),
-                         f"the receptacle the {ctx.slots['category']} was picked from")
+    return go_receptacle(
+        ctx,
+        receptacles_for(ctx, ctx.slots["category"], "pick"),
+        f"the receptacle the {ctx.slots['category']} was picked from",
+    )
 
 
 def t28(ctx: RuleContext) -> PlanResult:
@@ -330,7 +382,9 @@ def t32(ctx: RuleContext) -> PlanResult:
 def t33(ctx: RuleContext) -> PlanResult:
     # A pick uses its source, a place its target; opening a container only counts when no
     # pick/place happened near that minute.
-    hit = ctx.q.interaction_at(ctx.slots["time"], kind=("pick", "place")) or ctx.q.interaction_at(ctx.slots["time"])
+    hit = ctx.q.interaction_at(ctx.slots["time"], kind=("pick", "place")) or ctx.q.interaction_at(
+        ctx.slots["time"]
+    )
     if hit is None:
         return ctx.missing(f"interaction at {ctx.slots['time']}")
     ev = hit.event
@@ -363,12 +417,17 @@ def t34(ctx: RuleContext) -> PlanResult:
 
 def t35(ctx: RuleContext) -> PlanResult:
     cat = ctx.slots["receptacle_category"]
-    hits = [h for h in ctx.q.receptacles(opened=True, day=ctx.q.yesterday) if same_category(h.category, cat)]
+    hits = [
+        h
+        for h in ctx.q.receptacles(opened=True, day=ctx.q.yesterday)
+        if same_category(h.category, cat)
+    ]
     return go_receptacle(ctx, hits, f"the {cat} opened yesterday")
 
 
 HANDLERS: dict[str, Handler] = {
-    name.upper(): fn for name, fn in globals().items()
+    name.upper(): fn
+    for name, fn in globals().items()
     if len(name) == 3 and name.startswith("t") and name[1:].isdigit() and callable(fn)
 }
 # Imported last: the room handlers reuse this module's helpers.

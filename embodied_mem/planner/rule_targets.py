@@ -89,20 +89,30 @@ def object_goal(hit: Any, query: Any = None) -> NavigateToObject | NavigateToRec
     """
     box = closed_container(query, hit)
     if box is not None:
-        return NavigateToReceptacle(position=tuple(box.position), category=box.category, memory_id=hit.memory_id)
-    return NavigateToObject(position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id)
+        return NavigateToReceptacle(
+            position=tuple(box.position), category=box.category, memory_id=hit.memory_id
+        )
+    return NavigateToObject(
+        position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id
+    )
 
 
 def receptacle_goal(hit: Any) -> NavigateToReceptacle:
-    return NavigateToReceptacle(position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id)
+    return NavigateToReceptacle(
+        position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id
+    )
 
 
 def room_goal(room: Any) -> NavigateToRoom:
     return NavigateToRoom(room_id=room.room_id, anchor=tuple(room.anchor))
 
 
-def floor_distance(geodesic: Callable[[np.ndarray, np.ndarray], float], snap: Callable[[np.ndarray], np.ndarray] | None,
-                   a_xy: np.ndarray, b_xy: np.ndarray) -> float:
+def floor_distance(
+    geodesic: Callable[[np.ndarray, np.ndarray], float],
+    snap: Callable[[np.ndarray], np.ndarray] | None,
+    a_xy: np.ndarray,
+    b_xy: np.ndarray,
+) -> float:
     """Walking distance from ``a_xy`` to a thing at ``b_xy`` that may stand off the floor.
 
     Objects sit on furniture, where a navigability grid answers ``inf``; like the benchmark,
@@ -130,16 +140,27 @@ def approach_points(hit: Any) -> list[np.ndarray]:
     pts = [centre]
     obj = getattr(hit, "obj", None)
     if obj is not None and obj.bbox_min is not None and obj.bbox_max is not None:
-        lo, hi = np.asarray(obj.bbox_min[:2], dtype=float), np.asarray(obj.bbox_max[:2], dtype=float)
+        lo, hi = (
+            np.asarray(obj.bbox_min[:2], dtype=float),
+            np.asarray(obj.bbox_max[:2], dtype=float),
+        )
         mid = (lo + hi) / 2
         m = APPROACH_MARGIN
-        pts += [np.array([lo[0] - m, mid[1]]), np.array([hi[0] + m, mid[1]]),
-                np.array([mid[0], lo[1] - m]), np.array([mid[0], hi[1] + m])]
+        pts += [
+            np.array([lo[0] - m, mid[1]]),
+            np.array([hi[0] + m, mid[1]]),
+            np.array([mid[0], lo[1] - m]),
+            np.array([mid[0], hi[1] + m]),
+        ]
     return pts
 
 
-def hit_distance(geodesic: Callable[[np.ndarray, np.ndarray], float], snap: Callable[[np.ndarray], np.ndarray] | None,
-                 a_xy: np.ndarray, hit: Any) -> float:
+def hit_distance(
+    geodesic: Callable[[np.ndarray, np.ndarray], float],
+    snap: Callable[[np.ndarray], np.ndarray] | None,
+    a_xy: np.ndarray,
+    hit: Any,
+) -> float:
     """Walking metres from ``a_xy`` to within reach of ``hit``: the best approach point, plus
     the straight stretch from that floor point to the thing's centre."""
     centre = np.asarray(hit.position[:2], dtype=float)
@@ -155,8 +176,13 @@ def hit_distance(geodesic: Callable[[np.ndarray, np.ndarray], float], snap: Call
     return best
 
 
-def nearest(query: Any, hits: Iterable[Any], distance_fn: Callable[[Any], float] | None, *,
-            farthest: bool = False) -> Any | None:
+def nearest(
+    query: Any,
+    hits: Iterable[Any],
+    distance_fn: Callable[[Any], float] | None,
+    *,
+    farthest: bool = False,
+) -> Any | None:
     """The nearest (or farthest) hit by ``distance_fn(hit)``; the first hit when no distance is known.
 
     Unreachable (inf) hits come last either way; ties break on memory id for determinism.
@@ -174,8 +200,11 @@ def nearest(query: Any, hits: Iterable[Any], distance_fn: Callable[[Any], float]
     return finite[0][1]
 
 
-def visiting_order(hits: Sequence[Any], start_xy: np.ndarray | None,
-                   distance: Callable[[np.ndarray, Any], float] | None) -> list[Any]:
+def visiting_order(
+    hits: Sequence[Any],
+    start_xy: np.ndarray | None,
+    distance: Callable[[np.ndarray, Any], float] | None,
+) -> list[Any]:
     """Greedy nearest-next order over ``hits`` from ``start_xy`` (unordered multi-goal tasks).
 
     ``distance(from_xy, hit)`` is the walking distance to a hit.

@@ -57,10 +57,14 @@ SUBGOAL_SCHEMA: dict[str, Any] = {
         _item("navigate_to_object", _TARGET, ["memory_id"]),
         _item("navigate_to_receptacle", _TARGET, ["memory_id"]),
         _item("navigate_to_room", {"room_id": _ID}, ["room_id"]),
-        _item("navigate_to_pose", {"x": {"type": "number"}, "y": {"type": "number"},
-                                   "yaw": {"type": "number"}}, ["x", "y"]),
-        _item("navigate_to_frame", {"frame_index": {"type": "integer", "minimum": 0}},
-              ["frame_index"]),
+        _item(
+            "navigate_to_pose",
+            {"x": {"type": "number"}, "y": {"type": "number"}, "yaw": {"type": "number"}},
+            ["x", "y"],
+        ),
+        _item(
+            "navigate_to_frame", {"frame_index": {"type": "integer", "minimum": 0}}, ["frame_index"]
+        ),
         _item("pick", _TARGET, ["memory_id"]),
         _item("place", _TARGET, ["memory_id"]),
         _item("open", _TARGET, ["memory_id"]),
@@ -88,14 +92,22 @@ _VARIANTS: dict[str, jsonschema.protocols.Validator] = {
 }
 # The envelope is checked first with a loose item schema so that errors name the offending
 # field of the chosen variant instead of jsonschema's unhelpful "not valid under any of oneOf".
-_ENVELOPE = jsonschema.Draft202012Validator({
-    **PLAN_SCHEMA,
-    "properties": {**PLAN_SCHEMA["properties"], "subgoals": {
-        **PLAN_SCHEMA["properties"]["subgoals"],
-        "items": {"type": "object", "required": ["type"],
-                  "properties": {"type": {"enum": sorted(_VARIANTS)}}},
-    }},
-})
+_ENVELOPE = jsonschema.Draft202012Validator(
+    {
+        **PLAN_SCHEMA,
+        "properties": {
+            **PLAN_SCHEMA["properties"],
+            "subgoals": {
+                **PLAN_SCHEMA["properties"]["subgoals"],
+                "items": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {"type": {"enum": sorted(_VARIANTS)}},
+                },
+            },
+        },
+    }
+)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
@@ -163,8 +175,9 @@ def validate_plan(data: Any, max_subgoals: int = 32) -> dict[str, Any]:
     """Check ``data`` against :func:`plan_schema`; raise :class:`PlanValidationError` if it fails."""
     _raise_first(_ENVELOPE, data, "")
     if len(data["subgoals"]) > max_subgoals:
-        raise PlanValidationError(f"plan has {len(data['subgoals'])} subgoals; at most "
-                                  f"{max_subgoals} are allowed")
+        raise PlanValidationError(
+            f"plan has {len(data['subgoals'])} subgoals; at most {max_subgoals} are allowed"
+        )
     for i, item in enumerate(data["subgoals"]):
         _raise_first(_VARIANTS[item["type"]], item, f"subgoals/{i}")
     return data
@@ -191,8 +204,12 @@ def _target(resolver: TargetResolver, memory_id: str, kind: str) -> ResolvedTarg
 
 def _nav(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     t = _target(r, d["memory_id"], d["type"])
-    return cls(position=t.position, category=d.get("category") or t.category,
-               memory_id=d["memory_id"], env_id=t.env_id)
+    return cls(
+        position=t.position,
+        category=d.get("category") or t.category,
+        memory_id=d["memory_id"],
+        env_id=t.env_id,
+    )
 
 
 def _manip(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
@@ -206,15 +223,17 @@ def _frame(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     pose = r.frame_pose(d["frame_index"])
     if pose is None:
         raise PlanValidationError(f"frame_index {d['frame_index']} is not one of the frames shown")
-    return NavigateToFrame(frame_index=d["frame_index"], x=pose.position[0], y=pose.position[1],
-                           yaw=pose.yaw)
+    return NavigateToFrame(
+        frame_index=d["frame_index"], x=pose.position[0], y=pose.position[1], yaw=pose.yaw
+    )
 
 
 def _room(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     room = r.room(d["room_id"])
     if room is None:
-        raise PlanValidationError(f"room_id {d['room_id']!r} is not a known room; use an id "
-                                  "returned by a room tool")
+        raise PlanValidationError(
+            f"room_id {d['room_id']!r} is not a known room; use an id returned by a room tool"
+        )
     return NavigateToRoom(room_id=d["room_id"], anchor=room.anchor)
 
 
@@ -259,5 +278,9 @@ def parse_plan(text: str, resolver: TargetResolver, max_subgoals: int = 32) -> P
 
 def plan_example_json() -> str:
     """A short valid example shown in prompts."""
-    return json.dumps({"reasoning": "the mug was picked at 10:15",
-                       "subgoals": [{"type": "navigate_to_object", "memory_id": "obj_12"}]})
+    return json.dumps(
+        {
+            "reasoning": "the mug was picked at 10:15",
+            "subgoals": [{"type": "navigate_to_object", "memory_id": "obj_12"}],
+        }
+    )

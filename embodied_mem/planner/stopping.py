@@ -39,8 +39,10 @@ class StoppingConfig:
         if not 0 <= self.static_change_prob <= 1:
             raise ValueError(f"static_change_prob must be in [0, 1], got {self.static_change_prob}")
         if self.cost_of_wrong_answer < 0 or self.travel_cost_per_metre < 0:
-            raise ValueError(f"cost_of_wrong_answer and travel_cost_per_metre must be >= 0, got "
-                             f"{self.cost_of_wrong_answer} and {self.travel_cost_per_metre}")
+            raise ValueError(
+                f"cost_of_wrong_answer and travel_cost_per_metre must be >= 0, got "
+                f"{self.cost_of_wrong_answer} and {self.travel_cost_per_metre}"
+            )
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,14 @@ class StoppingDecision:
         return asdict(self)
 
 
-def decide(*, has_candidate: bool, staleness_s: float, movable: bool, travel_distance_m: float,
-           config: StoppingConfig | None = None) -> StoppingDecision:
+def decide(
+    *,
+    has_candidate: bool,
+    staleness_s: float,
+    movable: bool,
+    travel_distance_m: float,
+    config: StoppingConfig | None = None,
+) -> StoppingDecision:
     """Apply the rule. ``travel_distance_m`` may be inf (unreachable → never worth looking)."""
     cfg = config or StoppingConfig()
     if staleness_s < 0:
@@ -78,5 +86,7 @@ def decide(*, has_candidate: bool, staleness_s: float, movable: bool, travel_dis
     else:
         action = ANSWER
     decision = StoppingDecision(action, staleness_s, movable, p, travel_distance_m, value, cost)
-    logger.info("stopping rule: %s (p_changed=%.2f, value=%.2f, travel_cost=%.2f)", action, p, value, cost)
+    logger.info(
+        "stopping rule: %s (p_changed=%.2f, value=%.2f, travel_cost=%.2f)", action, p, value, cost
+    )
     return decision

@@ -40,9 +40,11 @@ _ATTRS = {"color": _S, "material": _S, "shape": _S}
 _ID = {"type": "string"}
 _N = {"type": "integer", "minimum": 1}
 
-TOOL_CONVENTIONS = ("Tool arguments: days_ago 1 = yesterday (the default), 2 = the day before; "
-                    "times are HH:MM; *_id arguments are memory_id values from earlier results; "
-                    "limit/k = max results.")
+TOOL_CONVENTIONS = (
+    "Tool arguments: days_ago 1 = yesterday (the default), 2 = the day before; "
+    "times are HH:MM; *_id arguments are memory_id values from earlier results; "
+    "limit/k = max results."
+)
 
 
 @dataclass(frozen=True)
@@ -61,59 +63,139 @@ class ToolSpec:
     required: tuple[str, ...] = ()
 
     def function_spec(self) -> dict[str, Any]:
-        return {"type": "function", "function": {
-            "name": self.name, "description": self.description,
-            "parameters": {"type": "object", "properties": self.params,
-                           "required": list(self.required)},
-        }}
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": {
+                    "type": "object",
+                    "properties": self.params,
+                    "required": list(self.required),
+                },
+            },
+        }
 
 
-def _t(name: str, desc: str, params: dict[str, Any] | None = None,
-       required: tuple[str, ...] = (), method: str | None = None) -> ToolSpec:
+def _t(
+    name: str,
+    desc: str,
+    params: dict[str, Any] | None = None,
+    required: tuple[str, ...] = (),
+    method: str | None = None,
+) -> ToolSpec:
     return ToolSpec(name, method or name, desc, dict(params or {}), required)
 
 
 TOOL_TABLE: tuple[ToolSpec, ...] = (
     _t("get", "One memory object or receptacle by memory_id.", {"memory_id": _ID}, ("memory_id",)),
-    _t("objects", "Objects matching all given filters.", {
-        "category": _S, "text": _S, **_ATTRS, "room": _S, "layer": _LAYER,
-        "interacted": {**_B, "description": "you interacted with it (true) / not (false)"},
-        "interaction_kind": _KIND, "days_ago": _AGO, "limit": _N}),
-    _t("receptacles", "Receptacles (furniture), optionally by use.", {
-        "category": _S, "used": _B, "used_kind": _KIND, "opened": _B, "days_ago": _AGO}),
-    _t("search_text", "Objects whose description matches free text.",
-       {"text": _S, "k": _N}, ("text",)),
-    _t("objects_by_distance", "Objects sorted by travel distance from you now.", {
-        "interacted": _B, "layer": _LAYER, "farthest": _B, "limit": _N},
-       method="@objects_by_distance"),
-    _t("interactions", "Your own interactions in time order.", {
-        "kind": _KIND, "days_ago": _AGO, "start": _HHMM, "end": _HHMM,
-        "period": {"type": "string", "enum": ["morning", "afternoon", "evening"]},
-        "category": _S, "room": _S, **_ATTRS}),
-    _t("interaction_at", "The interaction at a time of day.",
-       {"time_of_day": _HHMM, "days_ago": _AGO, "kind": _KIND}, ("time_of_day",)),
-    _t("nth_interaction", "The n-th interaction (1 = first, -1 = last).",
-       {"n": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO}, ("n",)),
-    _t("adjacent_interaction", "The interaction right after (offset 1) / before (-1) a category.",
-       {"category": _S, "offset": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO},
-       ("category",)),
+    _t(
+        "objects",
+        "Objects matching all given filters.",
+        {
+            "category": _S,
+            "text": _S,
+            **_ATTRS,
+            "room": _S,
+            "layer": _LAYER,
+            "interacted": {**_B, "description": "you interacted with it (true) / not (false)"},
+            "interaction_kind": _KIND,
+            "days_ago": _AGO,
+            "limit": _N,
+        },
+    ),
+    _t(
+        "receptacles",
+        "Receptacles (furniture), optionally by use.",
+        {"category": _S, "used": _B, "used_kind": _KIND, "opened": _B, "days_ago": _AGO},
+    ),
+    _t(
+        "search_text",
+        "Objects whose description matches free text.",
+        {"text": _S, "k": _N},
+        ("text",),
+    ),
+    _t(
+        "objects_by_distance",
+        "Objects sorted by travel distance from you now.",
+        {"interacted": _B, "layer": _LAYER, "farthest": _B, "limit": _N},
+        method="@objects_by_distance",
+    ),
+    _t(
+        "interactions",
+        "Your own interactions in time order.",
+        {
+            "kind": _KIND,
+            "days_ago": _AGO,
+            "start": _HHMM,
+            "end": _HHMM,
+            "period": {"type": "string", "enum": ["morning", "afternoon", "evening"]},
+            "category": _S,
+            "room": _S,
+            **_ATTRS,
+        },
+    ),
+    _t(
+        "interaction_at",
+        "The interaction at a time of day.",
+        {"time_of_day": _HHMM, "days_ago": _AGO, "kind": _KIND},
+        ("time_of_day",),
+    ),
+    _t(
+        "nth_interaction",
+        "The n-th interaction (1 = first, -1 = last).",
+        {"n": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO},
+        ("n",),
+    ),
+    _t(
+        "adjacent_interaction",
+        "The interaction right after (offset 1) / before (-1) a category.",
+        {"category": _S, "offset": {"type": "integer"}, "kind": _KIND, "days_ago": _AGO},
+        ("category",),
+    ),
     _t("rearrangements", "Each pick then place, with its duration in seconds.", {"days_ago": _AGO}),
     _t("longest_rearrangement", "The rearrangement that took longest.", {"days_ago": _AGO}),
-    _t("shortest_rearrangement", "The rearrangement that took the shortest time.",
-       {"days_ago": _AGO}),
-    _t("rearrangements_lasting", "Rearrangements lasting about N seconds.",
-       {"seconds": {"type": "number"}, "days_ago": _AGO}, ("seconds",)),
-    _t("receptacle_for", "Receptacle an object (give category or object_id) was placed on "
-       "(kind place) or picked from (pick).",
-       {"category": _S, "object_id": _ID, "kind": _KIND, "days_ago": _AGO,
-        "which": {"type": "integer", "description": "1 = first, -1 = last"}}),
-    _t("receptacles_used", "Receptacles used by interactions of a kind, in order.",
-       {"kind": _KIND, "days_ago": _AGO}),
+    _t(
+        "shortest_rearrangement",
+        "The rearrangement that took the shortest time.",
+        {"days_ago": _AGO},
+    ),
+    _t(
+        "rearrangements_lasting",
+        "Rearrangements lasting about N seconds.",
+        {"seconds": {"type": "number"}, "days_ago": _AGO},
+        ("seconds",),
+    ),
+    _t(
+        "receptacle_for",
+        "Receptacle an object (give category or object_id) was placed on "
+        "(kind place) or picked from (pick).",
+        {
+            "category": _S,
+            "object_id": _ID,
+            "kind": _KIND,
+            "days_ago": _AGO,
+            "which": {"type": "integer", "description": "1 = first, -1 = last"},
+        },
+    ),
+    _t(
+        "receptacles_used",
+        "Receptacles used by interactions of a kind, in order.",
+        {"kind": _KIND, "days_ago": _AGO},
+    ),
     _t("unused_receptacles", "Receptacles you did not use.", {"category": _S, "days_ago": _AGO}),
-    _t("original_receptacle", "Where an object was before you first picked it.",
-       {"object_id": _ID, "days_ago": _AGO}, ("object_id",)),
-    _t("is_on", "Whether memory believes an object is on a receptacle now.",
-       {"object_id": _ID, "receptacle_id": _ID}, ("object_id", "receptacle_id")),
+    _t(
+        "original_receptacle",
+        "Where an object was before you first picked it.",
+        {"object_id": _ID, "days_ago": _AGO},
+        ("object_id",),
+    ),
+    _t(
+        "is_on",
+        "Whether memory believes an object is on a receptacle now.",
+        {"object_id": _ID, "receptacle_id": _ID},
+        ("object_id", "receptacle_id"),
+    ),
     _t("rooms", "All known rooms."),
     _t("room_visits", "Rooms visited, in order, with times.", {"days_ago": _AGO}),
     _t("start_room", "Room where the day started.", {"days_ago": _AGO}),
@@ -121,22 +203,50 @@ TOOL_TABLE: tuple[ToolSpec, ...] = (
     _t("time_in_rooms", "Rooms by time spent (score = seconds), most first.", {"days_ago": _AGO}),
     _t("visited_rooms", "Rooms in the order first entered.", {"days_ago": _AGO}),
     _t("unvisited_rooms", "Rooms not visited.", {"days_ago": _AGO}),
-    _t("room_at", "The room you were in at a time of day.",
-       {"time_of_day": _HHMM, "days_ago": _AGO}, ("time_of_day",)),
-    _t("room_of_interaction", "Room where you picked (or placed) a category.",
-       {"category": _S, "kind": _KIND, "days_ago": _AGO}, ("category",)),
-    _t("where_was", "Objects of a category as they were N days ago.",
-       {"category": _S, "days_ago": _AGO, "time_of_day": _HHMM}, ("category", "days_ago")),
-    _t("most_moved", "Objects by how often you moved them.",
-       {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N}),
-    _t("most_used_receptacles", "Receptacles by how often you used them.",
-       {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N}),
+    _t(
+        "room_at",
+        "The room you were in at a time of day.",
+        {"time_of_day": _HHMM, "days_ago": _AGO},
+        ("time_of_day",),
+    ),
+    _t(
+        "room_of_interaction",
+        "Room where you picked (or placed) a category.",
+        {"category": _S, "kind": _KIND, "days_ago": _AGO},
+        ("category",),
+    ),
+    _t(
+        "where_was",
+        "Objects of a category as they were N days ago.",
+        {"category": _S, "days_ago": _AGO, "time_of_day": _HHMM},
+        ("category", "days_ago"),
+    ),
+    _t(
+        "most_moved",
+        "Objects by how often you moved them.",
+        {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N},
+    ),
+    _t(
+        "most_used_receptacles",
+        "Receptacles by how often you used them.",
+        {"last_n_days": {"type": "integer", "minimum": 1}, "limit": _N},
+    ),
     _t("count_moved", "How many objects you moved.", {"days_ago": _AGO}),
 )
 
 #: Fields left out of tool results: bulky, or bookkeeping a language model cannot use.
-_DROP_FIELDS = frozenset({"bbox_min", "bbox_max", "thumbnail", "visible", "confidence",
-                          "n_observations", "event_ids", "poses"})
+_DROP_FIELDS = frozenset(
+    {
+        "bbox_min",
+        "bbox_max",
+        "thumbnail",
+        "visible",
+        "confidence",
+        "n_observations",
+        "event_ids",
+        "poses",
+    }
+)
 
 
 def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
@@ -144,8 +254,11 @@ def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
     if _depth > 6:
         return str(value)
     if isinstance(value, AgentPose):
-        return {"x": round(value.position[0], 2), "y": round(value.position[1], 2),
-                "yaw": round(value.yaw, 2)}
+        return {
+            "x": round(value.position[0], 2),
+            "y": round(value.position[1], 2),
+            "yaw": round(value.yaw, 2),
+        }
     if isinstance(value, Keyframe):
         return {"frame_index": value.frame_index, "caption": value.caption}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -153,12 +266,16 @@ def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
-        out = {str(k): to_jsonable(v, max_items=max_items, _depth=_depth + 1)
-               for k, v in value.items() if k not in _DROP_FIELDS}
+        out = {
+            str(k): to_jsonable(v, max_items=max_items, _depth=_depth + 1)
+            for k, v in value.items()
+            if k not in _DROP_FIELDS
+        }
         return {k: v for k, v in out.items() if v not in (None, "", [], {})}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v, max_items=max_items, _depth=_depth + 1)
-                for v in list(value)[:max_items]]
+        return [
+            to_jsonable(v, max_items=max_items, _depth=_depth + 1) for v in list(value)[:max_items]
+        ]
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return to_jsonable(value.tolist(), max_items=max_items, _depth=_depth + 1)
     if isinstance(value, float):
@@ -169,8 +286,11 @@ def to_jsonable(value: Any, *, max_items: int = 10, _depth: int = 0) -> Any:
 
 
 def _as_position(value: Any, n: int = 3) -> tuple[float, ...] | None:
-    if isinstance(value, (list, tuple)) and len(value) == n and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == n
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
         return tuple(float(v) for v in value)
     return None
 
@@ -193,22 +313,33 @@ class MemoryToolbox:
         max_chars: cap on one tool result's JSON text (longer results are cut and say so).
     """
 
-    def __init__(self, memory: Any, *, agent: AgentPose | None = None,
-                 distance_fn: Callable[[np.ndarray], float] | None = None,
-                 allowed: Sequence[str] | None = None, max_items: int = 10,
-                 max_chars: int = 2000, table: tuple[ToolSpec, ...] = TOOL_TABLE) -> None:
+    def __init__(
+        self,
+        memory: Any,
+        *,
+        agent: AgentPose | None = None,
+        distance_fn: Callable[[np.ndarray], float] | None = None,
+        allowed: Sequence[str] | None = None,
+        max_items: int = 10,
+        max_chars: int = 2000,
+        table: tuple[ToolSpec, ...] = TOOL_TABLE,
+    ) -> None:
         if allowed is not None:
             unknown = sorted(set(allowed) - {t.name for t in table})
             if unknown:
-                raise ValueError(f"unknown tool names {unknown}; known: "
-                                 f"{', '.join(t.name for t in table)}")
+                raise ValueError(
+                    f"unknown tool names {unknown}; known: {', '.join(t.name for t in table)}"
+                )
         self.memory = memory
         self.agent = agent
         self.distance_fn = distance_fn
         self.max_items = max_items
         self.max_chars = max_chars
-        self.tools = {t.name: t for t in table
-                      if (allowed is None or t.name in allowed) and self._supported(t)}
+        self.tools = {
+            t.name: t
+            for t in table
+            if (allowed is None or t.name in allowed) and self._supported(t)
+        }
         self.targets: dict[str, ResolvedTarget] = {}
         self.rooms: dict[str, tuple[float, ...] | None] = {}
 
@@ -217,7 +348,8 @@ class MemoryToolbox:
             return False
         if spec.method.startswith("@"):
             return callable(getattr(self.memory, "objects", None)) and (
-                self.agent is not None or self.distance_fn is not None)
+                self.agent is not None or self.distance_fn is not None
+            )
         return callable(getattr(self.memory, spec.method, None))
 
     def specs(self) -> list[dict[str, Any]]:
@@ -228,8 +360,10 @@ class MemoryToolbox:
         unknown = sorted(set(args) - set(spec.params))
         missing = [p for p in spec.required if p not in args]
         if unknown or missing:
-            raise ToolArgumentError(f"bad arguments for {spec.name}: unknown {unknown}, "
-                                    f"missing {missing}; parameters are {sorted(spec.params)}")
+            raise ToolArgumentError(
+                f"bad arguments for {spec.name}: unknown {unknown}, "
+                f"missing {missing}; parameters are {sorted(spec.params)}"
+            )
         # Small models fill optional fields with "" or null; treat those as "not given".
         out = {k: v for k, v in args.items() if v not in ("", None)}
         if "days_ago" in out:
@@ -247,16 +381,20 @@ class MemoryToolbox:
     def call(self, name: str, arguments: str | Mapping[str, Any] | None) -> ToolCallRecord:
         """Run tool ``name``; errors (unknown tool, bad JSON, memory errors) go in the record."""
         try:
-            args = json.loads(arguments or "{}") if isinstance(arguments, str) else dict(
-                arguments or {})
+            args = (
+                json.loads(arguments or "{}")
+                if isinstance(arguments, str)
+                else dict(arguments or {})
+            )
         except json.JSONDecodeError as exc:
             return ToolCallRecord(name, {"_raw": arguments}, error=f"arguments are not JSON: {exc}")
         if not isinstance(args, dict):
             return ToolCallRecord(name, {"_raw": args}, error="arguments must be a JSON object")
         spec = self.tools.get(name)
         if spec is None:
-            return ToolCallRecord(name, args, error=f"unknown tool {name!r}; available: "
-                                                    f"{', '.join(self.tools)}")
+            return ToolCallRecord(
+                name, args, error=f"unknown tool {name!r}; available: {', '.join(self.tools)}"
+            )
         try:
             kwargs = self.convert_args(spec, args)
             if spec.method.startswith("@"):
@@ -269,17 +407,24 @@ class MemoryToolbox:
         self.harvest(result)
         return ToolCallRecord(name, args, result=result)
 
-    def _tool_objects_by_distance(self, *, interacted: bool | None = None,
-                                  layer: str | None = None, farthest: bool = False,
-                                  limit: int | None = None) -> list[dict[str, Any]]:
+    def _tool_objects_by_distance(
+        self,
+        *,
+        interacted: bool | None = None,
+        layer: str | None = None,
+        farthest: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
         hits = self.memory.objects(interacted=interacted, layer=layer or "object")
         dist = self.distance_fn
         if dist is None:
             assert self.agent is not None
             here = self.agent.xy
             dist = lambda xy: float(np.linalg.norm(np.asarray(xy) - here))  # noqa: E731
-        ranked = sorted(((h, float(dist(np.asarray(h.position[:2])))) for h in hits),
-                        key=lambda p: (np.isinf(p[1]), -p[1] if farthest else p[1]))
+        ranked = sorted(
+            ((h, float(dist(np.asarray(h.position[:2])))) for h in hits),
+            key=lambda p: (np.isinf(p[1]), -p[1] if farthest else p[1]),
+        )
         return [{"hit": h, "distance_m": d} for h, d in ranked[:limit]]
 
     def result_text(self, record: ToolCallRecord) -> str:
@@ -296,9 +441,10 @@ class MemoryToolbox:
             while len(text) > self.max_chars and kept:
                 kept.pop()
                 more = len(result) - len(kept)
-                text = json.dumps({"results": kept, "omitted": more,
-                                   "hint": "narrow the query to see the rest"},
-                                  separators=(",", ":"))
+                text = json.dumps(
+                    {"results": kept, "omitted": more, "hint": "narrow the query to see the rest"},
+                    separators=(",", ":"),
+                )
         if len(text) > self.max_chars:
             text = text[: self.max_chars] + "...(truncated)"
         return text
@@ -309,8 +455,11 @@ class MemoryToolbox:
             mid = value.get("memory_id", value.get("object_id"))
             pos = _as_position(value.get("position"))
             if isinstance(mid, str) and pos is not None:
-                self.targets[mid] = ResolvedTarget(pos, value.get("category"),  # type: ignore[arg-type]
-                                                   value.get("env_id"))
+                self.targets[mid] = ResolvedTarget(
+                    pos,
+                    value.get("category"),  # type: ignore[arg-type]
+                    value.get("env_id"),
+                )
             if isinstance(value.get("room_id"), str) and "anchor" in value:
                 self.rooms[value["room_id"]] = _as_position(value["anchor"], 2)
             for v in value.values():
@@ -327,8 +476,9 @@ class PlanResolver:
     (``memory.get(memory_id)``, ``memory.rooms()``); frames come from the frames shown.
     """
 
-    def __init__(self, toolbox: MemoryToolbox, frames: Mapping[int, AgentPose] | None = None
-                 ) -> None:
+    def __init__(
+        self, toolbox: MemoryToolbox, frames: Mapping[int, AgentPose] | None = None
+    ) -> None:
         self.toolbox = toolbox
         self.frames = dict(frames or {})
 

@@ -84,25 +84,42 @@ class HFVisionChat:
 
     backend = "hf"
 
-    def __init__(self, model: Any, tokenizer: Any, image_processor: Any, *,
-                 max_new_tokens: int = 256, image_token: str = "<|image_pad|>") -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        image_processor: Any,
+        *,
+        max_new_tokens: int = 256,
+        image_token: str = "<|image_pad|>",
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.image_processor = image_processor
         self.max_new_tokens = max_new_tokens
         self.image_token = image_token
         if tokenizer.convert_tokens_to_ids(image_token) in (None, tokenizer.unk_token_id):
-            raise ValueError(f"the tokenizer has no {image_token!r} token; is this a Qwen2-VL "
-                             "class model?")
+            raise ValueError(
+                f"the tokenizer has no {image_token!r} token; is this a Qwen2-VL class model?"
+            )
         if not getattr(tokenizer, "chat_template", None):
-            raise ValueError("the tokenizer has no chat template; save one with the model "
-                             "(chat_template.jinja) or set tokenizer.chat_template")
+            raise ValueError(
+                "the tokenizer has no chat template; save one with the model "
+                "(chat_template.jinja) or set tokenizer.chat_template"
+            )
 
     def build_inputs(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
         """Token ids, attention mask, pixel values and image grids for ``messages``."""
-        chat = [{"role": m.role, "content": [
-            {"type": "image"} if isinstance(p, np.ndarray) else {"type": "text", "text": p}
-            for p in m.parts]} for m in messages]
+        chat = [
+            {
+                "role": m.role,
+                "content": [
+                    {"type": "image"} if isinstance(p, np.ndarray) else {"type": "text", "text": p}
+                    for p in m.parts
+                ],
+            }
+            for m in messages
+        ]
         text = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
         images = [img for m in messages for img in m.images]
         inputs: dict[str, Any] = {}
@@ -111,11 +128,13 @@ class HFVisionChat:
             merge = int(getattr(self.image_processor, "merge_size", 2))
             pieces = text.split(self.image_token)
             if len(pieces) - 1 != len(images):
-                raise ValueError(f"chat template produced {len(pieces) - 1} image slots for "
-                                 f"{len(images)} images")
+                raise ValueError(
+                    f"chat template produced {len(pieces) - 1} image slots for {len(images)} images"
+                )
             counts = [int(g.prod()) // merge**2 for g in vision["image_grid_thw"]]
-            text = pieces[0] + "".join(self.image_token * n + rest
-                                       for n, rest in zip(counts, pieces[1:], strict=True))
+            text = pieces[0] + "".join(
+                self.image_token * n + rest for n, rest in zip(counts, pieces[1:], strict=True)
+            )
             inputs.update(vision)
         inputs.update(self.tokenizer(text, return_tensors="pt"))
         if images:
@@ -131,12 +150,16 @@ class HFVisionChat:
         n_prompt = int(inputs["input_ids"].shape[1])
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens,
-                                      do_sample=False)
+            out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False)
         new = out[0, n_prompt:]
         text = self.tokenizer.decode(new, skip_special_tokens=True)
-        call = PlannerCall("hf", prompt_tokens=n_prompt, completion_tokens=int(new.shape[0]),
-                           latency_s=time.perf_counter() - t0, raw_text=text)
+        call = PlannerCall(
+            "hf",
+            prompt_tokens=n_prompt,
+            completion_tokens=int(new.shape[0]),
+            latency_s=time.perf_counter() - t0,
+            raw_text=text,
+        )
         return text, call
 
 
@@ -145,8 +168,16 @@ class EndpointVisionChat:
 
     backend = "llm"
 
-    def __init__(self, client: Any, model: str, *, max_tokens: int = 256, timeout_s: float = 60.0,
-                 temperature: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        model: str,
+        *,
+        max_tokens: int = 256,
+        timeout_s: float = 60.0,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         self.client = client
         self.model = model
         self.max_tokens = max_tokens
@@ -161,26 +192,47 @@ class EndpointVisionChat:
             if not m.images:  # plain string content: accepted by every server
                 out.append({"role": m.role, "content": "".join(str(p) for p in m.parts)})
                 continue
-            out.append({"role": m.role, "content": [
-                {"type": "image_url", "image_url": {"url": data_url(p)}}
-                if isinstance(p, np.ndarray) else {"type": "text", "text": p} for p in m.parts]})
+            out.append(
+                {
+                    "role": m.role,
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": data_url(p)}}
+                        if isinstance(p, np.ndarray)
+                        else {"type": "text", "text": p}
+                        for p in m.parts
+                    ],
+                }
+            )
         return out
 
     def complete(self, messages: Sequence[ChatMessage]) -> tuple[str, PlannerCall]:
         t0 = time.perf_counter()
         resp = self.client.chat.completions.create(
-            model=self.model, messages=self.to_openai(messages), max_tokens=self.max_tokens,
-            temperature=self.temperature, seed=self.seed, timeout=self.timeout_s)
+            model=self.model,
+            messages=self.to_openai(messages),
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+            timeout=self.timeout_s,
+        )
         text = resp.choices[0].message.content or ""
         usage = getattr(resp, "usage", None)
-        return text, PlannerCall("llm", int(getattr(usage, "prompt_tokens", 0) or 0),
-                                 int(getattr(usage, "completion_tokens", 0) or 0),
-                                 time.perf_counter() - t0, text)
+        return text, PlannerCall(
+            "llm",
+            int(getattr(usage, "prompt_tokens", 0) or 0),
+            int(getattr(usage, "completion_tokens", 0) or 0),
+            time.perf_counter() - t0,
+            text,
+        )
 
 
-def plan_with_retries(chat: VisionChat, messages: list[ChatMessage],
-                      parse: Callable[[str], ParsedPlan], max_retries: int,
-                      details: dict[str, Any] | None = None) -> PlanResult:
+def plan_with_retries(
+    chat: VisionChat,
+    messages: list[ChatMessage],
+    parse: Callable[[str], ParsedPlan],
+    max_retries: int,
+    details: dict[str, Any] | None = None,
+) -> PlanResult:
     """Ask, parse, re-ask with the validation error; endpoint trouble becomes a failure mode."""
     from embodied_mem.planner.llm import classify_error
 
@@ -195,16 +247,31 @@ def plan_with_retries(chat: VisionChat, messages: list[ChatMessage],
                 parsed = parse(text)
             except PlanValidationError as exc:
                 error = call.error = str(exc)
-                messages = [*messages, ChatMessage("assistant", [text]), ChatMessage("user", [
-                    f"That reply is not a valid plan: {error}. Reply with only the JSON plan."])]
+                messages = [
+                    *messages,
+                    ChatMessage("assistant", [text]),
+                    ChatMessage(
+                        "user",
+                        [
+                            f"That reply is not a valid plan: {error}. Reply with only the JSON plan."
+                        ],
+                    ),
+                ]
                 continue
-            return PlanResult(parsed.subgoals, calls, None, parsed.targets, parsed.reasoning,
-                              details={**(details or {}), "attempts": attempt + 1})
+            return PlanResult(
+                parsed.subgoals,
+                calls,
+                None,
+                parsed.targets,
+                parsed.reasoning,
+                details={**(details or {}), "attempts": attempt + 1},
+            )
     except Exception as exc:  # noqa: BLE001 - only endpoint errors are mapped, others re-raised
         mode = classify_error(exc)
         if mode is None:
             raise
         calls.append(PlannerCall(chat.backend, error=f"{type(exc).__name__}: {exc}"))
         return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls, **(details or {}))
-    return PlanResult.failure("bad_planner_output", error, calls, **(details or {}),
-                              attempts=max_retries + 1)
+    return PlanResult.failure(
+        "bad_planner_output", error, calls, **(details or {}), attempts=max_retries + 1
+    )

@@ -17,6 +17,16 @@ from embodied_mem.replay.run import RecordedFrame, RecordedInteraction, Recorded
 from embodied_mem.replay.state import diff_states, memory_state
 
 __all__ = [
-    "RecordedFrame", "RecordedInteraction", "RecordedRun", "RunFormatError", "RunRecorder",
-    "build_perceive", "diff_states", "load_run", "memory_config", "memory_state", "replay", "verify_replay",
+    "RecordedFrame",
+    "RecordedInteraction",
+    "RecordedRun",
+    "RunFormatError",
+    "RunRecorder",
+    "build_perceive",
+    "diff_states",
+    "load_run",
+    "memory_config",
+    "memory_state",
+    "replay",
+    "verify_replay",
 ]

@@ -54,9 +54,13 @@ class DemoConfig:
 
     def __post_init__(self) -> None:
         if self.walk_steps < 0 or self.interactions < 0:
-            raise ValueError(f"walk_steps and interactions must be >= 0, got {self.walk_steps}, {self.interactions}")
+            raise ValueError(
+                f"walk_steps and interactions must be >= 0, got {self.walk_steps}, {self.interactions}"
+            )
         if self.segmenter not in ("oracle", "noisy", "geometric"):
-            raise ValueError(f"demo segmenter must be 'oracle', 'noisy' or 'geometric', got {self.segmenter!r}")
+            raise ValueError(
+                f"demo segmenter must be 'oracle', 'noisy' or 'geometric', got {self.segmenter!r}"
+            )
         if self.width < 16 or self.height < 16:
             raise ValueError(f"image size must be at least 16x16, got {self.width}x{self.height}")
 
@@ -64,7 +68,9 @@ class DemoConfig:
 class _Driver:
     """Steps the env, feeding every frame to the recorder, then perception, then memory."""
 
-    def __init__(self, env: Any, recorder: RunRecorder, memory: AgentMemory, perceiver: Any) -> None:
+    def __init__(
+        self, env: Any, recorder: RunRecorder, memory: AgentMemory, perceiver: Any
+    ) -> None:
         self.env, self.recorder, self.memory, self.perceiver = env, recorder, memory, perceiver
         self.obs: Observation | None = None
 
@@ -83,8 +89,14 @@ class _Driver:
     def interact(self, kind: str, point: Sequence[float]) -> None:
         assert self.obs is not None
         self.recorder.on_interaction(kind, self.obs, point)
-        self.memory.record_interaction(kind, self.obs.time, self.obs.frame_index, point,
-                                       pose=self.obs.agent, room_id=self.obs.room_id)
+        self.memory.record_interaction(
+            kind,
+            self.obs.time,
+            self.obs.frame_index,
+            point,
+            pose=self.obs.agent,
+            room_id=self.obs.room_id,
+        )
 
     def go_look_at(self, eid: str) -> bool:
         """Teleport to a viewpoint of ``eid`` where it is visible, camera aimed at it."""
@@ -107,31 +119,49 @@ def _pairs(gt: Any, n: int) -> list[tuple[str, str]]:
     return out
 
 
-def record_demo_run(run_dir: str | Path, config: DemoConfig | None = None,
-                    memory_overrides: Sequence[str] = ()) -> AgentMemory:
+def record_demo_run(
+    run_dir: str | Path, config: DemoConfig | None = None, memory_overrides: Sequence[str] = ()
+) -> AgentMemory:
     """Record a demo run into ``run_dir`` and return the live memory it built."""
     from envs.builtin import BuiltinEnvConfig, BuiltinHouseEnv, scripted_walk
 
     cfg = config or DemoConfig()
     env_cfg = BuiltinEnvConfig(width=cfg.width, height=cfg.height)
     mem_cfg = memory_config(None, memory_overrides)
-    perception = {"segmenter": cfg.segmenter, "config": {"seed": cfg.seed} if cfg.segmenter == "noisy" else {}}
+    perception = {
+        "segmenter": cfg.segmenter,
+        "config": {"seed": cfg.seed} if cfg.segmenter == "noisy" else {},
+    }
     with BuiltinHouseEnv(env_cfg) as env:
         walk = scripted_walk(env, n=cfg.walk_steps, seed=cfg.seed)
         gt = env.ground_truth()
         rooms = list(gt.rooms.values())
         memory = AgentMemory(rooms, mem_cfg)
-        run_config = {"memory": mem_cfg, "perception": perception, "env": {"name": "builtin", **asdict(env_cfg)},
-                      "demo": cfg}
+        run_config = {
+            "memory": mem_cfg,
+            "perception": perception,
+            "env": {"name": "builtin", **asdict(env_cfg)},
+            "demo": cfg,
+        }
         # only ORACLE perception may see ground truth, so only then is its lookup recorded
         oracle_gt = gt if cfg.segmenter in ORACLE_SEGMENTERS else None
-        recorder = RunRecorder(run_dir, config=run_config, categories=None, ground_truth=oracle_gt, rooms=rooms,
-                               memory=memory, chunk_size=cfg.chunk_size, snapshot_every=cfg.snapshot_every)
+        recorder = RunRecorder(
+            run_dir,
+            config=run_config,
+            categories=None,
+            ground_truth=oracle_gt,
+            rooms=rooms,
+            memory=memory,
+            chunk_size=cfg.chunk_size,
+            snapshot_every=cfg.snapshot_every,
+        )
         # the live run perceives exactly as the agent loop does (build_perceiver on real ground truth)
         driver = _Driver(env, recorder, memory, _live_perceiver(cfg, gt))
         for obs in walk.observations:
             driver.observe(obs)
-        moved = [oid for oid, rid in _pairs(gt, cfg.interactions) if _pick_and_place(driver, oid, rid)]
+        moved = [
+            oid for oid, rid in _pairs(gt, cfg.interactions) if _pick_and_place(driver, oid, rid)
+        ]
         if cfg.task and moved and driver.obs is not None:
             _run_task(driver, f"Navigate to a {gt.objects[moved[0]].category}.", cfg.task_budget)
         recorder.close()
@@ -173,13 +203,27 @@ def _run_task(d: _Driver, instruction: str, budget: int) -> None:
     try:
         from embodied_mem.planner.registry import make_planner
 
-        agent = MemoryAgent(d.env, d.memory, d.perceiver, make_planner("rule"),
-                            AgentConfig(max_plan_steps=1, subgoal_budget=budget, task_budget=budget),
-                            recorder=d.recorder)
+        agent = MemoryAgent(
+            d.env,
+            d.memory,
+            d.perceiver,
+            make_planner("rule"),
+            AgentConfig(max_plan_steps=1, subgoal_budget=budget, task_budget=budget),
+            recorder=d.recorder,
+        )
         trace, d.obs, _ = agent.run_task(instruction, d.obs)
     except Exception as exc:  # noqa: BLE001 - the task is an extra; the recorded experience stands
-        logger.warning("demo task %r failed in the planner/agent loop (%s: %s); the run has no planner trace",
-                       instruction, type(exc).__name__, exc)
+        logger.warning(
+            "demo task %r failed in the planner/agent loop (%s: %s); the run has no planner trace",
+            instruction,
+            type(exc).__name__,
+            exc,
+        )
         return
-    logger.info("demo task %r: answer=%s failure=%s, %d actions", instruction, trace.answer,
-                trace.failure_mode, trace.actions)
+    logger.info(
+        "demo task %r: answer=%s failure=%s, %d actions",
+        instruction,
+        trace.answer,
+        trace.failure_mode,
+        trace.actions,
+    )

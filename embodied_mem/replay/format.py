@@ -88,11 +88,15 @@ def atomic_write_json(path: Path, data: Any) -> Path:
 def read_json(path: Path, what: str) -> Any:
     """Parse a JSON file or raise :class:`RunFormatError` naming it."""
     if not path.is_file():
-        raise RunFormatError(f"{what} missing: {path} does not exist; the run directory is incomplete")
+        raise RunFormatError(
+            f"{what} missing: {path} does not exist; the run directory is incomplete"
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RunFormatError(f"{what} at {path} is not valid JSON ({exc}); the file is corrupt") from exc
+        raise RunFormatError(
+            f"{what} at {path} is not valid JSON ({exc}); the file is corrupt"
+        ) from exc
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -109,7 +113,9 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             if i == len(lines) - 1:
                 break  # the writer died mid-line; everything before it is intact
-            raise RunFormatError(f"{path} line {i + 1} is not valid JSON ({exc}); the file is corrupt") from exc
+            raise RunFormatError(
+                f"{path} line {i + 1} is not valid JSON ({exc}); the file is corrupt"
+            ) from exc
     return out
 
 
@@ -120,12 +126,24 @@ def frame_meta(obs: Observation, seq: int) -> dict[str, Any]:
     return {
         "seq": seq,
         "frame_index": int(obs.frame_index),
-        "time": {"seconds": float(obs.time.seconds), "day": int(obs.time.day),
-                 "time_of_day": obs.time.time_of_day},
-        "agent": {"position": [float(v) for v in obs.agent.position], "yaw": float(obs.agent.yaw),
-                  "pitch": float(obs.agent.pitch)},
-        "intrinsics": {"fx": float(k.fx), "fy": float(k.fy), "cx": float(k.cx), "cy": float(k.cy),
-                       "width": int(k.width), "height": int(k.height)},
+        "time": {
+            "seconds": float(obs.time.seconds),
+            "day": int(obs.time.day),
+            "time_of_day": obs.time.time_of_day,
+        },
+        "agent": {
+            "position": [float(v) for v in obs.agent.position],
+            "yaw": float(obs.agent.yaw),
+            "pitch": float(obs.agent.pitch),
+        },
+        "intrinsics": {
+            "fx": float(k.fx),
+            "fy": float(k.fy),
+            "cx": float(k.cx),
+            "cy": float(k.cy),
+            "width": int(k.width),
+            "height": int(k.height),
+        },
         "room_id": obs.room_id,
         "held_object": obs.held_object,
         "instance_names": {str(i): name for i, name in obs.instance_names.items()},
@@ -142,27 +160,56 @@ def agent_pose(meta: Mapping[str, Any]) -> AgentPose:
     return AgentPose(tuple(float(v) for v in a["position"]), float(a["yaw"]), float(a["pitch"]))  # type: ignore[arg-type]
 
 
-def observation_from(meta: Mapping[str, Any], depth: np.ndarray, cam_to_world: np.ndarray,
-                     rgb: np.ndarray | None, instance_ids: np.ndarray | None) -> Observation:
+def observation_from(
+    meta: Mapping[str, Any],
+    depth: np.ndarray,
+    cam_to_world: np.ndarray,
+    rgb: np.ndarray | None,
+    instance_ids: np.ndarray | None,
+) -> Observation:
     """Rebuild the recorded :class:`Observation` bit-exactly from its metadata and arrays."""
     return Observation(
-        depth=depth, intrinsics=CameraIntrinsics(**meta["intrinsics"]), cam_to_world=cam_to_world,
-        agent=agent_pose(meta), time=sim_time(meta), rgb=rgb, instance_ids=instance_ids,
+        depth=depth,
+        intrinsics=CameraIntrinsics(**meta["intrinsics"]),
+        cam_to_world=cam_to_world,
+        agent=agent_pose(meta),
+        time=sim_time(meta),
+        rgb=rgb,
+        instance_ids=instance_ids,
         instance_names={int(i): n for i, n in meta["instance_names"].items()},
-        held_object=meta["held_object"], frame_index=int(meta["frame_index"]), room_id=meta["room_id"])
+        held_object=meta["held_object"],
+        frame_index=int(meta["frame_index"]),
+        room_id=meta["room_id"],
+    )
 
 
 # ---------------------------------------------------------------------------- rooms
 def rooms_to_json(rooms: list[RoomRecord]) -> list[dict[str, Any]]:
-    return [{"id": r.id, "room_type": r.room_type, "name": r.name,
-             "footprint": [[float(x), float(y)] for x, y in r.footprint]} for r in rooms]
+    return [
+        {
+            "id": r.id,
+            "room_type": r.room_type,
+            "name": r.name,
+            "footprint": [[float(x), float(y)] for x, y in r.footprint],
+        }
+        for r in rooms
+    ]
 
 
 def rooms_from_json(data: Any) -> list[RoomRecord]:
     if not isinstance(data, list):
         raise RunFormatError(f"{ROOMS} must hold a JSON list of rooms, got {type(data).__name__}")
     try:
-        return [RoomRecord(d["id"], d["room_type"], d["name"], [(float(x), float(y)) for x, y in d["footprint"]])
-                for d in data]
+        return [
+            RoomRecord(
+                d["id"],
+                d["room_type"],
+                d["name"],
+                [(float(x), float(y)) for x, y in d["footprint"]],
+            )
+            for d in data
+        ]
     except (KeyError, TypeError, ValueError) as exc:
-        raise RunFormatError(f"{ROOMS} has a malformed room record ({exc}); the file is corrupt") from exc
+        raise RunFormatError(
+            f"{ROOMS} has a malformed room record ({exc}); the file is corrupt"
+        ) from exc

@@ -30,8 +30,10 @@ from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 
-ORACLE_NOTE = ("ORACLE ground truth from the simulator (env object id -> category/attributes). "
-               "Only the oracle/noisy segmenters and evaluation may read it.")
+ORACLE_NOTE = (
+    "ORACLE ground truth from the simulator (env object id -> category/attributes). "
+    "Only the oracle/noisy segmenters and evaluation may read it."
+)
 
 
 class RunRecorder:
@@ -54,19 +56,39 @@ class RunRecorder:
             those are None (only their category/attribute lookup is recorded).
     """
 
-    def __init__(self, run_dir: str | Path, *, config: Mapping[str, Any] | Any, categories: Mapping[str, str] | None,
-                 rooms: Iterable[RoomRecord], attributes: Mapping[str, Mapping[str, str]] | None = None,
-                 memory: Any = None, chunk_size: int = 16, snapshot_every: int = 20,
-                 ground_truth: GroundTruth | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: str | Path,
+        *,
+        config: Mapping[str, Any] | Any,
+        categories: Mapping[str, str] | None,
+        rooms: Iterable[RoomRecord],
+        attributes: Mapping[str, Mapping[str, str]] | None = None,
+        memory: Any = None,
+        chunk_size: int = 16,
+        snapshot_every: int = 20,
+        ground_truth: GroundTruth | None = None,
+    ) -> None:
         if chunk_size < 1 or snapshot_every < 0:
-            raise ValueError(f"chunk_size must be >= 1 and snapshot_every >= 0, got {chunk_size}, {snapshot_every}")
+            raise ValueError(
+                f"chunk_size must be >= 1 and snapshot_every >= 0, got {chunk_size}, {snapshot_every}"
+            )
         if ground_truth is not None:
-            categories = categories if categories is not None else {k: o.category for k, o in ground_truth.objects.items()}
-            attributes = attributes if attributes is not None else {
-                k: dict(o.attributes) for k, o in ground_truth.objects.items()}
+            categories = (
+                categories
+                if categories is not None
+                else {k: o.category for k, o in ground_truth.objects.items()}
+            )
+            attributes = (
+                attributes
+                if attributes is not None
+                else {k: dict(o.attributes) for k, o in ground_truth.objects.items()}
+            )
         self.run_dir = Path(run_dir)
         if (self.run_dir / fmt.HEADER).exists():
-            raise FileExistsError(f"{self.run_dir} already holds a recorded run; choose a new --out directory")
+            raise FileExistsError(
+                f"{self.run_dir} already holds a recorded run; choose a new --out directory"
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.chunk_size, self.snapshot_every, self.memory = chunk_size, snapshot_every, memory
         self.frames = 0
@@ -79,31 +101,58 @@ class RunRecorder:
         self._write_header("recording")
 
     # ------------------------------------------------------------------ static files
-    def _write_static(self, config: Any, categories: Mapping[str, str] | None,
-                      attributes: Mapping[str, Mapping[str, str]] | None, rooms: list[RoomRecord]) -> None:
+    def _write_static(
+        self,
+        config: Any,
+        categories: Mapping[str, str] | None,
+        attributes: Mapping[str, Mapping[str, str]] | None,
+        rooms: list[RoomRecord],
+    ) -> None:
         try:
             text = OmegaConf.to_yaml(OmegaConf.create(_plain(config)))
         except Exception as exc:  # omegaconf raises several unrelated types for odd values
-            raise ValueError(f"config must be a dict of config dataclasses or JSON-like values ({exc})") from exc
+            raise ValueError(
+                f"config must be a dict of config dataclasses or JSON-like values ({exc})"
+            ) from exc
         fmt.atomic_write_text(self.run_dir / fmt.CONFIG, text)
         fmt.atomic_write_json(self.run_dir / fmt.ROOMS, fmt.rooms_to_json(rooms))
         if categories is not None or attributes is not None:
-            fmt.atomic_write_json(self.run_dir / fmt.ORACLE_GT, {
-                "label": "oracle", "note": ORACLE_NOTE, "categories": dict(categories or {}),
-                "attributes": {k: dict(v) for k, v in (attributes or {}).items()}})
+            fmt.atomic_write_json(
+                self.run_dir / fmt.ORACLE_GT,
+                {
+                    "label": "oracle",
+                    "note": ORACLE_NOTE,
+                    "categories": dict(categories or {}),
+                    "attributes": {k: dict(v) for k, v in (attributes or {}).items()},
+                },
+            )
 
     def _write_header(self, status: str) -> None:
-        fmt.atomic_write_json(self.run_dir / fmt.HEADER, {
-            "format": fmt.FORMAT, "version": fmt.FORMAT_VERSION, "status": status,
-            "frames": self.frames, "chunks": self._chunks, "chunk_size": self.chunk_size,
-            "snapshot_every": self.snapshot_every, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        fmt.atomic_write_json(
+            self.run_dir / fmt.HEADER,
+            {
+                "format": fmt.FORMAT,
+                "version": fmt.FORMAT_VERSION,
+                "status": status,
+                "frames": self.frames,
+                "chunks": self._chunks,
+                "chunk_size": self.chunk_size,
+                "snapshot_every": self.snapshot_every,
+                "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+        )
 
     # ------------------------------------------------------------------ agent hooks
     def on_frame(self, obs: Observation) -> None:
         """Record one perceived frame (call before the memory ingests it)."""
         self._check_open()
         obs.validate()
-        if self.memory is not None and self.snapshot_every and self.frames and self.frames % self.snapshot_every == 0:
+        if (
+            self.memory is not None
+            and self.snapshot_every
+            and self.frames
+            and self.frames % self.snapshot_every == 0
+        ):
             self.snapshot(self.memory)
         if self._buffer and not _same_layout(self._buffer[0][1], obs):
             self._flush()
@@ -120,7 +169,9 @@ class RunRecorder:
             raise ValueError(f"interaction point must be a finite (x, y, z), got {p}")
         meta = fmt.frame_meta(obs, self._next_seq())
         meta.pop("instance_names")
-        self._append(fmt.INTERACTIONS, {"seq": meta["seq"], "kind": str(kind), "point": p, "frame": meta})
+        self._append(
+            fmt.INTERACTIONS, {"seq": meta["seq"], "kind": str(kind), "point": p, "frame": meta}
+        )
 
     def on_task(self, trace: Any) -> None:
         """Record a :class:`~embodied_mem.agent.trace.TaskTrace` (planner text, subgoals, outcomes)."""
@@ -131,8 +182,13 @@ class RunRecorder:
     def on_action(self, action: Any, result: Any, obs: Observation | None = None) -> None:
         """Record one env action and its :class:`~envs.actions.ActionResult` (optional hook)."""
         self._check_open()
-        rec = {"seq": self._seq, "after_frames": self.frames, "action": jsonable(action),
-               "success": bool(getattr(result, "success", True)), "reason": getattr(result, "reason", None)}
+        rec = {
+            "seq": self._seq,
+            "after_frames": self.frames,
+            "action": jsonable(action),
+            "success": bool(getattr(result, "success", True)),
+            "reason": getattr(result, "reason", None),
+        }
         if obs is not None:
             rec["frame_index"], rec["time"] = int(obs.frame_index), float(obs.time.seconds)
         self._append(fmt.ACTIONS, rec)
@@ -155,7 +211,9 @@ class RunRecorder:
             fh.close()
         self._closed = True
         self._write_header("complete")
-        logger.info("run recorded to %s: %d frames in %d chunks", self.run_dir, self.frames, self._chunks)
+        logger.info(
+            "run recorded to %s: %d frames in %d chunks", self.run_dir, self.frames, self._chunks
+        )
 
     def __enter__(self) -> RunRecorder:
         return self
@@ -195,8 +253,10 @@ class RunRecorder:
             arrays["instance_ids"] = np.stack([o.instance_ids for o in obs])  # type: ignore[misc]
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]  # numpy stubs mistype **kwds
-        fmt.atomic_write(self.run_dir / fmt.FRAMES_DIR / fmt.chunk_name(self._chunks),
-                         lambda fh: fh.write(buf.getvalue()))
+        fmt.atomic_write(
+            self.run_dir / fmt.FRAMES_DIR / fmt.chunk_name(self._chunks),
+            lambda fh: fh.write(buf.getvalue()),
+        )
         self._chunks += 1
         self._buffer.clear()
         self._write_header("recording")
@@ -214,5 +274,8 @@ def _plain(value: Any) -> Any:
 
 def _same_layout(a: Observation, b: Observation) -> bool:
     """Frames can share a chunk when their arrays stack (same size, same optional layers)."""
-    return (a.depth.shape == b.depth.shape and (a.rgb is None) == (b.rgb is None)
-            and (a.instance_ids is None) == (b.instance_ids is None))
+    return (
+        a.depth.shape == b.depth.shape
+        and (a.rgb is None) == (b.rgb is None)
+        and (a.instance_ids is None) == (b.instance_ids is None)
+    )

@@ -61,14 +61,27 @@ def _oracle_lookup(oracle: Mapping[str, Any]) -> GroundTruth:
     at the origin that nothing reads.
     """
     attrs = oracle.get("attributes") or {}
-    objects = {oid: ObjectRecord(oid, cat, None, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0),
-                                 attributes=dict(attrs.get(oid, {})))
-               for oid, cat in (oracle.get("categories") or {}).items()}
+    objects = {
+        oid: ObjectRecord(
+            oid,
+            cat,
+            None,
+            (0.0, 0.0, 0.0),
+            (0.0, 0.0, 0.0),
+            (0.0, 0.0, 0.0),
+            attributes=dict(attrs.get(oid, {})),
+        )
+        for oid, cat in (oracle.get("categories") or {}).items()
+    }
     return GroundTruth(objects, {})
 
 
-def build_perceive(perception: Mapping[str, Any], oracle: Mapping[str, Any] | None = None, *,
-                   label_embedder: Any = None) -> Perceive:
+def build_perceive(
+    perception: Mapping[str, Any],
+    oracle: Mapping[str, Any] | None = None,
+    *,
+    label_embedder: Any = None,
+) -> Perceive:
     """The agent's perceiver (``obs -> (obs_used, detections)``) from a recorded perception config.
 
     Args:
@@ -85,21 +98,33 @@ def build_perceive(perception: Mapping[str, Any], oracle: Mapping[str, Any] | No
     cfg_cls = _config_class(name)
     if perception.get("config"):
         if cfg_cls is None:
-            raise ConfigError(f"segmenter {name!r} takes no config, but the run recorded {perception['config']}")
+            raise ConfigError(
+                f"segmenter {name!r} takes no config, but the run recorded {perception['config']}"
+            )
         try:
-            config = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(cfg_cls), dict(perception["config"])))
+            config = OmegaConf.to_object(
+                OmegaConf.merge(OmegaConf.structured(cfg_cls), dict(perception["config"]))
+            )
         except OmegaConfBaseException as exc:
-            raise ConfigError(f"recorded perception config does not fit {cfg_cls.__name__}: {exc}") from exc
+            raise ConfigError(
+                f"recorded perception config does not fit {cfg_cls.__name__}: {exc}"
+            ) from exc
     gt = None
     if name in ORACLE_SEGMENTERS:
         if oracle is None:
-            raise ConfigError(f"the {name!r} segmenter needs the recorded ORACLE ground truth "
-                              "(oracle_ground_truth.json), which this run does not have")
+            raise ConfigError(
+                f"the {name!r} segmenter needs the recorded ORACLE ground truth "
+                "(oracle_ground_truth.json), which this run does not have"
+            )
         gt = _oracle_lookup(oracle)
-    return build_perceiver(name, ground_truth=gt, config=config, label_embedder=label_embedder).detect
+    return build_perceiver(
+        name, ground_truth=gt, config=config, label_embedder=label_embedder
+    ).detect
 
 
-def memory_config(recorded: Mapping[str, Any] | None, overrides: Sequence[str] = ()) -> MemoryConfig:
+def memory_config(
+    recorded: Mapping[str, Any] | None, overrides: Sequence[str] = ()
+) -> MemoryConfig:
     """The recorded :class:`MemoryConfig` with ``key.sub=value`` overrides on top.
 
     Overrides may be given relative to the memory config (``mapper.match_threshold=0.9``) or
@@ -120,11 +145,17 @@ def memory_config(recorded: Mapping[str, Any] | None, overrides: Sequence[str] =
         raise ConfigError(f"invalid memory config for replay: {exc}") from exc
 
 
-def replay(run_dir: str | Path | RecordedRun, memory_overrides: Sequence[str] = (), *,
-           perceive: Perceive | None = None, embedder: Any = None, label_embedder: Any = None,
-           path: str | Path | None = None,
-           progress: Callable[[int], None] | None = None,
-           before_frame: Callable[[int, AgentMemory], None] | None = None) -> AgentMemory:
+def replay(
+    run_dir: str | Path | RecordedRun,
+    memory_overrides: Sequence[str] = (),
+    *,
+    perceive: Perceive | None = None,
+    embedder: Any = None,
+    label_embedder: Any = None,
+    path: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    before_frame: Callable[[int, AgentMemory], None] | None = None,
+) -> AgentMemory:
     """Rebuild the memory of a recorded run (see module docstring).
 
     Args:
@@ -141,7 +172,9 @@ def replay(run_dir: str | Path | RecordedRun, memory_overrides: Sequence[str] = 
     run = run_dir if isinstance(run_dir, RecordedRun) else load_run(run_dir)
     config = memory_config(run.config.get("memory"), memory_overrides)
     if perceive is None:
-        perceive = build_perceive(run.config.get("perception") or {}, run.oracle, label_embedder=label_embedder)
+        perceive = build_perceive(
+            run.config.get("perception") or {}, run.oracle, label_embedder=label_embedder
+        )
     memory = AgentMemory(run.rooms, config, embedder=embedder, path=path)
     frames = 0
     for item in run.items():
@@ -154,13 +187,23 @@ def replay(run_dir: str | Path | RecordedRun, memory_overrides: Sequence[str] = 
             if progress is not None:
                 progress(frames)
         else:
-            memory.record_interaction(item.kind, item.time, item.frame_index, item.point,
-                                      pose=item.pose, room_id=item.room_id)
-    logger.info("replayed %d frames and %d interactions from %s", frames, len(run.interactions), run.path)
+            memory.record_interaction(
+                item.kind,
+                item.time,
+                item.frame_index,
+                item.point,
+                pose=item.pose,
+                room_id=item.room_id,
+            )
+    logger.info(
+        "replayed %d frames and %d interactions from %s", frames, len(run.interactions), run.path
+    )
     return memory
 
 
-def verify_replay(run_dir: str | Path | RecordedRun, memory: AgentMemory | None = None) -> list[str]:
+def verify_replay(
+    run_dir: str | Path | RecordedRun, memory: AgentMemory | None = None
+) -> list[str]:
     """Differences between the run's recorded memory snapshots and a replay (empty = exact).
 
     Without ``memory`` the run is replayed and *every* snapshot (the periodic ones and the
@@ -172,14 +215,19 @@ def verify_replay(run_dir: str | Path | RecordedRun, memory: AgentMemory | None 
     run = run_dir if isinstance(run_dir, RecordedRun) else load_run(run_dir)
     snaps = run.snapshots_by_frames()
     if not snaps:
-        raise RunFormatError(f"{run.path} has no memory snapshot; record with RunRecorder(memory=...)")
+        raise RunFormatError(
+            f"{run.path} has no memory snapshot; record with RunRecorder(memory=...)"
+        )
     last = max(snaps)
     diffs: list[str] = []
 
     def check(frames: int, mem: AgentMemory) -> None:
         if frames in snaps and frames != last:
             expected = read_json(snaps[frames], "memory snapshot")
-            diffs.extend(f"after {frames} frames: {d}" for d in diff_states(expected, memory_state(mem, frames)))
+            diffs.extend(
+                f"after {frames} frames: {d}"
+                for d in diff_states(expected, memory_state(mem, frames))
+            )
 
     if memory is None:
         memory = replay(run, before_frame=check)

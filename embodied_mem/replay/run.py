@@ -75,7 +75,9 @@ class RecordedRun:
                 with np.load(chunk, allow_pickle=False) as data:
                     yield from json.loads(str(data["meta"]))
             except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-                raise fmt.RunFormatError(f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc})") from exc
+                raise fmt.RunFormatError(
+                    f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc})"
+                ) from exc
 
     def items(self) -> Iterator[RunItem]:
         """Frames and interactions interleaved exactly as they were recorded."""
@@ -109,22 +111,42 @@ def load_run(run_dir: str | Path) -> RecordedRun:
     """
     path = Path(run_dir)
     if not path.is_dir():
-        raise fmt.RunFormatError(f"no run directory at {path}; record one with RunRecorder "
-                                 "(or `embodied-mem record-demo DIR`)")
+        raise fmt.RunFormatError(
+            f"no run directory at {path}; record one with RunRecorder "
+            "(or `embodied-mem record-demo DIR`)"
+        )
     header = fmt.read_json(path / fmt.HEADER, "run header")
     if not isinstance(header, dict) or header.get("format") != fmt.FORMAT:
         raise fmt.RunFormatError(f"{path / fmt.HEADER} is not an embodied_mem run header")
     if int(header.get("version", 0)) > fmt.FORMAT_VERSION:
-        raise fmt.RunFormatError(f"run format version {header.get('version')} is newer than this reader "
-                                 f"({fmt.FORMAT_VERSION}); upgrade embodied_mem")
+        raise fmt.RunFormatError(
+            f"run format version {header.get('version')} is newer than this reader "
+            f"({fmt.FORMAT_VERSION}); upgrade embodied_mem"
+        )
     if header.get("status") != "complete":
-        logger.warning("run %s was not closed cleanly (status %r); replaying the %s frames that were flushed",
-                       path, header.get("status"), header.get("frames"))
-    oracle = fmt.read_json(path / fmt.ORACLE_GT, "oracle ground truth") if (path / fmt.ORACLE_GT).exists() else None
-    run = RecordedRun(path, header, _read_config(path), fmt.rooms_from_json(fmt.read_json(path / fmt.ROOMS, "rooms")),
-                      oracle, sorted((path / fmt.FRAMES_DIR).glob("chunk_*.npz")))
+        logger.warning(
+            "run %s was not closed cleanly (status %r); replaying the %s frames that were flushed",
+            path,
+            header.get("status"),
+            header.get("frames"),
+        )
+    oracle = (
+        fmt.read_json(path / fmt.ORACLE_GT, "oracle ground truth")
+        if (path / fmt.ORACLE_GT).exists()
+        else None
+    )
+    run = RecordedRun(
+        path,
+        header,
+        _read_config(path),
+        fmt.rooms_from_json(fmt.read_json(path / fmt.ROOMS, "rooms")),
+        oracle,
+        sorted((path / fmt.FRAMES_DIR).glob("chunk_*.npz")),
+    )
     if not run.chunks:
-        raise fmt.RunFormatError(f"{path / fmt.FRAMES_DIR} holds no frame chunks; the run recorded no frames")
+        raise fmt.RunFormatError(
+            f"{path / fmt.FRAMES_DIR} holds no frame chunks; the run recorded no frames"
+        )
     run.interactions = [_interaction(r, path) for r in fmt.read_jsonl(path / fmt.INTERACTIONS)]
     return run
 
@@ -132,7 +154,9 @@ def load_run(run_dir: str | Path) -> RecordedRun:
 def _read_config(path: Path) -> dict[str, Any]:
     cfg_path = path / fmt.CONFIG
     if not cfg_path.is_file():
-        raise fmt.RunFormatError(f"config missing: {cfg_path} does not exist; the run directory is incomplete")
+        raise fmt.RunFormatError(
+            f"config missing: {cfg_path} does not exist; the run directory is incomplete"
+        )
     try:
         data = OmegaConf.to_container(OmegaConf.load(cfg_path), resolve=True)
     except (OmegaConfBaseException, ValueError) as exc:
@@ -146,10 +170,19 @@ def _interaction(rec: dict[str, Any], path: Path) -> RecordedInteraction:
     try:
         meta = rec["frame"]
         x, y, z = (float(v) for v in rec["point"])
-        return RecordedInteraction(int(rec["seq"]), str(rec["kind"]), (x, y, z), fmt.sim_time(meta),
-                                   int(meta["frame_index"]), fmt.agent_pose(meta), meta.get("room_id"))
+        return RecordedInteraction(
+            int(rec["seq"]),
+            str(rec["kind"]),
+            (x, y, z),
+            fmt.sim_time(meta),
+            int(meta["frame_index"]),
+            fmt.agent_pose(meta),
+            meta.get("room_id"),
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise fmt.RunFormatError(f"{path / fmt.INTERACTIONS}: malformed record {rec!r:.200} ({exc})") from exc
+        raise fmt.RunFormatError(
+            f"{path / fmt.INTERACTIONS}: malformed record {rec!r:.200} ({exc})"
+        ) from exc
 
 
 def _read_chunk(chunk: Path) -> Iterator[RecordedFrame]:
@@ -160,11 +193,20 @@ def _read_chunk(chunk: Path) -> Iterator[RecordedFrame]:
             rgb = data["rgb"] if "rgb" in data.files else None
             ids = data["instance_ids"] if "instance_ids" in data.files else None
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise fmt.RunFormatError(f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc}); "
-                                 "the file is corrupt or truncated") from exc
+        raise fmt.RunFormatError(
+            f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc}); "
+            "the file is corrupt or truncated"
+        ) from exc
     if not (len(metas) == len(depth) == len(poses)):
-        raise fmt.RunFormatError(f"frame chunk {chunk}: {len(metas)} metadata records for {len(depth)} frames")
+        raise fmt.RunFormatError(
+            f"frame chunk {chunk}: {len(metas)} metadata records for {len(depth)} frames"
+        )
     for i, meta in enumerate(metas):
-        obs = fmt.observation_from(meta, depth[i], poses[i], None if rgb is None else rgb[i],
-                                   None if ids is None else ids[i])
+        obs = fmt.observation_from(
+            meta,
+            depth[i],
+            poses[i],
+            None if rgb is None else rgb[i],
+            None if ids is None else ids[i],
+        )
         yield RecordedFrame(int(meta["seq"]), obs)

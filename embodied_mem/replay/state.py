@@ -23,9 +23,15 @@ def _event(ev: Any) -> dict[str, Any]:
 
 def _keyframe(kf: Any) -> dict[str, Any]:
     # thumbnails are derived JPEG bytes; the frame index already identifies the picture
-    return {"frame_index": kf.frame_index, "time": kf.time, "day": kf.day, "time_of_day": kf.time_of_day,
-            "pose": {"position": list(kf.pose.position), "yaw": kf.pose.yaw, "pitch": kf.pose.pitch},
-            "room_id": kf.room_id, "visible": dict(kf.visible)}
+    return {
+        "frame_index": kf.frame_index,
+        "time": kf.time,
+        "day": kf.day,
+        "time_of_day": kf.time_of_day,
+        "pose": {"position": list(kf.pose.position), "yaw": kf.pose.yaw, "pitch": kf.pose.pitch},
+        "room_id": kf.room_id,
+        "visible": dict(kf.visible),
+    }
 
 
 def memory_state(memory: Any, frames: int) -> dict[str, Any]:
@@ -41,8 +47,10 @@ def memory_state(memory: Any, frames: int) -> dict[str, Any]:
         "events": [_event(e) for e in memory.episodic.events],
         "keyframes": [_keyframe(k) for k in memory.episodic.keyframes],
         "short_term": [_event(e) for e in memory.short_term.entries.values()],
-        "stats": {"rejected_frames": memory.rejected_frames,
-                  "unresolved_interactions": memory.unresolved_interactions},
+        "stats": {
+            "rejected_frames": memory.rejected_frames,
+            "unresolved_interactions": memory.unresolved_interactions,
+        },
     }
 
 
@@ -60,8 +68,10 @@ def diff_states(expected: dict[str, Any], actual: dict[str, Any], limit: int = 2
         if set(na) == set(nb):
             out.append("same node ids in a different order")
         else:
-            out.append(f"node ids differ: only expected {sorted(set(na) - set(nb))[:10]}, "
-                       f"only actual {sorted(set(nb) - set(na))[:10]}")
+            out.append(
+                f"node ids differ: only expected {sorted(set(na) - set(nb))[:10]}, "
+                f"only actual {sorted(set(nb) - set(na))[:10]}"
+            )
     for nid in (n for n in na if n in nb):  # expected's order: a set would vary per process
         fields = [k for k in na[nid] if na[nid][k] != nb[nid].get(k)]
         if fields:
@@ -84,7 +94,11 @@ def _first_diff(a: Any, b: Any) -> str:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if isinstance(x, dict) and isinstance(y, dict) and x != y:
                 keys = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
-                return f" (first at #{i}: " + ", ".join(f"{k}: {x.get(k)!r:.80} vs {y.get(k)!r:.80}" for k in keys) + ")"
+                return (
+                    f" (first at #{i}: "
+                    + ", ".join(f"{k}: {x.get(k)!r:.80} vs {y.get(k)!r:.80}" for k in keys)
+                    + ")"
+                )
             if x != y:
                 return f" (first at #{i}: {x!r:.200} vs {y!r:.200})"
     return f" ({a!r:.200} vs {b!r:.200})"

@@ -12,8 +12,14 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class BrowserUnavailable(RuntimeError):
@@ -22,15 +28,29 @@ class BrowserUnavailable(RuntimeError):
 
 def find_chromium(executable: str | Path | None = None) -> str:
     """The Chromium binary to drive, or :class:`BrowserUnavailable` naming what to install."""
-    for cand in (executable, "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+    for cand in (
+        executable,
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if cand and Path(cand).exists():
             return str(cand)
-    raise BrowserUnavailable("no Chromium found (looked at /usr/bin/chromium and PATH); install the system "
-                             "package (apt-get install chromium) — browsers are never downloaded")
+    raise BrowserUnavailable(
+        "no Chromium found (looked at /usr/bin/chromium and PATH); install the system "
+        "package (apt-get install chromium) — browsers are never downloaded"
+    )
 
 
-def screenshot_html(html: str | Path, png: str | Path, *, width: int = 1100, height: int = 750,
-                    executable: str | Path | None = None, settle_ms: int = 1500) -> list[str]:
+def screenshot_html(
+    html: str | Path,
+    png: str | Path,
+    *,
+    width: int = 1100,
+    height: int = 750,
+    executable: str | Path | None = None,
+    settle_ms: int = 1500,
+) -> list[str]:
     """Open ``html`` in headless Chromium, wait for plotly to draw, save a PNG screenshot.
 
     Returns:
@@ -39,7 +59,9 @@ def screenshot_html(html: str | Path, png: str | Path, *, width: int = 1100, hei
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        raise BrowserUnavailable("python playwright is not installed; `pip install 'embodied-mem[dev]'`") from exc
+        raise BrowserUnavailable(
+            "python playwright is not installed; `pip install 'embodied-mem[dev]'`"
+        ) from exc
     chromium = find_chromium(executable)
     errors: list[str] = []
     with sync_playwright() as p:

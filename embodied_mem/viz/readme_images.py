@@ -35,12 +35,18 @@ def _shrink(png: Path) -> None:
     logger.info("%s quantised to %d bytes", png, png.stat().st_size)
 
 
-def make_images(out: Path, seed: int = 0, walk_steps: int = 80, interactions: int = 3) -> list[Path]:
+def make_images(
+    out: Path, seed: int = 0, walk_steps: int = 80, interactions: int = 3
+) -> list[Path]:
     """Record a run and write the two README pictures into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        memory = record_demo_run(Path(tmp) / "run", DemoConfig(seed=seed, walk_steps=walk_steps,
-                                                                interactions=interactions, width=320, height=240))
+        memory = record_demo_run(
+            Path(tmp) / "run",
+            DemoConfig(
+                seed=seed, walk_steps=walk_steps, interactions=interactions, width=320, height=240
+            ),
+        )
         view = view_from_memory(memory, title=f"built-in house seed {seed}")
         top = save_topdown(view, out / "memory_topdown.png")
         html = save_html(view, Path(tmp) / "view.html")

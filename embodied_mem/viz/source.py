@@ -86,20 +86,33 @@ class MemoryView:
         stamps = [(p.day, p.time_of_day, p.time) for p in self.path]
         stamps += [(i.day, i.time_of_day, i.time) for i in self.interactions]
         if not stamps:
-            raise ValueError("this memory has no clock times (no keyframes or events); pass --time in seconds")
+            raise ValueError(
+                "this memory has no clock times (no keyframes or events); pass --time in seconds"
+            )
         day = max(s[0] for s in stamps) if day is None else day
         before = [t for d, hm, t in stamps if d == day and parse_hhmm(hm) <= target]
         if not before:
             first = min((hm for d, hm, _ in stamps if d == day), default=None)
-            raise ValueError(f"nothing recorded on day {day} at or before {text}; the day starts at {first}")
+            raise ValueError(
+                f"nothing recorded on day {day} at or before {text}; the day starts at {first}"
+            )
         return max(before)
 
 
 def view_from_state(state: dict[str, Any], title: str = "memory") -> MemoryView:
     """A view from a memory state dict (:func:`embodied_mem.replay.memory_state` / a snapshot)."""
     graph = from_dict(state["scene_graph"])
-    path = [PathPoint(k["time"], k["pose"]["position"][0], k["pose"]["position"][1], k["pose"]["yaw"],
-                      k["day"], k["time_of_day"]) for k in state.get("keyframes", [])]
+    path = [
+        PathPoint(
+            k["time"],
+            k["pose"]["position"][0],
+            k["pose"]["position"][1],
+            k["pose"]["yaw"],
+            k["day"],
+            k["time_of_day"],
+        )
+        for k in state.get("keyframes", [])
+    ]
     marks = []
     for ev in state.get("events", []):
         if ev["kind"] not in ("pick", "place", "open", "close"):
@@ -107,12 +120,23 @@ def view_from_state(state: dict[str, Any], title: str = "memory") -> MemoryView:
         oid = ev.get("object_id")
         cat = graph.get(oid).category if oid is not None and oid in graph else None
         point = tuple(ev["point"]) if ev.get("point") is not None else None
-        marks.append(InteractionMark(ev["kind"], ev["start_time"], ev["day"], ev["time_of_day"],
-                                     point, oid, cat))  # type: ignore[arg-type]
+        marks.append(
+            InteractionMark(
+                ev["kind"], ev["start_time"], ev["day"], ev["time_of_day"], point, oid, cat
+            )
+        )  # type: ignore[arg-type]
         pose = ev.get("pose")
         if pose is not None:
-            path.append(PathPoint(ev["start_time"], pose["position"][0], pose["position"][1], pose["yaw"],
-                                  ev["day"], ev["time_of_day"]))
+            path.append(
+                PathPoint(
+                    ev["start_time"],
+                    pose["position"][0],
+                    pose["position"][1],
+                    pose["yaw"],
+                    ev["day"],
+                    ev["time_of_day"],
+                )
+            )
     path.sort(key=lambda p: p.time)
     return MemoryView(graph, path, marks, list(state.get("short_term", [])), title)
 
@@ -147,9 +171,17 @@ def load_view(source: str | Path) -> MemoryView:
             state = memory_state(replay(run), int(run.header.get("frames", 0)))
         view = view_from_state(state, title=path.name)
         # the run has every frame's pose: a finer path than the memory's keyframes
-        view.path = [PathPoint(m["time"]["seconds"], m["agent"]["position"][0], m["agent"]["position"][1],
-                               m["agent"]["yaw"], m["time"]["day"], m["time"]["time_of_day"])
-                     for m in run.frame_metas()]
+        view.path = [
+            PathPoint(
+                m["time"]["seconds"],
+                m["agent"]["position"][0],
+                m["agent"]["position"][1],
+                m["agent"]["yaw"],
+                m["time"]["day"],
+                m["time"]["time_of_day"],
+            )
+            for m in run.frame_metas()
+        ]
         return view
     if path.suffix == ".json":
         state = fmt.read_json(path, "memory snapshot")

@@ -50,8 +50,14 @@ class AI2ThorConfig:
             raise ValueError(f"width and height must be positive, got {self.width}x{self.height}")
         if not 0.0 < self.fov < 180.0:
             raise ValueError(f"fov must be in (0, 180) degrees, got {self.fov}")
-        for name in ("grid_size", "rotate_step_degrees", "look_step_degrees",
-                     "visibility_distance", "server_timeout", "seconds_per_step"):
+        for name in (
+            "grid_size",
+            "rotate_step_degrees",
+            "look_step_degrees",
+            "visibility_distance",
+            "server_timeout",
+            "seconds_per_step",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if self.platform not in PLATFORMS:

@@ -44,8 +44,12 @@ from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
 from envs.types import Observation, SimTime
 
 # iTHOR numbers its FloorPlans by room type (see ai2thor.controller.Controller.ithor_scenes).
-_ROOM_TYPES = ((1, 30, "kitchen"), (201, 230, "living room"), (301, 330, "bedroom"),
-               (401, 430, "bathroom"))
+_ROOM_TYPES = (
+    (1, 30, "kitchen"),
+    (201, 230, "living room"),
+    (301, 330, "bedroom"),
+    (401, 430, "bathroom"),
+)
 
 
 class InstanceIdTable:
@@ -65,8 +69,9 @@ class InstanceIdTable:
             self.id_of(oid)
 
 
-def instance_ids_from_event(event: Any, table: InstanceIdTable
-                            ) -> tuple[np.ndarray, dict[int, str]]:
+def instance_ids_from_event(
+    event: Any, table: InstanceIdTable
+) -> tuple[np.ndarray, dict[int, str]]:
     """(H, W) int32 instance ids and id → objectId from the instance segmentation frame.
 
     Colours whose name has no ``|`` (walls, ceiling, class-only meshes) and colours missing
@@ -74,10 +79,14 @@ def instance_ids_from_event(event: Any, table: InstanceIdTable
     """
     seg = event.instance_segmentation_frame
     if seg is None:
-        raise ValueError("event has no instance_segmentation_frame; start the controller with "
-                         "renderInstanceSegmentation=True")
+        raise ValueError(
+            "event has no instance_segmentation_frame; start the controller with "
+            "renderInstanceSegmentation=True"
+        )
     seg = np.asarray(seg, dtype=np.uint8)
-    packed = (seg[..., 0].astype(np.uint32) << 16) | (seg[..., 1].astype(np.uint32) << 8) | seg[..., 2]
+    packed = (
+        (seg[..., 0].astype(np.uint32) << 16) | (seg[..., 1].astype(np.uint32) << 8) | seg[..., 2]
+    )
     keys, inverse = np.unique(packed, return_inverse=True)
     lut = np.zeros(len(keys), dtype=np.int32)
     names: dict[int, str] = {}
@@ -94,18 +103,26 @@ def instance_ids_from_event(event: Any, table: InstanceIdTable
 def depth_from_event(event: Any) -> np.ndarray:
     """(H, W) float32 metres; AI2-THOR's depth is z-depth, which is what the project uses."""
     if event.depth_frame is None:
-        raise ValueError("event has no depth_frame; start the controller with renderDepthImage=True")
+        raise ValueError(
+            "event has no depth_frame; start the controller with renderDepthImage=True"
+        )
     depth = np.asarray(event.depth_frame, dtype=np.float32)
     return np.where(np.isfinite(depth) & (depth > 0), depth, 0.0).astype(np.float32)
 
 
-def observation_from_event(event: Any, table: InstanceIdTable, time: SimTime, frame_index: int,
-                           room_id: str | None = None) -> Observation:
+def observation_from_event(
+    event: Any, table: InstanceIdTable, time: SimTime, frame_index: int, room_id: str | None = None
+) -> Observation:
     """One project :class:`Observation` from an AI2-THOR event."""
     md = event.metadata
-    ids, names = (instance_ids_from_event(event, table)
-                  if event.instance_segmentation_frame is not None else (None, {}))
-    rgb = None if event.frame is None else np.ascontiguousarray(event.frame[..., :3], dtype=np.uint8)
+    ids, names = (
+        instance_ids_from_event(event, table)
+        if event.instance_segmentation_frame is not None
+        else (None, {})
+    )
+    rgb = (
+        None if event.frame is None else np.ascontiguousarray(event.frame[..., :3], dtype=np.uint8)
+    )
     held = md.get("inventoryObjects") or []
     obs = Observation(
         depth=np.ascontiguousarray(depth_from_event(event)),
@@ -141,11 +158,18 @@ def rooms_from_metadata(md: Mapping) -> dict[str, RoomRecord]:
     lo, hi = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
     scene = str(md.get("sceneName", "scene")).removesuffix("_physics")
     room_type = room_type_of_scene(scene)
-    footprint = [(float(lo[0]), float(lo[1])), (float(hi[0]), float(lo[1])),
-                 (float(hi[0]), float(hi[1])), (float(lo[0]), float(hi[1]))]
+    footprint = [
+        (float(lo[0]), float(lo[1])),
+        (float(hi[0]), float(lo[1])),
+        (float(hi[0]), float(hi[1])),
+        (float(lo[0]), float(hi[1])),
+    ]
     room_id = f"{scene}/room_0"
-    return {room_id: RoomRecord(id=room_id, room_type=room_type, name=f"{room_type} ({scene})",
-                                footprint=footprint)}
+    return {
+        room_id: RoomRecord(
+            id=room_id, room_type=room_type, name=f"{room_type} ({scene})", footprint=footprint
+        )
+    }
 
 
 def resting_receptacle(obj: Mapping, boxes: Mapping[str, Mapping]) -> str | None:
@@ -169,8 +193,10 @@ def resting_receptacle(obj: Mapping, boxes: Mapping[str, Mapping]) -> str | None
         if box is None:
             return float("inf")
         half_x, half_z = box["size"]["x"] / 2.0, box["size"]["z"] / 2.0
-        inside = (abs(centre["x"] - box["center"]["x"]) <= half_x
-                  and abs(centre["z"] - box["center"]["z"]) <= half_z)
+        inside = (
+            abs(centre["x"] - box["center"]["x"]) <= half_x
+            and abs(centre["z"] - box["center"]["z"]) <= half_z
+        )
         return 4.0 * half_x * half_z if inside else float("inf")
 
     best = min(parents, key=footprint)
@@ -191,7 +217,9 @@ def object_record(obj: Mapping, room_id: str | None, parent: str | None = None) 
     if materials:
         attributes["material"] = str(materials[0]).lower()
     return ObjectRecord(
-        id=obj["objectId"], category=obj["objectType"], room_id=room_id,
+        id=obj["objectId"],
+        category=obj["objectType"],
+        room_id=room_id,
         position=(float(pos[0]), float(pos[1]), float(pos[2])),
         bbox_min=(float(lo[0]), float(lo[1]), float(lo[2])),
         bbox_max=(float(hi[0]), float(hi[1]), float(hi[2])),
@@ -209,13 +237,16 @@ def ground_truth_from_metadata(md: Mapping) -> GroundTruth:
     rooms = rooms_from_metadata(md)
     room_id = next(iter(rooms))
     boxes = {o["objectId"]: o["axisAlignedBoundingBox"] for o in md["objects"]}
-    objects = {o["objectId"]: object_record(o, room_id, resting_receptacle(o, boxes))
-               for o in md["objects"]}
+    objects = {
+        o["objectId"]: object_record(o, room_id, resting_receptacle(o, boxes))
+        for o in md["objects"]
+    }
     return GroundTruth(objects=objects, rooms=rooms)
 
 
-def action_to_thor(action: Action, config: AI2ThorConfig, agent_height_unity: float
-                   ) -> dict[str, Any]:
+def action_to_thor(
+    action: Action, config: AI2ThorConfig, agent_height_unity: float
+) -> dict[str, Any]:
     """A project action → the keyword arguments of ``Controller.step``."""
     check_action(action)
     if isinstance(action, MoveForward):
@@ -228,10 +259,13 @@ def action_to_thor(action: Action, config: AI2ThorConfig, agent_height_unity: fl
         return {"action": name, "degrees": action.degrees or config.look_step_degrees}
     if isinstance(action, Teleport):
         p = world_to_unity((action.x, action.y, 0.0))
-        return {"action": "TeleportFull",
-                "position": {"x": float(p[0]), "y": agent_height_unity, "z": float(p[2])},
-                "rotation": {"x": 0.0, "y": yaw_to_rotation_y(action.yaw), "z": 0.0},
-                "horizon": pitch_to_horizon(action.pitch), "standing": True}
+        return {
+            "action": "TeleportFull",
+            "position": {"x": float(p[0]), "y": agent_height_unity, "z": float(p[2])},
+            "rotation": {"x": 0.0, "y": yaw_to_rotation_y(action.yaw), "z": 0.0},
+            "horizon": pitch_to_horizon(action.pitch),
+            "standing": True,
+        }
     if isinstance(action, Pick):
         return {"action": "PickupObject", "objectId": action.object_id}
     if isinstance(action, Place):

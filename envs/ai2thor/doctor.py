@@ -37,10 +37,14 @@ def diagnose(config: AI2ThorConfig | None = None) -> list[str]:
         return ["ai2thor is not installed: pip install 'embodied-mem[ai2thor]'"]
     problems = []
     if config.platform == "CloudRendering" and ctypes.util.find_library("vulkan") is None:
-        problems.append("CloudRendering needs the Vulkan loader: apt-get install libvulkan1 "
-                        "(plus an NVIDIA driver with Vulkan support)")
+        problems.append(
+            "CloudRendering needs the Vulkan loader: apt-get install libvulkan1 "
+            "(plus an NVIDIA driver with Vulkan support)"
+        )
     if unity_build_path(config) is None:
         where = config.local_executable_path or f"~/.ai2thor/releases (platform {config.platform})"
-        problems.append(f"no AI2-THOR Unity build at {where}; the first run downloads it (~1 GB, "
-                        "needs internet) or set local_executable_path")
+        problems.append(
+            f"no AI2-THOR Unity build at {where}; the first run downloads it (~1 GB, "
+            "needs internet) or set local_executable_path"
+        )
     return problems

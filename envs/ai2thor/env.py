@@ -32,19 +32,29 @@ from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 
-SETUP_HINT = ("AI2-THOR downloads its Unity build (~1 GB) on first use and CloudRendering needs "
-              "Vulkan (apt-get install libvulkan1) and a GPU driver; see docs/simulators.md")
+SETUP_HINT = (
+    "AI2-THOR downloads its Unity build (~1 GB) on first use and CloudRendering needs "
+    "Vulkan (apt-get install libvulkan1) and a GPU driver; see docs/simulators.md"
+)
 
 
 def _controller_kwargs(config: AI2ThorConfig, platform: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = dict(
-        agentMode="default", scene=config.scene, width=config.width, height=config.height,
-        fieldOfView=config.fov, gridSize=config.grid_size,
+        agentMode="default",
+        scene=config.scene,
+        width=config.width,
+        height=config.height,
+        fieldOfView=config.fov,
+        gridSize=config.grid_size,
         rotateStepDegrees=config.rotate_step_degrees,
         visibilityDistance=config.visibility_distance,
         # Off so that oracle Teleports to arbitrary floor points succeed.
-        snapToGrid=False, renderDepthImage=True, renderInstanceSegmentation=True,
-        quality=config.quality, server_timeout=config.server_timeout, platform=platform,
+        snapToGrid=False,
+        renderDepthImage=True,
+        renderInstanceSegmentation=True,
+        quality=config.quality,
+        server_timeout=config.server_timeout,
+        platform=platform,
     )
     if config.local_executable_path:
         kwargs["local_executable_path"] = config.local_executable_path
@@ -85,8 +95,10 @@ class AI2ThorEnv(Env):
         try:
             return controller_mod.Controller(**_controller_kwargs(self.config, platform))
         except Exception as exc:  # noqa: BLE001 - Unity start-up fails in many ways; name them all
-            raise RuntimeError(f"could not start AI2-THOR ({self.config.platform}, scene "
-                               f"{self.config.scene!r}): {exc}. {SETUP_HINT}") from exc
+            raise RuntimeError(
+                f"could not start AI2-THOR ({self.config.platform}, scene "
+                f"{self.config.scene!r}): {exc}. {SETUP_HINT}"
+            ) from exc
 
     def _start_event(self) -> None:
         self._ids = InstanceIdTable()
@@ -95,8 +107,9 @@ class AI2ThorEnv(Env):
         self._nav = None
         self._room_id = next(iter(rooms_from_metadata(self._event.metadata)))
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[Observation, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
         """Reload the scene. Options: ``scene`` (another FloorPlan), ``randomize_objects`` (bool,
         InitialRandomSpawn with ``seed``), ``random_start`` (bool, a seeded reachable start)."""
         self._check_open()
@@ -105,23 +118,31 @@ class AI2ThorEnv(Env):
         randomize = bool(options.pop("randomize_objects", False))
         random_start = bool(options.pop("random_start", False))
         if options:
-            raise ValueError(f"unknown reset options {sorted(options)}; known: scene, "
-                             "randomize_objects, random_start")
+            raise ValueError(
+                f"unknown reset options {sorted(options)}; known: scene, "
+                "randomize_objects, random_start"
+            )
         self._controller.reset(scene=scene)
         self._event = self._controller.last_event
         rng = np.random.default_rng(seed)
         if randomize:
-            self._event = self._controller.step(action="InitialRandomSpawn",
-                                                randomSeed=int(rng.integers(2**31 - 1)),
-                                                forceVisible=False, numPlacementAttempts=5)
+            self._event = self._controller.step(
+                action="InitialRandomSpawn",
+                randomSeed=int(rng.integers(2**31 - 1)),
+                forceVisible=False,
+                numPlacementAttempts=5,
+            )
         self._start_event()
         if random_start:
             xy = self.navigability.sample_navigable(rng)
             yaw_deg = float(rng.integers(4)) * 90.0
             self._event = self._controller.step(
-                action="TeleportFull", position={"x": float(xy[0]), "y": self._agent_y(),
-                                                 "z": float(xy[1])},
-                rotation={"x": 0.0, "y": yaw_deg, "z": 0.0}, horizon=0.0, standing=True)
+                action="TeleportFull",
+                position={"x": float(xy[0]), "y": self._agent_y(), "z": float(xy[1])},
+                rotation={"x": 0.0, "y": yaw_deg, "z": 0.0},
+                horizon=0.0,
+                standing=True,
+            )
         return self.observe(), {"scene": scene, "seed": seed}
 
     def _agent_y(self) -> float:
@@ -129,7 +150,9 @@ class AI2ThorEnv(Env):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RuntimeError("this AI2ThorEnv is closed; build a new one with make_env('ai2thor')")
+            raise RuntimeError(
+                "this AI2ThorEnv is closed; build a new one with make_env('ai2thor')"
+            )
 
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         check_action(action)
@@ -140,12 +163,23 @@ class AI2ThorEnv(Env):
         result = result_from_metadata(self._event.metadata)
         if not result.success:
             logger.debug("%s", result.reason)
-        return self.observe(), 0.0, False, False, {"result": result, "thor_action": kwargs["action"]}
+        return (
+            self.observe(),
+            0.0,
+            False,
+            False,
+            {"result": result, "thor_action": kwargs["action"]},
+        )
 
     def observe(self) -> Observation:
         self._check_open()
-        return observation_from_event(self._event, self._ids, sim_time(self._step, self.config),
-                                      self._step, room_id=self._room_id)
+        return observation_from_event(
+            self._event,
+            self._ids,
+            sim_time(self._step, self.config),
+            self._step,
+            room_id=self._room_id,
+        )
 
     def ground_truth(self) -> GroundTruth:
         return ground_truth_from_metadata(self._event.metadata)
@@ -155,9 +189,12 @@ class AI2ThorEnv(Env):
         if self._nav is None:
             event = self._controller.step(action="GetReachablePositions")
             if not event.metadata["lastActionSuccess"]:
-                raise RuntimeError(f"GetReachablePositions failed: {event.metadata['errorMessage']}")
-            self._nav = grid_from_reachable_positions(event.metadata["actionReturn"],
-                                                      self.config.grid_size)
+                raise RuntimeError(
+                    f"GetReachablePositions failed: {event.metadata['errorMessage']}"
+                )
+            self._nav = grid_from_reachable_positions(
+                event.metadata["actionReturn"], self.config.grid_size
+            )
         return self._nav
 
     def close(self) -> None:

@@ -87,16 +87,19 @@ def agent_pose(metadata: Mapping) -> AgentPose:
 def camera_pose(metadata: Mapping) -> np.ndarray:
     """(4, 4) camera-to-world from agent rotation.y, cameraHorizon and ``cameraPosition``."""
     if "cameraPosition" not in metadata:
-        raise KeyError("event metadata has no 'cameraPosition'; AI2-THOR >= 2.5 reports it, "
-                       "upgrade with: pip install 'embodied-mem[ai2thor]'")
+        raise KeyError(
+            "event metadata has no 'cameraPosition'; AI2-THOR >= 2.5 reports it, "
+            "upgrade with: pip install 'embodied-mem[ai2thor]'"
+        )
     pose = agent_pose(metadata)
     return cam_to_world(unity_to_world(metadata["cameraPosition"]), pose.yaw, pose.pitch)
 
 
 def intrinsics_from_metadata(metadata: Mapping) -> CameraIntrinsics:
     """Pinhole intrinsics from the *vertical* FOV Unity reports (``fov``) and the screen size."""
-    return CameraIntrinsics.from_fov(int(metadata["screenWidth"]), int(metadata["screenHeight"]),
-                                     vfov_deg=float(metadata["fov"]))
+    return CameraIntrinsics.from_fov(
+        int(metadata["screenWidth"]), int(metadata["screenHeight"]), vfov_deg=float(metadata["fov"])
+    )
 
 
 def unity_aabb_to_world(aabb: Mapping) -> tuple[np.ndarray, np.ndarray]:

@@ -295,17 +295,26 @@ class BuiltinHouseEnv(Env):
     def get_state(self) -> dict[str, Any]:
         """A snapshot of the world, agent, clock and frame counter (for evaluating several
         agents from the same state); restore it with :meth:`set_state`."""
-        return {"seed": self._seed, "world": self._require_world().snapshot(), "agent": self.agent,
-                "clock": self.clock.state(), "frame_index": self.frame_index}
+        return {
+            "seed": self._seed,
+            "world": self._require_world().snapshot(),
+            "agent": self.agent,
+            "clock": self.clock.state(),
+            "frame_index": self.frame_index,
+        }
 
     def set_state(self, state: dict[str, Any]) -> Observation:
         """Restore a :meth:`get_state` snapshot of the current house; returns the observation there."""
         missing = {"seed", "world", "agent", "clock", "frame_index"} - set(state)
         if missing:
-            raise ValueError(f"not a get_state() snapshot: missing {sorted(missing)}; pass what get_state() returned")
+            raise ValueError(
+                f"not a get_state() snapshot: missing {sorted(missing)}; pass what get_state() returned"
+            )
         if state["seed"] != self._seed:
-            raise ValueError(f"state is of house seed {state['seed']}, the env holds seed {self._seed}; "
-                             f"reset(seed={state['seed']}) first")
+            raise ValueError(
+                f"state is of house seed {state['seed']}, the env holds seed {self._seed}; "
+                f"reset(seed={state['seed']}) first"
+            )
         self._require_world().restore(state["world"])
         self.agent = state["agent"]
         self.clock.restore(state["clock"])

@@ -104,7 +104,9 @@ class HouseWorld:
     def restore(self, snap: dict[str, Any]) -> None:
         """Put the world back to :meth:`snapshot`'s state (same house only)."""
         if set(snap["objects"]) != set(self.objects):
-            raise ValueError("snapshot is of another house; reset to the house it was taken in first")
+            raise ValueError(
+                "snapshot is of another house; reset to the house it was taken in first"
+            )
         for oid, (position, parent, inside) in snap["objects"].items():
             obj = self.objects[oid]
             obj.position, obj.parent, obj.inside = position, parent, inside

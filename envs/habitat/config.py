@@ -83,16 +83,27 @@ class HabitatConfig:
             raise ValueError(f"width and height must be positive, got {self.width}x{self.height}")
         if not 0.0 < self.hfov < 180.0:
             raise ValueError(f"hfov must be in (0, 180) degrees, got {self.hfov}")
-        for name in ("sensor_height", "agent_height", "agent_radius", "forward_step",
-                     "turn_angle", "tilt_angle", "grasp_distance", "seconds_per_step"):
+        for name in (
+            "sensor_height",
+            "agent_height",
+            "agent_radius",
+            "forward_step",
+            "turn_angle",
+            "tilt_angle",
+            "grasp_distance",
+            "seconds_per_step",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         parse_hhmm(self.day_start, "HabitatConfig.day_start")
-        self.objects = [o if isinstance(o, HabitatObjectSpec) else HabitatObjectSpec(**o)
-                        for o in self.objects]
+        self.objects = [
+            o if isinstance(o, HabitatObjectSpec) else HabitatObjectSpec(**o) for o in self.objects
+        ]
 
     def require_scene(self) -> str:
         if not self.scene:
-            raise ValueError("HabitatConfig.scene is empty: set it to a .glb path or a scene id "
-                             "of scene_dataset (e.g. env.scene=data/scene_datasets/.../x.glb)")
+            raise ValueError(
+                "HabitatConfig.scene is empty: set it to a .glb path or a scene id "
+                "of scene_dataset (e.g. env.scene=data/scene_datasets/.../x.glb)"
+            )
         return self.scene

@@ -20,13 +20,47 @@ from envs.habitat.frames import aabb_to_world, habitat_to_world
 logger = logging.getLogger(__name__)
 
 # Categories that hold other objects, in MP3D/HM3D/HSSD vocabularies (lower case).
-RECEPTACLE_CATEGORIES = frozenset({
-    "table", "counter", "kitchen_counter", "shelf", "shelving", "cabinet", "chest_of_drawers",
-    "bed", "sofa", "couch", "chair", "desk", "sink", "stool", "bench", "dresser", "nightstand",
-    "tv_stand", "fridge", "refrigerator", "bathtub", "stand", "drawer", "wardrobe",
-})
-OPENABLE_CATEGORIES = frozenset({"cabinet", "fridge", "refrigerator", "drawer", "wardrobe",
-                                 "chest_of_drawers", "microwave", "oven", "dishwasher"})
+RECEPTACLE_CATEGORIES = frozenset(
+    {
+        "table",
+        "counter",
+        "kitchen_counter",
+        "shelf",
+        "shelving",
+        "cabinet",
+        "chest_of_drawers",
+        "bed",
+        "sofa",
+        "couch",
+        "chair",
+        "desk",
+        "sink",
+        "stool",
+        "bench",
+        "dresser",
+        "nightstand",
+        "tv_stand",
+        "fridge",
+        "refrigerator",
+        "bathtub",
+        "stand",
+        "drawer",
+        "wardrobe",
+    }
+)
+OPENABLE_CATEGORIES = frozenset(
+    {
+        "cabinet",
+        "fridge",
+        "refrigerator",
+        "drawer",
+        "wardrobe",
+        "chest_of_drawers",
+        "microwave",
+        "oven",
+        "dishwasher",
+    }
+)
 
 
 def _xyz(v: np.ndarray) -> tuple[float, float, float]:
@@ -61,8 +95,9 @@ def category_name(category: Any) -> str:
     return re.sub(r"[\s/-]+", "_", name.strip().lower()) or "unknown"
 
 
-def semantic_to_instances(semantic: np.ndarray, table: SemanticTable
-                          ) -> tuple[np.ndarray, dict[int, str]]:
+def semantic_to_instances(
+    semantic: np.ndarray, table: SemanticTable
+) -> tuple[np.ndarray, dict[int, str]]:
     """(H, W) uint32 semantic-sensor ids → (H, W) int32 instance ids and id → object id.
 
     Ids are kept (0 stays background). Ids absent from ``table`` are named
@@ -74,8 +109,11 @@ def semantic_to_instances(semantic: np.ndarray, table: SemanticTable
     present = np.unique(sem)
     if present.size and int(present[-1]) > np.iinfo(np.int32).max:
         raise ValueError(f"semantic id {int(present[-1])} does not fit int32 instance ids")
-    names = {int(s): table.object_ids.get(int(s), f"habitat/semantic_{int(s)}")
-             for s in present if s != 0}
+    names = {
+        int(s): table.object_ids.get(int(s), f"habitat/semantic_{int(s)}")
+        for s in present
+        if s != 0
+    }
     missing = [s for s in names if s not in table.object_ids]
     if missing and table.object_ids:
         logger.debug("%d semantic ids have no semantic_scene object", len(missing))
@@ -90,7 +128,9 @@ def footprint_from_points(points_h: Any) -> list[tuple[float, float]]:
     """
     pts = np.asarray([list(p) for p in points_h], dtype=float)
     if pts.ndim != 2 or pts.shape[1] not in (2, 3):
-        raise ValueError(f"polygon loop must be (K, 2) habitat x/z or (K, 3) points, got {pts.shape}")
+        raise ValueError(
+            f"polygon loop must be (K, 2) habitat x/z or (K, 3) points, got {pts.shape}"
+        )
     if pts.shape[1] == 2:
         pts = np.stack([pts[:, 0], np.zeros(len(pts)), pts[:, 1]], axis=1)
     world = habitat_to_world(pts)
@@ -99,8 +139,12 @@ def footprint_from_points(points_h: Any) -> list[tuple[float, float]]:
 
 def footprint_from_aabb(center_h: Any, sizes_h: Any) -> list[tuple[float, float]]:
     lo, hi = aabb_to_world(center_h, sizes_h)
-    return [(float(lo[0]), float(lo[1])), (float(hi[0]), float(lo[1])),
-            (float(hi[0]), float(hi[1])), (float(lo[0]), float(hi[1]))]
+    return [
+        (float(lo[0]), float(lo[1])),
+        (float(hi[0]), float(lo[1])),
+        (float(hi[0]), float(hi[1])),
+        (float(lo[0]), float(hi[1])),
+    ]
 
 
 def room_from_region(region: Any, index: int) -> RoomRecord:
@@ -111,10 +155,13 @@ def room_from_region(region: Any, index: int) -> RoomRecord:
     if loop is not None and len(loop) >= 3:
         footprint = footprint_from_points(loop)
     else:
-        footprint = footprint_from_aabb(np.asarray(region.aabb.center), np.asarray(region.aabb.sizes))
+        footprint = footprint_from_aabb(
+            np.asarray(region.aabb.center), np.asarray(region.aabb.sizes)
+        )
     rid = f"habitat/region_{region.id or index}"
-    return RoomRecord(id=rid, room_type=kind.replace("_", " "), name=f"{kind} {index}",
-                      footprint=footprint)
+    return RoomRecord(
+        id=rid, room_type=kind.replace("_", " "), name=f"{kind} {index}", footprint=footprint
+    )
 
 
 def scene_room(lower_h: Any, upper_h: Any) -> RoomRecord:
@@ -130,10 +177,14 @@ def semantic_object_record(obj: Any, room_id: str | None) -> ObjectRecord:
     cat = category_name(obj.category)
     centre = (lo + hi) / 2.0
     return ObjectRecord(
-        id=f"habitat/{obj.id}", category=cat, room_id=room_id,
+        id=f"habitat/{obj.id}",
+        category=cat,
+        room_id=room_id,
         position=(float(centre[0]), float(centre[1]), float(lo[2])),
-        bbox_min=_xyz(lo), bbox_max=_xyz(hi),
-        is_receptacle=cat in RECEPTACLE_CATEGORIES, openable=cat in OPENABLE_CATEGORIES,
+        bbox_min=_xyz(lo),
+        bbox_max=_xyz(hi),
+        is_receptacle=cat in RECEPTACLE_CATEGORIES,
+        openable=cat in OPENABLE_CATEGORIES,
     )
 
 
@@ -154,11 +205,14 @@ def check_habitat_version(version: str) -> list[str]:
     """
     major, minor, _ = parse_version(version)
     if (major, minor) < (0, 2):
-        raise RuntimeError(f"habitat-sim {version} is too old (need 0.2.x, 0.3.x recommended): "
-                           f"{CONDA_INSTALL}")
+        raise RuntimeError(
+            f"habitat-sim {version} is too old (need 0.2.x, 0.3.x recommended): {CONDA_INSTALL}"
+        )
     if (major, minor) == (0, 2):
-        return ["region polygons (poly_loop_points) are 0.3.x only; rooms use region boxes",
-                "HSSD/ReplicaCAD scene instances with articulated receptacles are 0.3.x only"]
+        return [
+            "region polygons (poly_loop_points) are 0.3.x only; rooms use region boxes",
+            "HSSD/ReplicaCAD scene instances with articulated receptacles are 0.3.x only",
+        ]
     if (major, minor) > (0, 3):
         logger.warning("habitat-sim %s is newer than the tested 0.3.x; report problems", version)
     return []

@@ -21,14 +21,19 @@ def diagnose() -> list[str]:
 
         from envs.habitat.conversions import check_habitat_version
 
-        problems += [f"habitat-sim {habitat_sim.__version__}: {note}"
-                     for note in check_habitat_version(habitat_sim.__version__)]
+        problems += [
+            f"habitat-sim {habitat_sim.__version__}: {note}"
+            for note in check_habitat_version(habitat_sim.__version__)
+        ]
     except (ImportError, OSError) as exc:
-        problems.append(f"habitat-sim is installed but does not import ({exc}); reinstall: "
-                        f"{CONDA_INSTALL}")
+        problems.append(
+            f"habitat-sim is installed but does not import ({exc}); reinstall: {CONDA_INSTALL}"
+        )
     except RuntimeError as exc:
         problems.append(str(exc))
     if ctypes.util.find_library("EGL") is None:
-        problems.append("no libEGL found: headless habitat-sim renders through EGL; install the "
-                        "GPU driver's EGL (e.g. libnvidia-gl-<ver>) or libegl1, see docs/simulators.md")
+        problems.append(
+            "no libEGL found: headless habitat-sim renders through EGL; install the "
+            "GPU driver's EGL (e.g. libnvidia-gl-<ver>) or libegl1, see docs/simulators.md"
+        )
     return problems

@@ -58,7 +58,9 @@ logger = logging.getLogger(__name__)
 
 def import_habitat_sim() -> tuple[Any, Any]:
     """``(habitat_sim, magnum)`` or :class:`MissingExtraError` naming the conda command."""
-    hs = require_extra("habitat_sim", "habitat", hint=f"habitat-sim is not on PyPI: {CONDA_INSTALL}")
+    hs = require_extra(
+        "habitat_sim", "habitat", hint=f"habitat-sim is not on PyPI: {CONDA_INSTALL}"
+    )
     mn = require_extra("magnum", "habitat", hint=f"magnum ships with habitat-sim: {CONDA_INSTALL}")
     return hs, mn
 
@@ -81,8 +83,11 @@ class HabitatEnv(Env):
         self._sim = self._hs.Simulator(sim_setup.make_configuration(self._hs, self.config))
         self._closed = False
         sim_setup.ensure_navmesh(self._hs, self._sim, self.config)
-        self._nav = PathfinderNavigability(self._sim.pathfinder, self._hs.ShortestPath,
-                                           lambda: float(self._agent_state().position[1]))
+        self._nav = PathfinderNavigability(
+            self._sim.pathfinder,
+            self._hs.ShortestPath,
+            lambda: float(self._agent_state().position[1]),
+        )
         self._semantic = SemanticTable.from_semantic_objects(self._semantic_objects())
         self._objects: dict[str, grasp.RigidHandle] = {}
         self._held: str | None = None
@@ -101,8 +106,9 @@ class HabitatEnv(Env):
         return SimTime.after_start(self._step * self.config.seconds_per_step, self.config.day_start)
 
     # -- Env API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[Observation, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
         """Options: ``start`` = (x, y, yaw) in world coordinates; default a seeded random point."""
         self._check_open()
         options = dict(options or {})
@@ -125,12 +131,17 @@ class HabitatEnv(Env):
         placed = self._teleport(Teleport(x=start[0], y=start[1], yaw=start[2]), floor)
         if not placed.success:
             raise ValueError(f"cannot start the agent at {start}: {placed.reason}")
-        return self.observe(), {"scene": self.config.scene, "seed": seed,
-                                "unsupported": list(self.unsupported)}
+        return self.observe(), {
+            "scene": self.config.scene,
+            "seed": seed,
+            "unsupported": list(self.unsupported),
+        }
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RuntimeError("this HabitatEnv is closed; build a new one with make_env('habitat')")
+            raise RuntimeError(
+                "this HabitatEnv is closed; build a new one with make_env('habitat')"
+            )
 
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         check_action(action)
@@ -143,13 +154,21 @@ class HabitatEnv(Env):
         return self.observe(), 0.0, False, False, {"result": result}
 
     def _apply(self, action: Action) -> ActionResult:
-        moves = {MoveForward: "move_forward", TurnLeft: "turn_left", TurnRight: "turn_right",
-                 LookUp: "look_up", LookDown: "look_down"}
+        moves = {
+            MoveForward: "move_forward",
+            TurnLeft: "turn_left",
+            TurnRight: "turn_right",
+            LookUp: "look_up",
+            LookDown: "look_down",
+        }
         if type(action) in moves:
             amount = getattr(action, "distance", None) or getattr(action, "degrees", None)
             collided = sim_setup.act(self._sim, moves[type(action)], amount)
-            return ActionResult.fail("blocked: moving forward collided with the scene") \
-                if collided else ActionResult.ok()
+            return (
+                ActionResult.fail("blocked: moving forward collided with the scene")
+                if collided
+                else ActionResult.ok()
+            )
         if isinstance(action, Teleport):
             return self._teleport(action)
         if isinstance(action, Pick):
@@ -157,8 +176,10 @@ class HabitatEnv(Env):
         if isinstance(action, Place):
             return self._place(action.receptacle_id)
         if isinstance(action, Open | Close):
-            return ActionResult.fail(f"{type(action).__name__}: habitat scenes here have no "
-                                     "articulated receptacles; use the builtin or ai2thor env")
+            return ActionResult.fail(
+                f"{type(action).__name__}: habitat scenes here have no "
+                "articulated receptacles; use the builtin or ai2thor env"
+            )
         assert isinstance(action, Stop)
         return ActionResult.ok()
 
@@ -168,16 +189,21 @@ class HabitatEnv(Env):
         if floor_z is None:
             target[1] = float(self._agent_state().position[1])
         if not self._sim.pathfinder.is_navigable(target.astype(np.float32)):
-            return ActionResult.fail(f"Teleport target ({action.x:.2f}, {action.y:.2f}) is not "
-                                     "navigable; snap it with env.navigability.snap first")
+            return ActionResult.fail(
+                f"Teleport target ({action.x:.2f}, {action.y:.2f}) is not "
+                "navigable; snap it with env.navigability.snap first"
+            )
         state = self._hs.AgentState()
         state.position = target.astype(np.float32)
         common = require_extra("habitat_sim.utils.common", "habitat", hint=CONDA_INSTALL)
         state.rotation = common.quat_from_coeffs(habitat_rotation_from_yaw(action.yaw))
         self._sim.get_agent(0).set_state(state, reset_sensors=True)
         if abs(action.pitch) > 1e-9:
-            sim_setup.act(self._sim, "look_up" if action.pitch > 0 else "look_down",
-                          math.degrees(abs(action.pitch)))
+            sim_setup.act(
+                self._sim,
+                "look_up" if action.pitch > 0 else "look_down",
+                math.degrees(abs(action.pitch)),
+            )
         return ActionResult.ok()
 
     def _camera_position(self) -> np.ndarray:
@@ -188,12 +214,15 @@ class HabitatEnv(Env):
         if self._held is not None:
             return ActionResult.fail(f"already holding {self._held}; Place it first")
         if object_id not in self._objects:
-            return ActionResult.fail(f"{object_id!r} is not a pickable object "
-                                     f"(pickables: {sorted(self._objects)})")
+            return ActionResult.fail(
+                f"{object_id!r} is not a pickable object (pickables: {sorted(self._objects)})"
+            )
         lo, hi = grasp.world_box(self._objects[object_id].obj)
         if np.linalg.norm((lo + hi) / 2 - self._camera_position()) > self.config.grasp_distance:
-            return ActionResult.fail(f"{object_id} is farther than grasp_distance "
-                                     f"({self.config.grasp_distance} m); move closer")
+            return ActionResult.fail(
+                f"{object_id} is farther than grasp_distance "
+                f"({self.config.grasp_distance} m); move closer"
+            )
         self._held = object_id
         self._parents[object_id] = None  # like AI2-THOR: a held object rests on nothing
         return ActionResult.ok()
@@ -204,8 +233,11 @@ class HabitatEnv(Env):
         receptacle = self.ground_truth().objects.get(receptacle_id)
         if receptacle is None or receptacle.id == self._held:
             return ActionResult.fail(f"unknown receptacle {receptacle_id!r}")
-        if np.linalg.norm(receptacle.center - self._camera_position()) > self.config.grasp_distance + \
-                float(np.linalg.norm(np.subtract(receptacle.bbox_max, receptacle.bbox_min))) / 2:
+        if (
+            np.linalg.norm(receptacle.center - self._camera_position())
+            > self.config.grasp_distance
+            + float(np.linalg.norm(np.subtract(receptacle.bbox_max, receptacle.bbox_min))) / 2
+        ):
             return ActionResult.fail(f"{receptacle_id} is out of reach; move closer")
         grasp.place_on(self._mn, self._objects[self._held], receptacle)
         self._parents[self._held] = receptacle_id
@@ -221,17 +253,27 @@ class HabitatEnv(Env):
         table = SemanticTable(dict(self._semantic.object_ids), dict(self._semantic.categories))
         for h in self._objects.values():
             table.object_ids[h.semantic_id] = h.id
-        ids, names = (semantic_to_instances(raw["semantic"], table) if "semantic" in raw
-                      else (None, {}))
-        pose = agent_pose(np.asarray(state.position, dtype=float), state.rotation,
-                          pitch=sim_setup.sensor_pitch(t))
+        ids, names = (
+            semantic_to_instances(raw["semantic"], table) if "semantic" in raw else (None, {})
+        )
+        pose = agent_pose(
+            np.asarray(state.position, dtype=float), state.rotation, pitch=sim_setup.sensor_pitch(t)
+        )
         obs = Observation(
             depth=np.ascontiguousarray(raw["depth"], dtype=np.float32),
-            intrinsics=intrinsics_from_hfov(self.config.width, self.config.height, self.config.hfov),
-            cam_to_world=t, agent=pose, time=self._time(),
+            intrinsics=intrinsics_from_hfov(
+                self.config.width, self.config.height, self.config.hfov
+            ),
+            cam_to_world=t,
+            agent=pose,
+            time=self._time(),
             rgb=np.ascontiguousarray(raw["color"][..., :3], dtype=np.uint8),
-            instance_ids=ids, instance_names=names, held_object=self._held,
-            frame_index=self._step, room_id=None)
+            instance_ids=ids,
+            instance_names=names,
+            held_object=self._held,
+            frame_index=self._step,
+            room_id=None,
+        )
         obs.room_id = self._rooms_gt().room_at(pose.position[0], pose.position[1])
         obs.validate()
         return obs

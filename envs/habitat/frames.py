@@ -76,8 +76,11 @@ def habitat_rotation_from_yaw(yaw: float) -> np.ndarray:
 
 def agent_pose(position_h: Any, rotation_h: Any, pitch: float = 0.0) -> AgentPose:
     p = habitat_to_world(position_h)
-    return AgentPose(position=(float(p[0]), float(p[1]), float(p[2])),
-                     yaw=yaw_from_habitat_rotation(rotation_h), pitch=pitch)
+    return AgentPose(
+        position=(float(p[0]), float(p[1]), float(p[2])),
+        yaw=yaw_from_habitat_rotation(rotation_h),
+        pitch=pitch,
+    )
 
 
 def sensor_cam_to_world(position_h: Any, rotation_h: Any) -> np.ndarray:
@@ -88,8 +91,9 @@ def sensor_cam_to_world(position_h: Any, rotation_h: Any) -> np.ndarray:
     return m
 
 
-def camera_from_agent(position_h: Any, rotation_h: Any, sensor_height: float,
-                      pitch: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def camera_from_agent(
+    position_h: Any, rotation_h: Any, sensor_height: float, pitch: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Habitat sensor (position, xyzw rotation) for a camera ``sensor_height`` above the agent
     base, tilted by ``pitch`` (rad, positive up) about the agent's x axis."""
     r_agent = Rotation.from_quat(quat_xyzw(rotation_h))

@@ -50,8 +50,10 @@ def _template_handle(sim: Any, spec: HabitatObjectSpec) -> str:
     else:
         handles = otm.get_template_handles(spec.template)
         if not handles:
-            raise ValueError(f"no object template matches {spec.template!r}; primitives include "
-                             "cubeSolid, uvSphereSolid, cylinderSolid")
+            raise ValueError(
+                f"no object template matches {spec.template!r}; primitives include "
+                "cubeSolid, uvSphereSolid, cylinderSolid"
+            )
         handle = handles[0]
     if spec.scale != 1.0:
         tmpl = otm.get_template_by_handle(handle)
@@ -91,10 +93,15 @@ def rigid_record(handle: RigidHandle, held: bool, parent: str | None) -> ObjectR
     lo, hi = world_box(handle.obj)
     centre = (lo + hi) / 2.0
     return ObjectRecord(
-        id=handle.id, category=handle.category, room_id=None,
+        id=handle.id,
+        category=handle.category,
+        room_id=None,
         position=(float(centre[0]), float(centre[1]), float(lo[2])),
-        bbox_min=_xyz(lo), bbox_max=_xyz(hi),
-        parent_receptacle=parent, pickupable=True, is_held=held,
+        bbox_min=_xyz(lo),
+        bbox_max=_xyz(hi),
+        parent_receptacle=parent,
+        pickupable=True,
+        is_held=held,
     )
 
 
@@ -113,6 +120,8 @@ def place_on(mn: Any, handle: RigidHandle, receptacle: ObjectRecord) -> None:
     lo, hi = world_box(handle.obj)
     # The object's origin may not be its box centre; keep the origin-to-bottom offset.
     origin_w = habitat_to_world(np.asarray(handle.obj.translation, dtype=float))
-    target = np.array([*receptacle.center[:2], receptacle.bbox_max[2] + (origin_w[2] - lo[2]) + 0.005])
+    target = np.array(
+        [*receptacle.center[:2], receptacle.bbox_max[2] + (origin_w[2] - lo[2]) + 0.005]
+    )
     target[:2] += origin_w[:2] - (lo[:2] + hi[:2]) / 2.0
     handle.obj.translation = mn.Vector3(*world_to_habitat(target))

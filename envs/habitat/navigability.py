@@ -40,11 +40,17 @@ class PathfinderNavigability:
         floor_height: returns the habitat y of the floor to query (the agent's base height).
     """
 
-    def __init__(self, pathfinder: Any, shortest_path_factory: Callable[[], Any],
-                 floor_height: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        pathfinder: Any,
+        shortest_path_factory: Callable[[], Any],
+        floor_height: Callable[[], float],
+    ) -> None:
         if not pathfinder.is_loaded:
-            raise RuntimeError("the habitat navmesh is not loaded; set env.recompute_navmesh=true "
-                               "or ship a .navmesh next to the scene")
+            raise RuntimeError(
+                "the habitat navmesh is not loaded; set env.recompute_navmesh=true "
+                "or ship a .navmesh next to the scene"
+            )
         self._pf = pathfinder
         self._path = shortest_path_factory
         self._floor = floor_height

@@ -54,8 +54,11 @@ def make_configuration(hs: Any, config: HabitatConfig) -> Any:
     sim_cfg.enable_physics = config.enable_physics
     sim_cfg.gpu_device_id = config.gpu_device_id
     agent_cfg = hs.agent.AgentConfiguration(
-        height=config.agent_height, radius=config.agent_radius,
-        sensor_specifications=sensor_specs(hs, config), action_space=action_space(hs, config))
+        height=config.agent_height,
+        radius=config.agent_radius,
+        sensor_specifications=sensor_specs(hs, config),
+        action_space=action_space(hs, config),
+    )
     return hs.Configuration(sim_cfg, [agent_cfg])
 
 
@@ -74,8 +77,10 @@ def ensure_navmesh(hs: Any, sim: Any, config: HabitatConfig) -> None:
     else:  # 0.2.x takes it as an argument
         ok = sim.recompute_navmesh(sim.pathfinder, settings, include_static_objects=True)
     if not ok:
-        raise RuntimeError(f"could not compute a navmesh for {config.scene!r}: the scene has no "
-                           "horizontal surface the agent cylinder fits on")
+        raise RuntimeError(
+            f"could not compute a navmesh for {config.scene!r}: the scene has no "
+            "horizontal surface the agent cylinder fits on"
+        )
 
 
 def temporary_amount(agent: Any, action: str, amount: float) -> float:

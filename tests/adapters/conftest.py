@@ -23,7 +23,9 @@ def thor_metadata() -> dict:
 @pytest.fixture(scope="session")
 def thor_event(thor_metadata: dict):
     md = thor_metadata
-    return build_event(md, md["actionReturn"]["cameraNearPlane"], md["actionReturn"]["cameraFarPlane"])
+    return build_event(
+        md, md["actionReturn"]["cameraNearPlane"], md["actionReturn"]["cameraFarPlane"]
+    )
 
 
 @pytest.fixture(scope="session")

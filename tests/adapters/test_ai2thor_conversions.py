@@ -69,14 +69,20 @@ def test_agent_pose_and_camera_pose_from_metadata(thor_metadata):
     assert pose.position == pytest.approx((0.0, -1.25, 0.9009992))
     t = camera_pose(thor_metadata)
     assert np.allclose(t[:3, 3], [0.0, -1.25, 1.5759993])
-    assert np.allclose(t[:3, 2], [1.0, 0.0, 0.0])   # optical z forward = world +x
+    assert np.allclose(t[:3, 2], [1.0, 0.0, 0.0])  # optical z forward = world +x
     assert np.allclose(t[:3, 1], [0.0, 0.0, -1.0])  # optical y down = world -z
     assert np.linalg.det(t[:3, :3]) == pytest.approx(1.0)
 
 
 def test_horizon_and_yaw_conventions(thor_metadata):
-    md = {**thor_metadata, "agent": {**thor_metadata["agent"],
-                                     "rotation": {"x": 0, "y": 0.0, "z": 0}, "cameraHorizon": 30.0}}
+    md = {
+        **thor_metadata,
+        "agent": {
+            **thor_metadata["agent"],
+            "rotation": {"x": 0, "y": 0.0, "z": 0},
+            "cameraHorizon": 30.0,
+        },
+    }
     t = camera_pose(md)
     # rotation.y = 0 faces Unity +z = world +y; horizon 30 looks 30 degrees down.
     expected = [0.0, math.cos(math.radians(30)), -math.sin(math.radians(30))]
@@ -143,7 +149,9 @@ def test_object_records(thor_metadata):
     assert fridge.openable and fridge.is_receptacle and not fridge.is_open
     # z is up: every object's box bottom is near or above the floor top (Unity y = 0).
     assert all(o.bbox_min[2] > -0.2 for o in gt.objects.values())
-    assert all(np.all(np.asarray(o.bbox_min) <= np.asarray(o.bbox_max)) for o in gt.objects.values())
+    assert all(
+        np.all(np.asarray(o.bbox_min) <= np.asarray(o.bbox_max)) for o in gt.objects.values()
+    )
 
 
 def test_actions_map_to_thor():
@@ -156,8 +164,14 @@ def test_actions_map_to_thor():
     assert tp["action"] == "TeleportFull"
     assert tp["position"] == {"x": 1.0, "y": 0.9, "z": -2.0}
     assert tp["rotation"]["y"] == pytest.approx(0.0) and tp["horizon"] == pytest.approx(30.0)
-    assert action_to_thor(Pick("Apple|1"), cfg, 0.9) == {"action": "PickupObject", "objectId": "Apple|1"}
-    assert action_to_thor(Place("Fridge|1"), cfg, 0.9) == {"action": "PutObject", "objectId": "Fridge|1"}
+    assert action_to_thor(Pick("Apple|1"), cfg, 0.9) == {
+        "action": "PickupObject",
+        "objectId": "Apple|1",
+    }
+    assert action_to_thor(Place("Fridge|1"), cfg, 0.9) == {
+        "action": "PutObject",
+        "objectId": "Fridge|1",
+    }
     assert action_to_thor(Open("Fridge|1"), cfg, 0.9)["action"] == "OpenObject"
     assert action_to_thor(Close("Fridge|1"), cfg, 0.9)["action"] == "CloseObject"
     assert action_to_thor(Stop(), cfg, 0.9) == {"action": "Done"}
@@ -167,8 +181,12 @@ def test_actions_map_to_thor():
 
 def test_failure_carries_error_message(thor_metadata):
     assert result_from_metadata(thor_metadata).success
-    failed = {**thor_metadata, "lastAction": "PickupObject", "lastActionSuccess": False,
-              "errorMessage": "Apple|1 is not visible"}
+    failed = {
+        **thor_metadata,
+        "lastAction": "PickupObject",
+        "lastActionSuccess": False,
+        "errorMessage": "Apple|1 is not visible",
+    }
     result = result_from_metadata(failed)
     assert not result.success and "Apple|1 is not visible" in (result.reason or "")
 
@@ -186,8 +204,9 @@ def test_held_object_and_clock(thor_event):
     md = event.metadata
     md["inventoryObjects"] = [{"objectId": "Apple|-01.09|+00.96|-00.02", "objectType": "Apple"}]
     try:
-        obs = observation_from_event(event, table, sim_time(150, AI2ThorConfig()), 150,
-                                     room_id="FloorPlan10/room_0")
+        obs = observation_from_event(
+            event, table, sim_time(150, AI2ThorConfig()), 150, room_id="FloorPlan10/room_0"
+        )
     finally:
         md["inventoryObjects"] = []
     assert obs.held_object == "Apple|-01.09|+00.96|-00.02"
@@ -205,8 +224,12 @@ def test_configs_load_through_presets_and_overrides():
 
 
 def _contains(outer, inner, slack=2):
-    return (outer[0] <= inner[0] + slack and outer[1] <= inner[1] + slack
-            and outer[2] >= inner[2] - slack and outer[3] >= inner[3] - slack)
+    return (
+        outer[0] <= inner[0] + slack
+        and outer[1] <= inner[1] + slack
+        and outer[2] >= inner[2] - slack
+        and outer[3] >= inner[3] - slack
+    )
 
 
 def test_camera_model_matches_real_unity_masks(thor_event):
@@ -216,11 +239,16 @@ def test_camera_model_matches_real_unity_masks(thor_event):
     event, _ = thor_event
     real_coffee = (509, 371, 599, 576)
     ours = event.instance_detections2D[COFFEE]
-    assert _contains(ours, real_coffee) and max(abs(a - b) for a, b in zip(ours, real_coffee, strict=True)) < 60
+    assert (
+        _contains(ours, real_coffee)
+        and max(abs(a - b) for a, b in zip(ours, real_coffee, strict=True)) < 60
+    )
     real_cabinets = [(473, 0, 599, 284), (0, 0, 145, 284), (164, 0, 467, 109)]
     ours_cab = event.class_detections2D["Cabinet"]
     for real in real_cabinets:
-        assert any(_contains(box, real) and max(abs(a - b) for a, b in zip(box, real, strict=True)) < 60
-                   for box in ours_cab), (real, ours_cab)
+        assert any(
+            _contains(box, real) and max(abs(a - b) for a, b in zip(box, real, strict=True)) < 60
+            for box in ours_cab
+        ), (real, ours_cab)
     # Upstream also finds no Stove and no Window in this frame.
     assert "Stove" not in event.class_detections2D and "Window" not in event.class_detections2D

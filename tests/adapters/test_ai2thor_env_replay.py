@@ -24,8 +24,12 @@ def reachable_positions(md: dict, grid: float = 0.25, radius: float = 0.2) -> li
     agent = md["agent"]["position"]
     lo = np.array([md["sceneBounds"]["center"][k] - md["sceneBounds"]["size"][k] / 2 for k in "xz"])
     hi = np.array([md["sceneBounds"]["center"][k] + md["sceneBounds"]["size"][k] / 2 for k in "xz"])
-    xs = agent["x"] + grid * np.arange(np.ceil((lo[0] - agent["x"]) / grid), (hi[0] - agent["x"]) / grid)
-    zs = agent["z"] + grid * np.arange(np.ceil((lo[1] - agent["z"]) / grid), (hi[1] - agent["z"]) / grid)
+    xs = agent["x"] + grid * np.arange(
+        np.ceil((lo[0] - agent["x"]) / grid), (hi[0] - agent["x"]) / grid
+    )
+    zs = agent["z"] + grid * np.arange(
+        np.ceil((lo[1] - agent["z"]) / grid), (hi[1] - agent["z"]) / grid
+    )
     pts = np.array([(x, z) for x in xs for z in zs])
     keep = np.ones(len(pts), dtype=bool)
     for obj in md["objects"]:
@@ -99,12 +103,16 @@ def test_steps_send_thor_actions_and_report_errors(replay):
     with AI2ThorEnv(AI2ThorConfig(grid_size=0.25), controller=replay) as env:
         obs, _ = env.reset(seed=3)
         obs, _, _, _, info = env.step(MoveForward())
-        assert info["result"].success and replay.actions[-1] == {"action": "MoveAhead",
-                                                                 "moveMagnitude": 0.25}
+        assert info["result"].success and replay.actions[-1] == {
+            "action": "MoveAhead",
+            "moveMagnitude": 0.25,
+        }
         assert obs.frame_index == 1 and obs.room_id == "FloorPlan10/room_0"
         _, _, _, _, info = env.step(Pick("Apple|-01.09|+00.96|-00.02"))
         assert not info["result"].success
-        assert "PickupObject" in info["result"].reason and "not interactable" in info["result"].reason
+        assert (
+            "PickupObject" in info["result"].reason and "not interactable" in info["result"].reason
+        )
         nav = env.navigability
         assert nav.is_navigable(obs.agent.xy)
         fridge = env.ground_truth().objects["Fridge|+00.97|+00.00|+01.25"]

@@ -14,9 +14,11 @@ from envs.ai2thor.doctor import diagnose
 
 
 def test_pure_modules_do_not_import_ai2thor():
-    code = ("import sys, envs.ai2thor, envs.ai2thor.config, envs.ai2thor.frames, "
-            "envs.ai2thor.conversions, envs.ai2thor.navigability, envs.ai2thor.doctor; "
-            "assert 'ai2thor' not in sys.modules, 'ai2thor imported eagerly'")
+    code = (
+        "import sys, envs.ai2thor, envs.ai2thor.config, envs.ai2thor.frames, "
+        "envs.ai2thor.conversions, envs.ai2thor.navigability, envs.ai2thor.doctor; "
+        "assert 'ai2thor' not in sys.modules, 'ai2thor imported eagerly'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -66,5 +68,8 @@ def test_short_episode_in_floorplan10(thor_env):
     assert not step_info["result"].success and "PickupObject" in step_info["result"].reason
     nav = thor_env.navigability
     assert nav.is_navigable(obs.agent.xy)
-    a, b = nav.sample_navigable(np.random.default_rng(0)), nav.sample_navigable(np.random.default_rng(1))
+    a, b = (
+        nav.sample_navigable(np.random.default_rng(0)),
+        nav.sample_navigable(np.random.default_rng(1)),
+    )
     assert nav.geodesic_distance(a, b) >= np.linalg.norm(a - b) - 1e-6

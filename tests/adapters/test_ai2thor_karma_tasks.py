@@ -18,7 +18,12 @@ def test_floorplan10_yields_candidates_for_t55_to_t58(thor_metadata):
     t57 = [(o.id, r.id) for o in pickup for r in openable_receptacles if not r.is_open]
     assert len(t55) > 100
     assert len(on_receptacle) >= 20
-    assert {r.category for r in openable_receptacles} >= {"Fridge", "Microwave", "Cabinet", "Drawer"}
+    assert {r.category for r in openable_receptacles} >= {
+        "Fridge",
+        "Microwave",
+        "Cabinet",
+        "Drawer",
+    }
     assert t57
     # Every parent receptacle is a real receptacle record with a box to navigate to.
     assert all(receptacles[o.parent_receptacle].is_receptacle for o in on_receptacle)

@@ -11,8 +11,9 @@ from envs.ai2thor.navigability import grid_from_points, grid_from_reachable_posi
 def _u_shaped_room():
     """A 9x9 lattice of 0.25 m points (offset like FloorPlan10's z = -1.25) with a wall at
     x = 1.0 for y < 1.75, so going from one side to the other needs a U-turn."""
-    pts = [(i * 0.25, -1.25 + j * 0.25) for i in range(9) for j in range(9)
-           if not (i == 4 and j < 7)]
+    pts = [
+        (i * 0.25, -1.25 + j * 0.25) for i in range(9) for j in range(9) if not (i == 4 and j < 7)
+    ]
     return grid_from_reachable_positions([{"x": x, "y": 0.9, "z": y} for x, y in pts], 0.25)
 
 

@@ -19,9 +19,11 @@ HAS_HABITAT = importlib.util.find_spec("habitat_sim") is not None
 
 
 def test_pure_modules_do_not_import_habitat_sim():
-    code = ("import sys, envs.habitat, envs.habitat.config, envs.habitat.frames, "
-            "envs.habitat.conversions, envs.habitat.navigability, envs.habitat.doctor; "
-            "assert 'habitat_sim' not in sys.modules and 'magnum' not in sys.modules")
+    code = (
+        "import sys, envs.habitat, envs.habitat.config, envs.habitat.frames, "
+        "envs.habitat.conversions, envs.habitat.navigability, envs.habitat.doctor; "
+        "assert 'habitat_sim' not in sys.modules and 'magnum' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -51,10 +53,17 @@ def _build_habitat(directory):
         pytest.skip("habitat-sim cannot run here: " + "; ".join(problems))
     scene = directory / "room.glb"
     write_room_glb(scene)
-    cfg = HabitatConfig(scene=str(scene), width=128, height=96, semantic_sensor=False,
-                        recompute_navmesh=True, objects=[
-                            HabitatObjectSpec("cubeSolid", (-1.0, 0.0, 0.05), "Box", "box", 0.1),
-                            HabitatObjectSpec("cubeSolid", (-1.0, 1.0, 0.25), "Crate", "crate", 0.5)])
+    cfg = HabitatConfig(
+        scene=str(scene),
+        width=128,
+        height=96,
+        semantic_sensor=False,
+        recompute_navmesh=True,
+        objects=[
+            HabitatObjectSpec("cubeSolid", (-1.0, 0.0, 0.05), "Box", "box", 0.1),
+            HabitatObjectSpec("cubeSolid", (-1.0, 1.0, 0.25), "Crate", "crate", 0.5),
+        ],
+    )
     return make_env("habitat", cfg)
 
 

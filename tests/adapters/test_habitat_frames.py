@@ -32,7 +32,7 @@ def test_y_up_to_z_up_is_a_proper_rotation_and_round_trips():
     rng = np.random.default_rng(0)
     pts = rng.normal(size=(50, 3))
     assert np.allclose(world_to_habitat(habitat_to_world(pts)), pts)
-    assert np.allclose(habitat_to_world([0.0, 1.0, 0.0]), [0.0, 0.0, 1.0])   # up stays up
+    assert np.allclose(habitat_to_world([0.0, 1.0, 0.0]), [0.0, 0.0, 1.0])  # up stays up
     assert np.allclose(habitat_to_world([0.0, 0.0, -1.0]), [0.0, 1.0, 0.0])  # forward → +y
     m = habitat_to_world(np.eye(3))
     assert np.linalg.det(m) == pytest.approx(1.0)
@@ -41,13 +41,16 @@ def test_y_up_to_z_up_is_a_proper_rotation_and_round_trips():
 @pytest.mark.parametrize("yaw", [0.0, 0.7, math.pi / 2, -2.5, math.pi])
 def test_yaw_round_trip(yaw):
     q = habitat_rotation_from_yaw(yaw)
-    assert math.remainder(yaw_from_habitat_rotation(q) - yaw, 2 * math.pi) == pytest.approx(0.0, abs=1e-9)
+    assert math.remainder(yaw_from_habitat_rotation(q) - yaw, 2 * math.pi) == pytest.approx(
+        0.0, abs=1e-9
+    )
 
 
 def test_camera_pose_looks_where_the_agent_faces():
     yaw = 0.3
-    pos, rot = camera_from_agent([1.0, 0.1, -2.0], habitat_rotation_from_yaw(yaw), 1.5,
-                                 pitch=math.radians(20))
+    pos, rot = camera_from_agent(
+        [1.0, 0.1, -2.0], habitat_rotation_from_yaw(yaw), 1.5, pitch=math.radians(20)
+    )
     t = sensor_cam_to_world(pos, rot)
     assert np.allclose(t[:3, 3], [1.0, 2.0, 1.6])
     forward = t[:3, 2]
@@ -87,8 +90,12 @@ def _category(name: str) -> SimpleNamespace:
 
 def test_semantic_table_regions_and_objects():
     aabb = SimpleNamespace(center=np.array([1.0, 0.5, -2.0]), sizes=np.array([2.0, 1.0, 4.0]))
-    objects = [None, SimpleNamespace(semantic_id=7, id="0_3_7", category=_category("Kitchen Counter"),
-                                     aabb=aabb)]
+    objects = [
+        None,
+        SimpleNamespace(
+            semantic_id=7, id="0_3_7", category=_category("Kitchen Counter"), aabb=aabb
+        ),
+    ]
     table = SemanticTable.from_semantic_objects(objects)
     assert table.object_ids == {7: "habitat/0_3_7"} and table.categories == {7: "kitchen_counter"}
     rec = semantic_object_record(objects[1], None)
@@ -97,12 +104,17 @@ def test_semantic_table_regions_and_objects():
     region = SimpleNamespace(id="0_3", category=_category("kitchen"), aabb=aabb)
     room = room_from_region(region, 0)
     assert room.room_type == "kitchen" and room.contains_xy(1.0, 2.0) and not room.contains_xy(3, 2)
-    loop = SimpleNamespace(id="r", category=None, aabb=aabb,
-                           poly_loop_points=[[0, 0, 0], [4, 0, 0], [4, 0, -4], [0, 0, -4]])
+    loop = SimpleNamespace(
+        id="r",
+        category=None,
+        aabb=aabb,
+        poly_loop_points=[[0, 0, 0], [4, 0, 0], [4, 0, -4], [0, 0, -4]],
+    )
     assert room_from_region(loop, 1).contains_xy(3.5, 3.5)
     # habitat-sim 0.3 gives the loop as 2D (x, z) points on the floor plane.
-    flat = SimpleNamespace(id="f", category=None, aabb=aabb,
-                           poly_loop_points=[(0, 0), (4, 0), (4, -4), (0, -4)])
+    flat = SimpleNamespace(
+        id="f", category=None, aabb=aabb, poly_loop_points=[(0, 0), (4, 0), (4, -4), (0, -4)]
+    )
     assert room_from_region(flat, 2).contains_xy(3.5, 3.5)
     assert not room_from_region(flat, 2).contains_xy(3.5, -0.5)
 
@@ -119,16 +131,23 @@ def test_config_validation():
         HabitatConfig(hfov=200)
     with pytest.raises(ValueError, match="scene is empty"):
         HabitatConfig().require_scene()
-    cfg = HabitatConfig(scene="x.glb", objects=[{"template": "cubeSolid", "position": (1, 2, 0.5),
-                                                 "category": "Mug"}])
+    cfg = HabitatConfig(
+        scene="x.glb",
+        objects=[{"template": "cubeSolid", "position": (1, 2, 0.5), "category": "Mug"}],
+    )
     assert isinstance(cfg.objects[0], HabitatObjectSpec)
 
 
 def test_habitat_config_loads_objects_from_overrides():
     from embodied_mem.config import load_config
 
-    cfg = load_config(HabitatConfig, overrides=[
-        "scene=room.glb", "objects=[{template: cubeSolid, position: [1, 2, 0.1], category: Mug}]"])
+    cfg = load_config(
+        HabitatConfig,
+        overrides=[
+            "scene=room.glb",
+            "objects=[{template: cubeSolid, position: [1, 2, 0.1], category: Mug}]",
+        ],
+    )
     assert cfg.objects[0].category == "Mug" and cfg.objects[0].position == (1.0, 2.0, 0.1)
 
 

@@ -82,16 +82,24 @@ def test_floor_and_ceiling_heights_17drp(habitat_frames_dir):
 def test_semantic_ids_map_to_instances(habitat_frames_dir, scene):
     _, depth, semantic, t = _load(habitat_frames_dir, scene)
     present = [int(s) for s in np.unique(semantic) if s != 0]
-    table = SemanticTable(object_ids={s: f"habitat/obj_{s}" for s in present[::2]},
-                          categories={s: "thing" for s in present[::2]})
+    table = SemanticTable(
+        object_ids={s: f"habitat/obj_{s}" for s in present[::2]},
+        categories={s: "thing" for s in present[::2]},
+    )
     ids, names = semantic_to_instances(semantic, table)
     assert ids.dtype == np.int32 and np.array_equal(ids, semantic.astype(np.int64))
     assert sorted(names) == present and 0 not in names
     assert names[present[0]] == f"habitat/obj_{present[0]}"
     assert names[present[1]] == f"habitat/semantic_{present[1]}"
-    obs = Observation(depth=depth, intrinsics=intrinsics_from_hfov(640, 480, 90.0),
-                      cam_to_world=t, agent=AgentPose((0.0, 0.0, 0.0), 0.0),
-                      time=SimTime(0.0, 0, "06:00"), instance_ids=ids, instance_names=names)
+    obs = Observation(
+        depth=depth,
+        intrinsics=intrinsics_from_hfov(640, 480, 90.0),
+        cam_to_world=t,
+        agent=AgentPose((0.0, 0.0, 0.0), 0.0),
+        time=SimTime(0.0, 0, "06:00"),
+        instance_ids=ids,
+        instance_names=names,
+    )
     obs.validate()
     # Each instance is one compact thing in 3D: its points span less than a room.
     pts = _world_points(np.where(ids == present[-1], depth, 0), t)

@@ -37,7 +37,9 @@ def render_aabbs_unity(md: dict) -> tuple[np.ndarray, np.ndarray]:
     f = (h / 2.0) / math.tan(math.radians(md["fov"]) / 2.0)
     right, up, forward = _unity_camera_axes(md)
     u, v = np.meshgrid(np.arange(w) + 0.5 - w / 2.0, np.arange(h) + 0.5 - h / 2.0)
-    dirs = forward + (u / f)[..., None] * right - (v / f)[..., None] * up  # z-component 1 along forward
+    dirs = (
+        forward + (u / f)[..., None] * right - (v / f)[..., None] * up
+    )  # z-component 1 along forward
     origin = np.array([md["cameraPosition"][k] for k in "xyz"])
     colours = {c["name"]: c["color"] for c in md["colors"]}
     best_t = np.full((h, w), np.inf)
@@ -61,8 +63,9 @@ def render_aabbs_unity(md: dict) -> tuple[np.ndarray, np.ndarray]:
     return seg, depth
 
 
-def render_buffers(md: dict, near: float = 0.1, far: float = 20.0
-                   ) -> tuple[dict[str, bytes], np.ndarray]:
+def render_buffers(
+    md: dict, near: float = 0.1, far: float = 20.0
+) -> tuple[dict[str, bytes], np.ndarray]:
     """Raw Unity-style buffers (bottom-up rows) for ``md`` and the rendered (H, W) z-depth.
 
     ``near``/``far`` are the camera planes Unity reported at Initialize (FloorPlan10: 0.1, 20).
@@ -72,19 +75,26 @@ def render_buffers(md: dict, near: float = 0.1, far: float = 20.0
     normalized = (depth / (far - near)).astype(np.float32)
     rgb = np.zeros((md["screenHeight"], md["screenWidth"], 4), dtype=np.uint8)
     rgb[..., :3] = seg[..., :3] // 2 + 40
-    buffers = {name: np.ascontiguousarray(img[::-1]).tobytes()
-               for name, img in (("ids", seg), ("depth", normalized), ("rgb", rgb))}
+    buffers = {
+        name: np.ascontiguousarray(img[::-1]).tobytes()
+        for name, img in (("ids", seg), ("depth", normalized), ("rgb", rgb))
+    }
     return buffers, depth
 
 
 def event_from_buffers(md: dict, buffers: dict[str, bytes], near: float = 0.1, far: float = 20.0):
     """A real ``ai2thor.server.Event`` decoding ``buffers`` with its own methods."""
-    server = pytest.importorskip("ai2thor.server", reason="ai2thor not installed: "
-                                 "pip install 'embodied-mem[ai2thor]'")
+    server = pytest.importorskip(
+        "ai2thor.server", reason="ai2thor not installed: pip install 'embodied-mem[ai2thor]'"
+    )
     event = server.Event(json.loads(json.dumps(md)))
     event.add_image_ids(buffers["ids"])
-    event.add_image_depth(buffers["depth"], depth_format=server.DepthFormat.Meters,
-                          camera_near_plane=near, camera_far_plane=far)
+    event.add_image_depth(
+        buffers["depth"],
+        depth_format=server.DepthFormat.Meters,
+        camera_near_plane=near,
+        camera_far_plane=far,
+    )
     event.add_image(buffers["rgb"])
     return event
 

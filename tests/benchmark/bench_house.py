@@ -37,25 +37,45 @@ from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
 RES = 0.05
 
 
-def _box(oid: str, cat: str, room: str, lo: tuple[float, float], hi: tuple[float, float], *,
-         z: tuple[float, float] = (0.0, 0.8), **kw: object) -> ObjectRecord:
+def _box(
+    oid: str,
+    cat: str,
+    room: str,
+    lo: tuple[float, float],
+    hi: tuple[float, float],
+    *,
+    z: tuple[float, float] = (0.0, 0.8),
+    **kw: object,
+) -> ObjectRecord:
     centre = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (z[0] + z[1]) / 2)
     return ObjectRecord(oid, cat, room, centre, (lo[0], lo[1], z[0]), (hi[0], hi[1], z[1]), **kw)  # type: ignore[arg-type]
 
 
-def _item(oid: str, cat: str, room: str, on: ObjectRecord, dx: float, attrs: dict[str, str]) -> ObjectRecord:
+def _item(
+    oid: str, cat: str, room: str, on: ObjectRecord, dx: float, attrs: dict[str, str]
+) -> ObjectRecord:
     c = on.center
     x, y = c[0] + dx, c[1]
-    return ObjectRecord(oid, cat, room, (x, y, on.bbox_max[2] + 0.05), (x - 0.05, y - 0.05, on.bbox_max[2]),
-                        (x + 0.05, y + 0.05, on.bbox_max[2] + 0.1), parent_receptacle=on.id,
-                        pickupable=True, attributes=attrs)
+    return ObjectRecord(
+        oid,
+        cat,
+        room,
+        (x, y, on.bbox_max[2] + 0.05),
+        (x - 0.05, y - 0.05, on.bbox_max[2]),
+        (x + 0.05, y + 0.05, on.bbox_max[2] + 0.1),
+        parent_receptacle=on.id,
+        pickupable=True,
+        attributes=attrs,
+    )
 
 
 def make_gt() -> GroundTruth:
     """The world after day 0 (what phase 2 starts from)."""
     rooms = {
         "kitchen": RoomRecord("kitchen", "kitchen", "kitchen", [(0, 0), (4, 0), (4, 4), (0, 4)]),
-        "living": RoomRecord("living", "living_room", "living room", [(4, 0), (8, 0), (8, 4), (4, 4)]),
+        "living": RoomRecord(
+            "living", "living_room", "living room", [(4, 0), (8, 0), (8, 4), (4, 4)]
+        ),
         "bedroom": RoomRecord("bedroom", "bedroom", "bedroom", [(8, 0), (12, 0), (12, 4), (8, 4)]),
     }
     r = dict(is_receptacle=True)
@@ -69,39 +89,110 @@ def make_gt() -> GroundTruth:
     ]
     by = {o.id: o for o in recs}
     items = [
-        _item("apple", "Apple", "living", by["table"], -0.2,
-              {"color": "red", "shape": "round", "material": "organic"}),
-        _item("book", "Book", "bedroom", by["bed"], 0.0,
-              {"color": "blue", "shape": "rectangular", "material": "paper"}),
-        _item("remote", "RemoteControl", "living", by["sofa"], 0.5,
-              {"color": "black", "shape": "rectangular", "material": "plastic"}),
-        _item("mug_red", "Mug", "kitchen", by["fridge"], 0.0,
-              {"color": "red", "shape": "cylindrical", "material": "ceramic"}),
-        _item("mug_blue", "Mug", "living", by["table"], 0.3,
-              {"color": "blue", "shape": "cylindrical", "material": "ceramic"}),
-        _item("pillow", "Pillow", "bedroom", by["bed"], 0.6,
-              {"color": "white", "shape": "rectangular", "material": "fabric"}),
+        _item(
+            "apple",
+            "Apple",
+            "living",
+            by["table"],
+            -0.2,
+            {"color": "red", "shape": "round", "material": "organic"},
+        ),
+        _item(
+            "book",
+            "Book",
+            "bedroom",
+            by["bed"],
+            0.0,
+            {"color": "blue", "shape": "rectangular", "material": "paper"},
+        ),
+        _item(
+            "remote",
+            "RemoteControl",
+            "living",
+            by["sofa"],
+            0.5,
+            {"color": "black", "shape": "rectangular", "material": "plastic"},
+        ),
+        _item(
+            "mug_red",
+            "Mug",
+            "kitchen",
+            by["fridge"],
+            0.0,
+            {"color": "red", "shape": "cylindrical", "material": "ceramic"},
+        ),
+        _item(
+            "mug_blue",
+            "Mug",
+            "living",
+            by["table"],
+            0.3,
+            {"color": "blue", "shape": "cylindrical", "material": "ceramic"},
+        ),
+        _item(
+            "pillow",
+            "Pillow",
+            "bedroom",
+            by["bed"],
+            0.6,
+            {"color": "white", "shape": "rectangular", "material": "fabric"},
+        ),
     ]
     return GroundTruth(objects={o.id: o for o in recs + items}, rooms=rooms)
 
 
-def _ix(index: int, day: int, oid: str, cat: str, attrs: dict[str, str], src: tuple[str, str],
-        dst: tuple[str, str], rooms: tuple[str, str], t0: str, t1: str, opened: list[str]) -> InteractionRecord:
+def _ix(
+    index: int,
+    day: int,
+    oid: str,
+    cat: str,
+    attrs: dict[str, str],
+    src: tuple[str, str],
+    dst: tuple[str, str],
+    rooms: tuple[str, str],
+    t0: str,
+    t1: str,
+    opened: list[str],
+) -> InteractionRecord:
     s = day * 86400 + to_minutes(t0) * 60.0
     e = day * 86400 + to_minutes(t1) * 60.0
-    return InteractionRecord(index, day, oid, cat, attrs, src[0], src[1], dst[0], dst[1], rooms[0], rooms[1],
-                             s, e, t0, t1, index * 100, index * 100 + 50, opened)
+    return InteractionRecord(
+        index,
+        day,
+        oid,
+        cat,
+        attrs,
+        src[0],
+        src[1],
+        dst[0],
+        dst[1],
+        rooms[0],
+        rooms[1],
+        s,
+        e,
+        t0,
+        t1,
+        index * 100,
+        index * 100 + 50,
+        opened,
+    )
 
 
 def _visits(day: int, spans: list[tuple[str, str, str]]) -> list[RoomVisit]:
     base = day * 86400
-    return [RoomVisit(day, room, base + to_minutes(a) * 60.0, base + to_minutes(b) * 60.0, a, b)
-            for room, a, b in spans]
+    return [
+        RoomVisit(day, room, base + to_minutes(a) * 60.0, base + to_minutes(b) * 60.0, a, b)
+        for room, a, b in spans
+    ]
 
 
 _DAY = [  # room, enter, exit
-    ("kitchen", "06:00", "07:11"), ("living", "07:11", "09:20"), ("bedroom", "09:20", "09:25"),
-    ("living", "09:25", "09:30"), ("bedroom", "09:30", "13:02"), ("living", "13:02", "17:55"),
+    ("kitchen", "06:00", "07:11"),
+    ("living", "07:11", "09:20"),
+    ("bedroom", "09:20", "09:25"),
+    ("living", "09:25", "09:30"),
+    ("bedroom", "09:30", "13:02"),
+    ("living", "13:02", "17:55"),
     ("kitchen", "17:55", "22:00"),
 ]
 
@@ -110,28 +201,90 @@ def day_interactions(day: int, first_index: int) -> list[InteractionRecord]:
     gt = make_gt()
     a = {k: gt.objects[k].attributes for k in ("apple", "book", "remote", "mug_red")}
     return [
-        _ix(first_index, day, "apple", "Apple", a["apple"], ("counter", "CounterTop"), ("table", "Table"),
-            ("kitchen", "living"), "07:10", "07:12", []),
-        _ix(first_index + 1, day, "book", "Book", a["book"], ("sofa", "Sofa"), ("bed", "Bed"),
-            ("living", "bedroom"), "09:30", "09:31", []),
-        _ix(first_index + 2, day, "remote", "RemoteControl", a["remote"], ("drawer", "Dresser"), ("sofa", "Sofa"),
-            ("bedroom", "living"), "13:00", "13:03", ["drawer"]),
-        _ix(first_index + 3, day, "mug_red", "Mug", a["mug_red"], ("counter", "CounterTop"), ("fridge", "Fridge"),
-            ("kitchen", "kitchen"), "18:00", "18:01", ["fridge"]),
+        _ix(
+            first_index,
+            day,
+            "apple",
+            "Apple",
+            a["apple"],
+            ("counter", "CounterTop"),
+            ("table", "Table"),
+            ("kitchen", "living"),
+            "07:10",
+            "07:12",
+            [],
+        ),
+        _ix(
+            first_index + 1,
+            day,
+            "book",
+            "Book",
+            a["book"],
+            ("sofa", "Sofa"),
+            ("bed", "Bed"),
+            ("living", "bedroom"),
+            "09:30",
+            "09:31",
+            [],
+        ),
+        _ix(
+            first_index + 2,
+            day,
+            "remote",
+            "RemoteControl",
+            a["remote"],
+            ("drawer", "Dresser"),
+            ("sofa", "Sofa"),
+            ("bedroom", "living"),
+            "13:00",
+            "13:03",
+            ["drawer"],
+        ),
+        _ix(
+            first_index + 3,
+            day,
+            "mug_red",
+            "Mug",
+            a["mug_red"],
+            ("counter", "CounterTop"),
+            ("fridge", "Fridge"),
+            ("kitchen", "kitchen"),
+            "18:00",
+            "18:01",
+            ["fridge"],
+        ),
     ]
 
 
-MORNING = {"apple": "counter", "book": "sofa", "remote": "drawer", "mug_red": "counter",
-           "mug_blue": "table", "pillow": "bed"}
-FINAL = {"apple": "table", "book": "bed", "remote": "sofa", "mug_red": "fridge",
-         "mug_blue": "table", "pillow": "bed"}
+MORNING = {
+    "apple": "counter",
+    "book": "sofa",
+    "remote": "drawer",
+    "mug_red": "counter",
+    "mug_blue": "table",
+    "pillow": "bed",
+}
+FINAL = {
+    "apple": "table",
+    "book": "bed",
+    "remote": "sofa",
+    "mug_red": "fridge",
+    "mug_blue": "table",
+    "pillow": "bed",
+}
 
 
 def make_record_one_day() -> ExperienceRecord:
     return ExperienceRecord(
-        episode_id="hand-1", days=1, interactions=day_interactions(0, 0), visits=_visits(0, _DAY),
-        start_rooms=["kitchen"], end_rooms=["kitchen"], day_start_receptacles=[dict(MORNING)],
-        final_receptacles=dict(FINAL), num_frames=400,
+        episode_id="hand-1",
+        days=1,
+        interactions=day_interactions(0, 0),
+        visits=_visits(0, _DAY),
+        start_rooms=["kitchen"],
+        end_rooms=["kitchen"],
+        day_start_receptacles=[dict(MORNING)],
+        final_receptacles=dict(FINAL),
+        num_frames=400,
     )
 
 
@@ -142,16 +295,37 @@ def make_two_day() -> tuple[ExperienceRecord, GroundTruth]:
     layout, apple and friends having been put back overnight).
     """
     pillow = make_gt().objects["pillow"].attributes
-    d0 = [_ix(0, 0, "pillow", "Pillow", pillow, ("bed", "Bed"), ("sofa", "Sofa"), ("bedroom", "living"),
-              "08:00", "08:02", [])]
+    d0 = [
+        _ix(
+            0,
+            0,
+            "pillow",
+            "Pillow",
+            pillow,
+            ("bed", "Bed"),
+            ("sofa", "Sofa"),
+            ("bedroom", "living"),
+            "08:00",
+            "08:02",
+            [],
+        )
+    ]
     day0_morning = dict(MORNING)
     day1_morning = dict(MORNING)  # the pillow went back to the bed overnight
-    visits = _visits(0, [("bedroom", "06:00", "08:01"), ("living", "08:01", "22:00")]) + _visits(1, _DAY)
+    visits = _visits(0, [("bedroom", "06:00", "08:01"), ("living", "08:01", "22:00")]) + _visits(
+        1, _DAY
+    )
     rec = ExperienceRecord(
-        episode_id="hand-2", days=2, interactions=d0 + day_interactions(1, 1), visits=visits,
-        start_rooms=["bedroom", "kitchen"], end_rooms=["living", "kitchen"],
+        episode_id="hand-2",
+        days=2,
+        interactions=d0 + day_interactions(1, 1),
+        visits=visits,
+        start_rooms=["bedroom", "kitchen"],
+        end_rooms=["living", "kitchen"],
         overnight=[OvernightChange(0, "pillow", "Pillow", "sofa", "bed")],
-        day_start_receptacles=[day0_morning, day1_morning], final_receptacles=dict(FINAL), num_frames=800,
+        day_start_receptacles=[day0_morning, day1_morning],
+        final_receptacles=dict(FINAL),
+        num_frames=800,
     )
     return rec, make_gt()
 
@@ -166,10 +340,12 @@ class GridNav:
         for wx in (4.0, 8.0):  # walls with doors at y in [1.5, 2.5]
             i0, i1 = int((wx - 0.05) / res), int(math.ceil((wx + 0.05) / res))
             free[i0:i1, :] = False
-            free[i0:i1, int(1.5 / res):int(2.5 / res)] = True
+            free[i0:i1, int(1.5 / res) : int(2.5 / res)] = True
         for o in gt.receptacles():
-            free[int(o.bbox_min[0] / res):int(math.ceil(o.bbox_max[0] / res)),
-                 int(o.bbox_min[1] / res):int(math.ceil(o.bbox_max[1] / res))] = False
+            free[
+                int(o.bbox_min[0] / res) : int(math.ceil(o.bbox_max[0] / res)),
+                int(o.bbox_min[1] / res) : int(math.ceil(o.bbox_max[1] / res)),
+            ] = False
         self.free = free
         self._fields: dict[tuple[int, int], _Field] = {}
         _, self._nearest = ndimage.distance_transform_edt(~free, return_indices=True)
@@ -228,8 +404,13 @@ class _Field:
         return float(self.costs[self.nav._cell(xy)])
 
 
-def observe(x: float, y: float, yaw: float, visible: dict[str, float] | None = None,
-            gt: GroundTruth | None = None) -> Observation:
+def observe(
+    x: float,
+    y: float,
+    yaw: float,
+    visible: dict[str, float] | None = None,
+    gt: GroundTruth | None = None,
+) -> Observation:
     """A frame at (x, y, yaw) whose instance mask shows each id in ``visible`` on that pixel fraction."""
     k = CameraIntrinsics.from_fov(100, 100, hfov_deg=90)
     ids = np.zeros((100, 100), dtype=np.int32)
@@ -237,7 +418,7 @@ def observe(x: float, y: float, yaw: float, visible: dict[str, float] | None = N
     offset = 0
     for n, (oid, frac) in enumerate((visible or {}).items(), start=1):
         count = int(round(frac * ids.size))
-        ids.flat[offset:offset + count] = n
+        ids.flat[offset : offset + count] = n
         names[n] = oid
         offset += count
     c, s = math.cos(yaw), math.sin(yaw)
@@ -247,6 +428,13 @@ def observe(x: float, y: float, yaw: float, visible: dict[str, float] | None = N
     pose[:3, :3] = rot
     pose[:3, 3] = (x, y, 1.2)
     room = gt.room_at(x, y) if gt is not None else None
-    return Observation(depth=np.ones((100, 100), np.float32), intrinsics=k, cam_to_world=pose,
-                       agent=AgentPose((x, y, 0.0), yaw), time=SimTime(0.0, 1, "08:00"),
-                       instance_ids=ids, instance_names=names, room_id=room)
+    return Observation(
+        depth=np.ones((100, 100), np.float32),
+        intrinsics=k,
+        cam_to_world=pose,
+        agent=AgentPose((x, y, 0.0), yaw),
+        time=SimTime(0.0, 1, "08:00"),
+        instance_ids=ids,
+        instance_names=names,
+        room_id=room,
+    )

@@ -27,7 +27,10 @@ def test_make_specs_deterministic_and_in_range():
     assert min(ks) >= 2 and max(ks) <= 11 and len(set(ks)) > 3
     assert all(s.days == 2 and s.overnight_changes == 1 for s in a)
     assert len({s.house_seed for s in a}) == 30
-    assert make_specs(SuiteConfig(episodes=3, seed=5))[0].to_dict() != make_specs(SuiteConfig(episodes=3, seed=4))[0].to_dict()
+    assert (
+        make_specs(SuiteConfig(episodes=3, seed=5))[0].to_dict()
+        != make_specs(SuiteConfig(episodes=3, seed=4))[0].to_dict()
+    )
 
 
 def test_suite_config_validation():
@@ -41,11 +44,22 @@ def test_suite_config_validation():
 
 def test_frozen_suite_round_trip(tmp_path):
     rec, gt = make_two_day()
-    spec = EpisodeSpec("hand-2", seed=3, house_seed=7, interactions_per_day=[1, 4], overnight_changes=1,
-                       env_options={"rooms": 3})
+    spec = EpisodeSpec(
+        "hand-2",
+        seed=3,
+        house_seed=7,
+        interactions_per_day=[1, 4],
+        overnight_changes=1,
+        env_options={"rooms": 3},
+    )
     tasks = generate_tasks(rec, gt, seed=spec.seed, nav=GridNav(gt)).tasks
-    path = save_suite(tmp_path / "suite.json", [FrozenEpisode(spec, rec, [t.to_dict() for t in tasks]),
-                                                make_specs(SuiteConfig(episodes=1))[0]])
+    path = save_suite(
+        tmp_path / "suite.json",
+        [
+            FrozenEpisode(spec, rec, [t.to_dict() for t in tasks]),
+            make_specs(SuiteConfig(episodes=1))[0],
+        ],
+    )
     loaded = load_suite(path)
     assert loaded[0].spec == spec
     assert loaded[0].record == rec

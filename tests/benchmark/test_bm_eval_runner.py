@@ -12,8 +12,11 @@ from embodied_mem.config import load_config
 from embodied_mem.run_config import RunConfig
 
 TINY = [
-    "benchmark.name=tiny", "benchmark.episodes=2", "benchmark.seed=3",
-    "benchmark.min_interactions=2", "benchmark.max_interactions=2",
+    "benchmark.name=tiny",
+    "benchmark.episodes=2",
+    "benchmark.seed=3",
+    "benchmark.min_interactions=2",
+    "benchmark.max_interactions=2",
     "benchmark.templates=[T01,T11,T26,T36,T44,T60]",
     "baselines=[memory-oracle,no-memory,frames-96]",
 ]
@@ -45,30 +48,42 @@ def test_suite_scores_every_baseline_and_family(uninterrupted: tuple[Path, dict]
     assert (out / "config.yaml").exists() and (out / "suite.json").exists()
 
 
-def test_resume_after_interruption_gives_the_same_summary(uninterrupted: tuple[Path, dict], tmp_path: Path) -> None:
+def test_resume_after_interruption_gives_the_same_summary(
+    uninterrupted: tuple[Path, dict], tmp_path: Path
+) -> None:
     out, summary = uninterrupted
     lines = (out / RESULTS).read_text().splitlines()
     first_done = next(i for i, line in enumerate(lines) if "episode_done" in line)
     # Keep episode 1, half of episode 2 and a torn last line, as a killed process would leave it.
-    cut = lines[: first_done + 1] + lines[first_done + 1: first_done + 3] + ['{"baseline": "memory-or']
+    cut = (
+        lines[: first_done + 1]
+        + lines[first_done + 1 : first_done + 3]
+        + ['{"baseline": "memory-or']
+    )
     resumed = tmp_path / "resumed"
     resumed.mkdir()
     (resumed / "config.yaml").write_text((out / "config.yaml").read_text())
     (resumed / RESULTS).write_text("\n".join(cut) + "\n")
     again = run_suite(_config(), resumed)
     assert _without_timing(again) == _without_timing(summary)
-    done = [json.loads(x) for x in (resumed / RESULTS).read_text().splitlines() if "episode_done" in x]
+    done = [
+        json.loads(x) for x in (resumed / RESULTS).read_text().splitlines() if "episode_done" in x
+    ]
     assert len(done) == 2
 
 
-def test_a_different_config_refuses_to_reuse_the_directory(uninterrupted: tuple[Path, dict]) -> None:
+def test_a_different_config_refuses_to_reuse_the_directory(
+    uninterrupted: tuple[Path, dict],
+) -> None:
     out, _ = uninterrupted
     with pytest.raises(ValueError, match="different config"):
         run_suite(_config(["benchmark.seed=4"]), out)
 
 
 @pytest.mark.slow
-def test_ray_and_local_backends_give_identical_summaries(uninterrupted: tuple[Path, dict], tmp_path: Path) -> None:
+def test_ray_and_local_backends_give_identical_summaries(
+    uninterrupted: tuple[Path, dict], tmp_path: Path
+) -> None:
     pytest.importorskip("ray", reason="Ray backend needs the 'ray' extra")
     _, summary = uninterrupted
     ray_summary = run_suite(_config(), tmp_path / "ray", workers=2, backend="ray")

@@ -22,9 +22,17 @@ from embodied_mem.benchmark.templates import generate_tasks  # noqa: E402
 SMALL = {"width": 128, "height": 96, "steps_per_day": 4800, "max_rooms": 4}
 
 
-def _spec(k: list[int], overnight: int = 0, seed: int = 7, house: int = 3, **opts: object) -> EpisodeSpec:
-    return EpisodeSpec("exp", seed=seed, house_seed=house, interactions_per_day=k,
-                       overnight_changes=overnight, env_options={**SMALL, **opts})
+def _spec(
+    k: list[int], overnight: int = 0, seed: int = 7, house: int = 3, **opts: object
+) -> EpisodeSpec:
+    return EpisodeSpec(
+        "exp",
+        seed=seed,
+        house_seed=house,
+        interactions_per_day=k,
+        overnight_changes=overnight,
+        env_options={**SMALL, **opts},
+    )
 
 
 def _run(spec: EpisodeSpec):
@@ -34,7 +42,9 @@ def _run(spec: EpisodeSpec):
     except Exception as exc:  # no EGL/OSMesa on this machine
         pytest.skip(f"built-in simulator unavailable: {exc}")
     with env:
-        rec = run_experience(env, spec, lambda obs, ev: frames.append((obs.frame_index, obs.time, ev)))
+        rec = run_experience(
+            env, spec, lambda obs, ev: frames.append((obs.frame_index, obs.time, ev))
+        )
         gt = env.ground_truth()
         tasks = generate_tasks(rec, gt, seed=spec.seed, nav=env.navigability)
     return rec, gt, frames, tasks
@@ -72,8 +82,9 @@ def test_callback_sees_every_frame_and_the_agents_own_events(one_day):
     for i in rec.interactions:
         pick, place = events[("pick", i.start_frame)], events[("place", i.end_frame)]
         assert pick.oracle_target_id == i.object_id and pick.time_of_day == i.start_time
-        assert np.allclose(place.point, gt.objects[i.object_id].center, atol=1e-6) or i.object_id in {
-            j.object_id for j in rec.interactions if j.index > i.index}
+        assert np.allclose(
+            place.point, gt.objects[i.object_id].center, atol=1e-6
+        ) or i.object_id in {j.object_id for j in rec.interactions if j.index > i.index}
         for r in i.opened:
             assert any(ev.kind == "open" and ev.oracle_target_id == r for ev in events.values())
 
@@ -110,7 +121,8 @@ def test_multi_day_overnight_and_determinism():
         assert ch.from_receptacle != ch.to_receptacle
     ch0 = rec.overnight[0]
     assert rec.day_start_receptacles[1][ch0.object_id] == ch0.to_receptacle or ch0.object_id in {
-        i.object_id for i in rec.on_day(1)}
+        i.object_id for i in rec.on_day(1)
+    }
     assert rec.final_receptacles[rec.overnight[1].object_id] == rec.overnight[1].to_receptacle
     # The agent under test saw nothing of the night: frames jump over it.
     days = [t.day for _, t, _ in frames]

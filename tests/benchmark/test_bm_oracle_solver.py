@@ -23,14 +23,22 @@ OPTS = {"width": 160, "height": 120, "steps_per_day": 4800, "max_rooms": 4}
 
 
 def _episode(k: list[int], seed: int, house: int, templates: list[str] | None = None):
-    spec = EpisodeSpec(f"solve-{house}", seed=seed, house_seed=house, interactions_per_day=k,
-                       overnight_changes=1, env_options=OPTS)
+    spec = EpisodeSpec(
+        f"solve-{house}",
+        seed=seed,
+        house_seed=house,
+        interactions_per_day=k,
+        overnight_changes=1,
+        env_options=OPTS,
+    )
     try:
         env = make_episode_env(spec)
     except Exception as exc:  # no EGL/OSMesa on this machine
         pytest.skip(f"built-in simulator unavailable: {exc}")
     rec = run_experience(env, spec)
-    tasks = generate_tasks(rec, env.ground_truth(), seed=seed, nav=env.navigability, templates=templates)
+    tasks = generate_tasks(
+        rec, env.ground_truth(), seed=seed, nav=env.navigability, templates=templates
+    )
     return env, rec, tasks
 
 
@@ -50,12 +58,19 @@ def test_oracle_solver_succeeds_and_wrong_targets_fail():
                 assert 0 < r.spl <= 1
             if task.kind == "navigate" and task.goals[0].kind == "object":
                 # The same frames judged against a task whose only valid target is elsewhere fail.
-                others = [i.object_id for i in rec.interactions if i.object_id not in task.goals[0].valid]
+                others = [
+                    i.object_id for i in rec.interactions if i.object_id not in task.goals[0].valid
+                ]
                 if others:
-                    wrong = type(task).from_dict({**task.to_dict(), "goals": [
-                        {"kind": "object", "valid": [others[0]]}]})
-                    bad = score_task(wrong, TaskAttempt(task.task_id, attempt.checkpoints), env.ground_truth(),
-                                     env.navigability)
+                    wrong = type(task).from_dict(
+                        {**task.to_dict(), "goals": [{"kind": "object", "valid": [others[0]]}]}
+                    )
+                    bad = score_task(
+                        wrong,
+                        TaskAttempt(task.task_id, attempt.checkpoints),
+                        env.ground_truth(),
+                        env.navigability,
+                    )
                     assert not bad.success
             if task.template_id == "T44":
                 swapped = TaskAttempt(task.task_id, attempt.checkpoints[::-1])
@@ -70,6 +85,9 @@ def test_oracle_solver_full_suite_two_days():
     with env:
         assert {t.family for t in gen.tasks} >= {"multi_day", "manipulation", "questions", "rooms"}
         solver = OracleSolver(env)
-        results = [score_task(t, solver.attempt(t), env.ground_truth(), env.navigability) for t in gen.tasks]
+        results = [
+            score_task(t, solver.attempt(t), env.ground_truth(), env.navigability)
+            for t in gen.tasks
+        ]
     summary = aggregate(results)
     assert summary["overall"]["success"] >= 0.95, summary["overall"]["failure_modes"]

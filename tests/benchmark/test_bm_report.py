@@ -23,8 +23,12 @@ from embodied_mem.benchmark.report import (
 )
 from envs.extras import MissingExtraError
 
-pytest.importorskip("plotly", reason="plotly (extra embodied-mem[viz]) is needed for the HTML report")
-pytest.importorskip("matplotlib", reason="matplotlib (extra embodied-mem[viz]) is needed for the PNG")
+pytest.importorskip(
+    "plotly", reason="plotly (extra embodied-mem[viz]) is needed for the HTML report"
+)
+pytest.importorskip(
+    "matplotlib", reason="matplotlib (extra embodied-mem[viz]) is needed for the PNG"
+)
 
 BASELINES = ["memory-oracle", "no-memory", "frames-96"]
 # (template, family) per task of each episode; two episodes.
@@ -36,8 +40,12 @@ SUCCESS = {
     "frames-96": [[1, 1, 1, 1], [1, 0, 1, 1]],
 }
 # Overrides the report must recover from config.yaml (a string needing quotes, a list, a bool).
-OVERRIDES = ["seed=3", "baselines=[memory-oracle,no-memory,frames-96]", "env.builtin.day_start=07:30",
-             "env.builtin.render_rgb=false"]
+OVERRIDES = [
+    "seed=3",
+    "baselines=[memory-oracle,no-memory,frames-96]",
+    "env.builtin.day_start=07:30",
+    "env.builtin.render_rgb=false",
+]
 
 
 SUITE_ARGS = ["benchmark.episodes=2", "benchmark.seed=3"]
@@ -55,14 +63,27 @@ def _row(baseline: str, ep: int, i: int) -> dict:
     ok = bool(SUCCESS[baseline][ep][i])
     frames = baseline.startswith("frames")
     return {
-        "baseline": baseline, "task_id": f"ep{ep}/{template}", "episode_id": f"ep{ep}", "template_id": template,
-        "family": family, "success": ok, "high_level_success": None if frames else ok,
-        "spl": None if frames else (0.5 if ok else 0.0), "steps": 0 if frames else 40 + i,
-        "path_length": 3.0, "optimal_length": 2.0, "planner_calls": 0 if frames else 2,
-        "prompt_tokens": 0 if frames else 100 * (i + 1), "memory_size": 7, "wall_time_s": 0.1,
-        "failure_mode": None if ok else ("no_memory_match" if baseline == "no-memory" else "wrong_target"),
+        "baseline": baseline,
+        "task_id": f"ep{ep}/{template}",
+        "episode_id": f"ep{ep}",
+        "template_id": template,
+        "family": family,
+        "success": ok,
+        "high_level_success": None if frames else ok,
+        "spl": None if frames else (0.5 if ok else 0.0),
+        "steps": 0 if frames else 40 + i,
+        "path_length": 3.0,
+        "optimal_length": 2.0,
+        "planner_calls": 0 if frames else 2,
+        "prompt_tokens": 0 if frames else 100 * (i + 1),
+        "memory_size": 7,
+        "wall_time_s": 0.1,
+        "failure_mode": None
+        if ok
+        else ("no_memory_match" if baseline == "no-memory" else "wrong_target"),
         "detail": "" if ok else "<b>looked in the wrong room</b>",
-        "instruction": f"Navigate to <script>{template}</script>.", "planner_message": "",
+        "instruction": f"Navigate to <script>{template}</script>.",
+        "planner_message": "",
         "episode_wall_time_s": 5.0,
     }
 
@@ -74,11 +95,17 @@ def run_dir(tmp_path: Path) -> Path:
     for ep in range(2):
         lines += [json.dumps(r) for r in rows if r["episode_id"] == f"ep{ep}"]
         lines.append(json.dumps({"episode_done": f"ep{ep}", "error": None}))
-    lines.append(json.dumps({"episode_done": "ep9", "error": "RuntimeError: house seed 9 has no kitchen"}))
+    lines.append(
+        json.dumps({"episode_done": "ep9", "error": "RuntimeError: house seed 9 has no kitchen"})
+    )
     # An episode cut off mid-way (no marker): its rows must not be reported.
-    lines.append(json.dumps({**_row("no-memory", 0, 1), "episode_id": "ep5", "task_id": "ep5/CUTOFF"}))
+    lines.append(
+        json.dumps({**_row("no-memory", 0, 1), "episode_id": "ep5", "task_id": "ep5/CUTOFF"})
+    )
     (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
-    (tmp_path / "summary.json").write_text(json.dumps(summarize_rows(rows), indent=2, sort_keys=True))
+    (tmp_path / "summary.json").write_text(
+        json.dumps(summarize_rows(rows), indent=2, sort_keys=True)
+    )
     (tmp_path / "config.yaml").write_text(_config_yaml("suites/small", [*SUITE_ARGS, *OVERRIDES]))
     return tmp_path
 
@@ -101,7 +128,11 @@ def test_markdown_table_has_hand_checked_rates(run_dir: Path) -> None:
     assert _md_row(md, "questions") == ["0.50 (2)", "0.00 (2)", "1.00 (2)"]
     assert _md_row(md, "**overall**") == ["**0.75 (8)**", "**0.25 (8)**", "**0.88 (8)**"]
     # Families appear in TASKS.md order, only those with tasks.
-    assert [ln.split("|")[1].strip() for ln in md.splitlines()[2:5]] == ["object_recall", "rooms", "questions"]
+    assert [ln.split("|")[1].strip() for ln in md.splitlines()[2:5]] == [
+        "object_recall",
+        "rooms",
+        "questions",
+    ]
     assert "embodied-mem eval --suite suites/small --episodes 2 --seed 3" in md
     assert "2 episodes" in md and "1 episode(s) raised" in md
 
@@ -112,7 +143,14 @@ def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
     assert path.name == "report.html"
     assert "suite &#x27;small&#x27;" in page and "2 episodes" in page
     assert "wall time per episode (all baselines): 5.0 s" in page
-    for name in (*BASELINES, "object_recall", "rooms", "questions", "wrong_target", "no_memory_match"):
+    for name in (
+        *BASELINES,
+        "object_recall",
+        "rooms",
+        "questions",
+        "wrong_target",
+        "no_memory_match",
+    ):
         assert name in page, name
     assert "[ORACLE bound]" in page and "ORACLE upper bound" in page
     # plotly.js is inlined exactly once and nothing is loaded from elsewhere.
@@ -130,8 +168,9 @@ def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
 
 def test_report_is_deterministic_except_generated_line(run_dir: Path) -> None:
     run = load_run(run_dir)
-    assert render_html(run, "A") .replace(">generated A<", "") == \
-        render_html(load_run(run_dir), "B").replace(">generated B<", "")
+    assert render_html(run, "A").replace(">generated A<", "") == render_html(
+        load_run(run_dir), "B"
+    ).replace(">generated B<", "")
     write_report(run_dir)
     png1 = (run_dir / SUCCESS_PNG).read_bytes()
     write_report(run_dir)
@@ -148,8 +187,9 @@ def test_missing_summary_says_run_eval_first(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("module", ["plotly.graph_objects", "matplotlib"])
-def test_missing_plot_library_names_the_viz_extra(run_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  module: str) -> None:
+def test_missing_plot_library_names_the_viz_extra(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
     # A None entry in sys.modules makes the import fail as if the package were absent.
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(MissingExtraError, match=rf"'{module}' is required.*embodied-mem\[viz\]"):
@@ -160,7 +200,11 @@ def test_missing_plot_library_names_the_viz_extra(run_dir: Path, monkeypatch: py
 def test_markdown_without_config_still_reports(run_dir: Path) -> None:
     (run_dir / "config.yaml").unlink()
     md = markdown_table(load_run(run_dir))
-    assert _md_row(md, "family") == ["memory-oracle [ORACLE]", "no-memory [ORACLE]", "frames-96 [ORACLE bound]"]
+    assert _md_row(md, "family") == [
+        "memory-oracle [ORACLE]",
+        "no-memory [ORACLE]",
+        "frames-96 [ORACLE bound]",
+    ]
     assert _md_row(md, "**overall**") == ["**0.75 (8)**", "**0.25 (8)**", "**0.88 (8)**"]
     assert "--suite" not in md  # the suite preset is unknown without config.yaml
 
@@ -175,8 +219,14 @@ def test_command_rebuilds_the_saved_config(run_dir: Path) -> None:
     overrides = [a for a in args[2:] if "=" in a]
     assert opts["--suite"] == "suites/small" and opts["--out"] == str(run_dir)
     assert {o.split("=")[0] for o in overrides} == {o.split("=")[0] for o in OVERRIDES}
-    rebuilt = _config_yaml(opts["--suite"], [f"benchmark.episodes={opts['--episodes']}",
-                                             f"benchmark.seed={opts['--seed']}", *overrides])
+    rebuilt = _config_yaml(
+        opts["--suite"],
+        [
+            f"benchmark.episodes={opts['--episodes']}",
+            f"benchmark.seed={opts['--seed']}",
+            *overrides,
+        ],
+    )
     assert rebuilt == (run_dir / "config.yaml").read_text()
 
 
@@ -193,6 +243,8 @@ def test_broken_inputs_give_clear_errors(run_dir: Path) -> None:
     (run_dir / "summary.json").write_text("{not json")
     with pytest.raises(ReportError, match="not valid JSON"):
         write_report(run_dir)
-    (run_dir / "summary.json").write_text(json.dumps({"baselines": {"no-memory": {"per_family": {}}}}))
+    (run_dir / "summary.json").write_text(
+        json.dumps({"baselines": {"no-memory": {"per_family": {}}}})
+    )
     with pytest.raises(ReportError, match=r"\['no-memory'\] lack an 'overall' section"):
         write_report(run_dir)

@@ -15,15 +15,22 @@ from embodied_mem.benchmark.templates import generate_tasks
 
 N, S, W = math.pi / 2, -math.pi / 2, math.pi
 # Standing spots (x, y, yaw) that see each object from within reach.
-AT = {"apple": (5.8, 1.2, N), "book": (9.8, 0.9, 0.0), "remote": (6.5, 2.8, N),
-      "mug_red": (3.4, 2.8, N), "mug_blue": (6.9, 2.0, W)}
+AT = {
+    "apple": (5.8, 1.2, N),
+    "book": (9.8, 0.9, 0.0),
+    "remote": (6.5, 2.8, N),
+    "mug_red": (3.4, 2.8, N),
+    "mug_blue": (6.9, 2.0, W),
+}
 
 
 @pytest.fixture(scope="module")
 def world():
     gt = make_gt()
     nav = GridNav(gt)
-    tasks = {t.template_id: t for t in generate_tasks(make_record_one_day(), gt, seed=3, nav=nav).tasks}
+    tasks = {
+        t.template_id: t for t in generate_tasks(make_record_one_day(), gt, seed=3, nav=nav).tasks
+    }
     return gt, nav, tasks
 
 
@@ -33,8 +40,15 @@ def at(oid: str, gt, frac: float = 0.01, also: dict[str, float] | None = None):
 
 
 def _mug_task() -> TaskInstance:
-    return TaskInstance("hand-1/T01", "hand-1", "T01", "Navigate to a mug.", "navigate",
-                        goals=[Goal("object", ("mug_blue", "mug_red"))], start_pose=(9.0, 2.0, W))
+    return TaskInstance(
+        "hand-1/T01",
+        "hand-1",
+        "T01",
+        "Navigate to a mug.",
+        "navigate",
+        goals=[Goal("object", ("mug_blue", "mug_red"))],
+        start_pose=(9.0, 2.0, W),
+    )
 
 
 def test_valid_alternative_instance_passes(world):
@@ -50,7 +64,9 @@ def test_wrong_target_fails(world):
     task = t["T12"]  # the last object picked up: the red mug, in the kitchen fridge
     r = score_task(task, TaskAttempt(task.task_id, [at("apple", gt)]), gt, nav)
     assert not r.success and r.failure_mode == "wrong_target"
-    r = score_task(task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["mug_red"]), gt, nav)
+    r = score_task(
+        task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["mug_red"]), gt, nav
+    )
     assert r.success and r.high_level_success
 
 
@@ -58,15 +74,31 @@ def test_near_miss_modes(world):
     gt, nav, t = world
     task = t["T12"]
     far = observe(1.0, 1.0, 0.0, {"mug_red": 0.01}, gt)
-    assert score_task(task, TaskAttempt(task.task_id, [far]), gt, nav).failure_mode == "stopped_too_early"
+    assert (
+        score_task(task, TaskAttempt(task.task_id, [far]), gt, nav).failure_mode
+        == "stopped_too_early"
+    )
     away = observe(3.4, 2.8, S, {"mug_red": 0.01}, gt)
-    assert score_task(task, TaskAttempt(task.task_id, [away]), gt, nav).failure_mode == "not_facing_target"
+    assert (
+        score_task(task, TaskAttempt(task.task_id, [away]), gt, nav).failure_mode
+        == "not_facing_target"
+    )
     hidden = observe(3.4, 2.8, N, {}, gt)
-    assert score_task(task, TaskAttempt(task.task_id, [hidden]), gt, nav).failure_mode == "target_not_visible"
-    assert score_task(task, TaskAttempt(task.task_id, [], timed_out=True), gt, nav).failure_mode == "navigation_timeout"
-    r = score_task(task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["apple"]), gt, nav)
+    assert (
+        score_task(task, TaskAttempt(task.task_id, [hidden]), gt, nav).failure_mode
+        == "target_not_visible"
+    )
+    assert (
+        score_task(task, TaskAttempt(task.task_id, [], timed_out=True), gt, nav).failure_mode
+        == "navigation_timeout"
+    )
+    r = score_task(
+        task, TaskAttempt(task.task_id, [at("mug_red", gt)], chosen_targets=["apple"]), gt, nav
+    )
     assert r.success and r.high_level_success is False  # got there anyway, but the plan was wrong
-    r = score_task(task, TaskAttempt(task.task_id, [far], planner_error="unparseable tool call"), gt, nav)
+    r = score_task(
+        task, TaskAttempt(task.task_id, [far], planner_error="unparseable tool call"), gt, nav
+    )
     assert r.failure_mode == "bad_planner_output"
     r = score_task(task, TaskAttempt(task.task_id, [far], target_in_memory=False), gt, nav)
     assert r.failure_mode == "target_never_remembered"
@@ -91,14 +123,18 @@ def test_unordered_multi_goal_any_order(world):
     gt, nav, t = world
     task = t["T45"]
     order = ["mug_red", "remote", "book", "apple"]
-    r = score_task(task, TaskAttempt(task.task_id, [at(o, gt) for o in order], chosen_targets=order), gt, nav)
+    r = score_task(
+        task, TaskAttempt(task.task_id, [at(o, gt) for o in order], chosen_targets=order), gt, nav
+    )
     assert r.success and r.high_level_success
 
 
 def test_room_by_footprint(world):
     gt, nav, t = world
     task = t["T36"]  # started in the kitchen
-    assert score_task(task, TaskAttempt(task.task_id, [observe(2.0, 0.5, 0.0, {}, gt)]), gt, nav).success
+    assert score_task(
+        task, TaskAttempt(task.task_id, [observe(2.0, 0.5, 0.0, {}, gt)]), gt, nav
+    ).success
     r = score_task(task, TaskAttempt(task.task_id, [observe(6.0, 0.5, 0.0, {}, gt)]), gt, nav)
     assert not r.success and r.failure_mode == "wrong_target"
 
@@ -123,13 +159,23 @@ def test_manipulation_predicate_and_closing(world):
     after.objects["remote"].parent_receptacle = "fridge"
     assert score_task(task, TaskAttempt(task.task_id), after, nav).success
     after.objects["fridge"].is_open = True
-    assert score_task(task, TaskAttempt(task.task_id), after, nav).failure_mode == "container_left_open"
+    assert (
+        score_task(task, TaskAttempt(task.task_id), after, nav).failure_mode
+        == "container_left_open"
+    )
 
 
 def test_spl_single_and_multi(world):
     gt, nav, t = world
-    task = TaskInstance("x/T36", "x", "T36", "Navigate to the room where you started yesterday.",
-                        "navigate", goals=[Goal("room", ("kitchen",))], start_pose=(9.0, 2.0, W))
+    task = TaskInstance(
+        "x/T36",
+        "x",
+        "T36",
+        "Navigate to the room where you started yesterday.",
+        "navigate",
+        goals=[Goal("room", ("kitchen",))],
+        start_pose=(9.0, 2.0, W),
+    )
     obs = observe(2.0, 2.0, 0.0, {}, gt)
     r = score_task(task, TaskAttempt(task.task_id, [obs], path_length=20.0), gt, nav)
     # West through both doors to the kitchen's first room point (x=3.875): 5.125 m in a
@@ -148,8 +194,12 @@ def test_unordered_spl_takes_shortest_order(world):
     gt, nav, _ = world
     goals = [Goal("object", ("book",)), Goal("object", ("mug_red",))]
     start = (5.0, 1.0, 0.0)
-    mk = lambda ordered: TaskInstance("x/T45", "x", "T45", "t", "multi", goals=goals if ordered is None else goals,  # noqa: E731
-                                      ordered=bool(ordered), start_pose=start)
+
+    def mk(ordered: bool) -> TaskInstance:
+        return TaskInstance(
+            "x/T45", "x", "T45", "t", "multi", goals=goals, ordered=ordered, start_pose=start
+        )
+
     un = score_task(mk(False), TaskAttempt("x/T45"), gt, nav).optimal_length
     fwd = score_task(mk(True), TaskAttempt("x/T45"), gt, nav).optimal_length
     goals.reverse()
@@ -161,8 +211,12 @@ def test_unordered_spl_takes_shortest_order(world):
 def test_aggregate_per_family(world):
     gt, nav, t = world
     results = [
-        score_task(t["T11"], TaskAttempt(t["T11"].task_id, [at("apple", gt)], path_length=5.0), gt, nav),
-        score_task(t["T12"], TaskAttempt(t["T12"].task_id, [at("apple", gt)], path_length=5.0), gt, nav),
+        score_task(
+            t["T11"], TaskAttempt(t["T11"].task_id, [at("apple", gt)], path_length=5.0), gt, nav
+        ),
+        score_task(
+            t["T12"], TaskAttempt(t["T12"].task_id, [at("apple", gt)], path_length=5.0), gt, nav
+        ),
         score_task(t["T62"], TaskAttempt(t["T62"].task_id, answer="4"), gt, nav),
     ]
     s = aggregate(results)
@@ -181,10 +235,19 @@ def test_attempt_for_other_task_rejected(world):
 
 
 # --- every family, generated and scored on the hand-checked two-day episode ----------------------
-SPOT = {**AT, "pillow": (11.8, 2.5, S),
-        "counter": (1.2, 1.75, W), "fridge": (3.4, 2.8, N), "table": (6.9, 2.0, W), "sofa": (6.0, 2.9, N),
-        "bed": (9.8, 0.9, 0.0), "drawer": (8.8, 2.8, N),
-        "kitchen": (2.0, 2.0, 0.0), "living": (6.0, 1.0, 0.0), "bedroom": (10.0, 3.0, 0.0)}
+SPOT = {
+    **AT,
+    "pillow": (11.8, 2.5, S),
+    "counter": (1.2, 1.75, W),
+    "fridge": (3.4, 2.8, N),
+    "table": (6.9, 2.0, W),
+    "sofa": (6.0, 2.9, N),
+    "bed": (9.8, 0.9, 0.0),
+    "drawer": (8.8, 2.8, N),
+    "kitchen": (2.0, 2.0, 0.0),
+    "living": (6.0, 1.0, 0.0),
+    "bedroom": (10.0, 3.0, 0.0),
+}
 
 
 def _frame(tid: str, gt):
@@ -193,8 +256,11 @@ def _frame(tid: str, gt):
 
 
 def _wrong(goal: Goal, gt) -> str | None:
-    pool = list(gt.rooms) if goal.kind == "room" else [
-        o.id for o in gt.objects.values() if o.is_receptacle == (goal.kind == "receptacle")]
+    pool = (
+        list(gt.rooms)
+        if goal.kind == "room"
+        else [o.id for o in gt.objects.values() if o.is_receptacle == (goal.kind == "receptacle")]
+    )
     others = [p for p in pool if p not in goal.valid and p in SPOT]
     return others[0] if others else None
 
@@ -213,7 +279,9 @@ def test_each_template_right_passes_wrong_fails(task):
     _, gt = make_two_day()
     nav = GridNav(gt)
     if task.kind == "question":
-        assert score_task(task, TaskAttempt(task.task_id, answer=task.answers[0].upper()), gt, nav).success
+        assert score_task(
+            task, TaskAttempt(task.task_id, answer=task.answers[0].upper()), gt, nav
+        ).success
         assert not score_task(task, TaskAttempt(task.task_id, answer="the moon"), gt, nav).success
         return
     if task.kind == "manipulate":

@@ -48,8 +48,12 @@ def test_phrasings_match_tasks_md():
 def test_every_family_generated_on_two_day_episode(two_day):
     fams = {t.family for t in two_day.tasks}
     assert fams == set(FAMILIES)
-    assert all(t.text.startswith(("Navigate", "Visit", "Bring", "Put", "Return", "Where", "What",
-                                  "Is", "How", "Which")) for t in two_day.tasks)
+    assert all(
+        t.text.startswith(
+            ("Navigate", "Visit", "Bring", "Put", "Return", "Where", "What", "Is", "How", "Which")
+        )
+        for t in two_day.tasks
+    )
     assert "{" not in "".join(t.text for t in two_day.tasks)
 
 
@@ -84,11 +88,23 @@ def test_hand_checked_answers(one_day):
     # living: 07:11-09:20 + 09:25-09:30 + 13:02-17:55 = 427 min; kitchen 71 + 245 = 316 min.
     assert t["T38"].goals[0].valid == ("living",) and t["T63"].answers == ["living room"]
     assert t["T39"].goals[0].valid == ("bedroom",)
-    assert t["T44"].ordered and [g.valid for g in t["T44"].goals] == [("apple",), ("book",), ("remote",), ("mug_red",)]
+    assert t["T44"].ordered and [g.valid for g in t["T44"].goals] == [
+        ("apple",),
+        ("book",),
+        ("remote",),
+        ("mug_red",),
+    ]
     assert not t["T45"].ordered
     assert [g.valid[0] for g in t["T46"].goals] == ["table", "bed", "sofa", "fridge"]
-    assert [g.valid[0] for g in t["T49"].goals] == ["kitchen", "living", "bedroom", "living",
-                                                   "bedroom", "living", "kitchen"]
+    assert [g.valid[0] for g in t["T49"].goals] == [
+        "kitchen",
+        "living",
+        "bedroom",
+        "living",
+        "bedroom",
+        "living",
+        "kitchen",
+    ]
     assert t["T62"].answers == ["4"]
     assert t["T60"].answers == ["remote control", "remotecontrol"]
     assert t["T58"].placements[0].receptacles == ("counter",)

@@ -29,6 +29,8 @@ def test_bad_preset_or_override_is_a_clear_error_not_a_traceback(tmp_path) -> No
     result = runner.invoke(app, ["eval", "--suite", "no-such-suite", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "no preset 'no-such-suite'" in result.output and "known presets" in result.output
-    result = runner.invoke(app, ["eval", "--suite", "suites/small", "--out", str(tmp_path), "benchmark.nokey=1"])
+    result = runner.invoke(
+        app, ["eval", "--suite", "suites/small", "--out", str(tmp_path), "benchmark.nokey=1"]
+    )
     assert result.exit_code == 2 and "nokey" in result.output
     assert not (tmp_path / "results.jsonl").exists()  # nothing was started or written

@@ -47,8 +47,13 @@ def test_rigid_transform_check_names_the_problem() -> None:
 
 def _obs(depth: np.ndarray) -> Observation:
     k = CameraIntrinsics.from_fov(8, 6, vfov_deg=60.0)
-    return Observation(depth=depth, intrinsics=k, cam_to_world=np.eye(4),
-                       agent=AgentPose((0.0, 0.0, 0.0), 0.0), time=SimTime(0.0, 0, "06:00"))
+    return Observation(
+        depth=depth,
+        intrinsics=k,
+        cam_to_world=np.eye(4),
+        agent=AgentPose((0.0, 0.0, 0.0), 0.0),
+        time=SimTime(0.0, 0, "06:00"),
+    )
 
 
 def test_observation_validate_catches_shape_and_dtype() -> None:

@@ -59,7 +59,9 @@ def test_batched_shortcut_matches_reference(grid: OccupancyGrid) -> None:
         path = grid.shortest_path(a, b)
         if path is not None:
             bent += len(path) > 2
-            assert all(grid.is_free_segment(p, q) for p, q in zip(path[:-1], path[1:], strict=False))
+            assert all(
+                grid.is_free_segment(p, q) for p, q in zip(path[:-1], path[1:], strict=False)
+            )
     assert bent > 0  # the doorway made some paths bend, so batches beyond the first ran
 
 

@@ -18,7 +18,11 @@ from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.memory.synthetic import Interaction, SynthConfig, SyntheticHouse, run_day
 
 DAY0 = [("Apple_0_0_1", "Shelf_1_2"), ("Pen_1_1_0", "Sofa_1_0")]
-DAY1 = [("Mug_1_0_1", "Fridge_0_1"), ("Candle_2_1_0", "Desk_2_2"), ("Apple_0_0_1", "CounterTop_0_0")]
+DAY1 = [
+    ("Mug_1_0_1", "Fridge_0_1"),
+    ("Candle_2_1_0", "Desk_2_2"),
+    ("Apple_0_0_1", "CounterTop_0_0"),
+]
 
 
 @dataclass
@@ -39,7 +43,9 @@ class World:
         raise KeyError(env_id)
 
 
-def build_world(path: Path | None = None, config: MemoryConfig | None = None, embedder=None) -> World:  # noqa: ANN001
+def build_world(
+    path: Path | None = None, config: MemoryConfig | None = None, embedder=None
+) -> World:  # noqa: ANN001
     house = SyntheticHouse(SynthConfig(seed=1, rooms=4))
     mem = AgentMemory(house.rooms, config, path=path, embedder=embedder)
     gt = run_day(mem, house, 0, DAY0)

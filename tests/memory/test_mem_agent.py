@@ -48,8 +48,12 @@ def test_bad_frames_raise_or_skip_without_losing_anything() -> None:
         old = replace(obs, time=clock(0, 0.0, house.config), frame_index=3)
         later = replace(obs, time=clock(0, 10.0, house.config), frame_index=4)
         mem.ingest(later, dets)
-        cases = [(bad_pose, dets, "orthonormal"), (bad_depth, dets, "float32"),
-                 (later, bad_mask, "mask must be"), (old, dets, "time order")]
+        cases = [
+            (bad_pose, dets, "orthonormal"),
+            (bad_depth, dets, "float32"),
+            (later, bad_mask, "mask must be"),
+            (old, dets, "time order"),
+        ]
         for frame, d, msg in cases:
             if policy == "raise":
                 with pytest.raises(ValueError, match=msg):

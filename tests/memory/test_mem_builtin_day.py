@@ -28,8 +28,14 @@ def day_run(request):  # noqa: ANN001, ANN201
         from embodied_mem.perception.segmenters.oracle import OracleSegmenter
     except ImportError as exc:
         pytest.skip(f"benchmark/perception modules not importable: {exc}")
-    spec = EpisodeSpec("mem_e2e", seed=0, house_seed=0, interactions_per_day=[2, 3], overnight_changes=1,
-                       env_options={"width": 160, "height": 120, "min_rooms": 3, "max_rooms": 3})
+    spec = EpisodeSpec(
+        "mem_e2e",
+        seed=0,
+        house_seed=0,
+        interactions_per_day=[2, 3],
+        overnight_changes=1,
+        env_options={"width": 160, "height": 120, "min_rooms": 3, "max_rooms": 3},
+    )
     try:
         env = make_episode_env(spec)
     except Exception as exc:  # noqa: BLE001 - no GL context / simulator unavailable here
@@ -48,7 +54,9 @@ def day_run(request):  # noqa: ANN001, ANN201
             obs = seg.corrupt(obs)
         mem.ingest(obs, seg.segment(obs))  # type: ignore[attr-defined]
         if event is not None:
-            mem.record_interaction(event.kind, obs.time, event.frame_index, event.point, pose=obs.agent)
+            mem.record_interaction(
+                event.kind, obs.time, event.frame_index, event.point, pose=obs.agent
+            )
 
     record = run_experience(env, spec, on_obs)
     gt_end = env.ground_truth()
@@ -78,7 +86,10 @@ def test_interactions_match_ground_truth(day_run) -> None:  # noqa: ANN001
         opened = {_env_id(mem, h.memory_id) for h in q.receptacles(opened=True, day=day)}
         assert opened == {c for g in record.interactions if g.day == day for c in g.opened}
         first = q.nth_interaction(1, day=day)
-        assert _env_id(mem, first.event.object_id) == [g for g in record.interactions if g.day == day][0].object_id
+        assert (
+            _env_id(mem, first.event.object_id)
+            == [g for g in record.interactions if g.day == day][0].object_id
+        )
 
 
 def test_real_memory_survives_reopen(day_run, tmp_path) -> None:  # noqa: ANN001
@@ -86,9 +97,12 @@ def test_real_memory_survives_reopen(day_run, tmp_path) -> None:  # noqa: ANN001
     mem.save(tmp_path / "real.db")
     with AgentMemory.open(tmp_path / "real.db") as again:
         a, b = mem.query(), again.query()
-        assert [(r.object_id, r.source_id, r.target_id) for r in a.rearrangements()] == \
-            [(r.object_id, r.source_id, r.target_id) for r in b.rearrangements()]
-        assert [(h.room_id, h.score) for h in a.time_in_rooms()] == [(h.room_id, h.score) for h in b.time_in_rooms()]
+        assert [(r.object_id, r.source_id, r.target_id) for r in a.rearrangements()] == [
+            (r.object_id, r.source_id, r.target_id) for r in b.rearrangements()
+        ]
+        assert [(h.room_id, h.score) for h in a.time_in_rooms()] == [
+            (h.room_id, h.score) for h in b.time_in_rooms()
+        ]
         assert again.stats().bytes_on_disk < 1_000_000
 
 
@@ -97,13 +111,22 @@ def test_memory_objects_are_where_the_simulator_has_them(day_run) -> None:  # no
     hits = mem.query().objects(layer=None)
     matched = 0
     for h in hits:
-        close = [o for o in gt.objects.values() if o.category == h.category
-                 and np.linalg.norm(o.center - np.asarray(h.position)) <= 0.5]
+        close = [
+            o
+            for o in gt.objects.values()
+            if o.category == h.category and np.linalg.norm(o.center - np.asarray(h.position)) <= 0.5
+        ]
         matched += bool(close)
     precision = matched / len(hits)
-    assert precision >= 0.8, f"only {matched}/{len(hits)} memory objects match a GT object within 0.5 m"
-    moved = [o for o in gt.objects.values() if o.pickupable and o.id in {
-        _env_id(mem, r.object_id) for r in mem.query().rearrangements()}]
+    assert precision >= 0.8, (
+        f"only {matched}/{len(hits)} memory objects match a GT object within 0.5 m"
+    )
+    moved = [
+        o
+        for o in gt.objects.values()
+        if o.pickupable
+        and o.id in {_env_id(mem, r.object_id) for r in mem.query().rearrangements()}
+    ]
     for o in moved:  # the memory followed the objects the agent moved
         mid = next(m for m, t in mem.mapper.objects.items() if t.oracle_id == o.id)
         assert np.linalg.norm(np.asarray(mem.long_term.state(mid).position) - o.center) <= 0.5

@@ -45,14 +45,21 @@ def test_room_entries_and_exits() -> None:
         log.observe_frame(i, _t(10 * i), POSE, r, {}, 100)
     log.end_day()
     kinds = [(e.kind.value, e.room_id, e.start_time) for e in log.events_on(0)]
-    assert kinds == [("room_enter", "kitchen", 0.0), ("room_exit", "kitchen", 30.0),
-                     ("room_enter", "hall", 30.0), ("room_exit", "hall", 50.0),
-                     ("room_enter", "kitchen", 50.0), ("room_exit", "kitchen", 50.0)]
+    assert kinds == [
+        ("room_enter", "kitchen", 0.0),
+        ("room_exit", "kitchen", 30.0),
+        ("room_enter", "hall", 30.0),
+        ("room_exit", "hall", 50.0),
+        ("room_enter", "kitchen", 50.0),
+        ("room_exit", "kitchen", 50.0),
+    ]
 
 
 def test_interaction_events_and_remap() -> None:
     log = EpisodicLog()
-    ev = log.add_event("pick", _t(5), 5, end_time=9.0, end_frame=9, object_id="obj_1", source_id="obj_9")
+    ev = log.add_event(
+        "pick", _t(5), 5, end_time=9.0, end_frame=9, object_id="obj_1", source_id="obj_9"
+    )
     assert ev.kind is EventKind.PICK and ev.end_time == 9.0 and ev.is_interaction
     assert log.remap_object("obj_1", "obj_2") == 1
     assert log.events[0].object_id == "obj_2" and log.pending_events[0].object_id == "obj_2"

@@ -15,10 +15,20 @@ KITCHEN = RoomRecord("r_k", "kitchen", "kitchen", [(0, 0), (5, 0), (5, 4), (0, 4
 LIVING = RoomRecord("r_l", "living_room", "living room", [(5, 0), (10, 0), (10, 4), (5, 4)])
 
 
-def _box_obj(mid: str, cat: str, lo: tuple[float, float, float], hi: tuple[float, float, float],
-             t: float = 0.0) -> MappedObject:
+def _box_obj(
+    mid: str,
+    cat: str,
+    lo: tuple[float, float, float],
+    hi: tuple[float, float, float],
+    t: float = 0.0,
+) -> MappedObject:
     lo_a, hi_a = np.array(lo, float), np.array(hi, float)
-    g = np.stack(np.meshgrid(*[np.linspace(a, b, 4) for a, b in zip(lo_a, hi_a, strict=True)], indexing="ij"), -1)
+    g = np.stack(
+        np.meshgrid(
+            *[np.linspace(a, b, 4) for a, b in zip(lo_a, hi_a, strict=True)], indexing="ij"
+        ),
+        -1,
+    )
     pts = g.reshape(-1, 3).astype(np.float32)
     return MappedObject(mid, cat, {cat: 1.0}, pts, (lo_a + hi_a) / 2, lo_a, hi_a, None, 1, t, t, 0)
 

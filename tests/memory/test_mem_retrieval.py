@@ -55,9 +55,13 @@ def test_temporal_order(world: World, q: MemoryQuery) -> None:
     assert q.interaction_at("08:00").object_category == "Candle"  # T08 exact
     assert q.interaction_at("07:00").object_category == "Mug"  # inside the Mug's pick→place span
     assert q.interaction_at("15:00") is None  # nothing within tolerance
-    between = {h.object_category for h in q.interactions(between=("07:50", "08:30"), day=q.yesterday)}
+    between = {
+        h.object_category for h in q.interactions(between=("07:50", "08:30"), day=q.yesterday)
+    }
     assert between == {"Candle"}  # T09
-    morning = {h.object_category for h in q.interactions(period="morning", kind="pick", day=q.yesterday)}
+    morning = {
+        h.object_category for h in q.interactions(period="morning", kind="pick", day=q.yesterday)
+    }
     assert morning == {"Mug", "Candle", "Apple"}  # T10
     assert not q.interactions(period="evening")
     assert q.nth_interaction(1).object_category == "Mug"  # T11
@@ -74,7 +78,9 @@ def test_temporal_order(world: World, q: MemoryQuery) -> None:
 def test_durations(world: World, q: MemoryQuery) -> None:
     gt = {g.category: g.place_time - g.pick_time for g in world.gt if g.day == 1}
     longest = q.longest_rearrangement()
-    assert longest.object_category == max(gt, key=gt.get) and longest.duration == pytest.approx(max(gt.values()))
+    assert longest.object_category == max(gt, key=gt.get) and longest.duration == pytest.approx(
+        max(gt.values())
+    )
     assert q.shortest_rearrangement().object_category == min(gt, key=gt.get)  # T17
     about = q.rearrangements_lasting(35)
     assert about and about[0].object_category == "Mug"  # T18: 36 s is closest to "about 35"
@@ -85,11 +91,17 @@ def test_durations(world: World, q: MemoryQuery) -> None:
 def test_attributes(world: World, q: MemoryQuery) -> None:
     red = q.objects(attributes={"color": "red"}, interacted=True, day=q.yesterday)
     assert set(_env(world, red)) == {"Candle_2_1_0", "Apple_0_0_1"}  # T19
-    ceramic = set(_env(world, q.objects(attributes={"material": "ceramic"}, interacted=True, day=q.yesterday)))
+    ceramic = set(
+        _env(world, q.objects(attributes={"material": "ceramic"}, interacted=True, day=q.yesterday))
+    )
     assert ceramic == {"Mug_1_0_1"}  # T21 (the picked apple is glass)
-    flat = set(_env(world, q.objects(attributes={"shape": "FLAT"}, interacted=True, day=q.yesterday)))
+    flat = set(
+        _env(world, q.objects(attributes={"shape": "FLAT"}, interacted=True, day=q.yesterday))
+    )
     assert flat == {"Candle_2_1_0", "Apple_0_0_1"}  # T20, case-insensitive
-    assert _env(world, q.objects(category="Apple", attributes={"color": "black"})) == ["Apple_1_2_0"]  # T22
+    assert _env(world, q.objects(category="Apple", attributes={"color": "black"})) == [
+        "Apple_1_2_0"
+    ]  # T22
 
 
 # --- distance (T23-T25) -----------------------------------------------------------------
@@ -105,7 +117,11 @@ def test_distance_ranking(world: World, q: MemoryQuery) -> None:
     assert world.env_id(near[0][0].memory_id) == "Candle_2_1_0"  # T24
     assert far[0][1] >= far[-1][1] and near[0][0].memory_id == far[-1][0].memory_id  # T23
     placed_on = q.rank_by_distance(q.receptacles_used(kind="place"), dist, farthest=True)
-    assert {world.env_id(h.memory_id) for h, _ in placed_on} == {"Fridge_0_1", "Desk_2_2", "CounterTop_0_0"}
+    assert {world.env_id(h.memory_id) for h, _ in placed_on} == {
+        "Fridge_0_1",
+        "Desk_2_2",
+        "CounterTop_0_0",
+    }
     assert world.env_id(placed_on[0][0].memory_id) in {"Fridge_0_1", "CounterTop_0_0"}  # T25
     unreachable = q.rank_by_distance(acted, lambda xy: float("inf"))
     assert len(unreachable) == len(acted)
@@ -114,20 +130,32 @@ def test_distance_ranking(world: World, q: MemoryQuery) -> None:
 # --- receptacles (T26-T35) --------------------------------------------------------------
 def test_receptacles(world: World, q: MemoryQuery) -> None:
     assert world.env_id(q.receptacle_for(category="Candle").memory_id) == "Desk_2_2"  # T26
-    assert world.env_id(q.receptacle_for(category="Candle", kind="pick").memory_id) == "Dresser_2_1"  # T27
+    assert (
+        world.env_id(q.receptacle_for(category="Candle", kind="pick").memory_id) == "Dresser_2_1"
+    )  # T27
     assert [world.env_id(h.memory_id) for h in q.receptacles_used(kind="place")] == [
-        "Fridge_0_1", "Desk_2_2", "CounterTop_0_0"]  # T28 / T46 order
+        "Fridge_0_1",
+        "Desk_2_2",
+        "CounterTop_0_0",
+    ]  # T28 / T46 order
     assert {world.env_id(h.memory_id) for h in q.receptacles_used(kind="pick")} == {
-        "Sofa_1_0", "Dresser_2_1", "Shelf_1_2"}  # T29
+        "Sofa_1_0",
+        "Dresser_2_1",
+        "Shelf_1_2",
+    }  # T29
     unused = {world.env_id(h.memory_id) for h in q.unused_receptacles()}
     assert "DiningTable_0_2" in unused and "Desk_2_2" not in unused  # T30
     assert {world.env_id(h.memory_id) for h in q.unused_receptacles(category="Shelf")} == set()
     first = q.nth_interaction(1, kind="place")
     assert world.env_id(first.event.target_id) == "Fridge_0_1"  # T31
-    assert world.env_id(q.nth_interaction(-1, kind="place").event.target_id) == "CounterTop_0_0"  # T32
+    assert (
+        world.env_id(q.nth_interaction(-1, kind="place").event.target_id) == "CounterTop_0_0"
+    )  # T32
     at = q.interaction_at("08:08", kind="place")
     assert world.env_id(at.event.target_id) == "Desk_2_2"  # T33
-    candle = q.objects(category="Candle", attributes={"color": "red"}, interacted=True, day=q.yesterday)[0]
+    candle = q.objects(
+        category="Candle", attributes={"color": "red"}, interacted=True, day=q.yesterday
+    )[0]
     assert world.env_id(q.original_receptacle(candle.memory_id).memory_id) == "Dresser_2_1"  # T34
     opened = q.receptacles(category="Fridge", opened=True, day=q.yesterday)
     assert _env(world, opened) == ["Fridge_0_1"]  # T35
@@ -163,9 +191,13 @@ def test_multi_day(world: World, q: MemoryQuery) -> None:
     now = q.get(apple)
     assert world.env_id(then.obj.parent_id) == "Shelf_1_2"  # T52: end of day 0 on the shelf
     assert world.env_id(now.obj.parent_id) == "CounterTop_0_0"
-    morning = [h for h in q.where_was("Apple", day=two_ago, time_of_day="06:10") if h.memory_id == apple][0]
+    morning = [
+        h for h in q.where_was("Apple", day=two_ago, time_of_day="06:10") if h.memory_id == apple
+    ][0]
     assert world.env_id(morning.obj.parent_id) == "CounterTop_0_0"  # T56: before its first move
-    yday_morning = [h for h in q.where_was("Apple", day=q.yesterday, period="morning") if h.memory_id == apple][0]
+    yday_morning = [
+        h for h in q.where_was("Apple", day=q.yesterday, period="morning") if h.memory_id == apple
+    ][0]
     assert world.env_id(yday_morning.obj.parent_id) == "Shelf_1_2"  # where it was yesterday morning
     most = q.most_moved(last_n_days=2)
     assert world.env_id(most[0].memory_id) == "Apple_0_0_1" and most[0].score == 2  # T53

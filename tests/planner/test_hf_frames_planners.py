@@ -23,9 +23,15 @@ from policies.subgoals import NavigateToFrame, NavigateToObject
 
 def _frames(n: int) -> list[Keyframe]:
     rng = np.random.default_rng(0)
-    return [Keyframe(i, rng.integers(0, 255, (48, 64, 3), dtype=np.uint8),
-                     SimTime(10.0 * i, 0, f"{6 + i // 6:02d}:{(10 * i) % 60:02d}"),
-                     AgentPose((0.1 * i, 1.0, 0.0), 0.5)) for i in range(n)]
+    return [
+        Keyframe(
+            i,
+            rng.integers(0, 255, (48, 64, 3), dtype=np.uint8),
+            SimTime(10.0 * i, 0, f"{6 + i // 6:02d}:{(10 * i) % 60:02d}"),
+            AgentPose((0.1 * i, 1.0, 0.0), 0.5),
+        )
+        for i in range(n)
+    ]
 
 
 class EchoChat:
@@ -47,6 +53,7 @@ class EchoChat:
 
 # ---------------------------------------------------------------- uniform_subsample
 
+
 @pytest.mark.parametrize(("n", "k"), [(0, 4), (3, 8), (10, 1), (10, 2), (100, 7), (1000, 96)])
 def test_uniform_subsample_is_even_distinct_and_bounded(n: int, k: int) -> None:
     idx = uniform_subsample(n, k)
@@ -65,9 +72,13 @@ def test_uniform_subsample_rejects_bad_arguments() -> None:
 
 # ---------------------------------------------------------------- tiny VLM, real code path
 
+
 def test_hf_planner_feeds_keyframe_images_through_the_vision_tower(tiny_vlm_dir: Path) -> None:
-    planner = HFPlanner(HFPlannerConfig(model_path=str(tiny_vlm_dir), max_new_tokens=12,
-                                        max_retries=1, max_images=3))
+    planner = HFPlanner(
+        HFPlannerConfig(
+            model_path=str(tiny_vlm_dir), max_new_tokens=12, max_retries=1, max_images=3
+        )
+    )
     visual = planner.chat.model.model.visual
     seen_patches: list[int] = []
     visual.register_forward_hook(lambda mod, args, out: seen_patches.append(args[0].shape[0]))
@@ -99,8 +110,9 @@ def test_images_change_what_the_tiny_vlm_predicts(tiny_vlm_dir: Path) -> None:
 
 
 def test_frames_planner_shows_k_uniform_frames_to_the_tiny_vlm(tiny_vlm_dir: Path) -> None:
-    cfg = FramesPlannerConfig(k=4, backend="hf", max_retries=0,
-                              hf={"model_path": str(tiny_vlm_dir), "max_new_tokens": 8})
+    cfg = FramesPlannerConfig(
+        k=4, backend="hf", max_retries=0, hf={"model_path": str(tiny_vlm_dir), "max_new_tokens": 8}
+    )
     planner = FramesPlanner(cfg)
     calls: list[int] = []
     planner.chat.model.model.visual.register_forward_hook(lambda *a: calls.append(1))
@@ -122,9 +134,14 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
 
 # ---------------------------------------------------------------- parsing paths (scripted)
 
+
 def test_hf_planner_parses_plans_against_retrieved_memory() -> None:
-    chat = EchoChat(["Sure: " + json.dumps({"subgoals": [
-        {"type": "navigate_to_object", "memory_id": "obj_1"}]})])
+    chat = EchoChat(
+        [
+            "Sure: "
+            + json.dumps({"subgoals": [{"type": "navigate_to_object", "memory_id": "obj_1"}]})
+        ]
+    )
     planner = HFPlanner(HFPlannerConfig(max_images=2), chat=chat)  # type: ignore[arg-type]
     result = planner.plan(PlanningContext("Navigate to the Mug.", memory=FakeMemory()))
     assert result.subgoals == [NavigateToObject((1.0, 2.0, 0.9), "Mug", "obj_1")]
@@ -152,8 +169,7 @@ def test_frames_over_an_endpoint_sends_images_as_data_urls() -> None:
     client = ScriptedClient([reply(json.dumps({"subgoals": [{"type": "answer", "text": "3"}]}))])
     chat = EndpointVisionChat(client, "vlm")
     planner = FramesPlanner(FramesPlannerConfig(k=3, backend="llm"), chat=chat)
-    result = planner.plan(PlanningContext("How many objects did you move?",
-                                          experience=_frames(9)))
+    result = planner.plan(PlanningContext("How many objects did you move?", experience=_frames(9)))
     assert result.ok and result.prompt_tokens == 100
     content = client.requests[0]["messages"][1]["content"]
     urls = [c["image_url"]["url"] for c in content if c["type"] == "image_url"]
@@ -168,9 +184,15 @@ def test_frames_with_llm_backend_records_unreachable_endpoint() -> None:
 
     from embodied_mem.planner import make_planner
 
-    cfg = FramesPlannerConfig(k=2, backend="llm", llm={
-        "base_url": f"http://127.0.0.1:{free_loopback_port()}/v1", "model": "m",
-        "timeout_s": 5.0})
+    cfg = FramesPlannerConfig(
+        k=2,
+        backend="llm",
+        llm={
+            "base_url": f"http://127.0.0.1:{free_loopback_port()}/v1",
+            "model": "m",
+            "timeout_s": 5.0,
+        },
+    )
     planner = make_planner("frames", cfg)
     result = planner.plan(PlanningContext("Navigate to the mug.", experience=_frames(5)))
     assert result.failure_mode == "endpoint_error"
@@ -187,8 +209,10 @@ def test_experience_from_episodic_keyframes_decodes_thumbnails() -> None:
     buf = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 10, 10)).save(buf, format="JPEG")
     pose = AgentPose((1.0, 2.0, 0.0), 0.3)
-    kfs = [EpisodicKeyframe(5, 12.0, 0, "06:12", pose, "room_0", {}, buf.getvalue()),
-           EpisodicKeyframe(6, 13.0, 0, "06:13", pose, "room_0", {}, None)]
+    kfs = [
+        EpisodicKeyframe(5, 12.0, 0, "06:12", pose, "room_0", {}, buf.getvalue()),
+        EpisodicKeyframe(6, 13.0, 0, "06:13", pose, "room_0", {}, None),
+    ]
     frames = experience_from_episodic(kfs)
     assert len(frames) == 1 and frames[0].frame_index == 5 and frames[0].agent == pose
     assert frames[0].image.shape == (24, 32, 3) and frames[0].image[..., 0].mean() > 150

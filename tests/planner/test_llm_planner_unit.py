@@ -23,16 +23,22 @@ def _planner(script: list, **cfg) -> tuple[LLMPlanner, ScriptedClient]:
 
 
 def test_tool_call_round_trip_turns_memory_ids_into_positions() -> None:
-    planner, client = _planner([
-        reply(tool_calls=[("objects", {"category": "Mug", "days_ago": 1})], prompt_tokens=300,
-              completion_tokens=20),
-        reply(GOOD, prompt_tokens=350, completion_tokens=30),
-    ])
+    planner, client = _planner(
+        [
+            reply(
+                tool_calls=[("objects", {"category": "Mug", "days_ago": 1})],
+                prompt_tokens=300,
+                completion_tokens=20,
+            ),
+            reply(GOOD, prompt_tokens=350, completion_tokens=30),
+        ]
+    )
     memory = FakeMemory()
     result = planner.plan(PlanningContext("Navigate to the Mug.", memory=memory))
     assert result.ok, result.message
-    assert result.subgoals == [NavigateToObject(position=(1.0, 2.0, 0.9), category="Mug",
-                                                memory_id="obj_1")]
+    assert result.subgoals == [
+        NavigateToObject(position=(1.0, 2.0, 0.9), category="Mug", memory_id="obj_1")
+    ]
     assert result.high_level_targets == ["obj_1"]
     # days_ago=1 became the absolute day index the memory API takes.
     assert memory.calls == [("objects", {"category": "Mug", "day": 0})]
@@ -40,8 +46,11 @@ def test_tool_call_round_trip_turns_memory_ids_into_positions() -> None:
     assert result.calls[0].tool_calls[0].result[0]["obj"]["memory_id"] == "obj_1"
     tool_msgs = [m for m in client.requests[1]["messages"] if m["role"] == "tool"]
     assert tool_msgs and "obj_1" in tool_msgs[0]["content"]
-    assert {t["function"]["name"] for t in client.requests[0]["tools"]} >= {"objects", "get",
-                                                                            "rooms"}
+    assert {t["function"]["name"] for t in client.requests[0]["tools"]} >= {
+        "objects",
+        "get",
+        "rooms",
+    }
 
 
 def test_malformed_output_is_retried_with_the_error_then_succeeds() -> None:
@@ -63,19 +72,29 @@ def test_persistent_bad_output_records_failure_after_all_retries() -> None:
 
 
 def test_room_and_answer_subgoals_validate_against_memory() -> None:
-    plan = {"subgoals": [{"type": "navigate_to_room", "room_id": "living"},
-                         {"type": "answer", "text": "CounterTop"}]}
+    plan = {
+        "subgoals": [
+            {"type": "navigate_to_room", "room_id": "living"},
+            {"type": "answer", "text": "CounterTop"},
+        ]
+    }
     planner, _ = _planner([reply(json.dumps(plan))], use_tools=False)
     result = planner.plan(PlanningContext("Where?", memory=FakeMemory()))
     assert result.subgoals == [NavigateToRoom("living", (5.0, 1.0)), Answer("CounterTop")]
     assert result.high_level_targets == ["living"]
 
 
-@pytest.mark.parametrize(("exc", "mode"), [
-    (openai.APITimeoutError(request=httpx2.Request("POST", "http://x/v1")), "timeout"),
-    (openai.APIConnectionError(request=httpx2.Request("POST", "http://x/v1")), "endpoint_error"),
-    (TimeoutError("slow"), "timeout"),
-])
+@pytest.mark.parametrize(
+    ("exc", "mode"),
+    [
+        (openai.APITimeoutError(request=httpx2.Request("POST", "http://x/v1")), "timeout"),
+        (
+            openai.APIConnectionError(request=httpx2.Request("POST", "http://x/v1")),
+            "endpoint_error",
+        ),
+        (TimeoutError("slow"), "timeout"),
+    ],
+)
 def test_endpoint_failures_become_failure_modes(exc: BaseException, mode: str) -> None:
     planner, _ = _planner([exc])
     result = planner.plan(PlanningContext("Navigate to the Mug.", memory=FakeMemory()))
@@ -100,8 +119,9 @@ def test_prompt_has_memory_sections_and_respects_budget() -> None:
 
 def test_budget_too_small_is_a_failure_mode_not_an_exception() -> None:
     planner, client = _planner([], use_tools=False, max_completion_tokens=64)
-    result = planner.plan(PlanningContext("Navigate. " * 200, memory=FakeMemory(),
-                                          token_budget=300))
+    result = planner.plan(
+        PlanningContext("Navigate. " * 200, memory=FakeMemory(), token_budget=300)
+    )
     assert result.failure_mode == "budget_exceeded" and client.requests == []
 
 
@@ -121,8 +141,9 @@ def test_config_validation_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_registry_builds_backends_lazily_with_hints() -> None:
-    planner = make_planner("llm", LLMPlannerConfig(base_url="http://x/v1", model="m"),
-                           client=ScriptedClient([]))
+    planner = make_planner(
+        "llm", LLMPlannerConfig(base_url="http://x/v1", model="m"), client=ScriptedClient([])
+    )
     assert isinstance(planner, LLMPlanner)
     with pytest.raises(KeyError, match="did you mean 'llm'"):
         make_planner("lm")
@@ -131,12 +152,14 @@ def test_registry_builds_backends_lazily_with_hints() -> None:
 def test_tool_rounds_stop_when_results_near_the_budget() -> None:
     # Each round returns many results; the planner must switch to "answer now" (no tools)
     # before the conversation outgrows the budget, instead of calling tools 4 times.
-    planner, client = _planner([reply(tool_calls=[("objects", {})]), reply(GOOD)],
-                               max_tool_rounds=4, max_completion_tokens=64)
+    planner, client = _planner(
+        [reply(tool_calls=[("objects", {})]), reply(GOOD)],
+        max_tool_rounds=4,
+        max_completion_tokens=64,
+    )
     memory = FakeMemory()
     memory.objs = memory.objs * 40  # big tool results
-    result = planner.plan(PlanningContext("Navigate to the Mug.", memory=memory,
-                                          token_budget=1500))
+    result = planner.plan(PlanningContext("Navigate to the Mug.", memory=memory, token_budget=1500))
     assert result.ok, result.message
     assert ["tools" in r for r in client.requests] == [True, False]
     assert result.details["prompt_dropped"]["long_term"] > 0  # the summary was cut to fit

@@ -29,9 +29,17 @@ def query():  # noqa: ANN201 - a MemoryQuery
 
 
 def _sample_args(spec, first_pick) -> dict:  # noqa: ANN001
-    values = {"memory_id": first_pick.object_id, "object_id": first_pick.object_id,
-              "receptacle_id": first_pick.source_id, "time_of_day": "06:30", "category": "Mug",
-              "n": 1, "seconds": 30, "days_ago": 1, "text": "mug"}
+    values = {
+        "memory_id": first_pick.object_id,
+        "object_id": first_pick.object_id,
+        "receptacle_id": first_pick.source_id,
+        "time_of_day": "06:30",
+        "category": "Mug",
+        "n": 1,
+        "seconds": 30,
+        "days_ago": 1,
+        "text": "mug",
+    }
     args = {p: values[p] for p in spec.required}
     if spec.name == "receptacle_for":  # needs one of two optional filters
         args["category"] = "Mug"
@@ -49,20 +57,31 @@ def test_every_tool_runs_on_real_memory_and_returns_compact_json(query) -> None:
         assert len(text) <= 1500 and json.loads(text) is not None or text == "null"
     # Positions of everything seen in results are known, and agree with memory.
     assert box.targets[first_pick.object_id].position == pytest.approx(
-        query.get(first_pick.object_id).position, abs=0.01)
+        query.get(first_pick.object_id).position, abs=0.01
+    )
 
 
 def test_scripted_model_plans_over_real_memory(query) -> None:  # noqa: ANN001
     first = query.nth_interaction(1)
     start = query.start_room()
-    plan = {"subgoals": [{"type": "navigate_to_object", "memory_id": first.event.object_id},
-                         {"type": "navigate_to_room", "room_id": start.room_id}]}
-    client = ScriptedClient([
-        reply(tool_calls=[("nth_interaction", {"n": 1, "kind": "pick", "days_ago": 1})]),
-        reply(json.dumps(plan))])
+    plan = {
+        "subgoals": [
+            {"type": "navigate_to_object", "memory_id": first.event.object_id},
+            {"type": "navigate_to_room", "room_id": start.room_id},
+        ]
+    }
+    client = ScriptedClient(
+        [
+            reply(tool_calls=[("nth_interaction", {"n": 1, "kind": "pick", "days_ago": 1})]),
+            reply(json.dumps(plan)),
+        ]
+    )
     planner = LLMPlanner(LLMPlannerConfig(base_url="http://x/v1", model="m"), client=client)
-    result = planner.plan(PlanningContext("Navigate to the first object you picked up yesterday.",
-                                          memory=query, token_budget=8000))
+    result = planner.plan(
+        PlanningContext(
+            "Navigate to the first object you picked up yesterday.", memory=query, token_budget=8000
+        )
+    )
     assert result.ok, result.message
     nav, room = result.subgoals
     assert isinstance(nav, NavigateToObject) and nav.memory_id == first.event.object_id

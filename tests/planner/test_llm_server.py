@@ -25,16 +25,31 @@ TASK = "Navigate to the Mug you picked up yesterday."
 
 
 def _config(server: LlamaServer, **kw) -> LLMPlannerConfig:
-    base = dict(base_url=server.base_url, model=server.model, timeout_s=120.0,
-                tools=["search_text"], token_budget=1200, k_short_term=2, k_examples=0,)
+    base = dict(
+        base_url=server.base_url,
+        model=server.model,
+        timeout_s=120.0,
+        tools=["search_text"],
+        token_budget=1200,
+        k_short_term=2,
+        k_examples=0,
+    )
     return LLMPlannerConfig(**{**base, **kw})
 
 
 def test_tool_calls_round_trip_and_final_json_is_schema_constrained(
-        llama_server: LlamaServer) -> None:
-    cfg = _config(llama_server, force_first_tool="search_text", max_tool_rounds=2, max_retries=0,
-                  tool_results_as_user=True, response_format="json_object_schema", max_subgoals=1,
-                  max_completion_tokens=200)
+    llama_server: LlamaServer,
+) -> None:
+    cfg = _config(
+        llama_server,
+        force_first_tool="search_text",
+        max_tool_rounds=2,
+        max_retries=0,
+        tool_results_as_user=True,
+        response_format="json_object_schema",
+        max_subgoals=1,
+        max_completion_tokens=200,
+    )
     memory = FakeMemory()
     result = LLMPlanner(cfg).plan(PlanningContext(TASK, memory=memory))
     first, final = result.calls[0], result.calls[-1]
@@ -46,8 +61,9 @@ def test_tool_calls_round_trip_and_final_json_is_schema_constrained(
     validate_plan(extract_json(final.raw_text))
     assert result.failure_mode in (None, "bad_planner_output")
     if result.ok:
-        assert all(t in {"obj_1", "obj_2", "rec_1", "kitchen", "living"}
-                   for t in result.high_level_targets)
+        assert all(
+            t in {"obj_1", "obj_2", "rec_1", "kitchen", "living"} for t in result.high_level_targets
+        )
 
 
 def test_malformed_output_is_retried_then_recorded(llama_server: LlamaServer) -> None:
@@ -70,9 +86,13 @@ def test_token_counters_against_the_served_tokenizer(llama_server: LlamaServer) 
     # The default heuristic must err high (a prompt that fits it fits the model) but not wildly,
     # on each kind of prompt text: instructions, the JSON-heavy system prompt, memory lines.
     memory = FakeMemory()
-    sections = gather_sections(PlanningContext(TASK, memory=memory),
-                               MemoryToolbox(memory), ExampleStore(), k_short_term=4,
-                               k_examples=0)
+    sections = gather_sections(
+        PlanningContext(TASK, memory=memory),
+        MemoryToolbox(memory),
+        ExampleStore(),
+        k_short_term=4,
+        k_examples=0,
+    )
     heuristic = HeuristicTokenCounter()
     for text in [TASK, sections.system, *sections.long_term, *sections.short_term]:
         exact = server.count(text)
@@ -80,8 +100,9 @@ def test_token_counters_against_the_served_tokenizer(llama_server: LlamaServer) 
 
 
 def test_unreachable_endpoint_is_an_endpoint_error() -> None:
-    cfg = LLMPlannerConfig(base_url=f"http://127.0.0.1:{free_loopback_port()}/v1", model="m",
-                           timeout_s=5.0)
+    cfg = LLMPlannerConfig(
+        base_url=f"http://127.0.0.1:{free_loopback_port()}/v1", model="m", timeout_s=5.0
+    )
     t0 = time.monotonic()
     result = LLMPlanner(cfg).plan(PlanningContext(TASK, memory=FakeMemory()))
     assert result.failure_mode == "endpoint_error" and "Connection" in result.message

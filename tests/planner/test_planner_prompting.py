@@ -19,10 +19,12 @@ COUNTER = HeuristicTokenCounter()
 
 def _sections(n: int) -> PromptSections:
     return PromptSections(
-        system="You plan.", instruction="Navigate to the mug.",
+        system="You plan.",
+        instruction="Navigate to the mug.",
         short_term=[f"stm entry {i}: obj_{i} moved to (1.0, {i}.0, 0.8)" for i in range(n)],
         long_term=[f"obj_{i} Mug on rec_{i} in kitchen" for i in range(n)],
-        examples=[PlanExample(f"task {i}", '{"subgoals": []}') for i in range(n)])
+        examples=[PlanExample(f"task {i}", '{"subgoals": []}') for i in range(n)],
+    )
 
 
 @pytest.mark.parametrize("budget", [150, 300, 600, 2000])
@@ -57,8 +59,9 @@ def test_heuristic_counter_is_monotonic_and_reasonable() -> None:
 
 def test_example_store_ranks_by_similarity_and_round_trips(tmp_path: Path) -> None:
     store = ExampleStore()
-    store.add("How many objects did you move yesterday?", {"subgoals": [{"type": "answer",
-                                                                          "text": "3"}]})
+    store.add(
+        "How many objects did you move yesterday?", {"subgoals": [{"type": "answer", "text": "3"}]}
+    )
     store.add("Navigate to the mug you picked up yesterday.", '{"subgoals": []}')
     store.add("Which room did you spend the most time in?", '{"subgoals": []}')
     best = store.retrieve("Navigate to the apple you picked up yesterday.", k=2)

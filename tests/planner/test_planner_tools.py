@@ -34,15 +34,22 @@ def test_table_matches_the_real_memory_query_signatures() -> None:
         method = getattr(retrieval.MemoryQuery, spec.method, None)
         assert callable(method), f"MemoryQuery has no method {spec.method!r} (tool {spec.name})"
         box.memory = type("M", (), {"today": 5})()
-        sample = {p: ("x" if s.get("type") == "string" else True if s.get("type") == "boolean"
-                      else 1) for p, s in spec.params.items()}
+        sample = {
+            p: ("x" if s.get("type") == "string" else True if s.get("type") == "boolean" else 1)
+            for p, s in spec.params.items()
+        }
         kwargs = box.convert_args(spec, sample)
         inspect.signature(method).bind(None, **kwargs)  # raises TypeError on a mismatch
 
 
 def test_only_supported_tools_are_offered_and_unknown_names_fail() -> None:
     box = MemoryToolbox(FakeMemory())
-    assert set(box.tools) == {"get", "objects", "rooms", "search_text"}  # no agent → no distance tool
+    assert set(box.tools) == {
+        "get",
+        "objects",
+        "rooms",
+        "search_text",
+    }  # no agent → no distance tool
     with_agent = MemoryToolbox(FakeMemory(), agent=AgentPose((0.0, 0.0, 0.0), 0.0))
     assert "objects_by_distance" in with_agent.tools
     assert set(MemoryToolbox(FakeMemory(), allowed=["rooms"]).tools) == {"rooms"}
@@ -50,13 +57,16 @@ def test_only_supported_tools_are_offered_and_unknown_names_fail() -> None:
         MemoryToolbox(FakeMemory(), allowed=["teleport"])
 
 
-@pytest.mark.parametrize(("name", "args", "error"), [
-    ("objects", "{not json", "not JSON"),
-    ("objects", {"colour": "red"}, "unknown ['colour']"),
-    ("get", {}, "missing ['memory_id']"),
-    ("fly", {}, "unknown tool 'fly'"),
-    ("get", {"memory_id": "ghost"}, "KeyError"),
-])
+@pytest.mark.parametrize(
+    ("name", "args", "error"),
+    [
+        ("objects", "{not json", "not JSON"),
+        ("objects", {"colour": "red"}, "unknown ['colour']"),
+        ("get", {}, "missing ['memory_id']"),
+        ("fly", {}, "unknown tool 'fly'"),
+        ("get", {"memory_id": "ghost"}, "KeyError"),
+    ],
+)
 def test_bad_calls_are_recorded_not_raised(name: str, args: object, error: str) -> None:
     record = MemoryToolbox(FakeMemory()).call(name, args)  # type: ignore[arg-type]
     assert record.error is not None and error in record.error and record.result is None
@@ -78,7 +88,14 @@ def test_distance_tool_sorts_and_results_are_harvested() -> None:
 def test_to_jsonable_is_compact() -> None:
     import numpy as np
 
-    out = to_jsonable({"a": np.float32(1.23456), "b": None, "bbox_min": (0, 0, 0),
-                       "pose": AgentPose((1.0, 2.0, 0.0), 0.5), "c": list(range(50))},
-                      max_items=3)
+    out = to_jsonable(
+        {
+            "a": np.float32(1.23456),
+            "b": None,
+            "bbox_min": (0, 0, 0),
+            "pose": AgentPose((1.0, 2.0, 0.0), 0.5),
+            "c": list(range(50)),
+        },
+        max_items=3,
+    )
     assert out == {"a": 1.23, "pose": {"x": 1.0, "y": 2.0, "yaw": 0.5}, "c": [0, 1, 2]}

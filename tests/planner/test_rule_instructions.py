@@ -11,10 +11,20 @@ from embodied_mem.planner.instructions import UnknownInstructionError, parse_ins
 
 TASKS_MD = Path(__file__).resolve().parents[2] / ".." / "shared" / "TASKS.md"
 SLOT_VALUES = {
-    "category": "Mug", "category_a": "Bowl", "category_b": "Book", "receptacle": "CounterTop",
-    "receptacle_category": "Cabinet", "openable_receptacle": "Fridge", "room": "living room",
-    "HH:MM": "10:15", "color": "red", "shape": "round", "material": "wooden", "N": "2",
-    "ordinal": "third", "morning|afternoon|evening": "afternoon",
+    "category": "Mug",
+    "category_a": "Bowl",
+    "category_b": "Book",
+    "receptacle": "CounterTop",
+    "receptacle_category": "Cabinet",
+    "openable_receptacle": "Fridge",
+    "room": "living room",
+    "HH:MM": "10:15",
+    "color": "red",
+    "shape": "round",
+    "material": "wooden",
+    "N": "2",
+    "ordinal": "third",
+    "morning|afternoon|evening": "afternoon",
 }
 
 
@@ -46,9 +56,13 @@ def test_every_template_phrasing_parses_to_its_id() -> None:
 
 
 def test_slots_are_extracted() -> None:
-    parsed = parse_instruction("Navigate to an object you interacted with between 09:05 and 11:40 yesterday.")
+    parsed = parse_instruction(
+        "Navigate to an object you interacted with between 09:05 and 11:40 yesterday."
+    )
     assert parsed.slots == {"time_a": "09:05", "time_b": "11:40"}
-    assert parse_instruction("Navigate to the fifth object you picked up yesterday.").slots == {"ordinal": "fifth"}
+    assert parse_instruction("Navigate to the fifth object you picked up yesterday.").slots == {
+        "ordinal": "fifth"
+    }
 
 
 def test_unknown_instruction_is_reported_not_guessed() -> None:

@@ -36,7 +36,11 @@ from policies.subgoals import (
 )
 
 DAY0 = [("Apple_0_0_1", "Shelf_1_2"), ("Pen_1_1_0", "Sofa_1_0")]
-DAY1 = [("Mug_1_0_1", "Fridge_0_1"), ("Candle_2_1_0", "Desk_2_2"), ("Apple_0_0_1", "CounterTop_0_0")]
+DAY1 = [
+    ("Mug_1_0_1", "Fridge_0_1"),
+    ("Candle_2_1_0", "Desk_2_2"),
+    ("Apple_0_0_1", "CounterTop_0_0"),
+]
 
 
 @dataclass
@@ -64,10 +68,23 @@ def world() -> World:
     return World(mem, house, gt)
 
 
-def plan(world: World, text: str, *, step: int = 0, agent: AgentPose | None = None,
-         time: SimTime | None = None, planner: RulePlanner | None = None, memory: Any = None) -> Any:
-    ctx = PlanningContext(instruction=text, memory=memory if memory is not None else world.mem.query(today=2),
-                          agent=agent, time=time, step_index=step)
+def plan(
+    world: World,
+    text: str,
+    *,
+    step: int = 0,
+    agent: AgentPose | None = None,
+    time: SimTime | None = None,
+    planner: RulePlanner | None = None,
+    memory: Any = None,
+) -> Any:
+    ctx = PlanningContext(
+        instruction=text,
+        memory=memory if memory is not None else world.mem.query(today=2),
+        agent=agent,
+        time=time,
+        step_index=step,
+    )
     return (planner or RulePlanner()).plan(ctx)
 
 
@@ -81,35 +98,54 @@ def in_room(world: World, room: str) -> AgentPose:
 
 
 # ------------------------------------------------------------------ object recall / receptacles
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Navigate to the mug you picked up yesterday.", "Mug_1_0_1"),
-    ("Navigate to the candle you picked up yesterday.", "Candle_2_1_0"),
-    ("Navigate to the object you picked up from the dresser.", "Candle_2_1_0"),
-    ("Navigate to the object you placed on the fridge.", "Mug_1_0_1"),
-    ("Navigate to a red object you interacted with yesterday.", None),  # Candle or Apple: both red
-    ("Navigate to the object that took you the longest to rearrange yesterday.", None),
-])
-def test_object_templates_choose_an_interacted_object(world: World, text: str, expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Navigate to the mug you picked up yesterday.", "Mug_1_0_1"),
+        ("Navigate to the candle you picked up yesterday.", "Candle_2_1_0"),
+        ("Navigate to the object you picked up from the dresser.", "Candle_2_1_0"),
+        ("Navigate to the object you placed on the fridge.", "Mug_1_0_1"),
+        (
+            "Navigate to a red object you interacted with yesterday.",
+            None,
+        ),  # Candle or Apple: both red
+        ("Navigate to the object that took you the longest to rearrange yesterday.", None),
+    ],
+)
+def test_object_templates_choose_an_interacted_object(
+    world: World, text: str, expected: str | None
+) -> None:
     result = plan(world, text)
     assert result.ok, result.message
     chosen = targets(world, result)
-    assert len(chosen) == 1 and isinstance(result.subgoals[0], NavigateToObject | NavigateToReceptacle)
+    assert len(chosen) == 1 and isinstance(
+        result.subgoals[0], NavigateToObject | NavigateToReceptacle
+    )
     if expected is not None:
         assert chosen == [expected]
     else:
         assert chosen[0] in {i.object_id for i in world.yesterday()}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Navigate to the receptacle where you placed the candle.", "Desk_2_2"),
-    ("Navigate to the receptacle you picked the mug up from.", "Sofa_1_0"),
-    ("Navigate to the receptacle where you placed the first object yesterday.", "Fridge_0_1"),
-    ("Navigate to the receptacle where you placed the last object yesterday.", "CounterTop_0_0"),
-    ("Navigate to the fridge you opened yesterday.", "Fridge_0_1"),
-    # "originally" reaches back to the first ever pick: the red apple started on the CounterTop
-    # two days ago (the red candle on the Dresser) — both are valid, the Shelf is not.
-    ("Navigate to the receptacle the red object was originally on.", {"CounterTop_0_0", "Dresser_2_1"}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Navigate to the receptacle where you placed the candle.", "Desk_2_2"),
+        ("Navigate to the receptacle you picked the mug up from.", "Sofa_1_0"),
+        ("Navigate to the receptacle where you placed the first object yesterday.", "Fridge_0_1"),
+        (
+            "Navigate to the receptacle where you placed the last object yesterday.",
+            "CounterTop_0_0",
+        ),
+        ("Navigate to the fridge you opened yesterday.", "Fridge_0_1"),
+        # "originally" reaches back to the first ever pick: the red apple started on the CounterTop
+        # two days ago (the red candle on the Dresser) — both are valid, the Shelf is not.
+        (
+            "Navigate to the receptacle the red object was originally on.",
+            {"CounterTop_0_0", "Dresser_2_1"},
+        ),
+    ],
+)
 def test_receptacle_templates(world: World, text: str, expected: str | set[str]) -> None:
     result = plan(world, text)
     assert result.ok, result.message
@@ -126,13 +162,16 @@ def test_multi_word_categories_are_matched_to_memory_spelling(world: World) -> N
 
 
 # ------------------------------------------------------------------ temporal and order
-@pytest.mark.parametrize(("text", "index"), [
-    ("Navigate to the first object you picked up yesterday.", 0),
-    ("Navigate to the second object you picked up yesterday.", 1),
-    ("Navigate to the last object you picked up yesterday.", 2),
-    ("Navigate to the object you picked up right after the mug.", 1),
-    ("Navigate to the object you picked up right before the apple.", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("Navigate to the first object you picked up yesterday.", 0),
+        ("Navigate to the second object you picked up yesterday.", 1),
+        ("Navigate to the last object you picked up yesterday.", 2),
+        ("Navigate to the object you picked up right after the mug.", 1),
+        ("Navigate to the object you picked up right before the apple.", 1),
+    ],
+)
 def test_ordinal_and_adjacent_picks(world: World, text: str, index: int) -> None:
     assert targets(world, plan(world, text)) == [world.yesterday()[index].object_id]
 
@@ -144,7 +183,10 @@ def test_at_time_means_the_object_not_the_container_opened_then(world: World) ->
     opened = q.interactions(kind="open", day=1)[0].event.time_of_day
     result = plan(world, f"Navigate to the object you interacted with at {opened} yesterday.")
     assert targets(world, result) == [mug.object_id]
-    result = plan(world, f"Navigate to the object you interacted with at {world.yesterday()[1].pick_tod} yesterday.")
+    result = plan(
+        world,
+        f"Navigate to the object you interacted with at {world.yesterday()[1].pick_tod} yesterday.",
+    )
     assert targets(world, result) == [world.yesterday()[1].object_id]
 
 
@@ -159,36 +201,62 @@ def test_interval_counts_whole_rearrangements(world: World) -> None:
 
 
 def test_ordered_multi_goal_follows_pick_order(world: World) -> None:
-    result = plan(world, "Navigate to all the objects you picked up yesterday, in the order you picked them up.")
+    result = plan(
+        world,
+        "Navigate to all the objects you picked up yesterday, in the order you picked them up.",
+    )
     assert targets(world, result) == [i.object_id for i in world.yesterday()]
-    result = plan(world, "Navigate to all the receptacles you placed objects on, in the order you placed them.")
+    result = plan(
+        world,
+        "Navigate to all the receptacles you placed objects on, in the order you placed them.",
+    )
     assert targets(world, result) == [i.target for i in world.yesterday()]
     assert all(isinstance(s, NavigateToReceptacle) for s in result.subgoals)
 
 
 def test_unordered_multi_goal_visits_nearest_first(world: World) -> None:
-    result = plan(world, "Navigate to all the objects you picked up yesterday, in any order.",
-                  agent=in_room(world, "room_2"))
+    result = plan(
+        world,
+        "Navigate to all the objects you picked up yesterday, in any order.",
+        agent=in_room(world, "room_2"),
+    )
     chosen = targets(world, result)
     assert sorted(chosen) == sorted(i.object_id for i in world.yesterday())
     assert chosen[0] == "Candle_2_1_0"  # the only one in the bedroom, where the agent stands
 
 
-@pytest.mark.parametrize(("text", "room", "expected"), [
-    ("Navigate to the object you interacted with yesterday that is closest to you.", "room_2", {"Candle_2_1_0"}),
-    ("Navigate to the object you interacted with yesterday that is farthest from you.", "room_2",
-     {"Mug_1_0_1", "Apple_0_0_1"}),
-    ("Navigate to the object you interacted with yesterday that is closest to you.", "room_0",
-     {"Mug_1_0_1", "Apple_0_0_1"}),
-])
-def test_distance_templates_use_the_agent_position(world: World, text: str, room: str, expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "room", "expected"),
+    [
+        (
+            "Navigate to the object you interacted with yesterday that is closest to you.",
+            "room_2",
+            {"Candle_2_1_0"},
+        ),
+        (
+            "Navigate to the object you interacted with yesterday that is farthest from you.",
+            "room_2",
+            {"Mug_1_0_1", "Apple_0_0_1"},
+        ),
+        (
+            "Navigate to the object you interacted with yesterday that is closest to you.",
+            "room_0",
+            {"Mug_1_0_1", "Apple_0_0_1"},
+        ),
+    ],
+)
+def test_distance_templates_use_the_agent_position(
+    world: World, text: str, room: str, expected: set[str]
+) -> None:
     assert targets(world, plan(world, text, agent=in_room(world, room)))[0] in expected
 
 
 # ------------------------------------------------------------------ several days
 def test_multi_day_templates(world: World) -> None:
     apple_day0 = next(i for i in world.gt if i.day == 0 and i.object_id == "Apple_0_0_1")
-    picked = plan(world, f"Navigate to the object you picked up 2 days ago at {apple_day0.pick_tod}.")
+    picked = plan(
+        world, f"Navigate to the object you picked up 2 days ago at {apple_day0.pick_tod}."
+    )
     assert targets(world, picked) == ["Apple_0_0_1"]
     most = plan(world, "Navigate to the object you have moved most often over the past 2 days.")
     assert targets(world, most) == ["Apple_0_0_1"]  # the only object moved on both days
@@ -199,14 +267,18 @@ def test_multi_day_templates(world: World) -> None:
 def test_most_used_receptacle_counts_picks_and_places_not_opening(world: World) -> None:
     """CounterTop, Shelf and Sofa each served two picks/places; the Fridge one place (+ open and
     close, which do not make it a more used *receptacle*)."""
-    result = plan(world, "Navigate to the receptacle you have used most often over the past 2 days.")
+    result = plan(
+        world, "Navigate to the receptacle you have used most often over the past 2 days."
+    )
     assert targets(world, result)[0] in {"CounterTop_0_0", "Shelf_1_2", "Sofa_1_0"}
 
 
 # ------------------------------------------------------------------ rooms and questions
 def test_room_templates(world: World) -> None:
     placed = plan(world, "Navigate to the room where you placed the mug.")
-    assert placed.high_level_targets == ["room_0"] and isinstance(placed.subgoals[0], NavigateToRoom)
+    assert placed.high_level_targets == ["room_0"] and isinstance(
+        placed.subgoals[0], NavigateToRoom
+    )
     picked = plan(world, "Navigate to the room where you picked up the candle.")
     assert picked.high_level_targets == ["room_2"]
     unvisited = plan(world, "Navigate to a room you did not visit yesterday.")
@@ -226,9 +298,13 @@ def test_room_time_counts_the_last_room_until_the_day_ends(world: World) -> None
 
 
 def test_question_answers(world: World) -> None:
-    assert plan(world, "Where did you put the candle yesterday?").subgoals == [Answer("Desk in the bedroom")]
+    assert plan(world, "Where did you put the candle yesterday?").subgoals == [
+        Answer("Desk in the bedroom")
+    ]
     pick_tod = world.yesterday()[1].pick_tod
-    assert plan(world, f"What did you pick up at {pick_tod} yesterday?").subgoals == [Answer("Candle")]
+    assert plan(world, f"What did you pick up at {pick_tod} yesterday?").subgoals == [
+        Answer("Candle")
+    ]
     assert plan(world, "How many objects did you move yesterday?").subgoals == [Answer("3")]
 
 
@@ -237,7 +313,14 @@ def test_return_every_object_names_objects_and_receptacles(world: World) -> None
     result = plan(world, "Return every object you moved yesterday to the receptacle it started on.")
     chosen = targets(world, result)
     # (object, where it was yesterday morning) pairs, in pick order
-    assert chosen == ["Mug_1_0_1", "Sofa_1_0", "Candle_2_1_0", "Dresser_2_1", "Apple_0_0_1", "Shelf_1_2"]
+    assert chosen == [
+        "Mug_1_0_1",
+        "Sofa_1_0",
+        "Candle_2_1_0",
+        "Dresser_2_1",
+        "Apple_0_0_1",
+        "Shelf_1_2",
+    ]
     kinds = [type(s) for s in result.subgoals]
     # The mug is shut in the fridge: open it before picking; the others just pick and place.
     assert kinds == [OpenSubgoal, PickSubgoal, PlaceSubgoal] + [PickSubgoal, PlaceSubgoal] * 2
@@ -272,8 +355,11 @@ class ForgetfulQuery:
 def test_a_forgotten_object_is_skipped_not_fatal(world: World) -> None:
     q = world.mem.query(today=2)
     mug = next(h.event.object_id for h in q.interactions(kind="pick", day=1))
-    result = plan(world, "Return every object you moved yesterday to the receptacle it started on.",
-                  memory=ForgetfulQuery(q, mug))
+    result = plan(
+        world,
+        "Return every object you moved yesterday to the receptacle it started on.",
+        memory=ForgetfulQuery(q, mug),
+    )
     assert result.ok, result.message
     assert targets(world, result) == ["Candle_2_1_0", "Dresser_2_1", "Apple_0_0_1", "Shelf_1_2"]
 
@@ -289,12 +375,20 @@ class VanishedQuery(ForgetfulQuery):
 
 def test_a_vanished_object_is_sought_where_the_agent_left_it(world: World) -> None:
     q = world.mem.query(today=2)
-    candle = next(h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Candle")
-    result = plan(world, "Navigate to the candle you picked up yesterday.", memory=VanishedQuery(q, candle))
+    candle = next(
+        h.event.object_id
+        for h in q.interactions(kind="pick", day=1)
+        if h.object_category == "Candle"
+    )
+    result = plan(
+        world, "Navigate to the candle you picked up yesterday.", memory=VanishedQuery(q, candle)
+    )
     assert result.ok and targets(world, result) == ["Candle_2_1_0"]
     desk = next(t for t in world.house.receptacles() if t.id == "Desk_2_2")
     x, y, _ = result.subgoals[0].position
-    assert desk.lo[0] <= x <= desk.hi[0] and desk.lo[1] <= y <= desk.hi[1]  # on the desk it was put on
+    assert (
+        desk.lo[0] <= x <= desk.hi[0] and desk.lo[1] <= y <= desk.hi[1]
+    )  # on the desk it was put on
 
 
 class _LtWithHeld:
@@ -322,7 +416,11 @@ def _memory_id(world: World, q: Any, env_id: str) -> str:
 def test_object_already_in_hand_is_placed_first_without_picking(world: World) -> None:
     q = world.mem.query(today=2)
     holding = HoldingQuery(q, _memory_id(world, q, "Candle_2_1_0"))
-    result = plan(world, "Return every object you moved yesterday to the receptacle it started on.", memory=holding)
+    result = plan(
+        world,
+        "Return every object you moved yesterday to the receptacle it started on.",
+        memory=holding,
+    )
     first = result.subgoals[0]
     assert isinstance(first, PlaceSubgoal) and first.category == "Dresser"
     assert sum(isinstance(sg, PickSubgoal) for sg in result.subgoals) == 2  # mug and apple only
@@ -375,8 +473,13 @@ T61 = "Is the candle still on the desk?"
 
 def _last_seen(world: World) -> float:
     q = world.mem.query(today=2)
-    return next(h for h in q.objects() if h.category == "Candle" and h.obj.parent_id is not None
-                and q.get(h.obj.parent_id).category == "Desk").obj.last_seen
+    return next(
+        h
+        for h in q.objects()
+        if h.category == "Candle"
+        and h.obj.parent_id is not None
+        and q.get(h.obj.parent_id).category == "Desk"
+    ).obj.last_seen
 
 
 def test_t61_answers_from_fresh_memory(world: World, caplog: pytest.LogCaptureFixture) -> None:
@@ -410,17 +513,28 @@ def test_t61_trusts_stale_memory_when_the_walk_costs_more(world: World) -> None:
 
 def test_t61_says_no_when_the_object_was_never_put_there(world: World) -> None:
     now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
-    result = plan(world, "Is the candle still on the sofa?", agent=in_room(world, "room_1"), time=now)
+    result = plan(
+        world, "Is the candle still on the sofa?", agent=in_room(world, "room_1"), time=now
+    )
     assert result.subgoals == [Answer("no")]
 
 
-def test_t61_object_lost_from_view_inside_a_closed_container_is_still_believed_there(world: World) -> None:
+def test_t61_object_lost_from_view_inside_a_closed_container_is_still_believed_there(
+    world: World,
+) -> None:
     """Memory marks the mug vanished (it could not see into the shut fridge): still "yes"."""
     q = world.mem.query(today=2)
-    mug = next(h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Mug")
+    mug = next(
+        h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Mug"
+    )
     now = SimTime(_last_seen(world) + 60.0, 2, "06:01")
-    result = plan(world, "Is the mug still on the fridge?", agent=in_room(world, "room_2"), time=now,
-                  memory=VanishedQuery(q, mug))
+    result = plan(
+        world,
+        "Is the mug still on the fridge?",
+        agent=in_room(world, "room_2"),
+        time=now,
+        memory=VanishedQuery(q, mug),
+    )
     assert result.subgoals == [Answer("yes")] and result.details["believed"] is True
 
 
@@ -440,11 +554,15 @@ class WalledFloor:
 
 def test_things_off_the_floor_get_a_finite_walking_distance() -> None:
     floor = WalledFloor()
-    planner = RulePlanner(geodesic=floor.geodesic_distance)  # snap found on the bound method's owner
+    planner = RulePlanner(
+        geodesic=floor.geodesic_distance
+    )  # snap found on the bound method's owner
     assert planner.snap is not None
     d = planner.distance(np.array([4.0, 0.0]), np.array([0.5, 0.0]))
     assert d == pytest.approx(2.95 + 0.55)
-    assert RulePlanner(geodesic=lambda a, b: float("inf")).distance(np.zeros(2), np.ones(2)) == float("inf")
+    assert RulePlanner(geodesic=lambda a, b: float("inf")).distance(
+        np.zeros(2), np.ones(2)
+    ) == float("inf")
 
 
 def test_every_template_has_a_rule() -> None:

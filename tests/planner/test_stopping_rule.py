@@ -42,7 +42,9 @@ def test_furniture_does_not_go_stale() -> None:
 
 
 def test_unreachable_target_is_never_worth_looking_at() -> None:
-    d = decide(has_candidate=True, staleness_s=1000 * HOUR, movable=True, travel_distance_m=math.inf)
+    d = decide(
+        has_candidate=True, staleness_s=1000 * HOUR, movable=True, travel_distance_m=math.inf
+    )
     assert d.action == ANSWER and math.isinf(d.travel_cost)
 
 
@@ -50,8 +52,18 @@ def test_threshold_moves_with_the_weights() -> None:
     """The break-even distance is p * cost_of_wrong / cost_per_metre."""
     cfg = StoppingConfig(half_life_s=HOUR, cost_of_wrong_answer=4.0, travel_cost_per_metre=2.0)
     # p = 0.5 at one half-life: break-even at 0.5 * 4 / 2 = 1 m
-    assert decide(has_candidate=True, staleness_s=HOUR, movable=True, travel_distance_m=0.9, config=cfg).action == LOOK
-    assert decide(has_candidate=True, staleness_s=HOUR, movable=True, travel_distance_m=1.1, config=cfg).action == ANSWER
+    assert (
+        decide(
+            has_candidate=True, staleness_s=HOUR, movable=True, travel_distance_m=0.9, config=cfg
+        ).action
+        == LOOK
+    )
+    assert (
+        decide(
+            has_candidate=True, staleness_s=HOUR, movable=True, travel_distance_m=1.1, config=cfg
+        ).action
+        == ANSWER
+    )
 
 
 def test_decision_and_inputs_are_logged_and_serialisable(caplog: pytest.LogCaptureFixture) -> None:
@@ -59,15 +71,27 @@ def test_decision_and_inputs_are_logged_and_serialisable(caplog: pytest.LogCaptu
         d = decide(has_candidate=True, staleness_s=2 * HOUR, movable=True, travel_distance_m=2.5)
     assert any(r.message.startswith(f"stopping rule: {d.action}") for r in caplog.records)
     row = d.as_dict()
-    assert set(row) == {"action", "staleness_s", "movable", "change_probability", "travel_distance_m",
-                        "value_of_looking", "travel_cost"}
+    assert set(row) == {
+        "action",
+        "staleness_s",
+        "movable",
+        "change_probability",
+        "travel_distance_m",
+        "value_of_looking",
+        "travel_cost",
+    }
     assert row["staleness_s"] == 2 * HOUR and row["travel_distance_m"] == 2.5
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"half_life_s": 0.0}, {"static_change_prob": 1.5}, {"cost_of_wrong_answer": -1.0},
-    {"travel_cost_per_metre": -0.1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"half_life_s": 0.0},
+        {"static_change_prob": 1.5},
+        {"cost_of_wrong_answer": -1.0},
+        {"travel_cost_per_metre": -0.1},
+    ],
+)
 def test_bad_config_is_rejected(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         StoppingConfig(**kwargs)

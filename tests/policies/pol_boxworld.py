@@ -59,12 +59,15 @@ class BoxWorld:
     agent_radius: float = 0.2
     camera_height: float = 1.5
     intrinsics: CameraIntrinsics = field(
-        default_factory=lambda: CameraIntrinsics.from_fov(80, 60, vfov_deg=60.0))
+        default_factory=lambda: CameraIntrinsics.from_fov(80, 60, vfov_deg=60.0)
+    )
 
 
 def camera_pose(x: float, y: float, yaw: float, pitch: float, height: float) -> np.ndarray:
     """Optical-frame (x right, y down, z forward) to world transform."""
-    fwd = np.array([math.cos(pitch) * math.cos(yaw), math.cos(pitch) * math.sin(yaw), math.sin(pitch)])
+    fwd = np.array(
+        [math.cos(pitch) * math.cos(yaw), math.cos(pitch) * math.sin(yaw), math.sin(pitch)]
+    )
     right = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
     down = np.cross(fwd, right)
     m = np.eye(4)
@@ -73,8 +76,13 @@ def camera_pose(x: float, y: float, yaw: float, pitch: float, height: float) -> 
 
 
 class BoxWorldEnv(Env):
-    def __init__(self, world: BoxWorld, start: tuple[float, float, float] = (1.0, 1.0, 0.0),
-                 reach: float = 1.5, max_pitch_deg: float = 60.0) -> None:
+    def __init__(
+        self,
+        world: BoxWorld,
+        start: tuple[float, float, float] = (1.0, 1.0, 0.0),
+        reach: float = 1.5,
+        max_pitch_deg: float = 60.0,
+    ) -> None:
         self.world = world
         self.start = start
         self.reach = reach
@@ -88,7 +96,7 @@ class BoxWorldEnv(Env):
                 continue
             c0, r0 = int(math.floor(b.lo[0] / res)), int(math.floor(b.lo[1] / res))
             c1, r1 = int(math.ceil(b.hi[0] / res)), int(math.ceil(b.hi[1] / res))
-            free[max(r0, 0):r1, max(c0, 0):c1] = False
+            free[max(r0, 0) : r1, max(c0, 0) : c1] = False
         free[0, :] = free[-1, :] = free[:, 0] = free[:, -1] = False
         self._nav = OccupancyGrid(free, (0.0, 0.0), res, world.agent_radius)
         self.pose = AgentPose((start[0], start[1], 0.0), start[2], 0.0)
@@ -108,9 +116,20 @@ class BoxWorldEnv(Env):
         objs = {}
         for b in self.boxes.values():
             lo, hi = np.asarray(b.lo), np.asarray(b.hi)
-            objs[b.id] = ObjectRecord(b.id, b.category, None, tuple((lo + hi) / 2), b.lo, b.hi,
-                                      b.parent, b.pickupable, b.receptacle, b.openable, b.is_open,
-                                      b.id == self.held)
+            objs[b.id] = ObjectRecord(
+                b.id,
+                b.category,
+                None,
+                tuple((lo + hi) / 2),
+                b.lo,
+                b.hi,
+                b.parent,
+                b.pickupable,
+                b.receptacle,
+                b.openable,
+                b.is_open,
+                b.id == self.held,
+            )
         return GroundTruth(objs, self.world.rooms)
 
     def step(self, action):
@@ -120,20 +139,32 @@ class BoxWorldEnv(Env):
 
     def observe(self) -> Observation:
         k = self.world.intrinsics
-        c2w = camera_pose(*self.pose.position[:2], self.pose.yaw, self.pose.pitch, self.world.camera_height)
+        c2w = camera_pose(
+            *self.pose.position[:2], self.pose.yaw, self.pose.pitch, self.world.camera_height
+        )
         depth, ids = self._render(c2w)
         names = {i + 1: b.id for i, b in enumerate(self.boxes.values())}
         room = GroundTruth({}, self.world.rooms).room_at(*self.pose.position[:2])
-        return Observation(depth=depth, intrinsics=k, cam_to_world=c2w, agent=self.pose,
-                           time=SimTime(float(self.frames), 0, "06:00"), instance_ids=ids,
-                           instance_names=names, held_object=self.held, frame_index=self.frames,
-                           room_id=room)
+        return Observation(
+            depth=depth,
+            intrinsics=k,
+            cam_to_world=c2w,
+            agent=self.pose,
+            time=SimTime(float(self.frames), 0, "06:00"),
+            instance_ids=ids,
+            instance_names=names,
+            held_object=self.held,
+            frame_index=self.frames,
+            room_id=room,
+        )
 
     # -------------------------------------------------------------- rendering
     def _render(self, c2w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = self.world.intrinsics
-        v, u = np.mgrid[0:k.height, 0:k.width]
-        rays_cam = np.stack([(u - k.cx) / k.fx, (v - k.cy) / k.fy, np.ones_like(u, float)], -1).reshape(-1, 3)
+        v, u = np.mgrid[0 : k.height, 0 : k.width]
+        rays_cam = np.stack(
+            [(u - k.cx) / k.fx, (v - k.cy) / k.fy, np.ones_like(u, float)], -1
+        ).reshape(-1, 3)
         dirs = rays_cam @ c2w[:3, :3].T
         origin = c2w[:3, 3]
         best_id = np.zeros(len(dirs), dtype=np.int32)
@@ -165,8 +196,13 @@ class BoxWorldEnv(Env):
         elif isinstance(a, TurnLeft | TurnRight):
             deg = 30.0 if a.degrees is None else a.degrees
             sign = 1 if isinstance(a, TurnLeft) else -1
-            self.pose = replace(p, yaw=math.atan2(math.sin(p.yaw + sign * math.radians(deg)),
-                                                  math.cos(p.yaw + sign * math.radians(deg))))
+            self.pose = replace(
+                p,
+                yaw=math.atan2(
+                    math.sin(p.yaw + sign * math.radians(deg)),
+                    math.cos(p.yaw + sign * math.radians(deg)),
+                ),
+            )
         elif isinstance(a, LookUp | LookDown):
             deg = 30.0 if a.degrees is None else a.degrees
             new_pitch = p.pitch + (1 if isinstance(a, LookUp) else -1) * math.radians(deg)
@@ -183,16 +219,23 @@ class BoxWorldEnv(Env):
 
     def _hits_hidden(self, xy: np.ndarray) -> bool:
         r = self.world.agent_radius
-        return any(b.hidden and b.lo[0] - r < xy[0] < b.hi[0] + r and b.lo[1] - r < xy[1] < b.hi[1] + r
-                   for b in self.boxes.values())
+        return any(
+            b.hidden and b.lo[0] - r < xy[0] < b.hi[0] + r and b.lo[1] - r < xy[1] < b.hi[1] + r
+            for b in self.boxes.values()
+        )
 
     def _interact(self, a) -> ActionResult:
-        target_id = getattr(a, "object_id", None) or getattr(a, "receptacle_id", None) or a.target_id
+        target_id = (
+            getattr(a, "object_id", None) or getattr(a, "receptacle_id", None) or a.target_id
+        )
         b = self.boxes.get(target_id)
         if b is None:
             return ActionResult.fail(f"no object {target_id!r} in the scene")
         centre = (np.asarray(b.lo) + np.asarray(b.hi)) / 2
-        if np.linalg.norm(centre[:2] - self.pose.xy) > self.reach + max(b.hi[0] - b.lo[0], b.hi[1] - b.lo[1]) / 2:
+        if (
+            np.linalg.norm(centre[:2] - self.pose.xy)
+            > self.reach + max(b.hi[0] - b.lo[0], b.hi[1] - b.lo[1]) / 2
+        ):
             return ActionResult.fail(f"{target_id} is out of reach; move closer")
         obs = self.observe()
         index = list(self.boxes).index(target_id) + 1
@@ -240,7 +283,9 @@ def two_room_world() -> BoxWorld:
         Box("apple", "Apple", (1.45, 4.95, 0.8), (1.55, 5.05, 0.9), pickupable=True, parent="sofa"),
     ]
     rooms = {
-        "living": RoomRecord("living", "living_room", "living room", [(0, 0), (4, 0), (4, 6), (0, 6)]),
+        "living": RoomRecord(
+            "living", "living_room", "living room", [(0, 0), (4, 0), (4, 6), (0, 6)]
+        ),
         "kitchen": RoomRecord("kitchen", "kitchen", "kitchen", [(4, 0), (8, 0), (8, 6), (4, 6)]),
     }
     return BoxWorld(boxes, rooms)

@@ -24,7 +24,9 @@ from policies.subgoals import (  # noqa: E402
 )
 from policies.success import check_object, check_receptacle, check_room  # noqa: E402
 
-builtin_env = pytest.importorskip("envs.builtin.env", reason="the built-in MuJoCo env does not import")
+builtin_env = pytest.importorskip(
+    "envs.builtin.env", reason="the built-in MuJoCo env does not import"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,9 @@ def _visible_targets(gt: GroundTruth) -> list[ObjectRecord]:
     out = []
     for o in gt.objects.values():
         parent = gt.objects.get(o.parent_receptacle or "")
-        if o.is_receptacle or (o.pickupable and parent is not None and not (parent.openable and not parent.is_open)):
+        if o.is_receptacle or (
+            o.pickupable and parent is not None and not (parent.openable and not parent.is_open)
+        ):
             out.append(o)
     return out
 
@@ -62,10 +66,15 @@ def test_navigation_reaches_targets_in_unseen_houses(env, seed: int) -> None:
     for k in rng.choice(len(targets), size=4, replace=False):
         rec = targets[int(k)]
         obs = _start(env, rng)
-        sub = (NavigateToReceptacle(tuple(rec.center), rec.category) if rec.is_receptacle
-               else NavigateToObject(tuple(rec.center), rec.category))
+        sub = (
+            NavigateToReceptacle(tuple(rec.center), rec.category)
+            if rec.is_receptacle
+            else NavigateToObject(tuple(rec.center), rec.category)
+        )
         outcome, obs = execute(env, sub, obs, 300)
-        check = (check_receptacle if rec.is_receptacle else check_object)(rec, obs, env.navigability)
+        check = (check_receptacle if rec.is_receptacle else check_object)(
+            rec, obs, env.navigability
+        )
         wins += check.success
         reasons.append((rec.id, outcome.reason, check.failures))
         assert outcome.success or outcome.reason  # a failure always says why
@@ -78,7 +87,9 @@ def test_navigation_to_room_by_anchor(env) -> None:
     obs = env.observe()
     room = next(r for r in gt.rooms.values() if r.id != obs.room_id)
     anchor = env.navigability.snap(np.mean(np.asarray(room.footprint), axis=0))
-    outcome, obs = execute(env, NavigateToRoom(room.id, anchor=(float(anchor[0]), float(anchor[1]))), obs, 400)
+    outcome, obs = execute(
+        env, NavigateToRoom(room.id, anchor=(float(anchor[0]), float(anchor[1]))), obs, 400
+    )
     assert outcome.success, outcome.reason
     assert check_room(room, obs).success
 
@@ -88,8 +99,10 @@ def test_unreachable_and_budget_end_fast_with_reasons(env) -> None:
     t0 = time.perf_counter()
     outcome, _ = execute(env, NavigateToObject((500.0, 500.0, 0.5)), env.observe(), 300)
     assert not outcome.success and outcome.reason.startswith("unreachable") and outcome.steps == 0
-    rec = max(_visible_targets(env.ground_truth()),
-              key=lambda o: np.linalg.norm(o.center[:2] - env.observe().agent.xy))
+    rec = max(
+        _visible_targets(env.ground_truth()),
+        key=lambda o: np.linalg.norm(o.center[:2] - env.observe().agent.xy),
+    )
     outcome, _ = execute(env, NavigateToObject(tuple(rec.center)), env.observe(), 3)
     assert not outcome.success and "budget exhausted" in outcome.reason and outcome.steps == 3
     assert time.perf_counter() - t0 < 10
@@ -100,7 +113,9 @@ def test_pick_by_pixel_then_place_into_closed_container(env) -> None:
     gt = env.ground_truth()
     rng = np.random.default_rng(0)
     objects = [o for o in _visible_targets(gt) if o.pickupable]
-    containers = [r for r in gt.receptacles() if r.openable and not r.is_open and r.category != "Microwave"]
+    containers = [
+        r for r in gt.receptacles() if r.openable and not r.is_open and r.category != "Microwave"
+    ]
     if not containers:
         pytest.skip("house 3 has no closed container")
     obs = env.observe()
@@ -112,8 +127,12 @@ def test_pick_by_pixel_then_place_into_closed_container(env) -> None:
     # The magic grasp resolved exactly the object whose remembered centre we gave.
     assert outcome.details["env_id"] == objects[int(k)].id == obs.held_object
     target = containers[0]
-    outcome, obs = execute(env, PlaceSubgoal(position=tuple(target.center), category=target.category,
-                                             close_after=True), obs, 300)
+    outcome, obs = execute(
+        env,
+        PlaceSubgoal(position=tuple(target.center), category=target.category, close_after=True),
+        obs,
+        300,
+    )
     assert outcome.success, outcome.reason
     after = env.ground_truth()
     assert after.objects[objects[int(k)].id].parent_receptacle == target.id
@@ -146,15 +165,18 @@ def test_exploration_grows_coverage_and_finds_a_far_receptacle(env) -> None:
     gt = env.ground_truth()
     # The receptacle farthest (walking) from the start, found by an oracle detector on masks.
     field = env.navigability.distances_from(obs.agent.xy)
-    target = max(gt.receptacles(), key=lambda r: float(field.at(env.navigability.snap(r.center[:2]))))
+    target = max(
+        gt.receptacles(), key=lambda r: float(field.at(env.navigability.snap(r.center[:2])))
+    )
 
     def sees_target(o) -> bool:
         ids = [k for k, name in o.instance_names.items() if name == target.id]
         return bool(ids) and int(np.isin(o.instance_ids, ids).sum()) >= 50
 
     assert not sees_target(obs)
-    outcome, obs = execute(env, Explore(category=target.category, max_steps=500), obs, 500,
-                           target_found=sees_target)
+    outcome, obs = execute(
+        env, Explore(category=target.category, max_steps=500), obs, 500, target_found=sees_target
+    )
     assert outcome.success, outcome.reason
     assert sees_target(obs)
     assert outcome.details["seen_area_m2"] > 5 * outcome.details["start_area_m2"]

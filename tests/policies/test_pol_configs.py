@@ -12,17 +12,20 @@ from policies.runner import ActionRunner
 from policies.viewpoints import ViewpointConfig
 
 
-@pytest.mark.parametrize(("factory", "match"), [
-    (lambda: NavigationConfig(forward_step=0), "forward_step"),
-    (lambda: NavigationConfig(max_viewpoints=0), "max_viewpoints"),
-    (lambda: TargetSpec(1.0, 4.0, 0.1, 0.1), "facing"),
-    (lambda: PathConfig(resolution=-1), "resolution"),
-    (lambda: PathConfig(clearance=-0.1), "clearance"),
-    (lambda: ViewpointConfig(min_radius=2.0, max_radius=1.0), "min_radius"),
-    (lambda: ExplorationConfig(floor_height=3.0), "floor_height"),
-    (lambda: ExplorationConfig(pixel_stride=0), "pixel_stride"),
-    (lambda: ManipulationConfig(reach=0), "reach"),
-])
+@pytest.mark.parametrize(
+    ("factory", "match"),
+    [
+        (lambda: NavigationConfig(forward_step=0), "forward_step"),
+        (lambda: NavigationConfig(max_viewpoints=0), "max_viewpoints"),
+        (lambda: TargetSpec(1.0, 4.0, 0.1, 0.1), "facing"),
+        (lambda: PathConfig(resolution=-1), "resolution"),
+        (lambda: PathConfig(clearance=-0.1), "clearance"),
+        (lambda: ViewpointConfig(min_radius=2.0, max_radius=1.0), "min_radius"),
+        (lambda: ExplorationConfig(floor_height=3.0), "floor_height"),
+        (lambda: ExplorationConfig(pixel_stride=0), "pixel_stride"),
+        (lambda: ManipulationConfig(reach=0), "reach"),
+    ],
+)
 def test_bad_config_values_are_named(factory, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         factory()

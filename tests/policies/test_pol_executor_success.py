@@ -26,7 +26,11 @@ def test_trace_records_every_action_and_path_length(boxworld: BoxWorldEnv) -> No
     assert outcome.success and outcome.details["subgoal"] == "NavigateToPose"
     actions = outcome.details["actions"]
     assert len(actions) == outcome.steps
-    moved = sum(a["args"].get("distance", 0.0) for a in actions if a["action"] == "MoveForward" and a["success"])
+    moved = sum(
+        a["args"].get("distance", 0.0)
+        for a in actions
+        if a["action"] == "MoveForward" and a["success"]
+    )
     assert outcome.path_length == pytest.approx(moved, abs=1e-6)
     assert outcome.path_length == pytest.approx(2.0, abs=0.3)  # (1, 1) -> (3, 1) in a straight line
     assert actions[-1]["position"] == pytest.approx(list(obs.agent.xy))
@@ -35,7 +39,11 @@ def test_trace_records_every_action_and_path_length(boxworld: BoxWorldEnv) -> No
 def test_answer_stop_and_bad_input(boxworld: BoxWorldEnv) -> None:
     obs = boxworld.observe()
     outcome, same = execute(boxworld, Answer("fridge in the kitchen"), obs, 10)
-    assert outcome.success and outcome.steps == 0 and outcome.details["answer"] == "fridge in the kitchen"
+    assert (
+        outcome.success
+        and outcome.steps == 0
+        and outcome.details["answer"] == "fridge in the kitchen"
+    )
     assert same is obs
     outcome, _ = execute(boxworld, StopSubgoal(), obs, 10)
     assert outcome.success and [a["action"] for a in outcome.details["actions"]] == ["Stop"]
@@ -68,7 +76,9 @@ def test_geodesic_object_distance_goes_around_walls(boxworld: BoxWorldEnv) -> No
     # 1 m apart in a straight line, but the wall at x = 4 forces a walk through the door.
     d = object_distance(nav, np.array([3.5, 1.0]), np.array([4.5, 1.0]))
     assert d > 3.0
-    assert object_distance(nav, np.array([5.2, 1.5]), np.array([6.5, 1.5])) == pytest.approx(1.3, abs=0.15)
+    assert object_distance(nav, np.array([5.2, 1.5]), np.array([6.5, 1.5])) == pytest.approx(
+        1.3, abs=0.15
+    )
 
 
 def test_receptacle_and_room_rules(boxworld: BoxWorldEnv) -> None:

@@ -28,7 +28,9 @@ def test_coverage_grid_marks_floor_and_obstacles(boxworld: BoxWorldEnv) -> None:
     assert grid.obstacle.any() and grid.frontier_clusters()
 
 
-def test_exploration_covers_the_flat_and_stops_when_no_frontier_remains(boxworld: BoxWorldEnv) -> None:
+def test_exploration_covers_the_flat_and_stops_when_no_frontier_remains(
+    boxworld: BoxWorldEnv,
+) -> None:
     runner = ActionRunner(boxworld, boxworld.observe(), 600)
     explorer = FrontierExplorer(runner, CFG)
     start = explorer.coverage.seen_area()
@@ -49,8 +51,13 @@ def test_exploration_finds_target_in_other_room(boxworld: BoxWorldEnv) -> None:
         return int((obs.instance_ids == mug_index).sum()) >= 3
 
     assert not sees_mug(boxworld.observe())
-    outcome, obs = execute(boxworld, Explore(category="Mug", max_steps=400), boxworld.observe(), 1000,
-                           target_found=sees_mug)
+    outcome, obs = execute(
+        boxworld,
+        Explore(category="Mug", max_steps=400),
+        boxworld.observe(),
+        1000,
+        target_found=sees_mug,
+    )
     assert outcome.success, outcome.reason
     assert sees_mug(obs) and outcome.steps > 0
 

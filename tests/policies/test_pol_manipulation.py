@@ -17,7 +17,9 @@ FRIDGE = (7.55, 5.0, 0.9)
 
 
 def test_pick_by_position_resolves_the_mug_and_holds_it(boxworld: BoxWorldEnv) -> None:
-    outcome, obs = execute(boxworld, PickSubgoal(position=MUG, category="Mug"), boxworld.observe(), 300)
+    outcome, obs = execute(
+        boxworld, PickSubgoal(position=MUG, category="Mug"), boxworld.observe(), 300
+    )
     assert outcome.success, outcome.reason
     assert outcome.details["env_id"] == "mug" and obs.held_object == "mug"
     # Holding something is a precondition failure for the next pick.
@@ -27,7 +29,9 @@ def test_pick_by_position_resolves_the_mug_and_holds_it(boxworld: BoxWorldEnv) -
 
 def test_place_into_closed_fridge_opens_first_and_closes_after(boxworld: BoxWorldEnv) -> None:
     _, obs = execute(boxworld, PickSubgoal(position=MUG), boxworld.observe(), 300)
-    outcome, obs = execute(boxworld, PlaceSubgoal(position=FRIDGE, category="Fridge", close_after=True), obs, 300)
+    outcome, obs = execute(
+        boxworld, PlaceSubgoal(position=FRIDGE, category="Fridge", close_after=True), obs, 300
+    )
     assert outcome.success, outcome.reason
     names = [a["action"] for a in outcome.details["actions"]]
     assert names.index("Open") < names.index("Place") < names.index("Close")
@@ -60,7 +64,9 @@ def test_failures_carry_reasons(boxworld: BoxWorldEnv) -> None:
 def test_magic_grasp_picks_the_object_under_the_pixel() -> None:
     world = two_room_world()
     # A second small object right next to the mug: the point decides which one is meant.
-    world.boxes.append(Box("pen", "Pen", (6.2, 1.45, 0.75), (6.3, 1.55, 0.79), pickupable=True, parent="table"))
+    world.boxes.append(
+        Box("pen", "Pen", (6.2, 1.45, 0.75), (6.3, 1.55, 0.79), pickupable=True, parent="table")
+    )
     env = BoxWorldEnv(world)
     env.reset()
     obs = env.step(Teleport(5.4, 1.5, 0.0, -math.radians(30)))[0]
@@ -69,8 +75,9 @@ def test_magic_grasp_picks_the_object_under_the_pixel() -> None:
     pen_id, why = object_at_point(obs, np.array([6.25, 1.5, 0.77]), depth_tolerance=0.2)
     assert pen_id == "pen", why
     # The receptacle under an object wins the majority vote of a wide window.
-    table_id, _ = object_at_point(obs, np.array([6.5, 1.5, 0.6]), depth_tolerance=0.8, majority=True,
-                                  window_px=10)
+    table_id, _ = object_at_point(
+        obs, np.array([6.5, 1.5, 0.6]), depth_tolerance=0.8, majority=True, window_px=10
+    )
     assert table_id == "table"
     # A point with nothing at its depth (empty air above the table) resolves to nothing.
     none_id, why = object_at_point(obs, np.array([6.5, 1.5, 1.3]), depth_tolerance=0.1, window_px=2)

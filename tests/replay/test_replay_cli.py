@@ -21,7 +21,9 @@ def test_replay_cli_same_config_is_identical_and_override_differs(demo_run, tmp_
     assert report["identical"] is True
     assert (tmp_path / "same" / "memory.db").stat().st_size > 0
     assert "voxel_size" in (tmp_path / "same" / "config.yaml").read_text()
-    other = runner.invoke(app, ["replay", str(run_dir), "memory.mapper.voxel_size=0.08", "--out", str(tmp_path / "o")])
+    other = runner.invoke(
+        app, ["replay", str(run_dir), "memory.mapper.voxel_size=0.08", "--out", str(tmp_path / "o")]
+    )
     assert other.exit_code == 0, other.output
     report = json.loads((tmp_path / "o" / "diff.json").read_text())
     assert report["identical"] is False and report["differences"]
@@ -34,7 +36,9 @@ def test_replay_cli_errors_are_clear(tmp_path, demo_run):
     (tmp_path / "broken").mkdir()
     broken = runner.invoke(app, ["replay", str(tmp_path / "broken")])
     assert broken.exit_code == 2 and "run header missing" in broken.output
-    bad = runner.invoke(app, ["replay", str(demo_run[0]), "memory.nope=1", "--out", str(tmp_path / "b")])
+    bad = runner.invoke(
+        app, ["replay", str(demo_run[0]), "memory.nope=1", "--out", str(tmp_path / "b")]
+    )
     assert bad.exit_code == 2 and "nope" in bad.output
     # an oracle run without its recorded ORACLE lookup fails during replay, not with a traceback
     no_oracle = tmp_path / "no_oracle"
@@ -47,7 +51,9 @@ def test_replay_cli_errors_are_clear(tmp_path, demo_run):
 def test_viz_cli_writes_the_requested_formats(demo_run, tmp_path):
     run_dir, live = demo_run
     first = live.episodic.events[0].time_of_day
-    res = runner.invoke(app, ["viz", str(run_dir), "--time", first, "--out", str(tmp_path), "--format", "png,rrd"])
+    res = runner.invoke(
+        app, ["viz", str(run_dir), "--time", first, "--out", str(tmp_path), "--format", "png,rrd"]
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "run_topdown.png").stat().st_size > 10_000
     assert (tmp_path / "run.rrd").stat().st_size > 100_000

@@ -13,7 +13,10 @@ from embodied_mem.replay import diff_states, load_run, memory_state, replay, ver
 
 
 def _nodes(memory) -> dict[str, tuple[str, bytes]]:
-    return {n.id: (n.category, n.centroid.tobytes()) for n in memory.long_term.graph.nodes(include_vanished=True)}
+    return {
+        n.id: (n.category, n.centroid.tobytes())
+        for n in memory.long_term.graph.nodes(include_vanished=True)
+    }
 
 
 def test_recorded_run_has_frames_interactions_and_snapshots(demo_run):
@@ -29,11 +32,15 @@ def test_recorded_run_has_frames_interactions_and_snapshots(demo_run):
     assert run.oracle["label"] == "oracle" and run.oracle["categories"]
     assert run.config["perception"]["segmenter"] == "oracle"
     assert live.stats().events >= 4 and live.stats().objects >= 3
-    tasks = run.tasks()  # the instruction ran through the real agent loop, which called the recorder
+    tasks = (
+        run.tasks()
+    )  # the instruction ran through the real agent loop, which called the recorder
     assert tasks and tasks[0]["trace"]["instruction"].startswith("Navigate to a ")
     # every frame the agent saw while acting went through the recorder too
     walk = run.config["demo"]["walk_steps"] + 1
-    assert tasks[0]["after_frames"] == run.header["frames"] >= walk + 4 + tasks[0]["trace"]["actions"]
+    assert (
+        tasks[0]["after_frames"] == run.header["frames"] >= walk + 4 + tasks[0]["trace"]["actions"]
+    )
 
 
 def test_replay_with_recorded_config_reproduces_the_memory_exactly(demo_run):
@@ -87,9 +94,22 @@ def test_noisy_perception_replays_exactly_too(tmp_path):
     """The noisy segmenter corrupts depth and pose from a seeded RNG: replay must redo it identically."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
-    live = record_demo_run(tmp_path / "noisy", DemoConfig(seed=1, walk_steps=12, interactions=1, task=False,
-                                                          segmenter="noisy", width=96, height=72))
-    assert load_run(tmp_path / "noisy").config["perception"] == {"segmenter": "noisy", "config": {"seed": 1}}
+    live = record_demo_run(
+        tmp_path / "noisy",
+        DemoConfig(
+            seed=1,
+            walk_steps=12,
+            interactions=1,
+            task=False,
+            segmenter="noisy",
+            width=96,
+            height=72,
+        ),
+    )
+    assert load_run(tmp_path / "noisy").config["perception"] == {
+        "segmenter": "noisy",
+        "config": {"seed": 1},
+    }
     replayed = replay(tmp_path / "noisy")
     assert diff_states(memory_state(live, 0), memory_state(replayed, 0)) == []
     assert verify_replay(tmp_path / "noisy") == []

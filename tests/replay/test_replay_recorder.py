@@ -29,13 +29,19 @@ def _obs(i: int, rng: np.random.Generator, *, rgb: bool = True) -> Observation:
     depth[0, :3] = [0.0, np.nan, np.inf]  # invalid readings must survive the round trip too
     c2w = np.eye(4)
     c2w[:3, 3] = [0.1 * i, 1.0 / 3.0, 1.5]
-    return Observation(depth=depth, intrinsics=k, cam_to_world=c2w,
-                       agent=AgentPose((0.1 * i, 1.0 / 3.0, 0.0), 0.1 * i, -0.5236),
-                       time=SimTime(57.6 * i, 0, f"06:{i:02d}"),
-                       rgb=rng.integers(0, 256, (16, 20, 3), dtype=np.uint8) if rgb else None,
-                       instance_ids=rng.integers(0, 5, (16, 20), dtype=np.int32),
-                       instance_names={1: "Mug_1", 3: "Apple_2"}, held_object="Mug_1" if i % 2 else None,
-                       frame_index=i, room_id="room_0")
+    return Observation(
+        depth=depth,
+        intrinsics=k,
+        cam_to_world=c2w,
+        agent=AgentPose((0.1 * i, 1.0 / 3.0, 0.0), 0.1 * i, -0.5236),
+        time=SimTime(57.6 * i, 0, f"06:{i:02d}"),
+        rgb=rng.integers(0, 256, (16, 20, 3), dtype=np.uint8) if rgb else None,
+        instance_ids=rng.integers(0, 5, (16, 20), dtype=np.int32),
+        instance_names={1: "Mug_1", 3: "Apple_2"},
+        held_object="Mug_1" if i % 2 else None,
+        frame_index=i,
+        room_id="room_0",
+    )
 
 
 def _same(a: Observation, b: Observation) -> None:
@@ -43,16 +49,31 @@ def _same(a: Observation, b: Observation) -> None:
     assert a.depth.dtype == b.depth.dtype == np.float32
     assert a.cam_to_world.tobytes() == b.cam_to_world.tobytes()
     assert (a.rgb is None and b.rgb is None) or a.rgb.tobytes() == b.rgb.tobytes()
-    assert a.instance_ids.dtype == b.instance_ids.dtype and np.array_equal(a.instance_ids, b.instance_ids)
-    for f in ("intrinsics", "agent", "time", "instance_names", "held_object", "frame_index", "room_id"):
+    assert a.instance_ids.dtype == b.instance_ids.dtype and np.array_equal(
+        a.instance_ids, b.instance_ids
+    )
+    for f in (
+        "intrinsics",
+        "agent",
+        "time",
+        "instance_names",
+        "held_object",
+        "frame_index",
+        "room_id",
+    ):
         assert getattr(a, f) == getattr(b, f), f
 
 
 def test_frames_and_interactions_round_trip_exactly_in_order(tmp_path):
     rng = np.random.default_rng(0)
     frames = [_obs(i, rng, rgb=i < 5) for i in range(9)]  # rgb drops out: a new chunk layout
-    with RunRecorder(tmp_path / "run", config={"memory": {}, "perception": {"segmenter": "oracle"}},
-                     categories={"Mug_1": "Mug"}, rooms=ROOMS, chunk_size=4) as rec:
+    with RunRecorder(
+        tmp_path / "run",
+        config={"memory": {}, "perception": {"segmenter": "oracle"}},
+        categories={"Mug_1": "Mug"},
+        rooms=ROOMS,
+        chunk_size=4,
+    ) as rec:
         for i, obs in enumerate(frames):
             rec.on_frame(obs)
             if i in (2, 6):
@@ -75,8 +96,14 @@ def test_frames_and_interactions_round_trip_exactly_in_order(tmp_path):
 
 
 def test_task_traces_are_recorded(tmp_path):
-    trace = TaskTrace("Navigate to a Mug.", steps=[StepTrace(0, "go to obj_0003", None,
-                                                             [{"type": "NavigateToObject", "object_id": "obj_0003"}])])
+    trace = TaskTrace(
+        "Navigate to a Mug.",
+        steps=[
+            StepTrace(
+                0, "go to obj_0003", None, [{"type": "NavigateToObject", "object_id": "obj_0003"}]
+            )
+        ],
+    )
     trace.answer = "obj_0003"
     with RunRecorder(tmp_path / "run", config={}, categories=None, rooms=ROOMS) as rec:
         rec.on_frame(_obs(0, np.random.default_rng(1)))
@@ -84,7 +111,9 @@ def test_task_traces_are_recorded(tmp_path):
     tasks = load_run(tmp_path / "run").tasks()
     assert tasks[0]["trace"]["instruction"] == "Navigate to a Mug."
     assert tasks[0]["trace"]["steps"][0]["subgoals"][0]["object_id"] == "obj_0003"
-    assert not (tmp_path / "run" / "oracle_ground_truth.json").exists()  # no ORACLE data when not given
+    assert not (
+        tmp_path / "run" / "oracle_ground_truth.json"
+    ).exists()  # no ORACLE data when not given
 
 
 def test_crash_loses_only_the_unflushed_chunk(tmp_path, caplog):
@@ -136,8 +165,12 @@ def test_config_dataclasses_are_saved_so_replay_rebuilds_them(tmp_path):
     from embodied_mem.replay import memory_config
 
     cfg = memory_config(None, ["mapper.voxel_size=0.04", "short_term.capacity=7"])
-    with RunRecorder(tmp_path / "run", config={"memory": cfg, "perception": {"segmenter": "oracle"}},
-                     categories=None, rooms=ROOMS) as rec:
+    with RunRecorder(
+        tmp_path / "run",
+        config={"memory": cfg, "perception": {"segmenter": "oracle"}},
+        categories=None,
+        rooms=ROOMS,
+    ) as rec:
         rec.on_frame(_obs(0, np.random.default_rng(5)))
     recorded = load_run(tmp_path / "run").config
     assert "voxel_size: 0.04" in (tmp_path / "run" / "config.yaml").read_text()

@@ -23,9 +23,18 @@ def test_run_recording_has_frames_hierarchy_graph_and_memory(demo_run, tmp_path)
     out = export_rrd(tmp_path / "run.rrd", load_view(run_dir), load_run(run_dir), memory_every=5)
     assert out.stat().st_size > 100_000
     ents = _entities(out)
-    for e in ("world/camera", "world/camera/rgb", "world/camera/depth", "world/camera/instances",
-              "world/frame_points", "world/agent/path", "world/interactions", "graph", "memory/short_term",
-              "events"):
+    for e in (
+        "world/camera",
+        "world/camera/rgb",
+        "world/camera/depth",
+        "world/camera/instances",
+        "world/frame_points",
+        "world/agent/path",
+        "world/interactions",
+        "graph",
+        "memory/short_term",
+        "events",
+    ):
         assert e in ents, e
     graph = live.long_term.graph
     # an object on a receptacle lives under world/rooms/<room>/<receptacle>/<object>
@@ -44,9 +53,18 @@ def test_planner_traces_become_text_logs(tmp_path, demo_run):
     view = load_view(run_dir)
     rooms = load_run(run_dir).rooms
     frame = next(load_run(run_dir).frames()).obs
-    trace = TaskTrace("Navigate to a Mug.", steps=[StepTrace(0, "memory has Mug obj_0003", None,
-                                                             [{"type": "NavigateToObject", "object_id": "obj_0003"}],
-                                                             outcomes=[{"subgoal": "NavigateToObject", "success": True}])])
+    trace = TaskTrace(
+        "Navigate to a Mug.",
+        steps=[
+            StepTrace(
+                0,
+                "memory has Mug obj_0003",
+                None,
+                [{"type": "NavigateToObject", "object_id": "obj_0003"}],
+                outcomes=[{"subgoal": "NavigateToObject", "success": True}],
+            )
+        ],
+    )
     with RunRecorder(tmp_path / "run", config={}, categories=None, rooms=rooms) as rec:
         rec.on_frame(frame)
         rec.on_task(trace)

@@ -17,7 +17,9 @@ from embodied_mem.viz.topdown import save_topdown
 def test_view_of_a_run_matches_the_live_memory(demo_run):
     run_dir, live = demo_run
     view = load_view(run_dir)
-    assert sorted(n.id for n in view.graph.nodes()) == sorted(n.id for n in live.long_term.graph.nodes())
+    assert sorted(n.id for n in view.graph.nodes()) == sorted(
+        n.id for n in live.long_term.graph.nodes()
+    )
     assert [m.kind for m in view.interactions] == ["pick", "place", "pick", "place"]
     assert all(m.category for m in view.interactions)  # resolved to memory objects
     assert len(view.path) == load_run(run_dir).header["frames"]  # every recorded pose
@@ -59,7 +61,9 @@ def test_html_view_is_self_contained_with_one_slider_step_per_time(demo_run, tmp
     assert n_objects_first < n_objects_last  # the memory grows along the slider
     mid = (times[0] + times[-1]) / 2 + 0.25
     opened = build_figure(view, times, active=mid)
-    assert len(opened.frames) == len(times) + 1 and opened.layout.sliders[0].active == sorted([*times, mid]).index(mid)
+    assert len(opened.frames) == len(times) + 1 and opened.layout.sliders[0].active == sorted(
+        [*times, mid]
+    ).index(mid)
     html = save_html(view, tmp_path / "view.html", times).read_text()
     assert "plotly" in html and not re.search(r"<script[^>]+src=\"https?://", html)  # works offline
     assert "AlarmClock" in html or view.interactions[0].category in html
