@@ -82,7 +82,7 @@ def _patch(owner: Any, name: str, timer: _Timer) -> Callable[[], None]:
 def run(preset: str, episode: int, baseline: str, all_templates: bool) -> dict[str, Any]:
     overrides = [f"baselines=[{baseline}]"] + (["benchmark.templates=[]"] if all_templates else [])
     cfg = load_config(RunConfig, preset, overrides)
-    specs = make_specs(cfg.benchmark)
+    specs = make_specs(cfg.benchmark, cfg.env)
     if not 0 <= episode < len(specs):
         raise SystemExit(
             f"--episode must be in [0, {len(specs)}) for preset {preset!r}, got {episode}"

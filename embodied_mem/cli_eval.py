@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         if seed is not None:
             extra.append(f"benchmark.seed={seed}")
         if env is not None and env != "builtin":
-            extra += [f"benchmark.env={env}", "benchmark.env_options={}", f"env.name={env}"]
+            extra += [f"benchmark.env={env}", f"env.name={env}"]
         report = run_eval(suite, extra, out, workers, backend, record)
         console.print(f"[bold green]report:[/] {report}")
 
@@ -139,8 +139,8 @@ def register(app: typer.Typer) -> None:
         """The main job on the built-in simulator: a small memory benchmark with a report."""
         extra = list(overrides or [])
         if env != "builtin":
-            # builtin-only options (image size, day length) do not apply to the other simulators
-            extra += [f"benchmark.env={env}", "benchmark.env_options={}", f"env.name={env}"]
+            # the preset's env.builtin settings stay with the builtin env; env.<sim>.* apply
+            extra += [f"benchmark.env={env}", f"env.name={env}"]
         else:
             from embodied_mem.tour import run_tour
 

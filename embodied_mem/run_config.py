@@ -35,7 +35,10 @@ class EnvSection:
 
     name: str = "builtin"
     """builtin | ai2thor | habitat."""
-    builtin: BuiltinEnvConfig = field(default_factory=BuiltinEnvConfig)
+    builtin: BuiltinEnvConfig = field(
+        # The oracle needs about 2000 steps for 11 interactions: 4800 steps a day (12 s each).
+        default_factory=lambda: BuiltinEnvConfig(steps_per_day=4800)
+    )
     ai2thor: AI2ThorConfig = field(default_factory=AI2ThorConfig)
     habitat: HabitatConfig = field(default_factory=HabitatConfig)
 
@@ -106,3 +109,10 @@ class RunConfig:
         ]
     )
     """Agents evaluated in the same episodes (see embodied_mem.benchmark.episode_runner)."""
+
+    def __post_init__(self) -> None:
+        if self.benchmark.env != self.env.name:
+            raise ValueError(
+                f"benchmark.env ({self.benchmark.env}) and env.name ({self.env.name}) differ; "
+                f"use --env {self.env.name} or set both to the same simulator"
+            )

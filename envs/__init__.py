@@ -22,7 +22,7 @@ from envs.actions import (
     TurnRight,
 )
 from envs.base import Env
-from envs.extras import MissingExtraError, require_extra
+from envs.extras import MissingExtraError, SimulatorUnavailableError, require_extra
 from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
 from envs.registry import Registry, make_env, registered_envs
 from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
@@ -47,6 +47,7 @@ __all__ = [
     "Registry",
     "RoomRecord",
     "SimTime",
+    "SimulatorUnavailableError",
     "Stop",
     "Teleport",
     "TurnLeft",

@@ -22,3 +22,7 @@ def require_extra(module: str, extra: str, *, hint: str | None = None) -> Module
         if hint:
             msg += f" ({hint})"
         raise MissingExtraError(msg) from exc
+
+
+class SimulatorUnavailableError(MissingExtraError):
+    """A simulator cannot start on this machine; the message names what to install or set."""

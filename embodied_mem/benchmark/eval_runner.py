@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.benchmark.aggregate import aggregate
+from embodied_mem.benchmark.env_setup import check_simulator
 from embodied_mem.benchmark.episode import EpisodeSpec
 from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.suite import make_specs, save_suite
@@ -203,7 +204,8 @@ def run_suite(
             f"{out} holds a run with a different config; use a new --out or delete {saved}"
         )
     save_config(config, saved)
-    specs = make_specs(config.benchmark)
+    check_simulator(config.env.name, config.env.selected())
+    specs = make_specs(config.benchmark, config.env)
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
     results = out / RESULTS
     rows, done = _read_results(results)

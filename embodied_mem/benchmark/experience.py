@@ -28,7 +28,6 @@ from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
 from envs.base import Env
 from envs.ground_truth import GroundTruth
-from envs.registry import make_env
 
 logger = logging.getLogger(__name__)
 
@@ -277,18 +276,9 @@ def make_episode_env(spec: EpisodeSpec) -> Env:
     Raises:
         ValueError: an option the env's config does not have (the valid ones are listed).
     """
-    if spec.env == "builtin":
-        from envs.builtin.config import BuiltinEnvConfig
+    from embodied_mem.benchmark.env_setup import make_episode_env as build
 
-        unknown = sorted(set(spec.env_options) - set(BuiltinEnvConfig.field_names()))
-        if unknown:
-            raise ValueError(
-                f"unknown builtin env option(s) {unknown}; valid: {BuiltinEnvConfig.field_names()}"
-            )
-        return make_env("builtin", BuiltinEnvConfig(**spec.env_options))
-    if spec.env_options:
-        raise ValueError(f"env_options are only supported for the builtin env, not {spec.env!r}")
-    return make_env(spec.env)
+    return build(spec)
 
 
 def run_experience(

@@ -49,9 +49,16 @@ class SuiteConfig:
     """Enabled template ids; empty means all of T01..T63."""
     env: str = "builtin"
     """Registered env name."""
-    env_options: dict[str, Any] = field(default_factory=lambda: {"steps_per_day": 4800})
-    """Fields of the env's config (for ``builtin``: ``BuiltinEnvConfig``). The oracle needs about
-    2000 steps for 11 interactions, so the default day has 4800 steps (12 s each)."""
+    env_options: dict[str, Any] = field(default_factory=dict)
+    """Fields of the env's config applied on top of the run's ``env.<name>`` section (for
+    ``builtin``: ``BuiltinEnvConfig``; ``ai2thor``: ``AI2ThorConfig``; ``habitat``:
+    ``HabitatConfig``)."""
+    scenes: list[str] = field(default_factory=list)
+    """Scenes the episodes run in, in a seeded order, cycled (not for ``builtin``, which
+    generates a house per episode). ai2thor: FloorPlan/RoboTHOR names, sets such as
+    ``ithor-kitchens`` or ``ithor``, ProcTHOR house .json paths; habitat: scene ids or paths,
+    or ``dataset`` for every scene of ``env.habitat.scene_dataset``. Empty: the env config's
+    own ``scene``."""
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -67,8 +74,25 @@ class SuiteConfig:
             raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
 
 
-def make_specs(config: SuiteConfig) -> list[EpisodeSpec]:
-    """Expand ``config`` into episode specs; the same config always gives the same specs."""
+def make_specs(config: SuiteConfig, env: Any = None) -> list[EpisodeSpec]:
+    """Expand ``config`` into episode specs; the same config always gives the same specs.
+
+    Args:
+        config: the suite.
+        env: the run's env section (``RunConfig.env``); the settings of the simulator the suite
+            uses are frozen into every spec. None: only ``config.env_options``.
+    """
+    from embodied_mem.benchmark.env_setup import (
+        build_env_config,
+        config_overrides,
+        episode_scenes,
+    )
+
+    base = getattr(env, config.env, None) if env is not None else None
+    options = {**(config_overrides(base) if base is not None else {}), **config.env_options}
+    scenes = episode_scenes(
+        config.env, config.scenes, build_env_config(config.env, options), config.seed
+    )
     specs = []
     for i in range(config.episodes):
         rng = np.random.default_rng([config.seed, i])
@@ -82,7 +106,7 @@ def make_specs(config: SuiteConfig) -> list[EpisodeSpec]:
                 overnight_changes=config.overnight_changes,
                 templates=list(config.templates),
                 env=config.env,
-                env_options=dict(config.env_options),
+                env_options={**options, **({"scene": scenes[i % len(scenes)]} if scenes else {})},
             )
         )
     return specs

@@ -40,6 +40,7 @@ from envs.ai2thor.frames import (
     world_to_unity,
     yaw_to_rotation_y,
 )
+from envs.builtin.clock import DayClock
 from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
 from envs.types import Observation, SimTime
 
@@ -286,6 +287,6 @@ def result_from_metadata(md: Mapping) -> ActionResult:
     return ActionResult.fail(f"AI2-THOR {md.get('lastAction', 'action')} failed: {msg}")
 
 
-def sim_time(step: int, config: AI2ThorConfig, day: int = 0) -> SimTime:
-    """SimTime for the ``step``-th action of a day that starts at ``config.day_start``."""
-    return SimTime.after_start(step * config.seconds_per_step, config.day_start, day)
+def day_clock(config: AI2ThorConfig) -> DayClock:
+    """The adapter's clock: ``steps_per_day`` actions span ``day_start``-``day_end``."""
+    return DayClock(config.steps_per_day, config.day_start, config.day_end)

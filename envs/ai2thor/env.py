@@ -17,11 +17,11 @@ from envs.ai2thor.config import AI2ThorConfig
 from envs.ai2thor.conversions import (
     InstanceIdTable,
     action_to_thor,
+    day_clock,
     ground_truth_from_metadata,
     observation_from_event,
     result_from_metadata,
     rooms_from_metadata,
-    sim_time,
 )
 from envs.ai2thor.navigability import grid_from_reachable_positions
 from envs.base import Env
@@ -85,6 +85,7 @@ class AI2ThorEnv(Env):
         self._event: Any = self._controller.last_event
         self._ids = InstanceIdTable()
         self._step = 0
+        self.clock = day_clock(self.config)
         self._nav: OccupancyGrid | None = None
         self._start_event()
 
@@ -111,17 +112,20 @@ class AI2ThorEnv(Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         """Reload the scene. Options: ``scene`` (another FloorPlan), ``randomize_objects`` (bool,
-        InitialRandomSpawn with ``seed``), ``random_start`` (bool, a seeded reachable start)."""
+        InitialRandomSpawn with ``seed``), ``random_start`` (bool, a seeded reachable start),
+        ``day`` and ``time`` (where the clock starts)."""
         self._check_open()
         options = dict(options or {})
         scene = options.pop("scene", self.config.scene)
         randomize = bool(options.pop("randomize_objects", False))
         random_start = bool(options.pop("random_start", False))
+        day, time = int(options.pop("day", 0)), options.pop("time", None)
         if options:
             raise ValueError(
                 f"unknown reset options {sorted(options)}; known: scene, "
-                "randomize_objects, random_start"
+                "randomize_objects, random_start, day, time"
             )
+        self.clock.reset(day, time)
         self._controller.reset(scene=scene)
         self._event = self._controller.last_event
         rng = np.random.default_rng(seed)
@@ -160,6 +164,7 @@ class AI2ThorEnv(Env):
         kwargs = action_to_thor(action, self.config, self._agent_y())
         self._event = self._controller.step(**kwargs)
         self._step += 1
+        self.clock.tick()
         result = result_from_metadata(self._event.metadata)
         if not result.success:
             logger.debug("%s", result.reason)
@@ -176,10 +181,14 @@ class AI2ThorEnv(Env):
         return observation_from_event(
             self._event,
             self._ids,
-            sim_time(self._step, self.config),
+            self.clock.now(),
             self._step,
             room_id=self._room_id,
         )
+
+    def set_clock(self, day: int, time: str) -> None:
+        """Jump the day clock to ``day`` at ``time`` (``"HH:MM"``)."""
+        self.clock.set(day, time)
 
     def ground_truth(self) -> GroundTruth:
         return ground_truth_from_metadata(self._event.metadata)

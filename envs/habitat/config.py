@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 
 from envs.types import parse_hhmm
 
-CONDA_INSTALL = "conda install -c conda-forge -c aihabitat habitat-sim=0.3 withbullet headless"
+CONDA_INSTALL = (
+    "in a conda env with Python 3.10-3.12: conda install -c conda-forge -c aihabitat "
+    "habitat-sim=0.3.4 withbullet headless"
+)
+"""habitat-sim's conda builds 0.2.4-0.3.3 are Python 3.9 only (conda-build/matrix_builder.py);
+0.3.4 is the first built for 3.10-3.12, which this project needs."""
 
 
 @dataclass
@@ -73,10 +78,12 @@ class HabitatConfig:
     is ``sensor_height`` above the floor, so floor objects are always >= ~1.5 m away)."""
     recompute_navmesh: bool = False
     """Always recompute the navmesh (it is also recomputed when the scene ships none)."""
-    seconds_per_step: float = 1.0
-    """Simulated seconds per action (drives ``SimTime``)."""
+    steps_per_day: int = 4800
+    """Actions that span one day's ``day_start``-``day_end`` window (drives ``SimTime``)."""
     day_start: str = "06:00"
     """Wall-clock time of the first frame (HH:MM)."""
+    day_end: str = "22:00"
+    """After this the clock moves to the next morning (HH:MM)."""
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -91,11 +98,13 @@ class HabitatConfig:
             "turn_angle",
             "tilt_angle",
             "grasp_distance",
-            "seconds_per_step",
+            "steps_per_day",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        parse_hhmm(self.day_start, "HabitatConfig.day_start")
+        start = parse_hhmm(self.day_start, "HabitatConfig.day_start")
+        if parse_hhmm(self.day_end, "HabitatConfig.day_end") <= start:
+            raise ValueError(f"day_end {self.day_end} must be after day_start {self.day_start}")
         self.objects = [
             o if isinstance(o, HabitatObjectSpec) else HabitatObjectSpec(**o) for o in self.objects
         ]

@@ -30,6 +30,7 @@ from envs.actions import (
     check_action,
 )
 from envs.base import Env
+from envs.builtin.clock import DayClock
 from envs.extras import require_extra
 from envs.ground_truth import GroundTruth, ObjectRecord
 from envs.habitat import grasp, sim_setup
@@ -51,7 +52,7 @@ from envs.habitat.frames import (
     world_to_habitat,
 )
 from envs.habitat.navigability import PathfinderNavigability
-from envs.types import Observation, SimTime
+from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class HabitatEnv(Env):
         self._held: str | None = None
         self._parents: dict[str, str | None] = {}
         self._step = 0
+        self.clock = DayClock(self.config.steps_per_day, self.config.day_start, self.config.day_end)
 
     # -- helpers -------------------------------------------------------------------------
     def _semantic_objects(self) -> list[Any]:
@@ -102,19 +104,23 @@ class HabitatEnv(Env):
     def _agent_state(self) -> Any:
         return self._sim.get_agent(0).get_state()
 
-    def _time(self) -> SimTime:
-        return SimTime.after_start(self._step * self.config.seconds_per_step, self.config.day_start)
+    def set_clock(self, day: int, time: str) -> None:
+        """Jump the day clock to ``day`` at ``time`` (``"HH:MM"``)."""
+        self.clock.set(day, time)
 
     # -- Env API -------------------------------------------------------------------------
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Options: ``start`` = (x, y, yaw) in world coordinates; default a seeded random point."""
+        """Options: ``start`` = (x, y, yaw) in world coordinates (default a seeded random
+        point), ``day`` and ``time`` (where the clock starts)."""
         self._check_open()
         options = dict(options or {})
         start = options.pop("start", None)
+        day, time = int(options.pop("day", 0)), options.pop("time", None)
         if options:
-            raise ValueError(f"unknown reset options {sorted(options)}; known: start")
+            raise ValueError(f"unknown reset options {sorted(options)}; known: start, day, time")
+        self.clock.reset(day, time)
         self._sim.reset()
         rng = np.random.default_rng(seed)
         if seed is not None:
@@ -148,6 +154,7 @@ class HabitatEnv(Env):
         self._check_open()
         result = self._apply(action)
         self._step += 1
+        self.clock.tick()
         if self._held is not None:
             state = self._agent_state()
             grasp.carry(self._mn, self._objects[self._held], state.position, state.rotation)
@@ -266,7 +273,7 @@ class HabitatEnv(Env):
             ),
             cam_to_world=t,
             agent=pose,
-            time=self._time(),
+            time=self.clock.now(),
             rgb=np.ascontiguousarray(raw["color"][..., :3], dtype=np.uint8),
             instance_ids=ids,
             instance_names=names,

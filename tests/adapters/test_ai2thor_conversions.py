@@ -23,10 +23,10 @@ from envs.ai2thor.config import AI2ThorConfig
 from envs.ai2thor.conversions import (
     InstanceIdTable,
     action_to_thor,
+    day_clock,
     ground_truth_from_metadata,
     observation_from_event,
     result_from_metadata,
-    sim_time,
 )
 from envs.ai2thor.frames import (
     agent_pose,
@@ -44,7 +44,7 @@ def _obs(thor_event):
     event, _ = thor_event
     table = InstanceIdTable()
     table.register_all([o["objectId"] for o in event.metadata["objects"]])
-    return observation_from_event(event, table, sim_time(0, AI2ThorConfig()), 0)
+    return observation_from_event(event, table, day_clock(AI2ThorConfig()).now(), 0)
 
 
 def test_intrinsics_match_vertical_fov(thor_metadata):
@@ -203,14 +203,15 @@ def test_held_object_and_clock(thor_event):
     table = InstanceIdTable()
     md = event.metadata
     md["inventoryObjects"] = [{"objectId": "Apple|-01.09|+00.96|-00.02", "objectType": "Apple"}]
+    clock = day_clock(AI2ThorConfig())  # 4800 steps span 06:00-22:00: 12 s each
+    for _ in range(150):
+        clock.tick()
     try:
-        obs = observation_from_event(
-            event, table, sim_time(150, AI2ThorConfig()), 150, room_id="FloorPlan10/room_0"
-        )
+        obs = observation_from_event(event, table, clock.now(), 150, room_id="FloorPlan10/room_0")
     finally:
         md["inventoryObjects"] = []
     assert obs.held_object == "Apple|-01.09|+00.96|-00.02"
-    assert obs.time.time_of_day == "06:02" and obs.time.seconds == 150.0
+    assert obs.time.time_of_day == "06:30" and obs.time.seconds == 1800.0
     assert obs.room_id in ground_truth_from_metadata(md).rooms
 
 
