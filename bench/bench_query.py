@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embodied_mem.memory import AgentMemory, MemoryQuery  # noqa: E402
 from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, random_plan, run_day  # noqa: E402
-from embodied_mem.memory.timeutil import format_hhmm, parse_hhmm  # noqa: E402
+from envs.timeutil import format_hhmm, parse_hhmm  # noqa: E402
 
 TARGET_P95_MS = 2.0
 

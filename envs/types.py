@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-def parse_hhmm(text: str, what: str = "time") -> int:
-    """Minutes since midnight of ``"HH:MM"``; ``ValueError`` naming ``what`` otherwise."""
-    hh, sep, mm = str(text).partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
-        raise ValueError(f"{what} must be 'HH:MM' (24 h clock), got {text!r}")
-    return int(hh) * 60 + int(mm)
+from envs.timeutil import format_hhmm, parse_hhmm
 
 
 def optical_rotation(yaw: float, pitch: float) -> np.ndarray:
@@ -119,8 +113,8 @@ class SimTime:
     def after_start(cls, seconds: float, day_start: str, day: int = 0) -> SimTime:
         """The time ``seconds`` after ``day_start`` (``"HH:MM"``) on ``day``; the wall clock
         wraps at midnight without changing ``day`` (adapters without a day window)."""
-        minutes = (parse_hhmm(day_start, "day_start") + math.floor(seconds / 60.0)) % (24 * 60)
-        return cls(seconds=seconds, day=day, time_of_day=f"{minutes // 60:02d}:{minutes % 60:02d}")
+        minutes = parse_hhmm(day_start, "day_start") + math.floor(seconds / 60.0)
+        return cls(seconds=seconds, day=day, time_of_day=format_hhmm(minutes))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from embodied_mem.benchmark.clock import to_minutes
+from envs.timeutil import parse_hhmm
 
 logger = logging.getLogger(__name__)
 
@@ -137,11 +137,11 @@ class InteractionRecord:
 
     @property
     def start_minute(self) -> int:
-        return to_minutes(self.start_time)
+        return parse_hhmm(self.start_time)
 
     @property
     def end_minute(self) -> int:
-        return to_minutes(self.end_time)
+        return parse_hhmm(self.end_time)
 
 
 @dataclass

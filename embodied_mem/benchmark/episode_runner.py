@@ -23,7 +23,7 @@ from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
 from embodied_mem.benchmark.scoring import TaskAttempt, TaskResult, score_task
 from embodied_mem.benchmark.task import TaskInstance
-from embodied_mem.benchmark.templates import generate_tasks
+from embodied_mem.benchmark.templates import TemplateConfig, generate_tasks
 from embodied_mem.memory.memory import AgentMemory
 from embodied_mem.perception.pipeline import build_perceiver
 from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS
@@ -168,7 +168,12 @@ class EpisodeRunner:
         record = run_experience(env, spec, on_observation)
         gt = env.ground_truth()
         tasks = generate_tasks(
-            record, gt, seed=spec.seed, nav=env.navigability, templates=spec.templates or None
+            record,
+            gt,
+            seed=spec.seed,
+            nav=env.navigability,
+            templates=spec.templates or None,
+            config=TemplateConfig(periods=self.cfg.memory.retrieval.periods),
         ).tasks
         rows: list[dict[str, Any]] = []
         snapshot = env.get_state() if hasattr(env, "get_state") else None

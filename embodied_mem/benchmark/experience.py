@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from embodied_mem.benchmark.clock import to_hhmm, to_minutes
 from embodied_mem.benchmark.episode import EpisodeSpec, ExperienceRecord, InteractionRecord
 from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
 from envs.base import Env
 from envs.ground_truth import GroundTruth
+from envs.timeutil import DAY_END, DAY_START, format_hhmm, parse_hhmm
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ class ExperienceError(RuntimeError):
 class ExperienceConfig:
     """How the oracle spends a day."""
 
-    day_start: str = "06:00"
+    day_start: str = DAY_START
     """First time of a day (FindingDory: 06:00)."""
-    day_end: str = "22:00"
+    day_end: str = DAY_END
     """Last time of a day (FindingDory: 22:00)."""
     subgoal_budget: int = 250
     """Most low-level actions per policy subgoal."""
@@ -57,7 +57,7 @@ class ExperienceConfig:
     """Steps one interaction takes before any was measured (for spreading idle time)."""
 
     def __post_init__(self) -> None:
-        if to_minutes(self.day_end) <= to_minutes(self.day_start):
+        if parse_hhmm(self.day_end) <= parse_hhmm(self.day_start):
             raise ValueError(f"day_end {self.day_end} must be after day_start {self.day_start}")
         if self.subgoal_budget < 1 or self.attempts_per_interaction < 1 or self.estimated_steps < 1:
             raise ValueError(
@@ -157,12 +157,12 @@ class OracleExperience:
             else self.config.estimated_steps
         )
         dt = self._seconds_per_step()
-        left = to_minutes(self.config.day_end) * 60 - now.minutes_of_day * 60
+        left = parse_hhmm(self.config.day_end) * 60 - now.minutes_of_day * 60
         idle = left - remaining * per * dt * 1.3
         if idle <= 60:
             return
         gap = float(self.rng.uniform(0.0, 2.0 * idle / (remaining + 1)))
-        self._jump_clock(day, to_hhmm(now.minutes_of_day + gap / 60.0))
+        self._jump_clock(day, format_hhmm(now.minutes_of_day + gap / 60.0))
 
     def _seconds_per_step(self) -> float:
         clock = getattr(self.env.env, "clock", None)
@@ -172,7 +172,7 @@ class OracleExperience:
         """Move the clock forward to ``hhmm`` (never back); returns (seconds, HH:MM) after it."""
         set_clock = getattr(self.env.env, "set_clock", None)
         now = self.env.last.time  # type: ignore[union-attr]
-        if set_clock is not None and to_minutes(hhmm) > now.minutes_of_day and now.day == day:
+        if set_clock is not None and parse_hhmm(hhmm) > now.minutes_of_day and now.day == day:
             set_clock(day, hhmm)
             t = self.env.observe().time
             return float(t.seconds), t.time_of_day

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from embodied_mem.benchmark.clock import to_hhmm, to_minutes
 from embodied_mem.benchmark.task import Goal, Placement, humanize, normalize_answer
 from embodied_mem.benchmark.template_context import (
     Ctx,
@@ -20,6 +19,7 @@ from embodied_mem.benchmark.template_context import (
     room_goal,
     uniq,
 )
+from envs.timeutil import format_hhmm, parse_hhmm
 
 
 def _room(slots: dict[str, str], rooms: list[str | None], **source: object) -> Filled:
@@ -87,11 +87,11 @@ def t42(c: Ctx) -> Filled:
 
 def t43(c: Ctx) -> Filled:
     visits = c.record.visits_on(c.record.last_day)
-    long = [v for v in visits if to_minutes(v.exit_time) - to_minutes(v.enter_time) >= 2]
+    long = [v for v in visits if parse_hhmm(v.exit_time) - parse_hhmm(v.enter_time) >= 2]
     v = c.choice(long or visits, "room visits yesterday")
-    m = (to_minutes(v.enter_time) + to_minutes(v.exit_time)) // 2
-    rooms = [w.room_id for w in visits if to_minutes(w.enter_time) <= m <= to_minutes(w.exit_time)]
-    return _room({"time": to_hhmm(m)}, list(rooms), room=v.room_id)
+    m = (parse_hhmm(v.enter_time) + parse_hhmm(v.exit_time)) // 2
+    rooms = [w.room_id for w in visits if parse_hhmm(w.enter_time) <= m <= parse_hhmm(w.exit_time)]
+    return _room({"time": format_hhmm(m)}, list(rooms), room=v.room_id)
 
 
 # --- several targets -------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def t51(c: Ctx) -> Filled:
     i = c.choice(picks, f"interactions {n} days ago")
     ids = [j.object_id for j in picks if contains_minute(j, i.start_minute)]
     return Filled(
-        {"N": str(n), "time": to_hhmm(i.start_minute)},
+        {"N": str(n), "time": format_hhmm(i.start_minute)},
         "navigate",
         [obj_goal(ids)],
         source={"day": day, "interaction": i.index},
@@ -342,7 +342,7 @@ def t60(c: Ctx) -> Filled:
     i = c.choice(y)
     cats = [j.category for j in y if contains_minute(j, i.start_minute)]
     answers = [humanize(x) for x in cats] + [x.lower() for x in cats]
-    return _question({"time": to_hhmm(i.start_minute)}, answers, interaction=i.index)
+    return _question({"time": format_hhmm(i.start_minute)}, answers, interaction=i.index)
 
 
 def t61(c: Ctx) -> Filled:

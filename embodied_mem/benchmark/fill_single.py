@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from embodied_mem.benchmark.clock import to_hhmm, to_minutes
 from embodied_mem.benchmark.task import humanize
 from embodied_mem.benchmark.template_context import (
     Ctx,
@@ -21,6 +20,7 @@ from embodied_mem.benchmark.template_context import (
     rec_goal,
     uniq,
 )
+from envs.timeutil import DAY_END, DAY_START, format_hhmm, parse_hhmm
 
 
 def _nav(
@@ -86,28 +86,22 @@ def t08(c: Ctx) -> Filled:
     i = c.choice(y)
     minute = (i.start_minute + i.end_minute) // 2
     ids = [j.object_id for j in y if contains_minute(j, minute)]
-    return _nav({"time": to_hhmm(minute)}, ids, interaction=i.index)
+    return _nav({"time": format_hhmm(minute)}, ids, interaction=i.index)
 
 
 def t09(c: Ctx) -> Filled:
     y = c.require_yesterday()
     i = c.choice(y)
-    lo = max(i.start_minute - int(c.rng.integers(0, 16)), to_minutes("06:00"))
-    hi = min(max(i.end_minute + int(c.rng.integers(0, 16)), lo + 1), to_minutes("22:00"))
+    lo = max(i.start_minute - int(c.rng.integers(0, 16)), parse_hhmm(DAY_START))
+    hi = min(max(i.end_minute + int(c.rng.integers(0, 16)), lo + 1), parse_hhmm(DAY_END))
     ids = [j.object_id for j in y if j.start_minute <= hi and j.end_minute >= lo]
-    return _nav({"start": to_hhmm(lo), "end": to_hhmm(hi)}, ids, interaction=i.index)
-
-
-def period_of(c: Ctx, minute: int) -> str:
-    if minute < to_minutes(c.config.morning_end):
-        return "morning"
-    return "afternoon" if minute < to_minutes(c.config.afternoon_end) else "evening"
+    return _nav({"start": format_hhmm(lo), "end": format_hhmm(hi)}, ids, interaction=i.index)
 
 
 def t10(c: Ctx) -> Filled:
     y = c.require_yesterday()
-    period = c.choice(uniq([period_of(c, i.start_minute) for i in y]))
-    ids = [i.object_id for i in y if period_of(c, i.start_minute) == period]
+    period = c.choice(uniq([c.config.periods.of(i.start_minute) for i in y]))
+    ids = [i.object_id for i in y if c.config.periods.of(i.start_minute) == period]
     return _nav({"period": period}, ids, period=period)
 
 
@@ -269,7 +263,7 @@ def t33(c: Ctx) -> Filled:
     m = i.start_minute
     ids = [j.start_receptacle for j in y if j.start_minute == m]
     ids += [j.goal_receptacle for j in y if j.end_minute == m]
-    return _nav({"time": to_hhmm(m)}, ids, receptacle=True, interaction=i.index)
+    return _nav({"time": format_hhmm(m)}, ids, receptacle=True, interaction=i.index)
 
 
 def t34(c: Ctx) -> Filled:

@@ -18,6 +18,7 @@ from embodied_mem.benchmark.episode import ExperienceRecord, InteractionRecord
 from embodied_mem.benchmark.task import Goal, Placement
 from envs.base import Navigability
 from envs.ground_truth import GroundTruth, ObjectRecord
+from envs.timeutil import DayPeriods
 
 T = TypeVar("T")
 
@@ -40,10 +41,9 @@ class TemplateConfig:
     """Farthest/closest ties: geodesic distances within this many metres."""
     room_time_tie_s: float = 5.0
     """Most/least time in a room ties within this many seconds."""
-    morning_end: str = "12:00"
-    """The morning is 06:00 up to this time (T10)."""
-    afternoon_end: str = "17:00"
-    """The afternoon ends and the evening starts at this time (T10)."""
+    periods: DayPeriods = field(default_factory=DayPeriods)
+    """Morning/afternoon/evening (T10); the episode runner passes the memory's
+    ``RetrievalConfig.periods`` so the question and the agent's answer agree."""
     attribute_keys: tuple[str, ...] = ("color", "shape", "material")
     """Attribute names the attribute templates read from ``ObjectRecord.attributes``."""
 
@@ -57,10 +57,6 @@ class TemplateConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        from embodied_mem.benchmark.clock import to_minutes
-
-        if not to_minutes("06:00") < to_minutes(self.morning_end) < to_minutes(self.afternoon_end):
-            raise ValueError("need 06:00 < morning_end < afternoon_end (HH:MM)")
 
 
 @dataclass

@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-from embodied_mem.memory.timeutil import parse_hhmm
+from envs.timeutil import parse_hhmm
 from envs.types import AgentPose, SimTime
 
 logger = logging.getLogger(__name__)

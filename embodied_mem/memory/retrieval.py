@@ -10,7 +10,7 @@ Family → methods:
 - object recall/interaction (T01-T07): :meth:`objects` with ``category``/``interacted``/
   ``interaction_kind``/``room``; :meth:`receptacle_for` (picked from / placed on).
 - temporal/order (T08-T15): :meth:`interaction_at`, :meth:`interactions` (``between``,
-  ``period``), :meth:`nth_interaction` (1-based, negative from the end),
+  ``period``, boundaries from ``RetrievalConfig.periods``), :meth:`nth_interaction` (1-based, negative from the end),
   :meth:`adjacent_interaction` (right after/before a category).
 - duration (T16-T18): :meth:`rearrangements`, :meth:`longest_rearrangement`,
   :meth:`shortest_rearrangement`, :meth:`rearrangements_lasting`.
@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,7 +55,7 @@ from embodied_mem.memory.results import (
     RoomVisit,
 )
 from embodied_mem.memory.short_term import STMEntry
-from embodied_mem.memory.timeutil import format_hhmm, period_range
+from envs.timeutil import DayPeriods, format_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.memory.memory import AgentMemory
@@ -81,6 +81,9 @@ class RetrievalConfig:
     """``rearrangements_lasting(N)`` accepts durations within this fraction of N."""
     min_text_score: float = 0.2
     """Text matches scoring below this cosine similarity are dropped."""
+    periods: DayPeriods = field(default_factory=DayPeriods)
+    """Morning/afternoon/evening boundaries; the benchmark's task generator gets the same
+    object from the episode runner, so questions and answers agree on what "morning" is."""
 
     def __post_init__(self) -> None:
         if self.near_radius <= 0:
@@ -440,11 +443,11 @@ class MemoryQuery:
         self, category: str, *, day: int, time_of_day: str | None = None, period: str | None = None
     ) -> list[ObjectHit]:
         """Objects of ``category`` as believed on ``day`` at ``HH:MM``, or at the start of a
-        ``period`` ("morning" = 06:00), default the end of that day (T52, T56)."""
+        ``period`` (its start in ``RetrievalConfig.periods``), default the end of that day (T52, T56)."""
         if period is not None:
             if time_of_day is not None:
                 raise ValueError("give time_of_day= or period=, not both")
-            time_of_day = format_hhmm(period_range(period)[0])
+            time_of_day = format_hhmm(self.config.periods.range_of(period)[0])
         if time_of_day is None:
             span = self.log.day_span(day)
             t = span[1] if span else None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from embodied_mem.memory.episodic import INTERACTION_KINDS, Event, EventKind
 from embodied_mem.memory.long_term import split_camel
 from embodied_mem.memory.results import Evidence, InteractionHit, ObjectHit, Rearrangement
-from embodied_mem.memory.timeutil import parse_hhmm, period_range
+from envs.timeutil import DayPeriods, parse_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery, TimeRange
@@ -60,11 +60,11 @@ def _to_hit(q: MemoryQuery, ev: Event) -> InteractionHit:
     )
 
 
-def _time_filter(between: TimeRange | None, period: str | None):  # noqa: ANN202 - small closure
+def _time_filter(between: TimeRange | None, period: str | None, periods: DayPeriods):  # noqa: ANN202 - small closure
     if between is not None and period is not None:
         raise ValueError("give either between= or period=, not both")
     if period is not None:
-        lo, hi = period_range(period)
+        lo, hi = periods.range_of(period)
         return lambda e: lo <= e.minutes_of_day < hi
     if between is None:
         return None
@@ -102,7 +102,7 @@ def interactions(
     receptacle_category=None,
 ) -> list[InteractionHit]:
     kinds = _kinds(kind)
-    tf = _time_filter(between, period)
+    tf = _time_filter(between, period, q.config.periods)
     oid = q.lt.resolve(object_id) if object_id else None
     rid = q.lt.resolve(receptacle_id) if receptacle_id else None
     out: list[InteractionHit] = []

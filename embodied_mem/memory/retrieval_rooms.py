@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from embodied_mem.memory.episodic import EventKind
 from embodied_mem.memory.results import Evidence, RoomHit, RoomVisit
-from embodied_mem.memory.timeutil import DayClock, parse_hhmm
+from envs.timeutil import ClockSamples, parse_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery
@@ -94,10 +94,10 @@ def unvisited_rooms(q: MemoryQuery, day: int) -> list[RoomHit]:
     return [_hit(q, rid) for rid in sorted(q.lt.rooms) if rid not in seen]
 
 
-def day_clock(q: MemoryQuery, day: int) -> DayClock:
+def day_clock(q: MemoryQuery, day: int) -> ClockSamples:
     samples = [(k.minutes_of_day, k.time) for k in _keyframes_of_day(q, day)]
     samples += [(e.minutes_of_day, e.start_time) for e in q.log.events_on(day)]
-    return DayClock.from_samples(samples)
+    return ClockSamples.from_samples(samples)
 
 
 def _keyframes_of_day(q: MemoryQuery, day: int) -> list:

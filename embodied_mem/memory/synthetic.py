@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embodied_mem.memory.timeutil import format_hhmm
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import RoomRecord
+from envs.timeutil import format_hhmm
 from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
 
 ROOM_TYPES = ("kitchen", "living_room", "bedroom", "bathroom", "office", "hallway")

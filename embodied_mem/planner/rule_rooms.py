@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from embodied_mem.memory.timeutil import parse_hhmm
 from embodied_mem.planner.base import PlanResult
 from embodied_mem.planner.rule_targets import event_room, room_goal, same_category
+from envs.timeutil import DAY_END, parse_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.planner.rule import RuleContext
@@ -37,7 +37,7 @@ def t37(ctx: RuleContext) -> PlanResult:
     return go_room(ctx, ctx.q.end_room(), "the end room")
 
 
-DAY_END_MINUTE = 22 * 60
+DAY_END_MINUTE = parse_hhmm(DAY_END)
 """FindingDory maps each experience day onto 06:00-22:00 (TASKS.md)."""
 
 

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from embodied_mem.memory.timeutil import parse_hhmm
 from embodied_mem.planner.base import PlanResult
 from embodied_mem.planner.instructions import ORDINALS
 from embodied_mem.planner.rule_targets import (
@@ -19,6 +18,7 @@ from embodied_mem.planner.rule_targets import (
     same_category,
     unique_by_id,
 )
+from envs.timeutil import parse_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.planner.rule import RuleContext

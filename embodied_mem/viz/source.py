@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from embodied_mem.replay.state import memory_state
-from envs.builtin.clock import parse_hhmm
+from envs.timeutil import parse_hhmm
 from scene_graph import SceneGraph, from_dict
 
 logger = logging.getLogger(__name__)

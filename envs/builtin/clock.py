@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from envs.types import SimTime, parse_hhmm
+from envs.timeutil import format_hhmm, parse_hhmm
+from envs.types import SimTime
 
-__all__ = ["DayClock", "format_hhmm", "parse_hhmm"]
+__all__ = ["DayClock"]
 
 
-def format_hhmm(seconds_of_day: float) -> str:
-    minutes = int(seconds_of_day // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+def _clock_text(seconds_of_day: float) -> str:
+    return format_hhmm(seconds_of_day // 60)
 
 
 class DayClock:
@@ -50,7 +50,7 @@ class DayClock:
         tod = float(self.start_s if time is None else parse_hhmm(time) * 60)
         if not self.start_s <= tod <= self.end_s:
             raise ValueError(
-                f"time {time!r} is outside the day window {format_hhmm(self.start_s)}-{format_hhmm(self.end_s)}"
+                f"time {time!r} is outside the day window {_clock_text(self.start_s)}-{_clock_text(self.end_s)}"
             )
         self.day, self.tod = day, tod
 
@@ -73,5 +73,5 @@ class DayClock:
 
     def now(self) -> SimTime:
         return SimTime(
-            seconds=self._absolute() - self._origin, day=self.day, time_of_day=format_hhmm(self.tod)
+            seconds=self._absolute() - self._origin, day=self.day, time_of_day=_clock_text(self.tod)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from envs.builtin.clock import parse_hhmm
+from envs.timeutil import DAY_END, DAY_START, parse_hhmm
 
 _POSITIVE = (
     "width",
@@ -72,9 +72,9 @@ class BuiltinEnvConfig:
     """Most pickupable objects per room."""
     steps_per_day: int = 1000
     """Steps that span one day's 06:00-22:00."""
-    day_start: str = "06:00"
+    day_start: str = DAY_START
     """Clock time at which a day starts (and where reset puts the clock)."""
-    day_end: str = "22:00"
+    day_end: str = DAY_END
     """Clock time after which the next day begins."""
 
     def __post_init__(self) -> None:

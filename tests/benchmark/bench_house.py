@@ -24,7 +24,6 @@ import numpy as np
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-from embodied_mem.benchmark.clock import to_minutes
 from embodied_mem.benchmark.episode import (
     ExperienceRecord,
     InteractionRecord,
@@ -32,6 +31,7 @@ from embodied_mem.benchmark.episode import (
     RoomVisit,
 )
 from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
+from envs.timeutil import parse_hhmm
 from envs.types import AgentPose, CameraIntrinsics, Observation, SimTime
 
 RES = 0.05
@@ -154,8 +154,8 @@ def _ix(
     t1: str,
     opened: list[str],
 ) -> InteractionRecord:
-    s = day * 86400 + to_minutes(t0) * 60.0
-    e = day * 86400 + to_minutes(t1) * 60.0
+    s = day * 86400 + parse_hhmm(t0) * 60.0
+    e = day * 86400 + parse_hhmm(t1) * 60.0
     return InteractionRecord(
         index,
         day,
@@ -181,7 +181,7 @@ def _ix(
 def _visits(day: int, spans: list[tuple[str, str, str]]) -> list[RoomVisit]:
     base = day * 86400
     return [
-        RoomVisit(day, room, base + to_minutes(a) * 60.0, base + to_minutes(b) * 60.0, a, b)
+        RoomVisit(day, room, base + parse_hhmm(a) * 60.0, base + parse_hhmm(b) * 60.0, a, b)
         for room, a, b in spans
     ]
 

@@ -10,7 +10,6 @@ import pytest
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-from embodied_mem.benchmark.clock import to_minutes  # noqa: E402
 from embodied_mem.benchmark.episode import EpisodeSpec  # noqa: E402
 from embodied_mem.benchmark.experience import (  # noqa: E402
     ExperienceError,
@@ -18,6 +17,7 @@ from embodied_mem.benchmark.experience import (  # noqa: E402
     run_experience,
 )
 from embodied_mem.benchmark.templates import generate_tasks  # noqa: E402
+from envs.timeutil import parse_hhmm  # noqa: E402
 
 SMALL = {"width": 128, "height": 96, "steps_per_day": 4800, "max_rooms": 4}
 
@@ -61,7 +61,7 @@ def test_interactions_are_real_and_recorded(one_day):
     starts = [i.start_seconds for i in rec.interactions]
     assert starts == sorted(starts)
     for i in rec.interactions:
-        assert to_minutes("06:00") <= i.start_minute <= i.end_minute <= to_minutes("22:00")
+        assert parse_hhmm("06:00") <= i.start_minute <= i.end_minute <= parse_hhmm("22:00")
         assert i.duration > 0 and i.start_frame < i.end_frame
         assert i.start_receptacle != i.goal_receptacle
         assert gt.objects[i.goal_receptacle].is_receptacle
