@@ -10,12 +10,12 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: setup setup-llm demo test test-llm test-slow bench lint clean
 
 setup: $(STAMP)
-$(STAMP): pyproject.toml scripts/setup.sh
+$(STAMP): pyproject.toml scripts/setup.sh scripts/apt_install.sh
 	bash scripts/setup.sh
 	touch $@
 
 setup-llm: $(LLM_STAMP)
-$(LLM_STAMP): $(STAMP) scripts/setup_llm.sh
+$(LLM_STAMP): $(STAMP) scripts/setup_llm.sh scripts/apt_install.sh
 	bash scripts/setup_llm.sh
 	touch $@
 
@@ -36,6 +36,7 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

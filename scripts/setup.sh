@@ -4,18 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libosmesa6 libgl1 chromium)
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "[setup] installing system packages: ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# System packages: every Debian package whose libraries the installed wheels link against and
+# that Priority required/important does not guarantee. tests/core/test_system_packages.py reads
+# this array and fails when a wheel links a library of a package missing here.
+APT_PACKAGES=(
+  libegl1 libegl-mesa0 libgl1-mesa-dri # MuJoCo's headless EGL rendering
+  libosmesa6 libgl1                    # the OSMesa fallback (MUJOCO_GL=osmesa)
+  libusb-1.0-0                         # open3d links libusb-1.0.so.0; PyPI has no wheel of it
+  chromium                             # the headless-browser test of the HTML report
+)
+source scripts/apt_install.sh
+apt_install "${APT_PACKAGES[@]}"
 
 PYTHON=${PYTHON:-}
 if [ -z "$PYTHON" ]; then
@@ -23,7 +22,17 @@ if [ -z "$PYTHON" ]; then
     if command -v "$cand" >/dev/null 2>&1; then PYTHON=$cand; break; fi
   done
 fi
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if [ -z "$PYTHON" ] || ! "$PYTHON" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))'; then
+  echo "[setup] needs Python 3.10-3.12 (found: ${PYTHON:-none}); set PYTHON=/path/to/python3.x" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  # Debian's own Python ships venv/ensurepip separately (python3.X-venv).
+  if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+    apt_install "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"
+  fi
+  "$PYTHON" -m venv .venv
+fi
 .venv/bin/python -m pip install -q --upgrade pip wheel setuptools
 # torch first and pinned: the 2.13.0 CPU wheel; an unpinned torch would pull GBs of CUDA.
 .venv/bin/python -m pip install -q torch==2.13.0
