@@ -133,6 +133,16 @@ class MemoryQuery:
         """Days the memory has frames for, ascending."""
         return self.log.days()
 
+    # ------------------------------------------------------------------ identity
+    def resolve(self, memory_id: str) -> str:
+        """The id memory keeps for ``memory_id`` now (perception may have merged it into another)."""
+        return self.lt.resolve(memory_id)
+
+    def held_object(self) -> str | None:
+        """Memory id of the object the agent holds now, or None (hands free)."""
+        held = self.lt.held
+        return self.lt.resolve(held) if held else None
+
     # ------------------------------------------------------------------ objects
     def get(self, memory_id: str, *, at_time: float | None = None) -> ObjectHit:
         """One memory object/receptacle (as believed at ``at_time`` if given).
@@ -421,6 +431,10 @@ class MemoryQuery:
 
     def room_at(self, time_of_day: str, *, day: int | None = None) -> RoomHit | None:
         return rrooms.room_at(self, time_of_day, self.yesterday if day is None else day)
+
+    def room_containing(self, x: float, y: float) -> str | None:
+        """Id of the smallest remembered room whose footprint contains floor point (x, y), or None."""
+        return self.lt.room_at(x, y)
 
     def room_of_interaction(
         self, category: str, *, kind: str = "pick", day: int | None = None

@@ -146,7 +146,7 @@ def _parents_on(ctx: RuleContext, category: str, day: int) -> dict[str, str]:
         if same_category(h.object_category, category) and h.event.object_id and h.event.source_id
     ]
     for h in later:
-        out.setdefault(ctx.q.lt.resolve(h.event.object_id), ctx.q.lt.resolve(h.event.source_id))
+        out.setdefault(ctx.q.resolve(h.event.object_id), ctx.q.resolve(h.event.source_id))
     return out
 
 
@@ -167,7 +167,7 @@ def t53(ctx: RuleContext) -> PlanResult:
     across days before perception merged them); the nearest of the most-moved wins ties."""
     n = int(ctx.slots["n"])
     counts = Counter(
-        ctx.q.lt.resolve(r.object_id)
+        ctx.q.resolve(r.object_id)
         for r in ctx.q.rearrangements(day=list(range(ctx.q.today - n, ctx.q.today)))
     )
     if not counts:
@@ -190,7 +190,7 @@ def t54(ctx: RuleContext) -> PlanResult:
     for h in ctx.q.interactions(kind=("pick", "place"), day=days):
         rid = h.event.source_id if h.kind.value == "pick" else h.event.target_id
         if rid is not None:
-            counts[ctx.q.lt.resolve(rid)] += 1
+            counts[ctx.q.resolve(rid)] += 1
     if not counts:
         return ctx.missing(f"receptacles used over the past {n} days")
     top = max(counts.values())
@@ -205,8 +205,7 @@ def t54(ctx: RuleContext) -> PlanResult:
 # --------------------------------------------------------------------------- manipulation
 def _held(ctx: RuleContext) -> str | None:
     """Memory id of what the agent holds now (an earlier task may have left it in hand)."""
-    held = getattr(ctx.q.lt, "held", None)
-    return ctx.q.lt.resolve(held) if held else None
+    return ctx.q.held_object()
 
 
 def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> list[Any]:

@@ -86,7 +86,7 @@ def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any |
             # says it left, so the belief stands (the stopping rule still weighs staleness).
             return True, last, box
     subject = next(
-        (o for h in placed for o in objs if o.memory_id == ctx.q.lt.resolve(h.event.object_id)),
+        (o for h in placed for o in objs if o.memory_id == ctx.q.resolve(h.event.object_id)),
         None,
     )
     subject = subject or (objs[0] if objs else None)
@@ -142,7 +142,7 @@ def t62(ctx: RuleContext) -> PlanResult:
     # Count distinct remembered objects, plus picks whose object perception never resolved
     # (a tiny object): the agent knows it moved *something* each time it picked.
     picked = ctx.q.interactions(kind="pick", day=ctx.q.yesterday)
-    known = {ctx.q.lt.resolve(h.event.object_id) for h in picked if h.event.object_id is not None}
+    known = {ctx.q.resolve(h.event.object_id) for h in picked if h.event.object_id is not None}
     unknown = sum(1 for h in picked if h.event.object_id is None)
     return _answer(str(len(known) + unknown), known=len(known), unresolved_picks=unknown)
 

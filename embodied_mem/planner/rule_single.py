@@ -398,9 +398,9 @@ def first_source(ctx: RuleContext, memory_id: str, day: int | None = None) -> An
     Events keep the ids memory had when they happened; nodes may merge later (perception
     keeps running today), so both sides are resolved before comparing.
     """
-    me = ctx.q.lt.resolve(memory_id)
+    me = ctx.q.resolve(memory_id)
     for h in ctx.q.interactions(kind="pick", day=day):
-        if h.event.object_id is not None and ctx.q.lt.resolve(h.event.object_id) == me:
+        if h.event.object_id is not None and ctx.q.resolve(h.event.object_id) == me:
             rec = safe_get(ctx, h.event.source_id)
             if rec is not None:
                 return rec

@@ -57,7 +57,7 @@ def event_room(query: Any, event: Any) -> str | None:
     """
     point = getattr(event, "point", None)
     if point is not None:
-        room = query.lt.room_at(float(point[0]), float(point[1]))
+        room = query.room_containing(float(point[0]), float(point[1]))
         if room is not None:
             return room
     return event.room_id

@@ -391,19 +391,14 @@ def test_a_vanished_object_is_sought_where_the_agent_left_it(world: World) -> No
     )  # on the desk it was put on
 
 
-class _LtWithHeld:
-    def __init__(self, lt: Any, held: str) -> None:
-        self._lt, self.held = lt, held
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._lt, name)
-
-
 class HoldingQuery:
     """Memory says the agent still holds ``held`` (an earlier task left it in hand)."""
 
     def __init__(self, inner: Any, held: str) -> None:
-        self._inner, self.lt = inner, _LtWithHeld(inner.lt, inner.lt.resolve(held))
+        self._inner, self._held = inner, inner.resolve(held)
+
+    def held_object(self) -> str:
+        return self._held
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
