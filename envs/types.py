@@ -12,6 +12,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from envs.timeutil import format_hhmm, parse_hhmm
+from envs.validation import FrameError, check_observation, check_rigid_transform
+
+__all__ = [
+    "AgentPose",
+    "CameraIntrinsics",
+    "FrameError",
+    "Observation",
+    "SimTime",
+    "check_rigid_transform",
+    "format_hhmm",
+    "optical_rotation",
+    "parse_hhmm",
+]
 
 
 def optical_rotation(yaw: float, pitch: float) -> np.ndarray:
@@ -148,38 +161,43 @@ class Observation:
     room_id: str | None = None
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the first field whose shape, dtype or value is wrong."""
-        h, w = self.intrinsics.height, self.intrinsics.width
-        if self.depth.shape != (h, w) or self.depth.dtype != np.float32:
-            raise ValueError(
-                f"depth must be ({h}, {w}) float32 to match the intrinsics, "
-                f"got {self.depth.shape} {self.depth.dtype}"
-            )
-        if self.rgb is not None and (self.rgb.shape != (h, w, 3) or self.rgb.dtype != np.uint8):
-            raise ValueError(
-                f"rgb must be ({h}, {w}, 3) uint8, got {self.rgb.shape} {self.rgb.dtype}"
-            )
-        if self.instance_ids is not None and (
-            self.instance_ids.shape != (h, w) or self.instance_ids.dtype != np.int32
-        ):
-            raise ValueError(
-                f"instance_ids must be ({h}, {w}) int32, got "
-                f"{self.instance_ids.shape} {self.instance_ids.dtype}"
-            )
-        check_rigid_transform(self.cam_to_world, "cam_to_world")
+        """Raise :class:`~envs.validation.FrameError` (a ``ValueError``) naming the first field
+        whose shape, dtype or value is wrong (see :func:`envs.validation.check_observation`).
 
-
-def check_rigid_transform(matrix: np.ndarray, name: str = "pose", tol: float = 1e-4) -> None:
-    """Raise ``ValueError`` unless ``matrix`` is a finite 4x4 rigid transform (orthonormal R, det +1)."""
-    m = np.asarray(matrix)
-    if m.shape != (4, 4):
-        raise ValueError(f"{name} must be a 4x4 matrix, got shape {m.shape}")
-    if not np.all(np.isfinite(m)):
-        raise ValueError(f"{name} contains NaN or inf")
-    rot = m[:3, :3]
-    if not np.allclose(rot @ rot.T, np.eye(3), atol=tol) or abs(np.linalg.det(rot) - 1.0) > tol:
-        raise ValueError(
-            f"{name} rotation is not orthonormal with det +1; re-orthonormalise it (e.g. via SVD)"
+        The result is remembered: a second call on the same, unchanged observation returns at
+        once, so every stage may call it and a frame is still checked once. "Unchanged" means
+        the same field objects, the same ``cam_to_world`` numbers and array shapes/dtypes (the
+        intrinsics, pose and time are frozen), so the only thing a caller can alter unseen is
+        the depth/rgb *content*, which is not validated anyway.
+        """
+        key = (
+            self.depth,
+            self.rgb,
+            self.instance_ids,
+            self.intrinsics,
+            self.agent,
+            self.time,
+            self.frame_index,
+            self.room_id,
+            self.held_object,
+            self.cam_to_world,
         )
-    if not np.allclose(m[3], [0.0, 0.0, 0.0, 1.0], atol=tol):
-        raise ValueError(f"{name} last row must be [0, 0, 0, 1], got {m[3]}")
+        memo = self.__dict__.get("_validated")
+        if (
+            memo is not None
+            and all(a is b for a, b in zip(memo[0], key, strict=True))
+            and _mutable_part(self) == memo[1]
+        ):
+            return
+        check_observation(self)
+        self.__dict__["_validated"] = (key, _mutable_part(self))
+
+
+def _mutable_part(obs: Observation) -> tuple[object, ...]:
+    """What in-place changes can alter unseen: the pose numbers and the arrays' layouts."""
+    return tuple(
+        (a.tobytes() if a is obs.cam_to_world else (a.shape, a.dtype))
+        if isinstance(a, np.ndarray)
+        else None
+        for a in (obs.cam_to_world, obs.depth, obs.rgb, obs.instance_ids)
+    )

@@ -76,13 +76,18 @@ class MemoryAgent:
 
     # ------------------------------------------------------------------ perception
     def observe(self, obs: Observation) -> None:
-        """Fold one frame into memory (and hand it to the recorder, if any)."""
+        """Fold one frame into memory (and hand it to the recorder, if any).
+
+        A malformed frame follows the memory's ``on_bad_frame`` policy (counted and skipped,
+        or raised) before the recorder or perception sees it.
+        """
+        if self.memory is not None and not self.memory.admit(obs):
+            return
         if self.recorder is not None:
             self.recorder.on_frame(obs)
         if self.memory is None or self.perceiver is None:
             return
-        used, detections = self.perceiver.detect(obs)
-        self.memory.ingest(used, detections)
+        self.memory.observe(obs, self.perceiver)
 
     def record_interaction(
         self, kind: str, obs: Observation, point: tuple[float, float, float]

@@ -6,10 +6,15 @@ attached). :meth:`AgentMemory.record_interaction` applies the agent's own pick/p
 (the memory object nearest the acted-on point). :meth:`AgentMemory.query` returns the
 :class:`~embodied_mem.memory.retrieval.MemoryQuery` planners use.
 
-Bad input policy: a malformed observation or detection (shape/dtype, non-orthonormal pose,
-frames out of time order) raises ``ValueError`` before anything is changed, or — with
-``MemoryConfig.on_bad_frame = "skip"`` — is counted in ``stats().rejected_frames`` and
-skipped. Invalid depth pixels and tiny masks are counted and skipped by the mapper. An
+Bad frames: every part of a frame — observation (shapes/dtypes, intrinsics, pose, agent pose,
+time, ids), detections (masks, points, embeddings, scores, labels) and its order in time — is
+checked before anything changes (:meth:`ObjectMapper.check`, :func:`envs.validation.check_observation`).
+A bad frame leaves memory exactly as it was and raises :class:`~envs.validation.FrameError`
+(a ``ValueError`` naming the fault and what to do), or — with ``MemoryConfig.on_bad_frame =
+"skip"`` — is counted in ``stats().rejected_frames`` and, per reason,
+``stats().rejected_by_reason``. Labels and room names are sanitised on the way in
+(:mod:`embodied_mem.perception.labels`). Invalid depth pixels and tiny masks are counted and
+skipped by the mapper. An
 interaction whose point has no memory object within ``interaction_radius`` is still logged
 (object id None) and counted in ``stats().unresolved_interactions``.
 """
@@ -25,15 +30,18 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
+from embodied_mem.memory.frame_gate import check_frame
 from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
 from embodied_mem.memory.persist import full_batch, load_into, pending_batch, stored_config
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.store import MemoryStore
+from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import RoomRecord
 from envs.types import AgentPose, Observation, SimTime
+from envs.validation import FrameError, check_agent_pose, check_sim_time, check_text_id
 from scene_graph import Layer
 
 logger = logging.getLogger(__name__)
@@ -78,6 +86,8 @@ class IngestResult:
     committed: bool = False
     skipped: str | None = None
     """Why the frame was skipped (on_bad_frame="skip"), else None."""
+    reason: str | None = None
+    """The skipped frame's rejection reason (the ``rejected_by_reason`` key), else None."""
 
 
 @dataclass
@@ -93,6 +103,8 @@ class MemoryStats:
     stm_hit_rate: float
     rejected_frames: int
     unresolved_interactions: int
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    """Skipped bad frames per :attr:`envs.validation.FrameError.reason`."""
 
 
 TextEmbedFn = Callable[[str], np.ndarray]
@@ -137,13 +149,14 @@ class AgentMemory:
     ) -> None:
         self.config = config or MemoryConfig()
         self.mapper = ObjectMapper(self.config.mapper)
-        self.long_term = LongTermMemory(rooms, self.config.long_term)
+        self.long_term = LongTermMemory(clean_rooms(rooms), self.config.long_term)
         self.short_term = ShortTermMemory(self.config.short_term)
         self.episodic = EpisodicLog(self.config.episodic)
         self._embed = _embed_fn(embedder)
         self.long_term.embed_fn = self._embed
         self.day: int | None = None
         self.rejected_frames = 0
+        self.rejected_by_reason: dict[str, int] = {}
         self.unresolved_interactions = 0
         self._frames_since_commit = 0
         self._last_frame: tuple[float, str | None, AgentPose | None] | None = None
@@ -162,17 +175,14 @@ class AgentMemory:
     def ingest(self, obs: Observation, detections: Sequence[Detection]) -> IngestResult:
         """Fold one frame and its detections into every memory (see module docstring)."""
         try:
-            self._check_frame(obs, detections)
-        except ValueError as exc:
-            if self.config.on_bad_frame == "raise":
-                raise
-            self.rejected_frames += 1
-            logger.warning("frame %d skipped: %s", obs.frame_index, exc)
-            return IngestResult(None, skipped=str(exc))
+            last = None if self._last_frame is None else self._last_frame[0]
+            detections = check_frame(self.mapper, obs, detections, last, self.day)
+        except FrameError as exc:
+            return self.reject(obs, exc)
         if self.day is None or obs.time.day != self.day:
             self.start_day(obs.time.day)
         t = obs.time.seconds
-        upd = self.mapper.update(list(detections), obs)
+        upd = self.mapper.update(detections, obs, checked=True)
         changed = self.long_term.apply_mapper_update(upd, self.mapper.objects, t)
         entries = self._update_short_term(upd, obs)
         for absorbed, kept in upd.merged:
@@ -200,23 +210,50 @@ class AgentMemory:
             committed = True
         return IngestResult(upd, entries, kf, changed, committed)
 
-    def _check_frame(self, obs: Observation, detections: Sequence[Detection]) -> None:
-        obs.validate()
-        if self._last_frame is not None and obs.time.seconds < self._last_frame[0]:
-            raise ValueError(
-                f"frame {obs.frame_index} at t={obs.time.seconds}s is older than the last "
-                f"ingested frame (t={self._last_frame[0]}s); ingest frames in time order"
-            )
-        if self.day is not None and obs.time.day < self.day:
-            raise ValueError(
-                f"frame {obs.frame_index} is from day {obs.time.day} but memory is at day {self.day}"
-            )
-        for i, det in enumerate(detections):
-            if det.mask.shape != obs.depth.shape or det.mask.dtype != np.bool_:
-                raise ValueError(
-                    f"detection {i} ({det.category!r}): mask must be {obs.depth.shape} bool, "
-                    f"got {det.mask.shape} {det.mask.dtype}"
+    def observe(self, obs: Observation, perceiver: Any) -> IngestResult:
+        """Segment ``obs`` with ``perceiver`` and ingest the result.
+
+        ``perceiver`` is a :class:`~embodied_mem.perception.pipeline.Perceiver` (or anything
+        with ``detect(obs) -> (obs_used, detections)``, or that callable itself). A frame it
+        rejects as bad follows ``on_bad_frame`` like one :meth:`ingest` rejects.
+        """
+        detect = getattr(perceiver, "detect", perceiver)
+        try:
+            used, detections = detect(obs)
+        except FrameError as exc:
+            return self.reject(obs, exc)
+        return self.ingest(used, detections)
+
+    def admit(self, obs: Observation) -> bool:
+        """Whether ``obs`` is well-formed; a bad one is counted (False) or raises, per
+        ``on_bad_frame``. For callers that act on a frame before :meth:`observe` (recorders)."""
+        try:
+            if not isinstance(obs, Observation):
+                raise FrameError(
+                    f"expected an Observation, got {type(obs).__name__}", "observation"
                 )
+            obs.validate()
+        except FrameError as exc:
+            self.reject(obs, exc)
+            return False
+        return True
+
+    def reject(self, obs: Observation, error: FrameError) -> IngestResult:
+        """Apply the bad-frame policy to ``obs``, which failed validation with ``error``.
+
+        Nothing but the rejection counters changes. Raises under ``on_bad_frame="raise"``.
+        """
+        where = f"frame {getattr(obs, 'frame_index', '?')!r} rejected ({error.reason})"
+        if self.config.on_bad_frame == "raise":
+            raise FrameError(
+                f"{where}: {error}. Memory is unchanged; fix the frame's source, or set "
+                "MemoryConfig.on_bad_frame='skip' to count and skip bad frames",
+                error.reason,
+            ) from error
+        self.rejected_frames += 1
+        self.rejected_by_reason[error.reason] = self.rejected_by_reason.get(error.reason, 0) + 1
+        logger.warning("%s, skipped: %s", where, error)
+        return IngestResult(None, skipped=str(error), reason=error.reason)
 
     def _update_short_term(self, upd: MapperUpdate, obs: Observation) -> list[STMEntry]:
         for absorbed, kept in upd.merged:
@@ -262,6 +299,13 @@ class AgentMemory:
         p = np.asarray(point_xyz, dtype=float)
         if p.shape != (3,) or not np.all(np.isfinite(p)):
             raise ValueError(f"point_xyz must be a finite (x, y, z) world point, got {point_xyz!r}")
+        # Checked before anything changes, like a frame (these raise FrameError, a ValueError).
+        for t in (time, end_time):
+            if t is not None:
+                check_sim_time(t)
+        if pose is not None:
+            check_agent_pose(pose)
+        check_text_id(room_id, "room_id")
         if self.day is None or time.day != self.day:
             self.start_day(time.day)
         t = time.seconds
@@ -431,4 +475,5 @@ class AgentMemory:
             stm_hit_rate=self.short_term.stats.hit_rate,
             rejected_frames=self.rejected_frames,
             unresolved_interactions=self.unresolved_interactions,
+            rejected_by_reason=dict(sorted(self.rejected_by_reason.items())),
         )

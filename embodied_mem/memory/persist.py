@@ -45,6 +45,7 @@ def _meta(mem: AgentMemory) -> dict[str, Any]:
         "stm_stats": dataclasses.asdict(stm.stats),
         "counters": {
             "rejected_frames": mem.rejected_frames,
+            "rejected_by_reason": dict(sorted(mem.rejected_by_reason.items())),
             "unresolved_interactions": mem.unresolved_interactions,
         },
         # Evaluation only (matching memory objects to env ids); never read by retrieval.
@@ -146,6 +147,9 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     mem.day = meta.get("day")
     counters = meta.get("counters", {})
     mem.rejected_frames = int(counters.get("rejected_frames", 0))
+    mem.rejected_by_reason = {
+        str(k): int(v) for k, v in counters.get("rejected_by_reason", {}).items()
+    }
     mem.unresolved_interactions = int(counters.get("unresolved_interactions", 0))
     resumed = mem.episodic.last_frame_time()
     if resumed is not None:  # frames older than the last logged one are rejected after a reopen

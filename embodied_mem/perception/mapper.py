@@ -30,7 +30,7 @@ AI2-THOR rooms, the built-in footprints) via ``Observation.room_id``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -53,6 +53,7 @@ from embodied_mem.perception.mapper_config import MapperConfig
 from embodied_mem.perception.mapper_types import MappedObject, MapperUpdate
 from embodied_mem.perception.tracks import fold_into, new_track, record_observation
 from embodied_mem.perception.types import Detection
+from embodied_mem.perception.validation import check_detections
 from embodied_mem.perception.visibility import expected_in_view
 from envs.types import Observation
 
@@ -88,18 +89,47 @@ class ObjectMapper:
 
     # ---- public API -------------------------------------------------------------------
 
-    def update(self, detections: list[Detection], obs: Observation) -> MapperUpdate:
-        """Fold one frame's detections into the map.
+    @property
+    def embedding_dim(self) -> int | None:
+        """Size of the tracks' embeddings (None while no track has one)."""
+        return next(
+            (len(o.embedding) for o in self.objects.values() if o.embedding is not None), None
+        )
+
+    def check(self, detections: Sequence[Detection], obs: Observation) -> list[Detection]:
+        """Validate a frame for :meth:`update` without changing anything.
+
+        Returns the detections with sanitised labels (see
+        :func:`~embodied_mem.perception.validation.check_detections`).
 
         Raises:
-            ValueError: the observation or a detection mask is malformed.
+            FrameError: the observation or a detection is malformed (``reason`` says which).
         """
         obs.validate()
+        return check_detections(detections, obs.depth.shape, self.embedding_dim)
+
+    def update(
+        self, detections: Sequence[Detection], obs: Observation, *, checked: bool = False
+    ) -> MapperUpdate:
+        """Fold one frame's detections into the map.
+
+        Args:
+            detections: the frame's detections.
+            obs: the frame.
+            checked: the caller already passed both through :meth:`check` (and uses the
+                detections it returned); skips validating them a second time.
+
+        Raises:
+            FrameError: the observation or a detection is malformed; nothing was changed.
+        """
+        if not checked:
+            detections = self.check(detections, obs)
         cfg = self.config
         upd = MapperUpdate()
-        self._frames += 1
+        # Back-projection and association change nothing; the frame counts from here on.
         clouds = self._prepare(detections, obs, upd)
         matches = self._associate(clouds, detections)
+        self._frames += 1
         matched_tracks: set[str] = set()
         for di, (det, pts) in enumerate(zip(detections, clouds, strict=True)):
             if pts is None:
@@ -239,11 +269,6 @@ class ObjectMapper:
         cfg = self.config
         out: list[np.ndarray | None] = []
         for det in detections:
-            if det.mask.shape != obs.depth.shape or det.mask.dtype != np.bool_:
-                raise ValueError(
-                    f"detection {det.category!r}: mask must be {obs.depth.shape} bool, "
-                    f"got {det.mask.shape} {det.mask.dtype}"
-                )
             if det.pixel_count < cfg.min_mask_pixels:
                 upd.skipped_detections += 1
                 out.append(None)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from embodied_mem.perception.labels import clean_attributes, clean_label
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.segmenters import (
     ORACLE_SEGMENTERS,
@@ -81,13 +82,21 @@ class Perceiver:
         self.last_times = StageTimes()
 
     def detect(self, obs: Observation) -> tuple[Observation, list[Detection]]:
-        """The frame downstream stages must use (corrupted for ``noisy``) and its detections."""
+        """The frame downstream stages must use (corrupted for ``noisy``) and its detections.
+
+        Labels come back sanitised (:func:`~embodied_mem.perception.labels.clean_label`: no
+        control characters, bounded length). One left empty makes the frame bad when the
+        mapper checks it (memory then applies ``on_bad_frame``).
+
+        Raises:
+            FrameError: ``obs`` is malformed (before any segmenting).
+        """
         obs.validate()
         tc = time.perf_counter()
         if isinstance(self.segmenter, ObservationCorruptor):
             obs = self.segmenter.corrupt(obs)
         t0 = time.perf_counter()
-        detections = self.segmenter.segment(obs)
+        detections = clean_detection_labels(self.segmenter.segment(obs))
         t1 = time.perf_counter()
         if self.label_embedder is not None:
             todo = [d for d in detections if d.embedding is None]
@@ -99,6 +108,26 @@ class Perceiver:
             corrupt=t0 - tc, segment=t1 - t0, embed=time.perf_counter() - t1
         )
         return obs, detections
+
+
+def clean_detection_labels(detections: list[Detection]) -> list[Detection]:
+    """``detections`` with sanitised categories and attributes (copies where they changed).
+
+    Labels that are not text are left for the mapper's check to reject with the frame.
+    """
+    out = []
+    for det in detections:
+        category, attributes = det.category, det.attributes
+        if isinstance(category, str):
+            category = clean_label(category)
+        if isinstance(attributes, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+        ):
+            attributes = clean_attributes(attributes)
+        if category != det.category or attributes != det.attributes:
+            det = dataclasses.replace(det, category=category, attributes=attributes)
+        out.append(det)
+    return out
 
 
 def build_perceiver(

@@ -49,6 +49,7 @@ def memory_state(memory: Any, frames: int) -> dict[str, Any]:
         "short_term": [_event(e) for e in memory.short_term.entries.values()],
         "stats": {
             "rejected_frames": memory.rejected_frames,
+            "rejected_by_reason": dict(sorted(memory.rejected_by_reason.items())),
             "unresolved_interactions": memory.unresolved_interactions,
         },
     }
