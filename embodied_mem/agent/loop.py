@@ -148,7 +148,13 @@ class MemoryAgent:
             step_index=step,
             feedback=tuple(feedback),
         )
-        return self.planner.plan(ctx)
+        try:
+            return self.planner.plan(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken plan must not end the episode
+            # Planners map model/endpoint trouble to failure modes themselves; what still
+            # raises is a bug: logged with its traceback, recorded for this task, run goes on.
+            logger.exception("planner %s raised on %r", type(self.planner).__name__, instruction)
+            return PlanResult.failure("planner_crash", f"{type(exc).__name__}: {exc}")
 
     @staticmethod
     def _account_plan(trace: TaskTrace, plan: PlanResult, step: int, query: Any) -> None:

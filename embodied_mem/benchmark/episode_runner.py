@@ -27,13 +27,12 @@ from embodied_mem.benchmark.templates import TemplateConfig, generate_tasks
 from embodied_mem.memory.memory import AgentMemory
 from embodied_mem.perception.pipeline import build_perceiver
 from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS
+from embodied_mem.planner.base import PLANNER_ERRORS
 from embodied_mem.planner.registry import make_planner
 from envs.actions import Teleport
 from envs.base import Env
 
 logger = logging.getLogger(__name__)
-
-PLANNER_ERRORS = ("bad_planner_output", "timeout", "endpoint_error", "missing_model")
 
 
 @dataclass(frozen=True)

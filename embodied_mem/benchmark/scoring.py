@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 FAILURE_MODES: tuple[str, ...] = (
     "bad_planner_output",  # the planner's output could not be parsed or executed
+    "endpoint_timeout",  # the planner's model endpoint gave no complete reply in time
+    "endpoint_error",  # the planner's model endpoint gave no valid reply
+    "budget_exceeded",  # the planner's prompt could not fit its token budget
+    "missing_model",  # the planner's local model is not installed
+    "planner_crash",  # the planner raised; the loop recorded it and went on
     "target_never_remembered",  # no valid target was ever in memory
     "wrong_target",  # the agent went to (or the planner chose) something invalid
     "navigation_timeout",  # the step budget ran out
@@ -82,6 +87,8 @@ class TaskAttempt:
     wall_time_s: float = 0.0
     timed_out: bool = False
     planner_error: str | None = None
+    """Why the planner produced no plan: a planner failure mode (kept as the task's mode) or a
+    free-text reason (recorded as ``bad_planner_output``)."""
     target_in_memory: bool | None = None
     """Whether memory held any valid target when the task started (None = unknown)."""
 
@@ -374,7 +381,8 @@ def score_task(
 def _upstream_mode(attempt: TaskAttempt, hl: bool | None) -> str | None:
     """Failures that happened before the policy moved explain the outcome best."""
     if attempt.planner_error:
-        return "bad_planner_output"
+        mode = attempt.planner_error
+        return mode if mode in FAILURE_MODES else "bad_planner_output"
     if attempt.target_in_memory is False:
         return "target_never_remembered"
     if hl is False and attempt.chosen_targets is not None:

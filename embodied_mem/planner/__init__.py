@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from embodied_mem.planner.base import (
     FAILURE_MODES,
+    PLANNER_ERRORS,
     Keyframe,
     Planner,
     PlannerCall,
@@ -20,6 +21,7 @@ from embodied_mem.planner.registry import PLANNERS, make_planner, registered_pla
 __all__ = [
     "FAILURE_MODES",
     "PLANNERS",
+    "PLANNER_ERRORS",
     "Keyframe",
     "PlanResult",
     "Planner",

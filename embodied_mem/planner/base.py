@@ -19,13 +19,25 @@ from policies.subgoals import Subgoal
 
 #: The fixed vocabulary of planner failure modes (reports group failures by these).
 FAILURE_MODES: tuple[str, ...] = (
-    "bad_planner_output",  # the model's output did not parse/validate after all retries
-    "timeout",  # the model/endpoint did not answer within the configured time
-    "endpoint_error",  # connection refused, HTTP error, auth error, server crash
+    "bad_planner_output",  # a valid reply whose plan did not parse/validate after all re-asks
+    "endpoint_timeout",  # no complete reply within the configured time, after the retries
+    "endpoint_error",  # no valid chat completion: HTTP/connection error, malformed or huge reply
     "no_memory_match",  # memory holds nothing that satisfies the instruction
     "unsupported_instruction",  # the planner cannot map the instruction to a plan
     "budget_exceeded",  # the prompt cannot fit the token budget even when compacted
     "missing_model",  # local weights/tokenizer not found
+    "planner_crash",  # the planner raised (a bug); the agent loop recorded it and went on
+)
+
+#: Modes that mean the planner produced no plan because of the model, the endpoint or the
+#: planner itself (rather than what memory holds); the benchmark reports them as they are.
+PLANNER_ERRORS: tuple[str, ...] = (
+    "bad_planner_output",
+    "endpoint_timeout",
+    "endpoint_error",
+    "budget_exceeded",
+    "missing_model",
+    "planner_crash",
 )
 
 

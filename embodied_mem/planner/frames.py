@@ -24,7 +24,7 @@ from embodied_mem.planner.vlm import (
     EndpointVisionChat,
     HFVisionChat,
     VisionChat,
-    plan_with_retries,
+    plan_with_chat,
     resize_max_side,
 )
 
@@ -105,12 +105,11 @@ def _build_chat(cfg: FramesPlannerConfig) -> VisionChat:
         hcfg = HFPlannerConfig(**cfg.hf)
         model, tok, proc = load_vlm(hcfg.model_path, device=hcfg.device, dtype=hcfg.dtype)
         return HFVisionChat(model, tok, proc, max_new_tokens=hcfg.max_new_tokens)
-    from embodied_mem.planner.llm import LLMPlannerConfig, make_openai_client
+    from embodied_mem.planner.llm import LLMPlannerConfig, make_endpoint
 
     lcfg = LLMPlannerConfig(**cfg.llm).resolved()
-    client = make_openai_client(lcfg)
     return EndpointVisionChat(
-        client,
+        make_endpoint(lcfg),
         lcfg.model,
         max_tokens=lcfg.max_completion_tokens,
         timeout_s=lcfg.timeout_s,
@@ -187,7 +186,7 @@ class FramesPlanner:
             return parsed
 
         shown = [kf.frame_index for kf in frames]
-        return plan_with_retries(
+        return plan_with_chat(
             self.chat,
             self.build_messages(task, frames),
             parse,

@@ -26,7 +26,7 @@ from embodied_mem.planner.vlm import (
     ChatMessage,
     HFVisionChat,
     decode_thumbnail,
-    plan_with_retries,
+    plan_with_chat,
     resize_max_side,
 )
 from envs.extras import require_extra
@@ -203,7 +203,7 @@ class HFPlanner:
         resolver = PlanResolver(toolbox, frames)
         messages = self.build_messages(task, toolbox)
         n_images = sum(len(m.images) for m in messages)
-        return plan_with_retries(
+        return plan_with_chat(
             self.chat,
             messages,
             lambda text: parse_plan(text, resolver),

@@ -1,11 +1,13 @@
 """The ``llm`` planner: an OpenAI-compatible chat endpoint with memory-query tool calls.
 
 Works with vLLM, Ollama, llama.cpp's server or a hosted API. One ``plan()`` is a conversation:
-the prompt (KARMA-style memory sections, :mod:`embodied_mem.planner.prompting`) → the model
-calls memory tools (:mod:`embodied_mem.planner.tools`) for a few rounds → it replies with a JSON
-plan (:mod:`embodied_mem.planner.schema`). A malformed or unresolvable plan is sent back with
-the validation error, up to ``max_retries`` times, then recorded as ``bad_planner_output``.
-Timeouts and endpoint errors become failure modes; ``plan()`` never raises for them.
+the prompt (memory as JSON records, :mod:`embodied_mem.planner.prompting`) → the model calls
+memory tools (:mod:`embodied_mem.planner.tools`) for a few rounds → it replies with a JSON plan
+(:mod:`embodied_mem.planner.schema`) that is checked against memory. The shared re-ask loop
+(:mod:`embodied_mem.planner.attempts`) sends a bad plan back with the error, then records
+``bad_planner_output``; requests go through :class:`~embodied_mem.planner.endpoint.ChatEndpoint`
+(retries with backoff, bounded replies, strict reply schema), whose failures become
+``endpoint_timeout`` / ``endpoint_error``. ``plan()`` never raises for any reply.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import dataclasses
 import json
 import logging
 import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from embodied_mem.planner.attempts import Answer, answer_of, call_record, plan_with_reasks
 from embodied_mem.planner.base import PlannerCall, PlanningContext, PlanResult
+from embodied_mem.planner.endpoint import ChatEndpoint, ChatReply, make_openai_client
 from embodied_mem.planner.memory_text import gather_sections
 from embodied_mem.planner.prompting import (
     BuiltPrompt,
@@ -28,9 +31,8 @@ from embodied_mem.planner.prompting import (
     TokenCounter,
     build_prompt,
 )
-from embodied_mem.planner.schema import PlanValidationError, parse_plan, plan_schema
+from embodied_mem.planner.schema import parse_plan, plan_schema
 from embodied_mem.planner.tools import MemoryToolbox, PlanResolver
-from envs.extras import require_extra
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,16 @@ class LLMPlannerConfig:
     api_key: str = ""
     """API key (env EMBODIED_MEM_LLM_API_KEY; local servers accept any non-empty string)."""
     timeout_s: float = 60.0
-    """Per-request timeout in seconds; exceeding it records the ``timeout`` failure mode."""
-    http_retries: int = 0
-    """Retries of the HTTP client on connection errors (0: fail fast, the benchmark records it)."""
+    """Per-request timeout in seconds, for the whole reply (a reply still trickling in after it
+    counts as a timeout); when every try times out the task records ``endpoint_timeout``."""
+    http_retries: int = 2
+    """Retries after a transient failure (timeout, dropped connection, HTTP 408/409/429/5xx)."""
+    retry_backoff_s: float = 0.5
+    """First wait before a retry, doubled each time (a server's Retry-After wins)."""
+    max_backoff_s: float = 8.0
+    """Longest wait between retries."""
+    max_reply_bytes: int = 1_000_000
+    """Largest reply body accepted; a larger one is ``endpoint_error`` and is not re-fetched."""
     max_retries: int = 2
     """Re-asks after a malformed/invalid plan before recording ``bad_planner_output``."""
     max_tool_rounds: int = 4
@@ -92,9 +101,18 @@ class LLMPlannerConfig:
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
-        for name in ("http_retries", "max_retries", "k_examples", "k_short_term"):
+        for name in (
+            "http_retries",
+            "max_retries",
+            "k_examples",
+            "k_short_term",
+            "retry_backoff_s",
+            "max_backoff_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_reply_bytes < 1024:
+            raise ValueError(f"max_reply_bytes must be >= 1024, got {self.max_reply_bytes}")
         if self.max_tool_rounds < 1 or self.max_completion_tokens < 1 or self.token_budget < 64:
             raise ValueError(
                 "max_tool_rounds and max_completion_tokens must be >= 1 and token_budget >= 64"
@@ -123,27 +141,17 @@ class LLMPlannerConfig:
         return dataclasses.replace(self, base_url=base_url, model=model, api_key=api_key)
 
 
-def classify_error(exc: BaseException) -> str | None:
-    """Failure mode for an exception from the client, or None if it is not an endpoint problem."""
-    try:
-        import openai
-    except ImportError:  # fake clients in tests may raise builtin errors only
-        openai = None  # type: ignore[assignment]
-    if isinstance(exc, TimeoutError) or (openai and isinstance(exc, openai.APITimeoutError)):
-        return "timeout"
-    if isinstance(exc, ConnectionError) or (openai and isinstance(exc, openai.OpenAIError)):
-        return "endpoint_error"
-    return None
-
-
-def make_openai_client(config: LLMPlannerConfig) -> Any:
-    """An ``openai.OpenAI`` client for a resolved config (no HTTP retries unless configured)."""
-    openai = require_extra("openai", "llm")
-    return openai.OpenAI(
-        base_url=config.base_url,
-        api_key=config.api_key,
-        timeout=config.timeout_s,
-        max_retries=config.http_retries,
+def make_endpoint(config: LLMPlannerConfig, client: Any = None) -> ChatEndpoint:
+    """The retrying endpoint for a config (``client`` None: an openai client for a resolved one)."""
+    if client is None:
+        client = make_openai_client(
+            config.base_url, config.api_key, config.timeout_s, config.max_reply_bytes
+        )
+    return ChatEndpoint(
+        client,
+        retries=config.http_retries,
+        backoff_s=config.retry_backoff_s,
+        max_backoff_s=config.max_backoff_s,
     )
 
 
@@ -170,7 +178,7 @@ class LLMPlanner:
     ) -> None:
         cfg = config or LLMPlannerConfig()
         self.config = cfg.resolved() if client is None else cfg
-        self.client = client if client is not None else make_openai_client(self.config)
+        self.endpoint = make_endpoint(self.config, client)
         if examples is None and self.config.examples_path:
             from pathlib import Path
 
@@ -198,18 +206,27 @@ class LLMPlanner:
         calls: list[PlannerCall] = []
         details = {"prompt_dropped": prompt.dropped, "prompt_estimate": prompt.estimated_tokens}
         self._budget = min(task.token_budget, self.config.token_budget)
-        try:
-            return self._attempts(list(prompt.messages), toolbox, resolver, calls, details)
-        except Exception as exc:  # noqa: BLE001 - mapped to failure modes, see classify_error
-            mode = classify_error(exc)
-            if mode is None:
-                raise
-            logger.warning("llm planner %s: %s", mode, exc)
-            if calls and calls[-1].error is None:
-                calls[-1].error = f"{type(exc).__name__}: {exc}"
-            else:
-                calls.append(PlannerCall("llm", error=f"{type(exc).__name__}: {exc}"))
-            return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls, **details)
+        messages = list(prompt.messages)
+
+        def reask(text: str, error: str) -> None:
+            messages.append({"role": "assistant", "content": text})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": f"That reply is not a valid plan: {error}. "
+                    "Reply with only the JSON plan object.",
+                }
+            )
+
+        return plan_with_reasks(
+            lambda attempt: self._converse(messages, toolbox, calls, attempt),
+            reask,
+            lambda text: parse_plan(text, resolver, self.config.max_subgoals),
+            max_retries=self.config.max_retries,
+            calls=calls,
+            backend="llm",
+            details=details,
+        )
 
     def _prompt(self, task: PlanningContext, toolbox: MemoryToolbox) -> BuiltPrompt:
         """KARMA sections within the budget; ValueError if even the fixed parts do not fit."""
@@ -238,73 +255,37 @@ class LLMPlanner:
             sections, budget, self.counter, reserve=self.config.max_completion_tokens + tool_tokens
         )
 
-    def _attempts(
-        self,
-        messages: list[dict[str, Any]],
-        toolbox: MemoryToolbox,
-        resolver: PlanResolver,
-        calls: list[PlannerCall],
-        details: dict[str, Any],
-    ) -> PlanResult:
-        last_error = ""
-        for attempt in range(self.config.max_retries + 1):
-            text = self._converse(messages, toolbox, calls, attempt)
-            try:
-                parsed = parse_plan(text, resolver, self.config.max_subgoals)
-            except PlanValidationError as exc:
-                last_error = str(exc)
-                calls[-1].error = last_error
-                logger.info("llm plan attempt %d invalid: %s", attempt, last_error)
-                messages.append({"role": "assistant", "content": text})
-                messages.append(
-                    {
-                        "role": "user",
-                        "content": (
-                            f"That reply is not a valid plan: {last_error}. Reply with only the JSON "
-                            "plan object."
-                        ),
-                    }
-                )
-                continue
-            return PlanResult(
-                parsed.subgoals,
-                calls,
-                None,
-                parsed.targets,
-                parsed.reasoning,
-                details={**details, "attempts": attempt + 1},
-            )
-        return PlanResult.failure(
-            "bad_planner_output", last_error, calls, attempts=self.config.max_retries + 1, **details
-        )
-
     def _converse(
         self,
         messages: list[dict[str, Any]],
         toolbox: MemoryToolbox,
         calls: list[PlannerCall],
         attempt: int,
-    ) -> str:
+    ) -> Answer:
         """Tool rounds until the model answers in text (appends to ``messages``)."""
         tools = toolbox.specs() if self.config.use_tools else []
         for rnd in range(self.config.max_tool_rounds):
             # Tool results accumulate; once they near the budget, ask for the plan instead.
             last = rnd == self.config.max_tool_rounds - 1 or self._over_budget(messages, tools)
+            offered = tools if tools and not last else None
             choice: Any = "auto"
             if (
-                tools
+                offered
                 and rnd == 0
                 and attempt == 0
                 and self.config.force_first_tool in toolbox.tools
             ):
                 choice = {"type": "function", "function": {"name": self.config.force_first_tool}}
-            msg, call = self._request(messages, None if (last or not tools) else tools, choice)
+            reply = self._request(messages, offered, choice)
+            call = call_record("llm", reply)
             call.attempt = attempt
             calls.append(call)
-            if not msg.tool_calls:
-                return msg.content or ""
-            self._run_tools(msg, messages, toolbox, call)
-        return ""
+            if not reply.tool_calls:
+                return answer_of(reply, self.config.max_completion_tokens)
+            if offered is None:  # tools were not offered: nothing to run, a plan was expected
+                return Answer(reply.content, "no tools are available now; reply with the plan")
+            self._run_tools(reply, messages, toolbox, call)
+        return Answer("", "too many tool rounds; reply with the plan")
 
     def _over_budget(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> bool:
         used = sum(self.counter.count(str(m.get("content") or "")) + 8 for m in messages)
@@ -313,7 +294,7 @@ class LLMPlanner:
 
     def _request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, choice: Any
-    ) -> tuple[Any, PlannerCall]:
+    ) -> ChatReply:
         c = self.config
         kwargs: dict[str, Any] = dict(
             model=c.model,
@@ -327,44 +308,36 @@ class LLMPlanner:
             kwargs.update(tools=tools, tool_choice=choice)
         elif c.response_format != "none":
             kwargs["response_format"] = _response_format(c.response_format, c.max_subgoals)
-        t0 = time.perf_counter()
-        resp = self.client.chat.completions.create(**kwargs)
-        latency = time.perf_counter() - t0
-        msg = resp.choices[0].message
-        usage = getattr(resp, "usage", None)
-        call = PlannerCall(
-            "llm",
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            latency_s=latency,
-            raw_text=msg.content or "",
-        )
-        return msg, call
+        return self.endpoint.complete(**kwargs)
 
     def _run_tools(
-        self, msg: Any, messages: list[dict[str, Any]], toolbox: MemoryToolbox, call: PlannerCall
+        self,
+        reply: ChatReply,
+        messages: list[dict[str, Any]],
+        toolbox: MemoryToolbox,
+        call: PlannerCall,
     ) -> None:
         messages.append(
             {
                 "role": "assistant",
-                "content": msg.content or "",
+                "content": reply.content,
                 "tool_calls": [
                     {
                         "id": tc.id,
                         "type": "function",
-                        "function": {"name": tc.function.name, "arguments": tc.function.arguments},
+                        "function": {"name": tc.name, "arguments": tc.arguments},
                     }
-                    for tc in msg.tool_calls
+                    for tc in reply.tool_calls
                 ],
             }
         )
         echoes = []
-        for tc in msg.tool_calls:
-            record = toolbox.call(tc.function.name, tc.function.arguments)
+        for tc in reply.tool_calls:
+            record = toolbox.call(tc.name, tc.arguments)
             call.tool_calls.append(record)
             text = toolbox.result_text(record)
             messages.append({"role": "tool", "tool_call_id": tc.id, "content": text})
-            echoes.append(f"{tc.function.name} returned: {text}")
+            echoes.append(f"{json.dumps(tc.name)} returned: {text}")
         if self.config.tool_results_as_user:
             messages.append(
                 {

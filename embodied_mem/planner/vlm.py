@@ -2,8 +2,9 @@
 
 A :class:`ChatMessage` holds interleaved text and images; :class:`HFVisionChat` runs a local
 transformers VLM (Qwen2-VL class), :class:`EndpointVisionChat` sends the same messages to an
-OpenAI-compatible endpoint with images as base64 data URLs. :func:`plan_with_retries` is the
-shared ask → parse → re-ask-with-the-error loop.
+OpenAI-compatible endpoint with images as base64 data URLs (through the same retrying, strictly
+validated :class:`~embodied_mem.planner.endpoint.ChatEndpoint` as the ``llm`` planner).
+:func:`plan_with_chat` runs the shared re-ask loop of :mod:`embodied_mem.planner.attempts`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from embodied_mem.planner.attempts import Answer, answer_of, call_record, plan_with_reasks
 from embodied_mem.planner.base import PlannerCall, PlanResult
-from embodied_mem.planner.schema import ParsedPlan, PlanValidationError
+from embodied_mem.planner.endpoint import ChatEndpoint
+from embodied_mem.planner.schema import ParsedPlan
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class VisionChat(Protocol):
 
     backend: str
 
-    def complete(self, messages: Sequence[ChatMessage]) -> tuple[str, PlannerCall]: ...
+    def complete(self, messages: Sequence[ChatMessage]) -> tuple[Answer, PlannerCall]: ...
 
 
 def resize_max_side(image: np.ndarray, max_side: int) -> np.ndarray:
@@ -143,7 +146,7 @@ class HFVisionChat:
             inputs["mm_token_type_ids"] = (inputs["input_ids"] == image_id).long()
         return inputs
 
-    def complete(self, messages: Sequence[ChatMessage]) -> tuple[str, PlannerCall]:
+    def complete(self, messages: Sequence[ChatMessage]) -> tuple[Answer, PlannerCall]:
         import torch
 
         inputs = self.build_inputs(messages)
@@ -160,17 +163,24 @@ class HFVisionChat:
             latency_s=time.perf_counter() - t0,
             raw_text=text,
         )
-        return text, call
+        cut = int(new.shape[0]) >= self.max_new_tokens
+        hint = f"the reply was cut off at {self.max_new_tokens} tokens; give a shorter plan"
+        return Answer(text, hint if cut else ""), call
 
 
 class EndpointVisionChat:
-    """The same messages over an OpenAI-compatible chat endpoint (images as data URLs)."""
+    """The same messages over an OpenAI-compatible chat endpoint (images as data URLs).
+
+    Args:
+        endpoint: a :class:`ChatEndpoint`, or an ``openai.OpenAI``-like client (wrapped with
+            the default retries).
+    """
 
     backend = "llm"
 
     def __init__(
         self,
-        client: Any,
+        endpoint: ChatEndpoint | Any,
         model: str,
         *,
         max_tokens: int = 256,
@@ -178,7 +188,7 @@ class EndpointVisionChat:
         temperature: float = 0.0,
         seed: int = 0,
     ) -> None:
-        self.client = client
+        self.endpoint = endpoint if isinstance(endpoint, ChatEndpoint) else ChatEndpoint(endpoint)
         self.model = model
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
@@ -205,9 +215,8 @@ class EndpointVisionChat:
             )
         return out
 
-    def complete(self, messages: Sequence[ChatMessage]) -> tuple[str, PlannerCall]:
-        t0 = time.perf_counter()
-        resp = self.client.chat.completions.create(
+    def complete(self, messages: Sequence[ChatMessage]) -> tuple[Answer, PlannerCall]:
+        reply = self.endpoint.complete(
             model=self.model,
             messages=self.to_openai(messages),
             max_tokens=self.max_tokens,
@@ -215,63 +224,40 @@ class EndpointVisionChat:
             seed=self.seed,
             timeout=self.timeout_s,
         )
-        text = resp.choices[0].message.content or ""
-        usage = getattr(resp, "usage", None)
-        return text, PlannerCall(
-            "llm",
-            int(getattr(usage, "prompt_tokens", 0) or 0),
-            int(getattr(usage, "completion_tokens", 0) or 0),
-            time.perf_counter() - t0,
-            text,
-        )
+        return answer_of(reply, self.max_tokens), call_record("llm", reply)
 
 
-def plan_with_retries(
+def plan_with_chat(
     chat: VisionChat,
     messages: list[ChatMessage],
     parse: Callable[[str], ParsedPlan],
     max_retries: int,
     details: dict[str, Any] | None = None,
 ) -> PlanResult:
-    """Ask, parse, re-ask with the validation error; endpoint trouble becomes a failure mode."""
-    from embodied_mem.planner.llm import classify_error
-
+    """Ask ``chat``, parse, re-ask with the validation error (see :mod:`.attempts`)."""
     calls: list[PlannerCall] = []
-    error = ""
-    try:
-        for attempt in range(max_retries + 1):
-            text, call = chat.complete(messages)
-            call.attempt = attempt
-            calls.append(call)
-            try:
-                parsed = parse(text)
-            except PlanValidationError as exc:
-                error = call.error = str(exc)
-                messages = [
-                    *messages,
-                    ChatMessage("assistant", [text]),
-                    ChatMessage(
-                        "user",
-                        [
-                            f"That reply is not a valid plan: {error}. Reply with only the JSON plan."
-                        ],
-                    ),
-                ]
-                continue
-            return PlanResult(
-                parsed.subgoals,
-                calls,
-                None,
-                parsed.targets,
-                parsed.reasoning,
-                details={**(details or {}), "attempts": attempt + 1},
+    convo = list(messages)
+
+    def ask(attempt: int) -> Answer:
+        answer, call = chat.complete(convo)
+        call.attempt = attempt
+        calls.append(call)
+        return answer
+
+    def reask(text: str, error: str) -> None:
+        convo.append(ChatMessage("assistant", [text]))
+        convo.append(
+            ChatMessage(
+                "user", [f"That reply is not a valid plan: {error}. Reply with only the JSON plan."]
             )
-    except Exception as exc:  # noqa: BLE001 - only endpoint errors are mapped, others re-raised
-        mode = classify_error(exc)
-        if mode is None:
-            raise
-        calls.append(PlannerCall(chat.backend, error=f"{type(exc).__name__}: {exc}"))
-        return PlanResult.failure(mode, f"{type(exc).__name__}: {exc}", calls, **(details or {}))
-    return PlanResult.failure(
-        "bad_planner_output", error, calls, **(details or {}), attempts=max_retries + 1
+        )
+
+    return plan_with_reasks(
+        ask,
+        reask,
+        parse,
+        max_retries=max_retries,
+        calls=calls,
+        backend=chat.backend,
+        details=details,
     )

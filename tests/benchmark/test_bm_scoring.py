@@ -100,6 +100,10 @@ def test_near_miss_modes(world):
         task, TaskAttempt(task.task_id, [far], planner_error="unparseable tool call"), gt, nav
     )
     assert r.failure_mode == "bad_planner_output"
+    # Planner failure modes stay distinct instead of all becoming bad_planner_output.
+    for mode in ("endpoint_timeout", "endpoint_error", "budget_exceeded", "planner_crash"):
+        r = score_task(task, TaskAttempt(task.task_id, [far], planner_error=mode), gt, nav)
+        assert r.failure_mode == mode and mode in FAILURE_MODES
     r = score_task(task, TaskAttempt(task.task_id, [far], target_in_memory=False), gt, nav)
     assert r.failure_mode == "target_never_remembered"
 

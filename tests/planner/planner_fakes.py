@@ -14,22 +14,39 @@ def reply(
     tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
     prompt_tokens: int = 100,
     completion_tokens: int = 10,
-) -> SimpleNamespace:
-    """A chat-completion response shaped like the openai client's objects."""
-    calls = None
+) -> Any:
+    """A chat completion as the openai client returns it (a validated ``ChatCompletion``)."""
+    from openai.types.chat import ChatCompletion
+
+    message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
-        calls = [
-            SimpleNamespace(
-                id=f"call_{i}",
-                type="function",
-                function=SimpleNamespace(name=n, arguments=json.dumps(a)),
-            )
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": n, "arguments": json.dumps(a)},
+            }
             for i, (n, a) in enumerate(tool_calls)
         ]
-    msg = SimpleNamespace(content=content, tool_calls=calls, role="assistant")
-    return SimpleNamespace(
-        choices=[SimpleNamespace(message=msg, finish_reason="stop")],
-        usage=SimpleNamespace(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": "tool_calls" if tool_calls else "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
     )
 
 

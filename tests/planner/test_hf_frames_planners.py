@@ -44,11 +44,12 @@ class EchoChat:
         self.seen: list[list[ChatMessage]] = []
 
     def complete(self, messages):  # noqa: ANN001, ANN201
+        from embodied_mem.planner.attempts import Answer
         from embodied_mem.planner.base import PlannerCall
 
         self.seen.append(list(messages))
         text = self.replies.pop(0)
-        return text, PlannerCall("hf", 50, 10, 0.0, text)
+        return Answer(text), PlannerCall("hf", 50, 10, 0.0, text)
 
 
 # ---------------------------------------------------------------- uniform_subsample

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import httpx2
 import openai
@@ -87,18 +88,20 @@ def test_room_and_answer_subgoals_validate_against_memory() -> None:
 @pytest.mark.parametrize(
     ("exc", "mode"),
     [
-        (openai.APITimeoutError(request=httpx2.Request("POST", "http://x/v1")), "timeout"),
+        (openai.APITimeoutError(request=httpx2.Request("POST", "http://x/v1")), "endpoint_timeout"),
         (
             openai.APIConnectionError(request=httpx2.Request("POST", "http://x/v1")),
             "endpoint_error",
         ),
-        (TimeoutError("slow"), "timeout"),
+        (TimeoutError("slow"), "endpoint_timeout"),
     ],
 )
 def test_endpoint_failures_become_failure_modes(exc: BaseException, mode: str) -> None:
-    planner, _ = _planner([exc])
+    # Transient: tried 1 + http_retries times, then recorded.
+    planner, client = _planner([exc] * 3, retry_backoff_s=0.0)
     result = planner.plan(PlanningContext("Navigate to the Mug.", memory=FakeMemory()))
     assert result.failure_mode == mode and result.calls[-1].error
+    assert len(client.requests) == 3 and "after 3 attempts" in result.message
 
 
 def test_unrelated_bugs_are_not_swallowed() -> None:
@@ -163,3 +166,17 @@ def test_tool_rounds_stop_when_results_near_the_budget() -> None:
     assert result.ok, result.message
     assert ["tools" in r for r in client.requests] == [True, False]
     assert result.details["prompt_dropped"]["long_term"] > 0  # the summary was cut to fit
+
+
+def test_agent_loop_records_a_planner_crash_and_goes_on() -> None:
+    from embodied_mem.agent.loop import MemoryAgent
+    from envs.types import AgentPose, SimTime
+
+    class Crashing:
+        def plan(self, task: PlanningContext) -> None:
+            raise ZeroDivisionError("bug")
+
+    obs = SimpleNamespace(time=SimTime(0.0, 1, "08:00"), agent=AgentPose((0.0, 0.0, 0.0), 0.0))
+    agent = MemoryAgent(None, None, None, Crashing())  # type: ignore[arg-type]
+    trace, _, _ = agent.run_task("Navigate to the Mug.", obs)  # type: ignore[arg-type]
+    assert trace.failure_mode == "planner_crash" and "ZeroDivisionError" in trace.failure_reason

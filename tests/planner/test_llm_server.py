@@ -112,4 +112,4 @@ def test_unreachable_endpoint_is_an_endpoint_error() -> None:
 def test_tiny_timeout_is_a_timeout(llama_server: LlamaServer) -> None:
     cfg = _config(llama_server, timeout_s=0.05, max_completion_tokens=64)
     result = LLMPlanner(cfg).plan(PlanningContext(TASK, memory=FakeMemory()))
-    assert result.failure_mode == "timeout" and result.subgoals == []
+    assert result.failure_mode == "endpoint_timeout" and result.subgoals == []

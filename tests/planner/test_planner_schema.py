@@ -94,7 +94,7 @@ def test_unknown_ids_are_rejected(item: dict, msg: str) -> None:
 
 
 def test_failure_modes_are_a_fixed_vocabulary() -> None:
-    assert check_failure_mode("timeout") == "timeout"
+    assert check_failure_mode("endpoint_timeout") == "endpoint_timeout"
     with pytest.raises(ValueError, match="unknown failure mode"):
         PlanResult.failure("oops", "x")
     with pytest.raises(ValueError, match="instruction"):
