@@ -1,17 +1,26 @@
-"""Compact text summaries of memory for LLM prompts, within a token budget.
+"""Memory summaries for LLM prompts: JSON records (:mod:`embodied_mem.memory.records`), one per
+line, within a token budget.
 
-Tokens are estimated as ``ceil(chars / 4)`` (the usual rule of thumb for English + numbers
-with BPE tokenizers); lines are added in priority order — interactions of the day, rooms,
-receptacles with what is on them, other objects — and the summary stops before the budget.
+Records go in priority order — the day's interactions, rooms with the time spent in them,
+receptacles, then other objects — and stop before the budget; a last ``{"k":"more","n":N}``
+says how many were left out. Tokens are estimated as ``ceil(chars / 4)``. Every world string
+is a JSON string value, so no label can add a line or a section to a prompt.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from embodied_mem.memory.results import InteractionHit, ObjectHit
+from embodied_mem.memory.records import (
+    TimeFormat,
+    dumps,
+    interaction_record,
+    object_record,
+    room_record,
+)
+from embodied_mem.memory.timeutil import DayClock, format_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery
@@ -21,62 +30,60 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def _pos(p: Iterable[float]) -> str:
-    return "(" + ", ".join(f"{v:.1f}" for v in p) + ")"
+def _minutes_at(clock: DayClock, seconds: float) -> int | None:
+    """Minutes of day at sim ``seconds`` (the inverse of ``DayClock.seconds_at``)."""
+    if not clock.seconds:
+        return None
+    i = bisect.bisect_left(clock.seconds, seconds)
+    if i <= 0:
+        return clock.minutes[0]
+    if i >= len(clock.seconds):
+        return clock.minutes[-1]
+    s0, s1 = clock.seconds[i - 1], clock.seconds[i]
+    m0, m1 = clock.minutes[i - 1], clock.minutes[i]
+    return m0 if s1 == s0 else round(m0 + (m1 - m0) * (seconds - s0) / (s1 - s0))
 
 
-def describe_object(h: ObjectHit) -> str:
-    o = h.obj
-    attrs = " ".join(
-        f"{v}" for k, v in sorted(o.attributes.items()) if isinstance(v, str) and k != "name"
-    )
-    where = f" {o.relation} {o.parent_id}" if o.parent_id else ""
-    room = f" in {o.room_id}" if o.room_id else ""
-    state = f" [{o.state}]" if o.state else ""
-    return f"{o.memory_id}: {(attrs + ' ') if attrs else ''}{o.category} at {_pos(o.position)}{where}{room}{state}"
+def time_formatter(q: MemoryQuery) -> TimeFormat:
+    """Sim seconds → ``"d<day> HH:MM"`` from the days and clock samples the memory logged."""
+    from embodied_mem.memory.retrieval_rooms import day_clock
 
+    spans = [(d, q.log.day_span(d)) for d in q.days()]
+    starts = [(span[0], d) for d, span in spans if span is not None]
+    clocks: dict[int, DayClock] = {}
 
-def describe_interaction(h: InteractionHit) -> str:
-    e = h.event
-    what = f"{h.object_category or '?'} {e.object_id or ''}".strip()
-    extra = ""
-    if e.source_id:
-        extra = f" from {h.source_category} {e.source_id}"
-    if e.target_id:
-        extra = f" onto {h.target_category} {e.target_id}"
-    return f"day {e.day} {e.time_of_day} {e.kind.value} {what}{extra} (frame {e.start_frame})"
+    def when(seconds: float) -> str | None:
+        earlier = [d for t0, d in starts if t0 <= seconds]
+        if not earlier:
+            return None
+        day = earlier[-1]
+        if day not in clocks:
+            clocks[day] = day_clock(q, day)
+        minutes = _minutes_at(clocks[day], seconds)
+        return None if minutes is None else f"d{day} {format_hhmm(minutes)}"
+
+    return when
 
 
 def describe_memory(q: MemoryQuery, *, budget_tokens: int = 400, day: int | None = None) -> str:
-    """Summary of ``day`` (default yesterday) and of the current map, within ``budget_tokens``."""
+    """JSON-record summary of ``day`` (default yesterday) and the current map, within budget."""
     if budget_tokens < 10:
         raise ValueError(f"budget_tokens must be >= 10, got {budget_tokens}")
     d = q.yesterday if day is None else day
-    sections: list[tuple[str, list[str]]] = []
-    sections.append(
-        (f"Interactions on day {d}:", [describe_interaction(h) for h in q.interactions(day=d)])
-    )
-    rooms = q.time_in_rooms(day=d)
-    sections.append(
-        (
-            "Rooms (time spent):",
-            [f"{r.room_id} {r.name} ({r.room_type}): {r.score:.0f}s" for r in rooms],
-        )
-    )
-    recs = q.receptacles()
-    sections.append(("Receptacles:", [describe_object(h) for h in recs]))
-    sections.append(("Objects:", [describe_object(h) for h in q.objects()]))
+    when = time_formatter(q)
+    records = [interaction_record(h) for h in q.interactions(day=d)]
+    spent = {r.room_id: r.score for r in q.time_in_rooms(day=d)}
+    records += [room_record(r, spent.get(r.room_id)) for r in q.rooms()]
+    records += [object_record(h.obj, when) for h in q.receptacles()]
+    records += [object_record(h.obj, when) for h in q.objects()]
     out: list[str] = []
-    used = 0
-    for title, lines in sections:
-        if not lines:
-            continue
-        for i, line in enumerate([title, *lines]):
-            cost = estimate_tokens(line + "\n")
-            if used + cost > budget_tokens:
-                if i > 0:
-                    out.append("...")
-                return "\n".join(out)
-            out.append(line)
-            used += cost
+    used = estimate_tokens(dumps({"k": "more", "n": len(records)}) + "\n")  # room for the tail
+    for i, rec in enumerate(records):
+        line = dumps(rec)
+        cost = estimate_tokens(line + "\n")
+        if used + cost > budget_tokens:
+            out.append(dumps({"k": "more", "n": len(records) - i}))
+            break
+        out.append(line)
+        used += cost
     return "\n".join(out)

@@ -9,7 +9,6 @@ Face cache (never downloaded here); a missing model is a clear :class:`MissingMo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.records import dumps, text
 from embodied_mem.planner.base import PlanningContext, PlanResult
-from embodied_mem.planner.memory_text import short_term_lines
+from embodied_mem.planner.memory_text import DATA_RULES, as_record_line, short_term_lines
 from embodied_mem.planner.schema import parse_plan
 from embodied_mem.planner.tools import MemoryToolbox, PlanResolver, to_jsonable
 from embodied_mem.planner.vlm import (
@@ -140,11 +140,13 @@ def hit_thumbnails(memory: Any, hits: list[Any], limit: int) -> list[tuple[str, 
             continue
         for kf in kfs:
             if kf.thumbnail and len(out) < limit:
-                caption = (
-                    f"{hit.memory_id} seen in frame {kf.frame_index} (day {kf.day} "
-                    f"{kf.time_of_day}, room {kf.room_id})"
-                )
-                out.append((caption, decode_thumbnail(kf.thumbnail)))
+                caption = {
+                    "id": hit.memory_id,
+                    "f": kf.frame_index,
+                    "t": f"d{kf.day} {kf.time_of_day}",
+                    "room": kf.room_id,
+                }
+                out.append((dumps(caption), decode_thumbnail(kf.thumbnail)))
     return out
 
 
@@ -180,27 +182,37 @@ class HFPlanner:
         parts: list[Any] = []
         summary = getattr(task.memory, "describe", None)
         if callable(summary):
-            parts.append("Memory summary:\n" + str(summary(budget_tokens=cfg.summary_tokens)))
+            lines = str(summary(budget_tokens=cfg.summary_tokens)).splitlines()
+            records = [as_record_line(ln) for ln in lines if ln.strip()]
+            parts.append("## Long-term memory (JSON records)\n" + "\n".join(records))
         if hit_json:
-            parts.append("\nRetrieved memory:\n" + "\n".join(json.dumps(h) for h in hit_json))
+            retrieved = "\n".join(dumps(h) for h in hit_json)
+            parts.append("\n## Retrieved memory (JSON)\n" + retrieved)
         stm = short_term_lines(task.memory, task.instruction, cfg.k_short_term, toolbox)
         if stm:
-            parts.append("\nRecent changes:\n" + "\n".join(stm))
-        shown = [(k.caption or f"frame {k.frame_index}", k.image) for k in task.keyframes]
+            parts.append("\n## Recent changes (JSON records)\n" + "\n".join(stm))
+        shown = [
+            (dumps({"f": k.frame_index, "caption": text(k.caption)}), k.image)
+            for k in task.keyframes
+        ]
         shown += hit_thumbnails(task.memory, hits, cfg.max_images)
+        if shown:
+            parts.append("\n## Keyframes (JSON caption, then the image)")
         for caption, image in shown[: cfg.max_images]:
-            parts += [f"\n{caption}:\n", resize_max_side(image, cfg.image_max_side)]
-        parts.append(f"\n\nInstruction: {task.instruction}")
+            parts += [f"\n{caption}\n", resize_max_side(image, cfg.image_max_side)]
+        parts.append(f"\n\n## Instruction\n{task.instruction}")
         system = (
-            "You plan for a household robot from its memory. Reply with ONLY a JSON plan. "
-            "Subgoal types:\n" + describe_schema_for_prompt()
+            "You plan for a household robot from its memory.\n"
+            + DATA_RULES
+            + "\nReply with ONLY a JSON plan. Subgoal types:\n"
+            + describe_schema_for_prompt()
         )
         return [ChatMessage("system", [system]), ChatMessage("user", parts)]
 
     def plan(self, task: PlanningContext) -> PlanResult:
         toolbox = MemoryToolbox(task.memory)
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
-        resolver = PlanResolver(toolbox, frames)
+        resolver = PlanResolver(toolbox, frames, task.instruction)
         messages = self.build_messages(task, toolbox)
         n_images = sum(len(m.images) for m in messages)
         return plan_with_chat(

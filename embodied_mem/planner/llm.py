@@ -198,7 +198,7 @@ class LLMPlanner:
             task.memory, agent=task.agent, distance_fn=task.distance_fn, allowed=self.config.tools
         )
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
-        resolver = PlanResolver(toolbox, frames)
+        resolver = PlanResolver(toolbox, frames, task.instruction)
         try:
             prompt = self._prompt(task, toolbox)
         except ValueError as exc:

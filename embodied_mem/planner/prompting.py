@@ -224,9 +224,10 @@ def build_prompt(
         )
     parts: dict[str, list[str]] = {}
     dropped: dict[str, int] = {}
-    example_lines = [f"Task: {e.task}\nPlan: {e.plan}" for e in sections.examples]
+    example_lines = [_example_record(e) for e in sections.examples]
+    feedback_lines = [json.dumps(f, ensure_ascii=True) for f in sections.feedback]
     for name, lines in (
-        ("feedback", sections.feedback),
+        ("feedback", feedback_lines),
         ("short_term", sections.short_term),
         ("long_term", sections.long_term),
         ("examples", example_lines),
@@ -241,14 +242,27 @@ def build_prompt(
     return BuiltPrompt(messages, budget - reserve - left, dropped)
 
 
+def _example_record(e: PlanExample) -> str:
+    """A past task and its plan as one JSON line (the plan parsed when it is JSON)."""
+    try:
+        plan: Any = json.loads(e.plan)
+    except json.JSONDecodeError:
+        plan = e.plan
+    return json.dumps({"task": e.task, "plan": plan}, ensure_ascii=True, separators=(",", ":"))
+
+
+#: Section titles of the user message; every line under the first four is one JSON value.
+SECTION_TITLES = (
+    ("long_term", "Long-term memory (JSON records)"),
+    ("short_term", "Short-term memory (recent changes as JSON records, most relevant first)"),
+    ("examples", "Similar past tasks and their plans (JSON)"),
+    ("feedback", "Outcome of earlier steps of this task (JSON strings)"),
+)
+
+
 def _render_user(instruction: str, parts: dict[str, list[str]]) -> str:
     blocks = []
-    titles = (
-        ("long_term", "Long-term memory (summary)"),
-        ("short_term", "Short-term memory (recent changes, most relevant first)"),
-        ("examples", "Similar past tasks and their plans"),
-        ("feedback", "Outcome of earlier steps of this task"),
-    )
+    titles = SECTION_TITLES
     for key, title in titles:
         if parts.get(key):
             blocks.append(f"## {title}\n" + "\n".join(parts[key]))

@@ -2,12 +2,17 @@
 
 Models name *memory ids* (from tool results), never coordinates of their own: positions are
 looked up through a :class:`TargetResolver`, so a hallucinated id is caught as bad output and
-fed back to the model on retry instead of sending the robot to a made-up place.
+fed back to the model on retry instead of sending the robot to a made-up place. The plan is
+checked against memory as a whole: ids and rooms must exist, a category given with an id must
+be that entry's category, an explored category must be known to memory or named by the
+instruction, an answer's words must be grounded in memory (a model obeying text planted in
+memory fails here), and coordinates must be finite numbers.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +20,7 @@ from typing import Any, Protocol
 
 import jsonschema
 
+from embodied_mem.planner.grounding import key
 from envs.types import AgentPose
 from policies.subgoals import (
     Answer,
@@ -139,6 +145,14 @@ class TargetResolver(Protocol):
 
     def frame_pose(self, frame_index: int) -> AgentPose | None: ...
 
+    def category(self, name: str) -> str | None:
+        """Memory's spelling of a known category (or one the instruction names), else None."""
+        ...
+
+    def ungrounded(self, text: str) -> list[str]:
+        """The words of an answer that memory and the instruction do not know."""
+        ...
+
 
 def extract_json(text: str) -> Any:
     """Parse the first JSON object in ``text`` (bare, or inside a ```json fence).
@@ -202,20 +216,36 @@ def _target(resolver: TargetResolver, memory_id: str, kind: str) -> ResolvedTarg
     return found
 
 
+def _category(r: TargetResolver, d: dict[str, Any], t: ResolvedTarget) -> str | None:
+    """The entry's category; a category the model gives must be that one."""
+    given = d.get("category")
+    if not given:
+        return t.category
+    if t.category is not None:
+        if key(given) != key(t.category):
+            raise PlanValidationError(
+                f"{d['type']} gives category {given!r} for {d['memory_id']!r}, which memory "
+                f"holds as {t.category!r}; give the memory's category or leave it out"
+            )
+        return t.category
+    known = r.category(given)
+    if known is None:
+        raise PlanValidationError(f"{d['type']} names category {given!r}, unknown to memory")
+    return known
+
+
 def _nav(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     t = _target(r, d["memory_id"], d["type"])
     return cls(
-        position=t.position,
-        category=d.get("category") or t.category,
-        memory_id=d["memory_id"],
-        env_id=t.env_id,
+        position=t.position, category=_category(r, d, t), memory_id=d["memory_id"], env_id=t.env_id
     )
 
 
 def _manip(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     t = _target(r, d["memory_id"], d["type"])
     if cls in (PickSubgoal, PlaceSubgoal):
-        return cls(env_id=t.env_id, position=t.position, category=d.get("category") or t.category)
+        return cls(env_id=t.env_id, position=t.position, category=_category(r, d, t))
+    _category(r, d, t)
     return cls(env_id=t.env_id, position=t.position)
 
 
@@ -237,18 +267,49 @@ def _room(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     return NavigateToRoom(room_id=d["room_id"], anchor=room.anchor)
 
 
+def _pose(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
+    values = [d["x"], d["y"]] + ([d["yaw"]] if d.get("yaw") is not None else [])
+    if not all(math.isfinite(v) for v in values):
+        raise PlanValidationError(f"navigate_to_pose needs finite numbers, got {values}")
+    return NavigateToPose(x=d["x"], y=d["y"], yaw=d.get("yaw"))
+
+
+def _explore(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
+    category = d.get("category")
+    if category:
+        known = r.category(category)
+        if known is None:
+            raise PlanValidationError(
+                f"explore names category {category!r}, which neither memory nor the "
+                "instruction mentions"
+            )
+        category = known
+    return Explore(category=category or None, max_steps=d.get("max_steps", 200))
+
+
+def _answer(r: TargetResolver, d: dict[str, Any]) -> Subgoal:
+    unknown = r.ungrounded(d["text"])
+    if unknown:
+        raise PlanValidationError(
+            f"answer {d['text']!r} uses words that are in neither memory nor the instruction "
+            f"({', '.join(unknown[:5])}); answer with categories, rooms, numbers, times or "
+            "yes/no from memory"
+        )
+    return Answer(text=d["text"])
+
+
 _CONVERTERS: dict[str, Callable[[TargetResolver, dict[str, Any]], Subgoal]] = {
     "navigate_to_object": lambda r, d: _nav(NavigateToObject, r, d),
     "navigate_to_receptacle": lambda r, d: _nav(NavigateToReceptacle, r, d),
     "navigate_to_room": lambda r, d: _room(r, d),
-    "navigate_to_pose": lambda r, d: NavigateToPose(x=d["x"], y=d["y"], yaw=d.get("yaw")),
+    "navigate_to_pose": _pose,
     "navigate_to_frame": _frame,
     "pick": lambda r, d: _manip(PickSubgoal, r, d),
     "place": lambda r, d: _manip(PlaceSubgoal, r, d),
     "open": lambda r, d: _manip(OpenSubgoal, r, d),
     "close": lambda r, d: _manip(CloseSubgoal, r, d),
-    "explore": lambda r, d: Explore(category=d.get("category"), max_steps=d.get("max_steps", 200)),
-    "answer": lambda r, d: Answer(text=d["text"]),
+    "explore": _explore,
+    "answer": _answer,
     "stop": lambda r, d: StopSubgoal(),
 }
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.planner.base import Keyframe, ToolCallRecord
+from embodied_mem.planner.grounding import Vocabulary
 from embodied_mem.planner.schema import ResolvedTarget, RoomTarget
 from envs.types import AgentPose
 
@@ -470,17 +471,28 @@ class MemoryToolbox:
 
 
 class PlanResolver:
-    """Turns memory ids, room ids and frame indices named in a plan into places.
+    """Turns memory ids, room ids and frame indices named in a plan into places, and checks
+    categories and answers against memory (:class:`~embodied_mem.planner.grounding.Vocabulary`).
 
-    Looks in targets harvested from tool results and the prompt first, then asks the memory
+    Looks in targets harvested from tool results first, then asks the memory
     (``memory.get(memory_id)``, ``memory.rooms()``); frames come from the frames shown.
     """
 
     def __init__(
-        self, toolbox: MemoryToolbox, frames: Mapping[int, AgentPose] | None = None
+        self,
+        toolbox: MemoryToolbox,
+        frames: Mapping[int, AgentPose] | None = None,
+        instruction: str = "",
     ) -> None:
         self.toolbox = toolbox
         self.frames = dict(frames or {})
+        self.vocabulary = Vocabulary(toolbox.memory, instruction)
+
+    def category(self, name: str) -> str | None:
+        return self.vocabulary.category(name)
+
+    def ungrounded(self, text: str) -> list[str]:
+        return self.vocabulary.ungrounded(text)
 
     def target(self, memory_id: str) -> ResolvedTarget | None:
         found = self.toolbox.targets.get(memory_id)
@@ -497,7 +509,7 @@ class PlanResolver:
         if room_id not in self.toolbox.rooms:
             lister = getattr(self.toolbox.memory, "rooms", None)
             if not callable(lister):
-                return RoomTarget(None)  # nothing to check against: trust the model
+                return None  # nothing to check a room against: not a known room
             self.toolbox.harvest(to_jsonable(lister(), max_items=1000))
             if room_id not in self.toolbox.rooms:
                 return None

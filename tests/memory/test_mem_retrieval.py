@@ -240,6 +240,6 @@ def test_text_spatial_relations(world: World, q: MemoryQuery) -> None:
 
 def test_describe_respects_budget(q: MemoryQuery) -> None:
     text = q.describe(budget_tokens=120)
-    assert "pick Mug" in text and len(text) / 4 <= 120
+    assert '"ev":"pick"' in text and '"cat":"Mug"' in text and len(text) / 4 <= 120
     longer = q.describe(budget_tokens=2000)
     assert len(longer) > len(text) and "Fridge" in longer

@@ -170,7 +170,11 @@ class FakeMemory:
         ]
 
     def describe(self, *, budget_tokens: int = 400) -> str:
-        return "\n".join(f"{o.memory_id} {o.category} in {o.room_id}" for o in self.objs)
+        """JSON records, one per line, like ``MemoryQuery.describe``."""
+        return "\n".join(
+            json.dumps({"k": "obj", "id": o.memory_id, "cat": o.category, "room": o.room_id})
+            for o in self.objs
+        )
 
     def recent_changes(self, limit: int = 10) -> list[dict[str, Any]]:
         return [

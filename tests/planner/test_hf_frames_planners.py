@@ -148,7 +148,7 @@ def test_hf_planner_parses_plans_against_retrieved_memory() -> None:
     assert result.subgoals == [NavigateToObject((1.0, 2.0, 0.9), "Mug", "obj_1")]
     user = chat.seen[0][1]
     text = "".join(p for p in user.parts if isinstance(p, str))
-    assert "Retrieved memory" in text and "obj_1" in text and "Memory summary" in text
+    assert "Retrieved memory" in text and "obj_1" in text and "Long-term memory" in text
     assert len(user.images) == 1  # the Mug hit's keyframe thumbnail (search found only it)
 
 

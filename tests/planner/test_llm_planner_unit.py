@@ -117,7 +117,7 @@ def test_prompt_has_memory_sections_and_respects_budget() -> None:
     user = client.requests[0]["messages"][1]["content"]
     for section in ("Long-term memory", "Short-term memory", "Similar past tasks", "Instruction"):
         assert section in user
-    assert "obj_1 Mug in kitchen" in user
+    assert '"id": "obj_1", "cat": "Mug"' in user or '"id":"obj_1","cat":"Mug"' in user
 
 
 def test_budget_too_small_is_a_failure_mode_not_an_exception() -> None:

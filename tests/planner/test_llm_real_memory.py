@@ -89,6 +89,7 @@ def test_scripted_model_plans_over_real_memory(query) -> None:  # noqa: ANN001
     assert nav.category == first.object_category
     assert room == NavigateToRoom(start.room_id, start.anchor)
     prompt = client.requests[0]["messages"][1]["content"]
-    assert "Interactions on day 0" in prompt  # the real long-term summary (describe())
+    # The real long-term summary (describe()): the day's interactions as JSON records.
+    assert f'{{"k":"ev","ev":"pick","t":"d0 {first.event.time_of_day}"' in prompt
     tool_reply = [m for m in client.requests[1]["messages"] if m["role"] == "tool"][0]
     assert first.event.object_id in tool_reply["content"]

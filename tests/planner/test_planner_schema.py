@@ -33,6 +33,12 @@ class Resolver:
     def frame_pose(self, frame_index: int) -> AgentPose | None:
         return AgentPose((3.0, 4.0, 0.0), 1.5) if frame_index == 7 else None
 
+    def category(self, name: str) -> str | None:
+        return {"mug": "Mug", "table": "Table"}.get(name.lower())
+
+    def ungrounded(self, text: str) -> list[str]:
+        return [w for w in text.lower().split() if w not in {"mug", "table", "the", "3"}]
+
 
 @pytest.mark.parametrize(
     ("data", "where"),
