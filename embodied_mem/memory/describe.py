@@ -9,9 +9,10 @@ is a JSON string value, so no label can add a line or a section to a prompt.
 
 from __future__ import annotations
 
-import bisect
 import math
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from embodied_mem.memory.records import (
     TimeFormat,
@@ -31,17 +32,10 @@ def estimate_tokens(text: str) -> int:
 
 
 def _minutes_at(clock: DayClock, seconds: float) -> int | None:
-    """Minutes of day at sim ``seconds`` (the inverse of ``DayClock.seconds_at``)."""
+    """Minutes of day at sim ``seconds`` (the inverse of ``DayClock.seconds_at``, clamped)."""
     if not clock.seconds:
         return None
-    i = bisect.bisect_left(clock.seconds, seconds)
-    if i <= 0:
-        return clock.minutes[0]
-    if i >= len(clock.seconds):
-        return clock.minutes[-1]
-    s0, s1 = clock.seconds[i - 1], clock.seconds[i]
-    m0, m1 = clock.minutes[i - 1], clock.minutes[i]
-    return m0 if s1 == s0 else round(m0 + (m1 - m0) * (seconds - s0) / (s1 - s0))
+    return round(float(np.interp(seconds, clock.seconds, clock.minutes)))
 
 
 def time_formatter(q: MemoryQuery) -> TimeFormat:
