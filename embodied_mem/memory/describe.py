@@ -21,7 +21,7 @@ from embodied_mem.memory.records import (
     object_record,
     room_record,
 )
-from embodied_mem.memory.timeutil import DayClock, format_hhmm
+from envs.timeutil import ClockSamples, format_hhmm
 
 if TYPE_CHECKING:
     from embodied_mem.memory.retrieval import MemoryQuery
@@ -31,8 +31,8 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def _minutes_at(clock: DayClock, seconds: float) -> int | None:
-    """Minutes of day at sim ``seconds`` (the inverse of ``DayClock.seconds_at``, clamped)."""
+def _minutes_at(clock: ClockSamples, seconds: float) -> int | None:
+    """Minutes of day at sim ``seconds`` (the inverse of ``ClockSamples.seconds_at``, clamped)."""
     if not clock.seconds:
         return None
     return round(float(np.interp(seconds, clock.seconds, clock.minutes)))
@@ -44,7 +44,7 @@ def time_formatter(q: MemoryQuery) -> TimeFormat:
 
     spans = [(d, q.log.day_span(d)) for d in q.days()]
     starts = [(span[0], d) for d, span in spans if span is not None]
-    clocks: dict[int, DayClock] = {}
+    clocks: dict[int, ClockSamples] = {}
 
     def when(seconds: float) -> str | None:
         earlier = [d for t0, d in starts if t0 <= seconds]
