@@ -116,37 +116,29 @@ def _bad_frame(h, build) -> Frame:  # noqa: ANN001
     return build(*good_frame(h, WARMUP))
 
 
+@pytest.mark.parametrize("policy", ["skip", "raise"])
 @pytest.mark.parametrize(("case", "reason", "build"), CASES, ids=[c[0] for c in CASES])
-def test_skip_counts_the_frame_and_changes_nothing(
-    tmp_path: Path, case: str, reason: str, build: Callable
+def test_bad_frame_is_counted_or_named_and_changes_nothing(
+    tmp_path: Path, policy: str, case: str, reason: str, build: Callable
 ) -> None:
     path = tmp_path / "m.db"
-    mem, h = warm_memory("skip", path)
+    mem, h = warm_memory(policy, path)
     before, disk = snapshot(mem), store_bytes(path)
-    result = mem.ingest(*_bad_frame(h, build))
-    assert result.update is None and result.reason == reason and result.skipped
+    if policy == "skip":
+        result = mem.ingest(*_bad_frame(h, build))
+        assert result.update is None and result.reason == reason and result.skipped
+    else:
+        with pytest.raises(FrameError) as info:
+            mem.ingest(*_bad_frame(h, build))
+        err = info.value
+        assert err.reason == reason and isinstance(err, ValueError)
+        assert f"rejected ({reason})" in str(err) and "Memory is unchanged" in str(err)
+        assert "on_bad_frame='skip'" in str(err)  # what to do
     assert snapshot(mem) == before, f"{case}: memory changed"
     assert store_bytes(path) == disk, f"{case}: the SQLite file changed"
-    assert mem.stats().rejected_frames == 1
-    assert mem.stats().rejected_by_reason == {reason: 1}
-    mem.close()
-
-
-@pytest.mark.parametrize(("case", "reason", "build"), CASES, ids=[c[0] for c in CASES])
-def test_raise_names_the_fault_and_changes_nothing(
-    tmp_path: Path, case: str, reason: str, build: Callable
-) -> None:
-    path = tmp_path / "m.db"
-    mem, h = warm_memory("raise", path)
-    before, disk = snapshot(mem), store_bytes(path)
-    with pytest.raises(FrameError) as info:
-        mem.ingest(*_bad_frame(h, build))
-    err = info.value
-    assert err.reason == reason and isinstance(err, ValueError)
-    assert f"rejected ({reason})" in str(err) and "Memory is unchanged" in str(err)
-    assert "on_bad_frame='skip'" in str(err)  # what to do
-    assert snapshot(mem) == before and store_bytes(path) == disk
-    assert mem.stats().rejected_frames == 0
+    expected = {reason: 1} if policy == "skip" else {}
+    assert mem.stats().rejected_by_reason == expected
+    assert mem.stats().rejected_frames == len(expected)
     mem.close()
 
 
