@@ -40,17 +40,10 @@ from envs.ai2thor.frames import (
     world_to_unity,
     yaw_to_rotation_y,
 )
+from envs.ai2thor.scenes import is_robothor, ithor_room_type
 from envs.builtin.clock import DayClock
 from envs.ground_truth import GroundTruth, ObjectRecord, RoomRecord
 from envs.types import Observation, SimTime
-
-# iTHOR numbers its FloorPlans by room type (see ai2thor.controller.Controller.ithor_scenes).
-_ROOM_TYPES = (
-    (1, 30, "kitchen"),
-    (201, 230, "living room"),
-    (301, 330, "bedroom"),
-    (401, 430, "bathroom"),
-)
 
 
 class InstanceIdTable:
@@ -143,18 +136,17 @@ def observation_from_event(
 
 
 def room_type_of_scene(scene_name: str) -> str:
-    """Room type of an iTHOR FloorPlan from its number (``FloorPlan10_physics`` → kitchen)."""
-    match = re.match(r"FloorPlan(\d+)", scene_name)
-    if match:
-        n = int(match.group(1))
-        for lo, hi, kind in _ROOM_TYPES:
-            if lo <= n <= hi:
-                return kind
-    return "room"
+    """Room type of an iTHOR FloorPlan from its number (``FloorPlan10_physics`` → kitchen);
+    RoboTHOR scenes are whole apartments; anything else is a "room"."""
+    kind = ithor_room_type(scene_name)
+    if kind is not None:
+        return kind
+    return "apartment" if is_robothor(scene_name.removesuffix("_physics")) else "room"
 
 
 def rooms_from_metadata(md: Mapping) -> dict[str, RoomRecord]:
-    """iTHOR FloorPlans are single rooms: one room whose footprint is the scene bounds."""
+    """iTHOR FloorPlans and RoboTHOR apartments carry no room annotations: one room whose
+    footprint is the scene bounds (its type from the FloorPlan number)."""
     corners = unity_to_world(np.asarray(md["sceneBounds"]["cornerPoints"], dtype=float))
     lo, hi = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
     scene = str(md.get("sceneName", "scene")).removesuffix("_physics")
@@ -171,6 +163,28 @@ def rooms_from_metadata(md: Mapping) -> dict[str, RoomRecord]:
             id=room_id, room_type=room_type, name=f"{room_type} ({scene})", footprint=footprint
         )
     }
+
+
+def _words(camel: str) -> str:
+    """``LivingRoom`` → ``living room``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(camel)).strip().lower() or "room"
+
+
+def rooms_from_house(house: Mapping) -> dict[str, RoomRecord]:
+    """A ProcTHOR house's rooms: ``id``, ``roomType`` and ``floorPolygon`` (Unity x/y/z points
+    on the floor), as in the house JSON ``Controller.reset(scene=house)`` takes."""
+    rooms = {}
+    for k, room in enumerate(house["rooms"]):
+        pts = unity_to_world(np.array([[p["x"], p["y"], p["z"]] for p in room["floorPolygon"]]))
+        kind = _words(room.get("roomType", "room"))
+        rid = str(room.get("id") or f"room|{k}")
+        rooms[rid] = RoomRecord(
+            id=rid,
+            room_type=kind,
+            name=f"{kind} {k}",
+            footprint=[(float(x), float(y)) for x, y in pts[:, :2]],
+        )
+    return rooms
 
 
 def resting_receptacle(obj: Mapping, boxes: Mapping[str, Mapping]) -> str | None:
@@ -234,22 +248,43 @@ def object_record(obj: Mapping, room_id: str | None, parent: str | None = None) 
     )
 
 
-def ground_truth_from_metadata(md: Mapping) -> GroundTruth:
-    rooms = rooms_from_metadata(md)
-    room_id = next(iter(rooms))
+def ground_truth_from_metadata(
+    md: Mapping, rooms: dict[str, RoomRecord] | None = None
+) -> GroundTruth:
+    """Objects and rooms of an event; ``rooms`` (e.g. a ProcTHOR house's) default to
+    :func:`rooms_from_metadata`. Each object is in the room that holds its centre."""
+    gt = GroundTruth(objects={}, rooms=dict(rooms) if rooms else rooms_from_metadata(md))
     boxes = {o["objectId"]: o["axisAlignedBoundingBox"] for o in md["objects"]}
-    objects = {
-        o["objectId"]: object_record(o, room_id, resting_receptacle(o, boxes))
-        for o in md["objects"]
-    }
-    return GroundTruth(objects=objects, rooms=rooms)
+    for o in md["objects"]:
+        rec = object_record(o, None, resting_receptacle(o, boxes))
+        rec.room_id = gt.room_at(*rec.center)
+        gt.objects[rec.id] = rec
+    return gt
+
+
+MANIPULATION = (Pick, Place, Open, Close)
 
 
 def action_to_thor(
-    action: Action, config: AI2ThorConfig, agent_height_unity: float
+    action: Action, config: AI2ThorConfig, agent_height_unity: float, agent_mode: str = "default"
 ) -> dict[str, Any]:
-    """A project action → the keyword arguments of ``Controller.step``."""
+    """A project action → the keyword arguments of ``Controller.step``.
+
+    ``agent_mode`` selects the agent's signatures: the LoCoBot (LocobotFPSAgentController.cs)
+    moves with ``moveMagnitude`` only, teleports without ``standing`` and looks only in its
+    fixed 30 degree steps (``degrees`` must be omitted). It has no manipulation actions; the
+    env refuses those before they reach AI2-THOR.
+
+    Raises:
+        ValueError: a look angle the LoCoBot cannot do, or a manipulation action for it.
+    """
     check_action(action)
+    locobot = agent_mode == "locobot"
+    if locobot and isinstance(action, MANIPULATION):
+        raise ValueError(
+            f"{type(action).__name__}: the LoCoBot (RoboTHOR) has no manipulation actions; "
+            "use an iTHOR or ProcTHOR scene"
+        )
     if isinstance(action, MoveForward):
         return {"action": "MoveAhead", "moveMagnitude": action.distance or config.grid_size}
     if isinstance(action, TurnLeft | TurnRight):
@@ -257,16 +292,25 @@ def action_to_thor(
         return {"action": name, "degrees": action.degrees or config.rotate_step_degrees}
     if isinstance(action, LookUp | LookDown):
         name = "LookUp" if isinstance(action, LookUp) else "LookDown"
-        return {"action": name, "degrees": action.degrees or config.look_step_degrees}
+        degrees = action.degrees or config.look_step_degrees
+        if locobot:
+            if abs(degrees - 30.0) > 1e-6:
+                raise ValueError(
+                    f"{name}: the LoCoBot looks in 30 degree steps only, not {degrees}"
+                )
+            return {"action": name}
+        return {"action": name, "degrees": degrees}
     if isinstance(action, Teleport):
         p = world_to_unity((action.x, action.y, 0.0))
-        return {
+        args: dict[str, Any] = {
             "action": "TeleportFull",
             "position": {"x": float(p[0]), "y": agent_height_unity, "z": float(p[2])},
             "rotation": {"x": 0.0, "y": yaw_to_rotation_y(action.yaw), "z": 0.0},
             "horizon": pitch_to_horizon(action.pitch),
-            "standing": True,
         }
+        if not locobot:
+            args["standing"] = True
+        return args
     if isinstance(action, Pick):
         return {"action": "PickupObject", "objectId": action.object_id}
     if isinstance(action, Place):
@@ -276,7 +320,7 @@ def action_to_thor(
     if isinstance(action, Close):
         return {"action": "CloseObject", "objectId": action.target_id}
     assert isinstance(action, Stop)
-    return {"action": "Done"}
+    return {"action": "Pass"}  # the no-op of BaseFPSAgentController (Done does not exist)
 
 
 def result_from_metadata(md: Mapping) -> ActionResult:

@@ -11,6 +11,12 @@ Unity +z; project yaw turns counter-clockwise from world +x. With the swap, Unit
 +y, so ``yaw = radians(90 - rotation.y)``. ``cameraHorizon`` (degrees) is positive looking
 *down*; project pitch is positive looking up, so ``pitch = -radians(cameraHorizon)``.
 
+Heights: the agent's ``position.y`` is the centre of its body capsule, not the floor. Both
+agents stand with their capsule bottom ``AGENT_BASE_HEIGHT`` below the transform (the recorded
+FloorPlan10 event has the standing agent at y = 0.9009992 over a floor whose top is y = 0;
+LocobotFPSAgentController.cs gives the LoCoBot a 0.9 m capsule centred 0.45 m below it), so
+the project's agent pose reports the floor height ``y - AGENT_BASE_HEIGHT``.
+
 Pixel convention (same as :meth:`envs.types.CameraIntrinsics.from_fov`): pixel (u, v) with
 integer u = column, v = row is the *centre* of that pixel, so the principal point of a
 600x600 image is (299.5, 299.5). In the "pixel corners at integers" convention this is the
@@ -25,6 +31,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from envs.types import AgentPose, CameraIntrinsics, optical_rotation
+
+AGENT_BASE_HEIGHT = 0.9009992
+"""Unity y of a standing agent's transform above the floor it stands on (see module docstring)."""
 
 
 def unity_to_world(p: Mapping[str, float] | np.ndarray | tuple[float, float, float]) -> np.ndarray:
@@ -74,9 +83,11 @@ def cam_to_world(camera_position_world: np.ndarray, yaw: float, pitch: float) ->
 
 
 def agent_pose(metadata: Mapping) -> AgentPose:
-    """The agent's base pose in the world frame from an event's ``metadata``."""
+    """The agent's base pose in the world frame from an event's ``metadata``; its z is the
+    floor the agent stands on (not Unity's body-centre y)."""
     agent = metadata["agent"]
     pos = unity_to_world(agent["position"])
+    pos[2] -= AGENT_BASE_HEIGHT
     return AgentPose(
         position=(float(pos[0]), float(pos[1]), float(pos[2])),
         yaw=rotation_y_to_yaw(float(agent["rotation"]["y"])),

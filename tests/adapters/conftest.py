@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
-from thor_synth import build_event
+
+# The strict simulator fakes (tests/fakes) import by plain module name, as the CLI tests do.
+FAKES = Path(__file__).resolve().parents[1] / "fakes"
+sys.path.insert(0, str(FAKES))
+
+from thor_synth import build_event  # noqa: E402 - needs FAKES on sys.path
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 THOR_METADATA = FIXTURES / "ai2thor" / "instance_segmentation_metadata.json"

@@ -66,7 +66,8 @@ def test_agent_pose_and_camera_pose_from_metadata(thor_metadata):
     pose = agent_pose(thor_metadata)
     # rotation.y = 90 faces Unity +x, which is world +x: yaw 0.
     assert pose.yaw == pytest.approx(0.0)
-    assert pose.position == pytest.approx((0.0, -1.25, 0.9009992))
+    # z is the floor the agent stands on (Unity's y is its body centre, 0.9009992 up)
+    assert pose.position == pytest.approx((0.0, -1.25, 0.0), abs=1e-6)
     t = camera_pose(thor_metadata)
     assert np.allclose(t[:3, 3], [0.0, -1.25, 1.5759993])
     assert np.allclose(t[:3, 2], [1.0, 0.0, 0.0])  # optical z forward = world +x
@@ -174,7 +175,7 @@ def test_actions_map_to_thor():
     }
     assert action_to_thor(Open("Fridge|1"), cfg, 0.9)["action"] == "OpenObject"
     assert action_to_thor(Close("Fridge|1"), cfg, 0.9)["action"] == "CloseObject"
-    assert action_to_thor(Stop(), cfg, 0.9) == {"action": "Done"}
+    assert action_to_thor(Stop(), cfg, 0.9) == {"action": "Pass"}
     with pytest.raises(TypeError, match="expected one of"):
         action_to_thor("MoveAhead", cfg, 0.9)  # type: ignore[arg-type]
 

@@ -27,6 +27,27 @@ def test_doctor_names_what_is_missing():
     assert any("local_executable_path" in p or "/nonexistent" in p for p in problems)
 
 
+def test_local_build_cannot_render_headless(tmp_path):
+    build = tmp_path / "thor.x86_64"
+    build.write_text("")
+    problems = diagnose(AI2ThorConfig(local_executable_path=str(build)))
+    assert len(problems) == 1
+    assert "Linux64 (X11)" in problems[0] and "~/.ai2thor/releases" in problems[0]
+
+
+def test_gpu_selection_needs_vulkaninfo_and_nvidia_smi(monkeypatch):
+    import envs.ai2thor.doctor as doctor
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setattr(doctor.ctypes.util, "find_library", lambda name: f"lib{name}.so.1")
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    problems = doctor.blocking_problems(AI2ThorConfig())
+    assert any("apt-get install vulkan-tools" in p for p in problems)
+    assert any("nvidia-smi" in p for p in problems)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    assert doctor.blocking_problems(AI2ThorConfig()) == []
+
+
 def _build_thor():
     problems = diagnose()
     if problems:
