@@ -33,7 +33,12 @@ from embodied_mem.memory.results import (
 from embodied_mem.memory.retrieval import DistanceFn, MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
-from embodied_mem.memory.store import SCHEMA_VERSION, MemoryStore, MemoryStoreError
+from embodied_mem.memory.store import (
+    SCHEMA_VERSION,
+    MemoryInUseError,
+    MemoryStore,
+    MemoryStoreError,
+)
 
 __all__ = [
     "CONTAINER_CATEGORIES",
@@ -53,6 +58,7 @@ __all__ = [
     "LongTermConfig",
     "LongTermMemory",
     "MemoryConfig",
+    "MemoryInUseError",
     "MemoryQuery",
     "MemoryStats",
     "MemoryStore",

@@ -35,7 +35,7 @@ from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
 from embodied_mem.memory.persist import full_batch, load_into, pending_batch, stored_config
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
-from embodied_mem.memory.store import MemoryStore
+from embodied_mem.memory.store import MemoryStore, MemoryStoreError
 from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
@@ -136,7 +136,9 @@ class AgentMemory:
         embedder: text embedder for text queries (perception ``TextEmbedder`` or a callable);
             without one, text queries fall back to word matching on categories/attributes.
         path: SQLite file to persist into (created; must not already hold a memory — use
-            :meth:`open` to continue one).
+            :meth:`open` to continue one). The memory holds the file's single-writer lock until
+            :meth:`close`; another process opening it meanwhile gets
+            :class:`~embodied_mem.memory.store.MemoryInUseError` ("in use by pid N").
     """
 
     def __init__(
@@ -161,6 +163,10 @@ class AgentMemory:
         self._frames_since_commit = 0
         self._last_frame: tuple[float, str | None, AgentPose | None] | None = None
         self.store: MemoryStore | None = None
+        self.read_only = False
+        """True for :meth:`open` with ``read_only=True``: a snapshot that never writes its file."""
+        self.source: Path | None = None
+        """The file this memory was read from or persists into."""
         if path is not None:
             store = MemoryStore(path)
             if store.holds_memory():
@@ -168,7 +174,7 @@ class AgentMemory:
                 raise ValueError(
                     f"{path} already holds a memory; use AgentMemory.open({str(path)!r}) to continue it"
                 )
-            self.store = store
+            self.store, self.source = store, store.path
             self.commit(full=True)
 
     # ------------------------------------------------------------------ perception
@@ -392,7 +398,13 @@ class AgentMemory:
             self.commit()
 
     def commit(self, *, full: bool = False) -> None:
-        """Write everything changed since the last commit as one transaction (no-op without a store)."""
+        """Write everything changed since the last commit as one transaction (no-op without a store).
+
+        Raises:
+            MemoryStoreError: the memory was opened read-only.
+        """
+        if self.read_only:
+            raise self._read_only_error()
         if self.store is None:
             return
         batch = full_batch(self) if full else pending_batch(self)
@@ -402,10 +414,20 @@ class AgentMemory:
         self.episodic.clear_pending()
         self._frames_since_commit = 0
 
+    def _read_only_error(self) -> MemoryStoreError:
+        return MemoryStoreError(
+            f"{self.source} was opened read-only; nothing is written to it. Open it with "
+            "AgentMemory.open(path) (one writer at a time) to change it, or save() a copy to a "
+            "new path"
+        )
+
     def save(self, path: str | Path) -> None:
         """Persist to ``path``: commit if it is the attached store, else write a full copy there
-        (and attach it when no store was attached)."""
-        if self.store is not None and Path(path).resolve() == self.store.path.resolve():
+        (and attach it when no store was attached; a read-only memory stays read-only)."""
+        target = Path(path).resolve()
+        if self.read_only and self.source is not None and target == self.source.resolve():
+            raise self._read_only_error()
+        if self.store is not None and target == self.store.path.resolve():
             self.commit()
             return
         store = MemoryStore(path)
@@ -415,8 +437,8 @@ class AgentMemory:
                 f"{path} already holds a memory; choose a new path or AgentMemory.open() it"
             )
         store.commit_batch(full_batch(self))
-        if self.store is None:
-            self.store = store
+        if self.store is None and not self.read_only:
+            self.store, self.source = store, store.path
             self.long_term.dirty.clear()
             self.long_term.removed.clear()
             self.episodic.clear_pending()
@@ -425,28 +447,64 @@ class AgentMemory:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, config: MemoryConfig | None = None, embedder: Any = None
+        cls,
+        path: str | Path,
+        *,
+        config: MemoryConfig | None = None,
+        embedder: Any = None,
+        read_only: bool = False,
     ) -> AgentMemory:
         """Reopen a saved memory; new frames/days append to the same file.
 
         ``config`` None uses the config saved with the memory (defaults if none was saved).
+
+        A writer (the default) holds the file's single-writer lock until :meth:`close`;
+        while another process holds it this raises
+        :class:`~embodied_mem.memory.store.MemoryInUseError` naming that process's pid.
+
+        ``read_only=True`` (what ``viz`` and ``ask`` use) loads a consistent snapshot of every
+        batch committed so far — also while a writer is live — and never writes the file: no
+        lock, no journal switch, no checkpoint, and :meth:`commit` and :meth:`close` write
+        nothing (:meth:`commit` raises). The result queries like any memory; frames ingested
+        into it stay in RAM.
+
+        Raises:
+            FileNotFoundError: nothing at ``path``.
+            MemoryStoreError: an empty file, another application's file, a corrupt or newer
+                memory (the file is left untouched), or a writer already holds it.
         """
-        if not Path(path).exists():
-            raise FileNotFoundError(
-                f"no memory at {path}; create one with AgentMemory(rooms, path=...)"
-            )
-        store = MemoryStore(path)
-        snap = store.load()
-        mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
-        load_into(mem, snap)
-        mem.store = store
+        store = MemoryStore(path, read_only=read_only, create=False)
+        try:
+            snap = store.load()
+            mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
+            load_into(mem, snap)
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            store.close()
+            if isinstance(exc, MemoryStoreError):
+                raise
+            raise MemoryStoreError(
+                f"{store.path}: its records do not fit together ({type(exc).__name__}: {exc}); "
+                "the file is corrupt. Restore a backup or move it away and start a new memory."
+            ) from exc
+        except BaseException:
+            store.close()
+            raise
+        mem.source = store.path
+        if read_only:
+            store.close()  # everything is in RAM; keep no connection to a file we never write
+            mem.read_only = True
+        else:
+            mem.store = store
         return mem
 
     def close(self) -> None:
+        """Commit what is pending and release the file (nothing is written when read-only)."""
         if self.store is not None:
-            self.commit()
-            self.store.close()
-            self.store = None
+            try:
+                self.commit()
+            finally:
+                self.store.close()
+                self.store = None
 
     def __enter__(self) -> AgentMemory:
         return self

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embodied_mem.memory.codec import NodeRow, node_from_row, node_to_row
+from embodied_mem.memory.codec import NodeRow, node_to_row
 from embodied_mem.memory.episodic import EventKind
 from embodied_mem.memory.short_term import STMEntry
 from embodied_mem.memory.store import Batch, Snapshot
@@ -118,7 +118,7 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
         lt.rooms[r["id"]] = RoomRecord(
             r["id"], r["room_type"], r["name"], [tuple(p) for p in r["footprint"]]
         )
-    nodes = [node_from_row(*row) for row in snap.nodes]
+    nodes = snap.nodes
     # Rooms, then receptacles, then objects: a node's latest parent/room exists when it is added.
     order = {Layer.ROOM: 0, Layer.RECEPTACLE: 1, Layer.VIEWPOINT: 1, Layer.OBJECT: 2}
     for node in sorted(nodes, key=lambda n: order[n.layer]):

@@ -7,8 +7,11 @@ mid-write loses at most the batch in flight: SQLite's WAL makes the transaction 
 the file reopens with every earlier batch. ``synchronous=NORMAL`` (default) is durable against
 process crashes; use ``FULL`` to also survive power loss at the cost of an fsync per batch.
 
-The schema version lives in table ``schema_version`` and is checked on open: a newer version
-or a file that is not an embodied-mem memory gives :class:`MemoryStoreError` with what to do.
+The schema version lives in table ``schema_version`` and is checked on open, read-only and
+before anything is written: a file that is not SQLite, an SQLite file of another application,
+an empty file given to be opened, or a newer version gives :class:`MemoryStoreError` naming
+the file and what to do, and the file is left byte-identical. One writer at a time: a second
+one gets :class:`MemoryInUseError` with the owner's pid (see :class:`MemoryStore`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,35 +31,24 @@ from embodied_mem.memory.codec import (
     event_row,
     keyframe_from_row,
     keyframe_row,
+    node_from_row,
 )
 from embodied_mem.memory.episodic import Event, Keyframe
+from embodied_mem.memory.store_identity import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    MemoryInUseError,
+    MemoryStoreError,
+    check_identity,
+    connect_read_only,
+    has_content,
+    require_existing,
+    unreadable,
+)
+from embodied_mem.memory.writer_lock import LockHeld, WriterLock, holder_pid
+from scene_graph import Node
 
 logger = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, layer TEXT NOT NULL, category TEXT NOT NULL,
-                                  data BLOB NOT NULL, points BLOB NOT NULL, embedding BLOB);
-CREATE TABLE IF NOT EXISTS keyframes (frame_index INTEGER NOT NULL, day INTEGER NOT NULL,
-    time REAL NOT NULL, time_of_day TEXT NOT NULL, pose TEXT NOT NULL, room_id TEXT,
-    visible TEXT NOT NULL, thumbnail BLOB, PRIMARY KEY (day, frame_index));
-CREATE TABLE IF NOT EXISTS events (event_id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
-    day INTEGER NOT NULL, start_time REAL NOT NULL, end_time REAL NOT NULL,
-    start_frame INTEGER NOT NULL, end_frame INTEGER NOT NULL, time_of_day TEXT NOT NULL,
-    object_id TEXT, source_id TEXT, target_id TEXT, room_id TEXT, point TEXT, pose TEXT);
-CREATE TABLE IF NOT EXISTS days (day INTEGER PRIMARY KEY, t0 REAL, t1 REAL, f0 INTEGER, f1 INTEGER);
-CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS events_day ON events (day, start_time);
-"""
-
-_TABLES = {"schema_version", "meta", "nodes", "keyframes", "events", "days", "aliases"}
-
-
-class MemoryStoreError(RuntimeError):
-    """The memory file cannot be used (corrupt, not a memory, or written by a newer version)."""
 
 
 @dataclass
@@ -88,8 +81,7 @@ class Batch:
 class Snapshot:
     """Everything :meth:`MemoryStore.load` read back."""
 
-    nodes: list[tuple[bytes, bytes, bytes | None]]
-    """(data, points, embedding) per node, for :func:`codec.node_from_row`."""
+    nodes: list[Node]
     keyframes: list[Keyframe]
     events: list[Event]
     days: dict[int, tuple[float, float, int, int]]
@@ -98,72 +90,99 @@ class Snapshot:
 
 
 class MemoryStore:
-    """One SQLite memory file.
+    """One SQLite memory file, opened for writing (the default) or read-only.
+
+    A writer holds the file's single-writer lock (:mod:`embodied_mem.memory.writer_lock`)
+    from before its first read until :meth:`close`, so the "is there a memory already" check
+    and the creation that follows cannot interleave with another process. Before anything is
+    written, the file's identity is checked on a read-only connection: an SQLite header and
+    this project's schema table; anything else is refused untouched.
+
+    A read-only store opens SQLite's read-only URI mode (``mode=ro``): no lock, no WAL
+    switch, no checkpoint, no write of any kind to the database file. It sees every batch a
+    live writer has committed (it reads the writer's WAL through the shared ``-shm`` index,
+    which SQLite creates next to the file when missing, as for any WAL reader).
 
     Args:
-        path: database file; created (with parents) if missing.
-        synchronous: SQLite ``synchronous`` pragma, "NORMAL" or "FULL".
+        path: database file.
+        synchronous: SQLite ``synchronous`` pragma, "NORMAL" or "FULL" (writers).
+        read_only: open without the lock and without ever writing.
+        create: a writer may start a new memory when ``path`` is missing or empty (0 bytes);
+            with False those are refused (``FileNotFoundError`` / :class:`MemoryStoreError`).
     Raises:
-        MemoryStoreError: see module docstring.
+        MemoryInUseError: another writer holds the file.
+        MemoryStoreError: not a memory, corrupt, or from a newer version (module docstring).
     """
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "NORMAL",
+        read_only: bool = False,
+        create: bool = True,
+    ) -> None:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         self.path = Path(path)
+        self.read_only = read_only
+        self._db: sqlite3.Connection | None = None
+        self._lock: WriterLock | None = None
+        if read_only:
+            require_existing(self.path)
+            check_identity(self.path)
+            self._db = connect_read_only(self.path)
+            return
+        if not create:
+            require_existing(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        existed = self.path.exists() and self.path.stat().st_size > 0
+        if has_content(self.path) and holder_pid(self.path) is None:
+            check_identity(self.path)  # refuse a foreign file before creating the lock file
+        try:
+            self._lock = WriterLock(self.path)
+        except LockHeld as exc:
+            raise MemoryInUseError(self.path, exc.pid) from None
+        except OSError as exc:  # e.g. a read-only directory
+            raise MemoryStoreError(
+                f"cannot take the writer lock of {self.path} ({exc}); open it with "
+                "AgentMemory.open(path, read_only=True), or copy it somewhere writable"
+            ) from exc
+        try:
+            self._open_writer(synchronous, create)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_writer(self, synchronous: str, create: bool) -> None:
+        """Under the lock: check identity read-only, then connect for writing."""
+        new = not has_content(self.path)
+        if new and not create:
+            require_existing(self.path, lock_held=True)
+        if not new:
+            check_identity(self.path)
         try:
             self._db = sqlite3.connect(str(self.path), isolation_level=None)
-            # Rows are small (compressed nodes ~1 KB, events ~100 B): 1 KiB pages waste far less
-            # than the 4 KiB default across the seven tables. Only takes effect on a new file.
-            self._db.execute("PRAGMA page_size=1024")
+            if new:
+                # Rows are small (compressed nodes ~1 KB, events ~100 B): 1 KiB pages waste far
+                # less than the 4 KiB default across the seven tables (new files only).
+                self._db.execute("PRAGMA page_size=1024")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
-            self._check_or_create(existed)
+            if new:
+                self._db.executescript(
+                    "BEGIN;"
+                    + SCHEMA
+                    + f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
+                )
         except sqlite3.DatabaseError as exc:
-            raise MemoryStoreError(
-                f"{self.path} is not a readable embodied-mem memory ({exc}); it may be corrupt or "
-                "another kind of file. Move it away and let the agent start a new memory, or restore "
-                "a backup."
-            ) from exc
-
-    def _check_or_create(self, existed: bool) -> None:
-        tables = {
-            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        if existed and "schema_version" not in tables:
-            raise MemoryStoreError(
-                f"{self.path} is an SQLite file but not an embodied-mem memory (no schema_version "
-                f"table; tables: {sorted(tables) or 'none'}). Pass a new path for the memory."
-            )
-        if "schema_version" in tables:
-            row = self._db.execute("SELECT version FROM schema_version").fetchone()
-            if row is None:
-                raise MemoryStoreError(
-                    f"{self.path}: schema_version table is empty; the file is corrupt"
-                )
-            if row[0] > SCHEMA_VERSION:
-                raise MemoryStoreError(
-                    f"{self.path} has memory schema version {row[0]}, newer than this embodied-mem "
-                    f"supports ({SCHEMA_VERSION}). Upgrade embodied-mem to read it."
-                )
-            missing = _TABLES - tables
-            if missing:
-                raise MemoryStoreError(
-                    f"{self.path}: tables {sorted(missing)} are missing; the file is corrupt"
-                )
-            return
-        self._db.executescript(
-            "BEGIN;" + _SCHEMA + f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION}); COMMIT;"
-        )
+            raise unreadable(self.path, exc) from exc
 
     # ------------------------------------------------------------------ writing
     def commit_batch(self, batch: Batch) -> None:
         """Write ``batch`` in one transaction (all or nothing)."""
         if not batch:
             return
-        db = self._db
+        db = self._writable()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(
@@ -196,30 +215,45 @@ class MemoryStore:
             db.execute("ROLLBACK")
             raise
 
+    def _writable(self) -> sqlite3.Connection:
+        if self.read_only:
+            raise MemoryStoreError(
+                f"{self.path} was opened read-only; open it with AgentMemory.open(path) (one "
+                "writer at a time) to change it"
+            )
+        if self._db is None:
+            raise MemoryStoreError(f"{self.path}: the store is closed")
+        return self._db
+
     # ------------------------------------------------------------------ reading
     def load(self) -> Snapshot:
-        """Read everything back.
+        """Read everything back, as one consistent snapshot (a single read transaction, so a
+        batch a live writer commits meanwhile is either wholly in it or not at all).
 
         Raises:
             MemoryStoreError: a row cannot be decoded (the file was corrupted or hand-edited).
         """
+        db = self._db
+        if db is None:
+            raise MemoryStoreError(f"{self.path}: the store is closed")
         try:
-            return self._load()
-        except (
-            ValueError,
-            TypeError,
-            KeyError,
-            IndexError,
-        ) as exc:  # JSONDecodeError is a ValueError
+            db.execute("BEGIN")
+            try:
+                return self._load(db)
+            finally:
+                db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise unreadable(self.path, exc) from exc
+        except (ValueError, TypeError, KeyError, IndexError, zlib.error) as exc:
+            # JSONDecodeError is a ValueError; zlib.error comes from a damaged node blob
             raise MemoryStoreError(
-                f"{self.path}: a stored record cannot be decoded ({type(exc).__name__}: {exc}); the file "
-                "is corrupt. Restore a backup or move it away and start a new memory."
+                f"{self.path}: a stored record cannot be decoded ({type(exc).__name__}: {exc}); "
+                "the file is corrupt. Restore a backup or move it away and start a new memory."
             ) from exc
 
-    def _load(self) -> Snapshot:
-        db = self._db
+    def _load(self, db: sqlite3.Connection) -> Snapshot:
         nodes = [
-            (r[0], r[1], r[2])
+            node_from_row(r[0], r[1], r[2])
             for r in db.execute("SELECT data, points, embedding FROM nodes ORDER BY rowid")
         ]
         kfs = [
@@ -247,24 +281,35 @@ class MemoryStore:
         return bool(counts["nodes"] or counts["keyframes"])
 
     def counts(self) -> dict[str, int]:
+        db = self._db
+        assert db is not None, "store is closed"
         return {
-            t: int(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+            t: int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
             for t in ("nodes", "keyframes", "events", "days")
         }
 
     def size_bytes(self) -> int:
-        """Bytes on disk after a checkpoint (database file; WAL folded in)."""
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Bytes on disk: the database file after a checkpoint (WAL folded in) for a writer;
+        database plus WAL for a read-only store, which must not checkpoint."""
+        if self.read_only:
+            wal = self.path.with_name(self.path.name + "-wal")
+            return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        self._writable().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return self.path.stat().st_size
 
     def close(self) -> None:
+        """Close the connection (a writer checkpoints first) and release the writer lock."""
         if self._db is not None:
-            try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.DatabaseError:  # a checkpoint is an optimisation; closing must not fail
-                pass
+            if not self.read_only:
+                try:
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.DatabaseError:  # a checkpoint is an optimisation; must not fail
+                    pass
             self._db.close()
-            self._db = None  # type: ignore[assignment]
+            self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> MemoryStore:
         return self

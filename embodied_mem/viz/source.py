@@ -151,9 +151,12 @@ def load_view(source: str | Path) -> MemoryView:
 
     A run directory shows its final memory snapshot (or, without one, a replay).
 
+    A memory file is opened read-only and left byte-identical, whatever it turns out to be.
+
     Raises:
         FileNotFoundError: nothing at ``source``.
         RunFormatError: a run directory or snapshot that is incomplete or corrupt.
+        MemoryStoreError: a file that is not a readable embodied-mem memory.
     """
     from embodied_mem.replay import format as fmt
     from embodied_mem.replay.run import load_run
@@ -190,9 +193,5 @@ def load_view(source: str | Path) -> MemoryView:
         return view_from_state(state, title=path.stem)
     from embodied_mem.memory import AgentMemory
 
-    memory = AgentMemory.open(path)
-    try:
-        return view_from_memory(memory, title=path.stem)
-    finally:
-        if memory.store is not None:  # read-only use: close without committing anything
-            memory.store.close()
+    memory = AgentMemory.open(path, read_only=True)  # never writes, also while a writer runs
+    return view_from_memory(memory, title=path.stem)

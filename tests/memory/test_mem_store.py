@@ -115,9 +115,10 @@ def test_reopen_mid_day_continues_the_room_visit(tmp_path: Path) -> None:
 def test_save_to_new_path_and_refuse_overwrite(tmp_path: Path) -> None:
     world = build_world()
     path = tmp_path / "copy.db"
-    world.mem.save(path)
-    with AgentMemory.open(path) as again:
+    world.mem.save(path)  # attaches the copy: world.mem is now its one writer
+    with AgentMemory.open(path, read_only=True) as again:
         assert _answers(again)["interactions"] == _answers(world.mem)["interactions"]
+    world.mem.close()
     with pytest.raises(ValueError, match="already holds a memory"):
         AgentMemory(world.house.rooms, path=path)
     with pytest.raises(FileNotFoundError, match="no memory at"):
