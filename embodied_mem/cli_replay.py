@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,53 +46,70 @@ def replay_cmd(
     out: Annotated[Path | None, typer.Option(help="output directory (default RUN/replay)")] = None,
 ) -> None:
     """Rebuild a run's memory from its recorded frames (no simulator), optionally under a new config."""
-    from embodied_mem.config import ConfigError, to_yaml
-    from embodied_mem.replay import (
-        RunFormatError,
-        diff_states,
-        load_run,
-        memory_config,
-        memory_state,
-        replay,
-    )
+    from embodied_mem.config import ConfigError
+    from embodied_mem.replay import RunFormatError, load_run, memory_config
+    from embodied_mem.replay import format as fmt
 
     overrides = overrides or []
-    try:
-        recorded = load_run(run)
+    try:  # everything checkable is checked before anything is written
+        recorded = load_run(run)  # also verifies that no frame chunk is missing
         config = memory_config(recorded.config.get("memory"), overrides)
+        expected = recorded.final_snapshot()
     except (RunFormatError, ConfigError) as exc:
         raise _fail(str(exc)) from exc
     out = out or run / "replay"
     if (out / "memory.db").exists():
         raise _fail(f"{out / 'memory.db'} already exists; pass a new --out directory")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(to_yaml(config))
     try:
-        with _progress("replaying frames", recorded.header.get("frames")) as update:
-            memory = replay(recorded, overrides, path=out / "memory.db", progress=update)
-    except (RunFormatError, ConfigError) as exc:  # e.g. a corrupt chunk, or no ORACLE lookup
-        raise _fail(str(exc)) from exc
-    memory.commit()
-    state = memory_state(memory, int(recorded.header.get("frames", 0)))
-    (out / "memory_state.json").write_text(json.dumps(state))
-    expected = recorded.final_snapshot()
-    stats = memory.stats()
-    memory.close()
+        with fmt.staged_outputs(out, claim="memory.db") as stage:
+            stats, state = _replay_into(stage, recorded, config, overrides)
+            diffs = _report_file(stage, expected, state, overrides)
+    except (ValueError, FileExistsError) as exc:  # a corrupt chunk, a frame memory refuses, ...
+        raise _fail(f"{exc}\n(replay failed; nothing was written to {out})") from exc
     console.print(
         f"[bold green]replayed[/] {run} → {out}: {stats.objects} objects, "
         f"{stats.receptacles} receptacles, {stats.events} events, {stats.keyframes} keyframes"
     )
-    if expected is None:
+    if diffs is None:
         console.print("[yellow]the run has no recorded memory snapshot to compare with[/]")
-        return
-    _report(diff_states(expected, state), out, overrides)
+    else:
+        _say_diffs(diffs)
 
 
-def _report(diffs: list[str], out: Path, overrides: list[str]) -> None:
-    """Write diff.json and say whether the replay matches the recorded memory."""
-    (out / "diff.json").write_text(
+def _replay_into(
+    stage: Path, recorded: Any, config: Any, overrides: list[str]
+) -> tuple[Any, dict[str, Any]]:
+    """Replay into ``stage``: config.yaml, memory.db, memory_state.json."""
+    from embodied_mem.config import to_yaml
+    from embodied_mem.replay import memory_state, replay
+
+    (stage / "config.yaml").write_text(to_yaml(config))
+    with _progress("replaying frames", recorded.header.get("frames")) as update:
+        memory = replay(recorded, overrides, path=stage / "memory.db", progress=update)
+    with memory:
+        state = memory_state(memory, int(recorded.header.get("frames", 0)))
+        (stage / "memory_state.json").write_text(json.dumps(state))
+        stats = memory.stats()
+    return stats, state
+
+
+def _report_file(
+    stage: Path, expected: dict[str, Any] | None, state: dict[str, Any], overrides: list[str]
+) -> list[str] | None:
+    """Write diff.json (when the run has a snapshot to compare with); the differences."""
+    from embodied_mem.replay import diff_states
+
+    if expected is None:
+        return None
+    diffs = diff_states(expected, state)
+    (stage / "diff.json").write_text(
         json.dumps({"overrides": overrides, "identical": not diffs, "differences": diffs}, indent=2)
     )
+    return diffs
+
+
+def _say_diffs(diffs: list[str]) -> None:
+    """Say whether the replay matches the recorded memory."""
     if not diffs:
         console.print(
             "[green]identical to the recorded memory[/] (same ids, bit-equal geometry, same events)"
@@ -118,7 +135,8 @@ def viz_cmd(
     ] = "png,html",  # noqa: A002
 ) -> None:
     """Render a memory: top-down PNG at a time, interactive HTML over time, rerun .rrd."""
-    from embodied_mem.replay import RunFormatError, load_run
+    from embodied_mem.replay import RunFormatError
+    from embodied_mem.replay import format as fmt
     from embodied_mem.viz import load_view
 
     wanted = [f.strip() for f in format.split(",") if f.strip()]
@@ -128,27 +146,35 @@ def viz_cmd(
     try:
         view = load_view(source)
         t = view.resolve_time(time)
-    except (FileNotFoundError, RunFormatError, ValueError) as exc:
+    except (FileNotFoundError, RunFormatError, ValueError) as exc:  # MemoryStoreError too
         raise _fail(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
+    with fmt.staged_outputs(out) as stage:  # a failed export leaves no half-written file
+        names = _render(view, source, t, wanted, stage)
+    for name in names:
+        console.print(f"[bold green]wrote[/] {out / name}")
+
+
+def _render(view: Any, source: Path, t: float, wanted: list[str], stage: Path) -> list[str]:
+    """Write the wanted formats into ``stage``; their file names."""
+    from embodied_mem.replay import load_run
+
     written = []
     if "png" in wanted:
         from embodied_mem.viz.topdown import save_topdown
 
-        written.append(save_topdown(view, out / f"{view.title}_topdown.png", t))
+        written.append(save_topdown(view, stage / f"{view.title}_topdown.png", t))
     if "html" in wanted:
         from embodied_mem.viz.html import save_html
 
-        written.append(save_html(view, out / f"{view.title}.html", active=t))
+        written.append(save_html(view, stage / f"{view.title}.html", active=t))
     if "rrd" in wanted:
         from embodied_mem.viz.rerun_export import export_rrd
 
         run = load_run(source) if source.is_dir() else None
         total = run.header.get("frames") if run is not None else None
         with _progress("writing rerun recording", total) as update:
-            written.append(export_rrd(out / f"{view.title}.rrd", view, run, progress=update))
-    for path in written:
-        console.print(f"[bold green]wrote[/] {path}")
+            written.append(export_rrd(stage / f"{view.title}.rrd", view, run, progress=update))
+    return [p.name for p in written]
 
 
 def record_demo_cmd(

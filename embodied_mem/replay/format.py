@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,38 @@ def atomic_write(path: Path, write: Any) -> Path:
     return path
 
 
+@contextmanager
+def staged_outputs(out: Path, *, claim: str | None = None) -> Iterator[Path]:
+    """Yield an empty staging directory next to ``out``; when the block succeeds, move every
+    file written there into ``out`` (created), else delete them all. A failed command thus
+    leaves nothing half-written behind, and a re-run is not refused because of its debris.
+
+    ``claim`` names a file that must not exist in ``out`` yet: it is moved first and without
+    replacing anything (hard link), so two commands racing for one ``out`` cannot both win.
+
+    Raises:
+        FileExistsError: ``out/claim`` appeared meanwhile (nothing of this run is moved).
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield stage
+        out.mkdir(parents=True, exist_ok=True)
+        files = sorted(stage.iterdir(), key=lambda f: f.name != claim)
+        for f in files:
+            if f.name == claim:
+                try:
+                    os.link(f, out / f.name)
+                except FileExistsError:
+                    raise FileExistsError(
+                        f"{out / f.name} appeared while this command ran; pass a new --out"
+                    ) from None
+            else:
+                os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
@@ -95,7 +129,8 @@ def read_json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RunFormatError(
-            f"{what} at {path} is not valid JSON ({exc}); the file is corrupt"
+            f"{what} at {path} is not valid JSON ({exc}); the file is corrupt. Restore it from "
+            "a copy of the run, or record the run again."
         ) from exc
 
 

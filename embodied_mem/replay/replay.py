@@ -28,8 +28,8 @@ from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.perception.pipeline import build_perceiver
 from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS, SEGMENTERS
 from embodied_mem.perception.types import Detection
-from embodied_mem.replay.format import RunFormatError, read_json
-from embodied_mem.replay.run import RecordedFrame, RecordedRun, load_run
+from embodied_mem.replay.format import RunFormatError
+from embodied_mem.replay.run import RecordedFrame, RecordedRun, load_run, read_snapshot
 from embodied_mem.replay.state import diff_states, memory_state
 from envs.ground_truth import GroundTruth, ObjectRecord
 from envs.types import Observation
@@ -176,6 +176,27 @@ def replay(
             run.config.get("perception") or {}, run.oracle, label_embedder=label_embedder
         )
     memory = AgentMemory(run.rooms, config, embedder=embedder, path=path)
+    try:
+        frames = _feed(run, memory, perceive, progress, before_frame)
+    except BaseException:
+        if memory.store is not None:  # release the file (and its lock) without committing
+            memory.store.close()
+            memory.store = None
+        raise
+    logger.info(
+        "replayed %d frames and %d interactions from %s", frames, len(run.interactions), run.path
+    )
+    return memory
+
+
+def _feed(
+    run: RecordedRun,
+    memory: AgentMemory,
+    perceive: Perceive,
+    progress: Callable[[int], None] | None,
+    before_frame: Callable[[int, AgentMemory], None] | None,
+) -> int:
+    """Ingest the run's frames and interactions in recorded order; the number of frames."""
     frames = 0
     for item in run.items():
         if isinstance(item, RecordedFrame):
@@ -195,10 +216,7 @@ def replay(
                 pose=item.pose,
                 room_id=item.room_id,
             )
-    logger.info(
-        "replayed %d frames and %d interactions from %s", frames, len(run.interactions), run.path
-    )
-    return memory
+    return frames
 
 
 def verify_replay(
@@ -223,7 +241,7 @@ def verify_replay(
 
     def check(frames: int, mem: AgentMemory) -> None:
         if frames in snaps and frames != last:
-            expected = read_json(snaps[frames], "memory snapshot")
+            expected = read_snapshot(snaps[frames])
             diffs.extend(
                 f"after {frames} frames: {d}"
                 for d in diff_states(expected, memory_state(mem, frames))
@@ -231,6 +249,6 @@ def verify_replay(
 
     if memory is None:
         memory = replay(run, before_frame=check)
-    expected = read_json(snaps[last], "memory snapshot")
+    expected = read_snapshot(snaps[last])
     diffs.extend(f"final: {d}" for d in diff_states(expected, memory_state(memory, last)))
     return diffs

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -74,10 +75,8 @@ class RecordedRun:
             try:
                 with np.load(chunk, allow_pickle=False) as data:
                     yield from json.loads(str(data["meta"]))
-            except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-                raise fmt.RunFormatError(
-                    f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc})"
-                ) from exc
+            except _CHUNK_ERRORS as exc:
+                raise _unreadable_chunk(chunk, exc) from exc
 
     def items(self) -> Iterator[RunItem]:
         """Frames and interactions interleaved exactly as they were recorded."""
@@ -96,11 +95,16 @@ class RecordedRun:
 
     def snapshots_by_frames(self) -> dict[int, Path]:
         """Memory snapshot files keyed by the number of frames recorded before each was taken."""
-        return {int(fmt.read_json(p, "memory snapshot")["frames"]): p for p in self.snapshots()}
+        return {int(read_snapshot(p)["frames"]): p for p in self.snapshots()}
 
     def final_snapshot(self) -> dict[str, Any] | None:
+        """The last memory snapshot, or None when the run has none.
+
+        Raises:
+            RunFormatError: it is truncated or not a memory snapshot.
+        """
         snaps = self.snapshots()
-        return fmt.read_json(snaps[-1], "memory snapshot") if snaps else None
+        return read_snapshot(snaps[-1]) if snaps else None
 
 
 def load_run(run_dir: str | Path) -> RecordedRun:
@@ -148,7 +152,27 @@ def load_run(run_dir: str | Path) -> RecordedRun:
             f"{path / fmt.FRAMES_DIR} holds no frame chunks; the run recorded no frames"
         )
     run.interactions = [_interaction(r, path) for r in fmt.read_jsonl(path / fmt.INTERACTIONS)]
+    verify_frames(run)
     return run
+
+
+_SNAPSHOT_KEYS = ("frames", "scene_graph", "events", "keyframes")
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """A recorded memory snapshot, checked to be whole.
+
+    Raises:
+        RunFormatError: unreadable, truncated, or missing a part of the memory state.
+    """
+    state = fmt.read_json(path, "memory snapshot")
+    missing = [k for k in _SNAPSHOT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise fmt.RunFormatError(
+            f"memory snapshot {path} lacks {missing}; the file is corrupt. Restore it from a "
+            "copy of the run, or record the run again."
+        )
+    return state
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -159,11 +183,74 @@ def _read_config(path: Path) -> dict[str, Any]:
         )
     try:
         data = OmegaConf.to_container(OmegaConf.load(cfg_path), resolve=True)
-    except (OmegaConfBaseException, ValueError) as exc:
-        raise fmt.RunFormatError(f"{cfg_path} is not valid YAML ({exc})") from exc
+    except (OmegaConfBaseException, ValueError, yaml.YAMLError) as exc:
+        raise fmt.RunFormatError(
+            f"{cfg_path} is not valid YAML ({' '.join(str(exc).split())}); the file is corrupt. "
+            "Restore it from a copy of the run, or record the run again."
+        ) from exc
     if not isinstance(data, dict):
         raise fmt.RunFormatError(f"{cfg_path} must hold a mapping, got {type(data).__name__}")
     return data  # type: ignore[return-value]
+
+
+def verify_frames(run: RecordedRun) -> None:
+    """Check before any replay that every recorded frame is there: chunks numbered from 0
+    without a gap, as many as the header counts, and frames plus interactions carrying every
+    running ``seq`` number up to the last frame (a lost chunk would leave a hole).
+
+    Raises:
+        RunFormatError: a chunk missing or unreadable, or frames lost (naming the file).
+    """
+    frames_dir = run.path / fmt.FRAMES_DIR
+    names = [c.name for c in run.chunks]
+    expected = [fmt.chunk_name(i) for i in range(len(names))]
+    if names != expected:
+        gap = next(e for e, n in zip(expected, names, strict=True) if e != n)
+        raise _lost(frames_dir / gap, f"the chunks go {names[0]} … {names[-1]}")
+    counted = int(run.header.get("chunks", 0))
+    if len(names) < counted or (run.complete and len(names) > counted):
+        raise _lost(
+            frames_dir / fmt.chunk_name(min(len(names), counted)),
+            f"the header counts {counted} chunks, {len(names)} are there",
+        )
+    try:
+        seqs = [int(m["seq"]) for m in run.frame_metas()]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise fmt.RunFormatError(
+            f"{frames_dir}: a frame record has no valid seq number ({exc}); the recording is "
+            "damaged. Restore it from a copy, or record it again."
+        ) from exc
+    recorded = int(run.header.get("frames", 0))
+    if len(seqs) < recorded or (run.complete and len(seqs) != recorded):
+        raise fmt.RunFormatError(
+            f"{frames_dir} holds {len(seqs)} frames but {run.path / fmt.HEADER} recorded "
+            f"{recorded}; the recording is damaged. Restore it from a copy, or record it again."
+        )
+    last = max(seqs)
+    present = set(seqs) | {i.seq for i in run.interactions if i.seq <= last}
+    if len(present) != last + 1:
+        hole = min(set(range(last + 1)) - present)
+        raise fmt.RunFormatError(
+            f"{run.path}: frame {hole} of the recorded sequence is missing from every chunk in "
+            f"{frames_dir}; the recording is damaged. Restore it from a copy, or record it again."
+        )
+
+
+_CHUNK_ERRORS = (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError)
+
+
+def _unreadable_chunk(chunk: Path, exc: BaseException) -> fmt.RunFormatError:
+    return fmt.RunFormatError(
+        f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc}); the file is corrupt "
+        "or truncated. Restore it from a copy of the run, or record the run again."
+    )
+
+
+def _lost(chunk: Path, evidence: str) -> fmt.RunFormatError:
+    return fmt.RunFormatError(
+        f"frame chunk {chunk} is missing ({evidence}); replaying would silently skip its "
+        "frames. Restore the file from a copy of the run, or record the run again."
+    )
 
 
 def _interaction(rec: dict[str, Any], path: Path) -> RecordedInteraction:
@@ -192,14 +279,12 @@ def _read_chunk(chunk: Path) -> Iterator[RecordedFrame]:
             depth, poses = data["depth"], data["cam_to_world"]
             rgb = data["rgb"] if "rgb" in data.files else None
             ids = data["instance_ids"] if "instance_ids" in data.files else None
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise fmt.RunFormatError(
-            f"frame chunk {chunk} is unreadable ({type(exc).__name__}: {exc}); "
-            "the file is corrupt or truncated"
-        ) from exc
+    except _CHUNK_ERRORS as exc:
+        raise _unreadable_chunk(chunk, exc) from exc
     if not (len(metas) == len(depth) == len(poses)):
         raise fmt.RunFormatError(
-            f"frame chunk {chunk}: {len(metas)} metadata records for {len(depth)} frames"
+            f"frame chunk {chunk}: {len(metas)} metadata records for {len(depth)} frames; the "
+            "file is corrupt. Restore it from a copy of the run, or record the run again."
         )
     for i, meta in enumerate(metas):
         obs = fmt.observation_from(
