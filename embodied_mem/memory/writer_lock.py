@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from pathlib import Path
 
 
@@ -64,6 +65,17 @@ def holder_pid(db_path: Path) -> int | None:
         os.close(fd)
 
 
+def _try_exclusive(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(fd)
+            raise
+        return False
+    return True
+
+
 class WriterLock:
     """Exclusive, non-blocking lock for writing ``db_path`` (see module docstring).
 
@@ -71,20 +83,22 @@ class WriterLock:
         LockHeld: somebody else holds it (with their pid when known).
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, patience: float = 0.25) -> None:
         self.db_path = db_path
         self.path = lock_path(db_path)
         self._fd: int | None = None
+        # holder_pid() takes a shared lock for a few microseconds: retrying for ``patience``
+        # seconds tells such a probe apart from a real owner, who holds the lock for its lifetime.
+        deadline = time.monotonic() + patience
         while self._fd is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
+            if not _try_exclusive(fd):
                 pid = _read_pid(fd)
                 os.close(fd)
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise
-                raise LockHeld(pid) from None
+                if time.monotonic() >= deadline:
+                    raise LockHeld(pid)
+                time.sleep(0.02)
+                continue
             if not self._still_named(fd):
                 os.close(fd)  # the previous owner removed this file as we locked it; retry
                 continue

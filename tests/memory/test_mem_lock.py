@@ -200,3 +200,28 @@ def test_sigkilled_writer_leaves_no_stale_lock(tmp_path: Path, procs) -> None:
     assert (tmp_path / "killed.db-lock").read_text().strip() == str(writer.pid)
     with AgentMemory.open(path) as again:  # the kernel dropped the dead owner's lock
         assert len(again.episodic.events) == done["events"]
+
+
+def test_a_momentary_probe_is_not_mistaken_for_an_owner(tmp_path: Path) -> None:
+    """holder_pid() (used in error messages) takes a shared lock for microseconds; a writer
+    acquiring at that moment waits it out instead of reporting the memory in use."""
+    import fcntl
+    import threading
+
+    from embodied_mem.memory.writer_lock import LockHeld, WriterLock, holder_pid, lock_path
+
+    db = tmp_path / "m.db"
+    lock_path(db).write_text("")
+    fd = os.open(lock_path(db), os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    threading.Timer(0.05, lambda: fcntl.flock(fd, fcntl.LOCK_UN)).start()
+    lock = WriterLock(db)  # a probe's shared lock released within the patience window
+    try:
+        assert holder_pid(db) == os.getpid()
+        with pytest.raises(LockHeld) as held:  # a real owner is reported with its pid
+            WriterLock(db, patience=0.05)
+        assert held.value.pid == os.getpid()
+    finally:
+        lock.release()
+        os.close(fd)
+    assert holder_pid(db) is None and not lock_path(db).exists()
