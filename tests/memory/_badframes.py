@@ -64,7 +64,7 @@ def snapshot(mem: AgentMemory) -> bytes:
     """
     state = memory_state(mem, 0)
     state["stats"] = {k: v for k, v in state["stats"].items() if not k.startswith("rejected")}
-    skip = {"store", "rejected_frames", "rejected_by_reason"}
+    skip = {"store", "source", "rejected_frames", "rejected_by_reason"}  # which file: not state
     own = {k: v for k, v in vars(mem).items() if k not in skip}
     # The mapper's KD-trees are a cache rebuilt on demand (their pickles vary with history).
     own["mapper"] = {k: v for k, v in vars(mem.mapper).items() if k != "_trees"}
