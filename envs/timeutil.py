@@ -6,7 +6,7 @@ holding seconds divide by 60 first. FindingDory maps each experience day onto
 :data:`DAY_START`-:data:`DAY_END`; morning/afternoon/evening are the :class:`DayPeriods`
 boundaries, one config that task generation and memory queries both read.
 
-This module imports nothing of the project (it lives in ``envs``, which every package may use).
+This module imports nothing of the project (numpy only) (it lives in ``envs``, which every package may use).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -122,3 +124,10 @@ class ClockSamples:
         if m1 == m0:
             return s0
         return s0 + (s1 - s0) * (minutes - m0) / (m1 - m0)
+
+    def minutes_at(self, seconds: float) -> int | None:
+        """Minute of day at sim ``seconds`` (the inverse of :meth:`seconds_at`, clamped to the
+        samples, rounded); None if no samples."""
+        if not self.seconds:
+            return None
+        return round(float(np.interp(seconds, self.seconds, self.minutes)))

@@ -13,16 +13,39 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
-from embodied_mem.planner.base import PlanningContext, PlanResult
+from embodied_mem.memory.query_api import MemoryQueryAPI
+from embodied_mem.perception.types import Detection
+from embodied_mem.planner.base import Planner, PlanningContext, PlanResult
 from envs.base import Env
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
-from policies.subgoals import Answer, Explore, PolicyOutcome
+from policies.subgoals import Answer, Explore, PolicyOutcome, Subgoal
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.memory import AgentMemory
 
 logger = logging.getLogger(__name__)
+
+
+class FramePerceiver(Protocol):
+    """Turns a frame into detections (e.g. :class:`embodied_mem.perception.Perceiver`)."""
+
+    def detect(self, obs: Observation) -> tuple[Observation, list[Detection]]: ...
+
+
+class RunObserver(Protocol):
+    """Watches a run (e.g. :class:`embodied_mem.replay.RunRecorder`)."""
+
+    def on_frame(self, obs: Observation) -> None: ...
+
+    def on_interaction(
+        self, kind: str, obs: Observation, point: tuple[float, float, float]
+    ) -> None: ...
+
+    def on_task(self, trace: TaskTrace) -> None: ...
 
 
 @dataclass
@@ -61,11 +84,11 @@ class MemoryAgent:
     def __init__(
         self,
         env: Env,
-        memory: Any,
-        perceiver: Any,
-        planner: Any,
+        memory: AgentMemory | None,
+        perceiver: FramePerceiver | None,
+        planner: Planner,
         config: AgentConfig | None = None,
-        recorder: Any = None,
+        recorder: RunObserver | None = None,
     ) -> None:
         self.env = env
         self.memory = memory
@@ -138,7 +161,12 @@ class MemoryAgent:
         return trace, obs, checkpoints
 
     def _plan(
-        self, instruction: str, obs: Observation, step: int, feedback: list[str], query: Any
+        self,
+        instruction: str,
+        obs: Observation,
+        step: int,
+        feedback: list[str],
+        query: MemoryQueryAPI | None,
     ) -> PlanResult:
         ctx = PlanningContext(
             instruction=instruction,
@@ -157,7 +185,9 @@ class MemoryAgent:
             return PlanResult.failure("planner_crash", f"{type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _account_plan(trace: TaskTrace, plan: PlanResult, step: int, query: Any) -> None:
+    def _account_plan(
+        trace: TaskTrace, plan: PlanResult, step: int, query: MemoryQueryAPI | None
+    ) -> None:
         trace.planner_calls += (
             len(plan.calls) or 1
         )  # the rule planner makes no model call: count the plan
@@ -211,7 +241,7 @@ class MemoryAgent:
         return obs, False
 
     def _execute(
-        self, subgoal: Any, obs: Observation, budget: int
+        self, subgoal: Subgoal, obs: Observation, budget: int
     ) -> tuple[PolicyOutcome, Observation]:
         observers = [self.observe] if self.config.perceive_while_acting else []
         target_found = (
@@ -246,7 +276,7 @@ class MemoryAgent:
         return found
 
 
-def _chosen(query: Any, memory_id: str) -> dict[str, Any]:
+def _chosen(query: MemoryQueryAPI | None, memory_id: str) -> dict[str, Any]:
     """A planner-chosen target as memory believed it when chosen (rooms and unknown ids by id)."""
     try:
         hit = query.get(memory_id) if query is not None else None

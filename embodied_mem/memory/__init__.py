@@ -1,5 +1,6 @@
 """Memories: long-term scene graph, short-term object-state buffer, episodic log, SQLite
-persistence, and the :class:`MemoryQuery` retrieval API planners use.
+persistence, and the retrieval API planners use: the :class:`MemoryQueryAPI` protocol
+(:mod:`embodied_mem.memory.query_api`), implemented by :class:`MemoryQuery`.
 
 Typical use::
 
@@ -21,6 +22,14 @@ from embodied_mem.memory.long_term import (
     LongTermMemory,
 )
 from embodied_mem.memory.memory import AgentMemory, IngestResult, MemoryConfig, MemoryStats
+from embodied_mem.memory.query_api import (
+    DistanceFn,
+    EventQueries,
+    MemoryQueryAPI,
+    ObjectQueries,
+    RoomQueries,
+    TimeQueries,
+)
 from embodied_mem.memory.results import (
     Evidence,
     InteractionHit,
@@ -30,7 +39,7 @@ from embodied_mem.memory.results import (
     RoomHit,
     RoomVisit,
 )
-from embodied_mem.memory.retrieval import DistanceFn, MemoryQuery, RetrievalConfig
+from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
 from embodied_mem.memory.store import (
@@ -50,6 +59,7 @@ __all__ = [
     "EpisodicConfig",
     "EpisodicLog",
     "Event",
+    "EventQueries",
     "EventKind",
     "Evidence",
     "IngestResult",
@@ -60,16 +70,20 @@ __all__ = [
     "MemoryConfig",
     "MemoryInUseError",
     "MemoryQuery",
+    "MemoryQueryAPI",
     "MemoryStats",
     "MemoryStore",
     "MemoryStoreError",
     "ObjectHit",
+    "ObjectQueries",
     "ObjectState",
     "Rearrangement",
     "RetrievalConfig",
     "RoomHit",
+    "RoomQueries",
     "RoomVisit",
     "STMEntry",
+    "TimeQueries",
     "ShortTermConfig",
     "ShortTermMemory",
     "make_policy",

@@ -10,10 +10,8 @@ is a JSON string value, so no label can add a line or a section to a prompt.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-import numpy as np
-
+from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.records import (
     TimeFormat,
     dumps,
@@ -21,28 +19,18 @@ from embodied_mem.memory.records import (
     object_record,
     room_record,
 )
+from embodied_mem.memory.retrieval_context import QuerySources
+from embodied_mem.memory.retrieval_rooms import day_clock
 from envs.timeutil import ClockSamples, format_hhmm
-
-if TYPE_CHECKING:
-    from embodied_mem.memory.retrieval import MemoryQuery
 
 
 def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def _minutes_at(clock: ClockSamples, seconds: float) -> int | None:
-    """Minutes of day at sim ``seconds`` (the inverse of ``ClockSamples.seconds_at``, clamped)."""
-    if not clock.seconds:
-        return None
-    return round(float(np.interp(seconds, clock.seconds, clock.minutes)))
-
-
-def time_formatter(q: MemoryQuery) -> TimeFormat:
+def time_formatter(src: QuerySources) -> TimeFormat:
     """Sim seconds → ``"d<day> HH:MM"`` from the days and clock samples the memory logged."""
-    from embodied_mem.memory.retrieval_rooms import day_clock
-
-    spans = [(d, q.log.day_span(d)) for d in q.days()]
+    spans = [(d, src.log.day_span(d)) for d in src.log.days()]
     starts = [(span[0], d) for d, span in spans if span is not None]
     clocks: dict[int, ClockSamples] = {}
 
@@ -52,19 +40,28 @@ def time_formatter(q: MemoryQuery) -> TimeFormat:
             return None
         day = earlier[-1]
         if day not in clocks:
-            clocks[day] = day_clock(q, day)
-        minutes = _minutes_at(clocks[day], seconds)
+            clocks[day] = day_clock(src, day)
+        minutes = clocks[day].minutes_at(seconds)
         return None if minutes is None else f"d{day} {format_hhmm(minutes)}"
 
     return when
 
 
-def describe_memory(q: MemoryQuery, *, budget_tokens: int = 400, day: int | None = None) -> str:
-    """JSON-record summary of ``day`` (default yesterday) and the current map, within budget."""
+def describe_memory(
+    q: MemoryQueryAPI,
+    *,
+    budget_tokens: int = 400,
+    day: int | None = None,
+    when: TimeFormat | None = None,
+) -> str:
+    """JSON-record summary of ``day`` (default yesterday) and the current map, within budget.
+
+    ``when`` labels object sightings with clock times (:func:`time_formatter`); None leaves
+    them unlabelled.
+    """
     if budget_tokens < 10:
         raise ValueError(f"budget_tokens must be >= 10, got {budget_tokens}")
     d = q.yesterday if day is None else day
-    when = time_formatter(q)
     records = [interaction_record(h) for h in q.interactions(day=d)]
     spent = {r.room_id: r.score for r in q.time_in_rooms(day=d)}
     records += [room_record(r, spent.get(r.room_id)) for r in q.rooms()]

@@ -35,16 +35,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from embodied_mem.memory import retrieval_events as rev
 from embodied_mem.memory import retrieval_objects as robj
 from embodied_mem.memory import retrieval_rooms as rrooms
+from embodied_mem.memory.describe import describe_memory, time_formatter
 from embodied_mem.memory.episodic import Event, EventKind, Keyframe
+from embodied_mem.memory.query_api import DistanceFn, TimeRange
 from embodied_mem.memory.results import (
     Evidence,
     InteractionHit,
@@ -54,58 +54,30 @@ from embodied_mem.memory.results import (
     RoomHit,
     RoomVisit,
 )
+from embodied_mem.memory.retrieval_context import QueryableMemory, QuerySources, RetrievalConfig
 from embodied_mem.memory.short_term import STMEntry
-from envs.timeutil import DayPeriods, format_hhmm
-
-if TYPE_CHECKING:
-    from embodied_mem.memory.memory import AgentMemory
+from envs.timeutil import format_hhmm
 
 logger = logging.getLogger(__name__)
-
-DistanceFn = Callable[[np.ndarray], float]
-"""Geodesic distance (m) from the agent's current position to a floor point (x, y); inf if unreachable."""
-
-TimeRange = tuple[str, str] | tuple[float, float]
-"""("HH:MM", "HH:MM") wall-clock bounds (inclusive) or (t0, t1) sim seconds."""
-
-
-@dataclass
-class RetrievalConfig:
-    """Thresholds of retrieval."""
-
-    near_radius: float = 1.5
-    """Default radius (m) of a ``near=`` spatial query."""
-    at_tolerance_minutes: int = 10
-    """``interaction_at`` accepts an interaction this many minutes from the asked time."""
-    duration_tolerance: float = 0.3
-    """``rearrangements_lasting(N)`` accepts durations within this fraction of N."""
-    min_text_score: float = 0.2
-    """Text matches scoring below this cosine similarity are dropped."""
-    periods: DayPeriods = field(default_factory=DayPeriods)
-    """Morning/afternoon/evening boundaries; the benchmark's task generator gets the same
-    object from the episode runner, so questions and answers agree on what "morning" is."""
-
-    def __post_init__(self) -> None:
-        if self.near_radius <= 0:
-            raise ValueError(f"near_radius must be > 0, got {self.near_radius}")
-        if self.at_tolerance_minutes < 0:
-            raise ValueError(f"at_tolerance_minutes must be >= 0, got {self.at_tolerance_minutes}")
-        if not 0 <= self.duration_tolerance <= 1:
-            raise ValueError(f"duration_tolerance must be in [0, 1], got {self.duration_tolerance}")
 
 
 class MemoryQuery:
     """Structured, text, spatial, temporal and relational queries over an :class:`AgentMemory`.
 
+    Implements :class:`~embodied_mem.memory.query_api.MemoryQueryAPI`, the one interface
+    planners use; the attributes ``memory``/``lt``/``log`` are the memory's internals, for
+    retrieval code and tests, not for planners.
+
     Args:
-        memory: the agent's memory (long-term graph, episodic log, short-term buffer).
+        memory: the agent's memory (:class:`~embodied_mem.memory.AgentMemory`: long-term graph,
+            episodic log, short-term buffer, text embedder).
         today: the day index of "today"; default: the day after the last logged day.
         config: thresholds; defaults if None.
     """
 
     def __init__(
         self,
-        memory: AgentMemory,
+        memory: QueryableMemory,
         *,
         today: int | None = None,
         config: RetrievalConfig | None = None,
@@ -114,7 +86,7 @@ class MemoryQuery:
         self.lt = memory.long_term
         self.log = memory.episodic
         self.config = config or RetrievalConfig()
-        self._cache: dict[str, tuple[object, list]] = {}
+        self._src = QuerySources(self.lt, self.log, self.config, memory.embed_text)
         days = self.log.days()
         self.today = today if today is not None else (days[-1] + 1 if days else 0)
 
@@ -195,7 +167,7 @@ class MemoryQuery:
             Hits sorted by score (text similarity, or 1.0 / distance ordering for ``near``).
         """
         return robj.find_objects(
-            self,
+            self._src,
             category=category,
             text=text,
             attributes=attributes,
@@ -235,7 +207,7 @@ class MemoryQuery:
         hits = self.objects(category=category, layer="receptacle", **filters)  # type: ignore[arg-type]
         if used is None:
             return hits
-        usage = rev.receptacle_usage(self, used_kind, day)
+        usage = rev.receptacle_usage(self._src, used_kind, day)
         return [h for h in hits if (h.memory_id in usage) == used]
 
     def search_text(self, text: str, *, k: int = 5, layer: str | None = None) -> list[ObjectHit]:
@@ -271,7 +243,7 @@ class MemoryQuery:
             room: where the agent was when it acted.
         """
         return rev.interactions(
-            self,
+            self._src,
             kind=kind,
             day=day,
             between=between,
@@ -290,7 +262,7 @@ class MemoryQuery:
         """The interaction at ``HH:MM`` (inside a pick→place span, else the nearest within
         ``at_tolerance_minutes``) on ``day`` (default yesterday)."""
         return rev.interaction_at(
-            self, time_of_day, day=self.yesterday if day is None else day, kind=kind
+            self._src, time_of_day, day=self.yesterday if day is None else day, kind=kind
         )
 
     def nth_interaction(
@@ -316,7 +288,7 @@ class MemoryQuery:
 
     def rearrangements(self, *, day: int | Iterable[int] | None = None) -> list[Rearrangement]:
         """Pick→place pairs in time order (``day`` None = every day)."""
-        return rev.rearrangements(self, day)
+        return rev.rearrangements(self._src, day)
 
     def _completed_rearrangements(self, day: int | None) -> list[Rearrangement]:
         """Pick→place pairs of ``day`` (default yesterday) that have a place (so a duration)."""
@@ -361,7 +333,7 @@ class MemoryQuery:
         ``which`` picks among several such interactions (1 = first, -1 = last).
         """
         return rev.receptacle_for(
-            self,
+            self._src,
             category=category,
             object_id=object_id,
             kind=kind,
@@ -373,7 +345,7 @@ class MemoryQuery:
         self, *, kind: str | Iterable[str] = "place", day: int | Iterable[int] | None = None
     ) -> list[ObjectHit]:
         """Receptacles used by ``kind`` interactions, in order of first use (T28, T29, T46)."""
-        return rev.receptacles_used(self, kind, self.yesterday if day is None else day)
+        return rev.receptacles_used(self._src, kind, self.yesterday if day is None else day)
 
     def unused_receptacles(
         self, *, category: str | None = None, day: int | None = None
@@ -407,30 +379,30 @@ class MemoryQuery:
 
     # ------------------------------------------------------------------ rooms
     def rooms(self) -> list[RoomHit]:
-        return rrooms.all_rooms(self)
+        return rrooms.all_rooms(self._src)
 
     def room_visits(self, *, day: int | None = None) -> list[RoomVisit]:
-        return rrooms.room_visits(self, self.yesterday if day is None else day)
+        return rrooms.room_visits(self._src, self.yesterday if day is None else day)
 
     def start_room(self, *, day: int | None = None) -> RoomHit | None:
-        return rrooms.start_room(self, self.yesterday if day is None else day)
+        return rrooms.start_room(self._src, self.yesterday if day is None else day)
 
     def end_room(self, *, day: int | None = None) -> RoomHit | None:
-        return rrooms.end_room(self, self.yesterday if day is None else day)
+        return rrooms.end_room(self._src, self.yesterday if day is None else day)
 
     def time_in_rooms(self, *, day: int | None = None) -> list[RoomHit]:
         """Rooms with ``score`` = seconds spent in them on ``day``, most time first (T38, T39, T63)."""
-        return rrooms.time_in_rooms(self, self.yesterday if day is None else day)
+        return rrooms.time_in_rooms(self._src, self.yesterday if day is None else day)
 
     def visited_rooms(self, *, day: int | None = None) -> list[RoomHit]:
         """Rooms in the order first entered on ``day`` (T49)."""
-        return rrooms.visited_rooms(self, self.yesterday if day is None else day)
+        return rrooms.visited_rooms(self._src, self.yesterday if day is None else day)
 
     def unvisited_rooms(self, *, day: int | None = None) -> list[RoomHit]:
-        return rrooms.unvisited_rooms(self, self.yesterday if day is None else day)
+        return rrooms.unvisited_rooms(self._src, self.yesterday if day is None else day)
 
     def room_at(self, time_of_day: str, *, day: int | None = None) -> RoomHit | None:
-        return rrooms.room_at(self, time_of_day, self.yesterday if day is None else day)
+        return rrooms.room_at(self._src, time_of_day, self.yesterday if day is None else day)
 
     def room_containing(self, x: float, y: float) -> str | None:
         """Id of the smallest remembered room whose footprint contains floor point (x, y), or None."""
@@ -441,7 +413,7 @@ class MemoryQuery:
     ) -> RoomHit | None:
         """Room where the agent picked (or placed) the ``category`` (T40, T41)."""
         return rrooms.room_of_interaction(
-            self, category, kind, self.yesterday if day is None else day
+            self._src, category, kind, self.yesterday if day is None else day
         )
 
     # ------------------------------------------------------------------ several days
@@ -451,7 +423,7 @@ class MemoryQuery:
 
     def seconds_at(self, time_of_day: str, *, day: int) -> float | None:
         """Sim seconds of ``HH:MM`` on ``day`` from that day's logged clock; None if no frames."""
-        return rrooms.seconds_at(self, time_of_day, day)
+        return rrooms.seconds_at(self._src, time_of_day, day)
 
     def where_was(
         self, category: str, *, day: int, time_of_day: str | None = None, period: str | None = None
@@ -524,19 +496,19 @@ class MemoryQuery:
 
     def describe(self, *, budget_tokens: int = 400, day: int | None = None) -> str:
         """Compact text summary of memory for an LLM prompt, within ``budget_tokens`` (≈4 chars/token)."""
-        from embodied_mem.memory.describe import describe_memory
-
-        return describe_memory(self, budget_tokens=budget_tokens, day=day)
+        return describe_memory(
+            self, budget_tokens=budget_tokens, day=day, when=time_formatter(self._src)
+        )
 
     # ------------------------------------------------------------------ helpers
     def _last_days(self, n: int | None) -> list[int] | None:
         return None if n is None else list(range(self.today - n, self.today))
 
     def _ranked(self, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
-        return robj.ranked(self, counts, limit)
+        return robj.ranked(self._src, counts, limit)
 
     def _object_evidence(self, st: ObjectState, events: list[Event] | None = None) -> Evidence:
-        return robj.object_evidence(self, st, events)
+        return robj.object_evidence(self._src, st, events)
 
 
 __all__ = ["DistanceFn", "EventKind", "MemoryQuery", "RetrievalConfig", "TimeRange"]

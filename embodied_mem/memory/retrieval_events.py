@@ -1,21 +1,20 @@
 """Interaction and rearrangement queries behind :class:`~embodied_mem.memory.retrieval.MemoryQuery`.
 
-Functions take the query object first so they share its memory, config and day defaults.
+Functions take the :class:`~embodied_mem.memory.retrieval_context.QuerySources` first (the
+memories, thresholds and cache); callers resolve day defaults before calling.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from embodied_mem.memory.episodic import INTERACTION_KINDS, Event, EventKind
 from embodied_mem.memory.long_term import split_camel
+from embodied_mem.memory.query_api import TimeRange
 from embodied_mem.memory.results import Evidence, InteractionHit, ObjectHit, Rearrangement
+from embodied_mem.memory.retrieval_context import QuerySources
 from envs.timeutil import DayPeriods, parse_hhmm
-
-if TYPE_CHECKING:
-    from embodied_mem.memory.retrieval import MemoryQuery, TimeRange
 
 
 def _kinds(kind: str | Iterable[str] | None) -> frozenset[EventKind]:
@@ -31,7 +30,7 @@ def _kinds(kind: str | Iterable[str] | None) -> frozenset[EventKind]:
     return kinds
 
 
-def _days(q: MemoryQuery, day: int | Iterable[int] | None) -> list[int | None]:
+def _days(day: int | Iterable[int] | None) -> list[int | None]:
     if day is None:
         return [None]
     if isinstance(day, int):
@@ -39,28 +38,30 @@ def _days(q: MemoryQuery, day: int | Iterable[int] | None) -> list[int | None]:
     return list(sorted(set(day)))
 
 
-def day_events(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Event]:
+def day_events(src: QuerySources, day: int | Iterable[int] | None) -> list[Event]:
     out: list[Event] = []
-    for d in _days(q, day):
-        out.extend(q.log.events_on(d))
+    for d in _days(day):
+        out.extend(src.log.events_on(d))
     return out
 
 
-def _category(q: MemoryQuery, mid: str | None) -> str | None:
-    return None if mid is None else q.lt.category_of(mid)
+def _category(src: QuerySources, mid: str | None) -> str | None:
+    return src.category_of(mid)
 
 
-def _to_hit(q: MemoryQuery, ev: Event) -> InteractionHit:
+def _to_hit(src: QuerySources, ev: Event) -> InteractionHit:
     return InteractionHit(
         ev,
-        _category(q, ev.object_id),
-        _category(q, ev.source_id),
-        _category(q, ev.target_id),
+        _category(src, ev.object_id),
+        _category(src, ev.source_id),
+        _category(src, ev.target_id),
         Evidence.of_event(ev),
     )
 
 
-def _time_filter(between: TimeRange | None, period: str | None, periods: DayPeriods):  # noqa: ANN202 - small closure
+def _time_filter(  # noqa: ANN202 - small closure
+    between: TimeRange | None, period: str | None, periods: DayPeriods
+):
     if between is not None and period is not None:
         raise ValueError("give either between= or period=, not both")
     if period is not None:
@@ -88,25 +89,26 @@ def _end_minutes(ev: Event) -> int:
 
 
 def interactions(
-    q: MemoryQuery,
+    src: QuerySources,
     *,
-    kind,
-    day,
-    between,
-    period,
-    category,
-    object_id,  # noqa: ANN001
-    receptacle_id,
-    room,
-    attributes,
-    receptacle_category=None,
+    kind: str | Iterable[str] | None = None,
+    day: int | Iterable[int] | None = None,
+    between: TimeRange | None = None,
+    period: str | None = None,
+    category: str | None = None,
+    object_id: str | None = None,
+    receptacle_id: str | None = None,
+    room: str | None = None,
+    attributes: dict[str, str] | None = None,
+    receptacle_category: str | None = None,
 ) -> list[InteractionHit]:
+    """See :meth:`MemoryQuery.interactions <embodied_mem.memory.retrieval.MemoryQuery.interactions>`."""
     kinds = _kinds(kind)
-    tf = _time_filter(between, period, q.config.periods)
-    oid = q.lt.resolve(object_id) if object_id else None
-    rid = q.lt.resolve(receptacle_id) if receptacle_id else None
+    tf = _time_filter(between, period, src.config.periods)
+    oid = src.lt.resolve(object_id) if object_id else None
+    rid = src.lt.resolve(receptacle_id) if receptacle_id else None
     out: list[InteractionHit] = []
-    for ev in day_events(q, day):
+    for ev in day_events(src, day):
         if ev.kind not in kinds or (tf is not None and not tf(ev)):
             continue
         if oid is not None and ev.object_id != oid:
@@ -115,23 +117,23 @@ def interactions(
             continue
         if room is not None and ev.room_id != room:
             continue
-        hit = _to_hit(q, ev)
+        hit = _to_hit(src, ev)
         if category is not None and (hit.object_category or "").lower() != category.lower():
             continue
         if receptacle_category is not None and not _rec_category_matches(
-            q, ev, receptacle_category
+            src, ev, receptacle_category
         ):
             continue
-        if attributes and not _attrs_match(q, ev.object_id, attributes):
+        if attributes and not _attrs_match(src, ev.object_id, attributes):
             continue
         out.append(hit)
     out.sort(key=lambda h: (h.event.start_time, h.event.event_id))
     return out
 
 
-def _rec_category_matches(q: MemoryQuery, ev: Event, category: str) -> bool:
+def _rec_category_matches(src: QuerySources, ev: Event, category: str) -> bool:
     return any(
-        (_category(q, r) or "").lower() == category.lower() for r in receptacles_of_event(ev)
+        (_category(src, r) or "").lower() == category.lower() for r in receptacles_of_event(ev)
     )
 
 
@@ -140,10 +142,10 @@ def attributes_match(have: dict[str, object], wanted: dict[str, str]) -> bool:
     return all(str(have.get(k, "")).lower() == str(v).lower() for k, v in wanted.items())
 
 
-def _attrs_match(q: MemoryQuery, mid: str | None, attributes: dict[str, str]) -> bool:
+def _attrs_match(src: QuerySources, mid: str | None, attributes: dict[str, str]) -> bool:
     if mid is None:
         return False
-    st = q.lt.state(q.lt.resolve(mid))
+    st = src.lt.state(src.lt.resolve(mid))
     return st is not None and attributes_match(st.attributes, attributes)
 
 
@@ -154,21 +156,21 @@ def receptacles_of_event(ev: Event) -> list[str]:
     return [r for r in (ev.source_id, ev.target_id) if r]
 
 
-def rearrangements(q: MemoryQuery, day: int | Iterable[int] | None) -> list[Rearrangement]:
+def rearrangements(src: QuerySources, day: int | Iterable[int] | None) -> list[Rearrangement]:
     """Pair each pick with the next place of the same object (same day or later)."""
-    key = (q.log.version, q.lt.version)
-    cached = q._cache.get("rearrangements")  # noqa: SLF001 - the query object owns this cache
+    key = (src.log.version, src.lt.version)
+    cached = src.cache.get("rearrangements")
     if cached is None or cached[0] != key:
-        cached = (key, _pair_all(q))
-        q._cache["rearrangements"] = cached  # noqa: SLF001
+        cached = (key, _pair_all(src))
+        src.cache["rearrangements"] = cached
     if day is None:
         return list(cached[1])
-    wanted = set(_days(q, day))
+    wanted = set(_days(day))
     return [r for r in cached[1] if r.pick.day in wanted]
 
 
-def _pair_all(q: MemoryQuery) -> list[Rearrangement]:
-    evs = [e for e in day_events(q, None) if e.kind in (EventKind.PICK, EventKind.PLACE)]
+def _pair_all(src: QuerySources) -> list[Rearrangement]:
+    evs = [e for e in day_events(src, None) if e.kind in (EventKind.PICK, EventKind.PLACE)]
     evs.sort(key=lambda e: (e.start_time, e.event_id))
     out: list[Rearrangement] = []
     open_picks: dict[str, Event] = {}
@@ -177,23 +179,23 @@ def _pair_all(q: MemoryQuery) -> list[Rearrangement]:
             continue
         if ev.kind is EventKind.PICK:
             if ev.object_id in open_picks:
-                out.append(_rearr(q, open_picks.pop(ev.object_id), None))
+                out.append(_rearr(src, open_picks.pop(ev.object_id), None))
             open_picks[ev.object_id] = ev
         elif ev.object_id in open_picks:
-            out.append(_rearr(q, open_picks.pop(ev.object_id), ev))
-    out.extend(_rearr(q, p, None) for p in open_picks.values())
+            out.append(_rearr(src, open_picks.pop(ev.object_id), ev))
+    out.extend(_rearr(src, p, None) for p in open_picks.values())
     out.sort(key=lambda r: (r.pick.start_time, r.pick.event_id))
     return out
 
 
-def _rearr(q: MemoryQuery, pick: Event, place: Event | None) -> Rearrangement:
+def _rearr(src: QuerySources, pick: Event, place: Event | None) -> Rearrangement:
     ev = Evidence.of_event(pick)
     if place is not None:
         ev = ev.merged(Evidence.of_event(place))
     assert pick.object_id is not None
     return Rearrangement(
         pick.object_id,
-        _category(q, pick.object_id),
+        _category(src, pick.object_id),
         pick.source_id,
         None if place is None else place.target_id,
         pick,
@@ -203,30 +205,16 @@ def _rearr(q: MemoryQuery, pick: Event, place: Event | None) -> Rearrangement:
 
 
 def interaction_at(
-    q: MemoryQuery, time_of_day: str, *, day: int, kind: str | Iterable[str] | None
+    src: QuerySources, time_of_day: str, *, day: int, kind: str | Iterable[str] | None
 ) -> InteractionHit | None:
     """Prefer an interaction whose pick→place span contains the time, else the nearest one."""
     target = parse_hhmm(time_of_day)
     kinds = _kinds(kind)
-    hits = [
-        h
-        for h in interactions(
-            q,
-            kind=kinds,
-            day=day,
-            between=None,
-            period=None,
-            category=None,
-            object_id=None,
-            receptacle_id=None,
-            room=None,
-            attributes=None,
-        )
-    ]
+    hits = interactions(src, kind=kinds, day=day)
     if not hits:
         return None
     spans: dict[int, tuple[int, int]] = {}
-    for r in rearrangements(q, day):
+    for r in rearrangements(src, day):
         if r.place is not None:
             span = (r.pick.minutes_of_day, r.place.minutes_of_day)
             spans[r.pick.event_id] = spans[r.place.event_id] = span
@@ -238,31 +226,26 @@ def interaction_at(
 
     best = min(hits, key=lambda h: (*gap(h), h.event.start_time))
     g = gap(best)
-    if g[0] == 0 or g[1] <= q.config.at_tolerance_minutes:
+    if g[0] == 0 or g[1] <= src.config.at_tolerance_minutes:
         return best
     return None
 
 
 def receptacle_for(
-    q: MemoryQuery, *, category: str | None, object_id: str | None, kind: str, day: int, which: int
+    src: QuerySources,
+    *,
+    category: str | None,
+    object_id: str | None,
+    kind: str,
+    day: int,
+    which: int,
 ) -> ObjectHit | None:
     k = EventKind.parse(kind)
     if k not in (EventKind.PICK, EventKind.PLACE):
         raise ValueError(f"receptacle_for: kind must be 'pick' or 'place', got {kind!r}")
     if category is None and object_id is None:
         raise ValueError("receptacle_for: give category= or object_id=")
-    hits = interactions(
-        q,
-        kind=k,
-        day=day,
-        between=None,
-        period=None,
-        category=category,
-        object_id=object_id,
-        receptacle_id=None,
-        room=None,
-        attributes=None,
-    )
+    hits = interactions(src, kind=k, day=day, category=category, object_id=object_id)
     hits = [h for h in hits if (h.event.source_id if k is EventKind.PICK else h.event.target_id)]
     if which == 0:  # 0 would silently mean "first"; ordinals are 1-based like nth_interaction
         raise ValueError("receptacle_for: which is 1-based (1 = first, -1 = last); got 0")
@@ -274,31 +257,31 @@ def receptacle_for(
     ev = hits[idx].event
     rid = ev.source_id if k is EventKind.PICK else ev.target_id
     assert rid is not None
-    st = q.lt.state(q.lt.resolve(rid))
+    st = src.lt.state(src.lt.resolve(rid))
     if st is None:
         return None
     return ObjectHit(st, 1.0, Evidence.of_event(ev, note=f"{k.value} of {ev.object_id}"))
 
 
 def receptacle_usage(
-    q: MemoryQuery, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
+    src: QuerySources, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
 ) -> dict[str, list[Event]]:
     usage: dict[str, list[Event]] = {}
-    for ev in day_events(q, day):
+    for ev in day_events(src, day):
         if ev.kind not in _kinds(kind):
             continue
         for rid in receptacles_of_event(ev):
-            usage.setdefault(q.lt.resolve(rid), []).append(ev)
+            usage.setdefault(src.lt.resolve(rid), []).append(ev)
     return usage
 
 
 def receptacles_used(
-    q: MemoryQuery, kind: str | Iterable[str], day: int | Iterable[int] | None
+    src: QuerySources, kind: str | Iterable[str], day: int | Iterable[int] | None
 ) -> list[ObjectHit]:
-    usage = receptacle_usage(q, kind, day)
+    usage = receptacle_usage(src, kind, day)
     out: list[ObjectHit] = []
     for rid, evs in sorted(usage.items(), key=lambda kv: min(e.start_time for e in kv[1])):
-        st = q.lt.state(rid)
+        st = src.lt.state(rid)
         if st is None:
             continue
         ev = Evidence()
@@ -316,12 +299,12 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(split_camel(text)))
 
 
-def lexical_scores(q: MemoryQuery, text: str, layer: str | None) -> dict[str, float]:
+def lexical_scores(src: QuerySources, text: str, layer: str | None) -> dict[str, float]:
     """Fallback text match without an embedder: word overlap with category and attribute values."""
     words = _words(text)
     out: dict[str, float] = {}
-    for mid in q.lt.ids(layer=layer):
-        st = q.lt.state(mid)
+    for mid in src.lt.ids(layer=layer):
+        st = src.lt.state(mid)
         if st is None:
             continue
         cat = _words(st.category)
@@ -333,6 +316,6 @@ def lexical_scores(q: MemoryQuery, text: str, layer: str | None) -> dict[str, fl
         score = len(cat & words) / len(cat) * 0.7 + 0.3 * (
             len(attrs & words) / max(1, len(words - cat))
         )
-        if score >= q.config.min_text_score:
+        if score >= src.config.min_text_score:
             out[mid] = min(1.0, score)
     return out

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embodied_mem.memory import retrieval_events as rev
 from embodied_mem.memory.episodic import Event
 from embodied_mem.memory.results import Evidence, ObjectHit, ObjectState
-
-if TYPE_CHECKING:
-    from embodied_mem.memory.retrieval import MemoryQuery
+from embodied_mem.memory.retrieval_context import QuerySources
 
 
 def find_objects(
-    q: MemoryQuery,
+    src: QuerySources,
     *,
     category: str | None,
     text: str | None,
@@ -41,12 +38,12 @@ def find_objects(
 ) -> list[ObjectHit]:
     """See :meth:`MemoryQuery.objects`."""
     # The room index holds *current* rooms; a past world instance filters rooms per state.
-    ids = q.lt.ids(layer=layer, category=category, room=None if at_time is not None else room)
-    on = None if on is None else q.lt.resolve(on)
-    inside = None if inside is None else q.lt.resolve(inside)
-    acted = interacted_ids(q, interaction_kind, day) if interacted is not None else None
-    text_scores = text_scores_for(q, text, layer) if text else None
-    seen = seen_ids(q, *seen_between) if seen_between is not None else None
+    ids = src.lt.ids(layer=layer, category=category, room=None if at_time is not None else room)
+    on = None if on is None else src.lt.resolve(on)
+    inside = None if inside is None else src.lt.resolve(inside)
+    acted = interacted_ids(src, interaction_kind, day) if interacted is not None else None
+    text_scores = text_scores_for(src, text, layer) if text else None
+    seen = seen_ids(src, *seen_between) if seen_between is not None else None
     hits: list[ObjectHit] = []
     for mid in ids:
         if acted is not None and (mid in acted) != interacted:
@@ -55,70 +52,74 @@ def find_objects(
             text_scores is not None and mid not in text_scores
         ):
             continue
-        st = q.lt.state(mid, at_time)
+        st = src.lt.state(mid, at_time)
         if st is None or not state_matches(st, attributes, room, on, inside):
             continue
         score = text_scores[mid] if text_scores is not None else 1.0
         if near is not None:
             d = distance(st.position, near)
-            if d > (radius if radius is not None else q.config.near_radius):
+            if d > (radius if radius is not None else src.config.near_radius):
                 continue
             score = score / (1.0 + d)
         hits.append(
-            ObjectHit(st, float(score), object_evidence(q, st, acted.get(mid) if acted else None))
+            ObjectHit(st, float(score), object_evidence(src, st, acted.get(mid) if acted else None))
         )
     hits.sort(key=lambda h: (-h.score, h.memory_id))
     return hits[:limit] if limit is not None else hits
 
 
-def ranked(q: MemoryQuery, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
+def ranked(src: QuerySources, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
     """Hits for the most counted ids (score = count), ties by id."""
     merged: Counter[str] = Counter()
     for mid, n in counts.items():
-        merged[q.lt.resolve(mid)] += n
+        merged[src.lt.resolve(mid)] += n
     hits: list[ObjectHit] = []
     # Rank first, then build only the hits returned (states and evidence cost the most).
     for mid, n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])):
         if limit is not None and len(hits) >= limit:
             break
-        st = q.lt.state(mid)
+        st = src.lt.state(mid)
         if st is not None:
-            hits.append(ObjectHit(st, float(n), object_evidence(q, st)))
+            hits.append(ObjectHit(st, float(n), object_evidence(src, st)))
     return hits
 
 
-def seen_ids(q: MemoryQuery, t0: float, t1: float) -> set[str]:
+def seen_ids(src: QuerySources, t0: float, t1: float) -> set[str]:
     """Memory ids visible in some keyframe in [t0, t1] (the episodic log is the record of sight)."""
     seen: set[str] = set()
-    for kf in q.log.keyframes_between(t0, t1):
-        seen.update(q.lt.resolve(i) for i in kf.visible)
+    for kf in src.log.keyframes_between(t0, t1):
+        seen.update(src.lt.resolve(i) for i in kf.visible)
     return seen
 
 
 def interacted_ids(
-    q: MemoryQuery, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
+    src: QuerySources, kind: str | Iterable[str] | None, day: int | Iterable[int] | None
 ) -> dict[str, list[Event]]:
     out: dict[str, list[Event]] = {}
-    for h in q.interactions(kind=kind, day=day):
+    for h in rev.interactions(src, kind=kind, day=day):
         if h.event.object_id is not None:
-            out.setdefault(q.lt.resolve(h.event.object_id), []).append(h.event)
+            out.setdefault(src.lt.resolve(h.event.object_id), []).append(h.event)
     return out
 
 
-def text_scores_for(q: MemoryQuery, text: str, layer: str | None) -> dict[str, float]:
+def text_scores_for(src: QuerySources, text: str, layer: str | None) -> dict[str, float]:
     """Cosine similarity of the text embedding to node label embeddings; word overlap without an embedder."""
-    ids, mat = q.lt.embedding_matrix(layer)
-    vec = q.memory.embed_text(text)
+    ids, mat = src.lt.embedding_matrix(layer)
+    vec = src.embed_text(text)
     if vec is not None and mat is not None and len(ids):
         sims = mat @ (vec / max(float(np.linalg.norm(vec)), 1e-12))
-        return {i: float(s) for i, s in zip(ids, sims, strict=True) if s >= q.config.min_text_score}
-    return rev.lexical_scores(q, text, layer)
+        return {
+            i: float(s) for i, s in zip(ids, sims, strict=True) if s >= src.config.min_text_score
+        }
+    return rev.lexical_scores(src, text, layer)
 
 
-def object_evidence(q: MemoryQuery, st: ObjectState, events: list[Event] | None = None) -> Evidence:
+def object_evidence(
+    src: QuerySources, st: ObjectState, events: list[Event] | None = None
+) -> Evidence:
     ev = Evidence((st.memory_id,), (st.first_seen, st.last_seen))
     # The latest keyframe that saw it: where to look again (cheap: index tail).
-    kfs = q.log.keyframes_with(st.memory_id)[-1:]
+    kfs = src.log.keyframes_with(st.memory_id)[-1:]
     if kfs:
         ev = ev.merged(Evidence((), (kfs[0].time,), (kfs[0].frame_index,), (kfs[0].pose,)))
     for e in events or []:

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from embodied_mem.memory.query_api import MemoryQueryAPI
 from envs.types import AgentPose, SimTime
 from policies.subgoals import Subgoal
 
@@ -84,8 +85,8 @@ class PlanningContext:
 
     Attributes:
         instruction: the task text ("Navigate to the object you picked up at 10:15 yesterday.").
-        memory: the memory query object (``embodied_mem.memory.retrieval.MemoryQuery``), or
-            None for memory-free baselines (``frames``).
+        memory: the memory's query API (:class:`~embodied_mem.memory.query_api.MemoryQueryAPI`,
+            e.g. ``AgentMemory.query()``), or None for memory-free baselines (``frames``).
         agent: the agent's current base pose (for distance tasks), if known.
         time: the current simulation time.
         keyframes: thumbnails of keyframes already retrieved for this instruction (optional;
@@ -101,7 +102,7 @@ class PlanningContext:
     """
 
     instruction: str
-    memory: Any = None
+    memory: MemoryQueryAPI | None = None
     agent: AgentPose | None = None
     time: SimTime | None = None
     keyframes: Sequence[Keyframe] = ()

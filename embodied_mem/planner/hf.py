@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.records import dumps, text
+from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.memory_text import DATA_RULES, as_record_line, short_term_lines
 from embodied_mem.planner.schema import parse_plan
@@ -114,7 +116,7 @@ def load_vlm(
     return model.to(device).eval(), tokenizer, image_processor
 
 
-def memory_hits(memory: Any, instruction: str, k: int) -> list[Any]:
+def memory_hits(memory: MemoryQueryAPI | None, instruction: str, k: int) -> list[ObjectHit]:
     """The memory's best text matches for the instruction (empty if it cannot search)."""
     search = getattr(memory, "search_text", None)
     if not callable(search) or k == 0:
@@ -126,7 +128,9 @@ def memory_hits(memory: Any, instruction: str, k: int) -> list[Any]:
         return []
 
 
-def hit_thumbnails(memory: Any, hits: list[Any], limit: int) -> list[tuple[str, np.ndarray]]:
+def hit_thumbnails(
+    memory: MemoryQueryAPI | None, hits: list[ObjectHit], limit: int
+) -> list[tuple[str, np.ndarray]]:
     """(caption, RGB) thumbnails of keyframes showing the hits, best coverage first."""
     lookup = getattr(memory, "keyframes_showing", None)
     out: list[tuple[str, np.ndarray]] = []

@@ -16,6 +16,7 @@ import json
 import logging
 from typing import Any
 
+from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.records import LEGEND, change_record, dumps
 from embodied_mem.planner.base import PlanningContext
 from embodied_mem.planner.prompting import ExampleStore, PromptSections, hashed_ngram_embedding
@@ -43,7 +44,7 @@ Subgoal types:
 LONG_TERM_SHARE = 0.35
 
 
-def _safe(memory: Any, name: str, **kwargs: Any) -> Any:
+def _safe(memory: MemoryQueryAPI | None, name: str, **kwargs: Any) -> Any:
     fn = getattr(memory, name, None)
     if not callable(fn):
         return None
@@ -54,7 +55,9 @@ def _safe(memory: Any, name: str, **kwargs: Any) -> Any:
         return None
 
 
-def short_term_lines(memory: Any, instruction: str, k: int, toolbox: MemoryToolbox) -> list[str]:
+def short_term_lines(
+    memory: MemoryQueryAPI | None, instruction: str, k: int, toolbox: MemoryToolbox
+) -> list[str]:
     """The ``k`` recent changes most similar to ``instruction`` (as JSON records)."""
     entries = _safe(
         memory, "recent_changes", limit=4 * k

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.query_api import MemoryQueryAPI
+from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner import rule_multi, rule_single
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.instructions import UnknownInstructionError, parse_instruction
@@ -77,7 +78,7 @@ class RulePlanner:
         """Walking metres from floor point ``a_xy`` to the thing at ``b_xy`` (inf if unreachable)."""
         return floor_distance(self.geodesic, self.snap, a_xy, b_xy)
 
-    def distance_to(self, a_xy: np.ndarray, hit: Any) -> float:
+    def distance_to(self, a_xy: np.ndarray, hit: ObjectHit) -> float:
         """Walking metres from ``a_xy`` to within reach of a remembered object/receptacle."""
         return hit_distance(self.geodesic, self.snap, a_xy, hit)
 
@@ -111,7 +112,8 @@ class RuleContext:
     def __init__(self, planner: RulePlanner, task: PlanningContext, slots: dict[str, str]) -> None:
         self.planner = planner
         self.task = task
-        self.q: Any = task.memory
+        assert task.memory is not None, "RulePlanner.plan checks for a memory first"
+        self.q: MemoryQueryAPI = task.memory
         self.slots = slots
         self.agent_xy = task.agent.xy if task.agent is not None else None
 
@@ -124,14 +126,14 @@ class RuleContext:
         """Memory's spelling of a category phrase from the instruction."""
         return canonical_category(self.q, phrase)
 
-    def distance_to_hit(self, hit: Any) -> float:
+    def distance_to_hit(self, hit: ObjectHit) -> float:
         """Walking metres from the agent to within reach of a remembered object/receptacle."""
         if self.agent_xy is None:
             return 0.0
         return self.planner.distance_to(self.agent_xy, hit)
 
     @property
-    def distance_fn(self) -> Callable[[Any], float] | None:
+    def distance_fn(self) -> Callable[[ObjectHit], float] | None:
         """Distance from the agent to a hit, or None when the agent's pose is unknown."""
         return self.distance_to_hit if self.agent_xy is not None else None
 

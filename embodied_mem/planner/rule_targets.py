@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.episodic import Event
+from embodied_mem.memory.query_api import MemoryQueryAPI
+from embodied_mem.memory.results import ObjectHit, RoomHit
 from policies.subgoals import NavigateToObject, NavigateToReceptacle, NavigateToRoom
 
 DistanceFn = Callable[[np.ndarray], float]
@@ -28,7 +31,7 @@ def same_category(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and norm(a) == norm(b)
 
 
-def canonical_category(query: Any, phrase: str) -> str:
+def canonical_category(query: MemoryQueryAPI, phrase: str) -> str:
     """Memory's spelling of the category ``phrase`` names ("alarm clock" -> "AlarmClock").
 
     Falls back to CamelCase of the phrase when memory has no such category yet, so that an
@@ -41,14 +44,14 @@ def canonical_category(query: Any, phrase: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in phrase.replace("_", " ").split())
 
 
-def find_rooms(query: Any, phrase: str) -> list[Any]:
+def find_rooms(query: MemoryQueryAPI, phrase: str) -> list[RoomHit]:
     """Remembered rooms whose name or type matches ``phrase`` ("living room" ~ "living_room")."""
     key = norm(phrase)
     exact = [r for r in query.rooms() if key in (norm(r.name), norm(r.room_id))]
     return exact or [r for r in query.rooms() if key == norm(r.room_type)]
 
 
-def event_room(query: Any, event: Any) -> str | None:
+def event_room(query: MemoryQueryAPI, event: Event) -> str | None:
     """The room an interaction happened in: the room containing the point acted on.
 
     The acted-on point (the receptacle or object) says where the thing is, which is what
@@ -63,7 +66,7 @@ def event_room(query: Any, event: Any) -> str | None:
     return event.room_id
 
 
-def closed_container(query: Any, hit: Any) -> Any | None:
+def closed_container(query: MemoryQueryAPI, hit: ObjectHit) -> ObjectHit | None:
     """The container memory believes ``hit`` is shut inside (relation "inside", state "closed"), or None.
 
     Only a container memory saw closed counts: "inside" a coffee table's shelf or an open
@@ -79,7 +82,9 @@ def closed_container(query: Any, hit: Any) -> Any | None:
     return parent if parent.obj.state == "closed" else None
 
 
-def object_goal(hit: Any, query: Any = None) -> NavigateToObject | NavigateToReceptacle:
+def object_goal(
+    hit: ObjectHit, query: MemoryQueryAPI | None = None
+) -> NavigateToObject | NavigateToReceptacle:
     """Go to a remembered object; one shut inside a container is reached by facing the container.
 
     Nothing can see through a closed fridge door: the depth check for the object itself would
@@ -97,13 +102,13 @@ def object_goal(hit: Any, query: Any = None) -> NavigateToObject | NavigateToRec
     )
 
 
-def receptacle_goal(hit: Any) -> NavigateToReceptacle:
+def receptacle_goal(hit: ObjectHit) -> NavigateToReceptacle:
     return NavigateToReceptacle(
         position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id
     )
 
 
-def room_goal(room: Any) -> NavigateToRoom:
+def room_goal(room: RoomHit) -> NavigateToRoom:
     return NavigateToRoom(room_id=room.room_id, anchor=tuple(room.anchor))
 
 
@@ -130,7 +135,7 @@ def floor_distance(
 APPROACH_MARGIN = 0.25
 
 
-def approach_points(hit: Any) -> list[np.ndarray]:
+def approach_points(hit: ObjectHit) -> list[np.ndarray]:
     """Floor points to walk to for a remembered thing: its centroid and just outside each side.
 
     The nearest floor cell to a centroid can lie behind a wall (a fridge against it, a box
@@ -159,7 +164,7 @@ def hit_distance(
     geodesic: Callable[[np.ndarray, np.ndarray], float],
     snap: Callable[[np.ndarray], np.ndarray] | None,
     a_xy: np.ndarray,
-    hit: Any,
+    hit: ObjectHit,
 ) -> float:
     """Walking metres from ``a_xy`` to within reach of ``hit``: the best approach point, plus
     the straight stretch from that floor point to the thing's centre."""
@@ -177,12 +182,12 @@ def hit_distance(
 
 
 def nearest(
-    query: Any,
-    hits: Iterable[Any],
-    distance_fn: Callable[[Any], float] | None,
+    query: MemoryQueryAPI,
+    hits: Iterable[ObjectHit],
+    distance_fn: Callable[[ObjectHit], float] | None,
     *,
     farthest: bool = False,
-) -> Any | None:
+) -> ObjectHit | None:
     """The nearest (or farthest) hit by ``distance_fn(hit)``; the first hit when no distance is known.
 
     Unreachable (inf) hits come last either way; ties break on memory id for determinism.

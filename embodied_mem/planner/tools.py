@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.planner.base import Keyframe, ToolCallRecord
 from embodied_mem.planner.grounding import Vocabulary
 from embodied_mem.planner.schema import ResolvedTarget, RoomTarget
@@ -304,7 +305,7 @@ class MemoryToolbox:
     """Tools over one memory object: specs for the model, dispatch, and harvested targets.
 
     Args:
-        memory: the ``MemoryQuery`` (or anything with the methods of :data:`TOOL_TABLE`).
+        memory: the memory query API (:class:`~embodied_mem.memory.query_api.MemoryQueryAPI`).
         agent: the agent's current pose (distance tools measure from it).
         distance_fn: geodesic distance (m) from the agent to a floor point (x, y); straight-line
             distance from ``agent`` is used when None.
@@ -316,7 +317,7 @@ class MemoryToolbox:
 
     def __init__(
         self,
-        memory: Any,
+        memory: MemoryQueryAPI | None,
         *,
         agent: AgentPose | None = None,
         distance_fn: Callable[[np.ndarray], float] | None = None,
