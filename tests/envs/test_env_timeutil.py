@@ -60,3 +60,10 @@ def test_clock_samples_interpolate_and_clamp() -> None:
     assert clock.seconds_at(480) == pytest.approx(50.0)
     assert clock.seconds_at(0) == 0.0 and clock.seconds_at(1000) == 100.0
     assert ClockSamples.from_samples([]).seconds_at(480) is None
+
+
+def test_clock_samples_minutes_at_inverts_seconds_at() -> None:
+    clock = ClockSamples.from_samples([(360, 0.0), (600, 100.0)])
+    for minutes in (360, 420, 480, 600):
+        assert clock.minutes_at(clock.seconds_at(minutes)) == minutes
+    assert clock.minutes_at(-5.0) == 360 and ClockSamples([], []).minutes_at(1.0) is None
