@@ -19,11 +19,10 @@ from typing import Any
 from embodied_mem.memory.results import InteractionHit, ObjectState, RoomHit
 
 LEGEND = (
-    "k kind (obj object, rec receptacle, room, ev your interaction, chg recent change); "
-    "id memory id; cat category; attr attributes; pos position [x,y,z] m; room room id; "
-    "on/in the receptacle it is on/inside; st state; src source (seen = perception, "
-    "did = your own action, map = room annotation); n times seen; conf confidence; "
-    "t0/t1 first/last seen and t time, as 'd<day> HH:MM'; f frame index"
+    "k kind: obj, rec (receptacle), room, ev (your action), chg (recent change); cat category; "
+    "attr attributes; pos [x,y,z] m; on/in parent id; st state; src seen|did|map (perception, "
+    "your action, room map); n times seen; conf confidence; t0/t1 first/last seen, t time "
+    "('d<day> HH:MM'); f frame"
 )
 """What the record keys mean (for the system prompt)."""
 
