@@ -32,10 +32,16 @@ import numpy as np
 from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
 from embodied_mem.memory.frame_gate import check_frame
 from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
-from embodied_mem.memory.persist import full_batch, load_into, pending_batch, stored_config
+from embodied_mem.memory.persist import (
+    full_batch,
+    open_memory,
+    pending_batch,
+    read_only_error,
+    save_copy,
+)
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
-from embodied_mem.memory.store import MemoryStore, MemoryStoreError
+from embodied_mem.memory.store import MemoryStore
 from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
@@ -404,7 +410,7 @@ class AgentMemory:
             MemoryStoreError: the memory was opened read-only.
         """
         if self.read_only:
-            raise self._read_only_error()
+            raise read_only_error(self)
         if self.store is None:
             return
         batch = full_batch(self) if full else pending_batch(self)
@@ -414,36 +420,19 @@ class AgentMemory:
         self.episodic.clear_pending()
         self._frames_since_commit = 0
 
-    def _read_only_error(self) -> MemoryStoreError:
-        return MemoryStoreError(
-            f"{self.source} was opened read-only; nothing is written to it. Open it with "
-            "AgentMemory.open(path) (one writer at a time) to change it, or save() a copy to a "
-            "new path"
-        )
-
     def save(self, path: str | Path) -> None:
         """Persist to ``path``: commit if it is the attached store, else write a full copy there
-        (and attach it when no store was attached; a read-only memory stays read-only)."""
+        (and attach it when no store was attached; a read-only memory stays read-only).
+
+        Raises:
+            MemoryStoreError: ``path`` is the file this memory was opened read-only from.
+            ValueError: ``path`` already holds another memory.
+        """
         target = Path(path).resolve()
-        if self.read_only and self.source is not None and target == self.source.resolve():
-            raise self._read_only_error()
         if self.store is not None and target == self.store.path.resolve():
             self.commit()
-            return
-        store = MemoryStore(path)
-        if store.holds_memory():
-            store.close()
-            raise ValueError(
-                f"{path} already holds a memory; choose a new path or AgentMemory.open() it"
-            )
-        store.commit_batch(full_batch(self))
-        if self.store is None and not self.read_only:
-            self.store, self.source = store, store.path
-            self.long_term.dirty.clear()
-            self.long_term.removed.clear()
-            self.episodic.clear_pending()
         else:
-            store.close()
+            save_copy(self, path)
 
     @classmethod
     def open(
@@ -473,29 +462,7 @@ class AgentMemory:
             MemoryStoreError: an empty file, another application's file, a corrupt or newer
                 memory (the file is left untouched), or a writer already holds it.
         """
-        store = MemoryStore(path, read_only=read_only, create=False)
-        try:
-            snap = store.load()
-            mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
-            load_into(mem, snap)
-        except (KeyError, TypeError, IndexError, ValueError) as exc:
-            store.close()
-            if isinstance(exc, MemoryStoreError):
-                raise
-            raise MemoryStoreError(
-                f"{store.path}: its records do not fit together ({type(exc).__name__}: {exc}); "
-                "the file is corrupt. Restore a backup or move it away and start a new memory."
-            ) from exc
-        except BaseException:
-            store.close()
-            raise
-        mem.source = store.path
-        if read_only:
-            store.close()  # everything is in RAM; keep no connection to a file we never write
-            mem.read_only = True
-        else:
-            mem.store = store
-        return mem
+        return open_memory(cls, Path(path), config=config, embedder=embedder, read_only=read_only)
 
     def close(self) -> None:
         """Commit what is pending and release the file (nothing is written when read-only)."""

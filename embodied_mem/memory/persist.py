@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from embodied_mem.memory.codec import NodeRow, node_to_row
 from embodied_mem.memory.episodic import EventKind
 from embodied_mem.memory.short_term import STMEntry
-from embodied_mem.memory.store import Batch, Snapshot
+from embodied_mem.memory.store import Batch, MemoryStore, MemoryStoreError, Snapshot
 from embodied_mem.perception.mapper import MappedObject
 from envs.ground_truth import RoomRecord
 from scene_graph import AGENT_ID, EdgeType, InteractionEdge, Layer
@@ -92,6 +93,65 @@ def full_batch(mem: AgentMemory) -> Batch:
         aliases=dict(lt.aliases),
         meta=meta,
     )
+
+
+def open_memory(
+    cls: type[AgentMemory], path: Path, *, config: Any, embedder: Any, read_only: bool
+) -> AgentMemory:
+    """:meth:`AgentMemory.open` (see there): a writer keeps the store (and its lock); a
+    read-only memory is loaded into RAM and its read-only connection closed at once."""
+    store = MemoryStore(path, read_only=read_only, create=False)
+    try:
+        snap = store.load()
+        mem = cls((), config if config is not None else stored_config(snap), embedder=embedder)
+        load_into(mem, snap)
+    except (KeyError, TypeError, IndexError, ValueError) as exc:
+        store.close()
+        if isinstance(exc, MemoryStoreError):
+            raise
+        raise MemoryStoreError(
+            f"{store.path}: its records do not fit together ({type(exc).__name__}: {exc}); "
+            "the file is corrupt. Restore a backup or move it away and start a new memory."
+        ) from exc
+    except BaseException:
+        store.close()
+        raise
+    mem.source = store.path
+    if read_only:
+        store.close()  # everything is in RAM; keep no connection to a file never written
+        mem.read_only = True
+    else:
+        mem.store = store
+    return mem
+
+
+def read_only_error(mem: AgentMemory) -> MemoryStoreError:
+    return MemoryStoreError(
+        f"{mem.source} was opened read-only; nothing is written to it. Open it with "
+        "AgentMemory.open(path) (one writer at a time) to change it, or save() a copy to a "
+        "new path"
+    )
+
+
+def save_copy(mem: AgentMemory, path: str | Path) -> None:
+    """:meth:`AgentMemory.save` to a file other than the attached one: a full copy, attached
+    when the memory had no store (a read-only memory stays read-only)."""
+    if mem.read_only and mem.source is not None and Path(path).resolve() == mem.source.resolve():
+        raise read_only_error(mem)
+    store = MemoryStore(path)
+    if store.holds_memory():
+        store.close()
+        raise ValueError(
+            f"{path} already holds a memory; choose a new path or AgentMemory.open() it"
+        )
+    store.commit_batch(full_batch(mem))
+    if mem.store is None and not mem.read_only:
+        mem.store, mem.source = store, store.path
+        mem.long_term.dirty.clear()
+        mem.long_term.removed.clear()
+        mem.episodic.clear_pending()
+    else:
+        store.close()
 
 
 def stored_config(snap: Snapshot) -> Any:

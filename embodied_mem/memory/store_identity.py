@@ -146,7 +146,8 @@ def _check_schema(path: Path, db: sqlite3.Connection) -> None:
         hint = (
             f" (pid {writer} is creating it right now; try again in a moment)"
             if writer is not None and not tables
-            else " Pass a new path for the memory; the file was left untouched."
+            else " Pass the path of an embodied-mem memory, or a new path to start one; the "
+            "file was left untouched."
         )
         raise MemoryStoreError(
             f"{path} is an SQLite file but not an embodied-mem memory (no schema_version "
