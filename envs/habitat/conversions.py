@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.ground_truth import ObjectRecord, RoomRecord
+from envs.ground_truth import ObjectRecord
 from envs.habitat.config import CONDA_INSTALL
 from envs.habitat.frames import aabb_to_world, habitat_to_world
 
@@ -147,33 +147,36 @@ def footprint_from_aabb(center_h: Any, sizes_h: Any) -> list[tuple[float, float]
     ]
 
 
-def room_from_region(region: Any, index: int) -> RoomRecord:
-    """A ``SemanticRegion`` (``id``, ``category``, ``aabb.center``/``sizes``, optional
-    ``poly_loop_points`` in 0.3.x HSSD scenes) → :class:`RoomRecord`."""
-    kind = category_name(getattr(region, "category", None))
-    loop = getattr(region, "poly_loop_points", None)
-    if loop is not None and len(loop) >= 3:
-        footprint = footprint_from_points(loop)
+def aabb_center_sizes(aabb: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(center, sizes) in habitat coordinates of an ``aabb`` from any habitat-sim version, or
+    None for an empty (default-constructed) box.
+
+    Up to 0.3.2 an aabb is ``habitat_sim.BBox`` with ``center`` and ``sizes`` *properties*;
+    from 0.3.3 it is a ``magnum.Range3D`` whose ``center()`` and ``size()`` are *methods* and
+    which has no ``sizes`` (habitat-sim src/esp/scene/SemanticScene.h at v0.3.3).
+    """
+    if aabb is None:
+        return None
+    if hasattr(aabb, "sizes"):
+        center, sizes = np.asarray(aabb.center, dtype=float), np.asarray(aabb.sizes, dtype=float)
+    elif callable(getattr(aabb, "center", None)) and callable(getattr(aabb, "size", None)):
+        center, sizes = np.asarray(aabb.center(), dtype=float), np.asarray(aabb.size(), dtype=float)
     else:
-        footprint = footprint_from_aabb(
-            np.asarray(region.aabb.center), np.asarray(region.aabb.sizes)
+        raise TypeError(
+            f"unknown habitat-sim box type {type(aabb).__name__}: expected BBox or Range3D"
         )
-    rid = f"habitat/region_{region.id or index}"
-    return RoomRecord(
-        id=rid, room_type=kind.replace("_", " "), name=f"{kind} {index}", footprint=footprint
-    )
+    if center.shape != (3,) or not np.all(np.isfinite(sizes)) or not np.all(sizes > 0):
+        return None
+    return center, sizes
 
 
-def scene_room(lower_h: Any, upper_h: Any) -> RoomRecord:
-    """The single room of an unannotated scene: the navmesh bounds (habitat lower/upper)."""
-    lower_h, upper_h = np.asarray(lower_h, dtype=float), np.asarray(upper_h, dtype=float)
-    footprint = footprint_from_aabb((lower_h + upper_h) / 2.0, upper_h - lower_h)
-    return RoomRecord(id="habitat/scene", room_type="room", name="room", footprint=footprint)
-
-
-def semantic_object_record(obj: Any, room_id: str | None) -> ObjectRecord:
-    """A static ``SemanticObject`` (``id``, ``category``, ``aabb``) → :class:`ObjectRecord`."""
-    lo, hi = aabb_to_world(np.asarray(obj.aabb.center), np.asarray(obj.aabb.sizes))
+def semantic_object_record(obj: Any, room_id: str | None) -> ObjectRecord | None:
+    """A static ``SemanticObject`` (``id``, ``category``, ``aabb``) → :class:`ObjectRecord`;
+    None if it has no box."""
+    box = aabb_center_sizes(obj.aabb)
+    if box is None:
+        return None
+    lo, hi = aabb_to_world(*box)
     cat = category_name(obj.category)
     centre = (lo + hi) / 2.0
     return ObjectRecord(
@@ -203,16 +206,18 @@ def check_habitat_version(version: str) -> list[str]:
     Raises:
         RuntimeError: versions before 0.2 (no rigid object managers, different config API).
     """
-    major, minor, _ = parse_version(version)
+    major, minor, patch = parse_version(version)
     if (major, minor) < (0, 2):
         raise RuntimeError(
             f"habitat-sim {version} is too old (need 0.2.x, 0.3.x recommended): {CONDA_INSTALL}"
         )
-    if (major, minor) == (0, 2):
-        return [
-            "region polygons (poly_loop_points) are 0.3.x only; rooms use region boxes",
-            "HSSD/ReplicaCAD scene instances with articulated receptacles are 0.3.x only",
-        ]
-    if (major, minor) > (0, 3):
-        logger.warning("habitat-sim %s is newer than the tested 0.3.x; report problems", version)
-    return []
+    notes = []
+    if (major, minor, patch) < (0, 3, 1):
+        notes.append("region polygons (poly_loop_points) arrived in 0.3.1; rooms use region boxes")
+    if (major, minor) < (0, 3):
+        notes.append("HSSD/ReplicaCAD scene instances with articulated receptacles are 0.3.x only")
+    if (major, minor, patch) > (0, 3, 4):
+        logger.warning(
+            "habitat-sim %s is newer than the tested 0.2.5-0.3.4; report problems", version
+        )
+    return notes

@@ -38,8 +38,6 @@ from envs.habitat.config import CONDA_INSTALL, HabitatConfig
 from envs.habitat.conversions import (
     SemanticTable,
     check_habitat_version,
-    room_from_region,
-    scene_room,
     semantic_object_record,
     semantic_to_instances,
 )
@@ -52,9 +50,19 @@ from envs.habitat.frames import (
     world_to_habitat,
 )
 from envs.habitat.navigability import PathfinderNavigability
+from envs.habitat.rooms import rooms_from_regions, scene_room
+from envs.habitat.scene_objects import furniture_record, scene_rigid_objects
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
+
+MOVES = {
+    MoveForward: "move_forward",
+    TurnLeft: "turn_left",
+    TurnRight: "turn_right",
+    LookUp: "look_up",
+    LookDown: "look_down",
+}
 
 
 def import_habitat_sim() -> tuple[Any, Any]:
@@ -68,6 +76,10 @@ def import_habitat_sim() -> tuple[Any, Any]:
 
 class HabitatEnv(Env):
     """A habitat-sim scene as a project environment (RGB, depth, semantic; discrete actions).
+
+    Pickable objects are ``config.objects`` (added at every reset) and the scene's own movable
+    rigid objects; the scene's static rigid objects are furniture (see
+    :mod:`envs.habitat.scene_objects`).
 
     Raises:
         MissingExtraError: habitat-sim is not installed.
@@ -90,9 +102,11 @@ class HabitatEnv(Env):
             lambda: float(self._agent_state().position[1]),
         )
         self._semantic = SemanticTable.from_semantic_objects(self._semantic_objects())
-        self._objects: dict[str, grasp.RigidHandle] = {}
+        self._furniture, self._scene_pickables = scene_rigid_objects(self._hs, self._sim, set())
+        self._objects: dict[str, grasp.RigidHandle] = dict(self._scene_pickables)
         self._held: str | None = None
         self._parents: dict[str, str | None] = {}
+        self._raw: dict[str, Any] | None = None
         self._step = 0
         self.clock = DayClock(self.config.steps_per_day, self.config.day_start, self.config.day_end)
 
@@ -121,13 +135,17 @@ class HabitatEnv(Env):
         if options:
             raise ValueError(f"unknown reset options {sorted(options)}; known: start, day, time")
         self.clock.reset(day, time)
+        self._raw = None
+        grasp.remove_spawned(self._sim, self._objects)  # never the scene's furniture
         self._sim.reset()
         rng = np.random.default_rng(seed)
         if seed is not None:
             self._sim.seed(int(seed))
-        self._objects = grasp.spawn_objects(self._hs, self._mn, self._sim, self.config)
+        spawned = grasp.spawn_objects(self._hs, self._mn, self._sim, self.config)
+        self._objects = {**self._scene_pickables, **spawned}
         self._held, self._step = None, 0
-        self._parents = {oid: None for oid in self._objects}
+        self._parents = {}
+        self._parents = self._resting_places()
         floor = None
         if start is None:
             # Sample in 3D so that multi-storey scenes can start on any storey.
@@ -152,25 +170,20 @@ class HabitatEnv(Env):
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         check_action(action)
         self._check_open()
+        self._raw = None
         result = self._apply(action)
         self._step += 1
         self.clock.tick()
         if self._held is not None:
             state = self._agent_state()
             grasp.carry(self._mn, self._objects[self._held], state.position, state.rotation)
+            self._raw = None  # the carried object moved after the step's render
         return self.observe(), 0.0, False, False, {"result": result}
 
     def _apply(self, action: Action) -> ActionResult:
-        moves = {
-            MoveForward: "move_forward",
-            TurnLeft: "turn_left",
-            TurnRight: "turn_right",
-            LookUp: "look_up",
-            LookDown: "look_down",
-        }
-        if type(action) in moves:
+        if type(action) in MOVES:
             amount = getattr(action, "distance", None) or getattr(action, "degrees", None)
-            collided = sim_setup.act(self._sim, moves[type(action)], amount)
+            collided, self._raw = sim_setup.act(self._sim, MOVES[type(action)], amount)
             return (
                 ActionResult.fail("blocked: moving forward collided with the scene")
                 if collided
@@ -184,8 +197,8 @@ class HabitatEnv(Env):
             return self._place(action.receptacle_id)
         if isinstance(action, Open | Close):
             return ActionResult.fail(
-                f"{type(action).__name__}: habitat scenes here have no "
-                "articulated receptacles; use the builtin or ai2thor env"
+                f"{type(action).__name__}: articulated receptacles are not driven in habitat "
+                "scenes here; use the builtin or ai2thor env"
             )
         assert isinstance(action, Stop)
         return ActionResult.ok()
@@ -206,12 +219,18 @@ class HabitatEnv(Env):
         state.rotation = common.quat_from_coeffs(habitat_rotation_from_yaw(action.yaw))
         self._sim.get_agent(0).set_state(state, reset_sensors=True)
         if abs(action.pitch) > 1e-9:
-            sim_setup.act(
-                self._sim,
-                "look_up" if action.pitch > 0 else "look_down",
-                math.degrees(abs(action.pitch)),
-            )
+            name = "look_up" if action.pitch > 0 else "look_down"
+            sim_setup.look(self._sim, name, math.degrees(abs(action.pitch)))
         return ActionResult.ok()
+
+    def _resting_places(self) -> dict[str, str | None]:
+        """The receptacle each pickable rests on (its box top just under the object)."""
+        gt = self.ground_truth()
+        receptacles = gt.receptacles()
+        out: dict[str, str | None] = {}
+        for oid in self._objects:
+            out[oid] = grasp.resting_receptacle(gt.objects[oid], receptacles)
+        return out
 
     def _camera_position(self) -> np.ndarray:
         state = self._agent_state().sensor_states["depth"]
@@ -224,12 +243,14 @@ class HabitatEnv(Env):
             return ActionResult.fail(
                 f"{object_id!r} is not a pickable object (pickables: {sorted(self._objects)})"
             )
-        lo, hi = grasp.world_box(self._objects[object_id].obj)
+        handle = self._objects[object_id]
+        lo, hi = grasp.world_box(handle.obj)
         if np.linalg.norm((lo + hi) / 2 - self._camera_position()) > self.config.grasp_distance:
             return ActionResult.fail(
                 f"{object_id} is farther than grasp_distance "
                 f"({self.config.grasp_distance} m); move closer"
             )
+        handle.obj.motion_type = self._hs.physics.MotionType.KINEMATIC
         self._held = object_id
         self._parents[object_id] = None  # like AI2-THOR: a held object rests on nothing
         return ActionResult.ok()
@@ -252,14 +273,18 @@ class HabitatEnv(Env):
         return ActionResult.ok()
 
     def observe(self) -> Observation:
+        """The current frame; after a move it is the frame ``sim.step`` rendered (one render)."""
         self._check_open()
-        raw = self._sim.get_sensor_observations()
+        raw = self._raw if self._raw is not None else self._sim.get_sensor_observations()
+        self._raw = raw
         state = self._agent_state()
         cam = state.sensor_states["depth"]
         t = sensor_cam_to_world(np.asarray(cam.position, dtype=float), cam.rotation)
         table = SemanticTable(dict(self._semantic.object_ids), dict(self._semantic.categories))
         for h in self._objects.values():
             table.object_ids[h.semantic_id] = h.id
+        for f in self._furniture.values():
+            table.object_ids[f.semantic_id] = f.id
         ids, names = (
             semantic_to_instances(raw["semantic"], table) if "semantic" in raw else (None, {})
         )
@@ -279,15 +304,14 @@ class HabitatEnv(Env):
             instance_names=names,
             held_object=self._held,
             frame_index=self._step,
-            room_id=None,
+            room_id=self._rooms_gt().room_at(*pose.position),
         )
-        obs.room_id = self._rooms_gt().room_at(pose.position[0], pose.position[1])
         obs.validate()
         return obs
 
     def _rooms_gt(self) -> GroundTruth:
         regions = list(self._sim.semantic_scene.regions) if self._sim.semantic_scene else []
-        rooms = [room_from_region(r, k) for k, r in enumerate(regions) if r is not None]
+        rooms = rooms_from_regions(regions)
         if not rooms:
             # Scenes without region annotations (e.g. a bare .glb) are one room: the navmesh.
             lower, upper = self._sim.pathfinder.get_bounds()
@@ -298,13 +322,15 @@ class HabitatEnv(Env):
         gt = self._rooms_gt()
         objects: dict[str, ObjectRecord] = {}
         for obj in self._semantic_objects():
-            if obj is not None and obj.aabb is not None:
-                rec = semantic_object_record(obj, None)
+            rec = semantic_object_record(obj, None) if obj is not None else None
+            if rec is not None:
                 objects[rec.id] = rec
+        for item in self._furniture.values():
+            objects[item.id] = furniture_record(item)
         for oid, handle in self._objects.items():
             objects[oid] = grasp.rigid_record(handle, oid == self._held, self._parents.get(oid))
         for rec in objects.values():
-            rec.room_id = gt.room_at(*rec.center[:2])
+            rec.room_id = gt.room_at(*rec.center)
         gt.objects = objects
         return gt
 

@@ -32,12 +32,14 @@ def _xyz(v: np.ndarray) -> tuple[float, float, float]:
 
 @dataclass
 class RigidHandle:
-    """One spawned pickable: our id, its category, semantic id and the habitat object."""
+    """One pickable: our id, its category, semantic id, the habitat object, and whether the
+    adapter added it (only those are removed again at reset)."""
 
     id: str
     category: str
     semantic_id: int
     obj: Any
+    spawned: bool = True
 
 
 def _template_handle(sim: Any, spec: HabitatObjectSpec) -> str:
@@ -63,10 +65,18 @@ def _template_handle(sim: Any, spec: HabitatObjectSpec) -> str:
     return handle
 
 
+def remove_spawned(sim: Any, handles: dict[str, RigidHandle]) -> None:
+    """Remove the objects the adapter added, and only those: HSSD and ReplicaCAD scene
+    instances create their furniture as rigid objects in the same manager."""
+    rom = sim.get_rigid_object_manager()
+    for handle in handles.values():
+        if handle.spawned and getattr(handle.obj, "is_alive", True):
+            rom.remove_object_by_id(handle.obj.object_id)
+
+
 def spawn_objects(hs: Any, mn: Any, sim: Any, config: HabitatConfig) -> dict[str, RigidHandle]:
     """Add ``config.objects`` as kinematic rigid objects; returns them by id."""
     rom = sim.get_rigid_object_manager()
-    rom.remove_all_objects()
     out: dict[str, RigidHandle] = {}
     for k, spec in enumerate(config.objects):
         obj = rom.add_object_by_template_handle(_template_handle(sim, spec))
@@ -125,3 +135,18 @@ def place_on(mn: Any, handle: RigidHandle, receptacle: ObjectRecord) -> None:
     )
     target[:2] += origin_w[:2] - (lo[:2] + hi[:2]) / 2.0
     handle.obj.translation = mn.Vector3(*world_to_habitat(target))
+
+
+def resting_receptacle(obj: ObjectRecord, receptacles: list[ObjectRecord]) -> str | None:
+    """The receptacle ``obj`` stands on: the highest one whose top is within a few centimetres
+    below the object's bottom and whose footprint holds the object's centre."""
+    bottom = obj.bbox_min[2]
+    under = [
+        r
+        for r in receptacles
+        if r.id != obj.id
+        and r.bbox_min[0] <= obj.center[0] <= r.bbox_max[0]
+        and r.bbox_min[1] <= obj.center[1] <= r.bbox_max[1]
+        and -0.05 <= bottom - r.bbox_max[2] <= 0.15
+    ]
+    return max(under, key=lambda r: r.bbox_max[2]).id if under else None

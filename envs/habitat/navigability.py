@@ -23,10 +23,17 @@ class PathfinderDistanceField:
     goal: np.ndarray
     _cache: dict[tuple[int, int], float] = field(default_factory=dict)
 
-    def at(self, xy: np.ndarray) -> float:
+    def at(self, xy: np.ndarray) -> float | np.ndarray:
+        """The distance at one (2,) point, or at each row of (N, 2) points."""
+        pts = np.asarray(xy, dtype=float)
+        if pts.ndim == 2:
+            return np.array([self._one(p) for p in pts])
+        return self._one(pts)
+
+    def _one(self, xy: np.ndarray) -> float:
         key = (int(round(float(xy[0]) * 100)), int(round(float(xy[1]) * 100)))
         if key not in self._cache:
-            self._cache[key] = self.nav.geodesic_distance(np.asarray(xy, dtype=float), self.goal)
+            self._cache[key] = self.nav.geodesic_distance(xy, self.goal)
         return self._cache[key]
 
 

@@ -63,7 +63,11 @@ def make_configuration(hs: Any, config: HabitatConfig) -> Any:
 
 
 def ensure_navmesh(hs: Any, sim: Any, config: HabitatConfig) -> None:
-    """Compute the navmesh when the scene ships none (e.g. a bare ``.glb``) or when asked."""
+    """Compute the navmesh when the scene ships none (e.g. a bare ``.glb``) or when asked.
+
+    Static objects (HSSD furniture) count as obstacles. habitat-sim 0.2.5 moved that switch
+    from a ``recompute_navmesh`` argument into ``NavMeshSettings.include_static_objects``.
+    """
     if sim.pathfinder.is_loaded and not config.recompute_navmesh:
         return
     settings = hs.NavMeshSettings()
@@ -91,16 +95,32 @@ def temporary_amount(agent: Any, action: str, amount: float) -> float:
     return previous
 
 
-def act(sim: Any, action: str, amount: float | None) -> bool:
-    """Run one discrete action with an optional custom amount; True if the agent collided."""
+def act(sim: Any, action: str, amount: float | None) -> tuple[bool, dict[str, Any]]:
+    """Run one discrete action with an optional custom amount.
+
+    Returns:
+        (collided, observations): habitat-sim's ``step`` renders the sensors and reports the
+        collision in its result (``"collided"``); ``previous_step_collided`` is habitat-lab's
+        and does not exist on ``habitat_sim.Simulator``.
+    """
     agent = sim.get_agent(0)
     previous = None if amount is None else temporary_amount(agent, action, amount)
     try:
-        sim.step(action)
+        observations = sim.step(action)
     finally:
         if previous is not None:
             temporary_amount(agent, action, previous)
-    return bool(getattr(sim, "previous_step_collided", False))
+    return bool(observations.pop("collided", False)), observations
+
+
+def look(sim: Any, action: str, degrees: float) -> None:
+    """Tilt the sensors without stepping the world or rendering (``Agent.act``)."""
+    agent = sim.get_agent(0)
+    previous = temporary_amount(agent, action, degrees)
+    try:
+        agent.act(action)
+    finally:
+        temporary_amount(agent, action, previous)
 
 
 def sensor_pitch(cam_to_world: Any) -> float:

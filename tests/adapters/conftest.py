@@ -39,3 +39,28 @@ def habitat_frames_dir() -> Path:
     if not (HABITAT_FRAMES / "17DRP5sb8fy-depth_sensor.npy").exists():
         pytest.skip(f"habitat reference renders not found at {HABITAT_FRAMES} (../shared/fixtures)")
     return HABITAT_FRAMES
+
+
+HABITAT_FAKE = FAKES / "habitat"
+HABITAT_SCENES = HABITAT_FAKE / "scenes"
+
+
+def _drop_habitat_modules() -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] in ("habitat_sim", "magnum")]:
+        del sys.modules[name]
+
+
+@pytest.fixture()
+def fake_habitat(monkeypatch: pytest.MonkeyPatch):
+    """Import the strict fake habitat-sim; call the fixture's value with a version to imitate."""
+
+    def use(version: str = "0.3.4"):
+        _drop_habitat_modules()
+        monkeypatch.setenv("FAKE_HABITAT_SIM_VERSION", version)
+        import habitat_sim
+
+        return habitat_sim
+
+    monkeypatch.syspath_prepend(str(HABITAT_FAKE))
+    yield use
+    _drop_habitat_modules()

@@ -12,8 +12,6 @@ from envs.habitat.config import HabitatConfig, HabitatObjectSpec
 from envs.habitat.conversions import (
     SemanticTable,
     check_habitat_version,
-    room_from_region,
-    scene_room,
     semantic_object_record,
     semantic_to_instances,
 )
@@ -26,6 +24,7 @@ from envs.habitat.frames import (
     world_to_habitat,
     yaw_from_habitat_rotation,
 )
+from envs.habitat.rooms import room_from_region, scene_room
 
 
 def test_y_up_to_z_up_is_a_proper_rotation_and_round_trips():

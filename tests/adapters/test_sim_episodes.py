@@ -67,3 +67,29 @@ def test_tiny_ai2thor_episode_end_to_end(tmp_path: Path, thor_metadata) -> None:
         "height": 64,
         "scene": "FloorPlan10",
     }
+
+
+@pytest.mark.slow
+def test_tiny_habitat_episode_end_to_end(tmp_path: Path, fake_habitat) -> None:
+    from conftest import HABITAT_SCENES
+
+    fake_habitat("0.3.4")
+    objects = (
+        "[{template: cubeSolid, position: [2.5, -4.5, 0.85], category: Mug, name: mug, scale: 0.08},"
+        "{template: cubeSolid, position: [1.3, -1.3, 0.85], category: Apple, name: apple, scale: 0.08}]"
+    )
+    cfg = load_config(
+        RunConfig,
+        None,
+        [
+            "benchmark.env=habitat",
+            "env.name=habitat",
+            f"env.habitat.scene={HABITAT_SCENES / 'hssd_house.fake_scene.json'}",
+            "env.habitat.width=128",
+            "env.habitat.height=96",
+            f"env.habitat.objects={objects}",
+            *TINY,
+        ],
+    )
+    summary = run_suite(cfg, tmp_path / "run", workers=1)
+    _check_episode(tmp_path / "run", summary)

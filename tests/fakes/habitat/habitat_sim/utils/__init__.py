@@ -1,0 +1,1 @@
+"""habitat_sim.utils (fake): only ``common``."""
