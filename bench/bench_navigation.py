@@ -3,7 +3,7 @@
 Run: ``python bench/bench_navigation.py --seeds 0 1 2 --goals 10``. Prints JSON. Each goal
 is an object or receptacle of the house's ground truth (its centre is what memory would
 remember); the agent starts at a random navigable pose. Success is judged with
-:mod:`policies.success` (TASKS.md rules). SPL uses as shortest path the geodesic from the start
+:mod:`embodied_mem.benchmark.success` (TASKS.md rules). SPL uses as shortest path the geodesic from the start
 to the nearest sampled point of the target's success region (distance rule only, so SPL is a
 conservative lower bound). The reference figure in the same run is the oracle walk: the
 geodesic length itself (SPL 1.0 by definition), reported as ``mean_shortest_m``.
@@ -19,18 +19,18 @@ import time
 
 import numpy as np
 
+from embodied_mem.benchmark.success import (
+    SuccessThresholds,
+    check_object,
+    check_receptacle,
+    receptacle_viewpoints,
+)
 from envs.actions import Teleport
 from envs.base import Env
 from envs.ground_truth import ObjectRecord
 from envs.navigability import OccupancyGrid
 from policies.executor import execute
 from policies.subgoals import NavigateToObject, NavigateToReceptacle
-from policies.success import (
-    SuccessThresholds,
-    check_object,
-    check_receptacle,
-    receptacle_viewpoints,
-)
 
 logger = logging.getLogger(__name__)
 

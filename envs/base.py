@@ -43,7 +43,8 @@ class Env(ABC):
 
     ``step`` returns ``(obs, reward, terminated, truncated, info)`` with
     ``info["result"]`` the :class:`envs.actions.ActionResult` of the action.
-    ``close`` is idempotent; the env is a context manager.
+    ``close`` is idempotent; the env is a context manager. Extras some adapters offer (a
+    settable clock, world snapshots, oracle viewpoints) are typed in :mod:`envs.capabilities`.
     """
 
     @abstractmethod
@@ -68,6 +69,13 @@ class Env(ABC):
 
     def close(self) -> None:  # noqa: B027 - default is a no-op; adapters with resources override
         """Release simulator resources; safe to call more than once."""
+
+    @property
+    def unwrapped(self) -> Env:
+        """The simulator itself, under any :class:`envs.wrappers.Wrapper` (as in Gymnasium).
+
+        Optional capabilities (:mod:`envs.capabilities`) are looked up here."""
+        return self
 
     def __enter__(self) -> Env:
         return self

@@ -2,6 +2,6 @@
 
 Entry point: :func:`policies.executor.execute` runs any subgoal of :mod:`policies.subgoals`
 in an env and returns a :class:`policies.subgoals.PolicyOutcome` with the actions taken.
-Success rules for evaluation (ground truth, evaluation side only) are in
-:mod:`policies.success`.
+The success rules that judge arrival with ground truth are evaluation, not policy: they live
+in :mod:`embodied_mem.benchmark.success`.
 """

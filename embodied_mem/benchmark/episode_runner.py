@@ -31,6 +31,7 @@ from embodied_mem.planner.base import PLANNER_ERRORS
 from embodied_mem.planner.registry import make_planner
 from envs.actions import Teleport
 from envs.base import Env
+from envs.capabilities import SupportsSnapshots, capability
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +176,14 @@ class EpisodeRunner:
             config=TemplateConfig(periods=self.cfg.memory.retrieval.periods),
         ).tasks
         rows: list[dict[str, Any]] = []
-        snapshot = env.get_state() if hasattr(env, "get_state") else None
+        snapshots = capability(env, SupportsSnapshots)  # ORACLE: same world for every baseline
+        snapshot = snapshots.get_state() if snapshots is not None else None
         for b in self.baselines:
             if b.kind == "frames-bound":
                 rows += [self._frames_row(b, t, frames, record) for t in tasks]
                 continue
-            if snapshot is not None:
-                env.set_state(snapshot)
+            if snapshots is not None:
+                snapshots.set_state(snapshot)
             else:  # replay the deterministic experience to get the same world back
                 run_experience(env, spec, None)
             rows += self._phase2(agents[b.name], b, env, tasks)

@@ -26,6 +26,7 @@ from embodied_mem.benchmark.episode import EpisodeSpec, ExperienceRecord, Intera
 from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
 from envs.base import Env
+from envs.capabilities import SupportsClock, capability
 from envs.ground_truth import GroundTruth
 from envs.timeutil import DAY_END, DAY_START, format_hhmm, parse_hhmm
 
@@ -165,15 +166,15 @@ class OracleExperience:
         self._jump_clock(day, format_hhmm(now.minutes_of_day + gap / 60.0))
 
     def _seconds_per_step(self) -> float:
-        clock = getattr(self.env.env, "clock", None)
-        return float(getattr(clock, "dt", 60.0))
+        clocked = capability(self.env, SupportsClock)
+        return float(clocked.clock.dt) if clocked is not None else 60.0
 
     def _jump_clock(self, day: int, hhmm: str) -> tuple[float, str]:
         """Move the clock forward to ``hhmm`` (never back); returns (seconds, HH:MM) after it."""
-        set_clock = getattr(self.env.env, "set_clock", None)
+        clocked = capability(self.env, SupportsClock)
         now = self.env.last.time  # type: ignore[union-attr]
-        if set_clock is not None and parse_hhmm(hhmm) > now.minutes_of_day and now.day == day:
-            set_clock(day, hhmm)
+        if clocked is not None and parse_hhmm(hhmm) > now.minutes_of_day and now.day == day:
+            clocked.set_clock(day, hhmm)
             t = self.env.observe().time
             return float(t.seconds), t.time_of_day
         return float(now.seconds), now.time_of_day
@@ -253,9 +254,9 @@ class OracleExperience:
     # --- overnight ----------------------------------------------------------------------------
     def _overnight(self, day: int) -> None:
         """Move objects while the agent is away; the clock moves to the next morning first."""
-        set_clock = getattr(self.env.env, "set_clock", None)
-        if set_clock is not None:
-            set_clock(day + 1, self.config.day_start)
+        clocked = capability(self.env, SupportsClock)
+        if clocked is not None:
+            clocked.set_clock(day + 1, self.config.day_start)
         n = self.spec.overnight_changes
         if n <= 0:
             return

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
 
 import numpy as np
 
 from embodied_mem.benchmark.episode import OvernightChange
 from embodied_mem.benchmark.recorder import RecordingEnv
 from envs.actions import Action, Close, LookDown, LookUp, Open, Pick, Place, Teleport
+from envs.capabilities import SupportsViewpoints, capability
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
 from policies.executor import execute
@@ -78,14 +78,14 @@ class OracleActor:
             self._step(LookUp(diff) if diff > 0 else LookDown(-diff))
 
     def _viewpoints(self, eid: str) -> list[tuple[float, float, float]]:
-        inner: Any = self.env.env
-        if not hasattr(inner, "viewpoints_for"):
+        oracle = capability(self.env, SupportsViewpoints)
+        if oracle is None:
             return []
-        return list(inner.viewpoints_for(eid, max_count=12))[: self.fallback_viewpoints]
+        return list(oracle.viewpoints_for(eid, max_count=12))[: self.fallback_viewpoints]
 
     def _pitch(self, eid: str, xy: tuple[float, float]) -> float:
-        inner: Any = self.env.env
-        return float(inner.look_pitch(eid, xy)) if hasattr(inner, "look_pitch") else 0.0
+        oracle = capability(self.env, SupportsViewpoints)
+        return float(oracle.look_pitch(eid, xy)) if oracle is not None else 0.0
 
     def _from_viewpoint(
         self, target: str, view: tuple[float, float, float], action: Action

@@ -21,6 +21,7 @@ from embodied_mem.benchmark.spl import GeodesicCache, room_points
 from embodied_mem.benchmark.task import Goal, TaskInstance
 from envs.actions import Teleport
 from envs.base import Env
+from envs.capabilities import SupportsViewpoints, SupportsVisibility, require_capability
 from envs.types import Observation
 from policies.executor import execute
 from policies.subgoals import NavigateToPose
@@ -120,8 +121,8 @@ class OracleSolver:
             self._go(float(p[0]), float(p[1]), 0.0)
             assert self.actor.obs is not None
             return self.actor.obs
-        inner = self.env.env
-        views = list(getattr(inner, "viewpoints_for")(target, max_count=8))  # noqa: B009
+        oracle = require_capability(self.env, SupportsViewpoints, "the oracle solver")
+        views = list(oracle.viewpoints_for(target, max_count=8))
         # The env's viewpoints do not test line of sight; try them until the target is on screen.
         seen = self._seen_as(target)
         best: tuple[float, tuple[float, float, float]] | None = None
@@ -139,11 +140,12 @@ class OracleSolver:
 
     def _look_from(self, seen: str, x: float, y: float, yaw: float) -> float:
         """Go to (x, y, yaw), aim at ``seen``; the fraction of the image it covers."""
-        inner = self.env.env
+        viewpoints = require_capability(self.env, SupportsViewpoints, "the oracle solver")
+        visibility = require_capability(self.env, SupportsVisibility, "the oracle solver")
         self._go(x, y, yaw)
-        self.actor._look(float(getattr(inner, "look_pitch")(seen, (x, y))))  # noqa: B009
+        self.actor._look(float(viewpoints.look_pitch(seen, (x, y))))
         assert self.actor.obs is not None
-        return float(getattr(inner, "visible_fraction")(seen, self.actor.obs))  # noqa: B009
+        return float(visibility.visible_fraction(seen, self.actor.obs))
 
     def _seen_as(self, target: str) -> str:
         """The id whose mask shows ``target``: its container when shut inside one."""

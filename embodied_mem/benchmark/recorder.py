@@ -18,9 +18,10 @@ import numpy as np
 
 from embodied_mem.benchmark.episode import RoomVisit
 from envs.actions import Action, Close, Open, Pick, Place
-from envs.base import Env, Navigability
+from envs.base import Env
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
+from envs.wrappers import Wrapper
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,11 @@ ObservationCallback = Callable[[Observation, InteractionEvent | None], None]
 _KINDS: dict[type, str] = {Pick: "pick", Place: "place", Open: "open", Close: "close"}
 
 
-class RecordingEnv(Env):
-    """Wraps ``env``; forwards everything, reports frames and events, tracks room visits."""
+class RecordingEnv(Wrapper):
+    """Wraps ``env``: reports frames and events, tracks room visits, forwards the rest."""
 
     def __init__(self, env: Env, on_observation: ObservationCallback | None) -> None:
-        self.env = env
+        super().__init__(env)
         self.on_observation = on_observation
         self.hidden = False
         self.events: list[InteractionEvent] = []
@@ -60,7 +61,7 @@ class RecordingEnv(Env):
         self._room: tuple[str, float, str, int] | None = None  # room, enter s, enter HH:MM, day
         self.last: Observation | None = None
 
-    # --- Env interface ---------------------------------------------------------------
+    # --- what the wrapper changes -----------------------------------------------------
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
@@ -78,16 +79,6 @@ class RecordingEnv(Env):
             event = self._event(kind, action, obs, before)
         self.show(obs, event)
         return obs, reward, term, trunc, info
-
-    def observe(self) -> Observation:
-        return self.env.observe()
-
-    def ground_truth(self) -> GroundTruth:
-        return self.env.ground_truth()
-
-    @property
-    def navigability(self) -> Navigability:
-        return self.env.navigability
 
     def close(self) -> None:
         """The wrapped env belongs to the caller; closing the wrapper leaves it open."""

@@ -1,7 +1,7 @@
 """Score one task attempt per TASKS.md, name the failure mode, and aggregate per family.
 
 The evaluator may read ground truth. Success rules per target come from
-:mod:`policies.success` (FindingDory thresholds by default, all in :class:`ScoringConfig`).
+:mod:`embodied_mem.benchmark.success` (FindingDory thresholds by default, all in :class:`ScoringConfig`).
 A navigation attempt is judged at its *checkpoints*: the frames at which the agent declared it
 had reached a goal (for one-target tasks, the last one counts). Multi-goal tasks need every goal
 reached at some checkpoint, and ordered tasks need them in order.
@@ -17,11 +17,7 @@ import networkx as nx
 import numpy as np
 
 from embodied_mem.benchmark.spl import multi_goal_length, single_target_length
-from embodied_mem.benchmark.task import Goal, TaskInstance, normalize_answer
-from envs.base import Navigability
-from envs.ground_truth import GroundTruth
-from envs.types import Observation
-from policies.success import (
+from embodied_mem.benchmark.success import (
     SuccessCheck,
     SuccessThresholds,
     check_object,
@@ -29,6 +25,10 @@ from policies.success import (
     check_room,
     pixel_fraction,
 )
+from embodied_mem.benchmark.task import Goal, TaskInstance, normalize_answer
+from envs.base import Navigability
+from envs.ground_truth import GroundTruth
+from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Shortest successful path lengths for SPL (evaluation side: reads ground truth).
 
 Single target: the shortest walk from the start after which the distance rule of
-:mod:`policies.success` holds, i.e. ``max(0, d - radius)`` for the nearest valid target.
+:mod:`embodied_mem.benchmark.success` holds, i.e. ``max(0, d - radius)`` for the nearest valid target.
 Multi-goal: each goal instance is stood in for by one navigable point with a success radius;
 legs are shortened by that radius. Ordered goals take the cheapest instance per goal (dynamic
 programming over the layers); unordered goals also take the cheapest visiting order
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embodied_mem.benchmark.success import SuccessThresholds, receptacle_viewpoints
 from embodied_mem.benchmark.task import Goal
 from envs.base import Navigability
 from envs.ground_truth import GroundTruth
-from policies.success import SuccessThresholds, receptacle_viewpoints
 
 
 @dataclass(frozen=True)

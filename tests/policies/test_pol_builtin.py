@@ -12,6 +12,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from embodied_mem.benchmark.success import check_object, check_receptacle, check_room  # noqa: E402
 from envs.actions import Teleport  # noqa: E402
 from envs.ground_truth import GroundTruth, ObjectRecord  # noqa: E402
 from policies.executor import execute  # noqa: E402
@@ -22,7 +23,6 @@ from policies.subgoals import (  # noqa: E402
     PickSubgoal,
     PlaceSubgoal,
 )
-from policies.success import check_object, check_receptacle, check_room  # noqa: E402
 
 builtin_env = pytest.importorskip(
     "envs.builtin.env", reason="the built-in MuJoCo env does not import"

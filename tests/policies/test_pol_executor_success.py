@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 from pol_boxworld import BoxWorldEnv
 
-from envs.actions import Teleport
-from envs.ground_truth import RoomRecord
-from policies.executor import execute
-from policies.subgoals import Answer, NavigateToPose, StopSubgoal
-from policies.success import (
+from embodied_mem.benchmark.success import (
     SuccessThresholds,
     check_object,
     check_receptacle,
     check_room,
     object_distance,
 )
+from envs.actions import Teleport
+from envs.ground_truth import RoomRecord
+from policies.executor import execute
+from policies.subgoals import Answer, NavigateToPose, StopSubgoal
 
 
 def test_trace_records_every_action_and_path_length(boxworld: BoxWorldEnv) -> None:

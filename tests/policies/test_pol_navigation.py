@@ -8,6 +8,7 @@ import time
 import numpy as np
 from pol_boxworld import Box, BoxWorldEnv, two_room_world
 
+from embodied_mem.benchmark.success import check_object, check_receptacle, check_room
 from envs.actions import Teleport
 from policies.executor import execute
 from policies.subgoals import (
@@ -17,7 +18,6 @@ from policies.subgoals import (
     NavigateToReceptacle,
     NavigateToRoom,
 )
-from policies.success import check_object, check_receptacle, check_room
 
 MUG = (6.5, 1.5, 0.81)
 

@@ -11,8 +11,8 @@ walk ends at the edge of the navigable floor around the object and the rest is a
 reach. The edge points are the navigable points within ``edge_slack`` of the nearest one
 (rings around the object); the distance is the least walk-plus-reach over them. A receptacle's viewpoints are the navigable points on rings
 just outside its footprint box; the nearest one (by walking from the agent) is used.
-These functions read ground truth and instance masks: the benchmark may call them, policies
-and planners must not.
+These functions read ground truth and instance masks, so they belong to evaluation (this
+package): the benchmark and its tests call them; policies and planners must not.
 """
 
 from __future__ import annotations
