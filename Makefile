@@ -19,8 +19,10 @@ $(LLM_STAMP): $(STAMP) scripts/setup_llm.sh scripts/apt_install.sh
 	bash scripts/setup_llm.sh
 	touch $@
 
+# Extra arguments: make demo DEMO_ARGS="--restart" (after a config change), DEMO_ARGS="--workers 1"
+DEMO_ARGS ?=
 demo: setup
-	$(VENV)/bin/embodied-mem demo
+	$(VENV)/bin/embodied-mem demo $(DEMO_ARGS)
 
 test: setup
 	$(PY) -m pytest -q

@@ -49,9 +49,23 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from embodied_mem import __version__
+
+        typer.echo(f"embodied-mem {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
 ) -> None:
     _setup_logging(verbose)
 
@@ -61,14 +75,23 @@ def doctor() -> None:
     """Report which simulators, render backends, models and extras are usable here, with fixes."""
     from embodied_mem.doctor import run_checks
 
+    checks = run_checks()
     table = Table(title="embodied-mem doctor")
-    for col in ("group", "component", "status", "detail", "fix"):
-        table.add_column(col)
-    for c in run_checks():
-        table.add_row(
-            c.group, c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, c.fix
-        )
+    for col in ("group", "component", "status", "detail"):
+        table.add_column(col, overflow="fold")  # wrap, never cut with "…"
+    for c in checks:
+        status = "[green]ok[/]" if c.ok else f"[red]missing[/] (fix {_fix_number(checks, c)})"
+        table.add_row(c.group, c.name, status, c.detail)
     console.print(table)
+    fixes = [c for c in checks if not c.ok and c.fix]
+    if fixes:
+        console.print("[bold]fixes[/] (in full; long lines are not wrapped, so they copy whole):")
+    for n, c in enumerate(fixes, 1):
+        console.print(f"  {n}. {c.name}: {c.fix}", soft_wrap=True, markup=False, highlight=False)
+
+
+def _fix_number(checks: list, check: object) -> int:
+    return [c for c in checks if not c.ok and c.fix].index(check) + 1
 
 
 @app.command()
@@ -92,7 +115,7 @@ def _register_optional_commands() -> None:
     """Commands whose modules may be absent in a partial install register only when importable."""
     import importlib
 
-    for module in ("embodied_mem.cli_eval", "embodied_mem.cli_replay"):
+    for module in ("embodied_mem.cli_eval", "embodied_mem.cli_replay", "embodied_mem.cli_config"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

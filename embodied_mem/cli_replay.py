@@ -51,6 +51,11 @@ def replay_cmd(
     from embodied_mem.replay import format as fmt
 
     overrides = overrides or []
+    from embodied_mem.cli_viz_args import benchmark_run_hint
+
+    hint = benchmark_run_hint(run)
+    if hint is not None:
+        raise _fail(hint)
     try:  # everything checkable is checked before anything is written
         recorded = load_run(run)  # also verifies that no frame chunk is missing
         config = memory_config(recorded.config.get("memory"), overrides)
@@ -127,7 +132,15 @@ def viz_cmd(
         Path, typer.Argument(help="memory .db, memory snapshot .json or run directory")
     ],
     time: Annotated[
-        str | None, typer.Option("--time", help="HH:MM (last day) or seconds; default: the end")
+        str | None,
+        typer.Option(
+            "--time",
+            help="'d1 14:30' (day and clock), 14:30 (the last day, or --day), or seconds "
+            "from the start; default: the end. Moved times are reported.",
+        ),
+    ] = None,
+    day: Annotated[
+        int | None, typer.Option("--day", min=0, help="day index for an HH:MM --time")
     ] = None,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("viz"),
     format: Annotated[
@@ -143,9 +156,15 @@ def viz_cmd(
     bad = [f for f in wanted if f not in FORMATS]
     if bad or not wanted:
         raise _fail(f"unknown --format {bad or format!r}; choose from {', '.join(FORMATS)}")
+    from embodied_mem.cli_viz_args import benchmark_run_hint, parse_time, resolve
+
+    hint = benchmark_run_hint(source)
+    if hint is not None:
+        raise _fail(hint)
     try:
+        spec = parse_time(time, day)
         view = load_view(source)
-        t = view.resolve_time(time)
+        t = resolve(view, spec)
     except (FileNotFoundError, RunFormatError, ValueError) as exc:  # MemoryStoreError too
         raise _fail(str(exc)) from exc
     with fmt.staged_outputs(out) as stage:  # a failed export leaves no half-written file

@@ -113,8 +113,9 @@ def _model_checks() -> list[Check]:
             "model",
             "llama.cpp server",
             "llama_cpp",
-            "pip install 'llama-cpp-python[server]'  (or: make setup-llm)",
-            "python -m llama_cpp.server available",
+            "make setup-llm (builds llama-cpp-python without native CPU tuning, so the wheel "
+            "runs on other CPUs; a plain pip install builds for this CPU only)",
+            "python -m embodied_mem.llm_server available",
         ),
         _weights_check(),
     ]

@@ -1,12 +1,16 @@
-"""The top-level config of a run: env, perception, memory, planner, agent and benchmark.
+"""The top-level config of a run: benchmark, env, perception, memory, planner, agent, scoring.
 
 Every section is the config dataclass of the component it configures; presets in ``configs/``
 merge on top and ``key.sub=value`` overrides come last (see :mod:`embodied_mem.config`).
+:func:`used_config` is the config as a run saves it: only the sections that run reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from omegaconf import OmegaConf
 
 from embodied_mem.agent.loop import AgentConfig
 from embodied_mem.benchmark.scoring import ScoringConfig
@@ -24,7 +28,6 @@ from envs.ai2thor.config import AI2ThorConfig
 from envs.builtin.config import BuiltinEnvConfig
 from envs.habitat.config import HabitatConfig
 
-SEGMENTERS = ("oracle", "noisy", "geometric", "open_vocab")
 PLANNERS = ("rule", "llm", "hf", "frames")
 ENVS = ("builtin", "ai2thor", "habitat")
 
@@ -52,22 +55,13 @@ class EnvSection:
 
 @dataclass
 class PerceptionSection:
-    """Which segmenter (``oracle`` is labelled ORACLE everywhere) and its settings."""
+    """The settings of each segmenter; which one an agent uses is its baseline's
+    (``memory-oracle`` → oracle, labelled ORACLE everywhere; ``memory-noisy`` → noisy; ...)."""
 
-    segmenter: str = "oracle"
-    """oracle (ORACLE: simulator masks) | noisy (ORACLE degraded) | geometric | open_vocab."""
     oracle: OracleSegmenterConfig = field(default_factory=OracleSegmenterConfig)
     noisy: NoisySegmenterConfig = field(default_factory=NoisySegmenterConfig)
     geometric: GeometricSegmenterConfig = field(default_factory=GeometricSegmenterConfig)
     open_vocab: OpenVocabSegmenterConfig = field(default_factory=OpenVocabSegmenterConfig)
-    text_embeddings: bool = False
-    """Embed labels with all-MiniLM-L6-v2 (extra ``hf``) for text queries and association."""
-
-    def __post_init__(self) -> None:
-        if self.segmenter not in SEGMENTERS:
-            raise ValueError(
-                f"perception.segmenter must be one of {SEGMENTERS}, got {self.segmenter!r}"
-            )
 
 
 @dataclass
@@ -90,15 +84,15 @@ class PlannerSection:
 class RunConfig:
     """Everything one run (demo, eval, replay) needs; saved into every run directory."""
 
-    seed: int = 0
-    """Master seed: houses, episodes, noise."""
-    env: EnvSection = field(default_factory=EnvSection)
-    perception: PerceptionSection = field(default_factory=PerceptionSection)
-    memory: MemoryConfig = field(default_factory=MemoryConfig)
-    planner: PlannerSection = field(default_factory=PlannerSection)
-    agent: AgentConfig = field(default_factory=AgentConfig)
+    MOVED_KEYS: ClassVar[dict[str, str]] = {
+        "seed": "the suite's seed is benchmark.seed",
+        "perception.segmenter": "each baseline picks its segmenter (baselines=[memory-oracle,"
+        "memory-noisy,memory-geometric,no-memory,frames-96]); settings: perception.<segmenter>",
+        "perception.text_embeddings": "it was never read; nothing replaces it",
+    }
+    """Keys of earlier versions, with where their setting lives now (for error messages)."""
+
     benchmark: SuiteConfig = field(default_factory=SuiteConfig)
-    scoring: ScoringConfig = field(default_factory=ScoringConfig)
     baselines: list[str] = field(
         default_factory=lambda: [
             "memory-oracle",
@@ -109,6 +103,12 @@ class RunConfig:
         ]
     )
     """Agents evaluated in the same episodes (see embodied_mem.benchmark.episode_runner)."""
+    env: EnvSection = field(default_factory=EnvSection)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    perception: PerceptionSection = field(default_factory=PerceptionSection)
+    memory: MemoryConfig = field(default_factory=MemoryConfig)
+    planner: PlannerSection = field(default_factory=PlannerSection)
+    agent: AgentConfig = field(default_factory=AgentConfig)
 
     def __post_init__(self) -> None:
         if self.benchmark.env != self.env.name:
@@ -116,3 +116,33 @@ class RunConfig:
                 f"benchmark.env ({self.benchmark.env}) and env.name ({self.env.name}) differ; "
                 f"use --env {self.env.name} or set both to the same simulator"
             )
+
+
+def used_config(cfg: RunConfig) -> dict[str, Any]:
+    """``cfg`` as a plain dict without what the run never reads: the configs of simulators
+    other than ``env.name``, of segmenters no baseline uses, of planners other than
+    ``planner.name``, and perception/planner/agent when every baseline is a frames-K bound."""
+    from embodied_mem.benchmark.episode_runner import standard_baselines
+
+    tree: dict[str, Any] = OmegaConf.to_container(OmegaConf.structured(cfg))  # type: ignore[assignment]
+    agents = [b for b in standard_baselines(list(cfg.baselines)) if b.kind != "frames-bound"]
+    segmenters = {b.segmenter for b in agents}
+    tree["env"] = {k: v for k, v in tree["env"].items() if k in ("name", cfg.env.name)}
+    tree["perception"] = {k: v for k, v in tree["perception"].items() if k in segmenters}
+    tree["planner"] = {k: v for k, v in tree["planner"].items() if k in ("name", cfg.planner.name)}
+    if not agents:  # memory stays: task generation reads memory.retrieval.periods
+        for section in ("perception", "planner", "agent"):
+            tree.pop(section)
+    return tree
+
+
+def run_yaml(cfg: RunConfig) -> str:
+    """What a run saves as ``config.yaml`` (and sends to its workers): :func:`used_config`."""
+    return OmegaConf.to_yaml(OmegaConf.create(used_config(cfg)))
+
+
+def dict_schemas(cfg: RunConfig) -> dict[str, type]:
+    """Dict-valued keys whose entries are fields of a dataclass (for ``embodied-mem config``)."""
+    from embodied_mem.benchmark.env_setup import env_config_class
+
+    return {"benchmark.env_options": env_config_class(cfg.benchmark.env)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,15 +74,25 @@ class EpisodeRunner:
         baselines: the agents to evaluate.
         record_dir: if set, the first memory baseline's run (frames, interactions, task traces,
             memory snapshots) is recorded there for replay and visualisation.
+        on_task: called with ``(tasks_done, tasks_total)`` after each task an agent ran
+            (progress bars; frames-K bounds need no agent and are not counted).
     """
 
     def __init__(
-        self, run_config: Any, baselines: list[Baseline], record_dir: Path | None = None
+        self,
+        run_config: Any,
+        baselines: list[Baseline],
+        record_dir: Path | None = None,
+        on_task: Callable[[int, int], None] | None = None,
     ) -> None:
         self.cfg = run_config
         self.baselines = baselines
         self.record_dir = record_dir
+        self.on_task = on_task
         self._recorders: list[Any] = []
+        self._tasks_done = self._tasks_total = 0
+        self.skipped: dict[str, str] = {}
+        """Template id -> why this episode could not fill it (set by :meth:`run`)."""
 
     def run(self, spec: EpisodeSpec) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -167,17 +178,20 @@ class EpisodeRunner:
 
         record = run_experience(env, spec, on_observation)
         gt = env.ground_truth()
-        tasks = generate_tasks(
+        generated = generate_tasks(
             record,
             gt,
             seed=spec.seed,
             nav=env.navigability,
             templates=spec.templates or None,
             config=TemplateConfig(periods=self.cfg.memory.retrieval.periods),
-        ).tasks
+        )
+        tasks, self.skipped = generated.tasks, dict(generated.skipped)
         rows: list[dict[str, Any]] = []
         snapshots = capability(env, SupportsSnapshots)  # ORACLE: same world for every baseline
         snapshot = snapshots.get_state() if snapshots is not None else None
+        self._tasks_total = len(tasks) * sum(b.kind != "frames-bound" for b in self.baselines)
+        self._tasks_done = 0
         for b in self.baselines:
             if b.kind == "frames-bound":
                 rows += [self._frames_row(b, t, frames, record) for t in tasks]
@@ -232,6 +246,9 @@ class EpisodeRunner:
                 "planner_message": trace.steps[0].plan_message if trace.steps else "",
             }
             rows.append(row)
+            self._tasks_done += 1
+            if self.on_task is not None:
+                self.on_task(self._tasks_done, self._tasks_total)
         return rows
 
     @staticmethod

@@ -1,11 +1,12 @@
 """`embodied-mem eval`: run a suite of episodes for every baseline, resumable, in parallel.
 
-Results are appended as JSON lines (one per baseline × task) to ``results.jsonl``; after each
-episode a marker line ``{"episode_done": id}`` is written and flushed. A re-run with the same
-output directory skips finished episodes and drops the lines of an episode that was cut off, so
-an interrupted run resumes to the same summary. Episodes run in local processes (default) or on
-Ray (``backend="ray"``, extra ``ray``); rows are sorted before summarising, so every backend and
-worker count gives the same ``summary.json`` (wall times live apart, under ``"timing"``).
+Results go to ``results.jsonl`` in the output directory (see :mod:`.run_dir` for its format
+and for what a re-run keeps, retries and refuses). Before the first episode the config is
+checked for problems that would fail every episode (:mod:`.preflight`). Episodes run in local
+processes (default), which die with the runner, or on Ray (``backend="ray"``, extra ``ray``);
+rows are sorted before summarising, so every backend and worker count gives the same
+``summary.json`` (wall times live apart, under ``"timing"``). Episodes that raised are listed
+in the summary under ``"failed_episodes"`` with their error.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import fields
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,24 +25,41 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.benchmark.aggregate import aggregate
-from embodied_mem.benchmark.env_setup import check_simulator
 from embodied_mem.benchmark.episode import EpisodeSpec
+from embodied_mem.benchmark.preflight import preflight
+from embodied_mem.benchmark.run_dir import (
+    CONFIG,
+    RESULTS,
+    SUMMARY,
+    ResultsFile,
+    append_episode,
+    claim,
+    prepare_resume,
+)
 from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.suite import make_specs, save_suite
-from embodied_mem.config import save_config, to_yaml
+from embodied_mem.run_config import run_yaml
 
 logger = logging.getLogger(__name__)
 
-RESULTS, SUMMARY = "results.jsonl", "summary.json"
+
+TaskProgress = Callable[[str, int, int], None]
+"""``(episode_id, tasks_done, tasks_total)`` after each task of an episode."""
+
+_progress_queue: Any = None  # in a pool worker: where run_episode_job reports task progress
 
 
 def run_episode_job(
-    config_yaml: str, spec: dict[str, Any], record_dir: str | None = None
+    config_yaml: str,
+    spec: dict[str, Any],
+    record_dir: str | None = None,
+    on_task: TaskProgress | None = None,
 ) -> dict[str, Any]:
     """One episode in a worker process (top-level so process pools and Ray can pickle it).
 
-    Returns ``{"episode_id", "rows", "error"}``; an episode that raises is reported with its
-    error (and no rows) instead of stopping the whole suite.
+    Returns ``{"episode_id", "rows", "error", "skipped"}`` (``skipped``: template id -> why the
+    episode could not fill it); an episode that raises is reported with its error (and no
+    rows) instead of stopping the whole suite.
     """
     from embodied_mem.benchmark.episode_runner import EpisodeRunner, standard_baselines
     from embodied_mem.config import config_from_yaml
@@ -48,86 +67,114 @@ def run_episode_job(
 
     os.environ.setdefault("MUJOCO_GL", "egl")
     cfg = config_from_yaml(RunConfig, config_yaml)
+    episode = EpisodeSpec.from_dict(spec)
+    if on_task is None and _progress_queue is not None:
+        on_task = _progress_queue.report
     runner = EpisodeRunner(
         cfg,
         standard_baselines(list(cfg.baselines)),
         record_dir=Path(record_dir) if record_dir else None,
+        on_task=(lambda done, total: on_task(episode.episode_id, done, total)) if on_task else None,
     )
-    episode = EpisodeSpec.from_dict(spec)
     try:
-        return {"episode_id": episode.episode_id, "rows": runner.run(episode), "error": None}
+        rows = runner.run(episode)
     except Exception as exc:  # noqa: BLE001 - one broken episode must not sink a long suite
         logger.exception("episode %s failed", episode.episode_id)
         return {
             "episode_id": episode.episode_id,
             "rows": [],
             "error": f"{type(exc).__name__}: {exc}",
+            "skipped": {},
         }
+    return {
+        "episode_id": episode.episode_id,
+        "rows": rows,
+        "error": None,
+        "skipped": runner.skipped,
+    }
 
 
-def _read_results(path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Rows of finished episodes and their end markers by episode id (cut-off episodes dropped)."""
-    if not path.exists():
-        return [], {}
-    rows, done = [], {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            logger.warning("%s:%d is a partial line (interrupted write); dropping it", path, n)
-            continue
-        if "episode_done" in item:
-            done[item["episode_done"]] = item
-        else:
-            rows.append(item)
-    return [r for r in rows if r["episode_id"] in done], done
+class _ProgressQueue:
+    """Task progress from pool workers to the runner (a pipe; puts never block the episode)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._queue = ctx.SimpleQueue()
+
+    def report(self, episode_id: str, done: int, total: int) -> None:
+        self._queue.put((episode_id, done, total))
+
+    def drain(self, on_task: TaskProgress | None) -> None:
+        while not self._queue.empty():
+            item = self._queue.get()
+            if on_task is not None:
+                on_task(*item)
 
 
-def _rewrite(path: Path, rows: list[dict[str, Any]], done: dict[str, dict[str, Any]]) -> None:
-    """Keep only finished episodes (rows, then their end marker) in the results file (atomic)."""
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w") as fh:
-        by_episode: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            by_episode.setdefault(r["episode_id"], []).append(r)
-        for ep in sorted(done):
-            for r in by_episode.get(ep, []):
-                fh.write(json.dumps(r) + "\n")
-            fh.write(json.dumps(done[ep]) + "\n")
-    os.replace(tmp, path)
+def _worker_init(parent_pid: int, progress: _ProgressQueue) -> None:
+    """Pool worker start-up: die with the runner, and report task progress to it."""
+    global _progress_queue
+    _progress_queue = progress
+    die_with_parent(parent_pid)
 
 
-def _append(path: Path, job: dict[str, Any]) -> None:
-    with path.open("a") as fh:
-        for r in job["rows"]:
-            fh.write(json.dumps(r) + "\n")
-        fh.write(json.dumps({"episode_done": job["episode_id"], "error": job["error"]}) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    Without it, pool workers of a runner killed with SIGKILL keep running their episode and
+    then wait for work for ever (and keep multiprocessing's resource tracker alive too).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed (errno %d)", ctypes.get_errno())
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _jobs_local(
-    config_yaml: str, specs: list[EpisodeSpec], workers: int, record: dict[str, str]
+    config_yaml: str,
+    specs: list[EpisodeSpec],
+    workers: int,
+    record: dict[str, str],
+    on_task: TaskProgress | None = None,
 ) -> Iterable[dict[str, Any]]:
     if workers <= 1:
         for spec in specs:
-            yield run_episode_job(config_yaml, spec.to_dict(), record.get(spec.episode_id))
+            yield run_episode_job(config_yaml, spec.to_dict(), record.get(spec.episode_id), on_task)
         return
     # spawn, not fork: MuJoCo's GL context and torch threads do not survive a fork.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [
+    ctx = get_context("spawn")
+    progress = _ProgressQueue(ctx)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(os.getpid(), progress),
+    ) as pool:
+        pending = {
             pool.submit(run_episode_job, config_yaml, s.to_dict(), record.get(s.episode_id))
             for s in specs
-        ]
-        for fut in as_completed(futures):
-            yield fut.result()
+        }
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            progress.drain(on_task)
+            for fut in finished:
+                yield fut.result()
 
 
 def _jobs_ray(
-    config_yaml: str, specs: list[EpisodeSpec], workers: int, record: dict[str, str]
+    config_yaml: str,
+    specs: list[EpisodeSpec],
+    workers: int,
+    record: dict[str, str],
+    on_task: TaskProgress | None = None,
 ) -> Iterable[dict[str, Any]]:
+    """Episodes as Ray tasks (progress is reported per episode only)."""
     from envs.extras import require_extra
 
     ray = require_extra("ray", "ray")
@@ -150,10 +197,21 @@ def _jobs_ray(
             ray.shutdown()
 
 
-def summarize_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """``summary.json``: per baseline, overall and per family (deterministic), plus timing."""
+def summarize_rows(
+    rows: list[dict[str, Any]],
+    failed: dict[str, str] | None = None,
+    skipped: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """``summary.json``: per baseline, overall and per family (deterministic), the episodes
+    that failed (id -> error; their tasks are not counted), the templates episodes could not
+    fill (template -> reason -> number of episodes), plus timing."""
     names = {f.name for f in fields(TaskResult)}
-    out: dict[str, Any] = {"baselines": {}, "timing": {}}
+    out: dict[str, Any] = {
+        "baselines": {},
+        "failed_episodes": dict(sorted((failed or {}).items())),
+        "skipped_templates": _count_skipped(skipped or {}),
+        "timing": {},
+    }
     for baseline in sorted({r["baseline"] for r in rows}):
         mine = sorted((r for r in rows if r["baseline"] == baseline), key=lambda r: r["task_id"])
         results = [TaskResult(**{k: v for k, v in r.items() if k in names}) for r in mine]
@@ -172,6 +230,15 @@ def summarize_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _count_skipped(skipped: dict[str, dict[str, str]]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for per_episode in skipped.values():
+        for template, reason in per_episode.items():
+            by_reason = counts.setdefault(template, {})
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+    return {t: dict(sorted(counts[t].items())) for t in sorted(counts)}
+
+
 def run_suite(
     config: Any,
     out: Path,
@@ -179,7 +246,9 @@ def run_suite(
     workers: int = 1,
     backend: str = "local",
     on_episode: Callable[[str, int, int], None] | None = None,
+    on_task: TaskProgress | None = None,
     record_episodes: int = 0,
+    restart: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) ``config.benchmark`` into ``out``; returns the summary.
 
@@ -189,45 +258,67 @@ def run_suite(
         workers: parallel episodes.
         backend: "local" (processes) or "ray".
         on_episode: progress callback ``(episode_id, finished, total)``.
+        on_task: progress callback ``(episode_id, tasks_done, tasks_total)`` within an episode
+            (local backend).
         record_episodes: record the first N episodes' memory agent into ``out/recordings``
             (for ``embodied-mem replay`` / ``viz``).
+        restart: move an earlier run's files in ``out`` aside (``previous-runs/<n>``) instead
+            of refusing a directory that holds results of another config.
+
+    Raises:
+        ConfigError: a config problem that would fail every episode (nothing is written).
+        RunDirConflict: ``out`` holds results of another config and ``restart`` is false.
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    out.mkdir(parents=True, exist_ok=True)
-    config_yaml = to_yaml(config)
-    saved = out / "config.yaml"
-    if saved.exists() and saved.read_text() != config_yaml:
-        raise ValueError(
-            f"{out} holds a run with a different config; use a new --out or delete {saved}"
-        )
-    save_config(config, saved)
-    check_simulator(config.env.name, config.env.selected())
+    preflight(config)
     specs = make_specs(config.benchmark, config.env)
+    config_yaml = run_yaml(config)
+    claim(out, config_yaml, restart=restart)
+    (out / CONFIG).write_text(config_yaml)
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
-    results = out / RESULTS
-    rows, done = _read_results(results)
-    _rewrite(results, rows, done)
-    todo = [s for s in specs if s.episode_id not in done]
-    if done:
-        logger.info("resuming: %d of %d episodes already finished", len(done), len(specs))
-    jobs = _jobs_ray if backend == "ray" else _jobs_local
-    record = {
-        s.episode_id: str(out / "recordings")
-        for s in specs[:record_episodes]
-        if s.episode_id not in done
-    }
-    finished = len(done)
-    for job in jobs(config_yaml, todo, workers, record):
-        _append(results, job)
-        rows += job["rows"]
-        finished += 1
-        if job["error"]:
-            logger.error("episode %s failed: %s", job["episode_id"], job["error"])
-        if on_episode is not None:
-            on_episode(job["episode_id"], finished, len(specs))
-    summary = summarize_rows(rows)
+    kept = prepare_resume(out)
+    todo = [s for s in specs if s.episode_id not in kept.finished]
+    if kept.finished:
+        logger.info(
+            "resuming: %d of %d episodes already finished, %d to run",
+            len(kept.finished),
+            len(specs),
+            len(todo),
+        )
+    jobs = (_jobs_ray if backend == "ray" else _jobs_local)(
+        config_yaml,
+        todo,
+        workers,
+        {s.episode_id: str(out / "recordings") for s in specs[:record_episodes]},
+        on_task,
+    )
+    summary = _collect(jobs, out, kept, len(specs), on_episode)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True))
     return summary
+
+
+def _collect(
+    jobs: Iterable[dict[str, Any]],
+    out: Path,
+    kept: ResultsFile,
+    total: int,
+    on_episode: Callable[[str, int, int], None] | None,
+) -> dict[str, Any]:
+    """Append each finished job to ``results.jsonl`` as it comes; the summary of all episodes."""
+    rows, failed = list(kept.rows), {}
+    skipped = {ep: marker.get("skipped", {}) for ep, marker in kept.finished.items()}
+    finished = len(kept.finished)
+    for job in jobs:
+        append_episode(out / RESULTS, job["episode_id"], job["rows"], job["error"], job["skipped"])
+        rows += job["rows"]
+        skipped[job["episode_id"]] = job["skipped"]
+        finished += 1
+        if job["error"]:
+            failed[job["episode_id"]] = job["error"]
+            logger.error("episode %s failed: %s", job["episode_id"], job["error"])
+        if on_episode is not None:
+            on_episode(job["episode_id"], finished, total)
+    return summarize_rows(rows, failed, skipped)

@@ -36,6 +36,7 @@ from embodied_mem.benchmark.report_data import (
     fmt_rate,
     load_run,
     markdown_table,
+    skipped_lines,
 )
 from embodied_mem.benchmark.task import FAMILY_OF, PHRASINGS
 from envs.extras import require_extra
@@ -309,8 +310,17 @@ def _failures_html(run: RunData) -> str:
     if run.episode_errors:
         rows = [[_esc(e), _esc(err)] for e, err in sorted(run.episode_errors.items())]
         blocks.append(
-            f"<details open><summary class=oracle>{len(run.episode_errors)} episode(s) raised and "
-            "are not counted</summary>" + _table(["episode", "error"], rows, left=2) + "</details>"
+            f"<details open><summary class=oracle>{len(run.episode_errors)} episode(s) failed and "
+            "are not counted (re-running the same command runs them again)</summary>"
+            + _table(["episode", "error"], rows, left=2)
+            + "</details>"
+        )
+    skipped = skipped_lines(run)
+    if skipped:
+        items = "".join(f"<li>{_esc(line)}</li>" for line in skipped)
+        blocks.append(
+            f"<details><summary>{len(skipped)} template/reason pair(s) not filled in some "
+            f"episodes (never faked)</summary><ul>{items}</ul></details>"
         )
     return "".join(blocks) or "<p class=note>No failed tasks.</p>"
 

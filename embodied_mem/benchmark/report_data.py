@@ -200,24 +200,14 @@ def _load_config(run: RunData, path: Path) -> None:
 
 def _load_results(run: RunData, path: Path) -> None:
     """Rows of finished episodes and the errors of episodes that raised."""
+    from embodied_mem.benchmark.run_dir import read_results
+
     if not path.is_file():
         logger.warning("%s missing; the report will not list failed tasks", path)
         return
-    rows, done = [], set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            item = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            continue  # a cut-off last line; the runner drops it on resume as well
-        if item is None:
-            continue
-        if "episode_done" in item:
-            done.add(item["episode_done"])
-            if item.get("error"):
-                run.episode_errors[str(item["episode_done"])] = str(item["error"])
-        else:
-            rows.append(item)
-    run.rows = [r for r in rows if r.get("episode_id") in done]
+    results = read_results(path)
+    run.rows = results.rows
+    run.episode_errors = dict(results.failed)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -268,15 +258,6 @@ def command_line(run: RunData) -> str | None:
     return shlex.join(parts + _overrides(run.config, preset))
 
 
-def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
-
-
 def _yaml_value(value: Any) -> str:
     """A dotlist value OmegaConf parses back to ``value`` (plain where YAML allows, else JSON)."""
 
@@ -299,11 +280,11 @@ def _overrides(config: dict[str, Any], preset: str | None) -> list[str]:
     """Dotlist overrides that turn ``preset`` (or the defaults) into ``config``."""
     from omegaconf import OmegaConf
 
-    from embodied_mem.config import ConfigError, load_config, to_yaml
+    from embodied_mem.config import ConfigError, flatten, load_config, to_yaml
     from embodied_mem.run_config import RunConfig
 
     try:
-        base = _flatten(
+        base = flatten(
             OmegaConf.to_container(OmegaConf.create(to_yaml(load_config(RunConfig, preset))))
         )
     except ConfigError as exc:  # the preset changed since the run; the command is then approximate
@@ -314,11 +295,21 @@ def _overrides(config: dict[str, Any], preset: str | None) -> list[str]:
         )
         return []
     out = []
-    for key, value in _flatten(config).items():
+    for key, value in flatten(config).items():
         if key in ("benchmark.episodes", "benchmark.seed") or (key in base and base[key] == value):
             continue
         out.append(f"{key}={_yaml_value(value)}")
     return out
+
+
+def skipped_lines(run: RunData) -> list[str]:
+    """``T51: 3 episode(s): <reason>`` for every template and reason in the summary."""
+    skipped = run.summary.get("skipped_templates") or {}
+    return [
+        f"{template}: {n} episode(s): {reason}"
+        for template, reasons in skipped.items()
+        for reason, n in reasons.items()
+    ]
 
 
 def markdown_table(run: RunData) -> str:
@@ -338,7 +329,16 @@ def markdown_table(run: RunData) -> str:
         + (f"command: `{command}`." if command else "command unknown (config.yaml missing).")
     )
     if run.episode_errors:
-        note += f" {len(run.episode_errors)} episode(s) raised and are not counted."
+        note += f" {len(run.episode_errors)} episode(s) failed and are not counted:\n" + "".join(
+            f"\n- `{ep}`: {err}" for ep, err in sorted(run.episode_errors.items())
+        )
+        note += "\n\nRe-running the same command runs the failed episodes again.\n"
+    skipped = skipped_lines(run)
+    if skipped:
+        note += "\nTemplates some episodes could not fill (never faked):\n" + "".join(
+            f"\n- {line}" for line in skipped
+        )
+        note += "\n"
     note += (
         "\nORACLE = perception from ground truth; frames-K rows are ORACLE upper bounds "
         "(no model), not a VLM's score."

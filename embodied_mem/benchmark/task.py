@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Phrasings exactly as ../shared/TASKS.md, slots renamed only where TASKS.md uses an
+# Phrasings exactly as docs/tasks.md, slots renamed only where the spec uses an
 # alternative ({morning|afternoon|evening} -> {period}) or repeats a slot ({HH:MM} twice).
 PHRASINGS: dict[str, str] = {
     "T01": "Navigate to a {category}.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -136,6 +137,18 @@ def generate_tasks(
     return result
 
 
+def fill_phrasing(phrasing: str, slots: dict[str, object]) -> str:
+    """``phrasing`` with its slots filled, and "a" before a slot turned into "an" when the
+    filled word starts with a vowel ("Navigate to an Apple.", "an orange object")."""
+
+    def article(match: re.Match[str]) -> str:
+        word = str(slots.get(match.group(2), ""))
+        a = "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+        return f"{a if match.group(1) == 'a' else a.capitalize()} {{{match.group(2)}}}"
+
+    return re.sub(r"\b([Aa]) \{(\w+)\}", article, phrasing).format(**slots)
+
+
 def _instance(
     episode_id: str, tid: str, f: Filled, start: tuple[float, float, float] | None
 ) -> TaskInstance:
@@ -143,7 +156,7 @@ def _instance(
         task_id=f"{episode_id}/{tid}",
         episode_id=episode_id,
         template_id=tid,
-        text=PHRASINGS[tid].format(**f.slots),
+        text=fill_phrasing(PHRASINGS[tid], f.slots),
         kind=f.kind,
         goals=list(f.goals),
         ordered=f.ordered,

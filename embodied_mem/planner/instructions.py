@@ -118,7 +118,7 @@ _PATTERNS: list[tuple[str, str, str]] = [
     (
         "T30",
         "receptacle",
-        rf"navigate to a (?P<receptacle_category>{_W}) you did not use yesterday",
+        rf"navigate to an? (?P<receptacle_category>{_W}) you did not use yesterday",
     ),
     # Distance
     (

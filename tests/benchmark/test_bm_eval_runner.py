@@ -1,4 +1,5 @@
-"""The suite runner: resume after an interruption and Ray vs local give the same summary."""
+"""The suite runner: resume after an interruption, retry of failed episodes, one config per
+directory, and Ray vs local give the same summary."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from embodied_mem.benchmark.eval_runner import RESULTS, run_suite
+from embodied_mem.benchmark import episode_runner
+from embodied_mem.benchmark.eval_runner import run_suite
+from embodied_mem.benchmark.run_dir import (
+    ATTEMPTS,
+    PREVIOUS,
+    RESULTS,
+    RunDirConflict,
+    read_results,
+)
 from embodied_mem.config import load_config
 from embodied_mem.run_config import RunConfig
 
@@ -17,7 +26,7 @@ TINY = [
     "benchmark.seed=3",
     "benchmark.min_interactions=2",
     "benchmark.max_interactions=2",
-    "benchmark.templates=[T01,T11,T26,T36,T44,T60]",
+    "benchmark.templates=[T01,T11,T26,T36,T44,T51,T60]",  # T51 needs 2 days: skipped
     "baselines=[memory-oracle,no-memory,frames-96]",
 ]
 
@@ -46,6 +55,10 @@ def test_suite_scores_every_baseline_and_family(uninterrupted: tuple[Path, dict]
     # Memory is what makes these tasks solvable: the memory agent must beat the empty memory.
     assert memory["success"] > summary["baselines"]["no-memory"]["overall"]["success"]
     assert (out / "config.yaml").exists() and (out / "suite.json").exists()
+    # Skipped templates are listed with the reason (one-day episodes cannot fill T51).
+    (reason, episodes), *more = summary["skipped_templates"]["T51"].items()
+    assert episodes == 2 and not more and "2 experience days" in reason
+    assert summary["failed_episodes"] == {}
 
 
 def test_resume_after_interruption_gives_the_same_summary(
@@ -72,12 +85,124 @@ def test_resume_after_interruption_gives_the_same_summary(
     assert len(done) == 2
 
 
-def test_a_different_config_refuses_to_reuse_the_directory(
-    uninterrupted: tuple[Path, dict],
+def _copy_run(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for name in ("config.yaml", RESULTS):
+        (dst / name).write_text((src / name).read_text())
+    return dst
+
+
+def _markers(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / RESULTS).read_text().splitlines() if "episode_done" in x]
+
+
+def test_a_one_off_failure_is_retried_on_rerun_to_the_clean_summary(
+    uninterrupted: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, clean = uninterrupted
+    real_run = episode_runner.EpisodeRunner.run
+
+    def flaky(self, spec):  # the second episode raises once, as a transient fault would
+        if spec.episode_id == "tiny-0001":
+            raise RuntimeError("transient fault")
+        return real_run(self, spec)
+
+    # Episode 1 finished before; episode 2 runs now and fails.
+    lines = (out / RESULTS).read_text().splitlines()
+    first_done = next(i for i, line in enumerate(lines) if "episode_done" in line)
+    run = _copy_run(out, tmp_path / "flaky")
+    (run / RESULTS).write_text("\n".join(lines[: first_done + 1]) + "\n")
+    monkeypatch.setattr(episode_runner.EpisodeRunner, "run", flaky)
+    failed = run_suite(_config(), run)
+    assert failed["failed_episodes"] == {"tiny-0001": "RuntimeError: transient fault"}
+    assert failed["baselines"]["memory-oracle"]["overall"]["episodes"] == 1
+    assert _markers(run)[-1]["episode_done"] == "tiny-0001"
+    assert _markers(run)[-1]["error"] == "RuntimeError: transient fault"
+
+    monkeypatch.setattr(episode_runner.EpisodeRunner, "run", real_run)
+    again = run_suite(_config(), run)
+    assert _without_timing(again) == _without_timing(clean)
+    assert [m["error"] for m in _markers(run)] == [None, None]
+    history = [json.loads(x) for x in (run / ATTEMPTS).read_text().splitlines()]
+    assert history == [
+        {"episode_id": "tiny-0001", "attempt": 1, "error": "RuntimeError: transient fault"}
+    ]
+
+
+def _without_wall_times(rows: list[dict]) -> list[dict]:
+    return sorted(
+        ({k: v for k, v in r.items() if "wall_time" not in k} for r in rows),
+        key=lambda r: (r["baseline"], r["task_id"]),
+    )
+
+
+def test_all_episodes_fail_then_the_fix_lets_the_rerun_complete(
+    uninterrupted: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out, _ = uninterrupted
-    with pytest.raises(ValueError, match="different config"):
-        run_suite(_config(["benchmark.seed=4"]), out)
+    real_env = episode_runner.make_episode_env
+
+    def missing_library(spec):  # what a fresh machine without libusb-1.0-0 did
+        raise ImportError("libusb-1.0.so.0: cannot open shared object file")
+
+    # One episode (the first of the clean run: same seeds), to keep the suite fast.
+    one = ["benchmark.episodes=1"]
+    monkeypatch.setattr(episode_runner, "make_episode_env", missing_library)
+    run = tmp_path / "broken"
+    failed = run_suite(_config(one), run)
+    assert failed["baselines"] == {} and list(failed["failed_episodes"]) == ["tiny-0000"]
+    again = run_suite(_config(one), run)  # not fixed yet: fails again, both errors kept
+    assert list(again["failed_episodes"]) == ["tiny-0000"]
+    monkeypatch.setattr(episode_runner, "make_episode_env", real_env)  # the fix
+    fixed = run_suite(_config(one), run)
+    assert fixed["failed_episodes"] == {} and fixed["baselines"]
+    rows = read_results(run / RESULTS).rows
+    clean = [r for r in read_results(out / RESULTS).rows if r["episode_id"] == "tiny-0000"]
+    assert _without_wall_times(rows) == _without_wall_times(clean)
+    attempts = [json.loads(x) for x in (run / ATTEMPTS).read_text().splitlines()]
+    assert [(a["episode_id"], a["attempt"]) for a in attempts] == [
+        ("tiny-0000", 1),
+        ("tiny-0000", 2),
+    ]
+    assert all("libusb" in a["error"] for a in attempts)
+
+
+def test_a_different_config_is_refused_with_the_keys_that_differ(
+    uninterrupted: tuple[Path, dict], tmp_path: Path
+) -> None:
+    out, _ = uninterrupted
+    run = _copy_run(out, tmp_path / "run")
+    before = (run / RESULTS).read_text()
+    with pytest.raises(RunDirConflict, match=r"benchmark\.seed: 3 -> 4") as err:
+        run_suite(_config(["benchmark.seed=4"]), run)
+    assert "--restart" in str(err.value) and "new --out" in str(err.value)
+    assert (run / RESULTS).read_text() == before  # nothing changed
+    # Deleting config.yaml does not smuggle old rows under a new config either.
+    (run / "config.yaml").unlink()
+    with pytest.raises(RunDirConflict, match="without their config.yaml"):
+        run_suite(_config(["benchmark.seed=4"]), run)
+    assert (run / RESULTS).read_text() == before
+
+
+def test_restart_moves_old_results_aside_and_keeps_no_old_rows(
+    uninterrupted: tuple[Path, dict], tmp_path: Path
+) -> None:
+    out, _ = uninterrupted
+    run = _copy_run(out, tmp_path / "run")
+    old_results = (run / RESULTS).read_text()
+    # A cheap new config: one episode, the frames-K bound only (no agent runs).
+    summary = run_suite(
+        _config(["benchmark.seed=4", "benchmark.episodes=1", "baselines=[frames-96]"]),
+        run,
+        restart=True,
+    )
+    assert (run / PREVIOUS / "1" / RESULTS).read_text() == old_results
+    assert (run / PREVIOUS / "1" / "config.yaml").exists()
+    rows = [json.loads(x) for x in (run / RESULTS).read_text().splitlines()]
+    assert {r.get("episode_id", r.get("episode_done")) for r in rows} == {"tiny-0000"}
+    assert {r["baseline"] for r in rows if "baseline" in r} == {"frames-96"}
+    assert list(summary["baselines"]) == ["frames-96"]
+    assert "seed: 4" in (run / "config.yaml").read_text()
 
 
 @pytest.mark.slow

@@ -41,10 +41,9 @@ SUCCESS = {
 }
 # Overrides the report must recover from config.yaml (a string needing quotes, a list, a bool).
 OVERRIDES = [
-    "seed=3",
     "baselines=[memory-oracle,no-memory,frames-96]",
-    "env.builtin.day_start=07:30",
-    "env.builtin.render_rgb=false",
+    "benchmark.env_options.day_start=07:30",
+    "scoring.compute_spl=false",
 ]
 
 
@@ -52,10 +51,10 @@ SUITE_ARGS = ["benchmark.episodes=2", "benchmark.seed=3"]
 
 
 def _config_yaml(preset: str | None, overrides: list[str]) -> str:
-    from embodied_mem.config import load_config, to_yaml
-    from embodied_mem.run_config import RunConfig
+    from embodied_mem.config import load_config
+    from embodied_mem.run_config import RunConfig, run_yaml
 
-    return to_yaml(load_config(RunConfig, preset, overrides))
+    return run_yaml(load_config(RunConfig, preset, overrides))
 
 
 def _row(baseline: str, ep: int, i: int) -> dict:
@@ -134,7 +133,8 @@ def test_markdown_table_has_hand_checked_rates(run_dir: Path) -> None:
         "questions",
     ]
     assert "embodied-mem eval --suite suites/small --episodes 2 --seed 3" in md
-    assert "2 episodes" in md and "1 episode(s) raised" in md
+    assert "2 episodes" in md and "1 episode(s) failed" in md
+    assert "- `ep9`: RuntimeError: house seed 9 has no kitchen" in md
 
 
 def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
@@ -163,7 +163,7 @@ def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
     assert "&lt;script&gt;T01&lt;/script&gt;" in page and "<script>T01</script>" not in page
     assert "ep5/CUTOFF" not in page
     assert "house seed 9 has no kitchen" in page
-    assert "<details><summary>resolved config.yaml</summary><pre>seed: 3" in page
+    assert "<details><summary>resolved config.yaml</summary><pre>benchmark:" in page
 
 
 def test_report_is_deterministic_except_generated_line(run_dir: Path) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llama_helpers import LlamaServer, free_loopback_port, smollm2_gguf
+from llama_helpers import LlamaServer, exit_report, free_loopback_port, smollm2_gguf
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}:\n{tail}")
+            raise RuntimeError(exit_report(proc.returncode, log_path))
         try:
             if httpx2.get(f"{url}/models", timeout=2.0).status_code == 200:
                 return
@@ -55,10 +54,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     # One thread: on a shared, oversubscribed CPU llama.cpp's thread barriers make more
     # threads slower, not faster.
+    # embodied_mem.llm_server loads the CPU backend variant this machine supports (the
+    # portable build of scripts/setup_llm.sh), then runs llama_cpp.server with these arguments.
     cmd = [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        "embodied_mem.llm_server",
         "--model",
         str(gguf),
         "--model_alias",
@@ -80,13 +81,14 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         "--verbose",
         "False",
     ]
+    repo = Path(__file__).resolve().parents[2]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=repo)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_ready(proc, url, log_path)
         logger.info("llama_cpp.server ready at %s (pid %d)", url, proc.pid)
-        yield LlamaServer(url, "smollm2", log_path)
+        yield LlamaServer(url, "smollm2", log_path, proc)
     finally:
         proc.terminate()
         try:  # uvicorn waits for in-flight generations (e.g. the timed-out one); don't.
@@ -94,6 +96,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _llama_server_alive(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test of the real server fails with the server's own exit and log tail when the server
+    is dead, before the test (instead of a bare "Connection error") and after it."""
+    if "llama_server" not in request.fixturenames:
+        yield
+        return
+    server: LlamaServer = request.getfixturevalue("llama_server")
+    report = server.death_report()
+    if report:
+        pytest.fail(report, pytrace=False)
+    yield
+    report = server.death_report()
+    if report:
+        pytest.fail(f"during this test {report}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

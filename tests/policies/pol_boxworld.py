@@ -289,3 +289,17 @@ def two_room_world() -> BoxWorld:
         "kitchen": RoomRecord("kitchen", "kitchen", "kitchen", [(4, 0), (8, 0), (8, 6), (4, 6)]),
     }
     return BoxWorld(boxes, rooms)
+
+
+def count_steps(env: Any) -> dict[str, int]:
+    """Count the actions sent to ``env`` from now on (``counter["n"]``): "fast" in tests means
+    little simulator work, which a step count measures on any machine, unlike a stopwatch."""
+    counter = {"n": 0}
+    real_step = env.step
+
+    def counted(action: Any) -> Any:
+        counter["n"] += 1
+        return real_step(action)
+
+    env.step = counted
+    return counter

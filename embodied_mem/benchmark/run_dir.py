@@ -1,0 +1,216 @@
+"""The files of a benchmark run directory, and the rules that make re-running it safe.
+
+``results.jsonl`` holds one JSON line per (baseline, task) and, after each episode, an end
+marker ``{"episode_done": id, "error": null | "...", "skipped": {template: reason}}``. A
+re-run of the same directory
+
+- keeps episodes that finished (their rows and marker),
+- runs again episodes that failed: their marker moves to ``attempts.jsonl``, the history of
+  failed attempts (episode, attempt number, error), and
+- drops the rows of an episode that was cut off (no marker), and a torn last line.
+
+A directory only ever holds results of one config: a run whose config differs from the saved
+``config.yaml`` is refused with the keys that differ, unless ``restart`` moves the old results
+aside into ``previous-runs/<n>/``. Results without a ``config.yaml`` are refused the same way
+(there is no telling which config made them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+logger = logging.getLogger(__name__)
+
+RESULTS, SUMMARY, CONFIG = "results.jsonl", "summary.json", "config.yaml"
+ATTEMPTS = "attempts.jsonl"
+PREVIOUS = "previous-runs"
+RUN_FILES = (
+    RESULTS,
+    SUMMARY,
+    CONFIG,
+    ATTEMPTS,
+    "suite.json",
+    "report.html",
+    "results.md",
+    "recordings",
+    "memory_topdown.png",
+    "memory_graph.html",
+    "tour",
+)
+"""Everything a run writes into its directory (moved aside together by ``restart``)."""
+
+
+class RunDirConflict(ValueError):
+    """The directory holds results of another config (or of an unknown one)."""
+
+
+@dataclass
+class ResultsFile:
+    """What ``results.jsonl`` says: rows of finished episodes, and failed episodes' errors."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    finished: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Episode id -> end marker, for episodes that finished without error."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Episode id -> error, for episodes whose (latest) attempt raised."""
+
+
+def read_results(path: Path) -> ResultsFile:
+    """Parse ``results.jsonl``; rows of episodes without an end marker are dropped."""
+    out = ResultsFile()
+    if not path.exists():
+        return out
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            logger.warning("%s:%d is a partial line (interrupted write); dropping it", path, n)
+            continue
+        if "episode_done" not in item:
+            rows.append(item)
+        elif item.get("error"):
+            out.failed[str(item["episode_done"])] = str(item["error"])
+        else:
+            out.finished[str(item["episode_done"])] = item
+            out.failed.pop(str(item["episode_done"]), None)
+    out.rows = [r for r in rows if r.get("episode_id") in out.finished]
+    return out
+
+
+def append_episode(
+    path: Path,
+    episode_id: str,
+    rows: list[dict[str, Any]],
+    error: str | None,
+    skipped: dict[str, str] | None = None,
+) -> None:
+    """Append an episode's rows and its end marker (with the templates it skipped and why),
+    durably (fsync)."""
+    marker = {"episode_done": episode_id, "error": error, "skipped": dict(skipped or {})}
+    with path.open("a", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+        fh.write(json.dumps(marker) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def prepare_resume(out: Path) -> ResultsFile:
+    """Before a (re-)run: move failed attempts into the history, keep only finished episodes.
+
+    Returns what is kept (the episodes not to run again); ``failed`` lists those that will.
+    """
+    results = read_results(out / RESULTS)
+    if results.failed:
+        history = read_attempts(out)
+        with (out / ATTEMPTS).open("a", encoding="utf-8") as fh:
+            for episode_id, error in sorted(results.failed.items()):
+                attempt = 1 + sum(1 for h in history if h["episode_id"] == episode_id)
+                record = {"episode_id": episode_id, "attempt": attempt, "error": error}
+                fh.write(json.dumps(record) + "\n")
+        logger.info(
+            "running %d failed episode(s) again: %s (errors kept in %s)",
+            len(results.failed),
+            ", ".join(sorted(results.failed)),
+            out / ATTEMPTS,
+        )
+    _rewrite(out / RESULTS, results)
+    return results
+
+
+def read_attempts(out: Path) -> list[dict[str, Any]]:
+    """The history of failed attempts (``attempts.jsonl``), oldest first."""
+    path = out / ATTEMPTS
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _rewrite(path: Path, results: ResultsFile) -> None:
+    """Keep only finished episodes (rows, then their end marker) in the results file (atomic)."""
+    tmp = path.with_suffix(".tmp")
+    by_episode: dict[str, list[dict[str, Any]]] = {}
+    for r in results.rows:
+        by_episode.setdefault(r["episode_id"], []).append(r)
+    with tmp.open("w", encoding="utf-8") as fh:
+        for ep in sorted(results.finished):
+            for r in by_episode.get(ep, []):
+                fh.write(json.dumps(r) + "\n")
+            fh.write(json.dumps(results.finished[ep]) + "\n")
+    os.replace(tmp, path)
+
+
+def claim(out: Path, config_yaml: str, *, restart: bool = False, command: str = "eval") -> None:
+    """Make ``out`` a directory of this config's run, or refuse with what differs.
+
+    Raises:
+        RunDirConflict: ``out`` holds results of a different (or unknown) config and
+            ``restart`` is false; the message lists the differing keys and both ways out.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    saved = out / CONFIG
+    present = [name for name in RUN_FILES if (out / name).exists()]
+    has_results = (out / RESULTS).exists() or (out / SUMMARY).exists()
+    if saved.exists() and saved.read_text(encoding="utf-8") == config_yaml:
+        return
+    if not saved.exists() and not has_results:
+        return
+    if restart:
+        moved = move_aside(out, present)
+        logger.info("--restart: moved the previous run's files to %s", moved)
+        return
+    if saved.exists():
+        diff = config_diff(saved.read_text(encoding="utf-8"), config_yaml)
+        what = "a run with a different config; differing keys (saved -> now):\n  " + "\n  ".join(
+            diff
+        )
+    else:
+        what = f"results without their {CONFIG} (no telling which config made them)"
+    raise RunDirConflict(
+        f"{out} holds {what}\nResults of two configs never mix: re-run with --restart to move "
+        f"the old files to {out / PREVIOUS}/<n>/ (make demo DEMO_ARGS=--restart for the demo), "
+        f"or choose a new --out for `{command}`."
+    )
+
+
+def move_aside(out: Path, names: list[str]) -> Path:
+    """Move the run files ``names`` of ``out`` into a new ``out/previous-runs/<n>/``."""
+    base = out / PREVIOUS
+    n = 1 + max((int(p.name) for p in base.glob("*") if p.name.isdigit()), default=0)
+    dest = base / str(n)
+    dest.mkdir(parents=True)
+    for name in names:
+        shutil.move(str(out / name), str(dest / name))
+    return dest
+
+
+def config_diff(old_yaml: str, new_yaml: str, limit: int = 20) -> list[str]:
+    """``key: old -> new`` for every leaf that differs between two config YAMLs."""
+    old = _flatten(OmegaConf.to_container(OmegaConf.create(old_yaml)))
+    new = _flatten(OmegaConf.to_container(OmegaConf.create(new_yaml)))
+    lines = [
+        f"{key}: {old.get(key, '<absent>')!r} -> {new.get(key, '<absent>')!r}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key, "<absent>") != new.get(key, "<absent>")
+    ]
+    return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(node, dict) and node:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): node}
