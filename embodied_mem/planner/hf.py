@@ -92,7 +92,7 @@ def load_vlm(
     path = model_path or os.environ.get(ENV_HF_MODEL, "")
     if not path:
         raise MissingModelError(
-            f"no VLM configured: set planner.model_path (a local directory "
+            f"no VLM configured: set planner.hf.model_path (a local directory "
             f"or cached repo id such as Qwen/Qwen2-VL-2B-Instruct) or "
             f"{ENV_HF_MODEL}"
         )

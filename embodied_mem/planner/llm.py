@@ -136,7 +136,7 @@ class LLMPlannerConfig:
         if not base_url or not model:
             raise ValueError(
                 f"the llm planner needs a base URL and a model: set "
-                f"planner.base_url / planner.model or {ENV_BASE_URL} / {ENV_MODEL}"
+                f"planner.llm.base_url / planner.llm.model or {ENV_BASE_URL} / {ENV_MODEL}"
             )
         return dataclasses.replace(self, base_url=base_url, model=model, api_key=api_key)
 

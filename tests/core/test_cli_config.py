@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
@@ -10,7 +12,8 @@ from typer.testing import CliRunner
 
 from embodied_mem import __version__
 from embodied_mem.cli import app
-from embodied_mem.config import ConfigError, flatten, load_config
+from embodied_mem.config import ConfigError, flatten, load_config, schema_keys
+from embodied_mem.planner.llm import LLMPlannerConfig
 from embodied_mem.run_config import RunConfig, run_yaml, used_config
 
 
@@ -83,3 +86,31 @@ def test_saved_config_holds_only_what_the_run_reads() -> None:
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"embodied-mem {__version__}"
+
+
+_KEY = re.compile(
+    r"(?<![\w./])((?:planner|perception|memory|benchmark|env|agent|scoring)\.[a-z_]+(?:\.[a-z_]+)*)"
+    r"(?![\w(])"
+)
+_FILE_SUFFIXES = {"db", "json", "jsonl", "yaml", "png", "html", "rrd"}
+
+
+def test_error_messages_name_real_config_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every config key a `raise` in the library mentions exists (planner.llm.base_url, not
+    planner.base_url); keys inside dict-valued fields (benchmark.env_options.x) count."""
+    keys = schema_keys(RunConfig)
+    dict_fields = [k for k, kind in keys.items() if str(kind).startswith("dict")]
+    wrong = []
+    for path in sorted((Path(__file__).resolve().parents[2] / "embodied_mem").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Raise):
+                continue
+            for text in (n.value for n in ast.walk(node) if isinstance(n, ast.Constant)):
+                for key in _KEY.findall(text) if isinstance(text, str) else []:
+                    known = key in keys or any(key.startswith(d + ".") for d in dict_fields)
+                    if not known and key.rsplit(".", 1)[1] not in _FILE_SUFFIXES:
+                        wrong.append(f"{path.name}:{node.lineno}: {key}")
+    assert not wrong, wrong
+    monkeypatch.delenv("EMBODIED_MEM_LLM_BASE_URL", raising=False)
+    with pytest.raises(ValueError, match=r"planner\.llm\.base_url"):
+        LLMPlannerConfig(base_url="", model="").resolved()
