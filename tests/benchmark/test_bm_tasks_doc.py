@@ -6,8 +6,8 @@ import math
 import re
 from pathlib import Path
 
+from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import FAMILIES, FAMILY_OF, PHRASINGS
-from policies.success import SuccessThresholds
 
 TASKS_DOC = Path(__file__).resolve().parents[2] / "docs" / "tasks.md"
 
