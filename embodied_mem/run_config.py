@@ -3,12 +3,18 @@
 Every section is the config dataclass of the component it configures; presets in ``configs/``
 merge on top and ``key.sub=value`` overrides come last (see :mod:`embodied_mem.config`).
 :func:`used_config` is the config as a run saves it: only the sections that run reads.
+
+The env, perception and planner sections hold one config per backend of a registry (a field
+named like the backend) and build what they configure (nerfstudio's pattern):
+``cfg.planner.build(...)``, ``cfg.perception.build(name, ground_truth=...)``. The valid names
+are the registry's, so adding a backend means registering it and adding its config field
+here; :meth:`BackendSection.check` says when the two disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from omegaconf import OmegaConf
 
@@ -16,6 +22,7 @@ from embodied_mem.agent.loop import AgentConfig
 from embodied_mem.benchmark.scoring import ScoringConfig
 from embodied_mem.benchmark.suite import SuiteConfig
 from embodied_mem.memory.memory import MemoryConfig
+from embodied_mem.perception.segmenters import SEGMENTERS
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenterConfig
 from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 from embodied_mem.perception.segmenters.open_vocab import OpenVocabSegmenterConfig
@@ -23,18 +30,65 @@ from embodied_mem.perception.segmenters.oracle import OracleSegmenterConfig
 from embodied_mem.planner.frames import FramesPlannerConfig
 from embodied_mem.planner.hf import HFPlannerConfig
 from embodied_mem.planner.llm import LLMPlannerConfig
+from embodied_mem.planner.registry import PLANNERS, make_planner
 from embodied_mem.planner.rule import RulePlannerConfig
 from envs.ai2thor.config import AI2ThorConfig
 from envs.builtin.config import BuiltinEnvConfig
 from envs.habitat.config import HabitatConfig
+from envs.registry import ENVS, Registry
 
-PLANNERS = ("rule", "llm", "hf", "frames")
-ENVS = ("builtin", "ai2thor", "habitat")
+if TYPE_CHECKING:
+    from embodied_mem.perception.pipeline import Perceiver
+    from embodied_mem.planner.base import Planner
+    from envs.ground_truth import GroundTruth
+
+
+class BackendSection:
+    """Mixin of the sections holding one config per backend of a registry.
+
+    Subclasses set ``registry``, and ``choice`` to the field holding the chosen backend's name
+    (None when the caller names the backend, as baselines pick segmenters).
+    """
+
+    registry: ClassVar[Registry[Any]]
+    choice: ClassVar[str | None] = None
+
+    def check(self, name: str | None = None) -> str:
+        """``name`` (default: the chosen one) if it is a registered backend with a config here.
+
+        Raises:
+            ValueError: an unknown name (with "did you mean"), or a registered backend this
+                section has no config field for.
+        """
+        section = type(self).__name__.removesuffix("Section").lower()
+        if name is None:
+            if self.choice is None:
+                raise ValueError(f"{section}: name the backend (one of {self.registry.names()})")
+            name = getattr(self, self.choice)
+        where = f"{section}.{self.choice or name}"
+        try:
+            self.registry.describe(name)
+        except KeyError as exc:
+            raise ValueError(f"{where}: {exc.args[0]}") from None
+        if name not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
+            raise ValueError(f"{where}: backend {name!r} is registered but has no config field")
+        return name
+
+    def config_of(self, name: str) -> Any:
+        """The config of backend ``name`` (validated)."""
+        return getattr(self, self.check(name))
+
+    def selected(self) -> Any:
+        """The config of the chosen backend."""
+        return self.config_of(self.check())
 
 
 @dataclass
-class EnvSection:
+class EnvSection(BackendSection):
     """Which simulator, and the config of each."""
+
+    registry: ClassVar[Registry[Any]] = ENVS
+    choice: ClassVar[str | None] = "name"
 
     name: str = "builtin"
     """builtin | ai2thor | habitat."""
@@ -46,27 +100,49 @@ class EnvSection:
     habitat: HabitatConfig = field(default_factory=HabitatConfig)
 
     def __post_init__(self) -> None:
-        if self.name not in ENVS:
-            raise ValueError(f"env.name must be one of {ENVS}, got {self.name!r}")
-
-    def selected(self) -> object:
-        return getattr(self, self.name)
+        self.check()
 
 
 @dataclass
-class PerceptionSection:
+class PerceptionSection(BackendSection):
     """The settings of each segmenter; which one an agent uses is its baseline's
     (``memory-oracle`` → oracle, labelled ORACLE everywhere; ``memory-noisy`` → noisy; ...)."""
+
+    registry: ClassVar[Registry[Any]] = SEGMENTERS
 
     oracle: OracleSegmenterConfig = field(default_factory=OracleSegmenterConfig)
     noisy: NoisySegmenterConfig = field(default_factory=NoisySegmenterConfig)
     geometric: GeometricSegmenterConfig = field(default_factory=GeometricSegmenterConfig)
     open_vocab: OpenVocabSegmenterConfig = field(default_factory=OpenVocabSegmenterConfig)
 
+    def build(
+        self,
+        name: str,
+        *,
+        ground_truth: GroundTruth | None = None,
+        label_embedder: Any | None = None,
+    ) -> Perceiver:
+        """The perceiver around segmenter ``name`` with its config here.
+
+        ``ground_truth`` goes to the ORACLE segmenters only (see
+        :func:`~embodied_mem.perception.pipeline.build_perceiver`, which enforces it).
+        """
+        from embodied_mem.perception.pipeline import build_perceiver
+
+        return build_perceiver(
+            self.check(name),
+            ground_truth=ground_truth,
+            config=self.config_of(name),
+            label_embedder=label_embedder,
+        )
+
 
 @dataclass
-class PlannerSection:
+class PlannerSection(BackendSection):
     """Which planner backend, and the config of each."""
+
+    registry: ClassVar[Registry[Any]] = PLANNERS
+    choice: ClassVar[str | None] = "name"
 
     name: str = "rule"
     """rule | llm | hf | frames."""
@@ -76,8 +152,12 @@ class PlannerSection:
     frames: FramesPlannerConfig = field(default_factory=FramesPlannerConfig)
 
     def __post_init__(self) -> None:
-        if self.name not in PLANNERS:
-            raise ValueError(f"planner.name must be one of {PLANNERS}, got {self.name!r}")
+        self.check()
+
+    def build(self, **dependencies: Any) -> Planner:
+        """The chosen planner built from its config; ``dependencies`` go to its constructor
+        (e.g. the rule planner's ``geodesic``)."""
+        return make_planner(self.name, self.selected(), **dependencies)
 
 
 @dataclass

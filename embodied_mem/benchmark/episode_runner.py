@@ -26,10 +26,8 @@ from embodied_mem.benchmark.scoring import TaskAttempt, TaskResult, score_task
 from embodied_mem.benchmark.task import TaskInstance
 from embodied_mem.benchmark.templates import TemplateConfig, generate_tasks
 from embodied_mem.memory.memory import AgentMemory
-from embodied_mem.perception.pipeline import build_perceiver
 from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS
 from embodied_mem.planner.base import PLANNER_ERRORS
-from embodied_mem.planner.registry import make_planner
 from envs.actions import Teleport
 from envs.base import Env
 from envs.capabilities import SupportsSnapshots, capability
@@ -119,7 +117,7 @@ class EpisodeRunner:
         config = {
             "memory": self.cfg.memory,
             "env": {"name": spec.env, **spec.env_options},
-            "perception": {"segmenter": seg, "config": getattr(self.cfg.perception, seg)},
+            "perception": {"segmenter": seg, "config": self.cfg.perception.config_of(seg)},
         }
         recorder = RunRecorder(
             run_dir,
@@ -138,17 +136,11 @@ class EpisodeRunner:
             if b.kind == "frames-bound":
                 continue
             seg = b.segmenter
-            perceiver = build_perceiver(
-                seg,
-                ground_truth=gt if seg in ORACLE_SEGMENTERS else None,
-                config=getattr(self.cfg.perception, seg),
+            perceiver = self.cfg.perception.build(
+                seg, ground_truth=gt if seg in ORACLE_SEGMENTERS else None
             )
             memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
-            planner = make_planner(
-                self.cfg.planner.name,
-                getattr(self.cfg.planner, self.cfg.planner.name),
-                **self._planner_kwargs(env),
-            )
+            planner = self.cfg.planner.build(**self._planner_kwargs(env))
             record = self.record_dir is not None and b.kind == "memory" and not self._recorders
             recorder = self._recorder(spec, b, memory, gt) if record else None
             agents[b.name] = MemoryAgent(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from embodied_mem.benchmark.episode import (
     read_json,
     write_json,
 )
+
+if TYPE_CHECKING:
+    from embodied_mem.run_config import EnvSection
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ class SuiteConfig:
             raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
 
 
-def make_specs(config: SuiteConfig, env: Any = None) -> list[EpisodeSpec]:
+def make_specs(config: SuiteConfig, env: EnvSection | None = None) -> list[EpisodeSpec]:
     """Expand ``config`` into episode specs; the same config always gives the same specs.
 
     Args:
@@ -88,7 +91,7 @@ def make_specs(config: SuiteConfig, env: Any = None) -> list[EpisodeSpec]:
         episode_scenes,
     )
 
-    base = getattr(env, config.env, None) if env is not None else None
+    base = env.config_of(config.env) if env is not None else None
     options = {**(config_overrides(base) if base is not None else {}), **config.env_options}
     scenes = episode_scenes(
         config.env, config.scenes, build_env_config(config.env, options), config.seed
