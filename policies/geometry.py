@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.base import Navigability
+from envs.camera import pixels_to_world, world_to_pixels
 from envs.types import Observation
 
 
@@ -46,12 +47,12 @@ def on_floor(nav: Navigability, xy: np.ndarray) -> np.ndarray:
 
 def project_point(obs: Observation, point: np.ndarray) -> tuple[float, float, float] | None:
     """Pixel ``(u, v)`` and optical depth ``z`` of a world point, or None if behind the camera."""
-    world_to_cam = np.linalg.inv(np.asarray(obs.cam_to_world, dtype=float))
-    p = world_to_cam @ np.append(np.asarray(point, dtype=float)[:3], 1.0)
-    if p[2] <= 1e-6:
+    u, v, z = world_to_pixels(
+        np.asarray(point, dtype=float)[None, :3], obs.intrinsics, obs.cam_to_world
+    )
+    if z[0] <= 1e-6:
         return None
-    k = obs.intrinsics
-    return (k.fx * p[0] / p[2] + k.cx, k.fy * p[1] / p[2] + k.cy, float(p[2]))
+    return (float(u[0]), float(v[0]), float(z[0]))
 
 
 def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
@@ -60,11 +61,7 @@ def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
     depth = np.asarray(obs.depth, dtype=np.float64)[::stride, ::stride]
     vs, us = np.mgrid[0 : k.height : stride, 0 : k.width : stride]
     valid = np.isfinite(depth) & (depth > 0)
-    z = depth[valid]
-    x = (us[valid] - k.cx) / k.fx * z
-    y = (vs[valid] - k.cy) / k.fy * z
-    cam = np.stack([x, y, z, np.ones_like(z)], axis=0)
-    return (np.asarray(obs.cam_to_world, dtype=float) @ cam)[:3].T
+    return pixels_to_world(us[valid], vs[valid], depth[valid], k, obs.cam_to_world)
 
 
 @dataclass(frozen=True)
@@ -166,14 +163,10 @@ def _surface_rises_above(
     if not valid.any():
         return False
     d, r = column[valid], rows[valid]
-    cam = np.stack([(u - k.cx) / k.fx * d, (r - k.cy) / k.fy * d, d, np.ones_like(d)])
-    pts = (np.asarray(obs.cam_to_world, dtype=float) @ cam)[:3].T
+    pts = pixels_to_world(np.full_like(d, u), r, d, k, obs.cam_to_world)
     origin = camera_position(obs)
     horiz = np.linalg.norm(pts[:, :2] - origin[:2], axis=1)
-    ref = (
-        np.asarray(obs.cam_to_world, dtype=float)
-        @ np.array([(u - k.cx) / k.fx * depth, (v - k.cy) / k.fy * depth, depth, 1.0])
-    )[:3]
+    ref = pixels_to_world(np.array([u]), np.array([v]), np.array([depth]), k, obs.cam_to_world)[0]
     same_face = np.abs(horiz - np.linalg.norm(ref[:2] - origin[:2])) <= tolerance
     return bool(np.any(pts[same_face, 2] > max_top))
 

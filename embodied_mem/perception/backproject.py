@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from envs.camera import pixels_to_world, world_to_pixels
 from envs.types import CameraIntrinsics, check_rigid_transform
 
 logger = logging.getLogger(__name__)
@@ -123,9 +124,7 @@ def backproject(
             keep = (v % stride == 0) & (u % stride == 0)
             v, u, z = v[keep], u[keep], z[keep]
         z = z.astype(np.float64)
-    x = (u - intrinsics.cx) * (z / intrinsics.fx)
-    y = (v - intrinsics.cy) * (z / intrinsics.fy)
-    pts = transform_columns(cam_to_world, x, y, z)
+    pts = pixels_to_world(u, v, z, intrinsics, cam_to_world)
     if stats is not None:
         stats.n_masked = n_selected
         stats.n_invalid = n_selected - (n_valid if mask is not None else len(z))
@@ -138,36 +137,6 @@ def _stride_for_spacing(z: np.ndarray, intrinsics: CameraIntrinsics, spacing: fl
     # The 10th percentile, not the minimum, so a few flying pixels do not force a fine grid.
     z_near = float(np.percentile(z[:: max(1, len(z) // 200)], 10))
     return max(1, int(spacing * min(intrinsics.fx, intrinsics.fy) / max(z_near, 1e-6)))
-
-
-def transform_columns(
-    transform: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray
-) -> np.ndarray:
-    """Apply a 4x4 rigid ``transform`` to points given as coordinate columns → (N, 3) float64.
-
-    Written as element-wise column arithmetic rather than ``(N, 3) @ (3, 3)``: the tiny
-    matrix product goes to multithreaded BLAS, which on a loaded machine was measured 10-100x
-    slower than these few vector operations.
-    """
-    r, t = transform[:3, :3], transform[:3, 3]
-    out = np.empty((len(x), 3), dtype=np.float64)
-    for k in range(3):
-        out[:, k] = r[k, 0] * x + r[k, 1] * y + r[k, 2] * z + t[k]
-    return out
-
-
-def apply_rigid(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(N, 3) points through a 4x4 rigid transform, without BLAS (see ``transform_columns``)."""
-    p = np.asarray(points, dtype=np.float64)
-    return transform_columns(transform, p[:, 0], p[:, 1], p[:, 2])
-
-
-def invert_rigid(transform: np.ndarray) -> np.ndarray:
-    """Inverse of a 4x4 rigid transform: [R^T, -R^T t]."""
-    inv = np.eye(4)
-    inv[:3, :3] = transform[:3, :3].T
-    inv[:3, 3] = -transform[:3, :3].T @ transform[:3, 3]
-    return inv
 
 
 def voxel_downsample(points: np.ndarray, voxel_size: float) -> np.ndarray:
@@ -208,12 +177,9 @@ def project(
         (u, v, z): (N,) int64, (N,) int64, (N,) float64. Points behind the camera get z <= 0;
         callers filter on ``z > 0`` and the image bounds.
     """
-    cam = apply_rigid(invert_rigid(cam_to_world), points)
-    z = cam[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.round(cam[:, 0] * intrinsics.fx / z + intrinsics.cx)
-        v = np.round(cam[:, 1] * intrinsics.fy / z + intrinsics.cy)
+    uf, vf, z = world_to_pixels(points, intrinsics, cam_to_world)
+    with np.errstate(invalid="ignore"):
         # Points at or near z = 0 map to inf/huge pixels; -1 is out of the image either way.
-        u = np.nan_to_num(u, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
-        v = np.nan_to_num(v, nan=-1, posinf=-1, neginf=-1).astype(np.int64)
+        u = np.nan_to_num(np.round(uf), nan=-1, posinf=-1, neginf=-1).astype(np.int64)
+        v = np.nan_to_num(np.round(vf), nan=-1, posinf=-1, neginf=-1).astype(np.int64)
     return u, v, z

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from embodied_mem.perception.backproject import invert_rigid, project, valid_depth
+from embodied_mem.perception.backproject import project, valid_depth
 from embodied_mem.perception.mapper_types import MappedObject
+from envs.camera import invert_rigid
 from envs.types import Observation
 
 

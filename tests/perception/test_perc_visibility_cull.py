@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from embodied_mem.perception.backproject import apply_rigid, invert_rigid, valid_depth
+from embodied_mem.perception.backproject import valid_depth
 from embodied_mem.perception.visibility import expected_in_view
+from envs.camera import apply_rigid, invert_rigid
 from envs.types import CameraIntrinsics
 
 W, H = 64, 48

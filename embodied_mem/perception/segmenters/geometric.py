@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embodied_mem.perception.backproject import apply_rigid, valid_depth
+from embodied_mem.perception.backproject import valid_depth
 from embodied_mem.perception.types import Detection
+from envs.camera import apply_rigid
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
