@@ -34,6 +34,27 @@ def offline_hub() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def local_transformers(model_path: str, missing: str) -> tuple[Any, Any, Path]:
+    """transformers, torch and the local weights directory, with the hub offline.
+
+    Args:
+        model_path: a directory saved with ``save_pretrained`` (it holds ``config.json``).
+        missing: the error message's tail when there is none, i.e. what to set (no weights
+            are ever downloaded here).
+
+    Raises:
+        MissingExtraError: transformers or torch is not installed (extra ``hf``).
+        FileNotFoundError: ``model_path`` is empty or holds no ``config.json``.
+    """
+    offline_hub()
+    transformers = require_extra("transformers", "hf")
+    torch = require_extra("torch", "hf")
+    path = Path(model_path) if model_path else None
+    if path is None or not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{missing} (model_path={model_path!r})")
+    return transformers, torch, path
+
+
 def _l2(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=-1, keepdims=True)
@@ -129,15 +150,11 @@ class ClipImageEmbedder:
 
     def __init__(self, config: ClipImageEmbedderConfig | None = None) -> None:
         self.config = config or ClipImageEmbedderConfig()
-        offline_hub()
-        transformers = require_extra("transformers", "hf")
-        self._torch = require_extra("torch", "hf")
-        path = Path(self.config.model_path) if self.config.model_path else None
-        if path is None or not (path / "config.json").is_file():
-            raise FileNotFoundError(
-                f"CLIP weights not found at {self.config.model_path!r}: set model_path to a local "
-                "directory saved with CLIPModel.save_pretrained (no weights are downloaded here)"
-            )
+        transformers, self._torch, path = local_transformers(
+            self.config.model_path,
+            "CLIP weights not found: set model_path to a local directory saved with "
+            "CLIPModel.save_pretrained (no weights are downloaded here)",
+        )
         self._model = (
             transformers.CLIPModel.from_pretrained(str(path)).to(self.config.device).eval()
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 from embodied_mem.perception.types import Detection
+from envs.ground_truth import GroundTruth
 from envs.types import Observation
 
 
@@ -28,3 +29,21 @@ class ObservationCorruptor(Protocol):
     def corrupt(self, obs: Observation) -> Observation:
         """A copy of ``obs`` with the configured sensor errors applied."""
         ...
+
+
+class GroundTruthBacked:
+    """Base of the ORACLE segmenters: they read categories and attributes from ground truth.
+
+    Subclasses take ``config=`` in their constructor and implement ``set_ground_truth``.
+    """
+
+    @classmethod
+    def from_ground_truth(cls, gt: GroundTruth, config: Any = None) -> Self:
+        """ORACLE: the segmenter with lookups from an env's ground truth (``env.ground_truth()``)."""
+        seg = cls(config=config)  # type: ignore[call-arg]
+        seg.set_ground_truth(gt)
+        return seg
+
+    def set_ground_truth(self, gt: GroundTruth) -> None:
+        """Replace the ground-truth lookups (e.g. after ``env.reset``)."""
+        raise NotImplementedError

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.segmenters.base import GroundTruthBacked
 from embodied_mem.perception.segmenters.oracle import OracleSegmenter, OracleSegmenterConfig
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import GroundTruth
@@ -74,7 +75,7 @@ class NoisySegmenterConfig:
             )
 
 
-class NoisySegmenter:
+class NoisySegmenter(GroundTruthBacked):
     """ORACLE masks with deliberate misses, merges, splits, label confusions and sensor errors."""
 
     label = "noisy-oracle"
@@ -93,15 +94,6 @@ class NoisySegmenter:
         self._rng = np.random.default_rng(self.config.seed if seed is None else seed)
         self.drift_translation = np.zeros(3)
         self.drift_yaw = 0.0
-
-    @classmethod
-    def from_ground_truth(
-        cls, gt: GroundTruth, config: NoisySegmenterConfig | None = None
-    ) -> NoisySegmenter:
-        """Noisy ORACLE with lookups (categories and attributes) from an env's ground truth."""
-        seg = cls(config=config)
-        seg.set_ground_truth(gt)
-        return seg
 
     def set_ground_truth(self, gt: GroundTruth) -> None:
         self._oracle.set_ground_truth(gt)

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embodied_mem.perception.backproject import valid_depth
-from embodied_mem.perception.embedders import offline_hub
+from embodied_mem.perception.embedders import local_transformers
 from embodied_mem.perception.types import Detection
-from envs.extras import require_extra
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
@@ -92,16 +90,11 @@ class OpenVocabSegmenter:
 
     def __init__(self, config: OpenVocabSegmenterConfig | None = None) -> None:
         self.config = config or OpenVocabSegmenterConfig()
-        offline_hub()
-        transformers = require_extra("transformers", "hf")
-        self._torch = require_extra("torch", "hf")
-        path = Path(self.config.model_path) if self.config.model_path else None
-        if path is None or not (path / "config.json").is_file():
-            raise FileNotFoundError(
-                f"open-vocabulary detector weights not found at {self.config.model_path!r}: set "
-                "model_path to a local OWL-ViT/OWLv2 directory saved with save_pretrained "
-                "(weights are never downloaded here)"
-            )
+        transformers, self._torch, path = local_transformers(
+            self.config.model_path,
+            "open-vocabulary detector weights not found: set model_path to a local "
+            "OWL-ViT/OWLv2 directory saved with save_pretrained (weights are never downloaded here)",
+        )
         self._model = transformers.AutoModelForZeroShotObjectDetection.from_pretrained(str(path))
         self._model = self._model.to(self.config.device).eval()
         self._processor = transformers.AutoProcessor.from_pretrained(str(path))

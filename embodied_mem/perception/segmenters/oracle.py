@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embodied_mem.perception.segmenters.base import GroundTruthBacked
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
@@ -55,7 +56,7 @@ class OracleStats:
     held: int = 0
 
 
-class OracleSegmenter:
+class OracleSegmenter(GroundTruthBacked):
     """ORACLE: ground-truth masks + categories (evaluation upper bound)."""
 
     label = "oracle"
@@ -77,15 +78,6 @@ class OracleSegmenter:
         }
         self.config = config or OracleSegmenterConfig()
         self.last_stats = OracleStats()
-
-    @classmethod
-    def from_ground_truth(
-        cls, gt: GroundTruth, config: OracleSegmenterConfig | None = None
-    ) -> OracleSegmenter:
-        """ORACLE lookups (categories and attributes) from an env's ground truth."""
-        seg = cls(config=config)
-        seg.set_ground_truth(gt)
-        return seg
 
     def set_ground_truth(self, gt: GroundTruth) -> None:
         """Replace categories and attributes with those of ``gt`` (e.g. after ``env.reset``)."""
