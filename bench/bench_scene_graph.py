@@ -1,6 +1,6 @@
 """Query-latency benchmark of a scene graph holding many simulated days.
 
-Run ``python -m scene_graph.benchmark --days 30``. Prints JSON: p50/p95 of structured
+Run ``.venv/bin/python bench/bench_scene_graph.py --days 1 7 30``. Prints JSON: p50/p95 of structured
 queries through the indexes next to the same query done by a linear scan over all nodes in
 the same run (the ratio is what stays meaningful on a noisy machine), plus ``at(t)``,
 ``diff`` and serialisation costs.
@@ -11,16 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scene_graph.graph import SceneGraph
-from scene_graph.json_io import from_json, to_json
-from scene_graph.layers import Layer
-from scene_graph.nodes import Node
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scene_graph.graph import SceneGraph  # noqa: E402
+from scene_graph.json_io import from_json, to_json  # noqa: E402
+from scene_graph.layers import Layer  # noqa: E402
+from scene_graph.nodes import Node  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ This package imports nothing of the project. Layout (Spark-DSG style):
 - :mod:`scene_graph.nx_convert` — ``to_networkx``
 - :mod:`scene_graph.rerun_convert` — ``log_graph``/``log_history`` (needs the ``viz`` extra;
   not imported here so the package stays light)
-- :mod:`scene_graph.benchmark` — ``python -m scene_graph.benchmark`` query latency report
 """
 
 from __future__ import annotations

@@ -1,9 +1,18 @@
-"""The benchmark's synthetic multi-day memory: indexes agree with scans, at(end) == now."""
+"""bench/bench_scene_graph.py's synthetic multi-day memory: indexes agree with scans, at(end) == now."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from scene_graph import Layer, from_json, to_json
-from scene_graph.benchmark import CATEGORIES, build_memory
+
+_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "bench_scene_graph.py"
+_spec = importlib.util.spec_from_file_location("bench_scene_graph", _SCRIPT)
+assert _spec is not None and _spec.loader is not None
+_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench)
+CATEGORIES, build_memory = _bench.CATEGORIES, _bench.build_memory
 
 
 def test_multi_day_memory_indexes_agree_with_linear_scan() -> None:
