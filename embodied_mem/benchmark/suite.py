@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,12 +22,15 @@ from embodied_mem.benchmark.episode import (
     write_json,
 )
 
-if TYPE_CHECKING:
-    from embodied_mem.run_config import EnvSection
-
 logger = logging.getLogger(__name__)
 
 SUITE_KIND = "embodied_mem.benchmark.suite"
+
+
+class EnvConfigs(Protocol):
+    """The run's env section (``RunConfig.env``): one config per simulator."""
+
+    def config_of(self, name: str) -> Any: ...
 
 
 @dataclass
@@ -77,7 +80,7 @@ class SuiteConfig:
             raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
 
 
-def make_specs(config: SuiteConfig, env: EnvSection | None = None) -> list[EpisodeSpec]:
+def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[EpisodeSpec]:
     """Expand ``config`` into episode specs; the same config always gives the same specs.
 
     Args:

@@ -327,7 +327,7 @@ class AgentMemory:
             obj = lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
-                self._confirm_track(obj)
+                self.mapper.agent_handled(obj)
         elif k is EventKind.PLACE:
             obj = lt.held if lt.held is not None else lt.nearest(p, Layer.OBJECT)
             if obj is not None:
@@ -378,14 +378,6 @@ class AgentMemory:
             point=(float(p[0]), float(p[1]), float(p[2])),
             pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None),
         )
-
-    def _confirm_track(self, memory_id: str) -> None:
-        """An object the agent picked exists: keep the mapper from dropping it as a one-off
-        false positive while it is out of view in the gripper (``MappedObject`` is the public
-        mapper contract; raising its count is the only lever it offers)."""
-        track = self.mapper.objects.get(memory_id)
-        if track is not None:
-            track.n_observations = max(track.n_observations, self.mapper.config.min_observations)
 
     # ------------------------------------------------------------------ days / persistence
     def start_day(self, day: int) -> None:

@@ -110,6 +110,22 @@ def test_tracks_seen_too_rarely_are_dropped():
     assert len(removed) == 3 and not mapper.objects
 
 
+def test_a_track_the_agent_handled_is_kept_however_rarely_seen():
+    mapper = ObjectMapper(MapperConfig(min_observations=2, drop_after_frames=3))
+    obs = box_scene(0)
+    mapper.update(_oracle().segment(obs), obs)
+    handled = sorted(mapper.objects)[0]
+    mapper.agent_handled(handled)
+    mapper.agent_handled("obj_9999")  # unknown ids are ignored
+    removed = []
+    for f in range(1, 4):
+        blank = box_scene(f)
+        blank.instance_ids[:] = 0
+        removed += mapper.update([], blank).removed
+    assert handled not in removed and list(mapper.objects) == [handled]
+    assert mapper.objects[handled].n_observations == 2
+
+
 def test_embeddings_drive_semantic_similarity():
     mapper = ObjectMapper(MapperConfig(w_semantic=1.0, match_threshold=1.5))
     obs = box_scene(0)

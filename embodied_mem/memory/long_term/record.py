@@ -1,42 +1,29 @@
-"""Long-term memory: the persistent 3D scene graph (KARMA's long-term memory, Mind Palace's
-memory over time) built from the object mapper's tracks and the agent's own interactions.
+"""The long-term record: the scene graph, its rooms and id aliases, and the reads over it.
 
-- **Layers by category.** The mapper treats furniture and objects alike; here a node goes to
-  the RECEPTACLE layer when its category is in ``LongTermConfig.receptacle_categories``
-  (CounterTop, DiningTable, Shelf, Fridge, ...) and to the OBJECT layer otherwise.
-- **Rooms are annotations**, not perception: the env's room records
-  (:class:`envs.ground_truth.RoomRecord` — Habitat regions, AI2-THOR rooms, the built-in
-  footprints) are given at construction, become ROOM nodes, and nodes are assigned to the room
-  whose floor footprint contains their centroid.
-- **Relations** (on/inside) come from geometry (:func:`scene_graph.infer_relation`) whenever an
-  object's observation changes; a change of support is written into the node's timeline.
-- **The agent's own interactions** are applied to timelines: picked → state held (parent
-  cleared); placed → relocated onto/into the receptacle at time t; opened/closed → state.
+:class:`LongTermRecord` holds the state and answers questions about it (node states now or at
+a past time, rooms, nearest nodes, text-embedding matrices). The last functions resolve the
+point where the agent acted to the receptacle it acted on. The agent knows where its hand
+was, not which memory node that is; perception noise makes boxes overlap (a microwave
+standing on a counter), so the rules use what the agent did:
 
-Every change to a node marks it dirty so :class:`~embodied_mem.memory.memory.AgentMemory` can
-persist only what changed.
+- **place**: an *open* container the point touches wins (the agent opened it to put
+  something in); otherwise the nearest support surface *below* the point whose footprint
+  holds it; otherwise the nearest receptacle.
+- **open/close**: among receptacles the point touches, containers (openable categories) win,
+  then the smallest; otherwise the nearest container, then the nearest receptacle.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from embodied_mem.memory import long_term_lookup as ltl
-from embodied_mem.memory import long_term_update as ltu
+from embodied_mem.memory.long_term.config import LongTermConfig, Point3, split_camel
 from embodied_mem.memory.results import ObjectState
-from embodied_mem.memory.short_term import STMEntry
-
-if TYPE_CHECKING:
-    from embodied_mem.perception.mapper import MappedObject, MapperUpdate
 from envs.ground_truth import RoomRecord
 from scene_graph import (
-    KEEP,
     EventKind,
     Layer,
     Node,
@@ -49,92 +36,10 @@ from scene_graph import (
 
 logger = logging.getLogger(__name__)
 
-Point3 = Sequence[float] | np.ndarray
-"""A world point (x, y, z) in metres, as a sequence or a (3,) array."""
 
-RECEPTACLE_CATEGORIES: tuple[str, ...] = (
-    "CounterTop",
-    "DiningTable",
-    "CoffeeTable",
-    "SideTable",
-    "Shelf",
-    "ShelvingUnit",
-    "Desk",
-    "Bed",
-    "Sofa",
-    "ArmChair",
-    "Chair",
-    "Dresser",
-    "Sink",
-    "SinkBasin",
-    "Cabinet",
-    "Drawer",
-    "Fridge",
-    "Microwave",
-    "Stove",
-    "StoveBurner",
-    "Toilet",
-    "Bathtub",
-    "BathtubBasin",
-    "TVStand",
-    "Ottoman",
-    "GarbageCan",
-    "LaundryHamper",
-    "Safe",
-    "Box",
-    "Table",
-    "Nightstand",
-    "Bookshelf",
-)
-CONTAINER_CATEGORIES: tuple[str, ...] = (
-    "Cabinet",
-    "Drawer",
-    "Fridge",
-    "Microwave",
-    "Safe",
-    "Box",
-    "Dresser",
-)
-
-
-@dataclass
-class LongTermConfig:
-    """Long-term scene graph settings."""
-
-    receptacle_categories: list[str] = field(default_factory=lambda: list(RECEPTACLE_CATEGORIES))
-    """Categories layered as receptacles/furniture; everything else is an object."""
-    container_categories: list[str] = field(default_factory=lambda: list(CONTAINER_CATEGORIES))
-    """Receptacles things are put *inside* (opened/closed)."""
-    max_points: int = 128
-    """Points kept per node (seeded subsample of the mapper's cloud): memory stays small on disk."""
-    move_threshold: float = 0.3
-    """A node's timeline gets a "moved" entry when its centroid shifts more than this (m)."""
-    missing_decay: float = 0.9
-    """Confidence multiplier each time the mapper reports a node missing from an expected view."""
-    vanish_confidence: float = 0.05
-    """Below this confidence the node is marked vanished (absent from queries until seen again)."""
-    interaction_radius: float = 1.0
-    """An interaction point resolves to the nearest memory node within this distance (m)."""
-    on_z_tolerance: float = 0.08
-    """Relation test: |object bottom - receptacle top| allowed for "on" (m)."""
-
-    def __post_init__(self) -> None:
-        if self.max_points < 1:
-            raise ValueError(f"LongTermConfig.max_points must be >= 1, got {self.max_points}")
-        if self.move_threshold < 0 or self.interaction_radius <= 0 or self.on_z_tolerance < 0:
-            raise ValueError(
-                "LongTermConfig: move_threshold/on_z_tolerance must be >= 0 and "
-                f"interaction_radius > 0, got {self.move_threshold}, "
-                f"{self.on_z_tolerance}, {self.interaction_radius}"
-            )
-        if not 0 < self.missing_decay <= 1 or not 0 <= self.vanish_confidence < 1:
-            raise ValueError(
-                "LongTermConfig: missing_decay must be in (0, 1] and vanish_confidence in [0, 1)"
-            )
-
-
-class LongTermMemory:
-    """The scene graph plus the bookkeeping memory needs (aliases, dirty set, label embeddings).
+class LongTermRecord:
+    """The scene graph plus the bookkeeping memory needs (aliases, dirty set, label embeddings):
+    the record of every object, and how to read it. :class:`LongTermMemory` adds the writers.
 
     Args:
         rooms: the env's room annotations (see module docstring).
@@ -352,7 +257,7 @@ class LongTermMemory:
         exclude: Iterable[str] = (),
     ) -> str | None:
         """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
-        p = ltl.as_point(point)
+        p = as_point(point)
         limit = self.config.interaction_radius if max_distance is None else max_distance
         skip = set(exclude)
         best: tuple[float, str] | None = None
@@ -361,34 +266,22 @@ class LongTermMemory:
             for n in self.graph.nodes(lyr):
                 if n.id in skip:
                     continue
-                d = ltl.box_gap(n, p)
+                d = box_gap(n, p)
                 if d <= limit and (best is None or (d, n.id) < best):
                     best = (d, n.id)
         return None if best is None else best[1]
 
     def receptacle_at(self, point: Point3, exclude: Iterable[str] = ()) -> str | None:
-        """The receptacle something was put on/into at ``point`` (:func:`long_term_lookup.place_target`)."""
-        return ltl.place_target(self, point, exclude)
+        """The receptacle something was put on/into at ``point`` (:func:`place_target`)."""
+        return place_target(self, point, exclude)
 
     def container_at(self, point: Point3) -> str | None:
-        """The receptacle opened/closed at ``point`` (:func:`long_term_lookup.container_target`)."""
-        return ltl.container_target(self, point)
+        """The receptacle opened/closed at ``point`` (:func:`container_target`)."""
+        return container_target(self, point)
 
     def relation_of(self, node: Node) -> tuple[str, Relation] | None:
         res = infer_relation(node, self.graph.nodes(Layer.RECEPTACLE), self._rel_cfg)
         return None if res is None else (res.receptacle_id, res.relation)
-
-    # ------------------------------------------------------------------ writing (perception)
-    def apply_mapper_update(
-        self, update: MapperUpdate, objects: dict[str, MappedObject], time: float
-    ) -> list[str]:
-        """Fold one :class:`MapperUpdate` into the graph; returns ids whose relation changed.
-
-        Merges become aliases (absorbed -> kept) and remove the absorbed node; removed tracks
-        are forgotten unless the agent interacted with them; missing tracks lose confidence
-        and vanish below ``vanish_confidence``. See :mod:`embodied_mem.memory.long_term_update`.
-        """
-        return ltu.apply_mapper_update(self, update, objects, time)
 
     def forget(self, memory_id: str) -> None:
         """Drop a node (the mapper merged or dropped it); persisted as a removal."""
@@ -406,94 +299,67 @@ class LongTermMemory:
         """Mark a node changed (persist it in the next batch; invalidate cached reads)."""
         self._touch(node_id)
 
-    # ------------------------------------------------------------------ writing (interactions)
-    def apply_pick(self, object_id: str, time: float, point: Point3 | None = None) -> str | None:
-        """The agent picked ``object_id``: held from ``time``; returns the receptacle it came from."""
-        before = self.graph.entry_at(object_id, time)
-        source = before.parent_id if before is not None else None
-        if source is None:
-            rel = self.relation_of(self.graph.get(object_id))
-            source = rel[0] if rel else None
-        centroid = None if point is None else np.asarray(point, dtype=float)
-        self.graph.pick(object_id, time, centroid=centroid)
-        self.held = object_id
-        self.interacted.add(object_id)
-        self._touch(object_id)
-        return source
 
-    def apply_place(
-        self, object_id: str, receptacle_id: str | None, time: float, centroid: Point3
-    ) -> Relation | None:
-        """The agent placed ``object_id`` at ``centroid`` onto/into ``receptacle_id`` at ``time``."""
-        c = np.asarray(centroid, dtype=float)
-        room = self.room_at(float(c[0]), float(c[1]))
-        if receptacle_id is None:
-            self.graph.record(
-                object_id,
-                time,
-                kind=EventKind.PLACED,
-                centroid=c,
-                parent_id=None,
-                state=None,
-                room_id=room,
-            )
-            rel = None
-        else:
-            rel = self._placed_relation(object_id, receptacle_id, c)
-            self.graph.place(
-                object_id,
-                receptacle_id,
-                time,
-                relation=rel,
-                centroid=c,
-                room_id=room if room is not None else KEEP,
-            )
-        if self.held == object_id:
-            self.held = None
-        self.interacted.add(object_id)
-        self._touch(object_id)
-        return rel
-
-    def _placed_relation(
-        self, object_id: str, receptacle_id: str, centroid: np.ndarray
-    ) -> Relation:
-        """On or inside, from geometry at the new place; containers default to inside."""
-        node = self.graph.get(object_id)
-        moved = node.translated_copy(centroid - node.centroid)
-        res = infer_relation(moved, [self.graph.get(receptacle_id)], self._rel_cfg)
-        if res is not None:
-            return res.relation
-        return Relation.INSIDE if self.is_container(receptacle_id) else Relation.ON
-
-    def apply_open(self, receptacle_id: str, time: float, *, opened: bool) -> None:
-        (self.graph.open_node if opened else self.graph.close_node)(receptacle_id, time)
-        self.interacted.add(receptacle_id)
-        self._touch(receptacle_id)
-
-    def apply_short_term(self, entry: STMEntry) -> bool:
-        """Consolidate a short-term entry: record its position/state in the node timeline if new."""
-        mid = self.resolve(entry.object_id)
-        if mid not in self.graph:
-            return False
-        prev = self.graph.entry_at(mid, entry.time)
-        pos = np.asarray(entry.position, dtype=float)
-        state = None if entry.state in (None, "") else NodeState(entry.state)
-        if (
-            prev is not None
-            and prev.state == state
-            and float(np.linalg.norm(prev.centroid - pos)) <= self.config.move_threshold
-        ):
-            return True  # already reflected (interactions are applied to timelines directly)
-        kind = EventKind.MOVED if entry.kind == "moved" else EventKind.OBSERVED
-        held_now = state is NodeState.HELD
-        if held_now:
-            self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state, parent_id=None)
-        else:
-            self.graph.record(mid, entry.time, kind=kind, centroid=pos, state=state)
-        self._touch(mid)
-        return True
+def box_gap(n: Node, p: np.ndarray) -> float:
+    """Distance in metres from point ``p`` (3,) to the node's box (0 inside it)."""
+    return float(np.linalg.norm(np.maximum(0.0, np.maximum(n.bbox_min - p, p - n.bbox_max))))  # type: ignore[operator]
 
 
-def split_camel(text: str) -> str:
-    """``"DiningTable"`` -> ``"dining table"`` (lower case, words split at case changes)."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
+def _candidates(
+    lt: LongTermRecord, p: np.ndarray, exclude: Iterable[str]
+) -> list[tuple[Node, float]]:
+    skip = set(exclude)
+    out = []
+    for n in lt.graph.nodes(Layer.RECEPTACLE):
+        if n.id not in skip:
+            g = box_gap(n, p)
+            if g <= lt.config.interaction_radius:
+                out.append((n, g))
+    return out
+
+
+def as_point(point: Point3) -> np.ndarray:
+    """``point`` as a finite (3,) float array, or ValueError naming the bad value."""
+    p = np.asarray(point, dtype=float)
+    if p.shape != (3,) or not np.all(np.isfinite(p)):
+        raise ValueError(f"point must be a finite (x, y, z), got {point!r}")
+    return p
+
+
+def place_target(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ()) -> str | None:
+    """The receptacle something was just put on/into at ``point`` (see module docstring)."""
+    p = as_point(point)
+    tol = lt.config.on_z_tolerance
+    cands = _candidates(lt, p, exclude)
+    if not cands:
+        return None
+    open_touching = [
+        (g, n.volume, n.id) for n, g in cands if n.state is NodeState.OPEN and g <= tol
+    ]
+    if open_touching:
+        return min(open_touching)[2]
+    below = []
+    for n, _ in cands:
+        lo, hi = n.bbox_min, n.bbox_max
+        over = bool(np.all(p[:2] >= lo[:2] - tol) and np.all(p[:2] <= hi[:2] + tol))  # type: ignore[index]
+        if over and hi[2] <= p[2] + tol:  # type: ignore[index]
+            below.append((p[2] - float(hi[2]), n.volume, n.id))  # type: ignore[index]
+    if below:
+        return min(below)[2]
+    return min((g, n.volume, n.id) for n, g in cands)[2]
+
+
+def container_target(lt: LongTermRecord, point: Point3) -> str | None:
+    """The receptacle opened/closed at ``point`` (see module docstring)."""
+    p = as_point(point)
+    tol = lt.config.on_z_tolerance
+    cands = _candidates(lt, p, ())
+    if not cands:
+        return None
+    touching = [(not lt.is_container(n.id), n.volume, n.id) for n, g in cands if g <= tol]
+    if touching:
+        return min(touching)[2]
+    containers = [(g, n.id) for n, g in cands if lt.is_container(n.id)]
+    if containers:
+        return min(containers)[1]
+    return min((g, n.id) for n, g in cands)[1]
