@@ -1,34 +1,12 @@
-"""The one query API planners use over the agent's memories (no ground truth involved).
+"""The memory query API over an :class:`~embodied_mem.memory.AgentMemory` (no ground truth).
 
-:class:`MemoryQuery` answers every template family of ``../shared/TASKS.md`` from the long-term
-scene graph, the episodic log and the short-term buffer. Days are absolute day indices as the
-env reported them; ``today`` defaults to the day after the last experienced day, so
-``q.yesterday`` is the last experience day and ``q.day_ago(n)`` is ``today - n``.
-
-Family → methods:
-
-- object recall/interaction (T01-T07): :meth:`objects` with ``category``/``interacted``/
-  ``interaction_kind``/``room``; :meth:`receptacle_for` (picked from / placed on).
-- temporal/order (T08-T15): :meth:`interaction_at`, :meth:`interactions` (``between``,
-  ``period``, boundaries from ``RetrievalConfig.periods``), :meth:`nth_interaction` (1-based, negative from the end),
-  :meth:`adjacent_interaction` (right after/before a category).
-- duration (T16-T18): :meth:`rearrangements`, :meth:`longest_rearrangement`,
-  :meth:`shortest_rearrangement`, :meth:`rearrangements_lasting`.
-- attributes (T19-T22): ``attributes={"color": "red"}`` on :meth:`objects`/:meth:`interactions`.
-- distance (T23-T25): :meth:`rank_by_distance` with a geodesic ``distance_fn(xy) -> metres``
-  from the agent's current position (e.g. ``env.navigability.geodesic_distance``).
-- receptacles (T26-T35): :meth:`receptacle_for`, :meth:`receptacles_used`,
-  :meth:`unused_receptacles`, :meth:`original_receptacle`, :meth:`receptacles` (``opened``).
-- rooms (T36-T43): :mod:`embodied_mem.memory.retrieval_rooms` via :meth:`start_room`,
-  :meth:`end_room`, :meth:`time_in_rooms`, :meth:`room_at`, :meth:`unvisited_rooms`,
-  :meth:`visited_rooms`, :meth:`room_of_interaction`.
-- several days (T51-T54): :meth:`day_ago`, :meth:`where_was`, :meth:`state_at`,
-  :meth:`most_moved`, :meth:`most_used_receptacles`.
-- questions (T59-T63): :meth:`receptacle_for` + room, :meth:`interaction_at`,
-  :meth:`is_on`, :meth:`count_moved`, :meth:`time_in_rooms`.
-
-Every result carries :class:`~embodied_mem.memory.results.Evidence` (memory ids, times, poses,
-frame indices). :meth:`describe` renders a compact text summary for LLM prompts.
+:class:`MemoryQuery` implements :class:`~embodied_mem.memory.query_api.MemoryQueryAPI` (where
+each method is documented) from the long-term scene graph, the episodic log and the
+short-term buffer. Days are absolute day indices as the env reported them; ``today``
+defaults to the day after the last experienced day, so ``q.yesterday`` is the last experience
+day and ``q.day_ago(n)`` is ``today - n``. The work is done by plain functions of a
+:class:`~embodied_mem.memory.retrieval_context.QuerySources` in ``retrieval_events``,
+``retrieval_objects`` and ``retrieval_rooms``.
 """
 
 from __future__ import annotations
@@ -117,11 +95,7 @@ class MemoryQuery:
 
     # ------------------------------------------------------------------ objects
     def get(self, memory_id: str, *, at_time: float | None = None) -> ObjectHit:
-        """One memory object/receptacle (as believed at ``at_time`` if given).
-
-        Raises:
-            KeyError: unknown memory id, or the node did not exist yet at ``at_time``.
-        """
+        """See :meth:`MemoryQueryAPI.get <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         st = self.lt.state(self.lt.resolve(memory_id), at_time)
         if st is None:
             raise KeyError(f"memory object {memory_id!r} is unknown or not yet seen at t={at_time}")
@@ -146,26 +120,7 @@ class MemoryQuery:
         at_time: float | None = None,
         limit: int | None = None,
     ) -> list[ObjectHit]:
-        """Memory objects matching every given filter (AND), best first.
-
-        Args:
-            category: exact category (case-insensitive), e.g. "Mug".
-            text: free text ranked by embedding similarity (category/attribute words when the
-                memory has no embedder); results below ``min_text_score`` are dropped.
-            attributes: attribute values that must match (case-insensitive), e.g. {"color": "red"}.
-            room: room id the object is in.
-            near / radius: within ``radius`` m (default ``near_radius``) of point (x, y[, z]).
-            on / inside: memory id of the receptacle it rests on / is inside.
-            layer: "object", "receptacle" or None for both.
-            interacted: True = the agent interacted with it on ``day``; False = it did not.
-            interaction_kind: restrict ``interacted`` to these kinds ("pick", "place", ...).
-            day: day(s) for ``interacted`` (default: every day).
-            seen_between: (t0, t1) sim seconds; it must be visible in a keyframe of that span.
-            at_time: evaluate positions/relations as believed at this time (world instance).
-            limit: keep at most this many.
-        Returns:
-            Hits sorted by score (text similarity, or 1.0 / distance ordering for ``near``).
-        """
+        """See :meth:`MemoryQueryAPI.objects <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         return robj.find_objects(
             self._src,
             category=category,
@@ -195,13 +150,7 @@ class MemoryQuery:
         day: int | Iterable[int] | None = None,
         **filters: object,
     ) -> list[ObjectHit]:
-        """Receptacles (furniture layer) with :meth:`objects` filters plus usage.
-
-        Args:
-            used: True = the agent picked from / placed on / opened it on ``day``; False = never.
-            used_kind: restrict usage to kinds ("place", "pick", "open", "close").
-            opened: shorthand for ``used=True, used_kind="open"`` (T35).
-        """
+        """See :meth:`MemoryQueryAPI.receptacles <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         if opened is not None:
             used, used_kind = opened, "open"
         hits = self.objects(category=category, layer="receptacle", **filters)  # type: ignore[arg-type]
@@ -229,19 +178,7 @@ class MemoryQuery:
         room: str | None = None,
         attributes: dict[str, str] | None = None,
     ) -> list[InteractionHit]:
-        """The agent's own interactions in time order, filtered (AND).
-
-        Args:
-            kind: "pick", "place", "open", "close" (default all four).
-            between: wall-clock ("HH:MM", "HH:MM") or sim seconds (t0, t1), inclusive, matched
-                against the interaction's [start, end].
-            period: "morning" | "afternoon" | "evening".
-            category / attributes: of the object acted on.
-            object_id / receptacle_id: memory ids (receptacle matches source, target or the
-                container opened/closed).
-            receptacle_category: category of that receptacle (e.g. "CounterTop", T05/T06).
-            room: where the agent was when it acted.
-        """
+        """See :meth:`MemoryQueryAPI.interactions <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         return rev.interactions(
             self._src,
             kind=kind,
@@ -259,8 +196,7 @@ class MemoryQuery:
     def interaction_at(
         self, time_of_day: str, *, day: int | None = None, kind: str | Iterable[str] | None = None
     ) -> InteractionHit | None:
-        """The interaction at ``HH:MM`` (inside a pick→place span, else the nearest within
-        ``at_tolerance_minutes``) on ``day`` (default yesterday)."""
+        """See :meth:`MemoryQueryAPI.interaction_at <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         return rev.interaction_at(
             self._src, time_of_day, day=self.yesterday if day is None else day, kind=kind
         )
@@ -328,10 +264,7 @@ class MemoryQuery:
         day: int | None = None,
         which: int = -1,
     ) -> ObjectHit | None:
-        """Where the object was placed (``kind="place"``) or picked from (``"pick"``).
-
-        ``which`` picks among several such interactions (1 = first, -1 = last).
-        """
+        """See :meth:`MemoryQueryAPI.receptacle_for <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         return rev.receptacle_for(
             self._src,
             category=category,
@@ -369,8 +302,7 @@ class MemoryQuery:
     def rank_by_distance(
         hits: Iterable[ObjectHit], distance_fn: DistanceFn, *, farthest: bool = False
     ) -> list[tuple[ObjectHit, float]]:
-        """Sort hits by ``distance_fn(position_xy)`` (nearest first, or farthest first);
-        unreachable (inf) hits go last either way."""
+        """See :meth:`MemoryQueryAPI.rank_by_distance <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         scored = [(h, float(distance_fn(np.asarray(h.position[:2], dtype=float)))) for h in hits]
         finite = [s for s in scored if np.isfinite(s[1])]
         rest = [s for s in scored if not np.isfinite(s[1])]
@@ -428,8 +360,7 @@ class MemoryQuery:
     def where_was(
         self, category: str, *, day: int, time_of_day: str | None = None, period: str | None = None
     ) -> list[ObjectHit]:
-        """Objects of ``category`` as believed on ``day`` at ``HH:MM``, or at the start of a
-        ``period`` (its start in ``RetrievalConfig.periods``), default the end of that day (T52, T56)."""
+        """See :meth:`MemoryQueryAPI.where_was <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
         if period is not None:
             if time_of_day is not None:
                 raise ValueError("give time_of_day= or period=, not both")

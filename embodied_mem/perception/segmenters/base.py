@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from embodied_mem.perception.types import Detection
 from envs.ground_truth import GroundTruth
@@ -31,6 +31,9 @@ class ObservationCorruptor(Protocol):
         ...
 
 
+_Backed = TypeVar("_Backed", bound="GroundTruthBacked")
+
+
 class GroundTruthBacked:
     """Base of the ORACLE segmenters: they read categories and attributes from ground truth.
 
@@ -38,7 +41,7 @@ class GroundTruthBacked:
     """
 
     @classmethod
-    def from_ground_truth(cls, gt: GroundTruth, config: Any = None) -> Self:
+    def from_ground_truth(cls: type[_Backed], gt: GroundTruth, config: Any = None) -> _Backed:
         """ORACLE: the segmenter with lookups from an env's ground truth (``env.ground_truth()``)."""
         seg = cls(config=config)  # type: ignore[call-arg]
         seg.set_ground_truth(gt)
