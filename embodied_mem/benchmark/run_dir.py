@@ -43,9 +43,9 @@ RUN_FILES = (
     "recordings",
     "memory_topdown.png",
     "memory_graph.html",
-    "tour",
 )
-"""Everything a run writes into its directory (moved aside together by ``restart``)."""
+"""Everything a run's results live in (moved aside together by ``restart``; `demo`'s house
+tour does not depend on the config and stays)."""
 
 
 class RunDirConflict(ValueError):
@@ -151,7 +151,7 @@ def _rewrite(path: Path, results: ResultsFile) -> None:
     os.replace(tmp, path)
 
 
-def claim(out: Path, config_yaml: str, *, restart: bool = False, command: str = "eval") -> None:
+def claim(out: Path, config_yaml: str, *, restart: bool = False) -> None:
     """Make ``out`` a directory of this config's run, or refuse with what differs.
 
     Raises:
@@ -180,7 +180,7 @@ def claim(out: Path, config_yaml: str, *, restart: bool = False, command: str = 
     raise RunDirConflict(
         f"{out} holds {what}\nResults of two configs never mix: re-run with --restart to move "
         f"the old files to {out / PREVIOUS}/<n>/ (make demo DEMO_ARGS=--restart for the demo), "
-        f"or choose a new --out for `{command}`."
+        "or choose a new --out."
     )
 
 

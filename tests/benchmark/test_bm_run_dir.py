@@ -1,0 +1,82 @@
+"""Run-directory rules without running episodes: retry bookkeeping, one config per directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embodied_mem.benchmark.run_dir import (
+    ATTEMPTS,
+    PREVIOUS,
+    RESULTS,
+    RunDirConflict,
+    append_episode,
+    claim,
+    prepare_resume,
+    read_results,
+)
+
+CONFIG_A = "benchmark:\n  seed: 0\n  name: a\nbaselines: [no-memory]\n"
+CONFIG_B = "benchmark:\n  seed: 1\n  name: a\nbaselines: [no-memory, frames-96]\n"
+
+
+def _row(episode: str, task: str) -> dict:
+    return {"baseline": "no-memory", "episode_id": episode, "task_id": f"{episode}/{task}"}
+
+
+def test_failed_episodes_leave_results_for_the_history_and_count_attempts(tmp_path: Path) -> None:
+    results = tmp_path / RESULTS
+    append_episode(results, "e0", [_row("e0", "T01")], None, {"T51": "needs 2 experience days"})
+    append_episode(results, "e1", [], "RuntimeError: boom", {})
+    with results.open("a") as fh:  # e2 was cut off mid-episode, its last line torn
+        fh.write(json.dumps(_row("e2", "T01")) + "\n" + '{"baseline": "no-')
+    kept = prepare_resume(tmp_path)
+    assert list(kept.finished) == ["e0"] and kept.failed == {"e1": "RuntimeError: boom"}
+    assert [r["episode_id"] for r in read_results(results).rows] == ["e0"]
+    assert read_results(results).finished["e0"]["skipped"] == {"T51": "needs 2 experience days"}
+    append_episode(results, "e1", [], "RuntimeError: boom again", {})
+    prepare_resume(tmp_path)
+    history = [json.loads(x) for x in (tmp_path / ATTEMPTS).read_text().splitlines()]
+    assert [(h["episode_id"], h["attempt"], h["error"]) for h in history] == [
+        ("e1", 1, "RuntimeError: boom"),
+        ("e1", 2, "RuntimeError: boom again"),
+    ]
+    assert "e1" not in read_results(results).failed  # moved to the history, to run again
+
+
+def test_one_config_per_directory(tmp_path: Path) -> None:
+    claim(tmp_path, CONFIG_A)  # empty directory: fine
+    (tmp_path / "config.yaml").write_text(CONFIG_A)
+    append_episode(tmp_path / RESULTS, "e0", [_row("e0", "T01")], None)
+    claim(tmp_path, CONFIG_A)  # same config: resume
+    with pytest.raises(RunDirConflict) as err:
+        claim(tmp_path, CONFIG_B)
+    message = str(err.value)
+    assert "benchmark.seed: 0 -> 1" in message and "baselines: ['no-memory'] ->" in message
+    assert (
+        "--restart" in message
+        and "new --out" in message
+        and "name" not in message.split("differing keys")[1].split("Results")[0]
+    )
+
+
+def test_restart_moves_results_aside_and_keeps_the_tour(tmp_path: Path) -> None:
+    (tmp_path / "tour").mkdir()
+    (tmp_path / "tour" / "rgb_000.png").write_bytes(b"png")
+    for n in (1, 2):
+        (tmp_path / "config.yaml").write_text(CONFIG_A)
+        (tmp_path / RESULTS).write_text(f"run {n}\n")
+        (tmp_path / "recordings" / "e0").mkdir(parents=True)
+        claim(tmp_path, CONFIG_B, restart=True)
+        moved = tmp_path / PREVIOUS / str(n)
+        assert (moved / RESULTS).read_text() == f"run {n}\n" and (moved / "recordings").is_dir()
+        assert not (tmp_path / RESULTS).exists() and not (tmp_path / "config.yaml").exists()
+    assert (tmp_path / "tour" / "rgb_000.png").exists()  # demo made it before the run starts
+
+
+def test_results_without_a_config_are_refused(tmp_path: Path) -> None:
+    append_episode(tmp_path / RESULTS, "e0", [_row("e0", "T01")], None)
+    with pytest.raises(RunDirConflict, match="without their config.yaml"):
+        claim(tmp_path, CONFIG_A)
