@@ -55,11 +55,8 @@ def test_one_config_per_directory(tmp_path: Path) -> None:
         claim(tmp_path, CONFIG_B)
     message = str(err.value)
     assert "benchmark.seed: 0 -> 1" in message and "baselines: ['no-memory'] ->" in message
-    assert (
-        "--restart" in message
-        and "new --out" in message
-        and "name" not in message.split("differing keys")[1].split("Results")[0]
-    )
+    assert "--restart" in message and "new --out" in message
+    assert "benchmark.name" not in message  # only the keys that differ
 
 
 def test_restart_moves_results_aside_and_keeps_the_tour(tmp_path: Path) -> None:
