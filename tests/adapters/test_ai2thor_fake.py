@@ -44,7 +44,7 @@ def env(thor_metadata):
         yield e
 
 
-def test_fake_rejects_what_unity_rejects() -> None:
+def test_fake_rejects_what_unity_rejects(thor_metadata: dict) -> None:  # skips without it
     c = FakeController(scene="FloorPlan10", width=64, height=64, agentMode="default")
     with pytest.raises(ValueError, match="Invalid action: Done"):
         c.step(action="Done")
