@@ -62,6 +62,12 @@ class EpisodeSpec:
     """Registered env name."""
     env_options: dict[str, Any] = field(default_factory=dict)
     """Fields of the env's config dataclass (image size, rooms, steps_per_day, ...), stored verbatim."""
+    rearrangements: list[list[list[str]]] = field(default_factory=list)
+    """Per day, the (object id, goal receptacle id) pairs the oracle performs in this order
+    (an external episode's plan, e.g. FindingDory's); empty: sampled from the seed."""
+    instructions: list[dict[str, Any]] = field(default_factory=list)
+    """External instructions (FindingDory's ``task_id``/``lang``/``goal_expr``) resolved into
+    tasks after the experience instead of filling the templates."""
 
     def __post_init__(self) -> None:
         if not self.episode_id:

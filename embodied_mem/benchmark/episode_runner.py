@@ -170,15 +170,20 @@ class EpisodeRunner:
 
         record = run_experience(env, spec, on_observation)
         gt = env.ground_truth()
-        generated = generate_tasks(
-            record,
-            gt,
-            seed=spec.seed,
-            nav=env.navigability,
-            templates=spec.templates or None,
-            config=TemplateConfig(periods=self.cfg.memory.retrieval.periods),
-        )
-        tasks, self.skipped = generated.tasks, dict(generated.skipped)
+        if spec.instructions:  # an external episode's own instructions (FindingDory)
+            from embodied_mem.benchmark.findingdory_goals import tasks_from_instructions
+
+            tasks, self.skipped = tasks_from_instructions(spec, record, gt)
+        else:
+            generated = generate_tasks(
+                record,
+                gt,
+                seed=spec.seed,
+                nav=env.navigability,
+                templates=spec.templates or None,
+                config=TemplateConfig(periods=self.cfg.memory.retrieval.periods),
+            )
+            tasks, self.skipped = generated.tasks, dict(generated.skipped)
         rows: list[dict[str, Any]] = []
         snapshots = capability(env, SupportsSnapshots)  # ORACLE: same world for every baseline
         snapshot = snapshots.get_state() if snapshots is not None else None

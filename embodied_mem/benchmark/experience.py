@@ -135,7 +135,7 @@ class OracleExperience:
         done_today: set[str] = set()
         for slot in range(k):
             self._idle_before(day, remaining=k - slot)
-            rec = self._one_interaction(day, done_today)
+            rec = self._one_interaction(day, done_today, slot)
             if rec is None:
                 logger.warning(
                     "day %d: interaction slot %d given up (no pair could be executed)", day, slot
@@ -187,11 +187,28 @@ class OracleExperience:
                 f"day {t.day} {t.time_of_day}); give the env more steps_per_day or lower the interactions per day"
             )
 
-    def _one_interaction(self, day: int, done_today: set[str]) -> InteractionRecord | None:
+    def _planned(self, day: int, slot: int, gt: GroundTruth) -> list[tuple[str, str]] | None:
+        """The pair an external episode prescribes for this slot (None: sample one)."""
+        plan = self.spec.rearrangements
+        if day >= len(plan) or slot >= len(plan[day]):
+            return None
+        oid, goal = plan[day][slot]
+        missing = [i for i in (oid, goal) if i not in gt.objects]
+        if missing:
+            raise ExperienceError(
+                f"episode {self.spec.episode_id}: planned rearrangement {oid} -> {goal} names "
+                f"{missing}, which the scene does not have"
+            )
+        return [(oid, goal)]
+
+    def _one_interaction(
+        self, day: int, done_today: set[str], slot: int = 0
+    ) -> InteractionRecord | None:
         gt = self.env.ground_truth()
-        pairs = candidate_pairs(gt, done_today) or candidate_pairs(gt, set())
+        planned = self._planned(day, slot, gt)
+        pairs = planned or candidate_pairs(gt, done_today) or candidate_pairs(gt, set())
         openable = {r.id for r in gt.receptacles() if r.openable}
-        if pairs and self.rng.random() < self.config.container_bias:
+        if pairs and planned is None and self.rng.random() < self.config.container_bias:
             involving = [
                 p
                 for p in pairs

@@ -66,7 +66,17 @@ class SuiteConfig:
     or ``dataset`` for every scene of ``env.habitat.scene_dataset``. Empty: the env config's
     own ``scene``."""
 
+    findingdory: str = ""
+    """FindingDory episodes file (their ``episodes.json.gz``): run those episodes (habitat env)
+    with their instructions instead of generating episodes and filling the templates."""
+    findingdory_data_root: str = "."
+    """Folder FindingDory's relative paths (``data/...``) are relative to."""
+    findingdory_attributes: str = ""
+    """Their ``object_attribute_annotation.csv`` (for instructions about colour, shape, ...)."""
+
     def __post_init__(self) -> None:
+        if self.findingdory and self.env != "habitat":
+            raise ValueError("benchmark.findingdory episodes run in habitat: use --env habitat")
         if self.episodes < 1:
             raise ValueError(f"episodes must be >= 1, got {self.episodes}")
         if self.days < 1:
@@ -96,6 +106,8 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
 
     base = env.config_of(config.env) if env is not None else None
     options = {**(config_overrides(base) if base is not None else {}), **config.env_options}
+    if config.findingdory:
+        return findingdory_specs(config, options)
     scenes = episode_scenes(
         config.env, config.scenes, build_env_config(config.env, options), config.seed
     )
@@ -116,6 +128,18 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
             )
         )
     return specs
+
+
+def findingdory_specs(config: SuiteConfig, options: dict[str, Any]) -> list[EpisodeSpec]:
+    """The first ``config.episodes`` FindingDory episodes as specs (their scene, objects, plan)."""
+    from embodied_mem.benchmark.findingdory import episode_spec, load_episodes, read_attributes
+
+    attrs = read_attributes(config.findingdory_attributes) if config.findingdory_attributes else {}
+    options = {k: v for k, v in options.items() if k not in ("scene", "scene_dataset", "objects")}
+    return [
+        episode_spec(ep, config.findingdory_data_root, config.seed, attrs, **options)
+        for ep in load_episodes(config.findingdory)[: config.episodes]
+    ]
 
 
 @dataclass
