@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -34,7 +35,8 @@ def clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
         try:
             fn(*args, **kwargs)
         except USER_ERRORS as exc:
-            console.print(f"[bold red]error:[/] {exc}")
+            # escaped: messages name extras like 'embodied-mem[ai2thor]', which rich reads as markup
+            console.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(code=2) from exc
 
     return wrapper
