@@ -25,22 +25,11 @@ from typing import Any
 from embodied_mem.benchmark.episode import EpisodeSpec, ExperienceRecord
 from embodied_mem.benchmark.findingdory import RIGID_PREFIX, receptacle_id
 from embodied_mem.benchmark.task import Goal, TaskInstance
+from embodied_mem.benchmark.template_context import ordinal
 from envs.ground_truth import GroundTruth
 
 logger = logging.getLogger(__name__)
 
-ORDINALS = [
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-]
 PREDICATE_KIND = {
     "robot_at_object": "object",
     "robot_at_receptacle": "receptacle",
@@ -69,7 +58,8 @@ def _norm(text: Any) -> str:
 
 
 def _ordinal(k: int) -> str:
-    return ORDINALS[k] if k < len(ORDINALS) else f"{k}th"
+    """FindingDory's convert_to_ordinal: "first".."tenth", then "<k>th" (0-based k)."""
+    return ordinal(k + 1) if k < 10 else f"{k}th"
 
 
 @dataclass

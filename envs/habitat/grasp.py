@@ -99,16 +99,26 @@ def world_box(obj: Any) -> tuple[np.ndarray, np.ndarray]:
     return w.min(axis=0), w.max(axis=0)
 
 
-def rigid_record(handle: RigidHandle, held: bool, parent: str | None) -> ObjectRecord:
-    lo, hi = world_box(handle.obj)
+def box_record(oid: str, category: str, obj: Any, **flags: Any) -> ObjectRecord:
+    """A rigid object's :class:`ObjectRecord` from its world box (position: bottom centre)."""
+    lo, hi = world_box(obj)
     centre = (lo + hi) / 2.0
     return ObjectRecord(
-        id=handle.id,
-        category=handle.category,
+        id=oid,
+        category=category,
         room_id=None,
         position=(float(centre[0]), float(centre[1]), float(lo[2])),
         bbox_min=_xyz(lo),
         bbox_max=_xyz(hi),
+        **flags,
+    )
+
+
+def rigid_record(handle: RigidHandle, held: bool, parent: str | None) -> ObjectRecord:
+    return box_record(
+        handle.id,
+        handle.category,
+        handle.obj,
         parent_receptacle=parent,
         pickupable=True,
         is_held=held,

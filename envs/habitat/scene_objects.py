@@ -19,7 +19,7 @@ from typing import Any
 
 from envs.ground_truth import ObjectRecord
 from envs.habitat.conversions import RECEPTACLE_CATEGORIES, category_name
-from envs.habitat.grasp import RigidHandle, world_box
+from envs.habitat.grasp import RigidHandle, box_record
 
 SCENE_SEMANTIC_BASE = 2_000_000
 """Semantic ids given to the scene's rigid objects (above scans' ids and added objects')."""
@@ -70,16 +70,11 @@ def scene_rigid_objects(
 
 
 def furniture_record(item: Furniture) -> ObjectRecord:
-    lo, hi = world_box(item.obj)
-    centre = (lo + hi) / 2.0
-    return ObjectRecord(
-        id=item.id,
-        category=item.category,
-        room_id=None,
-        position=(float(centre[0]), float(centre[1]), float(lo[2])),
-        bbox_min=(float(lo[0]), float(lo[1]), float(lo[2])),
-        bbox_max=(float(hi[0]), float(hi[1]), float(hi[2])),
-        # articulated parts (doors, drawers) are not driven here, so nothing counts as openable
+    # articulated parts (doors, drawers) are not driven here, so nothing counts as openable
+    return box_record(
+        item.id,
+        item.category,
+        item.obj,
         is_receptacle=item.category in RECEPTACLE_CATEGORIES,
         attributes={"handle": item.id.removeprefix("habitat/rigid/")},
     )

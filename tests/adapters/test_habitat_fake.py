@@ -144,3 +144,15 @@ def test_version_notes(fake_habitat) -> None:
     assert check_habitat_version("0.3.4") == []
     with pytest.raises(RuntimeError, match="too old"):
         check_habitat_version("0.1.7")
+
+
+def test_doctor_reports_the_release_and_egl(fake_habitat, monkeypatch) -> None:
+    import envs.habitat.doctor as doctor
+
+    monkeypatch.setattr(doctor.ctypes.util, "find_library", lambda name: f"lib{name}.so.1")
+    fake_habitat("0.3.4")
+    assert doctor.diagnose() == []
+    fake_habitat("0.3.0")
+    assert any("0.3.0" in n and "poly_loop_points" in n for n in doctor.diagnose())
+    monkeypatch.setattr(doctor.ctypes.util, "find_library", lambda name: None)
+    assert any("libEGL" in p for p in doctor.blocking_problems())
