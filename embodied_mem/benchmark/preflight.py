@@ -26,13 +26,15 @@ def preflight(cfg: Any) -> None:
         baselines = standard_baselines(list(cfg.baselines))
     except ValueError as exc:
         raise ConfigError(f"baselines: {exc}") from exc
+    # A missing simulator first: without it, scene paths and datasets cannot be right either,
+    # and the user's next step is the install, not the config (issue 13).
+    check_simulator(cfg.env.name, cfg.env.selected())
     try:  # builds and validates the simulator config every episode will use
         make_specs(cfg.benchmark, cfg.env)
     except ValueError as exc:
         raise ConfigError(
             f"env.{cfg.env.name} / benchmark.env_options / benchmark.scenes: {exc}"
         ) from exc
-    check_simulator(cfg.env.name, cfg.env.selected())
     if any(b.kind != "frames-bound" for b in baselines):
         _check_planner(cfg.planner.name, getattr(cfg.planner, cfg.planner.name))
 
