@@ -1,10 +1,14 @@
 """The `rule` planner: deterministic, offline, memory-only.
 
-It parses the TASKS.md phrasings (:mod:`embodied_mem.planner.instructions`), answers them with the
-memory query API (:class:`embodied_mem.memory.retrieval.MemoryQuery`) and emits subgoals. It never
-reads ground truth: it is the reference showing that the memory alone suffices. When memory holds
-no answer it explores (step 0) and re-plans on the next step; questions about possibly stale
-facts go through the Mind-Palace stopping rule (:mod:`embodied_mem.planner.stopping`).
+It understands the instruction (:mod:`embodied_mem.language`: exact TASKS.md phrasings and
+person-style rewordings, slots matched against the memory's own words), looks the intent up in
+:data:`HANDLERS` - the one table from template to rule - answers it with the memory query API
+(:class:`~embodied_mem.memory.query_api.MemoryQueryAPI`) and emits subgoals. It never reads ground
+truth: it is the reference showing that the memory alone suffices. An instruction it does not
+understand is a recorded ``unsupported_instruction`` failure with the parser's nearest intents,
+never a guess. When memory holds no answer it explores (step 0) and re-plans on the next step;
+questions about possibly stale facts go through the Mind-Palace stopping rule
+(:mod:`embodied_mem.planner.stopping`).
 """
 
 from __future__ import annotations
@@ -15,15 +19,103 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embodied_mem.benchmark.task import PHRASINGS
+from embodied_mem.language import InstructionParser, ParserConfig, ParseResult, default_vocabulary
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.results import ObjectHit
-from embodied_mem.planner import rule_multi, rule_single
+from embodied_mem.planner import (
+    rule_manip,
+    rule_multi,
+    rule_objects,
+    rule_places,
+    rule_questions,
+    rule_rooms,
+)
 from embodied_mem.planner.base import PlanningContext, PlanResult
-from embodied_mem.planner.instructions import UnknownInstructionError, parse_instruction
-from embodied_mem.planner.rule_targets import canonical_category, floor_distance, hit_distance
+from embodied_mem.planner.rule_common import Handler, RuleContext
+from embodied_mem.planner.rule_targets import floor_distance, hit_distance
 from embodied_mem.planner.stopping import StoppingConfig
 
 logger = logging.getLogger(__name__)
+
+#: Template id -> its rule. The one place that says which code answers which task.
+HANDLERS: dict[str, Handler] = {
+    # object recall and interaction
+    "T01": rule_objects.t01,
+    "T02": rule_objects.t02,
+    "T03": rule_objects.t03,
+    "T04": rule_objects.t04,
+    "T05": rule_objects.t05,
+    "T06": rule_objects.t06,
+    "T07": rule_objects.t07,
+    # temporal and order
+    "T08": rule_objects.t08,
+    "T09": rule_objects.t09,
+    "T10": rule_objects.t10,
+    "T11": rule_objects.t11,
+    "T12": rule_objects.t12,
+    "T13": rule_objects.t13,
+    "T14": rule_objects.t14,
+    "T15": rule_objects.t15,
+    # duration
+    "T16": rule_objects.t16,
+    "T17": rule_objects.t17,
+    "T18": rule_objects.t18,
+    # attributes
+    "T19": rule_objects.t19,
+    "T20": rule_objects.t20,
+    "T21": rule_objects.t21,
+    "T22": rule_objects.t22,
+    # distance
+    "T23": rule_places.t23,
+    "T24": rule_places.t24,
+    "T25": rule_places.t25,
+    # receptacles
+    "T26": rule_places.t26,
+    "T27": rule_places.t27,
+    "T28": rule_places.t28,
+    "T29": rule_places.t29,
+    "T30": rule_places.t30,
+    "T31": rule_places.t31,
+    "T32": rule_places.t32,
+    "T33": rule_places.t33,
+    "T34": rule_places.t34,
+    "T35": rule_places.t35,
+    # rooms
+    "T36": rule_rooms.t36,
+    "T37": rule_rooms.t37,
+    "T38": rule_rooms.t38,
+    "T39": rule_rooms.t39,
+    "T40": rule_rooms.t40,
+    "T41": rule_rooms.t41,
+    "T42": rule_rooms.t42,
+    "T43": rule_rooms.t43,
+    # several targets
+    "T44": rule_multi.t44,
+    "T45": rule_multi.t45,
+    "T46": rule_multi.t46,
+    "T47": rule_multi.t47,
+    "T48": rule_multi.t48,
+    "T49": rule_multi.t49,
+    "T50": rule_multi.t50,
+    # several days
+    "T51": rule_multi.t51,
+    "T52": rule_multi.t52,
+    "T53": rule_multi.t53,
+    "T54": rule_multi.t54,
+    # manipulation
+    "T55": rule_manip.t55,
+    "T56": rule_manip.t56,
+    "T57": rule_manip.t57,
+    "T58": rule_manip.t58,
+    # questions
+    "T59": rule_questions.t59,
+    "T60": rule_questions.t60,
+    "T61": rule_questions.t61,
+    "T62": rule_questions.t62,
+    "T63": rule_questions.t63,
+}
+assert set(HANDLERS) == set(PHRASINGS), "every template of TASKS.md needs exactly one rule"
 
 
 @dataclass
@@ -36,6 +128,8 @@ class RulePlannerConfig:
     """How many explore-then-replan rounds one instruction may use."""
     stopping: StoppingConfig | None = None
     """Mind-Palace stopping rule for questions (None = defaults)."""
+    parser: ParserConfig | None = None
+    """Instruction understanding thresholds (None = defaults)."""
 
     def __post_init__(self) -> None:
         if self.explore_steps <= 0:
@@ -44,6 +138,8 @@ class RulePlannerConfig:
             raise ValueError(f"max_explorations must be >= 0, got {self.max_explorations}")
         if self.stopping is None:
             self.stopping = StoppingConfig()
+        if self.parser is None:
+            self.parser = ParserConfig()
 
 
 class RulePlanner:
@@ -71,6 +167,7 @@ class RulePlanner:
         self.geodesic = geodesic or (
             lambda a, b: float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
         )
+        self._parser: InstructionParser | None = None
         owner = getattr(geodesic, "__self__", None)
         self.snap = snap or (getattr(owner, "snap", None) if owner is not None else None)
 
@@ -83,78 +180,30 @@ class RulePlanner:
         return hit_distance(self.geodesic, self.snap, a_xy, hit)
 
     def plan(self, task: PlanningContext) -> PlanResult:
-        try:
-            parsed = parse_instruction(task.instruction)
-        except UnknownInstructionError as exc:
-            return PlanResult.failure("unsupported_instruction", str(exc))
         if task.memory is None:
             return PlanResult.failure("no_memory_match", "the rule planner needs a memory to query")
-        handler = rule_single.HANDLERS.get(parsed.template) or rule_multi.HANDLERS.get(
-            parsed.template
-        )
-        if handler is None:
-            return PlanResult.failure("unsupported_instruction", f"no rule for {parsed.template}")
+        parsed = self.understand(task.instruction, task.memory)
+        if not parsed.ok:
+            return PlanResult.failure(
+                "unsupported_instruction",
+                f"instruction not understood ({parsed.status}): {parsed.reason}",
+                parse=parsed.to_json(),
+            )
         ctx = RuleContext(self, task, parsed.slots)
         try:
-            result = handler(ctx)
+            result = HANDLERS[parsed.template](ctx)
         except (KeyError, ValueError) as exc:
             # A memory id that vanished (merged) or an out-of-range slot: report, don't crash.
             logger.debug("rule planner %s failed: %s", parsed.template, exc)
             result = PlanResult.failure("no_memory_match", f"{parsed.template}: {exc}")
         result.details.setdefault("template", parsed.template)
         result.details.setdefault("slots", dict(parsed.slots))
+        result.details.setdefault("parse_confidence", round(parsed.confidence, 3))
         return result
 
-
-class RuleContext:
-    """What a template handler needs: the query API, slots, distances and the explore fallback."""
-
-    def __init__(self, planner: RulePlanner, task: PlanningContext, slots: dict[str, str]) -> None:
-        self.planner = planner
-        self.task = task
-        assert task.memory is not None, "RulePlanner.plan checks for a memory first"
-        self.q: MemoryQueryAPI = task.memory
-        self.slots = slots
-        self.agent_xy = task.agent.xy if task.agent is not None else None
-
-    def distance_from_agent(self, xy: np.ndarray) -> float:
-        if self.agent_xy is None:
-            return 0.0
-        return self.planner.distance(self.agent_xy, xy)
-
-    def category(self, phrase: str) -> str:
-        """Memory's spelling of a category phrase from the instruction."""
-        return canonical_category(self.q, phrase)
-
-    def distance_to_hit(self, hit: ObjectHit) -> float:
-        """Walking metres from the agent to within reach of a remembered object/receptacle."""
-        if self.agent_xy is None:
-            return 0.0
-        return self.planner.distance_to(self.agent_xy, hit)
-
-    @property
-    def distance_fn(self) -> Callable[[ObjectHit], float] | None:
-        """Distance from the agent to a hit, or None when the agent's pose is unknown."""
-        return self.distance_to_hit if self.agent_xy is not None else None
-
-    def can_explore(self) -> bool:
-        return self.task.step_index < self.planner.config.max_explorations
-
-    def missing(self, what: str, category: str | None = None) -> PlanResult:
-        """Memory has no answer: explore once, else report no_memory_match.
-
-        ``category`` (a phrase) lets exploration stop as soon as such a thing is remembered;
-        leave it None when memory already holds things of that category that do not qualify
-        (e.g. "a vase you did not interact with"), or exploration would stop at once.
-        """
-        from policies.subgoals import Explore
-
-        if self.can_explore():
-            steps = self.planner.config.explore_steps
-            cat = self.category(category) if category else None
-            return PlanResult(
-                subgoals=[Explore(category=cat, max_steps=steps)],
-                message=f"memory has no {what}; exploring",
-                details={"replan": True},
-            )
-        return PlanResult.failure("no_memory_match", f"memory has no {what}")
+    def understand(self, instruction: str, memory: MemoryQueryAPI) -> ParseResult:
+        """Parse ``instruction`` against the catalog words plus those ``memory`` holds."""
+        if self._parser is None:
+            self._parser = InstructionParser(config=self.config.parser)
+        vocab = default_vocabulary().with_memory(memory)
+        return self._parser.with_vocabulary(vocab).parse(instruction)

@@ -8,12 +8,12 @@ memory and walking over to look first; the decision and its inputs go into the p
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from embodied_mem.planner import stopping
 from embodied_mem.planner.base import PlanResult
+from embodied_mem.planner.rule_common import RuleContext, safe_get
 from embodied_mem.planner.rule_rooms import room_minutes
-from embodied_mem.planner.rule_single import Handler, safe_get
 from embodied_mem.planner.rule_targets import (
     closed_container,
     event_room,
@@ -22,9 +22,6 @@ from embodied_mem.planner.rule_targets import (
     same_category,
 )
 from policies.subgoals import Answer
-
-if TYPE_CHECKING:
-    from embodied_mem.planner.rule import RuleContext
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +149,3 @@ def t63(ctx: RuleContext) -> PlanResult:
     if not rooms:
         return PlanResult.failure("no_memory_match", "no room visits remembered")
     return _answer(rooms[0][0].name)
-
-
-QUESTION_HANDLERS: dict[str, Handler] = {"T59": t59, "T60": t60, "T61": t61, "T62": t62, "T63": t63}

@@ -6,15 +6,12 @@ entry/exit events. "Where you placed X" means the room containing the point acte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from embodied_mem.planner.base import PlanResult
+from embodied_mem.planner.rule_common import RuleContext
 from embodied_mem.planner.rule_targets import event_room, room_goal, same_category
 from envs.timeutil import DAY_END, parse_hhmm
-
-if TYPE_CHECKING:
-    from embodied_mem.planner.rule import RuleContext
-    from embodied_mem.planner.rule_single import Handler
 
 
 def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
@@ -111,6 +108,3 @@ def t42(ctx: RuleContext) -> PlanResult:
 
 def t43(ctx: RuleContext) -> PlanResult:
     return go_room(ctx, ctx.q.room_at(ctx.slots["time"]), f"the room at {ctx.slots['time']}")
-
-
-ROOM_HANDLERS: dict[str, Handler] = {f"T{n}": globals()[f"t{n}"] for n in range(36, 44)}

@@ -1,0 +1,198 @@
+"""What every rule-planner handler shares: the context it runs in and how a set of remembered
+things becomes a plan (go to the nearest, explore when memory has none).
+
+Handlers read memory only through the query API (:class:`~embodied_mem.memory.query_api.MemoryQueryAPI`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embodied_mem.memory.query_api import MemoryQueryAPI
+from embodied_mem.memory.results import ObjectHit
+from embodied_mem.planner.base import PlanningContext, PlanResult
+from embodied_mem.planner.rule_targets import (
+    canonical_category,
+    nearest,
+    norm,
+    object_goal,
+    receptacle_goal,
+    unique_by_id,
+)
+
+if TYPE_CHECKING:
+    from embodied_mem.planner.rule import RulePlanner
+
+logger = logging.getLogger(__name__)
+
+ATTRIBUTE_KEYS = ("color", "shape", "material")
+
+
+class RuleContext:
+    """What a template handler needs: the query API, slots, distances and the explore fallback."""
+
+    def __init__(self, planner: RulePlanner, task: PlanningContext, slots: dict[str, str]) -> None:
+        self.planner = planner
+        self.task = task
+        assert task.memory is not None, "RulePlanner.plan checks for a memory first"
+        self.q: MemoryQueryAPI = task.memory
+        self.slots = slots
+        self.agent_xy = task.agent.xy if task.agent is not None else None
+
+    def distance_from_agent(self, xy: np.ndarray) -> float:
+        if self.agent_xy is None:
+            return 0.0
+        return self.planner.distance(self.agent_xy, xy)
+
+    def category(self, phrase: str) -> str:
+        """Memory's spelling of a category phrase from the instruction."""
+        return canonical_category(self.q, phrase)
+
+    def distance_to_hit(self, hit: ObjectHit) -> float:
+        """Walking metres from the agent to within reach of a remembered object/receptacle."""
+        if self.agent_xy is None:
+            return 0.0
+        return self.planner.distance_to(self.agent_xy, hit)
+
+    @property
+    def distance_fn(self) -> Callable[[ObjectHit], float] | None:
+        """Distance from the agent to a hit, or None when the agent's pose is unknown."""
+        return self.distance_to_hit if self.agent_xy is not None else None
+
+    def can_explore(self) -> bool:
+        return self.task.step_index < self.planner.config.max_explorations
+
+    def missing(self, what: str, category: str | None = None) -> PlanResult:
+        """Memory has no answer: explore once, else report no_memory_match.
+
+        ``category`` (a phrase) lets exploration stop as soon as such a thing is remembered;
+        leave it None when memory already holds things of that category that do not qualify
+        (e.g. "a vase you did not interact with"), or exploration would stop at once.
+        """
+        from policies.subgoals import Explore
+
+        if self.can_explore():
+            steps = self.planner.config.explore_steps
+            cat = self.category(category) if category else None
+            return PlanResult(
+                subgoals=[Explore(category=cat, max_steps=steps)],
+                message=f"memory has no {what}; exploring",
+                details={"replan": True},
+            )
+        return PlanResult.failure("no_memory_match", f"memory has no {what}")
+
+
+Handler = Callable[[RuleContext], PlanResult]
+"""A template's rule: context (memory, slots, distances) -> plan."""
+
+
+def go_object(
+    ctx: RuleContext, hits: list[Any], what: str, category: str | None = None
+) -> PlanResult:
+    """Navigate to the nearest of ``hits`` (objects), or explore when there is none."""
+    hit = nearest(ctx.q, unique_by_id(hits), ctx.distance_fn)
+    if hit is None:
+        return ctx.missing(what, category)
+    return PlanResult(
+        subgoals=[object_goal(hit, ctx.q)],
+        high_level_targets=[hit.memory_id],
+        message=f"{what}: {hit.category} {hit.memory_id}",
+    )
+
+
+def go_receptacle(
+    ctx: RuleContext, hits: list[Any], what: str, farthest: bool = False
+) -> PlanResult:
+    hit = nearest(
+        ctx.q, unique_by_id(h for h in hits if h is not None), ctx.distance_fn, farthest=farthest
+    )
+    if hit is None:
+        return ctx.missing(what)
+    return PlanResult(
+        subgoals=[receptacle_goal(hit)],
+        high_level_targets=[hit.memory_id],
+        message=f"{what}: {hit.category} {hit.memory_id}",
+    )
+
+
+def objects_of(ctx: RuleContext, interactions: list[Any]) -> list[Any]:
+    """Current memory state of the objects acted on by ``interactions`` (merged ids resolved).
+
+    Only pick/place events name an *object*; open/close events name the container, which is
+    never "the object you interacted with". Ids memory no longer knows are skipped.
+    """
+    out = []
+    for h in interactions:
+        if h is None or h.event.object_id is None or h.event.kind.value not in ("pick", "place"):
+            continue
+        hit = safe_get(ctx, h.event.object_id)
+        if hit is not None:
+            out.append(hit)
+    return unique_by_id(out)
+
+
+def safe_get(ctx: RuleContext, memory_id: str | None) -> Any | None:
+    """``q.get``, falling back to the last state the agent itself left the object in.
+
+    Memory may mark an object vanished when it is not seen where expected (e.g. shut in a
+    drawer the agent looked at). The agent's own last interaction with it is still the best
+    belief of where it is, so use the world instance just after that interaction (Mind-Palace
+    style) rather than dropping the target. None when memory never knew the id.
+    """
+    if memory_id is None:
+        return None
+    try:
+        return ctx.q.get(memory_id)
+    except KeyError:
+        pass
+    try:
+        events = [h.event for h in ctx.q.interactions(object_id=memory_id)]
+    except (KeyError, ValueError):
+        return None
+    for ev in reversed(events):
+        try:
+            hit = ctx.q.get(memory_id, at_time=ev.end_time + 1e-3)
+        except KeyError:
+            continue
+        logger.debug(
+            "%s is not in current memory; using its state after event %d", memory_id, ev.event_id
+        )
+        return hit
+    return None
+
+
+def picks(ctx: RuleContext, day: int | None = None) -> list[Any]:
+    return ctx.q.interactions(kind="pick", day=ctx.q.yesterday if day is None else day)
+
+
+def first_source(ctx: RuleContext, memory_id: str, day: int | None = None) -> Any | None:
+    """The receptacle an object rested on before the agent first picked it on ``day`` (None = ever).
+
+    Events keep the ids memory had when they happened; nodes may merge later (perception
+    keeps running today), so both sides are resolved before comparing.
+    """
+    me = ctx.q.resolve(memory_id)
+    for h in ctx.q.interactions(kind="pick", day=day):
+        if h.event.object_id is not None and ctx.q.resolve(h.event.object_id) == me:
+            rec = safe_get(ctx, h.event.source_id)
+            if rec is not None:
+                return rec
+    return None
+
+
+def with_attribute(objects: list[Any], key: str, word: str) -> list[Any]:
+    return [o for o in objects if norm(o.obj.attributes.get(key)) == norm(word)]
+
+
+def interacted_with_attribute(ctx: RuleContext, key: str, word: str) -> list[Any]:
+    """Objects interacted with yesterday whose ``key`` attribute (color, shape or material) is
+    ``word``. Attributes are read from each object's remembered state, so an object memory has
+    since lost sight of still counts (see :func:`safe_get`)."""
+    if key not in ATTRIBUTE_KEYS:
+        raise ValueError(f"attribute must be one of {ATTRIBUTE_KEYS}, got {key!r}")
+    acted = objects_of(ctx, ctx.q.interactions(day=ctx.q.yesterday, kind=("pick", "place")))
+    return with_attribute(acted, key, word)
