@@ -117,7 +117,12 @@ def _register_optional_commands() -> None:
     """Commands whose modules may be absent in a partial install register only when importable."""
     import importlib
 
-    for module in ("embodied_mem.cli_eval", "embodied_mem.cli_replay", "embodied_mem.cli_config"):
+    for module in (
+        "embodied_mem.cli_eval",
+        "embodied_mem.cli_replay",
+        "embodied_mem.cli_config",
+        "embodied_mem.cli_language",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,6 +1,7 @@
 """Rule-planner handlers for the Mind-Palace-style questions (T59-T63 of TASKS.md).
 
-Answers come from memory alone. T61 ("is the X still on the Y?") may be stale: the
+Answers come from memory alone, with the memory's evidence for them (ids, times, frames) in
+``details["evidence"]``. T61 ("is the X still on the Y?") may be stale: the
 value-of-information rule of :mod:`embodied_mem.planner.stopping` decides between trusting
 memory and walking over to look first; the decision and its inputs go into the plan details.
 """
@@ -46,14 +47,14 @@ def t59(ctx: RuleContext) -> PlanResult:
     last = places[-1]
     room = _room_name(ctx, event_room(ctx.q, last.event))
     text = f"{last.target_category} in the {room}" if room else last.target_category
-    return _answer(text)
+    return _answer(text, evidence=[last.evidence])
 
 
 def t60(ctx: RuleContext) -> PlanResult:
     hit = ctx.q.interaction_at(ctx.slots["time"], kind="pick")
     if hit is None or not hit.object_category:
         return PlanResult.failure("no_memory_match", f"no pick remembered near {ctx.slots['time']}")
-    return _answer(hit.object_category)
+    return _answer(hit.object_category, evidence=[hit.evidence])
 
 
 def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any | None, Any | None]:
@@ -103,7 +104,10 @@ def t61(ctx: RuleContext) -> PlanResult:
     cat, rec_name = ctx.slots["category"], ctx.slots["receptacle"]
     believed, subject, rec = _believed_on(ctx, cat, rec_name)
     if ctx.task.step_index > 0:  # we went to look: memory now holds what was seen
-        return _answer("yes" if believed else "no", believed=believed, after_looking=True)
+        seen = [h.evidence for h in (subject, rec) if h is not None]
+        return _answer(
+            "yes" if believed else "no", believed=believed, after_looking=True, evidence=seen
+        )
     if subject is None:
         decision = stopping.decide(
             has_candidate=False,
@@ -124,7 +128,11 @@ def t61(ctx: RuleContext) -> PlanResult:
         travel_distance_m=ctx.distance_to_hit(target),
         config=ctx.planner.config.stopping,
     )
-    details = {"stopping": decision.as_dict(), "believed": believed}
+    details = {
+        "stopping": decision.as_dict(),
+        "believed": believed,
+        "evidence": [h.evidence for h in (subject, rec) if h is not None],
+    }
     if decision.action == stopping.LOOK:
         goal = receptacle_goal(target) if rec is not None else object_goal(target, ctx.q)
         return PlanResult(
@@ -141,11 +149,18 @@ def t62(ctx: RuleContext) -> PlanResult:
     picked = ctx.q.interactions(kind="pick", day=ctx.q.yesterday)
     known = {ctx.q.resolve(h.event.object_id) for h in picked if h.event.object_id is not None}
     unknown = sum(1 for h in picked if h.event.object_id is None)
-    return _answer(str(len(known) + unknown), known=len(known), unresolved_picks=unknown)
+    return _answer(
+        str(len(known) + unknown),
+        known=len(known),
+        unresolved_picks=unknown,
+        evidence=[h.evidence for h in picked],
+    )
 
 
 def t63(ctx: RuleContext) -> PlanResult:
     rooms = room_minutes(ctx)
     if not rooms:
         return PlanResult.failure("no_memory_match", "no room visits remembered")
-    return _answer(rooms[0][0].name)
+    best = rooms[0][0]
+    visits = [r.evidence for r in ctx.q.time_in_rooms() if r.room_id == best.room_id]
+    return _answer(best.name, minutes=rooms[0][1], evidence=visits)
