@@ -1,7 +1,8 @@
 """`embodied-mem tour`: walk through a built-in house and save what the agent saw.
 
-Writes RGB, depth (colour-mapped) and instance-mask PNGs for a few frames, a contact sheet, a
-top-down map with rooms, furniture, objects and the path, and the resolved env config.
+Writes RGB, depth (colour-mapped) and instance-mask PNGs for a few frames, a labelled contact
+sheet (column headers, frame numbers, a depth colour bar in metres), a top-down map to scale
+(legend, axes in metres, scale bar, the walked path) and the resolved env config.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import numpy as np
 from rich.progress import track
 
 from embodied_mem.config import load_config, save_config
+from embodied_mem.tour_figures import contact_sheet_figure, save_figure, tour_map_figure
 from envs.builtin.config import BuiltinEnvConfig
 from envs.builtin.env import BuiltinHouseEnv
-from envs.builtin.topdown import save_topdown
 from envs.builtin.walk import scripted_walk
 from envs.types import Observation
 
@@ -72,15 +73,26 @@ def run_tour(
     picks = np.linspace(
         0, len(walk.observations) - 1, num=min(n_saved, len(walk.observations))
     ).astype(int)
-    rows = []
-    for i in track(picks, description="saving frames"):
-        obs = walk.observations[i]
+    saved = [walk.observations[i] for i in picks]
+    names = {room.id: room.name for room in house.rooms}
+    for obs in track(saved, description="saving frames"):
         panels = frame_panels(obs)
         for name, panel in zip(("rgb", "depth", "instances")[-len(panels) :], panels, strict=True):
-            _write_rgb(out / f"frame{i:04d}_{name}.png", panel)
-        rows.append(np.concatenate(panels, axis=1))
-    _write_rgb(out / "contact_sheet.png", np.concatenate(rows, axis=0))
-    save_topdown(out / "topdown.png", house, walk.path)
+            _write_rgb(out / f"frame{obs.frame_index:04d}_{name}.png", panel)
+    sheet = contact_sheet_figure(
+        saved,
+        colorize_instances,
+        f"Tour of built-in house {seed}: {len(saved)} of {len(walk.observations)} frames",
+        names,
+    )
+    save_figure(sheet, out / "contact_sheet.png")
+    tour_map = tour_map_figure(
+        house,
+        walk.path,
+        f"Built-in house {seed}: {len(walk.path) - 1} steps through "
+        + " → ".join(names.get(r, r) for r in walk.rooms),
+    )
+    save_figure(tour_map, out / "topdown.png")
     logger.info(
         "tour of house %d: %d steps through rooms %s",
         seed,
