@@ -23,3 +23,30 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
         run_dir, DemoConfig(seed=0, walk_steps=20, interactions=2, task_budget=25)
     )
     return run_dir, memory
+
+
+@pytest.fixture(scope="session")
+def failing_eval_run(tmp_path_factory: pytest.TempPathFactory):
+    """A one-episode eval run directory (128x96, 3 templates) in which tasks fail for sure:
+    memory-oracle chooses its target but has 8 steps to get there, no-memory explores 20 steps.
+    Used by the report and failure-picture tests (``media/`` holds what the run captured)."""
+    from embodied_mem.benchmark.eval_runner import run_suite
+    from embodied_mem.config import load_config
+    from embodied_mem.run_config import RunConfig
+
+    overrides = [
+        "benchmark.name=failing",
+        "benchmark.episodes=1",
+        "benchmark.seed=5",
+        "benchmark.min_interactions=2",
+        "benchmark.max_interactions=2",
+        "benchmark.templates=[T01,T08,T36]",
+        "baselines=[memory-oracle,no-memory,frames-96]",
+        "agent.task_budget=8",
+        "planner.rule.explore_steps=20",
+    ]
+    cfg = load_config(RunConfig, overrides=overrides)
+    cfg.benchmark.env_options.update({"width": 128, "height": 96})
+    out = tmp_path_factory.mktemp("failing_eval") / "run"
+    run_suite(cfg, out)
+    return out

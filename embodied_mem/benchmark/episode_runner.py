@@ -20,6 +20,12 @@ from typing import Any
 from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.benchmark.episode import EpisodeSpec
 from embodied_mem.benchmark.experience import make_episode_env, run_experience
+from embodied_mem.benchmark.failure_media import (
+    EpisodeMedia,
+    FailedAttempt,
+    KeyframeThumbnails,
+    MediaConfig,
+)
 from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
 from embodied_mem.benchmark.scoring import TaskAttempt, TaskResult, score_task
@@ -74,6 +80,10 @@ class EpisodeRunner:
             memory snapshots) is recorded there for replay and visualisation.
         on_task: called with ``(tasks_done, tasks_total)`` after each task an agent ran
             (progress bars; frames-K bounds need no agent and are not counted).
+        media_dir: if set, the report's pictures are captured there while the episode runs
+            (:mod:`embodied_mem.benchmark.failure_media`: the episode's path and day-end memory,
+            keyframes, stop frame and a sketch of every failed task).
+        media: what is captured (sizes), default :class:`MediaConfig`.
     """
 
     def __init__(
@@ -82,6 +92,8 @@ class EpisodeRunner:
         baselines: list[Baseline],
         record_dir: Path | None = None,
         on_task: Callable[[int, int], None] | None = None,
+        media_dir: Path | None = None,
+        media: MediaConfig | None = None,
     ) -> None:
         self.cfg = run_config
         self.baselines = baselines
@@ -91,6 +103,11 @@ class EpisodeRunner:
         self._tasks_done = self._tasks_total = 0
         self.skipped: dict[str, str] = {}
         """Template id -> why this episode could not fill it (set by :meth:`run`)."""
+        self.media_dir = media_dir
+        self.media_config = media or MediaConfig()
+        self._media: EpisodeMedia | None = None
+        self._thumbs: dict[str, KeyframeThumbnails] = {}
+        self._shared_thumb: dict[str, Any] = {}
 
     def run(self, spec: EpisodeSpec) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -114,7 +131,10 @@ class EpisodeRunner:
         run_dir = Path(self.record_dir) / spec.episode_id / b.name
         if run_dir.exists():  # a cut-off recording of this episode: it is being re-run from scratch
             shutil.rmtree(run_dir)
+        from embodied_mem.benchmark.failure_media import house_text
+
         config = {
+            "episode": {"id": spec.episode_id, "house": house_text(spec)},
             "memory": self.cfg.memory,
             "env": {"name": spec.env, **spec.env_options},
             "perception": {"segmenter": seg, "config": self.cfg.perception.config_of(seg)},
@@ -143,6 +163,10 @@ class EpisodeRunner:
             planner = self.cfg.planner.build(**self._planner_kwargs(env))
             record = self.record_dir is not None and b.kind == "memory" and not self._recorders
             recorder = self._recorder(spec, b, memory, gt) if record else None
+            if self._media is not None:  # keyframe thumbnails ride along with any recorder
+                recorder = self._thumbs[b.name] = KeyframeThumbnails(
+                    memory, self.media_config, inner=recorder, shared=self._shared_thumb
+                )
             agents[b.name] = MemoryAgent(
                 env, memory, perceiver, planner, self.cfg.agent, recorder=recorder
             )
@@ -157,11 +181,19 @@ class EpisodeRunner:
     def _run(self, env: Env, spec: EpisodeSpec) -> list[dict[str, Any]]:
         env.reset(seed=spec.house_seed)
         gt0 = env.ground_truth()
+        if self.media_dir is not None:
+            self._media = EpisodeMedia(self.media_dir, spec, gt0.rooms.values(), self.media_config)
         agents = self._agents(env, gt0, spec)
         watchers = {n: a for n, a in agents.items() if self._baseline(n).kind == "memory"}
+        media = self._media
+        if media is not None and watchers:
+            first = next(iter(watchers))
+            media.watch_memory(first, watchers[first].memory)
         frames = FrameVisibilityLog()
 
         def on_observation(obs: Any, event: Any) -> None:
+            if media is not None:
+                media.on_experience_frame(obs)
             frames.add(obs)
             for agent in watchers.values():
                 agent.observe(obs)
@@ -169,6 +201,8 @@ class EpisodeRunner:
                     agent.record_interaction(event.kind, obs, event.point)
 
         record = run_experience(env, spec, on_observation)
+        if media is not None:
+            media.end_experience(record)
         gt = env.ground_truth()
         if spec.instructions:  # an external episode's own instructions (FindingDory)
             from embodied_mem.benchmark.findingdory_goals import tasks_from_instructions
@@ -210,6 +244,7 @@ class EpisodeRunner:
         rows = []
         for task in tasks:
             obs = self._start(env, task)
+            start_time, start_xy = obs.time.seconds, tuple(obs.agent.position[:2])
             agent.observe(obs)
             gt_before = env.ground_truth()
             query = agent.memory.query(today=obs.time.day)
@@ -236,6 +271,21 @@ class EpisodeRunner:
             result = score_task(
                 task, attempt, env.ground_truth(), env.navigability, self.cfg.scoring
             )
+            if self._media is not None and not result.success:
+                self._media.failed_task(
+                    FailedAttempt(
+                        b.name,
+                        task,
+                        trace,
+                        result,
+                        obs,
+                        start_time,
+                        [start_xy, *trace.path],
+                        gt_before,
+                        agent.memory,
+                        self._thumbs.get(b.name),
+                    )
+                )
             row = {
                 "baseline": b.name,
                 **result.to_dict(),

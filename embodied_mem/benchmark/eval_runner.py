@@ -26,6 +26,7 @@ import numpy as np
 
 from embodied_mem.benchmark.aggregate import aggregate
 from embodied_mem.benchmark.episode import EpisodeSpec
+from embodied_mem.benchmark.failure_media import MEDIA_DIR
 from embodied_mem.benchmark.preflight import preflight
 from embodied_mem.benchmark.run_dir import (
     CONFIG,
@@ -54,6 +55,7 @@ def run_episode_job(
     spec: dict[str, Any],
     record_dir: str | None = None,
     on_task: TaskProgress | None = None,
+    media_dir: str | None = None,
 ) -> dict[str, Any]:
     """One episode in a worker process (top-level so process pools and Ray can pickle it).
 
@@ -75,6 +77,7 @@ def run_episode_job(
         standard_baselines(list(cfg.baselines)),
         record_dir=Path(record_dir) if record_dir else None,
         on_task=(lambda done, total: on_task(episode.episode_id, done, total)) if on_task else None,
+        media_dir=Path(media_dir) if media_dir else None,
     )
     try:
         rows = runner.run(episode)
@@ -142,10 +145,13 @@ def _jobs_local(
     workers: int,
     record: dict[str, str],
     on_task: TaskProgress | None = None,
+    media_dir: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     if workers <= 1:
         for spec in specs:
-            yield run_episode_job(config_yaml, spec.to_dict(), record.get(spec.episode_id), on_task)
+            yield run_episode_job(
+                config_yaml, spec.to_dict(), record.get(spec.episode_id), on_task, media_dir
+            )
         return
     # spawn, not fork: MuJoCo's GL context and torch threads do not survive a fork.
     ctx = get_context("spawn")
@@ -157,7 +163,13 @@ def _jobs_local(
         initargs=(os.getpid(), progress),
     ) as pool:
         pending = {
-            pool.submit(run_episode_job, config_yaml, s.to_dict(), record.get(s.episode_id))
+            pool.submit(
+                run_episode_job,
+                config_yaml,
+                s.to_dict(),
+                record.get(s.episode_id),
+                media_dir=media_dir,
+            )
             for s in specs
         }
         while pending:
@@ -173,6 +185,7 @@ def _jobs_ray(
     workers: int,
     record: dict[str, str],
     on_task: TaskProgress | None = None,
+    media_dir: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     """Episodes as Ray tasks (progress is reported per episode only)."""
     from envs.extras import require_extra
@@ -188,7 +201,10 @@ def _jobs_ray(
         )
     try:
         remote = ray.remote(num_cpus=1)(run_episode_job)
-        pending = [remote.remote(config_yaml, s.to_dict(), record.get(s.episode_id)) for s in specs]
+        pending = [
+            remote.remote(config_yaml, s.to_dict(), record.get(s.episode_id), None, media_dir)
+            for s in specs
+        ]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             yield ray.get(ready[0])
@@ -294,6 +310,8 @@ def run_suite(
         workers,
         {s.episode_id: str(out / "recordings") for s in specs[:record_episodes]},
         on_task,
+        # the report's pictures, captured while episodes run (failure_media; ~2% of CPU)
+        str(out / MEDIA_DIR),
     )
     summary = _collect(jobs, out, kept, len(specs), on_episode)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True))
