@@ -3,10 +3,16 @@
 ``write_report(out_dir)`` reads what ``embodied-mem eval`` left in ``out_dir`` (``summary.json``,
 ``results.jsonl``, ``config.yaml``) and writes:
 
-- ``report.html``: overall and per-template tables, plotly charts (plotly.js embedded once, so the
-  page works offline), failed tasks and the resolved config in collapsible blocks;
+- ``report.html``: overall table, plotly charts with counts on every bar and bootstrap intervals
+  (plotly.js embedded once, so the page works offline; charts without data are left out and
+  named), one card per episode (:mod:`.report_episodes`), one card per failed task with its
+  pictures (:mod:`.report_failures`), the per-template table and the resolved config;
 - ``results.md``: families × baselines success table for the README, plus the command;
 - ``success_by_family.png``: a small static chart of the same numbers (matplotlib, Agg).
+
+Pictures come from what the run captured (``media/``, :mod:`.failure_media`) and are embedded as
+data URIs, so ``report.html`` stays one self-contained file; an episode's top-down is drawn once
+and kept next to its data.
 
 The content is a pure function of the run directory except one explicit "generated" line, so
 re-writing the report of an unchanged run only changes that line. Baselines that rely on ground
@@ -21,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from embodied_mem.benchmark.report_charts import plotly_figures, write_success_png
 from embodied_mem.benchmark.report_data import (
     REPORT_HTML,
     RESULTS_MD,
@@ -38,6 +45,10 @@ from embodied_mem.benchmark.report_data import (
     markdown_table,
     skipped_lines,
 )
+from embodied_mem.benchmark.report_episodes import CSS as EPISODES_CSS
+from embodied_mem.benchmark.report_episodes import episodes_html, failed_episodes
+from embodied_mem.benchmark.report_failures import CSS as FAILURES_CSS
+from embodied_mem.benchmark.report_failures import failures_html
 from embodied_mem.benchmark.task import FAMILY_OF, PHRASINGS
 from envs.extras import require_extra
 
@@ -59,170 +70,15 @@ __all__ = [
     "write_success_png",
 ]
 
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-_FIG_HEIGHT = 380
-_MAX_FAILED_ROWS = 300  # per baseline; keeps the page light on long suites
-
-
-def _family_series(run: RunData, key: str) -> dict[str, list[float | None]]:
-    aggs = run.summary["baselines"]
-    return {
-        b: [aggs[b].get("per_family", {}).get(f, {}).get(key) for f in run.families]
-        for b in run.baselines
-    }
-
-
-def _plotly_figures(run: RunData) -> list[tuple[str, Any]]:
-    """(caption, figure) pairs: success and SPL per family, failure modes, prompt tokens."""
-    go = require_extra(
-        "plotly.graph_objects", "viz", hint="the HTML report draws its charts with plotly"
-    )
-    layout = {
-        "height": _FIG_HEIGHT,
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 90},
-        "template": "plotly_white",
-        "legend": {"orientation": "h", "y": -0.3},
-    }
-    figures: list[tuple[str, Any]] = []
-    for key, title, caption in (
-        ("success", "Success per family", "Task success rate per family (FindingDory thresholds)."),
-        (
-            "spl",
-            "SPL per family",
-            "Success weighted by path length, over navigation tasks only; the frames bounds have none.",
-        ),
-    ):
-        fig = go.Figure(
-            layout={
-                **layout,
-                "title": title,
-                "barmode": "group",
-                "yaxis": {"range": [0, 1.05], "title": key},
-            }
-        )
-        for i, (b, values) in enumerate(_family_series(run, key).items()):
-            tasks = [
-                run.summary["baselines"][b]["per_family"].get(f, {}).get("tasks", 0)
-                for f in run.families
-            ]
-            marker = {
-                "color": _PALETTE[i % len(_PALETTE)],
-                "pattern": {"shape": "/" if _is_bound(b) else ""},
-            }
-            fig.add_bar(
-                name=baseline_label(b),
-                x=run.families,
-                y=values,
-                customdata=tasks,
-                marker=marker,
-                hovertemplate="%{x}: %{y:.2f} (%{customdata} tasks)<extra>" + b + "</extra>",
-            )
-        figures.append((caption, fig))
-    figures.append(
-        ("Failed tasks per baseline, stacked by failure mode.", _failure_figure(run, go, layout))
-    )
-    tokens = [
-        run.summary["baselines"][b]["overall"].get("prompt_tokens") or 0.0 for b in run.baselines
-    ]
-    fig = go.Figure(
-        layout={
-            **layout,
-            "title": "Prompt tokens per task (mean)",
-            "yaxis": {"title": "tokens", "range": [0, max(1.0, 1.1 * max(tokens, default=0))]},
-        }
-    )
-    fig.add_bar(
-        x=[baseline_label(b) for b in run.baselines],
-        y=tokens,
-        showlegend=False,
-        marker={"color": [_PALETTE[i % len(_PALETTE)] for i in range(len(tokens))]},
-    )
-    caption = "Mean planner prompt tokens per task (the frames bounds send no prompt)."
-    if not any(tokens):
-        caption += (
-            " All are 0 in this run: the planner sent no prompts (e.g. the offline rule planner)."
-        )
-    figures.append((caption, fig))
-    return figures
-
-
-def _failure_figure(run: RunData, go: Any, layout: dict[str, Any]) -> Any:
-    aggs = run.summary["baselines"]
-    modes = sorted({m for b in run.baselines for m in aggs[b]["overall"].get("failure_modes", {})})
-    fig = go.Figure(
-        layout={
-            **layout,
-            "title": "Failure modes",
-            "barmode": "stack",
-            "yaxis": {"title": "failed tasks"},
-        }
-    )
-    labels = [baseline_label(b) for b in run.baselines]
-    for mode in modes:
-        fig.add_bar(
-            name=mode,
-            x=labels,
-            y=[aggs[b]["overall"]["failure_modes"].get(mode, 0) for b in run.baselines],
-        )
-    return fig
-
-
-def _is_bound(baseline: str) -> bool:
-    """Frames baselines are bounds computed from ground truth, not an agent's score: hatched bars."""
-    return baseline.startswith("frames-")
-
-
-def write_success_png(run: RunData, path: Path) -> Path:
-    """Grouped bars of success per family per baseline, small enough for the README."""
-    require_extra("matplotlib", "viz", hint="the README chart is drawn with matplotlib")
-    # Figure + its own Agg canvas: no pyplot global state, no display needed.
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fams, series = run.families, _family_series(run, "success")
-    fig = Figure(figsize=(9, 3.8), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    width = 0.8 / max(1, len(series))
-    x = np.arange(len(fams))
-    for i, (b, values) in enumerate(series.items()):
-        ax.bar(
-            x + (i - (len(series) - 1) / 2) * width,
-            [np.nan if v is None else v for v in values],
-            width,
-            label=baseline_label(b),
-            hatch="//" if _is_bound(b) else None,
-            color=_PALETTE[i % len(_PALETTE)],
-            edgecolor="white",
-            linewidth=0.5,
-        )
-    ax.set_xticks(x, [f.replace("_", "\n") for f in fams], fontsize=7)
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel("success rate")
-    ax.set_title(f"Success per family — suite '{run.suite_name}', {episodes_text(run)}", fontsize=9)
-    ax.legend(
-        fontsize=7,
-        ncols=min(3, max(1, len(series))),
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.16),
-        frameon=False,
-    )
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    # No Software/date metadata, so the same run gives the same bytes.
-    fig.savefig(
-        path, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1
-    )
-    return path
-
 
 # --------------------------------------------------------------------------- html
-_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;
+color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}
 td.l,th.l{text-align:left}.oracle{color:#a40}.note{color:#555;font-size:.9em}
-pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}details{margin:.5em 0}"""
+pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}details{margin:.5em 0}
+summary{cursor:pointer}nav a{margin-right:1em}.muted{color:#80868b}"""
 
 _OVERALL_COLUMNS = (
     ("tasks", "tasks", lambda v: fmt_num(v, 0)),
@@ -283,35 +139,15 @@ def _template_html(run: RunData) -> str:
     return _table(header, rows, left=3)
 
 
-def _failures_html(run: RunData) -> str:
+def _episode_errors_html(run: RunData) -> str:
+    """Episodes that failed (not counted) and templates some episodes could not fill."""
     blocks = []
-    for b in run.baselines:
-        failed = sorted(
-            (r for r in run.rows if r.get("baseline") == b and not r.get("success")),
-            key=lambda r: (str(r.get("episode_id")), str(r.get("task_id"))),
-        )
-        if not failed:
-            continue
-        rows = [
-            [
-                _esc(r.get("task_id")),
-                _esc(r.get("instruction", "")),
-                _esc(r.get("failure_mode") or "–"),
-                _esc(r.get("detail") or r.get("planner_message") or ""),
-            ]
-            for r in failed[:_MAX_FAILED_ROWS]
-        ]
-        more = f" (first {_MAX_FAILED_ROWS} shown)" if len(failed) > _MAX_FAILED_ROWS else ""
+    errors = failed_episodes(run)
+    if errors:
+        rows = [[_esc(e), _esc(err)] for e, err in sorted(errors.items())]
         blocks.append(
-            f"<details><summary>{_esc(baseline_label(b))}: {len(failed)} failed tasks{more}</summary>"
-            + _table(["task", "instruction", "failure mode", "detail"], rows, left=4)
-            + "</details>"
-        )
-    if run.episode_errors:
-        rows = [[_esc(e), _esc(err)] for e, err in sorted(run.episode_errors.items())]
-        blocks.append(
-            f"<details open><summary class=oracle>{len(run.episode_errors)} episode(s) failed and "
-            "are not counted (re-running the same command runs them again)</summary>"
+            f"<details open><summary class=oracle>{len(errors)} episode(s) failed and are not "
+            "counted (re-running the same command runs them again)</summary>"
             + _table(["episode", "error"], rows, left=2)
             + "</details>"
         )
@@ -322,12 +158,13 @@ def _failures_html(run: RunData) -> str:
             f"<details><summary>{len(skipped)} template/reason pair(s) not filled in some "
             f"episodes (never faked)</summary><ul>{items}</ul></details>"
         )
-    return "".join(blocks) or "<p class=note>No failed tasks.</p>"
+    return "".join(blocks)
 
 
 def _plots_html(run: RunData) -> str:
     parts = []
-    for i, (caption, fig) in enumerate(_plotly_figures(run)):
+    figures, left_out = plotly_figures(run)
+    for i, (caption, fig) in enumerate(figures):
         # plotly.js inline once (first figure), fixed div ids: offline and byte-stable.
         div = fig.to_html(
             full_html=False,
@@ -336,6 +173,9 @@ def _plots_html(run: RunData) -> str:
             config={"displaylogo": False, "responsive": True},
         )
         parts.append(f"<figure>{div}<figcaption class=note>{_esc(caption)}</figcaption></figure>")
+    if left_out:
+        items = "".join(f"<li>{_esc(why)}</li>" for why in left_out)
+        parts.append(f"<p class=note>Left out (no data):</p><ul class=note>{items}</ul>")
     return "".join(parts)
 
 
@@ -356,20 +196,34 @@ def render_html(run: RunData, generated: str) -> str:
         "<p class='note oracle'>ORACLE = perception from simulator ground truth. The frames-K rows are "
         "ORACLE upper bounds computed without any model, not scores of a VLM. Every memory agent is "
         "given the house's room layout.</p>",
-        "<h2>Overall</h2>",
+        "<nav class=note><a href='#overall'>overall</a><a href='#plots'>plots</a>"
+        "<a href='#episodes'>episodes</a><a href='#failed'>failed tasks</a>"
+        "<a href='#templates'>per template</a><a href='#config'>configuration</a></nav>",
+        "<h2 id=overall>Overall</h2>",
         _overall_html(run),
-        "<h2>Plots</h2>",
+        "<h2 id=plots>Plots</h2>",
         _plots_html(run),
-        "<h2>Per template</h2><p class=note>success rate (number of tasks)</p>",
+        "<h2>Episodes</h2><p class=note>Each card: the house, days and rearrangements of the "
+        "experience, every baseline's successes/tasks in the episode, and the top-down of the "
+        "experience (every step; one panel per day; the memory of the first memory baseline as it "
+        "was at each day's end). Click a picture for full size.</p>",
+        episodes_html(run),
+        "<h2 id=failed>Failed tasks</h2><p class=note>One card per failed task: the instruction, "
+        "the plan, what it chose, the truth and the failure label as scored; the memory keyframes "
+        "of what the plan chose, the frame where the agent stopped and a sketch of the attempt, "
+        "as captured during the run.</p>",
+        _episode_errors_html(run),
+        failures_html(run),
+        "<h2 id=templates>Per template</h2><p class=note>success rate (number of tasks)</p>",
         _template_html(run),
-        "<h2>Failed tasks</h2>",
-        _failures_html(run),
-        f"<h2>Configuration</h2><details><summary>resolved config.yaml</summary>{config}</details>",
+        f"<h2 id=config>Configuration</h2><details><summary>resolved config.yaml</summary>{config}</details>",
         f"<p class=note>generated {_esc(generated)}</p>",
     ]
     return (
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_esc(title)}</title>"
-        f"<style>{_CSS}</style></head><body>" + "\n".join(sections) + "</body></html>\n"
+        f"<style>{_CSS}\n{EPISODES_CSS}\n{FAILURES_CSS}</style></head><body>"
+        + "\n".join(sections)
+        + "</body></html>\n"
     )
 
 
