@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +45,20 @@ def find_chromium(executable: str | Path | None = None) -> str:
     )
 
 
-def screenshot_html(
+@contextmanager
+def chromium_page(
     html: str | Path,
-    png: str | Path,
     *,
     width: int = 1100,
     height: int = 750,
     executable: str | Path | None = None,
+    wait_for: str = ".plotly .main-svg",
     settle_ms: int = 1500,
-) -> list[str]:
-    """Open ``html`` in headless Chromium, wait for plotly to draw, save a PNG screenshot.
+) -> Iterator[tuple[Any, list[str]]]:
+    """Open ``html`` in headless Chromium and wait until ``wait_for`` shows (plotly drew).
 
-    Returns:
-        The console errors and uncaught page errors seen while loading (empty = clean).
+    Yields:
+        (the playwright page, the console errors and uncaught page errors seen so far).
     """
     try:
         from playwright.sync_api import sync_playwright
@@ -71,10 +75,33 @@ def screenshot_html(
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(Path(html).resolve().as_uri())
-            page.wait_for_selector(".plotly .main-svg", timeout=30_000)
+            page.wait_for_selector(wait_for, timeout=30_000)
             page.wait_for_timeout(settle_ms)  # the WebGL scene draws after plotly's SVG chrome
-            page.screenshot(path=str(png))
+            yield page, errors
         finally:
             browser.close()
+
+
+def screenshot_html(
+    html: str | Path,
+    png: str | Path,
+    *,
+    width: int = 1100,
+    height: int = 750,
+    executable: str | Path | None = None,
+    settle_ms: int = 1500,
+    selector: str | None = None,
+) -> list[str]:
+    """Open ``html`` in headless Chromium, wait for plotly to draw, save a PNG screenshot (of
+    ``selector``'s first element when given, else the window).
+
+    Returns:
+        The console errors and uncaught page errors seen while loading (empty = clean).
+    """
+    with chromium_page(
+        html, width=width, height=height, executable=executable, settle_ms=settle_ms
+    ) as (page, errors):
+        target = page.locator(selector).first if selector else page
+        target.screenshot(path=str(png))
     logger.info("screenshot of %s written to %s", html, png)
     return errors

@@ -1,10 +1,14 @@
-"""Self-contained interactive HTML of the 3D scene graph with a time slider (plotly, ``viz`` extra).
+"""Self-contained interactive HTML of the 3D scene graph over time (plotly, ``viz`` extra).
 
 Nodes sit at their believed 3D positions, with each layer lifted to its own height so the
 hierarchy reads at a glance (Hydra-style layered view): objects and receptacles where they
 are, rooms above the house. Edges: object → receptacle (on/inside), receptacle/object → room.
-Each slider step is the world instance ``graph.at(t)``; plotly.js is inlined so the file
-opens offline.
+
+Each slider step shows the memory *as it was* at that time: a recorded snapshot when the source
+has them (recordings, benchmark media; the steps are then snapshot times), otherwise the final
+memory's history ``graph.at(t)`` (a bare memory file), which the page says in its title. Steps
+are labelled with the day and clock (``d1 08:30``); a play button runs through them; the plot
+fills the browser window; plotly.js is inlined so the file opens offline.
 """
 
 from __future__ import annotations
@@ -17,30 +21,48 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.viz.source import MemoryView
+from envs.extras import require_extra
 from scene_graph import Layer, SceneGraph
 
 logger = logging.getLogger(__name__)
 
 ROOM_LIFT = 3.5
 """Height (m) of the room layer above the floor in the layered view."""
+MAX_STEPS = 60
+"""Most slider steps (snapshots are thinned evenly beyond it, keeping those after interactions)."""
+POINT_BUDGET = 60_000
+"""Object points over all steps together (each step gets its share, at most ``max_points``)."""
 _COLORS = {Layer.ROOM: "#3f51b5", Layer.RECEPTACLE: "#e69138", Layer.OBJECT: "#34a853"}
+_PAGE_CSS = "<style>html,body{margin:0;height:100%;overflow:hidden}</style>"
 
 
-def _go():
-    try:
-        import plotly.graph_objects as go
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the HTML view needs plotly; install it with `pip install 'embodied-mem[viz]'`"
-        ) from exc
-    return go
+def _go() -> Any:
+    return require_extra("plotly.graph_objects", "viz", hint="the HTML view is drawn with plotly")
 
 
 def default_times(view: MemoryView, count: int = 12) -> list[float]:
-    """``count`` evenly spaced times over the memory's span, plus every interaction time."""
+    """The slider's times: the snapshot times when the view has snapshots (thinned to
+    ``MAX_STEPS``, keeping the first snapshot after each interaction), else ``count`` evenly
+    spaced times plus every interaction time."""
+    if view.snapshots:
+        times = [s.time for s in view.snapshots]
+        if len(times) <= MAX_STEPS:
+            return times
+        keep = {times[int(i)] for i in np.linspace(0, len(times) - 1, MAX_STEPS // 2)}
+        for m in view.interactions:
+            after = next((t for t in times if t >= m.time), None)
+            if after is not None:
+                keep.add(after)
+        return sorted(keep)
     t0, t1 = view.time_range()
     times = set(np.linspace(t0, t1, max(2, count)).tolist()) | {m.time for m in view.interactions}
     return sorted(times)
+
+
+def step_label(view: MemoryView, t: float) -> str:
+    """``d1 08:30`` (the day and clock of the last pose at or before ``t``), else seconds."""
+    stamp = view.stamp_at(t)
+    return f"d{stamp.day} {stamp.time_of_day}" if stamp else f"{t:.0f}s"
 
 
 def _pos(node: Any) -> np.ndarray:
@@ -62,6 +84,12 @@ def _node_trace(go: Any, world: SceneGraph, layer: Layer) -> Any:
         for n in nodes
     ]
     size = {Layer.ROOM: 12, Layer.RECEPTACLE: 7, Layer.OBJECT: 5}[layer]
+    # objects label above their dot, receptacles below theirs: the two layers' labels part
+    where = {
+        Layer.ROOM: "top center",
+        Layer.RECEPTACLE: "bottom center",
+        Layer.OBJECT: "top center",
+    }
     return go.Scatter3d(
         x=xyz[:, 0],
         y=xyz[:, 1],
@@ -69,9 +97,10 @@ def _node_trace(go: Any, world: SceneGraph, layer: Layer) -> Any:
         mode="markers+text",
         name=f"{layer.value}s",
         text=text,
+        textposition=where[layer],
         hovertext=hover,
         hoverinfo="text",
-        textfont={"size": 9},
+        textfont={"size": 11 if layer is Layer.ROOM else 8, "color": _COLORS[layer]},
         marker={"size": size, "color": _COLORS[layer], "line": {"width": 1, "color": "#202124"}},
     )
 
@@ -125,17 +154,47 @@ def _points_trace(go: Any, world: SceneGraph, max_points: int) -> Any:
     )
 
 
-def _path_trace(go: Any, view: MemoryView, t: float) -> Any:
-    path = [p for p in view.path if p.time <= t]
-    return go.Scatter3d(
-        x=[p.x for p in path],
-        y=[p.y for p in path],
-        z=[0.05] * len(path),
-        mode="lines",
-        name="agent path",
+def _path_traces(go: Any, view: MemoryView, t: float) -> list[Any]:
+    """Today's path up to ``t`` (gaps at teleports) and the agent's pose at ``t``."""
+    from embodied_mem.viz.topdown import path_segments
+
+    stamp = view.stamp_at(t)
+    today = [p for p in view.path if p.time <= t and stamp is not None and p.day == stamp.day]
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    if view.path_is_dense:
+        for piece in path_segments(today)[0]:
+            xs += [*piece[:, 0].tolist(), None]
+            ys += [*piece[:, 1].tolist(), None]
+    else:
+        xs, ys = [p.x for p in today], [p.y for p in today]
+    path = go.Scatter3d(
+        x=xs,
+        y=ys,
+        z=[None if x is None else 0.05 for x in xs],
+        mode="lines" if view.path_is_dense else "markers",
+        name="path today" if view.path_is_dense else "keyframe poses today",
         hoverinfo="skip",
         line={"color": "#9334e6", "width": 4},
+        marker={"size": 2, "color": "#9334e6"},
     )
+    ax, ay = ([stamp.x], [stamp.y]) if stamp else ([], [])
+    tip = (
+        ([stamp.x + 0.5 * np.cos(stamp.yaw)], [stamp.y + 0.5 * np.sin(stamp.yaw)])
+        if stamp
+        else ([], [])
+    )
+    agent = go.Scatter3d(
+        x=ax + tip[0],
+        y=ay + tip[1],
+        z=[0.1] * (len(ax) + len(tip[0])),
+        mode="lines+markers",
+        name="agent (line: heading)",
+        hoverinfo="skip",
+        line={"color": "#d93025", "width": 6},
+        marker={"size": [7, 0][: len(ax) + len(tip[0])], "color": "#d93025"},
+    )
+    return [path, agent]
 
 
 def _room_outlines(go: Any, graph: SceneGraph) -> Any:
@@ -158,18 +217,62 @@ def _room_outlines(go: Any, graph: SceneGraph) -> Any:
 
 
 def _frame_traces(go: Any, view: MemoryView, t: float, points: bool, max_points: int) -> list[Any]:
-    world = view.graph.at(t)
+    world, _ = view.memory_at(t)
     traces = [
         _node_trace(go, world, layer) for layer in (Layer.ROOM, Layer.RECEPTACLE, Layer.OBJECT)
     ]
-    traces += [
-        _edge_trace(go, world, "support"),
-        _edge_trace(go, world, "room"),
-        _path_trace(go, view, t),
-    ]
+    traces += [_edge_trace(go, world, "support"), _edge_trace(go, world, "room")]
+    traces += _path_traces(go, view, t)
     if points:
         traces.append(_points_trace(go, world, max_points))
     return traces
+
+
+def _slider_steps(view: MemoryView, ts: list[float]) -> list[dict[str, Any]]:
+    go_to = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}
+    return [
+        {
+            "method": "animate",
+            "label": step_label(view, t),
+            "args": [[f"{t:.1f}"], {**go_to, "transition": {"duration": 0}}],
+        }
+        for t in ts
+    ]
+
+
+def _controls(view: MemoryView, ts: list[float], start: int) -> dict[str, Any]:
+    """Slider (one step per time, labelled ``d1 08:30``) and play/pause buttons."""
+    no_fade = {"transition": {"duration": 0}}
+    play = {"frame": {"duration": 700, "redraw": True}, "fromcurrent": True, **no_fade}
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", **no_fade}
+    return {
+        "sliders": [
+            {
+                "active": start,
+                "steps": _slider_steps(view, ts),
+                "currentvalue": {"prefix": "memory at ", "font": {"size": 14}},
+                "x": 0.12,
+                "len": 0.86,
+                "pad": {"t": 10, "b": 10},
+            }
+        ],
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.01,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 40},
+                "showactive": False,
+                "buttons": [
+                    {"label": "▶ play", "method": "animate", "args": [None, play]},
+                    {"label": "❚❚ pause", "method": "animate", "args": [[None], pause]},
+                ],
+            }
+        ],
+    }
 
 
 def build_figure(
@@ -186,66 +289,52 @@ def build_figure(
     base = set(times) if times else set(default_times(view))
     ts = sorted(base | ({float(active)} if active is not None else set()))
     start = ts.index(float(active)) if active is not None else len(ts) - 1
-    outline = _room_outlines(go, view.graph)
-    frames = [
-        go.Frame(
-            data=_frame_traces(go, view, t, points, max_points),
-            name=f"{t:.1f}",
-            traces=list(range(1, 8 if points else 7)),
-        )
-        for t in ts
-    ]
-    fig = go.Figure(data=[outline, *frames[start].data], frames=frames)
-    steps = [
-        {
-            "method": "animate",
-            "label": _label(view, t),
-            "args": [
-                [f"{t:.1f}"],
-                {
-                    "mode": "immediate",
-                    "frame": {"duration": 0, "redraw": True},
-                    "transition": {"duration": 0},
-                },
-            ],
-        }
-        for t in ts
-    ]
+    share = min(max_points, max(300, POINT_BUDGET // max(1, len(ts))))
+    frames = [go.Frame(data=_frame_traces(go, view, t, points, share), name=f"{t:.1f}") for t in ts]
+    for frame in frames:
+        frame.traces = list(range(1, 1 + len(frame.data)))
+    fig = go.Figure(data=[_room_outlines(go, view.graph), *frames[start].data], frames=frames)
+    source = (
+        "each step: the memory as it was then (recorded snapshots)"
+        if view.snapshots
+        else "each step: the final memory's history at that time (a memory file keeps no "
+        "snapshots; record a run to see what it believed then)"
+    )
     fig.update_layout(
-        title=f"{view.title}: scene graph memory over time",
-        height=700,
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        title={
+            "text": f"{view.title}: scene graph memory over time<br><sup>{source}</sup>",
+            "x": 0.01,
+        },
+        autosize=True,
+        margin={"l": 0, "r": 0, "t": 60, "b": 0},
         scene={
             "aspectmode": "data",
             "xaxis_title": "x (m)",
             "yaxis_title": "y (m)",
             "zaxis_title": "z (m)",
         },
-        sliders=[
-            {
-                "active": start,
-                "steps": steps,
-                "currentvalue": {"prefix": "memory at "},
-                "pad": {"t": 10},
-            }
-        ],
-        legend={"itemsizing": "constant"},
+        legend={"itemsizing": "constant", "x": 0.01, "y": 0.92},
+        **_controls(view, ts, start),
     )
     return fig
-
-
-def _label(view: MemoryView, t: float) -> str:
-    stamp = view.stamp_at(t)
-    return f"{t:.0f}s ({stamp.time_of_day})" if stamp else f"{t:.0f}s"
 
 
 def save_html(
     view: MemoryView, filename: str | Path, times: Sequence[float] | None = None, **kwargs: Any
 ) -> Path:
-    """Write the interactive view as one self-contained HTML file (plotly.js inlined)."""
+    """Write the interactive view as one self-contained HTML file filling the browser window."""
     out = Path(filename)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig = build_figure(view, times, **kwargs)
-    fig.write_html(out, include_plotlyjs=True, full_html=True, auto_play=False)
+    page = fig.to_html(
+        include_plotlyjs=True,
+        full_html=True,
+        auto_play=False,
+        default_width="100%",
+        default_height="100vh",
+        div_id="memory-graph",
+        config={"responsive": True, "displaylogo": False},
+    )
+    out.write_text(page.replace("<head>", "<head>" + _PAGE_CSS, 1), encoding="utf-8")
     logger.info("HTML view written to %s (%d time steps)", out, len(fig.frames))
     return out

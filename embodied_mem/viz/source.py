@@ -6,7 +6,9 @@ SQLite memory, a memory snapshot JSON or a recorded run directory.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,16 @@ class InteractionMark:
     category: str | None
 
 
+@dataclass(frozen=True)
+class MemorySnapshot:
+    """The memory's state as it was at ``time`` (read from disk when first needed)."""
+
+    time: float
+    frames: int
+    read: Callable[[], dict[str, Any]]
+    """Returns the state (:func:`embodied_mem.replay.memory_state` format); cached."""
+
+
 @dataclass
 class MemoryView:
     """Everything the top-down, HTML and rerun views draw from one memory."""
@@ -51,6 +63,31 @@ class MemoryView:
     interactions: list[InteractionMark] = field(default_factory=list)
     short_term: list[dict[str, Any]] = field(default_factory=list)
     title: str = "memory"
+    snapshots: list[MemorySnapshot] = field(default_factory=list)
+    """What the memory held over time (recordings, benchmark media), by time; empty for a bare
+    memory file, whose views then show the final memory's history (``graph.at(t)``)."""
+    path_is_dense: bool = False
+    """True when ``path`` holds every step (a recording); False for keyframe poses only."""
+
+    def memory_at(self, t: float) -> tuple[SceneGraph, dict[str, Any] | None]:
+        """The world instance memory held at ``t`` and its free-space map state (or None).
+
+        With snapshots: the last snapshot at or before ``t`` (what memory believed then; before
+        the first, that one's history at ``t``); without, the final memory's history at ``t``
+        (later corrections included).
+        """
+        if not self.snapshots:
+            return self.graph.at(t), getattr(self, "free_space", None)
+        # before the first snapshot: that snapshot's own history (the closest belief there is)
+        snap = next((s for s in reversed(self.snapshots) if s.time <= t), None)
+        if snap is None:
+            first = self.snapshots[0]
+            return _graph_of(first).at(t), first.read().get("free_space")
+        return _graph_of(snap), snap.read().get("free_space")
+
+    def days(self) -> list[int]:
+        """Days the path or the interactions touch, in order."""
+        return sorted({p.day for p in self.path} | {m.day for m in self.interactions})
 
     def time_range(self) -> tuple[float, float]:
         """(first, last) time the memory knows anything about (0, 0 when empty)."""
@@ -97,6 +134,16 @@ class MemoryView:
                 f"nothing recorded on day {day} at or before {text}; the day starts at {first}"
             )
         return max(before)
+
+
+@lru_cache(maxsize=64)  # a slider revisits steps; a long session must not keep them all
+def _graph_of(snap: MemorySnapshot) -> SceneGraph:
+    return from_dict(snap.read()["scene_graph"])
+
+
+def lazy_state(read: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """``read`` called once; later calls return the same state."""
+    return cache(read)
 
 
 def view_from_state(state: dict[str, Any], title: str = "memory") -> MemoryView:
@@ -165,27 +212,7 @@ def load_view(source: str | Path) -> MemoryView:
     if not path.exists():
         raise FileNotFoundError(f"no memory, snapshot or run directory at {path}")
     if path.is_dir():
-        run = load_run(path)
-        state = run.final_snapshot()
-        if state is None:
-            from embodied_mem.replay.replay import replay
-
-            logger.info("%s has no memory snapshot; replaying it", path)
-            state = memory_state(replay(run), int(run.header.get("frames", 0)))
-        view = view_from_state(state, title=path.name)
-        # the run has every frame's pose: a finer path than the memory's keyframes
-        view.path = [
-            PathPoint(
-                m["time"]["seconds"],
-                m["agent"]["position"][0],
-                m["agent"]["position"][1],
-                m["agent"]["yaw"],
-                m["time"]["day"],
-                m["time"]["time_of_day"],
-            )
-            for m in run.frame_metas()
-        ]
-        return view
+        return _run_view(path, load_run(path))
     if path.suffix == ".json":
         state = fmt.read_json(path, "memory snapshot")
         if not isinstance(state, dict) or "scene_graph" not in state:
@@ -195,3 +222,54 @@ def load_view(source: str | Path) -> MemoryView:
 
     memory = AgentMemory.open(path, read_only=True)  # never writes, also while a writer runs
     return view_from_memory(memory, title=path.stem)
+
+
+def _run_view(path: Path, run: Any) -> MemoryView:
+    """A recorded run: its final snapshot (or a replay), every frame's pose, its snapshots."""
+    state = run.final_snapshot()
+    if state is None:
+        from embodied_mem.replay.replay import replay
+
+        logger.info("%s has no memory snapshot; replaying it", path)
+        state = memory_state(replay(run), int(run.header.get("frames", 0)))
+    view = view_from_state(state, title=_run_title(path, run))
+    # the run has every frame's pose: a finer path than the memory's keyframes
+    metas = list(run.frame_metas())
+    view.path = [
+        PathPoint(
+            m["time"]["seconds"],
+            m["agent"]["position"][0],
+            m["agent"]["position"][1],
+            m["agent"]["yaw"],
+            m["time"]["day"],
+            m["time"]["time_of_day"],
+        )
+        for m in metas
+    ]
+    view.path_is_dense = True
+    view.snapshots = _run_snapshots(run, metas)
+    return view
+
+
+def _run_title(path: Path, run: Any) -> str:
+    """``episode demo-0001 · memory-oracle (builtin house 2132340197)`` for a benchmark
+    recording (``recordings/<episode>/<baseline>``), else the directory's name."""
+    episode = run.config.get("episode") or {}
+    if path.parent.parent.name == "recordings" or episode:
+        name = episode.get("id") or path.parent.name
+        house = f" ({episode['house']})" if episode.get("house") else ""
+        return f"episode {name} · {path.name}{house}"
+    return path.name
+
+
+def _run_snapshots(run: Any, metas: list[dict[str, Any]]) -> list[MemorySnapshot]:
+    """The run's memory snapshots, each at the time of the last frame recorded before it."""
+    from embodied_mem.replay.run import read_snapshot
+
+    out = []
+    for frames, file in sorted(run.snapshots_by_frames().items()):
+        if not metas or frames < 1:
+            continue
+        t = float(metas[min(frames, len(metas)) - 1]["time"]["seconds"])
+        out.append(MemorySnapshot(t, frames, lazy_state(lambda f=file: read_snapshot(f))))
+    return out

@@ -1,51 +1,77 @@
-"""Top-down PNG of a memory at time t (matplotlib, ``viz`` extra): room footprints, receptacle
-boxes, objects with labels, the agent's path up to t and its interactions with clock times.
+"""Top-down PNG of a memory (matplotlib, ``viz`` extra): one panel per day.
 
-Everything drawn is the memory's belief at t (the world instance ``graph.at(t)``), not ground
-truth, so the picture shows what the agent would answer from.
+Each panel shows what the memory held at the end of that day (at ``time`` for the last one):
+room footprints, the agent's own free-space map and places graph when the memory has one,
+receptacle boxes, objects, and that day's path and interactions with their clock times. The
+path is every step when the source has them (a recording, a benchmark episode): consecutive
+steps never cross a wall, and a teleport (a step longer than any walk step) is drawn as a
+dotted jump. A bare memory file keeps only keyframe poses; those are drawn as dots, because a
+straight line between them could cut through a wall. Labels are moved apart with adjustText.
+
+Everything drawn is the memory's belief, not ground truth: from its snapshot at that time when
+the source has snapshots (recordings, benchmark media), else the final memory's history
+(``graph.at(t)``), which the title then says.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from embodied_mem.viz.source import MemoryView
+from embodied_mem.viz.source import MemoryView, PathPoint
+from envs.extras import require_extra
 from scene_graph import Layer
 
 logger = logging.getLogger(__name__)
 
-_ROOM_COLORS = (
-    "#e8f0fe",
-    "#fdf1dc",
-    "#e6f4ea",
-    "#fce8e6",
-    "#f3e8fd",
-    "#e0f7fa",
-    "#fff8e1",
-    "#efebe9",
-)
+_ROOM_COLORS = ("#e8f0fe", "#fdf1dc", "#e6f4ea", "#fce8e6", "#f3e8fd", "#e0f7fa", "#fff8e1")
+DAY_COLORS = ("#9334e6", "#e8710a", "#129eaf", "#c5221f", "#188038", "#5f6368")
 _KIND_STYLE = {
     "pick": ("^", "#d93025"),
     "place": ("v", "#188038"),
     "open": ("s", "#1a73e8"),
     "close": ("s", "#5f6368"),
 }
+MIN_JUMP_M = 0.75
+"""A step at least this long (and 3x the median step) is a teleport, drawn as a jump."""
 
 
-def _plt():
-    try:
-        import matplotlib
+@dataclass
+class DayPanel:
+    """One day of the picture: its path, its interactions and the memory at its end."""
 
-        matplotlib.use("Agg")  # headless: never try to open a window
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the top-down view needs matplotlib; install it with `pip install 'embodied-mem[viz]'`"
-        ) from exc
-    return plt
+    day: int
+    end: float
+    path: list[PathPoint]
+    marks: list[Any]
+
+
+def _figure(size: tuple[float, float]) -> Any:
+    require_extra("matplotlib", "viz", hint="the top-down view is drawn with matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=100)
+    FigureCanvasAgg(fig)  # its own Agg canvas: no pyplot state, never a window
+    return fig
+
+
+def day_panels(view: MemoryView, t: float) -> list[DayPanel]:
+    """Days up to ``t``, each with its path, interactions and the time its memory is shown at."""
+    path = [p for p in view.path if p.time <= t]
+    marks = [m for m in view.interactions if m.time <= t]
+    days = sorted({p.day for p in path} | {m.day for m in marks}) or [0]
+    panels = []
+    for d in days:
+        mine = [p for p in path if p.day == d]
+        times = [p.time for p in mine] + [m.time for m in marks if m.day == d]
+        end = t if d == days[-1] else max(times, default=t)
+        panels.append(DayPanel(d, end, mine, [m for m in marks if m.day == d]))
+    return panels
 
 
 def render_topdown(
@@ -53,28 +79,29 @@ def render_topdown(
     time: float | None = None,
     *,
     labels: bool = True,
-    size_inches: tuple[float, float] = (9.0, 7.0),
-):  # -> matplotlib Figure
-    """A matplotlib figure of the memory at ``time`` seconds (None = the end)."""
-    plt = _plt()
+    panel_inches: tuple[float, float] = (8.0, 6.6),
+) -> Any:  # -> matplotlib Figure
+    """A matplotlib figure of the memory up to ``time`` seconds (None = the end)."""
     t = view.time_range()[1] if time is None else float(time)
-    world = view.graph.at(t)
-    fig, ax = plt.subplots(figsize=size_inches)
-    _draw_rooms(ax, world)
-    _draw_receptacles(ax, world, labels)
-    _draw_objects(ax, world, labels)
-    _draw_path(ax, [p for p in view.path if p.time <= t])
-    _draw_interactions(ax, [m for m in view.interactions if m.time <= t])
-    ax.set_aspect("equal")
-    ax.set_xlabel("x (m)")
-    ax.set_ylabel("y (m)")
-    clock = _clock_at(view, t)
-    ax.set_title(
-        f"{view.title} — memory at t={t:.0f}s{clock}: "
-        f"{len(world.objects())} objects, {len(world.receptacles())} receptacles"
+    panels = day_panels(view, t)
+    cols = min(2, len(panels))
+    rows = int(np.ceil(len(panels) / cols))
+    fig = _figure((panel_inches[0] * cols, panel_inches[1] * rows + 0.9))
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(panels))]
+    bounds = _bounds(view)
+    own_map = [
+        _draw_panel(ax, view, panel, bounds, labels) for ax, panel in zip(axes, panels, strict=True)
+    ]
+    source = (
+        "memory as it was (snapshots)"
+        if view.snapshots
+        else "the final memory's history (no snapshots in this source)"
     )
-    ax.grid(True, alpha=0.2)
-    fig.tight_layout()
+    stamp = view.stamp_at(t)
+    when = f"d{stamp.day} {stamp.time_of_day}" if stamp else f"t={t:.0f}s"
+    fig.suptitle(f"{view.title} — up to {when}; {source}", fontsize=11, weight="bold")
+    _legend(fig, view, any(own_map))
+    fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1 - 0.45 / fig.get_figheight()))
     return fig
 
 
@@ -84,27 +111,76 @@ def save_topdown(
     time: float | None = None,
     *,
     dpi: int = 100,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> Path:
     """Write :func:`render_topdown` to a PNG and return its path."""
-    plt = _plt()
     out = Path(filename)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig = render_topdown(view, time, **kwargs)  # type: ignore[arg-type]
-    try:
-        fig.savefig(out, dpi=dpi)
-    finally:
-        plt.close(fig)
+    fig = render_topdown(view, time, **kwargs)
+    fig.savefig(out, dpi=dpi, metadata={"Software": None})
     logger.info("top-down map written to %s", out)
     return out
 
 
-def _clock_at(view: MemoryView, t: float) -> str:
-    stamp = view.stamp_at(t)
-    return f" (day {stamp.day} {stamp.time_of_day})" if stamp else ""
+def _bounds(view: MemoryView) -> tuple[float, float, float, float] | None:
+    """The house's extent from room footprints and the path (every panel shares it)."""
+    pts = [p for r in view.graph.rooms() for p in (r.attributes.get("footprint") or [])]
+    pts += [(p.x, p.y) for p in view.path]
+    if not pts:
+        return None
+    arr = np.asarray(pts, dtype=float)
+    (x0, y0), (x1, y1) = arr.min(axis=0) - 0.3, arr.max(axis=0) + 0.3
+    return float(x0), float(x1), float(y0), float(y1)
 
 
-def _draw_rooms(ax, world) -> None:  # noqa: ANN001 - matplotlib Axes
+def _draw_panel(ax: Any, view: MemoryView, panel: DayPanel, bounds: Any, labels: bool) -> bool:
+    """Draw one day; True when the agent's own map was drawn."""
+    world, free_space = view.memory_at(panel.end)
+    _draw_rooms(ax, world)
+    _draw_free_space(ax, free_space)
+    texts = _draw_receptacles(ax, world, labels)
+    texts += _draw_objects(ax, world, labels)
+    color = DAY_COLORS[panel.day % len(DAY_COLORS)]
+    steps = _draw_path(ax, panel.path, view.path_is_dense, color)
+    texts += _draw_interactions(ax, panel.marks, labels)
+    if bounds is not None:
+        ax.set_xlim(bounds[0], bounds[1])
+        ax.set_ylim(bounds[2], bounds[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.grid(True, alpha=0.15)
+    span = ""
+    if panel.path:
+        span = f" {panel.path[0].time_of_day}–{panel.path[-1].time_of_day}"
+    ax.set_title(
+        f"day {panel.day}{span}: {steps}, {len(panel.marks)} pick/place/open/close — memory: "
+        f"{len(world.objects())} objects, {len(world.receptacles())} receptacles",
+        fontsize=9,
+        color=color,
+        weight="bold",
+    )
+    if labels and texts:
+        _spread_labels(ax, texts)
+    return bool(free_space and free_space.get("shape") and free_space["shape"][0])
+
+
+def _spread_labels(ax: Any, texts: list[Any]) -> None:
+    """Move labels off each other (adjustText), with a thin leader to their point."""
+    from adjustText import adjust_text
+
+    adjust_text(
+        texts,
+        ax=ax,
+        expand=(1.15, 1.3),
+        arrowprops={"arrowstyle": "-", "color": "#80868b", "lw": 0.5},
+        ensure_inside_axes=True,
+        max_move=(12, 12),
+        time_lim=2.0,  # seconds; a crowded panel keeps its best layout so far
+    )
+
+
+def _draw_rooms(ax: Any, world: Any) -> None:
     from matplotlib.patches import Polygon
 
     for i, room in enumerate(sorted(world.rooms(), key=lambda n: n.id)):
@@ -118,28 +194,51 @@ def _draw_rooms(ax, world) -> None:  # noqa: ANN001 - matplotlib Axes
                 closed=True,
                 facecolor=_ROOM_COLORS[i % len(_ROOM_COLORS)],
                 edgecolor="#3c4043",
-                linewidth=1.5,
+                linewidth=1.2,
                 zorder=0,
             )
         )
-        name = room.attributes.get("name") or room.category
         ax.text(
             pts[:, 0].min() + 0.1,
             pts[:, 1].max() - 0.1,
-            name,
-            fontsize=9,
+            room.attributes.get("name") or room.category,
+            fontsize=8,
             va="top",
             weight="bold",
             color="#3c4043",
             zorder=1,
         )
-        ax.update_datalim(pts)
-    ax.autoscale_view()
 
 
-def _draw_receptacles(ax, world, labels: bool) -> None:  # noqa: ANN001
+def _draw_free_space(ax: Any, state: dict[str, Any] | None) -> None:
+    """The map the agent built itself (seen floor light, obstacles dark) and its places graph."""
+    if not state or not state.get("shape") or not state["shape"][0]:
+        return
+    from embodied_mem.memory.places import build_places
+    from embodied_mem.memory.spatial import free_space_from_state
+
+    fmap = free_space_from_state(state)
+    rs, cs = fmap.extent()
+    rgba = np.zeros((*fmap.shape, 4))
+    rgba[fmap.seen | fmap.visited] = (1.0, 1.0, 1.0, 0.55)
+    rgba[fmap.occupied] = (0.25, 0.25, 0.28, 0.85)
+    res = fmap.config.resolution
+    x0, y0 = fmap.origin + np.array([cs.start, rs.start]) * res
+    extent = (x0, x0 + (cs.stop - cs.start) * res, y0, y0 + (rs.stop - rs.start) * res)
+    ax.imshow(rgba[rs, cs], origin="lower", extent=extent, interpolation="nearest", zorder=1)
+    places = build_places(fmap)
+    for a, b in places.edges:
+        pa, pb = places.nodes[a]["xy"], places.nodes[b]["xy"]
+        ax.plot([pa[0], pb[0]], [pa[1], pb[1]], "-", color="#80868b", lw=0.5, zorder=1.5)
+    if places.number_of_nodes():
+        xy = np.array([places.nodes[n]["xy"] for n in places])
+        ax.scatter(xy[:, 0], xy[:, 1], s=5, c="#80868b", zorder=1.6, label="places")
+
+
+def _draw_receptacles(ax: Any, world: Any, labels: bool) -> list[Any]:
     from matplotlib.patches import Rectangle
 
+    texts = []
     for node in world.receptacles():
         lo, hi = node.bbox_min, node.bbox_max
         opened = node.state is not None and node.state.value == "open"
@@ -156,102 +255,132 @@ def _draw_receptacles(ax, world, labels: bool) -> None:  # noqa: ANN001
             )
         )
         if labels:
-            ax.text(
-                node.centroid[0],
-                node.centroid[1],
-                node.category,
-                fontsize=6,
-                ha="center",
-                va="center",
-                color="#4e342e",
-                zorder=3,
+            texts.append(
+                ax.text(
+                    *node.centroid[:2],
+                    node.category,
+                    fontsize=6,
+                    ha="center",
+                    va="center",
+                    color="#4e342e",
+                    zorder=3,
+                )
             )
+    return texts
 
 
-def _draw_objects(ax, world, labels: bool) -> None:  # noqa: ANN001
+def _draw_objects(ax: Any, world: Any, labels: bool) -> list[Any]:
     objs = [n for n in world.nodes(Layer.OBJECT) if n.state is None or n.state.value != "held"]
     if not objs:
-        return
+        return []
     xy = np.array([n.centroid[:2] for n in objs])
-    ax.scatter(xy[:, 0], xy[:, 1], s=28, c="#f9ab00", edgecolors="black", linewidths=0.6, zorder=5)
-    if labels:
-        placed: list[np.ndarray] = []
-        for n, p in zip(objs, xy, strict=True):
-            ax.annotate(
-                n.category,
-                tuple(p),
-                xytext=(3, 3 + 8 * _crowd(placed, p)),
-                textcoords="offset points",
-                fontsize=7,
-                zorder=6,
-            )
+    ax.scatter(xy[:, 0], xy[:, 1], s=26, c="#f9ab00", edgecolors="black", linewidths=0.6, zorder=5)
+    if not labels:
+        return []
+    return [
+        ax.text(p[0], p[1], n.category, fontsize=7, zorder=6, color="#202124")
+        for n, p in zip(objs, xy, strict=True)
+    ]
 
 
-def _draw_path(ax, path) -> None:  # noqa: ANN001
+def path_segments(path: list[PathPoint]) -> tuple[list[np.ndarray], list[tuple[Any, Any]]]:
+    """The walked stretches (each an (N, 2) array) and the jumps (teleports) between them."""
     if not path:
-        return
-    xy = np.array([(p.x, p.y) for p in path])
-    ax.plot(
-        xy[:, 0],
-        xy[:, 1],
-        "-",
-        color="#9334e6",
-        linewidth=1.5,
-        alpha=0.8,
-        zorder=4,
-        label="agent path",
-    )
-    ax.plot(*xy[0], "o", color="#188038", markersize=7, zorder=7, label="start")
-    last = path[-1]
+        return [], []
+    xy = np.array([(p.x, p.y) for p in path], dtype=float)
+    steps = np.linalg.norm(np.diff(xy, axis=0), axis=1)
+    moving = steps[steps > 1e-6]
+    limit = max(MIN_JUMP_M, 3.0 * float(np.median(moving))) if len(moving) else MIN_JUMP_M
+    cuts = np.nonzero(steps > limit)[0] + 1
+    pieces = np.split(xy, cuts)
+    jumps = [(xy[c - 1], xy[c]) for c in cuts]
+    return pieces, jumps
+
+
+def _draw_path(ax: Any, path: list[PathPoint], dense: bool, color: str) -> str:
+    """Draw one day's path; returns how it is described in the panel title."""
+    if not path:
+        return "no poses"
+    if not dense:  # keyframe poses only: dots, no straight lines through walls
+        xy = np.array([(p.x, p.y) for p in path])
+        ax.scatter(xy[:, 0], xy[:, 1], s=9, color=color, alpha=0.8, zorder=4)
+        _ends(ax, path, color)
+        return f"{len(path)} keyframe poses"
+    pieces, jumps = path_segments(path)
+    for piece in pieces:
+        ax.plot(piece[:, 0], piece[:, 1], "-", color=color, lw=1.4, alpha=0.85, zorder=4)
+    for a, b in jumps:
+        ax.annotate(
+            "",
+            xy=tuple(b),
+            xytext=tuple(a),
+            arrowprops={"arrowstyle": "->", "ls": ":", "color": "#5f6368", "lw": 0.8, "alpha": 0.6},
+            zorder=4,
+        )
+    _ends(ax, path, color)
+    return f"{len(path)} steps, {len(jumps)} teleport{'s' if len(jumps) != 1 else ''}"
+
+
+def _ends(ax: Any, path: list[PathPoint], color: str) -> None:
+    first, last = path[0], path[-1]
+    ax.plot(first.x, first.y, "o", color="#188038", ms=7, mec="white", zorder=7)
+    ax.plot(last.x, last.y, "o", color=color, ms=7, mec="white", zorder=7)
     ax.annotate(
         "",
-        xy=(last.x + 0.4 * np.cos(last.yaw), last.y + 0.4 * np.sin(last.yaw)),
+        xy=(last.x + 0.45 * np.cos(last.yaw), last.y + 0.45 * np.sin(last.yaw)),
         xytext=(last.x, last.y),
-        arrowprops={"arrowstyle": "->", "color": "#9334e6", "lw": 2},
+        arrowprops={"arrowstyle": "->", "color": color, "lw": 2},
         zorder=7,
     )
 
 
-def _crowd(placed: list[np.ndarray], p: np.ndarray) -> int:
-    """How many labels already sit on roughly the same text line near ``p`` (then records ``p``).
-
-    Objects on one table and repeated interactions at one spot crowd together; their labels
-    are stacked by this count instead of overprinting each other.
-    """
-    n = sum(abs(float(p[0] - q[0])) < 1.0 and abs(float(p[1] - q[1])) < 0.25 for q in placed)
-    placed.append(p)
-    return n
-
-
-def _draw_interactions(ax, marks) -> None:  # noqa: ANN001
-    placed: list[np.ndarray] = []
-    for kind in _KIND_STYLE:
+def _draw_interactions(ax: Any, marks: list[Any], labels: bool) -> list[Any]:
+    texts = []
+    for kind, (marker, color) in _KIND_STYLE.items():
         sel = [m for m in marks if m.kind == kind and m.point is not None]
         if not sel:
             continue
-        marker, color = _KIND_STYLE[kind]
-        xy = np.array([m.point[:2] for m in sel])  # type: ignore[index]
-        ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
-            marker=marker,
-            s=90,
-            c=color,
-            edgecolors="white",
-            zorder=8,
-            label=kind,
-        )
-        for m, p in zip(sel, xy, strict=True):
-            what = f" {m.category}" if m.category else ""
-            ax.annotate(
-                f"{kind}{what} {m.time_of_day}",
-                tuple(p),
-                xytext=(6, -10 - 9 * _crowd(placed, p)),
-                textcoords="offset points",
-                fontsize=7,
-                color=color,
-                weight="bold",
-                zorder=9,
-            )
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
+        xy = np.array([m.point[:2] for m in sel])
+        ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=80, c=color, edgecolors="white", zorder=8)
+        if labels:
+            texts += [
+                ax.text(
+                    p[0],
+                    p[1],
+                    f"{kind} {m.category or '?'} {m.time_of_day}",
+                    fontsize=7,
+                    color=color,
+                    weight="bold",
+                    zorder=9,
+                )
+                for m, p in zip(sel, xy, strict=True)
+            ]
+    return texts
+
+
+def _legend(fig: Any, view: MemoryView, own_map: bool) -> None:
+    """One legend for the figure, under the panels."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Line2D([], [], color=DAY_COLORS[0], lw=1.5, label="path (colour = day)")
+        if view.path_is_dense
+        else Line2D([], [], ls="", marker=".", color=DAY_COLORS[0], label="keyframe poses"),
+        Line2D([], [], ls=":", color="#5f6368", label="teleport (jump)"),
+        Line2D([], [], ls="", marker="o", color="#188038", label="day start"),
+        Line2D([], [], ls="", marker="o", color=DAY_COLORS[0], label="day end (arrow: heading)"),
+        Line2D([], [], ls="", marker="o", mfc="#f9ab00", mec="black", label="object"),
+        Patch(facecolor="#c8a27a", edgecolor="#6d4c41", label="receptacle (blue edge: open)"),
+    ]
+    handles += [
+        Line2D([], [], ls="", marker=m, color=c, label=k) for k, (m, c) in _KIND_STYLE.items()
+    ]
+    if own_map:
+        handles += [
+            Patch(facecolor="white", edgecolor="#bbb", label="own map: seen floor"),
+            Patch(facecolor="#404048", label="own map: obstacle"),
+        ]
+    fig.legend(
+        handles=handles, loc="lower center", ncols=6, fontsize=8, frameon=False, borderaxespad=0.2
+    )

@@ -53,7 +53,8 @@ def test_topdown_png_is_a_real_picture_and_changes_over_time(demo_run, tmp_path)
 def test_html_view_is_self_contained_with_one_slider_step_per_time(demo_run, tmp_path):
     view = load_view(demo_run[0])
     times = default_times(view, count=5)
-    assert set(m.time for m in view.interactions) <= set(times)
+    assert times == [s.time for s in view.snapshots]  # a recording: the steps are its snapshots
+    assert all(any(t >= m.time for t in times) for m in view.interactions)
     fig = build_figure(view, times)
     assert len(fig.frames) == len(times) == len(fig.layout.sliders[0].steps)
     n_objects_first = len(fig.frames[0].data[2].x)
@@ -67,6 +68,38 @@ def test_html_view_is_self_contained_with_one_slider_step_per_time(demo_run, tmp
     html = save_html(view, tmp_path / "view.html", times).read_text()
     assert "plotly" in html and not re.search(r"<script[^>]+src=\"https?://", html)  # works offline
     assert "AlarmClock" in html or view.interactions[0].category in html
+    assert "100vh" in html  # the plot fills the window
+
+
+def test_html_steps_show_the_memory_as_it_was_with_day_labels_and_play(demo_run):
+    from scene_graph import from_dict
+
+    view = load_view(demo_run[0])
+    fig = build_figure(view)
+    labels = [s.label for s in fig.layout.sliders[0].steps]
+    assert all(re.fullmatch(r"d\d+ \d\d:\d\d", label) for label in labels), labels
+    assert labels[0].startswith("d0 ")
+    buttons = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("play" in b for b in buttons) and any("pause" in b for b in buttons)
+    assert "snapshots" in fig.layout.title.text
+    for snap, frame in zip(view.snapshots, fig.frames, strict=True):
+        believed = from_dict(snap.read()["scene_graph"])
+        # each step draws that snapshot's objects, not the final memory's history at that time
+        assert sorted(frame.data[2].hovertext) == sorted(
+            f"{n.id} ({n.category})<br>state: {n.state.value if n.state else '-'}<br>"
+            f"seen {n.num_observations}x, last {n.last_seen:.0f}s"
+            for n in believed.objects()
+        )
+
+
+def test_html_of_a_bare_memory_says_it_shows_the_final_memorys_history(demo_run):
+    view = view_from_memory(demo_run[1])
+    assert not view.snapshots
+    fig = build_figure(view, default_times(view, count=4))
+    assert "final memory's history" in fig.layout.title.text
+    times = default_times(view, count=4)
+    assert set(m.time for m in view.interactions) <= set(times)
+    assert len(fig.frames) == len(times)
 
 
 def test_views_load_from_a_saved_memory_and_a_snapshot(demo_run, tmp_path):
