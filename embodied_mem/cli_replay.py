@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,8 +147,18 @@ def viz_cmd(
     format: Annotated[
         str, typer.Option("--format", help="comma list of png,html,rrd")
     ] = "png,html",  # noqa: A002
+    spawn: Annotated[
+        bool, typer.Option("--spawn", help="also stream to a native rerun viewer (needs a display)")
+    ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="also serve it live: gRPC + rerun web viewer, until Ctrl-C"),
+    ] = False,
+    grpc_port: Annotated[int, typer.Option(help="gRPC port for --serve")] = 9876,
+    web_port: Annotated[int, typer.Option(help="web viewer port for --serve")] = 9090,
 ) -> None:
-    """Render a memory: top-down PNG at a time, interactive HTML over time, rerun .rrd."""
+    """Render a memory: top-down PNG at a time, interactive HTML over time, rerun .rrd; or
+    watch it live in rerun (--spawn, --serve)."""
     from embodied_mem.replay import RunFormatError
     from embodied_mem.replay import format as fmt
     from embodied_mem.viz import load_view
@@ -167,10 +178,33 @@ def viz_cmd(
         t = resolve(view, spec)
     except (FileNotFoundError, RunFormatError, ValueError) as exc:  # MemoryStoreError too
         raise _fail(str(exc)) from exc
+    if spawn and serve:
+        raise _fail("--spawn and --serve are alternatives; pick one")
     with fmt.staged_outputs(out) as stage:  # a failed export leaves no half-written file
         names = _render(view, source, t, wanted, stage)
     for name in names:
         console.print(f"[bold green]wrote[/] {out / name}")
+    if spawn or serve:
+        _live(view, source, "spawn" if spawn else "serve", grpc_port, web_port)
+
+
+def _live(view: Any, source: Path, mode: str, grpc_port: int, web_port: int) -> None:
+    """Stream the memory (and the run's frames) to a live rerun viewer."""
+    from embodied_mem.replay import load_run
+    from embodied_mem.viz.rerun_blueprint import wait_forever
+    from embodied_mem.viz.rerun_export import stream_live
+
+    run = load_run(source) if source.is_dir() else None
+    try:
+        rec = stream_live(view, run, mode=mode, grpc_port=grpc_port, web_port=web_port)
+    except (RuntimeError, OSError) as exc:
+        hint = " (the native viewer needs a display; try --serve)" if mode == "spawn" else ""
+        raise _fail(f"could not start the rerun viewer: {exc}{hint}") from exc
+    if mode == "serve":
+        console.print(f"[bold green]serving[/] {rec.viewer_url} (Ctrl-C to stop)")
+        wait_forever(rec.viewer_url)
+    else:
+        console.print("[bold green]streamed[/] to the rerun viewer")
 
 
 def _render(view: Any, source: Path, t: float, wanted: list[str], stage: Path) -> list[str]:
@@ -178,21 +212,22 @@ def _render(view: Any, source: Path, t: float, wanted: list[str], stage: Path) -
     from embodied_mem.replay import load_run
 
     written = []
+    stem = re.sub(r"[^\w.-]+", "_", view.title).strip("_") or "memory"
     if "png" in wanted:
         from embodied_mem.viz.topdown import save_topdown
 
-        written.append(save_topdown(view, stage / f"{view.title}_topdown.png", t))
+        written.append(save_topdown(view, stage / f"{stem}_topdown.png", t))
     if "html" in wanted:
         from embodied_mem.viz.html import save_html
 
-        written.append(save_html(view, stage / f"{view.title}.html", active=t))
+        written.append(save_html(view, stage / f"{stem}.html", active=t))
     if "rrd" in wanted:
         from embodied_mem.viz.rerun_export import export_rrd
 
         run = load_run(source) if source.is_dir() else None
         total = run.header.get("frames") if run is not None else None
         with _progress("writing rerun recording", total) as update:
-            written.append(export_rrd(stage / f"{view.title}.rrd", view, run, progress=update))
+            written.append(export_rrd(stage / f"{stem}.rrd", view, run, progress=update))
     return [p.name for p in written]
 
 

@@ -1,13 +1,21 @@
-"""Rerun ``.rrd`` recordings of a run and its memory (rerun-sdk, ``viz`` extra).
+"""Rerun ``.rrd`` recordings of a run and its memory (rerun-sdk, ``viz`` extra), or a live
+viewer (``viz --spawn`` / ``--serve``, :mod:`.rerun_blueprint`).
+
+Every recorded frame is logged (its back-projected points at ``point_stride``); the memory every
+``memory_every`` frames and at every interaction, as it was then (the run's snapshots). The
+recording carries a blueprint, so the viewer opens on camera, 3D memory, top-down and timeline.
+A memory-only recording (no run) says it is static, in its ``about`` note and its properties.
 
 Timelines: ``frame`` (sequence) and ``sim_time`` (seconds). Entities:
 
 - ``world/camera`` pinhole + pose; ``.../rgb``, ``.../depth``, ``.../instances`` the frame's images
 - ``world/frame_points`` the frame's back-projected depth (every ``point_stride``-th pixel)
-- ``world/rooms/<room>`` room footprints; ``world/rooms/<room>/<receptacle>`` boxes with labels;
-  ``world/rooms/<room>/<receptacle>/<object>`` object boxes + points — the entity path follows
-  the memory hierarchy at that time (an object moved to another receptacle changes path; its old
-  path is cleared)
+- ``world/rooms/<room name>`` room footprints; ``.../<Category>_<id>`` receptacle boxes and,
+  below them, object boxes + points (e.g. ``world/rooms/kitchen/CounterTop_obj_0003/
+  Apple_obj_0005``) — the path follows the memory hierarchy at that time (an object moved to
+  another receptacle changes path; its old path is cleared)
+- ``topdown/...`` the same memory in 2D, north up: rooms, receptacles, objects, today's path,
+  the agent, interactions, the agent's own map
 - ``world/agent/path`` the agent's path so far, ``world/interactions`` interaction points
 - ``graph`` the scene graph as ``GraphNodes``/``GraphEdges`` (rooms → receptacles → objects)
 - ``memory/short_term`` the short-term buffer (from the run's memory snapshots)
@@ -26,8 +34,9 @@ import numpy as np
 from embodied_mem.perception.backproject import backproject
 from embodied_mem.replay.format import read_json
 from embodied_mem.replay.run import RecordedFrame, RecordedRun
+from embodied_mem.viz.rerun_blueprint import blueprint
+from embodied_mem.viz.rerun_memory import log_memory, log_topdown
 from embodied_mem.viz.source import MemoryView
-from scene_graph import Layer, SceneGraph
 
 try:
     import rerun as rr
@@ -38,109 +47,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 logger = logging.getLogger(__name__)
 
-_LAYER_RGB = {
-    Layer.ROOM: (90, 90, 200),
-    Layer.RECEPTACLE: (230, 160, 40),
-    Layer.OBJECT: (60, 200, 90),
-}
-
 
 def _set_time(rec: rr.RecordingStream, t: float, frame: int | None) -> None:
     rr.set_time("sim_time", duration=float(t), recording=rec)
     if frame is not None:
         rr.set_time("frame", sequence=int(frame), recording=rec)
-
-
-def _hier_paths(world: SceneGraph) -> dict[str, str]:
-    """Entity path of every node: ``world/rooms/<room>[/<receptacle>][/<object>]``."""
-    esc = rr.escape_entity_path_part
-    paths: dict[str, str] = {}
-
-    def path_of(nid: str, depth: int = 0) -> str:
-        if nid in paths:
-            return paths[nid]
-        node = world.get(nid)
-        parent = world.parent_of(nid)
-        if node.layer is Layer.ROOM:
-            p = f"world/rooms/{esc(nid)}"
-        elif parent is not None and depth < 8:
-            p = f"{path_of(parent[0], depth + 1)}/{esc(nid)}"
-        else:
-            room = world.room_of(nid)
-            p = f"world/rooms/{esc(room)}/{esc(nid)}" if room else f"world/unassigned/{esc(nid)}"
-        paths[nid] = p
-        return p
-
-    for n in world.nodes():
-        path_of(n.id)
-    return paths
-
-
-def log_memory(
-    rec: rr.RecordingStream, world: SceneGraph, previous: dict[str, str]
-) -> dict[str, str]:
-    """Log one world instance along the hierarchy; clear entities whose path changed or vanished."""
-    paths = _hier_paths(world)
-    for nid, old in previous.items():
-        if paths.get(nid) != old:
-            rr.log(old, rr.Clear(recursive=False), recording=rec)
-    for node in world.nodes():
-        path = paths[node.id]
-        if node.layer is Layer.ROOM:
-            fp = np.asarray(node.attributes.get("footprint") or [], dtype=float)
-            if len(fp) >= 3:
-                ring = np.c_[np.vstack([fp, fp[:1]]), np.zeros(len(fp) + 1)]
-                rr.log(
-                    path,
-                    rr.LineStrips3D(
-                        [ring],
-                        labels=[node.attributes.get("name") or node.category],
-                        colors=[_LAYER_RGB[Layer.ROOM]],
-                    ),
-                    recording=rec,
-                )
-            continue
-        if node.layer not in _LAYER_RGB:
-            continue
-        rr.log(
-            path,
-            rr.Boxes3D(
-                mins=[node.bbox_min],
-                sizes=[node.bbox_max - node.bbox_min],
-                labels=[f"{node.category} ({node.id})"],
-                colors=[_LAYER_RGB[node.layer]],
-            ),
-            recording=rec,
-        )
-        if node.layer is Layer.OBJECT and len(node.points):
-            rr.log(
-                path,
-                rr.Points3D(node.points, radii=0.01, colors=[_LAYER_RGB[Layer.OBJECT]]),
-                recording=rec,
-            )
-    _log_graph_view(rec, world)
-    return paths
-
-
-def _log_graph_view(rec: rr.RecordingStream, world: SceneGraph) -> None:
-    nodes = [n for n in world.nodes() if n.layer in _LAYER_RGB]
-    edges = []
-    for n in nodes:
-        parent = world.parent_of(n.id)
-        up = parent[0] if parent else (world.room_of(n.id) if n.layer is not Layer.ROOM else None)
-        if up is not None and up in world:
-            edges.append((up, n.id))
-    rr.log(
-        "graph",
-        rr.GraphNodes(
-            [n.id for n in nodes],
-            labels=[n.category for n in nodes],
-            colors=[_LAYER_RGB[n.layer] for n in nodes],
-            positions=[(float(n.centroid[0]), -float(n.centroid[1])) for n in nodes],
-        ),
-        rr.GraphEdges(edges, graph_type="directed"),
-        recording=rec,
-    )
 
 
 def _log_frame(
@@ -231,23 +142,26 @@ def _stm_text(entries: list[dict[str, Any]]) -> str:
 
 
 def _log_progress(
-    rec: rr.RecordingStream,
-    view: MemoryView,
-    t: float,
-    frame: int | None,
-    paths: dict[str, str],
-    path_xy: list[tuple[float, float]],
+    rec: rr.RecordingStream, view: MemoryView, t: float, frame: int | None, paths: dict[str, str]
 ) -> dict[str, str]:
-    """Memory world instance, agent path and interactions as believed at ``t``."""
+    """Memory as it was at ``t`` (3D hierarchy, graph, top-down), today's path, interactions."""
+    from embodied_mem.viz.topdown import path_segments
+
     _set_time(rec, t, frame)
-    paths = log_memory(rec, view.graph.at(t), paths)
-    if len(path_xy) >= 2:
-        strip = np.c_[np.asarray(path_xy), np.full(len(path_xy), 0.05)]
-        rr.log(
-            "world/agent/path",
-            rr.LineStrips3D([strip], colors=[(147, 52, 230)], radii=0.02),
-            recording=rec,
-        )
+    world, _ = view.memory_at(t)
+    paths = log_memory(rec, world, paths)
+    log_topdown(rec, view, world, t)
+    stamp = view.stamp_at(t)
+    today = [p for p in view.path if p.time <= t and stamp is not None and p.day == stamp.day]
+    # walked stretches only: a teleport is a gap, never a line through a wall
+    pieces = [p for p in path_segments(today)[0] if len(p) > 1] if view.path_is_dense else []
+    rr.log(
+        "world/agent/path",
+        rr.LineStrips3D(
+            [np.c_[p, np.full(len(p), 0.05)] for p in pieces], colors=[(147, 52, 230)], radii=0.02
+        ),
+        recording=rec,
+    )
     marks = [m for m in view.interactions if m.time <= t and m.point is not None]
     if marks:
         rr.log(
@@ -263,8 +177,15 @@ def _log_progress(
     return paths
 
 
-def export_rrd(
-    out: str | Path,
+def _check(memory_every: int, point_stride: int) -> None:
+    if memory_every < 1 or point_stride < 1:
+        raise ValueError(
+            f"memory_every and point_stride must be >= 1, got {memory_every}, {point_stride}"
+        )
+
+
+def record(
+    rec: rr.RecordingStream,
     view: MemoryView,
     run: RecordedRun | None = None,
     *,
@@ -272,40 +193,96 @@ def export_rrd(
     point_stride: int = 4,
     times: Sequence[float] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Path:
-    """Write an ``.rrd`` of a run (frames + memory over time) or, without ``run``, of the memory
-    alone at ``times`` (default: evenly spaced plus every interaction).
-
-    Args:
-        out: the ``.rrd`` file to write.
-        view: the memory to show (e.g. :func:`embodied_mem.viz.load_view` of the run).
-        run: the recorded run whose frames to show, or None.
-        memory_every: log the memory every this many frames (and at every interaction).
-        point_stride: back-project every n-th pixel of each frame for ``world/frame_points``.
-        progress: called with the number of frames done.
-    """
-    if memory_every < 1 or point_stride < 1:
-        raise ValueError(
-            f"memory_every and point_stride must be >= 1, got {memory_every}, {point_stride}"
+) -> None:
+    """Log a run (every frame, the memory over time) or, without ``run``, the memory alone at
+    ``times`` (default: its snapshot times, else evenly spaced plus every interaction)."""
+    _check(memory_every, point_stride)
+    rec.send_recording_name(view.title)
+    rr.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True, recording=rec)
+    if run is not None:
+        rec.send_property(
+            "source", rr.AnyValues(kind="recorded run", frames=run.header.get("frames", 0))
         )
+        _export_run(rec, view, run, memory_every, point_stride, progress)
+        return
+    from embodied_mem.viz.html import default_times
+
+    _log_static_note(rec, view)
+    paths: dict[str, str] = {}
+    for t in times or default_times(view):
+        paths = _log_progress(rec, view, t, None, paths)
+
+
+def _log_static_note(rec: rr.RecordingStream, view: MemoryView) -> None:
+    """A memory-only recording says what it is: no frames, and whose history the timeline shows."""
+    steps = (
+        "the memory's recorded snapshots"
+        if view.snapshots
+        else "the final memory's history (graph.at(t)); it keeps no snapshots, so beliefs it "
+        "later corrected are not shown as they were"
+    )
+    rec.send_property("source", rr.AnyValues(kind="static memory", camera_frames=0))
+    rr.log(
+        "about",
+        rr.TextDocument(
+            f"# Static recording of {view.title}\n\nMade from a memory, not from a recorded "
+            "run: there are **no camera frames**. The `sim_time` timeline steps through "
+            f"{steps}.\n\nRecord a run (`embodied-mem record-demo`, `embodied-mem eval --record "
+            "1`) and point `viz` at its directory for every frame.",
+            media_type="text/markdown",
+        ),
+        static=True,
+        recording=rec,
+    )
+
+
+def export_rrd(
+    out: str | Path, view: MemoryView, run: RecordedRun | None = None, **kwargs: Any
+) -> Path:
+    """Write an ``.rrd`` (see :func:`record` for what it holds and the keyword arguments); it
+    opens on the layout of :func:`.rerun_blueprint.blueprint`."""
+    _check(kwargs.get("memory_every", 5), kwargs.get("point_stride", 4))
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     rec = rr.RecordingStream("embodied_mem", recording_id=view.title)
-    rec.save(target)
-    rr.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True, recording=rec)
-    if run is not None:
-        _export_run(rec, view, run, memory_every, point_stride, progress)
-    else:
-        from embodied_mem.viz.html import default_times
-
-        paths: dict[str, str] = {}
-        for t in times or default_times(view):
-            xy = [(p.x, p.y) for p in view.path if p.time <= t]
-            paths = _log_progress(rec, view, t, None, paths, xy)
+    rec.save(target, default_blueprint=blueprint(with_camera=run is not None))
+    record(rec, view, run, **kwargs)
     rec.flush()
     rec.disconnect()
     logger.info("rerun recording written to %s (%d bytes)", target, target.stat().st_size)
     return target
+
+
+def stream_live(
+    view: MemoryView,
+    run: RecordedRun | None = None,
+    *,
+    mode: str = "spawn",
+    grpc_port: int = 9876,
+    web_port: int = 9090,
+    **kwargs: Any,
+) -> rr.RecordingStream:
+    """Stream to a live viewer: ``mode="spawn"`` starts the native viewer (needs a display),
+    ``"serve"`` serves gRPC plus the web viewer (open the logged URL; keep the process alive).
+
+    Returns:
+        The recording stream (its server lives as long as it does, for ``serve``).
+    """
+    from embodied_mem.viz import rerun_blueprint as live
+
+    if mode not in ("spawn", "serve"):
+        raise ValueError(f"mode must be 'spawn' or 'serve', got {mode!r}")
+    layout = blueprint(with_camera=run is not None)
+    rec = rr.RecordingStream("embodied_mem", recording_id=view.title)
+    if mode == "spawn":
+        live.spawn_viewer(rec, layout)
+    else:
+        url = live.serve(rec, layout, grpc_port, web_port)
+        logger.info("rerun web viewer: %s", url)
+        rec.viewer_url = url  # type: ignore[attr-defined]
+    record(rec, view, run, **kwargs)
+    rec.flush()
+    return rec
 
 
 def _export_run(
@@ -320,16 +297,14 @@ def _export_run(
     labels = dict(run.oracle.get("categories", {})) if run.oracle else None
     times: list[float] = []
     paths: dict[str, str] = {}
-    xy: list[tuple[float, float]] = []
     for item in run.items():
         if isinstance(item, RecordedFrame):
             obs = item.obs
             _set_time(rec, obs.time.seconds, obs.frame_index)
             _log_frame(rec, item, point_stride, labels)
             times.append(obs.time.seconds)
-            xy.append((obs.agent.position[0], obs.agent.position[1]))
             if len(times) % memory_every == 0 or len(times) == 1:
-                paths = _log_progress(rec, view, obs.time.seconds, obs.frame_index, paths, xy)
+                paths = _log_progress(rec, view, obs.time.seconds, obs.frame_index, paths)
             if len(times) in snaps:
                 entries = read_json(snaps[len(times)], "memory snapshot").get("short_term", [])
                 rr.log(
@@ -349,9 +324,9 @@ def _export_run(
                 ),
                 recording=rec,
             )
-            paths = _log_progress(rec, view, item.time.seconds, item.frame_index, paths, xy)
+            paths = _log_progress(rec, view, item.time.seconds, item.frame_index, paths)
     if times:
-        paths = _log_progress(rec, view, times[-1], None, paths, xy)
+        paths = _log_progress(rec, view, times[-1], None, paths)
 
     def time_of(frames: int) -> float:
         return times[min(max(frames - 1, 0), len(times) - 1)] if times else 0.0
