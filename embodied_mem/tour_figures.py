@@ -51,7 +51,7 @@ def contact_sheet_figure(
     palette_of: Any,
     title: str,
     room_names: dict[str, str] | None = None,
-) -> Path:
+) -> Any:
     """A figure: frames as rows; RGB, depth and instance columns with headers; a depth colour
     bar in metres.
 
@@ -59,8 +59,6 @@ def contact_sheet_figure(
         palette_of: ``(H, W) int ids -> (H, W, 3) uint8`` colouring of instance ids.
         room_names: room id -> name for the row labels (ids shown otherwise).
     """
-    from matplotlib import colormaps
-
     names = room_names or {}
     cols = ["RGB"] * any(o.rgb is not None for o in observations) + ["depth (m)"]
     cols += ["instance ids (ORACLE)"] * any(o.instance_ids is not None for o in observations)
@@ -79,13 +77,12 @@ def contact_sheet_figure(
         hspace=0.05,
         wspace=0.03,
     )
-    cmap = colormaps["turbo"].with_extremes(bad="black")
     depth_image = None
     for r, obs in enumerate(observations):
         for c, name in enumerate(cols):
             ax = fig.add_subplot(grid[r, c])
-            ax.set_xticks([])
-            ax.set_yticks([])
+            image = _sheet_cell(ax, obs, name, palette_of)
+            depth_image = image if name.startswith("depth") else depth_image
             if r == 0:
                 ax.set_title(name, fontsize=10, weight="bold")
             if c == 0:
@@ -97,14 +94,6 @@ def contact_sheet_figure(
                     ha="right",
                     va="center",
                 )
-            if name == "RGB":
-                ax.imshow(obs.rgb)
-            elif name.startswith("depth"):
-                valid = np.isfinite(obs.depth) & (obs.depth > 0)
-                depth = np.ma.masked_array(obs.depth, mask=~valid)
-                depth_image = ax.imshow(depth, cmap=cmap, vmin=0.0, vmax=DEPTH_MAX_M)
-            else:
-                ax.imshow(palette_of(obs.instance_ids))
     if depth_image is not None:
         bar = fig.colorbar(
             depth_image,
@@ -117,11 +106,25 @@ def contact_sheet_figure(
     return fig
 
 
+def _sheet_cell(ax: Any, obs: Observation, column: str, palette_of: Any) -> Any:
+    """Draw one frame's ``column`` panel; returns the image artist."""
+    from matplotlib import colormaps
+
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if column == "RGB":
+        return ax.imshow(obs.rgb)
+    if column.startswith("depth"):
+        valid = np.isfinite(obs.depth) & (obs.depth > 0)
+        depth = np.ma.masked_array(obs.depth, mask=~valid)
+        cmap = colormaps["turbo"].with_extremes(bad="black")
+        return ax.imshow(depth, cmap=cmap, vmin=0.0, vmax=DEPTH_MAX_M)
+    return ax.imshow(palette_of(obs.instance_ids))
+
+
 def tour_map_figure(house: House, walk_path: Sequence[Sequence[float]], title: str) -> Any:
     """A figure: the house to scale with axes in metres, a legend, a 1 m scale bar and the
     walked path."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     image = render_topdown(house, None, px_per_m=_PX_PER_M, labels=False)
@@ -166,6 +169,16 @@ def tour_map_figure(house: House, walk_path: Sequence[Sequence[float]], title: s
             fontproperties={"size": 8},
         )
     )
+    _map_legend(ax)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def _map_legend(ax: Any) -> None:
+    """A legend entry for every kind of mark on the tour map, outside the map on the right."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     floor = tuple(np.asarray(catalog.ROOM_FLOOR_RGB["living_room"]))
     handles = [
         Patch(facecolor=floor, edgecolor="none", label="room floor (colour = room type)"),
@@ -181,5 +194,3 @@ def tour_map_figure(house: House, walk_path: Sequence[Sequence[float]], title: s
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
     )
-    ax.set_title(title, fontsize=10)
-    return fig

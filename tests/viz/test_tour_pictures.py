@@ -33,7 +33,9 @@ def test_contact_sheet_has_headers_frame_numbers_and_a_depth_bar_in_metres(tour)
     assert titles == ["RGB", "depth (m)", "instance ids (ORACLE)"]
     rows = [a.get_ylabel() for a in fig.axes if a.get_ylabel()]
     assert [r.splitlines()[0] for r in rows] == [f"frame {o.frame_index}" for o in frames]
-    assert all(f"d{o.time.day} {o.time.time_of_day}" in r for o, r in zip(frames, rows, strict=True))
+    assert all(
+        f"d{o.time.day} {o.time.time_of_day}" in r for o, r in zip(frames, rows, strict=True)
+    )
     bar = next(a for a in fig.axes if "depth (m)" in a.get_xlabel())
     assert bar.get_xlim() == (0.0, DEPTH_MAX_M)
     sheet = np.asarray(Image.open(tour / "contact_sheet.png").convert("RGB"), dtype=float)
