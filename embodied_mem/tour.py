@@ -50,6 +50,22 @@ def frame_panels(obs: Observation) -> list[np.ndarray]:
     return panels
 
 
+def busiest_frames(observations: list[Observation], n: int) -> list[int]:
+    """``n`` frame indices, one per equal stretch of the walk: the frame of the stretch that
+    shows the most instances (a view of furniture rather than of a bare wall)."""
+    stretches = np.array_split(np.arange(len(observations)), min(n, len(observations)))
+    picks = []
+    for stretch in stretches:
+        seen = [
+            len(np.unique(observations[i].instance_ids))
+            if observations[i].instance_ids is not None
+            else 0
+            for i in stretch
+        ]
+        picks.append(int(stretch[int(np.argmax(seen))]))
+    return picks
+
+
 def _write_rgb(path: Path, rgb: np.ndarray) -> None:
     if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
         raise OSError(f"could not write {path}; check the directory is writable")
@@ -70,10 +86,7 @@ def run_tour(
     with BuiltinHouseEnv(config) as env:
         walk = scripted_walk(env, steps, seed=seed)
         house = env.house
-    picks = np.linspace(
-        0, len(walk.observations) - 1, num=min(n_saved, len(walk.observations))
-    ).astype(int)
-    saved = [walk.observations[i] for i in picks]
+    saved = [walk.observations[i] for i in busiest_frames(walk.observations, n_saved)]
     names = {room.id: room.name for room in house.rooms}
     for obs in track(saved, description="saving frames"):
         panels = frame_panels(obs)
