@@ -148,7 +148,8 @@ def test_findingdory_episode_runs_end_to_end(
     summary = run_suite(cfg, tmp_path / "run", workers=1)
     rows = [json.loads(x) for x in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     done = [r for r in rows if "episode_done" in r]
-    assert done == [{"episode_done": "findingdory-7", "error": None}]
+    assert [(d["episode_done"], d["error"]) for d in done] == [("findingdory-7", None)]
+    assert sorted(done[0]["skipped"]) == ["task_5", "task_6"]  # with the reasons, in results
     tasks = [r for r in rows if r.get("baseline") == "memory-oracle"]
     assert sorted(r["instruction"] for r in tasks) == sorted(
         [
