@@ -24,6 +24,7 @@ PATH, START, STOP = (147, 52, 230), (24, 128, 56), (217, 48, 37)
 CHOSEN, TRUTH = (242, 140, 0), (26, 115, 232)
 _ROOM_FILL, _ROOM_EDGE = (236, 236, 236), (150, 150, 150)
 _FREE, _OCCUPIED = (255, 255, 255), (70, 70, 80)
+_MIN_HALF_BOX = 8  # pixels
 
 
 @dataclass
@@ -136,3 +137,77 @@ def encode_png(rgb: np.ndarray) -> bytes:
     if not ok:  # pragma: no cover - cv2 encodes any uint8 image
         raise ValueError("cv2 could not encode the sketch as PNG")
     return buf.tobytes()
+
+
+@dataclass(frozen=True)
+class FrameCamera:
+    """Where a frame was taken from: enough to project world points into its thumbnail."""
+
+    k: np.ndarray
+    """(3, 3) intrinsics of the full frame, pixels."""
+    world_to_cam: np.ndarray
+    """(4, 4) world → optical frame (x right, y down, z forward)."""
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, obs: object) -> FrameCamera:
+        k = obs.intrinsics  # type: ignore[attr-defined]
+        return cls(k.matrix(), np.linalg.inv(obs.cam_to_world), k.width, k.height)  # type: ignore[attr-defined]
+
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 3) world points → (N, 2) full-frame pixels and which lie in front of the camera."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        cam = pts @ self.world_to_cam[:3, :3].T + self.world_to_cam[:3, 3]
+        front = cam[:, 2] > 0.05
+        z = np.where(front, cam[:, 2], 1.0)
+        uv = (cam[:, :2] / z[:, None]) * [self.k[0, 0], self.k[1, 1]] + [self.k[0, 2], self.k[1, 2]]
+        return uv, front
+
+
+def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )
+
+
+def mark_frame(
+    jpeg: bytes,
+    camera: FrameCamera,
+    boxes: list[tuple[np.ndarray, np.ndarray]] = (),  # type: ignore[assignment]
+    points: list[np.ndarray] = (),  # type: ignore[assignment]
+    quality: int = 80,
+) -> bytes:
+    """The thumbnail ``jpeg`` with world boxes (orange rectangles: what memory chose) and world
+    points (blue diamonds: the truth) drawn where the camera saw them; unchanged when none is
+    in view."""
+    img = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if img is None:  # pragma: no cover - our own JPEGs always decode
+        return jpeg
+    scale = img.shape[1] / camera.width
+    drawn = False
+    for lo, hi in boxes:
+        uv, front = camera.project(_corners(np.asarray(lo), np.asarray(hi)))
+        if not front.all():
+            continue
+        (u0, v0), (u1, v1) = (
+            (uv.min(axis=0) * scale).astype(int),
+            (uv.max(axis=0) * scale).astype(int),
+        )
+        if u1 < 0 or v1 < 0 or u0 >= img.shape[1] or v0 >= img.shape[0]:
+            continue
+        # a far object is a few pixels: keep the box visibly larger than the truth's diamond
+        cu, cv = (u0 + u1) // 2, (v0 + v1) // 2
+        hu, hv = max(_MIN_HALF_BOX, (u1 - u0) // 2 + 2), max(_MIN_HALF_BOX, (v1 - v0) // 2 + 2)
+        cv2.rectangle(img, (cu - hu, cv - hv), (cu + hu, cv + hv), CHOSEN[::-1], 2, cv2.LINE_AA)
+        drawn = True
+    for p in points:
+        uv, front = camera.project(np.asarray(p))
+        u, v = (uv[0] * scale).astype(int)
+        if front[0] and 0 <= u < img.shape[1] and 0 <= v < img.shape[0]:
+            _diamond(img, (int(u), int(v)), TRUTH[::-1], r=5)
+            drawn = True
+    if not drawn:
+        return jpeg
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return buf.tobytes() if ok else jpeg

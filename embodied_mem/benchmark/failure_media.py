@@ -31,7 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from embodied_mem.benchmark.attempt_sketch import Sketch, draw_sketch, encode_png
+from embodied_mem.benchmark.attempt_sketch import (
+    FrameCamera,
+    Sketch,
+    draw_sketch,
+    encode_png,
+    mark_frame,
+)
 from embodied_mem.memory.episodic import encode_thumbnail
 from embodied_mem.replay.state import memory_state
 
@@ -93,6 +99,8 @@ class KeyframeThumbnails:
     ) -> None:
         self.memory, self.config, self.inner = memory, config, inner
         self.thumbs: dict[int, bytes] = {}
+        self.cameras: dict[int, FrameCamera] = {}
+        """Frame index -> where the keyframe was taken from (to mark things in it later)."""
         self._pending: Any = None
         self._shared = shared if shared is not None else {}
 
@@ -106,6 +114,7 @@ class KeyframeThumbnails:
                 jpeg = thumbnail(obs.rgb, self.config)
                 self._shared.update(obs=obs, jpeg=jpeg)
             self.thumbs[obs.frame_index] = self._shared["jpeg"]
+            self.cameras[obs.frame_index] = FrameCamera.of(obs)
 
     def on_frame(self, obs: Any) -> None:
         self.settle()
@@ -223,7 +232,11 @@ class EpisodeMedia:
         keyframes = self._keyframes(attempt, out)
         stop = attempt.final_obs
         if stop.rgb is not None:
-            (out / "stop.jpg").write_bytes(thumbnail(stop.rgb, self.config))
+            jpeg = thumbnail(stop.rgb, self.config)
+            marked = mark_frame(
+                jpeg, FrameCamera.of(stop), attempt.chosen_boxes(), attempt.truth_points()
+            )
+            (out / "stop.jpg").write_bytes(marked)
         truth = attempt.truth()
         chosen = [c for c in attempt.chosen_points(self.rooms) if c.get("xy") is not None]
         sketch = Sketch(
@@ -276,14 +289,18 @@ class EpisodeMedia:
                 for k in memory.episodic.keyframes_with(mid)
                 if k.time <= attempt.start_time and k.frame_index in thumbs.thumbs
             ]
-            if not seen:
+            # views of it where memory placed it when the plan chose it (not before it moved)
+            there = [k for k in seen if attempt.moved_since(mid, k.time) is False] or seen
+            if not there:
                 continue
-            best = max(seen, key=lambda k: (k.visible.get(mid, 0.0), k.time))
-            picked += [(best, mid)] + ([(seen[-1], mid)] if seen[-1] is not best else [])
+            best = max(there, key=lambda k: (k.visible.get(mid, 0.0), k.time))
+            picked += [(best, mid)] + ([(there[-1], mid)] if there[-1] is not best else [])
         rows = []
         for kf, mid in picked[: self.config.keyframes_per_task]:
             name = f"keyframe_{kf.frame_index}.jpg"
-            (out / name).write_bytes(thumbs.thumbs[kf.frame_index])
+            boxes = attempt.chosen_boxes([mid], at=kf.time)  # where memory had it then
+            camera = thumbs.cameras[kf.frame_index]
+            (out / name).write_bytes(mark_frame(thumbs.thumbs[kf.frame_index], camera, boxes))
             rows.append(
                 {
                     "file": name,
@@ -292,6 +309,7 @@ class EpisodeMedia:
                     "time_of_day": kf.time_of_day,
                     "memory_id": mid,
                     "coverage": round(float(kf.visible.get(mid, 0.0)), 4),
+                    "moved_since": attempt.moved_since(mid, kf.time),
                 }
             )
         return rows
@@ -328,6 +346,39 @@ class FailedAttempt:
                 r = gt.rooms[eid]
                 out.append({"id": eid, "label": f"room {r.name}", "xy": _centroid(r.footprint)})
         return out[:8]
+
+    def truth_points(self) -> list[np.ndarray]:
+        """3-D centres of the valid target objects (ground truth, evaluation only)."""
+        gt = self.gt_before
+        ids = [t["id"] for t in self.truth()]
+        return [np.asarray(gt.objects[i].position, dtype=float) for i in ids if i in gt.objects]
+
+    def _graph(self, at: float | None = None) -> Any:
+        graph = getattr(getattr(self.memory, "long_term", None), "graph", None)
+        return graph if graph is None or at is None else graph.at(at)
+
+    def chosen_boxes(
+        self, ids: list[str] | None = None, at: float | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Memory's boxes of what the plan chose: as memory holds them now, or at time ``at``."""
+        graph = self._graph(at)
+        wanted = ids if ids is not None else [c["memory_id"] for c in self.trace.chosen]
+        boxes = []
+        for mid in wanted:
+            if graph is not None and mid in graph and graph.get(mid).layer.value != "room":
+                node = graph.get(mid)
+                boxes.append((np.asarray(node.bbox_min), np.asarray(node.bbox_max)))
+        return boxes
+
+    def moved_since(self, mid: str, t: float, tolerance_m: float = 0.5) -> bool | None:
+        """Whether memory's position of ``mid`` at ``t`` differs from the one the plan chose
+        (None when either is unknown)."""
+        then = self._graph(t)
+        chosen = next((c for c in self.trace.chosen if c.get("memory_id") == mid), {})
+        if then is None or mid not in then or chosen.get("position") is None:
+            return None
+        gap = np.asarray(then.get(mid).centroid[:2]) - np.asarray(chosen["position"][:2])
+        return bool(np.linalg.norm(gap) > tolerance_m)
 
     def chosen_points(self, rooms: dict[str, Any]) -> list[dict[str, Any]]:
         """What the plan chose (memory ids; objects as memory placed them, rooms by centroid)."""

@@ -106,8 +106,10 @@ def _pictures(row: dict[str, Any], folder: Path, attempt: dict[str, Any] | None)
     for k in attempt.get("keyframes", []):
         caption = (
             f"memory keyframe d{k['day']} {k['time_of_day']} (frame {k['frame']}): "
-            f"{k['memory_id']} covers {100 * k['coverage']:.1f}% of the image"
+            f"{k['memory_id']} (orange box) covers {100 * k['coverage']:.1f}% of the image"
         )
+        if k.get("moved_since"):
+            caption += "; memory moved it elsewhere later (the plan used the later place)"
         figs.append(_figure(_data_uri(folder / k["file"]), caption, 160))  # captured 160 wide
     if not attempt.get("keyframes"):
         figs.append(
@@ -119,7 +121,8 @@ def _pictures(row: dict[str, Any], folder: Path, attempt: dict[str, Any] | None)
         _figure(
             _data_uri(folder / "stop.jpg"),
             f"where it stopped: d{stop.get('day')} {stop.get('time_of_day')} (frame "
-            f"{stop.get('frame')}) after {stop.get('steps')} steps",
+            f"{stop.get('frame')}) after {stop.get('steps')} steps; orange box: what the plan "
+            "chose, blue ◇: the truth, where in view (also behind walls)",
             160,
         )
     )

@@ -78,3 +78,45 @@ def test_media_config_rejects_bad_sizes():
         MediaConfig(thumbnail_width=4)
     with pytest.raises(ValueError, match="thumbnail_quality"):
         MediaConfig(thumbnail_quality=0)
+
+
+def test_projection_lands_on_the_objects_mask():
+    """A frame's camera puts an object's ground-truth centre on that object's pixels."""
+    from embodied_mem.benchmark.attempt_sketch import FrameCamera
+    from envs.builtin import BuiltinEnvConfig, BuiltinHouseEnv, scripted_walk
+
+    with BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120)) as env:
+        walk = scripted_walk(env, 30, seed=0)
+        gt = env.ground_truth()
+    checked = 0
+    for obs in walk.observations:
+        camera = FrameCamera.of(obs)
+        for iid, name in obs.instance_names.items():
+            obj = gt.objects.get(name)
+            rows, cols = np.nonzero(obs.instance_ids == iid)
+            if obj is None or not obj.pickupable or len(rows) < 5:
+                continue
+            uv, front = camera.project(np.asarray(obj.position))
+            (u, v) = uv[0]
+            assert front[0]
+            assert cols.min() - 2 <= u <= cols.max() + 2 and rows.min() - 2 <= v <= rows.max() + 2
+            checked += 1
+    assert checked >= 2
+
+
+def test_marks_show_the_chosen_box_and_the_truth():
+    import cv2
+
+    from embodied_mem.benchmark.attempt_sketch import FrameCamera, mark_frame
+
+    ok, buf = cv2.imencode(".jpg", np.full((96, 128, 3), 128, np.uint8))
+    camera = FrameCamera(np.array([[100.0, 0, 64], [0, 100, 48], [0, 0, 1]]), np.eye(4), 128, 96)
+    box = (np.array([0.2, -0.05, 2.0]), np.array([0.3, 0.05, 2.2]))
+    out = mark_frame(buf.tobytes(), camera, [box], [np.array([-0.4, 0.0, 2.0])])
+    rgb = cv2.imdecode(np.frombuffer(out, np.uint8), cv2.IMREAD_COLOR)[..., ::-1].astype(int)
+    orange = (rgb[..., 0] > 190) & (rgb[..., 1] > 90) & (rgb[..., 1] < 190) & (rgb[..., 2] < 90)
+    blue = (rgb[..., 2] > 170) & (rgb[..., 0] < 100)
+    assert orange[:, 64:].sum() > 30 and orange[:, :64].sum() == 0  # the box, right of centre
+    assert blue[:, :64].sum() > 10 and blue[:, 64:].sum() == 0  # the truth, left of centre
+    behind = mark_frame(buf.tobytes(), camera, [(box[0] * -1, box[1] * -1)], [])
+    assert behind == buf.tobytes()  # nothing in view: the thumbnail is left as it was
