@@ -199,3 +199,16 @@ def from_interpreter(path: str) -> bool:
         return True
     base = Path(sys.base_prefix).resolve()
     return base not in (Path("/"), Path("/usr"), Path("/usr/local")) and under(path, base)
+
+
+def distributions_by_file() -> dict[str, str]:
+    """site-packages-relative path -> the distribution (normalised name) that installed it,
+    from the installed wheels' RECORD files."""
+    from importlib.metadata import distributions
+
+    owner = {}
+    for dist in distributions():
+        name = re.sub(r"[-_.]+", "-", (dist.metadata["Name"] or "")).lower()
+        for file in dist.files or []:
+            owner[Path(file).as_posix()] = name
+    return owner

@@ -17,6 +17,7 @@ from syslib_scan import (
     BASE_PRIORITIES,
     InstalledPackages,
     apt_packages,
+    distributions_by_file,
     from_interpreter,
     link_report,
     owning_packages,
@@ -49,16 +50,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-# Each group of modules and the setup script (and its apt array) that installs their packages.
-# llama-cpp-python's modules come from `make setup-llm`, which apt-installs its own list.
+# The setup script (and its apt array) that installs the system packages of each wheel's
+# modules: llama-cpp-python comes from `make setup-llm` (scripts/setup_llm.sh), with its own
+# list; every other wheel from scripts/setup.sh.
 SETUP_LISTS = {
-    "llama_cpp/": (SETUP_LLM_SH, "LLM_APT_PACKAGES"),
+    "llama-cpp-python": (SETUP_LLM_SH, "LLM_APT_PACKAGES"),
     "": (SETUP_SH, "APT_PACKAGES"),
 }
+_DIST_OF_FILE = distributions_by_file()
 
 
-def _script_for(module: str) -> tuple[Path, str]:
-    return next(v for prefix, v in SETUP_LISTS.items() if module.startswith(prefix))
+def _group_of(module: str) -> str:
+    """The SETUP_LISTS key of the wheel that installed ``module`` (site-packages-relative)."""
+    dist = _DIST_OF_FILE.get(module, "")
+    return dist if dist in SETUP_LISTS else ""
 
 
 def test_apt_package_arrays_parse() -> None:
@@ -103,12 +108,12 @@ def _system_libraries(report, roots: list[Path]) -> dict[str, set[str]]:
 
 def _allowed_packages(installed: InstalledPackages) -> dict[str, set[str]]:
     """For each group of SETUP_LISTS: what its setup installs, with dependencies, plus
-    required/important packages. llama_cpp's group also gets setup.sh's (setup-llm runs after)."""
+    required/important packages. llama-cpp-python's also gets setup.sh's (setup-llm runs after)."""
     base = {p for p, prio in installed.priority.items() if prio in BASE_PRIORITIES}
     main = installed.closure(apt_packages(SETUP_SH)) | base
     return {
-        prefix: main | installed.closure(apt_packages(script, array))
-        for prefix, (script, array) in SETUP_LISTS.items()
+        group: main | installed.closure(apt_packages(script, array))
+        for group, (script, array) in SETUP_LISTS.items()
     }
 
 
@@ -124,13 +129,15 @@ def test_every_linked_system_library_is_installed_by_setup() -> None:
     allowed = _allowed_packages(installed)
     for lib, users in sorted(system_libs.items()):
         package = owner.get(lib)
-        for script, array in {_script_for(u) for u in users}:
-            group = sorted(u for u in users if _script_for(u) == (script, array))
-            example = group[0] + (f" (+{len(group) - 1} more)" if len(group) > 1 else "")
-            prefix = next(p for p, v in SETUP_LISTS.items() if v == (script, array))
+        by_group: dict[str, list[str]] = {}
+        for module in sorted(users):
+            by_group.setdefault(_group_of(module), []).append(module)
+        for group, mods in by_group.items():
+            example = mods[0] + (f" (+{len(mods) - 1} more)" if len(mods) > 1 else "")
+            script, array = SETUP_LISTS[group]
             if package is None:
                 problems.append(f"{example} links {lib}, which no Debian package owns")
-            elif package not in allowed[prefix]:
+            elif package not in allowed[group]:
                 problems.append(
                     f"{example} links {lib} from Debian package '{package}' "
                     f"(Priority {installed.priority.get(package, '?')}), which "
