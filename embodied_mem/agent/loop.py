@@ -193,11 +193,14 @@ class MemoryAgent:
         )  # the rule planner makes no model call: count the plan
         trace.prompt_tokens += plan.prompt_tokens
         trace.completion_tokens += plan.completion_tokens
-        if step == 0:
+        # The first plan that commits to targets (or an answer) is the high-level choice; a
+        # plan that only explores chooses nothing yet.
+        answers = [s.text for s in plan.subgoals if isinstance(s, Answer)]
+        if not trace.chosen and not trace.chosen_answer and (plan.high_level_targets or answers):
             trace.high_level_targets = list(plan.high_level_targets)
             trace.chosen = [_chosen(query, mid) for mid in plan.high_level_targets]
-            answers = [s.text for s in plan.subgoals if isinstance(s, Answer)]
             trace.chosen_answer = answers[0] if answers else None
+            trace.chosen_at_step = step
 
     def _execute_plan(
         self,
@@ -237,6 +240,7 @@ class MemoryAgent:
             if not outcome.success and not isinstance(subgoal, Explore):
                 feedback.append(f"{type(subgoal).__name__} failed: {outcome.reason}")
                 trace.failure_reason = outcome.reason
+                trace.failed_subgoal = type(subgoal).__name__
                 return obs, True
         return obs, False
 

@@ -54,11 +54,16 @@ class TaskTrace:
     steps: list[StepTrace] = field(default_factory=list)
     high_level_targets: list[str] = field(default_factory=list)
     chosen: list[dict[str, Any]] = field(default_factory=list)
-    """What the first plan chose, as memory saw it then: memory id, category, position (or a room)."""
+    """What the first plan that chose anything chose, as memory saw it then: memory id,
+    category, position (or a room)."""
     chosen_answer: str | None = None
+    chosen_at_step: int | None = None
+    """Planning step of the first plan that chose targets or an answer (None: none did)."""
     answer: str | None = None
     failure_mode: str | None = None
     failure_reason: str | None = None
+    failed_subgoal: str | None = None
+    """Type name of the subgoal whose failure ended the task (None: none failed)."""
     actions: int = 0
     path_length: float = 0.0
     planner_calls: int = 0

@@ -136,6 +136,9 @@ class InteractionRecord:
     """Ids of the containers the oracle opened (and closed again) for this interaction."""
     pick_point: tuple[float, float, float] | None = None
     place_point: tuple[float, float, float] | None = None
+    planned_goal: str = ""
+    """The receptacle the oracle meant to use; differs from ``goal_receptacle`` when that one
+    refused the object and it was put elsewhere (possibly back where it came from)."""
 
     @property
     def duration(self) -> float:
@@ -198,6 +201,20 @@ class ExperienceRecord:
     """Who acted in phase 1; always the scripted oracle, labelled so results say so."""
     oracle_fallbacks: int = 0
     """Policy failures the oracle recovered from via the env's viewpoints (a policy-quality signal)."""
+    opened_without_interaction: list[list[str]] = field(default_factory=list)
+    """Per day, containers the oracle opened (and closed) in attempts that moved nothing."""
+    slots_given_up: list[int] = field(default_factory=list)
+    """Per day, interaction slots not used because no pair could be executed or the day's
+    steps left could not fit another interaction (the record holds what did happen)."""
+
+    def opened_on(self, day: int) -> list[str]:
+        """Every container opened on ``day``: for an interaction or in an attempt that failed."""
+        stray = (
+            self.opened_without_interaction[day]
+            if day < len(self.opened_without_interaction)
+            else []
+        )
+        return sorted({r for i in self.on_day(day) for r in i.opened} | set(stray))
 
     @property
     def last_day(self) -> int:

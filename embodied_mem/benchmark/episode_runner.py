@@ -267,6 +267,8 @@ class EpisodeRunner:
                 timed_out=trace.failure_mode == "navigation_timeout",
                 planner_error=trace.failure_mode if trace.failure_mode in PLANNER_ERRORS else None,
                 target_in_memory=in_memory,
+                failed_subgoal=trace.failed_subgoal,
+                failure_reason=trace.failure_reason,
             )
             result = score_task(
                 task, attempt, env.ground_truth(), env.navigability, self.cfg.scoring
@@ -291,6 +293,7 @@ class EpisodeRunner:
                 **result.to_dict(),
                 "instruction": task.text,
                 "planner_message": trace.steps[0].plan_message if trace.steps else "",
+                "trace": trace_summary(trace),
             }
             rows.append(row)
             self._tasks_done += 1
@@ -337,6 +340,28 @@ class EpisodeRunner:
             "instruction": task.text,
             "planner_message": "",
         }
+
+
+def trace_summary(trace: Any) -> dict[str, Any]:
+    """What a results row keeps of a task's trace, enough to tell failure causes apart
+    (``embodied-mem failures RUN`` tabulates them): per planning step the planner's message
+    and mode, and each subgoal's type, outcome and reason; then what failed last."""
+    return {
+        "steps": [
+            {
+                "message": s.plan_message[:200],
+                "mode": s.failure_mode,
+                "outcomes": [
+                    {k: o.get(k) for k in ("subgoal", "success", "reason", "steps")}
+                    for o in s.outcomes
+                ],
+            }
+            for s in trace.steps
+        ],
+        "chosen_at_step": trace.chosen_at_step,
+        "failed_subgoal": trace.failed_subgoal,
+        "failure_reason": trace.failure_reason,
+    }
 
 
 def _valid_ids(task: TaskInstance) -> list[str]:

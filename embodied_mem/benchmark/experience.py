@@ -9,8 +9,16 @@ event)`` through :class:`RecordingEnv`; the ground truth is returned as an
 :class:`ExperienceRecord`. Between days (and after the last one) ``overnight_changes`` objects
 are moved while the agent is away (frames hidden; changes recorded).
 
-The clock jumps (``env.set_clock``) put idle time between interactions; a day that still runs
-past 22:00 raises :class:`ExperienceError` (use more ``steps_per_day`` or fewer interactions).
+Every completed pick is followed by a place, and every pick-and-place the agent under test
+saw is in the record: when the goal refuses the object, the oracle puts it on another
+receptacle (or back) and the record says where it went. Containers opened in attempts that
+moved nothing are recorded too.
+
+The clock jumps (``env.set_clock``) put idle time between interactions, keeping enough steps
+for the rest of the day's interactions plus one reserve (the longest slot so far); a slot that
+could not finish before 22:00 is not started (``slots_given_up`` in the record). The suite
+plans ``steps_per_day`` from the interactions (``SuiteConfig.steps_per_interaction``); a day
+that still runs past 22:00 raises :class:`ExperienceError`.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
 from envs.base import Env
 from envs.capabilities import SupportsClock, capability
-from envs.ground_truth import GroundTruth
+from envs.ground_truth import GroundTruth, ObjectRecord
 from envs.timeutil import DAY_END, DAY_START, format_hhmm, parse_hhmm
 
 logger = logging.getLogger(__name__)
@@ -68,14 +76,28 @@ class ExperienceConfig:
             raise ValueError(f"container_bias must be in [0, 1], got {self.container_bias}")
 
 
+def box_fits(obj: ObjectRecord, rec: ObjectRecord) -> bool:
+    """Whether ``obj``'s box fits ``rec``'s footprint (and height, for containers).
+
+    A coarse test on ground-truth boxes (the env still decides whether a free spot is left):
+    it keeps the oracle from trying places that cannot work, each of which would cost a day's
+    steps on fallbacks and end with the object put back somewhere else.
+    """
+    osz = np.subtract(obj.bbox_max, obj.bbox_min)
+    rsz = np.subtract(rec.bbox_max, rec.bbox_min)
+    flat = bool(np.all(np.sort(osz[:2]) <= 0.9 * np.sort(rsz[:2])))
+    return flat and (not rec.openable or float(osz[2]) <= 0.8 * float(rsz[2]))
+
+
 def candidate_pairs(gt: GroundTruth, recent: set[str]) -> list[tuple[str, str]]:
-    """Valid (object id, goal receptacle id) pairs: pickupable, not held, goal != current place."""
-    recs = sorted(r.id for r in gt.receptacles())
+    """Valid (object id, goal receptacle id) pairs: pickupable, not held, goal != current place,
+    and the object fits the goal (:func:`box_fits`)."""
+    recs = sorted(gt.receptacles(), key=lambda r: r.id)
     pairs = []
     for o in sorted(gt.pickupables(), key=lambda o: o.id):
         if o.is_held or o.parent_receptacle is None or o.id in recent:
             continue
-        pairs.extend((o.id, r) for r in recs if r != o.parent_receptacle)
+        pairs.extend((o.id, r.id) for r in recs if r.id != o.parent_receptacle and box_fits(o, r))
     return pairs
 
 
@@ -100,11 +122,17 @@ class OracleExperience:
         self._steps_per_interaction: list[int] = []
 
     def run(self) -> ExperienceRecord:
-        """Reset the env to the episode's house, live every day, return the ground truth."""
+        """Reset the env to the episode's house, live every day, return the ground truth.
+
+        Raises:
+            ExperienceError: the env's day has too few steps for the interactions asked
+                (said before anything runs), or a day still ran past its end.
+        """
         obs, _ = self.env.reset(
             seed=self.spec.house_seed, options={"day": 0, "time": self.config.day_start}
         )
         self.actor.obs = obs
+        self._check_feasible()
         for day in range(self.spec.days):
             if day > 0:
                 self._wake_up(day)
@@ -122,6 +150,22 @@ class OracleExperience:
         )
         return self.record
 
+    def _check_feasible(self) -> None:
+        """Refuse up front a day too short for its interactions (each takes about
+        ``estimated_steps``; the suite plans ``steps_per_day`` so that this does not happen)."""
+        if capability(self.env, SupportsClock) is None:
+            return  # the env keeps its own time: its days are not counted in steps
+        window = (parse_hhmm(self.config.day_end) - parse_hhmm(self.config.day_start)) * 60
+        steps = window / self._seconds_per_step()
+        k = max(self.spec.interactions_per_day, default=0)
+        need = k * self.config.estimated_steps + self._reserve_steps()
+        if steps < need:
+            raise ExperienceError(
+                f"episode {self.spec.episode_id}: infeasible: a day has {steps:.0f} steps but "
+                f"{k} interactions need about {need:.0f}; raise the env's steps_per_day (or "
+                "SuiteConfig.steps_per_interaction) or lower the interactions per day"
+            )
+
     # --- one day ----------------------------------------------------------------------------
     def _wake_up(self, day: int) -> None:
         # The overnight moves already advanced the clock into this morning; start where they left it.
@@ -133,23 +177,52 @@ class OracleExperience:
         self.record.day_start_receptacles.append(_placement(self.env.ground_truth()))
         self.record.start_rooms.append(self.env.current_room or self.env.last.room_id)  # type: ignore[union-attr]
         done_today: set[str] = set()
+        given_up = 0
         for slot in range(k):
             self._idle_before(day, remaining=k - slot)
+            if self._steps_left(day) < self._reserve_steps():
+                given_up += k - slot
+                logger.warning(
+                    "day %d: %d interaction slots given up: %.0f steps are left before %s and "
+                    "one interaction may take %.0f (plan more steps per interaction)",
+                    day,
+                    k - slot,
+                    self._steps_left(day),
+                    self.config.day_end,
+                    self._reserve_steps(),
+                )
+                break
             rec = self._one_interaction(day, done_today, slot)
             if rec is None:
+                given_up += 1
                 logger.warning(
                     "day %d: interaction slot %d given up (no pair could be executed)", day, slot
                 )
                 continue
             done_today.add(rec.object_id)
             self.record.interactions.append(rec)
+        self.record.slots_given_up.append(given_up)
         end = self._jump_clock(day, self.config.day_end)
         self.record.end_rooms.append(self.env.current_room)
         self.env.end_visit(*end)
         self.record.visits = list(self.env.visits)
 
+    def _reserve_steps(self) -> float:
+        """Steps kept free for one more interaction: the longest one so far (at least twice
+        the estimate), so that no interaction starts that could run past the day's end."""
+        return float(max([2 * self.config.estimated_steps, *self._steps_per_interaction]))
+
+    def _steps_left(self, day: int) -> float:
+        """Steps until ``day_end`` on the env's clock."""
+        now = self.env.last.time  # type: ignore[union-attr]
+        if now.day != day:
+            return 0.0
+        left = parse_hhmm(self.config.day_end) * 60 - now.minutes_of_day * 60
+        return max(left, 0.0) / self._seconds_per_step()
+
     def _idle_before(self, day: int, remaining: int) -> None:
-        """Jump the clock forward by a random share of the idle time left today."""
+        """Jump the clock forward by a random share of the idle time left today, keeping
+        enough steps for the remaining interactions (at their mean, +30 %) plus one reserve."""
         now = self.env.last.time  # type: ignore[union-attr]
         self._check_day(day)
         per = (
@@ -159,7 +232,7 @@ class OracleExperience:
         )
         dt = self._seconds_per_step()
         left = parse_hhmm(self.config.day_end) * 60 - now.minutes_of_day * 60
-        idle = left - remaining * per * dt * 1.3
+        idle = left - (remaining * per * 1.3 + self._reserve_steps()) * dt
         if idle <= 60:
             return
         gap = float(self.rng.uniform(0.0, 2.0 * idle / (remaining + 1)))
@@ -204,6 +277,14 @@ class OracleExperience:
     def _one_interaction(
         self, day: int, done_today: set[str], slot: int = 0
     ) -> InteractionRecord | None:
+        """Try up to ``attempts_per_interaction`` pairs; the slot's steps (failed attempts
+        included) are measured for planning the rest of the day."""
+        slot_start = self.env.last.frame_index  # type: ignore[union-attr]
+        rec = self._try_pairs(day, done_today, slot)
+        self._steps_per_interaction.append(self.env.last.frame_index - slot_start)  # type: ignore[union-attr]
+        return rec
+
+    def _try_pairs(self, day: int, done_today: set[str], slot: int = 0) -> InteractionRecord | None:
         gt = self.env.ground_truth()
         planned = self._planned(day, slot, gt)
         pairs = planned or candidate_pairs(gt, done_today) or candidate_pairs(gt, set())
@@ -219,16 +300,27 @@ class OracleExperience:
         for idx in order:
             oid, goal = pairs[int(idx)]
             gt = self.env.ground_truth()  # a failed attempt may have changed the world
-            steps0, events0 = self.env.last.frame_index, len(self.env.events)  # type: ignore[union-attr]
+            events0 = len(self.env.events)
             try:
                 self.actor.rearrange(oid, goal, gt)
             except OracleError as exc:
                 logger.info("oracle could not move %s to %s: %s", oid, goal, exc)
+                self._note_stray_opens(day, self.env.events[events0:])
                 continue
             self._check_day(day)
-            self._steps_per_interaction.append(self.env.last.frame_index - steps0)  # type: ignore[union-attr]
-            return self._interaction_record(day, gt, oid, self.env.events[events0:])
+            rec = self._interaction_record(day, gt, oid, self.env.events[events0:])
+            rec.planned_goal = goal
+            return rec
         return None
+
+    def _note_stray_opens(self, day: int, events: list[Any]) -> None:
+        """Containers opened in an attempt that moved nothing: the agent under test saw them
+        opened, so templates about opened or used receptacles must count them too."""
+        while len(self.record.opened_without_interaction) <= day:
+            self.record.opened_without_interaction.append([])
+        seen = self.record.opened_without_interaction[day]
+        seen += [e.oracle_target_id for e in events if e.kind == "open"]
+        self.record.opened_without_interaction[day] = sorted(set(seen))
 
     def _interaction_record(
         self, day: int, gt: GroundTruth, oid: str, events: list[Any]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-import numpy as np
-
+from embodied_mem.benchmark.experience import box_fits
 from embodied_mem.benchmark.task import Goal, Placement, humanize, normalize_answer
 from embodied_mem.benchmark.template_context import (
     Ctx,
@@ -232,11 +231,7 @@ def _morning(c: Ctx) -> dict[str, str]:
 
 def fits(c: Ctx, oid: str, rid: str) -> bool:
     """Whether the object's box fits the receptacle's footprint (and height, for containers)."""
-    o, r = c.obj(oid), c.obj(rid)
-    osz = np.subtract(o.bbox_max, o.bbox_min)
-    rsz = np.subtract(r.bbox_max, r.bbox_min)
-    flat = bool(np.all(np.sort(osz[:2]) <= 0.9 * np.sort(rsz[:2])))
-    return flat and (not r.openable or float(osz[2]) <= 0.8 * float(rsz[2]))
+    return box_fits(c.obj(oid), c.obj(rid))
 
 
 def t55(c: Ctx) -> Filled:

@@ -240,7 +240,7 @@ def t29(c: Ctx) -> Filled:
 def t30(c: Ctx) -> Filled:
     y = c.require_yesterday()
     used = {i.start_receptacle for i in y} | {i.goal_receptacle for i in y}
-    used |= {r for i in y for r in i.opened}
+    used |= set(c.record.opened_on(c.record.last_day))
     unused = [r for r in c.receptacles() if r.id not in used]
     used_cats = {c.obj(r).category for r in used if r in c.gt.objects}
     cats = uniq([r.category for r in unused if r.category in used_cats])
@@ -279,7 +279,8 @@ def t34(c: Ctx) -> Filled:
 
 
 def t35(c: Ctx) -> Filled:
-    opened = uniq([r for i in c.require_yesterday() for r in i.opened])
+    c.require_yesterday()
+    opened = c.record.opened_on(c.record.last_day)
     cat = c.choice(uniq([c.obj(r).category for r in opened]), "opened containers yesterday")
     ids = [r for r in opened if c.obj(r).category == cat]
     return _nav({"receptacle_category": humanize(cat)}, ids, receptacle=True, category=cat)

@@ -41,6 +41,20 @@ def _centre(gt: GroundTruth, eid: str) -> tuple[float, float, float]:
     return tuple(float(v) for v in gt.objects[eid].center)  # type: ignore[return-value]
 
 
+def _spare_receptacles(gt: GroundTruth, oid: str, goal: str, n: int) -> list[str]:
+    """Up to ``n`` other open-top receptacles ``oid`` fits, nearest to ``goal`` first."""
+    from embodied_mem.benchmark.experience import box_fits
+
+    obj, centre = gt.objects[oid], gt.objects[goal].center
+    others = [
+        r
+        for r in gt.receptacles()
+        if r.id not in (goal, obj.parent_receptacle) and not r.openable and box_fits(obj, r)
+    ]
+    others.sort(key=lambda r: (float(np.linalg.norm(r.center[:2] - centre[:2])), r.id))
+    return [r.id for r in others[:n]]
+
+
 class OracleActor:
     """Executes pick-and-place with the policies through a :class:`RecordingEnv`."""
 
@@ -123,8 +137,17 @@ class OracleActor:
         raise OracleError(f"{type(action).__name__} on {target} failed: {outcome.reason}")
 
     # --- one pick-and-place -------------------------------------------------------------
-    def rearrange(self, oid: str, goal: str, gt: GroundTruth) -> None:
-        """Move ``oid`` onto/into ``goal``, opening and closing containers on the way."""
+    def rearrange(self, oid: str, goal: str, gt: GroundTruth, spare: int = 2) -> str:
+        """Move ``oid`` onto/into ``goal``, opening and closing containers on the way.
+
+        Once the object is picked up it is always put down, and wherever it lands is the
+        interaction the agent under test saw: if ``goal`` refuses it, up to ``spare`` other
+        receptacles it fits (nearest to ``goal`` first), then the one it came from, are tried.
+        Returns the receptacle it ended on.
+
+        Raises:
+            OracleError: the pick failed (nothing moved), or nothing would take the object back.
+        """
         src = gt.objects[oid].parent_receptacle
         src_closed = src is not None and gt.objects[src].openable and not gt.objects[src].is_open
         if src_closed:
@@ -143,22 +166,30 @@ class OracleActor:
             raise
         if src_closed:
             self.do(CloseSubgoal(env_id=src, position=_centre(gt, src)), src, Close(src))  # type: ignore[arg-type]
-        try:
-            self.put(goal, gt)
-        except OracleError:
-            # Never leave a slot holding something: put it back where it came from.
-            if src is not None:
-                self.put(src, gt)
-            raise
+        tried: list[str] = []
+        for rid in [goal, *_spare_receptacles(gt, oid, goal, spare), src]:
+            if rid is None or rid in tried:
+                continue
+            tried.append(rid)
+            try:
+                self.put(rid, gt)
+                return rid
+            except OracleError as exc:
+                logger.info("oracle could not put %s on %s: %s", oid, rid, exc)
+        raise OracleError(f"holding {oid} and no receptacle of {tried} would take it")
 
     def put(self, rid: str, gt: GroundTruth) -> None:
+        """Place the held object on/in ``rid``; a container opened for it is closed again,
+        also when the place fails (the world is left as it was found)."""
         rec = gt.objects[rid]
         closed = rec.openable and not self.env.ground_truth().objects[rid].is_open
         if closed:
             self.do(OpenSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Open(rid))
-        self.do(PlaceSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Place(rid))
-        if closed:
-            self.do(CloseSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Close(rid))
+        try:
+            self.do(PlaceSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Place(rid))
+        finally:
+            if closed:
+                self.do(CloseSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Close(rid))
 
     # --- overnight ------------------------------------------------------------------------
     def _teleport_act(self, eid: str, action: Action) -> bool:

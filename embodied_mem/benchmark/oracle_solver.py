@@ -174,6 +174,6 @@ class OracleSolver:
             )
             goal = p.receptacles[0]
             try:
-                self.actor.rearrange(oid, goal, gt)
+                self.actor.rearrange(oid, goal, gt, spare=0)
             except OracleError as exc:
                 logger.info("oracle solver could not move %s to %s: %s", oid, goal, exc)

@@ -40,9 +40,11 @@ FAILURE_MODES: tuple[str, ...] = (
     "missing_model",  # the planner's local model is not installed
     "planner_crash",  # the planner raised; the loop recorded it and went on
     "target_never_remembered",  # no valid target was ever in memory
-    "wrong_target",  # the agent went to (or the planner chose) something invalid
+    "nothing_chosen",  # the planner chose no target (memory had no match, or it only explored)
+    "wrong_target",  # the planner chose something invalid (or the agent arrived at one)
     "navigation_timeout",  # the step budget ran out
     "navigation_failed",  # the policy gave up without declaring arrival
+    "manipulation_failed",  # a pick/place/open/close the plan needed failed
     "stopped_too_early",  # stopped on the way: valid target too far
     "not_facing_target",  # near a valid target but looking away
     "target_not_visible",  # near and facing, but the target is occluded / off-screen
@@ -91,6 +93,10 @@ class TaskAttempt:
     free-text reason (recorded as ``bad_planner_output``)."""
     target_in_memory: bool | None = None
     """Whether memory held any valid target when the task started (None = unknown)."""
+    failed_subgoal: str | None = None
+    """Type name of the subgoal whose failure ended the attempt (None: none failed)."""
+    failure_reason: str | None = None
+    """Why that subgoal (or the planner) failed, as the agent reported it."""
 
 
 @dataclass
@@ -218,10 +224,14 @@ def high_level_success(task: TaskInstance, attempt: TaskAttempt) -> bool | None:
             any(c in p.objects for c in chosen) and any(c in p.receptacles for c in chosen)
             for p in task.placements
         )
-    if task.ordered or task.kind == "navigate":
-        return len(chosen) >= len(task.goals) and all(
-            c in g.valid for c, g in zip(chosen, task.goals, strict=False)
-        )
+    if task.kind == "navigate":  # the last arrival is scored: so is the last choice
+        return bool(chosen) and chosen[-1] in task.goals[0].valid
+    if task.ordered:  # like scoring, extra targets in between do not break the order
+        nxt = 0
+        for c in chosen:
+            if nxt < len(task.goals) and c in task.goals[nxt].valid:
+                nxt += 1
+        return nxt == len(task.goals)
     graph = nx.Graph()
     graph.add_nodes_from((("g", k) for k in range(len(task.goals))), bipartite=0)
     graph.add_edges_from(
@@ -246,10 +256,11 @@ def _navigation(
 ) -> tuple[bool, str | None, str]:
     """(success, failure mode, detail) of a one-goal or multi-goal navigation attempt."""
     if not attempt.checkpoints:
+        why = f": {attempt.failure_reason}" if attempt.failure_reason else ""
         return (
             False,
             "navigation_timeout" if attempt.timed_out else "navigation_failed",
-            "no arrival declared",
+            f"no arrival declared{why}"[:300],
         )
     if task.kind == "navigate":
         goal = task.goals[0]
@@ -280,7 +291,9 @@ def _navigation(
     return False, "incomplete", f"reached {sum(done)}/{len(task.goals)} goals"
 
 
-def _manipulation(task: TaskInstance, gt: GroundTruth) -> tuple[bool, str | None, str]:
+def _manipulation(
+    task: TaskInstance, attempt: TaskAttempt, gt: GroundTruth
+) -> tuple[bool, str | None, str]:
     left_open = False
     for p in task.placements:
         placed = [
@@ -291,11 +304,8 @@ def _manipulation(task: TaskInstance, gt: GroundTruth) -> tuple[bool, str | None
             and gt.objects[o].parent_receptacle in p.receptacles
         ]
         if not placed:
-            return (
-                False,
-                "predicate_not_met",
-                f"none of {list(p.objects)} is on/in {list(p.receptacles)}",
-            )
+            detail = f"none of {list(p.objects)} is on/in {list(p.receptacles)}"
+            return False, _action_failure_mode(attempt) or "predicate_not_met", detail
         if p.closed_after and all(
             gt.objects[gt.objects[o].parent_receptacle].is_open for o in placed
         ):
@@ -344,12 +354,12 @@ def score_task(
     if task.kind == "question":
         success, mode, detail = _question(task, attempt)
     elif task.kind == "manipulate":
-        success, mode, detail = _manipulation(task, gt)
+        success, mode, detail = _manipulation(task, attempt, gt)
     else:
         success, mode, detail = _navigation(task, attempt, gt, nav, th)
     hl = high_level_success(task, attempt)
     if not success:
-        mode = _upstream_mode(attempt, hl) or mode
+        mode = _upstream_mode(task, attempt, hl) or mode
     optimal = _optimal_length(task, gt, nav, th) if config.compute_spl else None
     spl = None
     if optimal is not None and math.isfinite(optimal):
@@ -378,15 +388,40 @@ def score_task(
     )
 
 
-def _upstream_mode(attempt: TaskAttempt, hl: bool | None) -> str | None:
-    """Failures that happened before the policy moved explain the outcome best."""
+def _upstream_mode(task: TaskInstance, attempt: TaskAttempt, hl: bool | None) -> str | None:
+    """Failures that happened before the policy moved explain the outcome best.
+
+    In order: the planner (model, endpoint) failed; memory never held a valid target; the
+    planner chose nothing; it chose something invalid (``wrong_target`` means exactly that: a
+    wrong choice); the step budget ran out. Questions keep their own modes (a wrong answer
+    is ``wrong_answer``, none is ``no_answer``).
+    """
     if attempt.planner_error:
         mode = attempt.planner_error
         return mode if mode in FAILURE_MODES else "bad_planner_output"
     if attempt.target_in_memory is False:
         return "target_never_remembered"
-    if hl is False and attempt.chosen_targets is not None:
+    if task.kind == "question":
+        return None
+    if attempt.chosen_targets is not None and not attempt.chosen_targets:
+        return "nothing_chosen"
+    if hl is False:
         return "wrong_target"
     if attempt.timed_out:
         return "navigation_timeout"
     return None
+
+
+def _action_failure_mode(attempt: TaskAttempt) -> str | None:
+    """Which policy failed: approaching a target is navigation, acting on it manipulation."""
+    if attempt.failed_subgoal is None:
+        return None
+    if attempt.timed_out:
+        return "navigation_timeout"
+    reason = attempt.failure_reason or ""
+    if attempt.failed_subgoal in _MANIPULATION_SUBGOALS and not reason.startswith("approach"):
+        return "manipulation_failed"
+    return "navigation_failed"
+
+
+_MANIPULATION_SUBGOALS = ("PickSubgoal", "PlaceSubgoal", "OpenSubgoal", "CloseSubgoal")

@@ -51,6 +51,10 @@ class SuiteConfig:
     """Largest K per day (FindingDory: 11); K is drawn uniformly in [min, max]."""
     overnight_changes: int = 0
     """Objects moved after each experience day (also before the tasks) while the agent is away."""
+    steps_per_interaction: int = 400
+    """Steps of a day planned per interaction: an env whose day is counted in steps
+    (``steps_per_day``, the built-in one) gets at least ``K × this`` steps on a day with K
+    interactions, so that a day's interactions fit before 22:00."""
     templates: list[str] = field(default_factory=list)
     """Enabled template ids; empty means all of T01..T63."""
     env: str = "builtin"
@@ -86,6 +90,10 @@ class SuiteConfig:
                 "need 1 <= min_interactions <= max_interactions, got "
                 f"{self.min_interactions}..{self.max_interactions}"
             )
+        if self.steps_per_interaction < 1:
+            raise ValueError(
+                f"steps_per_interaction must be >= 1, got {self.steps_per_interaction}"
+            )
         if self.overnight_changes < 0:
             raise ValueError(f"overnight_changes must be >= 0, got {self.overnight_changes}")
 
@@ -111,10 +119,12 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
     scenes = episode_scenes(
         config.env, config.scenes, build_env_config(config.env, options), config.seed
     )
+    base_steps = getattr(build_env_config(config.env, options), "steps_per_day", None)
     specs = []
     for i in range(config.episodes):
         rng = np.random.default_rng([config.seed, i])
         k = rng.integers(config.min_interactions, config.max_interactions + 1, size=config.days)
+        day_steps = _planned_day(base_steps, int(k.max()), config.steps_per_interaction)
         specs.append(
             EpisodeSpec(
                 episode_id=f"{config.name}-{i:04d}",
@@ -124,7 +134,11 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
                 overnight_changes=config.overnight_changes,
                 templates=list(config.templates),
                 env=config.env,
-                env_options={**options, **({"scene": scenes[i % len(scenes)]} if scenes else {})},
+                env_options={
+                    **options,
+                    **({"scene": scenes[i % len(scenes)]} if scenes else {}),
+                    **({"steps_per_day": day_steps} if day_steps else {}),
+                },
             )
         )
     return specs
@@ -140,6 +154,21 @@ def findingdory_specs(config: SuiteConfig, options: dict[str, Any]) -> list[Epis
         episode_spec(ep, config.findingdory_data_root, config.seed, attrs, **options)
         for ep in load_episodes(config.findingdory)[: config.episodes]
     ]
+
+
+def _planned_day(base_steps: int | None, k_max: int, per_interaction: int) -> int | None:
+    """``steps_per_day`` for an episode whose busiest day has ``k_max`` interactions, when the
+    configured day is too short for them (None: keep the configured one)."""
+    if base_steps is None or base_steps >= k_max * per_interaction:
+        return None
+    logger.info(
+        "a day with %d interactions gets %d steps (configured %d: too few for %d steps each)",
+        k_max,
+        k_max * per_interaction,
+        base_steps,
+        per_interaction,
+    )
+    return k_max * per_interaction
 
 
 @dataclass

@@ -33,6 +33,19 @@ def test_make_specs_deterministic_and_in_range():
     )
 
 
+def test_a_day_gets_the_steps_its_interactions_need():
+    """20 interactions a day do not fit 4800 steps (the large setting ran past 22:00): the suite
+    plans the day's steps from the interactions; days that fit keep the configured steps."""
+    big = SuiteConfig(episodes=2, days=3, min_interactions=20, max_interactions=20)
+    big.env_options = {"steps_per_day": 4800}
+    assert [s.env_options["steps_per_day"] for s in make_specs(big)] == [8000, 8000]
+    small = SuiteConfig(episodes=2, min_interactions=2, max_interactions=6)
+    small.env_options = {"steps_per_day": 4800}
+    assert [s.env_options["steps_per_day"] for s in make_specs(small)] == [4800, 4800]
+    with pytest.raises(ValueError, match="steps_per_interaction"):
+        SuiteConfig(steps_per_interaction=0)
+
+
 def test_suite_config_validation():
     with pytest.raises(ValueError, match="min_interactions"):
         SuiteConfig(min_interactions=5, max_interactions=3)

@@ -63,7 +63,8 @@ def test_interactions_are_real_and_recorded(one_day):
     for i in rec.interactions:
         assert parse_hhmm("06:00") <= i.start_minute <= i.end_minute <= parse_hhmm("22:00")
         assert i.duration > 0 and i.start_frame < i.end_frame
-        assert i.start_receptacle != i.goal_receptacle
+        # Put back where it came from only when the planned goal refused it.
+        assert i.start_receptacle != i.goal_receptacle or i.planned_goal != i.goal_receptacle
         assert gt.objects[i.goal_receptacle].is_receptacle
     # Objects end where the record says (no overnight changes in this episode).
     for oid, rid in rec.final_receptacles.items():
@@ -108,7 +109,7 @@ def test_tasks_generated_from_the_real_episode(one_day):
 
 
 def test_day_overflow_is_a_clear_error():
-    with pytest.raises(ExperienceError, match="steps_per_day"):
+    with pytest.raises(ExperienceError, match="infeasible.*steps_per_day"):
         _run(_spec([6], steps_per_day=60))
 
 
@@ -130,3 +131,50 @@ def test_multi_day_overnight_and_determinism():
     assert {t.template_id for t in tasks.tasks} >= {"T51", "T53", "T54"}
     again = _run(spec)[0]
     assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(rec.to_dict(), sort_keys=True)
+
+
+def test_every_pick_the_agent_saw_is_a_recorded_interaction():
+    """The agent under test sees every pick and place; the record must hold each of them (an
+    attempt that was given up after the pick used to put the object back unrecorded, so the
+    agent's "second object picked up" was not the record's; house 5 had one)."""
+    rec, _, frames, _ = _run(_spec([4], house=5))
+    picks = sorted(ev.frame_index for _, _, ev in frames if ev is not None and ev.kind == "pick")
+    places = sorted(ev.frame_index for _, _, ev in frames if ev is not None and ev.kind == "place")
+    assert picks == sorted(i.start_frame for i in rec.interactions)
+    assert places == sorted(i.end_frame for i in rec.interactions)
+
+
+def test_refused_goal_puts_the_object_elsewhere_and_says_so():
+    """A goal the env refuses (here: another object, not a receptacle): the oracle still puts
+    the picked object down, on a spare receptacle, and returns where it went."""
+    from embodied_mem.benchmark.oracle_actions import OracleActor
+    from embodied_mem.benchmark.recorder import RecordingEnv
+
+    spec = _spec([1])
+    try:
+        env = make_episode_env(spec)
+    except Exception as exc:  # no EGL/OSMesa on this machine
+        pytest.skip(f"built-in simulator unavailable: {exc}")
+    with env:
+        rec_env = RecordingEnv(env, None)
+        actor = OracleActor(rec_env, 250)
+        actor.obs, _ = rec_env.reset(seed=spec.house_seed)
+        gt = rec_env.ground_truth()
+        objs = sorted((o for o in gt.pickupables() if o.parent_receptacle), key=lambda o: o.id)
+        oid, not_a_receptacle = objs[0].id, objs[1].id
+        ended = actor.rearrange(oid, not_a_receptacle, gt)
+        after = rec_env.ground_truth()
+        assert ended != not_a_receptacle and after.objects[oid].parent_receptacle == ended
+        assert not after.objects[oid].is_held and after.objects[ended].is_receptacle
+        assert not any(r.is_open for r in after.receptacles() if r.openable)
+        kinds = [e.kind for e in rec_env.events]
+        assert kinds.count("pick") == 1 and kinds.count("place") == 1
+
+
+def test_a_short_day_gives_slots_up_instead_of_running_past_its_end():
+    """Steps enough to start (the up-front check passes) but not for every interaction: the
+    day ends by 22:00 with the slots it could not fit given up and counted."""
+    rec, _, frames, _ = _run(_spec([6], steps_per_day=960))  # ran past 22:00 before
+    assert all(t.day == 0 for _, t, _ in frames)
+    assert len(rec.interactions) + rec.slots_given_up[0] == 6
+    assert rec.slots_given_up[0] > 0

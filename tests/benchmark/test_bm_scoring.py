@@ -108,6 +108,57 @@ def test_near_miss_modes(world):
     assert r.failure_mode == "target_never_remembered"
 
 
+def test_failure_labels_name_the_cause(world):
+    """``wrong_target`` only for a wrong choice; nothing chosen, a failed policy and a wrong
+    answer each get their own label (issue 14: 15 of 19 failures were all wrong_target)."""
+    gt, nav, t = world
+    task = t["T12"]  # the red mug
+    far = observe(1.0, 1.0, 0.0, {"mug_red": 0.01}, gt)
+    nothing = score_task(task, TaskAttempt(task.task_id, [], chosen_targets=[]), gt, nav)
+    assert nothing.failure_mode == "nothing_chosen" and nothing.high_level_success is False
+    wrong = score_task(task, TaskAttempt(task.task_id, [far], chosen_targets=["apple"]), gt, nav)
+    assert wrong.failure_mode == "wrong_target"
+    lost = TaskAttempt(
+        task.task_id,
+        [],
+        chosen_targets=["mug_red"],
+        failed_subgoal="NavigateToObject",
+        failure_reason="unreachable: no viewpoint of the target could be reached",
+    )
+    r = score_task(task, lost, gt, nav)
+    assert r.failure_mode == "navigation_failed" and r.high_level_success is True
+    assert "no viewpoint" in r.detail
+    q = t["T62"]  # how many objects: 4
+    r = score_task(q, TaskAttempt(q.task_id, answer="7", chosen_answer="7"), gt, nav)
+    assert r.failure_mode == "wrong_answer" and r.high_level_success is False
+    m = t["T57"]  # put the remote in the fridge
+    pick = m.placements[0].objects[0]
+    chosen = [pick, m.placements[0].receptacles[0]]
+    for subgoal, reason, mode in [
+        ("PickSubgoal", "pick remote failed: out of reach", "manipulation_failed"),
+        ("PickSubgoal", "approach failed: target not visible", "navigation_failed"),
+        (None, None, "predicate_not_met"),
+    ]:
+        attempt = TaskAttempt(
+            m.task_id, chosen_targets=chosen, failed_subgoal=subgoal, failure_reason=reason
+        )
+        assert score_task(m, attempt, gt, nav).failure_mode == mode, (subgoal, reason)
+
+
+def test_high_level_success_agrees_with_scoring_on_extra_targets(world):
+    """An ordered plan with an extra target in between still has every goal in order; the
+    scorer accepts the same visits, so high-level success must not say otherwise."""
+    gt, nav, t = world
+    task = t["T44"]
+    order = ["apple", "book", "remote", "mug_red"]
+    extra = ["apple", "mug_blue", "book", "remote", "mug_red"]
+    r = score_task(
+        task, TaskAttempt(task.task_id, [at(o, gt) for o in extra], chosen_targets=extra), gt, nav
+    )
+    assert r.success and r.high_level_success is True
+    assert order != extra
+
+
 def test_ordered_multi_goal(world):
     gt, nav, t = world
     task = t["T44"]
