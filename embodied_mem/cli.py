@@ -122,6 +122,7 @@ def _register_optional_commands() -> None:
         "embodied_mem.cli_replay",
         "embodied_mem.cli_config",
         "embodied_mem.cli_language",
+        "embodied_mem.cli_failures",
     ):
         try:
             mod = importlib.import_module(module)

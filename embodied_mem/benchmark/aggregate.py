@@ -19,7 +19,12 @@ def _mean(values: list[float]) -> float | None:
 
 
 def summarize(results: list[TaskResult]) -> dict[str, Any]:
-    """Counts, rates and means of one group of results (``None`` where nothing applies)."""
+    """Counts, rates and means of one group of results (``None`` where nothing applies).
+
+    Excluded tasks (not run: their goal already held) are counted apart and in no rate.
+    """
+    excluded = [r for r in results if r.excluded]
+    results = [r for r in results if not r.excluded]
     hl = [r.high_level_success for r in results if r.high_level_success is not None]
     spl = [r.spl for r in results if r.spl is not None]
     out: dict[str, Any] = {
@@ -30,6 +35,7 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
         "failure_modes": dict(
             sorted(Counter(r.failure_mode for r in results if r.failure_mode).items())
         ),
+        "excluded": len(excluded),
     }
     for key in _MEANS:
         out[key] = _mean([float(getattr(r, key)) for r in results])

@@ -187,7 +187,12 @@ def t52(c: Ctx) -> Filled:
         for o, r in then.items()
         if o not in touched and o in c.gt.objects and c.obj(o).parent_receptacle != r
     )
-    cat = c.choice(uniq([c.obj(o).category for o in moved]), f"objects moved since {n} days ago")
+    # "the {category}" must name one thing: with three tissue boxes in the house it does not.
+    per_cat = Counter(o.category for o in c.items())
+    cat = c.choice(
+        uniq([c.obj(o).category for o in moved if per_cat[c.obj(o).category] == 1]),
+        f"objects moved since {n} days ago that are the only one of their category",
+    )
     ids = [then[o] for o in moved if c.obj(o).category == cat]
     return Filled(
         {"category": humanize(cat), "N": str(n)},
@@ -278,13 +283,14 @@ def t57(c: Ctx) -> Filled:
     openable = uniq([r.category for r in c.receptacles() if r.openable])
     rcat = c.choice(openable, "openable receptacles in the house")
     inside = set(c.of_category(rcat, receptacle=True))
+    # "Put the X in the fridge" is already done if any X is in a fridge: only categories with
+    # every instance outside (and fitting) make a task that needs an action.
+    already = {o.category for o in c.items() if o.parent_receptacle in inside}
     cats = uniq(
         [
             o.category
             for o in c.items()
-            if o.pickupable
-            and o.parent_receptacle not in inside
-            and any(fits(c, o.id, r) for r in inside)
+            if o.pickupable and o.category not in already and any(fits(c, o.id, r) for r in inside)
         ]
     )
     cat = c.choice(cats, "objects to put away")

@@ -119,6 +119,9 @@ class TaskResult:
     wall_time_s: float
     failure_mode: str | None
     detail: str = ""
+    excluded: str | None = None
+    """Why the task was not run for this agent (its goal already held when it started, after
+    earlier tasks changed the world); excluded tasks count in no rate."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -313,6 +316,15 @@ def _manipulation(
     if left_open:
         return False, "container_left_open", "the object is in place but its container is open"
     return True, None, ""
+
+
+def goal_met(task: TaskInstance, gt: GroundTruth) -> bool:
+    """Whether a manipulation task's goal predicate already holds in ``gt`` (then doing
+    nothing would pass it: such an instance is not filled, and not run when earlier tasks
+    made it true)."""
+    if task.kind != "manipulate":
+        raise ValueError(f"goal_met is for manipulation tasks, {task.task_id} is {task.kind!r}")
+    return _manipulation(task, TaskAttempt(task.task_id), gt)[0]
 
 
 def _question(task: TaskInstance, attempt: TaskAttempt) -> tuple[bool, str | None, str]:

@@ -5,7 +5,8 @@ in :data:`FAMILIES`), and the reason for every template it skipped (a multi-day 
 one-day episode is skipped, never faked). Each template draws from its own seeded rng, so the
 instance of one template does not depend on which other templates are enabled.
 
-Manipulation tasks change the world, so they come last in the returned order.
+Manipulation tasks change the world, so they come last in the returned order; an instance
+whose goal already holds is skipped (the runner checks again before each task runs).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from embodied_mem.benchmark.episode import ExperienceRecord
 from embodied_mem.benchmark.fill_multi import FILLERS as _MULTI
 from embodied_mem.benchmark.fill_single import FILLERS as _SINGLE
+from embodied_mem.benchmark.scoring import goal_met
 from embodied_mem.benchmark.task import (
     ALL_TEMPLATES,
     FAMILIES,
@@ -127,7 +129,11 @@ def generate_tasks(
             result.skipped[tid] = str(exc)
             logger.debug("%s skipped for %s: %s", tid, record.episode_id, exc)
             continue
-        result.tasks.append(_instance(record.episode_id, tid, filled, start))
+        task = _instance(record.episode_id, tid, filled, start)
+        if task.kind == "manipulate" and goal_met(task, gt):
+            result.skipped[tid] = "its goal already holds at the start of the tasks"
+            continue
+        result.tasks.append(task)
     logger.info(
         "episode %s: %d tasks, %d templates skipped",
         record.episode_id,

@@ -381,6 +381,23 @@ class EpisodicLog:
         self.pending_keyframes.clear()
         self.pending_events.clear()
 
+    def relink(self, event: Event) -> None:
+        """Replace the logged event with ``event``'s id by ``event`` (same time, new ids: an
+        interaction linked to its object after the fact); queued to be persisted again."""
+        for i, ev in enumerate(self.events):
+            if ev.event_id == event.event_id:
+                self.events[i] = event
+                break
+        else:
+            raise KeyError(f"no event {event.event_id} in the log")
+        day_list = self._events_by_day.get(event.day, [])
+        for i, ev in enumerate(day_list):
+            if ev.event_id == event.event_id:
+                day_list[i] = event
+        self.pending_events[:] = [e for e in self.pending_events if e.event_id != event.event_id]
+        self.pending_events.append(event)
+        self.version += 1
+
     def remap_object(self, old: str, new: str) -> int:
         """Rewrite memory ids after the mapper merged ``old`` into ``new``; returns events changed.
 

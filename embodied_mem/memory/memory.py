@@ -16,7 +16,8 @@ A bad frame leaves memory exactly as it was and raises :class:`~envs.validation.
 (:mod:`embodied_mem.perception.labels`). Invalid depth pixels and tiny masks are counted and
 skipped by the mapper. An
 interaction whose point has no memory object within ``interaction_radius`` is still logged
-(object id None) and counted in ``stats().unresolved_interactions``.
+(object id None) and counted in ``stats().unresolved_interactions``; a pick logged so is linked
+to its object once that enters memory near where it was put down (:mod:`.relink`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from embodied_mem.memory.persist import (
     read_only_error,
     save_copy,
 )
+from embodied_mem.memory.relink import Relinker
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.store import MemoryStore
@@ -166,6 +168,7 @@ class AgentMemory:
         self.rejected_frames = 0
         self.rejected_by_reason: dict[str, int] = {}
         self.unresolved_interactions = 0
+        self.relinker = Relinker(self.config.long_term.interaction_radius / 2)
         self._frames_since_commit = 0
         self._last_frame: tuple[float, str | None, AgentPose | None] | None = None
         self.store: MemoryStore | None = None
@@ -196,6 +199,8 @@ class AgentMemory:
         t = obs.time.seconds
         upd = self.mapper.update(detections, obs, checked=True)
         changed = self.long_term.apply_mapper_update(upd, self.mapper.objects, t)
+        if self.relinker.moves:
+            self.relinker.link_new_objects(self, [*upd.created, *upd.updated])
         entries = self._update_short_term(upd, obs)
         for absorbed, kept in upd.merged:
             self.episodic.remap_object(absorbed, kept)
@@ -329,7 +334,11 @@ class AgentMemory:
                 src = lt.apply_pick(obj, t, p)
                 self.mapper.agent_handled(obj)
         elif k is EventKind.PLACE:
-            obj = lt.held if lt.held is not None else lt.nearest(p, Layer.OBJECT)
+            # Holding something picked before it was in memory: the nearest remembered object
+            # is not what was carried (it stays unlinked until its object shows up).
+            obj = lt.held if lt.held is not None else None
+            if obj is None and not self.relinker.holding_unknown:
+                obj = lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 tgt = lt.receptacle_at(p, exclude=[obj])
                 lt.apply_place(obj, tgt, t, p)
@@ -365,7 +374,7 @@ class AgentMemory:
             if room_id is not None
             else (self._last_frame[1] if self._last_frame else lt.room_at(p[0], p[1]))
         )
-        return self.episodic.add_event(
+        event = self.episodic.add_event(
             k,
             time,
             frame_index,
@@ -378,6 +387,11 @@ class AgentMemory:
             point=(float(p[0]), float(p[1]), float(p[2])),
             pose=pose if pose is not None else (self._last_frame[2] if self._last_frame else None),
         )
+        if obj is None and k is EventKind.PICK:
+            self.relinker.picked(event)
+        elif obj is None and k is EventKind.PLACE:
+            self.relinker.placed(event)
+        return event
 
     # ------------------------------------------------------------------ days / persistence
     def start_day(self, day: int) -> None:

@@ -127,3 +127,53 @@ def test_text_query_with_minilm() -> None:
     mem.ingest(obs, dets)
     fridge = mem.query().search_text("refrigerator", k=1, layer="receptacle")
     assert fridge and fridge[0].category == "Fridge"
+
+
+def test_pick_before_the_object_was_remembered_is_linked_when_it_appears() -> None:
+    """Issue 14: a pen picked before it ever entered memory was logged without an object and
+    never linked back, so every query through that interaction failed; and the place that
+    followed was pinned on the nearest remembered object, moving the wrong thing."""
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    cfg = house.config
+
+    def see(frame: int, room: str, *, objects: bool = True) -> None:
+        obs, dets = house.frame(frame, clock(0, 2.0 * frame, cfg), room)
+        keep = [d for d in dets if objects or house.things[d.oracle_id].receptacle]
+        mem.ingest(obs, keep)
+
+    see(0, "room_0", objects=False)  # the small things of room_0 go unnoticed
+    see(1, "room_1")
+    see(2, "room_1")
+    pen = next(o for o in house.objects() if o.room_id == "room_0")
+    shelf = next(r for r in house.receptacles() if r.room_id == "room_1")
+    neighbour = next(o for o in house.objects() if o.parent == shelf.id)
+    neighbour_id = _memory_id(mem, neighbour.id)
+    before = mem.long_term.state(neighbour_id).position
+    pick = mem.record_interaction("pick", clock(0, 10.0, cfg), 3, house.pick(pen.id))
+    place = mem.record_interaction("place", clock(0, 20.0, cfg), 4, house.place(shelf.id))
+    assert pick.object_id is None and place.object_id is None  # nothing to pin them on
+    assert mem.long_term.state(neighbour_id).position == before  # the neighbour did not move
+    for frame in (5, 6):  # the pen, on the shelf now, enters memory
+        see(frame, "room_1")
+    pen_id = _memory_id(mem, pen.id)
+    events = {e.event_id: e for e in mem.episodic.events}
+    assert events[pick.event_id].object_id == pen_id
+    assert events[place.event_id].object_id == pen_id
+    assert events[place.event_id].target_id == _memory_id(mem, shelf.id)
+    assert events[pick.event_id].source_id == _memory_id(mem, _parent_of(house, pen))
+    assert mem.long_term.state(pen_id, at_time=15.0).state == "held"
+    assert mem.stats().unresolved_interactions == 0
+    q = mem.query(today=1)
+    first = q.nth_interaction(1, kind="pick", day=0)
+    assert first is not None and q.resolve(first.event.object_id) == pen_id
+
+
+def _memory_id(mem: AgentMemory, env_id: str) -> str:
+    return next(m for m, o in mem.mapper.objects.items() if o.oracle_id == env_id)
+
+
+def _parent_of(house: SyntheticHouse, thing) -> str:  # noqa: ANN001
+    """The receptacle a thing was made on (the house does not keep it after a move)."""
+    r, j = thing.id.split("_")[1:3]
+    return next(t.id for t in house.receptacles() if t.id.endswith(f"_{r}_{j}"))

@@ -1,0 +1,125 @@
+"""Interactions logged before their object was in memory, linked back once it enters memory.
+
+The agent may pick something up that perception has not made a memory object of yet (a pen
+too small to keep from afar): the pick is logged without an object. The agent then holds an
+*unknown* thing — its place must not be pinned on whatever remembered object lies nearest the
+place point, so it is logged without an object too. When an object first seen after that pick
+turns up near the place point, it is the thing that was carried: both events get its id, its
+timeline gets the pick and the place (it rested where it was picked until then, which is how
+the agent knows it), and queries through those interactions work again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scene_graph import EventKind, Layer
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.episodic import Event
+    from embodied_mem.memory.memory import AgentMemory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class UnlinkedMove:
+    """A pick logged without an object, and the place that ended it (once it happened)."""
+
+    pick: Event
+    place: Event | None = None
+
+
+class Relinker:
+    """Keeps unlinked moves of one memory and links them when their object appears.
+
+    Args:
+        radius: metres between the place point and a new object's centre for them to match.
+    """
+
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+        self.moves: list[UnlinkedMove] = []
+
+    @property
+    def holding_unknown(self) -> bool:
+        """Whether the agent holds something it picked before it was in memory."""
+        return bool(self.moves) and self.moves[-1].place is None
+
+    def picked(self, event: Event) -> None:
+        self.moves.append(UnlinkedMove(event))
+
+    def placed(self, event: Event) -> None:
+        if self.holding_unknown:
+            self.moves[-1].place = event
+
+    def link_new_objects(self, memory: AgentMemory, seen: list[str]) -> list[str]:
+        """Link finished unlinked moves to objects of ``seen`` (ids this frame created or
+        updated) first seen after the pick and lying near the place; returns linked ids."""
+        linked = []
+        for move in [m for m in self.moves if m.place is not None]:
+            mid = self._match(memory, move, seen)
+            if mid is not None:
+                _apply(memory, move, mid)
+                self.moves.remove(move)
+                linked.append(mid)
+        return linked
+
+    def _match(self, memory: AgentMemory, move: UnlinkedMove, seen: list[str]) -> str | None:
+        assert move.place is not None and move.place.point is not None
+        lt = memory.long_term
+        target = np.asarray(move.place.point, dtype=float)
+        best: tuple[float, str] | None = None
+        for raw in seen:
+            mid = lt.resolve(raw)
+            if mid not in lt.graph or lt.graph.get(mid).layer is not Layer.OBJECT:
+                continue
+            node = lt.graph.get(mid)
+            if node.first_seen < move.pick.start_time or mid in lt.interacted:
+                continue
+            st = lt.state(mid)
+            if st is None:
+                continue
+            d = float(np.linalg.norm(np.asarray(st.position) - target))
+            if d <= self.radius and (best is None or (d, mid) < best):
+                best = (d, mid)
+        return None if best is None else best[1]
+
+
+def _apply(memory: AgentMemory, move: UnlinkedMove, mid: str) -> None:
+    """Give both events ``mid`` and write the pick and place into its timeline."""
+    lt = memory.long_term
+    pick, place = move.pick, move.place
+    assert place is not None and pick.point is not None and place.point is not None
+    held = lt.held
+    source = lt.receptacle_at(pick.point, exclude=[mid])
+    target = lt.receptacle_at(place.point, exclude=[mid])
+    if source is not None:
+        # It rested where it was picked until the pick (the agent took it from there).
+        lt.graph.record(
+            mid,
+            pick.start_time - 1e-3,
+            kind=EventKind.OBSERVED,
+            centroid=np.asarray(pick.point, dtype=float),
+            parent_id=source,
+        )
+    lt.graph.pick(mid, pick.start_time, centroid=np.asarray(pick.point, dtype=float))
+    lt.apply_place(mid, target, place.start_time, place.point)
+    lt.held = held if held != mid else None
+    lt.interacted.add(mid)
+    lt.touch(mid)
+    memory.episodic.relink(replace(pick, object_id=mid, source_id=source))
+    memory.episodic.relink(replace(place, object_id=mid, target_id=target))
+    memory.unresolved_interactions = max(memory.unresolved_interactions - 2, 0)
+    logger.info(
+        "linked the pick at %s and the place at %s (%s, %s) to %s, first seen after them",
+        pick.time_of_day,
+        place.time_of_day,
+        np.round(pick.point, 2).tolist(),
+        np.round(place.point, 2).tolist(),
+        mid,
+    )
