@@ -57,6 +57,12 @@ class SuiteConfig:
     interactions, so that a day's interactions fit before 22:00."""
     templates: list[str] = field(default_factory=list)
     """Enabled template ids; empty means all of T01..T63."""
+    families: list[str] = field(default_factory=list)
+    """Enabled families (``manipulation``, ``questions``, ...; see ``FAMILIES``); with
+    ``templates`` both must allow a template. Empty means every family."""
+    first_episode: int = 0
+    """Index of the first episode: ``first_episode=12, episodes=1`` runs only episode 12 of
+    the suite, with the same seeds and id as in the whole suite (cheap re-runs of one case)."""
     env: str = "builtin"
     """Registered env name."""
     env_options: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +96,13 @@ class SuiteConfig:
                 "need 1 <= min_interactions <= max_interactions, got "
                 f"{self.min_interactions}..{self.max_interactions}"
             )
+        from embodied_mem.benchmark.task import FAMILIES
+
+        unknown = sorted(set(self.families) - set(FAMILIES))
+        if unknown:
+            raise ValueError(f"unknown families {unknown}; use some of {sorted(FAMILIES)}")
+        if self.first_episode < 0:
+            raise ValueError(f"first_episode must be >= 0, got {self.first_episode}")
         if self.steps_per_interaction < 1:
             raise ValueError(
                 f"steps_per_interaction must be >= 1, got {self.steps_per_interaction}"
@@ -121,7 +134,8 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
     )
     base_steps = getattr(build_env_config(config.env, options), "steps_per_day", None)
     specs = []
-    for i in range(config.episodes):
+    templates = _enabled_templates(config)
+    for i in range(config.first_episode, config.first_episode + config.episodes):
         rng = np.random.default_rng([config.seed, i])
         k = rng.integers(config.min_interactions, config.max_interactions + 1, size=config.days)
         day_steps = _planned_day(base_steps, int(k.max()), config.steps_per_interaction)
@@ -132,7 +146,7 @@ def make_specs(config: SuiteConfig, env: EnvConfigs | None = None) -> list[Episo
                 house_seed=int(rng.integers(0, 2**31 - 1)),
                 interactions_per_day=[int(x) for x in k],
                 overnight_changes=config.overnight_changes,
-                templates=list(config.templates),
+                templates=templates,
                 env=config.env,
                 env_options={
                     **options,
@@ -154,6 +168,22 @@ def findingdory_specs(config: SuiteConfig, options: dict[str, Any]) -> list[Epis
         episode_spec(ep, config.findingdory_data_root, config.seed, attrs, **options)
         for ep in load_episodes(config.findingdory)[: config.episodes]
     ]
+
+
+def _enabled_templates(config: SuiteConfig) -> list[str]:
+    """Template ids the spec enables ([] = all): ``templates`` narrowed to ``families``."""
+    from embodied_mem.benchmark.task import ALL_TEMPLATES, FAMILIES
+
+    if not config.families:
+        return list(config.templates)
+    allowed = {t for f in config.families for t in FAMILIES[f]}
+    picked = [t for t in (config.templates or ALL_TEMPLATES) if t in allowed]
+    if not picked:
+        raise ValueError(
+            f"no template of {config.templates} is in the families {config.families}; "
+            "widen one of benchmark.templates or benchmark.families"
+        )
+    return picked
 
 
 def _planned_day(base_steps: int | None, k_max: int, per_interaction: int) -> int | None:

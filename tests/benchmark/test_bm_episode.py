@@ -46,6 +46,23 @@ def test_a_day_gets_the_steps_its_interactions_need():
         SuiteConfig(steps_per_interaction=0)
 
 
+def test_family_and_episode_filters_keep_the_suite_seeds():
+    """Cheap iteration: one family, one episode of a suite, with that episode's own seeds."""
+    whole = make_specs(SuiteConfig(name="s", episodes=5, seed=2))
+    one = make_specs(
+        SuiteConfig(name="s", episodes=1, seed=2, first_episode=3, families=["manipulation"])
+    )
+    assert len(one) == 1 and one[0].episode_id == whole[3].episode_id == "s-0003"
+    assert (one[0].seed, one[0].house_seed) == (whole[3].seed, whole[3].house_seed)
+    assert one[0].templates == ["T55", "T56", "T57", "T58"]
+    both = SuiteConfig(templates=["T01", "T57"], families=["manipulation", "questions"])
+    assert make_specs(both)[0].templates == ["T57"]
+    with pytest.raises(ValueError, match="unknown families"):
+        SuiteConfig(families=["cooking"])
+    with pytest.raises(ValueError, match="no template"):
+        make_specs(SuiteConfig(templates=["T01"], families=["questions"]))
+
+
 def test_suite_config_validation():
     with pytest.raises(ValueError, match="min_interactions"):
         SuiteConfig(min_interactions=5, max_interactions=3)
