@@ -54,11 +54,12 @@ class MapperConfig:
     drop_after_frames: int = 20
     """... this many frames after creation are dropped."""
     missing_min_points: int = 10
-    """Fewest unoccluded in-view points for a track to count as expected in view."""
+    """Fewest in-view points seen through (their spot empty) for a track to count as missing."""
     missing_min_fraction: float = 0.3
-    """Fraction of a track's points that must be in view and unoccluded to expect it."""
+    """Fraction of a track's points that must be in view and seen through to count it missing."""
     missing_depth_margin: float = 0.1
-    """A track point is occluded when the measured depth is this much (m) in front of it."""
+    """A track point's spot is seen empty when the measured depth is this much (m) behind it;
+    a surface in front occludes it, one within the margin may be the thing itself."""
 
     def __post_init__(self) -> None:
         positive = {"voxel_size": self.voxel_size, "overlap_radius": self.overlap_radius}

@@ -1,9 +1,12 @@
-"""Negative evidence: which tracks the camera should see in a frame.
+"""Negative evidence: which tracks a frame shows gone from where they were.
 
-A track is *expected in view* when enough of its points project inside the image, in front
-of the camera and within range, and the measured depth there is not in front of them (nothing
-occludes them). A track that is expected but matched no detection is reported as missing;
-memory decides what absence means (moved, taken, or a missed detection).
+For each point of a track that projects inside the image (in front of the camera, within
+range), the measured depth says one of three things: a surface *in front* of the point (it is
+occluded: no evidence), a surface *at about its depth* (something is there — maybe the thing
+itself, not detected or not associated: no evidence either), or a surface *behind* it by more
+than ``depth_margin`` (the ray passes through the spot: the spot was visible and empty). A
+track is reported when enough of its points are seen through; one that matched no detection
+is then missing, and memory decides what absence means (moved, or taken).
 """
 
 from __future__ import annotations
@@ -27,15 +30,16 @@ def expected_in_view(
     min_points: int,
     min_fraction: float,
 ) -> list[str]:
-    """Ids of ``tracks`` with enough in-frustum, unoccluded points in ``obs``.
+    """Ids of ``tracks`` with enough in-frustum points whose spot ``obs`` shows empty.
 
     Args:
         tracks: candidate tracks (the caller leaves out those matched this frame).
         obs: the frame; its pose is the one the map was built with.
         max_depth: points farther than this (m) are not expected to be measured.
-        depth_margin: a point counts as occluded when the measured depth is this much in front.
-        min_points: fewest unoccluded points for a track to be expected.
-        min_fraction: fraction of the track's points that must be unoccluded and in view.
+        depth_margin: a point's spot counts as seen empty when the measured depth is this
+            much behind it (occluded when in front; a surface within the margin is no evidence).
+        min_points: fewest seen-through points for a track to be reported.
+        min_fraction: fraction of the track's points that must be in view and seen through.
     """
     tracks = [t for t in tracks if len(t.points)]
     if tracks:
@@ -54,7 +58,7 @@ def expected_in_view(
     seen = np.zeros(len(z), dtype=bool)
     ui, vi = u[inside], v[inside]
     measured = obs.depth[vi, ui]
-    seen[inside] = valid_depth(measured) & (measured >= z[inside] - depth_margin)
+    seen[inside] = valid_depth(measured) & (measured > z[inside] + depth_margin)
     counts = np.bincount(owner[seen], minlength=len(tracks))
     sizes = np.array([len(t.points) for t in tracks])
     need = np.maximum(min_points, min_fraction * sizes)

@@ -60,6 +60,11 @@ def test_occluded_or_out_of_view_tracks_are_not_missing():
     occluded.depth[10:80, 80:120] = 0.5  # something close in front of the sofa
     occluded.instance_ids[10:80, 80:120] = 0
     assert sofa not in mapper.update(_oracle().segment(occluded), occluded).missing
+    # Issue 14: an undetected thing at its own depth (here the sofa's detection dropped, as a
+    # too-small or unassociated mask would be) is no evidence that it is gone.
+    undetected = box_scene(1)
+    undetected.instance_ids[undetected.instance_ids == 3] = 0
+    assert sofa not in mapper.update(_oracle().segment(undetected), undetected).missing
     turned = box_scene(2)
     turned.cam_to_world = np.diag([-1.0, 1.0, -1.0, 1.0])  # looking backwards
     turned.instance_ids[:] = 0

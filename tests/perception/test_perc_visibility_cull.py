@@ -1,4 +1,4 @@
-"""Frustum culling in ``expected_in_view`` never changes which tracks are expected."""
+"""Frustum culling in ``expected_in_view`` never changes which tracks are reported."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _brute_force(tracks, obs, max_depth, depth_margin, min_points, min_fraction)
             )
             if 0 <= u < W and 0 <= v < H:
                 d = obs.depth[v, u]
-                seen += bool(valid_depth(np.array([d]))[0] and d >= z - depth_margin)
+                seen += bool(valid_depth(np.array([d]))[0] and d > z + depth_margin)
         if seen >= max(min_points, min_fraction * len(t.points)):
             out.append(t.id)
     return out
