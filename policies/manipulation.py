@@ -67,6 +67,7 @@ def object_at_point(
     window_px: int = 8,
     majority: bool = False,
     exclude: tuple[str, ...] = (),
+    far_tolerance: float | None = None,
 ) -> tuple[str | None, str | None]:
     """The env id under the projection of ``point`` ("magic grasp at a pixel").
 
@@ -78,6 +79,8 @@ def object_at_point(
         majority: take the most frequent id in the window (receptacles, whose centre pixel may
             show an object lying on them) instead of the one nearest the pixel (objects).
         exclude: env ids never returned (e.g. the held object).
+        far_tolerance: if given, pixels more than this behind the point never count (the
+            wall behind a sofa is within ``depth_tolerance`` of its centre, but behind it).
 
     Returns:
         ``(env_id, None)`` or ``(None, reason)``.
@@ -96,6 +99,8 @@ def object_at_point(
     ids = obs.instance_ids[r0:r1, c0:c1]
     depth = np.asarray(obs.depth[r0:r1, c0:c1], dtype=float)
     ok = (ids > 0) & np.isfinite(depth) & (np.abs(depth - z) <= depth_tolerance)
+    if far_tolerance is not None:
+        ok &= depth - z <= far_tolerance
     ok &= ~np.isin(ids, [i for i, n in obs.instance_names.items() if n in exclude])
     if not ok.any():
         return None, f"nothing at the target's pixel ({u:.0f}, {v:.0f}) has a depth near {z:.2f} m"
@@ -161,34 +166,28 @@ class Manipulator:
                 False,
                 f"precondition: already holding {held}; place it before picking something up",
             )
-        eid, why = self._approach_and_resolve(
-            sg.env_id, sg.position, self.object_spec, majority=False
-        )
-        if eid is None:
-            return False, why
-        result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
         refused: list[str] = []
-        while (
-            not result.success
-            and sg.env_id is None
-            and sg.position is not None
-            and _not_pickable(result)
-            and len(refused) < self.config.max_pick_refusals
-        ):
-            # The pixel nearest the remembered point showed the furniture under (or around) the
-            # object; the object itself is usually a few pixels away: look again without it.
-            refused.append(eid)
-            retry, _ = object_at_point(
-                self.runner.obs,
-                np.asarray(sg.position, dtype=float),
-                depth_tolerance=self.object_spec.near_tolerance + self.object_spec.far_tolerance,
-                window_px=self.config.window_px,
-                exclude=tuple(refused),
+        last = ""
+        while True:
+            eid, why = self._approach_and_resolve(
+                sg.env_id, sg.position, self.object_spec, majority=False, exclude=tuple(refused)
             )
-            if retry is None:
+            if eid is None:
+                return False, why if not refused else f"{last}; without it: {why}"
+            result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
+            last = f"pick {eid} failed: {result.reason}"
+            if (
+                result.success
+                or sg.env_id is not None
+                or sg.position is None
+                or not _not_pickable(result)
+                or len(refused) >= self.config.max_pick_refusals
+            ):
                 break
-            eid = retry
-            result = self.runner.act(Pick(eid))
+            # The pixel nearest the remembered point showed furniture — the table under the
+            # object, the container it is in: look again without it, from here if the object
+            # shows a few pixels away, else from another viewpoint (into the open container).
+            refused.append(eid)
         details["env_id"] = eid
         if refused:
             details["refused"] = refused
@@ -205,11 +204,39 @@ class Manipulator:
         held = self.runner.obs.held_object
         if held is None:
             return False, "precondition: not holding anything; pick an object up first"
-        eid, why = self._approach_and_resolve(
-            sg.env_id, sg.position, self.receptacle_spec, majority=True, exclude=(held,)
-        )
-        if eid is None:
-            return False, why
+        refused: list[str] = []
+        reason: str | None = None
+        while True:
+            eid, why = self._approach_and_resolve(
+                sg.env_id,
+                sg.position,
+                self.receptacle_spec,
+                majority=True,
+                exclude=(held, *refused),
+            )
+            if eid is None:
+                return False, why if not refused else f"{reason}; without it: {why}"
+            ok, reason = self._place_on(eid, sg, details)
+            if ok or sg.env_id is not None or len(refused) >= self.config.max_pick_refusals:
+                break
+            if "not a receptacle" not in (reason or ""):
+                break
+            # The most common thing at the receptacle's pixel was an object lying on it.
+            refused.append(eid)
+        if refused:
+            details["refused"] = refused
+        if not ok:
+            return False, reason
+        if self.runner.obs.held_object is not None:  # the world did not change as reported
+            return False, (
+                f"place on {eid} reported success but the agent still holds "
+                f"{self.runner.obs.held_object!r}"
+            )
+        return True, None
+
+    def _place_on(self, eid: str, sg: PlaceSubgoal, details: dict) -> tuple[bool, str | None]:
+        """Place the held object on/into ``eid``, opening it first if needed (and closing it
+        after when asked)."""
         details["env_id"] = eid
         opened = False
         if sg.category in self.config.openable_categories:
@@ -237,6 +264,11 @@ class Manipulator:
         details["env_id"] = eid
         action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
         result = self.runner.act(action)
+        wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
+        if not result.success and f"already {wanted}" in (result.reason or ""):
+            # Already as asked: the subgoal holds, but nothing happened to record.
+            details["unchanged"] = True
+            return True, None
         if not result.success:
             return False, f"{type(action).__name__.lower()} {eid} failed: {result.reason}"
         return True, None
@@ -271,6 +303,7 @@ class Manipulator:
                 window_px=self.config.window_px,
                 majority=majority,
                 exclude=exclude,
+                far_tolerance=spec.far_tolerance,
             )
 
         ok, reason, _ = self.navigator.reach_target(

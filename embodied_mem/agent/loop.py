@@ -263,7 +263,7 @@ class MemoryAgent:
             observers=observers,
         )
         kind = INTERACTION_OF.get(type(subgoal))
-        if kind and outcome.success:
+        if kind and outcome.success and not outcome.details.get("unchanged"):
             point = outcome.details.get("point") or getattr(subgoal, "position", None)
             if point is not None:
                 self.record_interaction(kind, obs, tuple(point))

@@ -78,6 +78,8 @@ class EpisodeRunner:
         baselines: the agents to evaluate.
         record_dir: if set, the first memory baseline's run (frames, interactions, task traces,
             memory snapshots) is recorded there for replay and visualisation.
+        on_row: called with each result row as soon as its task is scored (a long episode's
+            finished tasks are written before it ends).
         on_task: called with ``(tasks_done, tasks_total)`` after each task an agent ran
             (progress bars; frames-K bounds need no agent and are not counted).
         media_dir: if set, the report's pictures are captured there while the episode runs
@@ -94,11 +96,13 @@ class EpisodeRunner:
         on_task: Callable[[int, int], None] | None = None,
         media_dir: Path | None = None,
         media: MediaConfig | None = None,
+        on_row: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.cfg = run_config
         self.baselines = baselines
         self.record_dir = record_dir
         self.on_task = on_task
+        self.on_row = on_row
         self._recorders: list[Any] = []
         self._tasks_done = self._tasks_total = 0
         self.skipped: dict[str, str] = {}
@@ -225,7 +229,7 @@ class EpisodeRunner:
         self._tasks_done = 0
         for b in self.baselines:
             if b.kind == "frames-bound":
-                rows += [self._frames_row(b, t, frames, record) for t in tasks]
+                rows += [self._emit(self._frames_row(b, t, frames, record)) for t in tasks]
                 continue
             if snapshots is not None:
                 snapshots.set_state(snapshot)
@@ -233,6 +237,12 @@ class EpisodeRunner:
                 run_experience(env, spec, None)
             rows += self._phase2(agents[b.name], b, env, tasks)
         return rows
+
+    def _emit(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Hand a finished row to ``on_row`` (written at once); returns it."""
+        if self.on_row is not None:
+            self.on_row(row)
+        return row
 
     def _baseline(self, name: str) -> Baseline:
         return next(b for b in self.baselines if b.name == name)
@@ -249,7 +259,8 @@ class EpisodeRunner:
             gt_before = env.ground_truth()
             if task.kind == "manipulate" and goal_met(task, gt_before):
                 # An earlier task of this baseline already made it true: doing nothing would pass.
-                rows.append(_excluded_row(b, task, "its goal already held when the task started"))
+                why = "its goal already held when the task started"
+                rows.append(self._emit(_excluded_row(b, task, why)))
                 continue
             query = agent.memory.query(today=obs.time.day)
             in_memory = (
@@ -299,7 +310,7 @@ class EpisodeRunner:
                 "planner_message": trace.steps[0].plan_message if trace.steps else "",
                 "trace": trace_summary(trace),
             }
-            rows.append(row)
+            rows.append(self._emit(row))
             self._tasks_done += 1
             if self.on_task is not None:
                 self.on_task(self._tasks_done, self._tasks_total)

@@ -33,9 +33,12 @@ from embodied_mem.benchmark.run_dir import (
     RESULTS,
     SUMMARY,
     ResultsFile,
+    RowWriter,
     append_episode,
     claim,
+    partial_file,
     prepare_resume,
+    read_partial,
 )
 from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.suite import make_specs, save_suite
@@ -56,12 +59,14 @@ def run_episode_job(
     record_dir: str | None = None,
     on_task: TaskProgress | None = None,
     media_dir: str | None = None,
+    run_dir: str | None = None,
 ) -> dict[str, Any]:
     """One episode in a worker process (top-level so process pools and Ray can pickle it).
 
     Returns ``{"episode_id", "rows", "error", "skipped"}`` (``skipped``: template id -> why the
     episode could not fill it); an episode that raises is reported with its error (and no
-    rows) instead of stopping the whole suite.
+    rows) instead of stopping the whole suite. With ``run_dir`` each finished task's row is
+    also written at once to the episode's partial file there (:func:`.run_dir.partial_file`).
     """
     from embodied_mem.benchmark.episode_runner import EpisodeRunner, standard_baselines
     from embodied_mem.config import config_from_yaml
@@ -78,6 +83,7 @@ def run_episode_job(
         record_dir=Path(record_dir) if record_dir else None,
         on_task=(lambda done, total: on_task(episode.episode_id, done, total)) if on_task else None,
         media_dir=Path(media_dir) if media_dir else None,
+        on_row=RowWriter(partial_file(Path(run_dir), episode.episode_id)) if run_dir else None,
     )
     try:
         rows = runner.run(episode)
@@ -146,11 +152,17 @@ def _jobs_local(
     record: dict[str, str],
     on_task: TaskProgress | None = None,
     media_dir: str | None = None,
+    run_dir: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     if workers <= 1:
         for spec in specs:
             yield run_episode_job(
-                config_yaml, spec.to_dict(), record.get(spec.episode_id), on_task, media_dir
+                config_yaml,
+                spec.to_dict(),
+                record.get(spec.episode_id),
+                on_task,
+                media_dir,
+                run_dir,
             )
         return
     # spawn, not fork: MuJoCo's GL context and torch threads do not survive a fork.
@@ -169,6 +181,7 @@ def _jobs_local(
                 s.to_dict(),
                 record.get(s.episode_id),
                 media_dir=media_dir,
+                run_dir=run_dir,
             )
             for s in specs
         }
@@ -186,6 +199,7 @@ def _jobs_ray(
     record: dict[str, str],
     on_task: TaskProgress | None = None,
     media_dir: str | None = None,
+    run_dir: str | None = None,
 ) -> Iterable[dict[str, Any]]:
     """Episodes as Ray tasks (progress is reported per episode only)."""
     from envs.extras import require_extra
@@ -202,7 +216,9 @@ def _jobs_ray(
     try:
         remote = ray.remote(num_cpus=1)(run_episode_job)
         pending = [
-            remote.remote(config_yaml, s.to_dict(), record.get(s.episode_id), None, media_dir)
+            remote.remote(
+                config_yaml, s.to_dict(), record.get(s.episode_id), None, media_dir, run_dir
+            )
             for s in specs
         ]
         while pending:
@@ -217,14 +233,18 @@ def summarize_rows(
     rows: list[dict[str, Any]],
     failed: dict[str, str] | None = None,
     skipped: dict[str, dict[str, str]] | None = None,
+    partial: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """``summary.json``: per baseline, overall and per family (deterministic), the episodes
-    that failed (id -> error; their tasks are not counted), the templates episodes could not
-    fill (template -> reason -> number of episodes), plus timing."""
+    that failed (id -> error; their tasks are not counted), the tasks that episodes which
+    did not finish did finish (per episode and baseline: tasks and successes, apart from the
+    rates), the templates episodes could not fill (template -> reason -> number of
+    episodes), plus timing."""
     names = {f.name for f in fields(TaskResult)}
     out: dict[str, Any] = {
         "baselines": {},
         "failed_episodes": dict(sorted((failed or {}).items())),
+        "partial_episodes": _count_partial(partial or {}),
         "skipped_templates": _count_skipped(skipped or {}),
         "timing": {},
     }
@@ -243,6 +263,18 @@ def summarize_rows(
         float(np.mean(list(episodes.values()))) if episodes else None
     )
     out["timing"]["episodes"] = len(episodes)
+    return out
+
+
+def _count_partial(partial: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for episode, rows in sorted(partial.items()):
+        per: dict[str, Any] = {}
+        for r in rows:
+            b = per.setdefault(r["baseline"], {"tasks": 0, "successes": 0})
+            b["tasks"] += 1
+            b["successes"] += int(bool(r.get("success")))
+        out[episode] = per
     return out
 
 
@@ -312,6 +344,7 @@ def run_suite(
         on_task,
         # the report's pictures, captured while episodes run (failure_media; ~2% of CPU)
         str(out / MEDIA_DIR),
+        str(out),
     )
     summary = _collect(jobs, out, kept, len(specs), on_episode)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True))
@@ -331,6 +364,8 @@ def _collect(
     finished = len(kept.finished)
     for job in jobs:
         append_episode(out / RESULTS, job["episode_id"], job["rows"], job["error"], job["skipped"])
+        if not job["error"]:  # its rows are in the results now; a failed one keeps its file
+            partial_file(out, job["episode_id"]).unlink(missing_ok=True)
         rows += job["rows"]
         skipped[job["episode_id"]] = job["skipped"]
         finished += 1
@@ -339,4 +374,5 @@ def _collect(
             logger.error("episode %s failed: %s", job["episode_id"], job["error"])
         if on_episode is not None:
             on_episode(job["episode_id"], finished, total)
-    return summarize_rows(rows, failed, skipped)
+    done = {r["episode_id"] for r in rows} | set(kept.finished)
+    return summarize_rows(rows, failed, skipped, read_partial(out, done))

@@ -9,6 +9,12 @@ re-run of the same directory
   failed attempts (episode, attempt number, error), and
 - drops the rows of an episode that was cut off (no marker), and a torn last line.
 
+While an episode runs, each finished task's row is also appended (durably) to
+``partial/<episode>.jsonl``: when a long episode fails or is cut off, the tasks it finished
+survive there (summaries list them under ``"partial_episodes"``, apart from the rates). The
+file goes once the episode's rows reach ``results.jsonl``; a re-run of the episode starts it
+afresh (episodes are re-run whole, so that results stay deterministic).
+
 A directory only ever holds results of one config: a run whose config differs from the saved
 ``config.yaml`` is refused with the keys that differ, unless ``restart`` moves the old results
 aside into ``previous-runs/<n>/``. Results without a ``config.yaml`` are refused the same way
@@ -32,8 +38,10 @@ logger = logging.getLogger(__name__)
 RESULTS, SUMMARY, CONFIG = "results.jsonl", "summary.json", "config.yaml"
 ATTEMPTS = "attempts.jsonl"
 PREVIOUS = "previous-runs"
+PARTIAL = "partial"
 RUN_FILES = (
     RESULTS,
+    PARTIAL,
     SUMMARY,
     CONFIG,
     ATTEMPTS,
@@ -104,6 +112,48 @@ def append_episode(
         fh.write(json.dumps(marker) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def partial_file(out: Path, episode_id: str) -> Path:
+    """Where an episode's finished tasks are written one by one while it runs."""
+    return out / PARTIAL / f"{episode_id}.jsonl"
+
+
+class RowWriter:
+    """Appends one row per finished task to a partial file, durably (fsync per row).
+
+    Created at the start of an episode's run: an older file of the same episode (a cut-off
+    attempt) is replaced, since the episode runs again from its start.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("", encoding="utf-8")
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def read_partial(out: Path, finished: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Rows of episodes that did not finish (by episode id), from ``partial/``; a torn last
+    line is dropped; files of finished episodes are removed."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted((out / PARTIAL).glob("*.jsonl")):
+        if path.stem in finished:
+            path.unlink()
+            continue
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                logger.warning("%s: a partial line (interrupted write); dropping it", path)
+        found[path.stem] = rows
+    return found
 
 
 def prepare_resume(out: Path) -> ResultsFile:

@@ -213,3 +213,38 @@ def test_ray_and_local_backends_give_identical_summaries(
     _, summary = uninterrupted
     ray_summary = run_suite(_config(), tmp_path / "ray", workers=2, backend="ray")
     assert _without_timing(ray_summary) == _without_timing(summary)
+
+
+def test_a_failing_episode_keeps_the_tasks_it_finished(
+    uninterrupted: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results are written per task: an episode that fails late (the large setting's houses
+    that crashed or ran out of time) keeps what it finished, apart from the rates; the re-run
+    starts it afresh and ends with the clean summary and no partial file."""
+    from embodied_mem.agent.loop import MemoryAgent
+    from embodied_mem.benchmark.run_dir import partial_file
+
+    out, clean = uninterrupted
+    lines = (out / RESULTS).read_text().splitlines()
+    first_done = next(i for i, line in enumerate(lines) if "episode_done" in line)
+    run = _copy_run(out, tmp_path / "late")
+    (run / RESULTS).write_text("\n".join(lines[: first_done + 1]) + "\n")
+    real_task = MemoryAgent.run_task
+    calls = {"n": 0}
+
+    def breaks_on_the_fourth_task(self, instruction, obs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("simulator died")
+        return real_task(self, instruction, obs)
+
+    monkeypatch.setattr(MemoryAgent, "run_task", breaks_on_the_fourth_task)
+    failed = run_suite(_config(), run)
+    kept = [json.loads(x) for x in partial_file(run, "tiny-0001").read_text().splitlines()]
+    assert len(kept) == 3 and {r["episode_id"] for r in kept} == {"tiny-0001"}
+    assert failed["partial_episodes"]["tiny-0001"]["memory-oracle"]["tasks"] == 3
+    assert failed["baselines"]["memory-oracle"]["overall"]["episodes"] == 1  # not in the rates
+    monkeypatch.setattr(MemoryAgent, "run_task", real_task)
+    again = run_suite(_config(), run)
+    assert not partial_file(run, "tiny-0001").exists() and again["partial_episodes"] == {}
+    assert _without_timing(again) == _without_timing(clean)

@@ -262,6 +262,9 @@ class BoxWorldEnv(Env):
         else:
             if not b.openable:
                 return ActionResult.fail(f"{target_id} cannot be opened or closed")
+            if b.is_open == isinstance(a, Open):  # as the built-in env: no-op opens are refused
+                state = "open" if b.is_open else "closed"
+                return ActionResult.fail(f"{target_id} is already {state}")
             b.is_open = isinstance(a, Open)
         return ActionResult.ok()
 

@@ -82,3 +82,36 @@ def test_magic_grasp_picks_the_object_under_the_pixel() -> None:
     # A point with nothing at its depth (empty air above the table) resolves to nothing.
     none_id, why = object_at_point(obs, np.array([6.5, 1.5, 1.3]), depth_tolerance=0.1, window_px=2)
     assert none_id is None and "nothing at the target's pixel" in why
+
+
+def test_open_what_is_already_open_holds_and_changes_nothing(boxworld: BoxWorldEnv) -> None:
+    """A plan that believes a container closed must not fail when it is already open (T58
+    failed so after a place had left the cabinet open); the outcome says nothing changed, so
+    no interaction is recorded."""
+    outcome, obs = execute(boxworld, OpenSubgoal(position=FRIDGE), boxworld.observe(), 300)
+    assert outcome.success and not outcome.details.get("unchanged")
+    again, obs = execute(boxworld, OpenSubgoal(position=FRIDGE), obs, 300)
+    assert again.success and again.details["unchanged"] is True
+    assert boxworld.ground_truth().objects["fridge"].is_open
+    close, obs = execute(boxworld, CloseSubgoal(position=FRIDGE), obs, 300)
+    assert close.success and not close.details.get("unchanged")
+
+
+def test_place_looks_past_an_object_lying_on_the_receptacle() -> None:
+    """The most common thing at a receptacle's pixel may be an object lying on it: the env
+    refuses to place onto an object; the place looks again without it and lands on the
+    receptacle (issue 14: a place resolved to an object instead of a receptacle)."""
+    world = two_room_world()
+    # A tray (instead of the apple) covers the middle of the sofa.
+    world.boxes = [b for b in world.boxes if b.id != "apple"]
+    world.boxes.append(
+        Box("tray", "Tray", (1.3, 4.8, 0.8), (1.7, 5.2, 0.86), pickupable=True, parent="sofa")
+    )
+    env = BoxWorldEnv(world)
+    env.reset()
+    _, obs = execute(env, PickSubgoal(position=MUG), env.observe(), 300)
+    outcome, obs = execute(env, PlaceSubgoal(position=(1.5, 5.0, 0.83)), obs, 400)
+    assert outcome.success, outcome.reason
+    assert outcome.details["env_id"] == "sofa" and outcome.details.get("refused") == ["tray"]
+    assert env.ground_truth().objects["mug"].parent_receptacle == "sofa"
+    assert obs.held_object is None
