@@ -74,6 +74,7 @@ def execute(
     config: ExecutorConfig | None = None,
     target_found: Callable[[Observation], bool] | None = None,
     observers: list[Callable[[Observation], None]] | None = None,
+    target_seen: Callable[[Observation], str | None] | None = None,
 ) -> tuple[PolicyOutcome, Observation]:
     """Run ``subgoal`` in ``env`` from ``obs`` with at most ``budget`` actions.
 
@@ -87,6 +88,10 @@ def execute(
             frame shows the target (built by ``embodied_mem`` from perception).
         observers: called with every new observation while the subgoal runs (memory
             ingest, recorders).
+        target_seen: for navigation to an object or receptacle: asked once depth says the
+            target is in view; None accepts the arrival, a reason rejects it (perception does
+            not see the target there) and the next viewpoint is tried. Built by
+            ``embodied_mem`` from perception; without it depth alone decides.
 
     Returns:
         The outcome (with ``details["actions"]``) and the latest observation.
@@ -99,7 +104,7 @@ def execute(
     if budget < 0:
         raise ValueError(f"budget must be >= 0 actions, got {budget}")
     runner = ActionRunner(env, obs, budget, observers=list(observers or []))
-    outcome = _dispatch(runner, subgoal, cfg, target_found)
+    outcome = _dispatch(runner, subgoal, cfg, target_found, target_seen)
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()
     outcome.steps, outcome.path_length = runner.steps, runner.path_length
@@ -118,9 +123,10 @@ def _dispatch(
     subgoal: Subgoal,
     cfg: ExecutorConfig,
     target_found: Callable[[Observation], bool] | None,
+    target_seen: Callable[[Observation], str | None] | None = None,
 ) -> PolicyOutcome:
     if isinstance(subgoal, NAVIGATION_SUBGOALS):
-        return Navigator(runner, cfg.navigation).navigate(subgoal)
+        return Navigator(runner, cfg.navigation).navigate(subgoal, confirm=target_seen)
     if isinstance(subgoal, _MANIP):
         return Manipulator(runner, cfg.manipulation).run(subgoal)
     if isinstance(subgoal, Explore):

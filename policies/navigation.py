@@ -126,8 +126,16 @@ class Navigator:
         return self.runner.obs
 
     # ----------------------------------------------------------------- entry point
-    def navigate(self, subgoal: NavigateSubgoal) -> PolicyOutcome:
-        """Execute one navigation subgoal; never raises for budget or reachability."""
+    def navigate(
+        self,
+        subgoal: NavigateSubgoal,
+        confirm: Callable[[Observation], str | None] | None = None,
+    ) -> PolicyOutcome:
+        """Execute one navigation subgoal; never raises for budget or reachability.
+
+        ``confirm`` (objects and receptacles): see :meth:`reach_target` — arrival needs the
+        target seen, not only a depth reading where it should be.
+        """
         try:
             if isinstance(subgoal, NavigateToObject | NavigateToReceptacle):
                 spec = (
@@ -135,7 +143,9 @@ class Navigator:
                     if isinstance(subgoal, NavigateToObject)
                     else self.config.receptacle
                 )
-                ok, reason, details = self.reach_target(np.asarray(subgoal.position, float), spec)
+                ok, reason, details = self.reach_target(
+                    np.asarray(subgoal.position, float), spec, confirm=confirm
+                )
             elif isinstance(subgoal, NavigateToRoom):
                 ok, reason, details = self._room(subgoal)
             elif isinstance(subgoal, NavigateToPose | NavigateToFrame):

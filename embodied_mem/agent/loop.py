@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.perception.types import Detection
@@ -59,7 +61,11 @@ class AgentConfig:
     task_budget: int = 1000
     """Most low-level actions one instruction may take."""
     perceive_while_acting: bool = True
-    """Feed every frame seen while executing subgoals into memory."""
+    """Feed every frame seen while executing subgoals into memory (arrivals at objects are
+    then confirmed by perception, see ``sighting_radius``)."""
+    sighting_radius: float = 0.5
+    """Metres from the expected position within which a perceived thing of the target's
+    category confirms an arrival (a second track of the target, or the container holding it)."""
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
     def __post_init__(self) -> None:
@@ -261,6 +267,7 @@ class MemoryAgent:
             config=self.config.executor,
             target_found=target_found,
             observers=observers,
+            target_seen=self._sighting(subgoal) if observers else None,
         )
         kind = INTERACTION_OF.get(type(subgoal))
         if kind and outcome.success and not outcome.details.get("unchanged"):
@@ -268,6 +275,33 @@ class MemoryAgent:
             if point is not None:
                 self.record_interaction(kind, obs, tuple(point))
         return outcome, obs
+
+    def _sighting(self, subgoal: Any) -> Callable[[Observation], str | None] | None:
+        """Arrival at a remembered object or receptacle needs perception to see it in the
+        current frame where it was expected (within ``sighting_radius``): the memory object
+        itself, or a thing of its category (perception may have made a second track of it;
+        an object shut in a container is reached by seeing the container). A depth reading at
+        the right distance alone let arrivals be declared with the target at 0 % of the
+        pixels."""
+        memory_id = getattr(subgoal, "memory_id", None)
+        if self.memory is None or memory_id is None or not isinstance(subgoal, NAVIGATION_SUBGOALS):
+            return None
+        expected = np.asarray(subgoal.position, dtype=float)
+        radius = self.config.sighting_radius
+
+        def seen(_obs: Observation) -> str | None:
+            lt = self.memory.long_term
+            target = lt.resolve(memory_id)
+            for mid in self.memory.last_seen:
+                st = lt.state(mid)
+                if st is None or (mid != target and st.category != subgoal.category):
+                    continue
+                if float(np.linalg.norm(np.asarray(st.position) - expected)) <= radius:
+                    return None
+            what = subgoal.category or "target"
+            return f"the {what} is not among what perception sees where it was expected"
+
+        return seen
 
     def _detector(self, category: str) -> Callable[[Observation], bool]:
         """Exploration stops once memory holds an object of ``category`` (perception is live)."""

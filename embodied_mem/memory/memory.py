@@ -169,6 +169,8 @@ class AgentMemory:
         self.rejected_by_reason: dict[str, int] = {}
         self.unresolved_interactions = 0
         self.relinker = Relinker(self.config.long_term.interaction_radius / 2)
+        self.last_seen: dict[str, int] = {}
+        """Memory ids perception saw in the last ingested frame (→ mask pixels)."""
         self._frames_since_commit = 0
         self._last_frame: tuple[float, str | None, AgentPose | None] | None = None
         self.store: MemoryStore | None = None
@@ -210,6 +212,7 @@ class AgentMemory:
             else self.long_term.room_at(*obs.agent.position[:2])
         )
         visible = {self.long_term.resolve(k): v for k, v in upd.visible.items()}
+        self.last_seen = visible
         kf = self.episodic.observe_frame(
             obs.frame_index,
             obs.time,

@@ -143,11 +143,20 @@ def _parents_on(ctx: RuleContext, category: str, day: int) -> dict[str, str]:
 
 
 def t52(ctx: RuleContext) -> PlanResult:
+    """Where the {category} was N days ago: the instance that has moved since. The agent's
+    own picks since that day say for sure which instance moved; without one, the instance
+    whose receptacle now differs from then (memory's now may be wrong for a thing it has
+    not looked at closely, so the history comes first)."""
     cat, n = ctx.slots["category"], int(ctx.slots["N"])
-    then = _parents_on(ctx, cat, ctx.q.day_ago(n))
+    day = ctx.q.day_ago(n)
+    then = _parents_on(ctx, cat, day)
+    picked_since = {
+        ctx.q.resolve(h.event.object_id)
+        for h in ctx.q.interactions(kind="pick", day=list(range(day + 1, ctx.q.today)))
+        if h.event.object_id and same_category(h.object_category, cat)
+    }
     now = {mid: safe_get(ctx, mid) for mid in then}
-    # The instance the task is about has moved since: its receptacle then differs from now.
-    moved = [
+    moved = [mid for mid in then if ctx.q.resolve(mid) in picked_since] or [
         mid for mid, rid in then.items() if now[mid] is not None and now[mid].obj.parent_id != rid
     ]
     recs = unique_by_id(safe_get(ctx, then[mid]) for mid in (moved or list(then)))

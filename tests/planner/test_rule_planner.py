@@ -578,3 +578,27 @@ def test_every_template_has_exactly_one_rule_in_the_table() -> None:
 
     assert set(HANDLERS) == set(PHRASINGS)
     assert all(callable(h) and h.__name__ == t.lower() for t, h in HANDLERS.items())
+
+
+def test_where_it_was_uses_the_interaction_history_to_pick_the_instance() -> None:
+    """T52 with two pillows: the agent moved one on day 1; memory's belief about the other
+    drifted (a re-association put it on another receptacle). The instance the agent itself
+    picked since is the one that moved (issue 14: the wrong one of three tissue boxes)."""
+    house = SyntheticHouse(SynthConfig(seed=1, rooms=3))
+    pillows = sorted(o.id for o in house.objects() if o.category == "Pillow")
+    still, moved = pillows  # the one moved sits farther from where the agent stands
+    home = {p: house.things[p].parent for p in pillows}
+    dest = next(r.id for r in house.receptacles() if r.room_id == "room_0")
+    mem = AgentMemory(house.rooms)
+    gt = run_day(mem, house, 0, [], start_room="room_2")  # day 0: sees both pillows
+    mem.start_day(1)
+    gt += run_day(mem, house, 1, [(moved, dest)])
+    world = World(mem, house, gt)
+    by_env = {o.oracle_id: mid for mid, o in mem.mapper.objects.items()}
+    still_id = by_env[still]
+    other = next(r.id for r in house.receptacles() if r.room_id == "room_2" and r.id != home[still])
+    t = max(e.start_time for e in mem.episodic.events_on(1)) + 1.0  # after the day-1 pick
+    mem.long_term.graph.record(still_id, t, parent_id=by_env[other])
+    agent = AgentPose((12.4, 3.2, 0.0), 0.0)  # in front of the dresser the still pillow is on
+    result = plan(world, "Navigate to where the pillow was 2 days ago.", agent=agent)
+    assert targets(world, result) == [home[moved]]

@@ -1,0 +1,61 @@
+"""Arrival at a remembered object needs perception to see it (real rendered frames).
+
+Issue 14: arrivals were declared with the target at 0 % of the pixels — depth showed a
+surface where the object was remembered, but something else stood there. The agent now asks
+its perception: the target (or a thing of its category right there) must be in the frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embodied_mem.agent.loop import MemoryAgent
+from embodied_mem.memory import AgentMemory
+from embodied_mem.perception.pipeline import build_perceiver
+from envs.actions import TurnLeft
+from envs.builtin.config import BuiltinEnvConfig
+from envs.builtin.env import BuiltinHouseEnv
+from policies.subgoals import NavigateToObject
+
+
+@pytest.fixture()
+def looked_around():
+    try:
+        env = BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120))
+    except Exception as exc:  # no EGL/OSMesa on this machine
+        pytest.skip(f"built-in simulator unavailable: {exc}")
+    with env:
+        obs, _ = env.reset(seed=2)  # a book and three tissue boxes in the first view
+        gt = env.ground_truth()
+        mem = AgentMemory(gt.rooms.values())
+        agent = MemoryAgent(env, mem, build_perceiver("oracle", ground_truth=gt), None)
+        agent.observe(obs)
+        for _ in range(12):
+            obs = env.step(TurnLeft())[0]
+            agent.observe(obs)
+        yield agent, obs
+
+
+def _two_objects(mem: AgentMemory):
+    """Two remembered objects of different categories, as far apart as the view allows."""
+    hits = [h for h in mem.query().objects(layer="object") if h.category]
+    pairs = [(a, b) for a in hits for b in hits if a.category != b.category]
+    if not pairs:
+        pytest.skip("the first view holds fewer than two object categories")
+    return max(pairs, key=lambda p: np.linalg.norm(np.subtract(p[0].position, p[1].position)))
+
+
+def test_arrival_where_something_else_stands_is_not_declared(looked_around) -> None:
+    agent, obs = looked_around
+    a, b = _two_objects(agent.memory)
+    # Memory says A is where B actually stands (stale position): depth agrees, but it is B.
+    wrong = NavigateToObject(position=tuple(b.position), category=a.category, memory_id=a.memory_id)
+    outcome, obs = agent._execute(wrong, obs, 200)
+    assert not outcome.success
+    assert "not among what perception sees where it was expected" in (outcome.reason or "")
+    right = NavigateToObject(position=tuple(b.position), category=b.category, memory_id=b.memory_id)
+    outcome, obs = agent._execute(right, obs, 200)
+    assert outcome.success, outcome.reason
+    assert b.memory_id in {agent.memory.long_term.resolve(m) for m in agent.memory.last_seen}
+    assert np.isfinite(outcome.path_length)
