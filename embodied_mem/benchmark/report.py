@@ -36,6 +36,7 @@ from embodied_mem.benchmark.report_data import (
     RunData,
     baseline_description,
     baseline_label,
+    budget_note,
     command_line,
     episodes_text,
     fmt_cell,
@@ -196,6 +197,7 @@ def render_html(run: RunData, generated: str) -> str:
         "<p class='note oracle'>ORACLE = perception from simulator ground truth. The frames-K rows are "
         "ORACLE upper bounds computed without any model, not scores of a VLM. Every memory agent is "
         "given the house's room layout.</p>",
+        f"<p class=note>{_esc(budget_note(run))}</p>" if budget_note(run) else "",
         "<nav class=note><a href='#overall'>overall</a><a href='#plots'>plots</a>"
         "<a href='#episodes'>episodes</a><a href='#failed'>failed tasks</a>"
         "<a href='#templates'>per template</a><a href='#config'>configuration</a></nav>",

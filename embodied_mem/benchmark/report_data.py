@@ -109,6 +109,24 @@ def baseline_label(name: str) -> str:
     return name
 
 
+def budget_note(run: RunData) -> str:
+    """What no-memory may spend exploring, next to the budget every agent has (its success is
+    only meaningful with its cap stated); empty when the run has no no-memory rows."""
+    if "no-memory" not in run.summary.get("baselines", {}):
+        return ""
+    planner = run.config.get("planner", {})
+    rule = planner.get("rule", {}) if planner.get("name", "rule") == "rule" else {}
+    task_budget = run.config.get("agent", {}).get("task_budget")
+    steps, rounds = rule.get("explore_steps"), rule.get("max_explorations")
+    if steps is None or task_budget is None:
+        return ""
+    capped = "capped at" if steps * max(rounds or 1, 1) < task_budget else "up to"
+    return (
+        f"no-memory explores {capped} {steps} steps per task ({rounds} exploration round(s)); "
+        f"every agent has a budget of {task_budget} actions per task."
+    )
+
+
 def baseline_description(name: str) -> str:
     """One honest sentence on what a baseline is (shown in the report's legend)."""
     if name == "memory-oracle":
@@ -343,6 +361,8 @@ def markdown_table(run: RunData) -> str:
         "\nORACLE = perception from ground truth; frames-K rows are ORACLE upper bounds "
         "(no model), not a VLM's score."
     )
+    if budget_note(run):
+        note += f"\n{budget_note(run)}"
     return "\n".join(lines) + "\n" + note + "\n"
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from embodied_mem.benchmark.eval_runner import summarize_rows
 from embodied_mem.benchmark.report import (
+    REPORT_HTML,
     RESULTS_MD,
     SUCCESS_PNG,
     ReportError,
@@ -135,6 +136,10 @@ def test_markdown_table_has_hand_checked_rates(run_dir: Path) -> None:
     assert "embodied-mem eval --suite suites/small --episodes 2 --seed 3" in md
     assert "2 episodes" in md and "1 episode(s) failed" in md
     assert "- `ep9`: RuntimeError: house seed 9 has no kitchen" in md
+    # no-memory's exploration cap is stated next to the budget every agent has (issue 14).
+    assert "no-memory explores capped at 300 steps per task" in md
+    assert "budget of 1000 actions per task" in md
+    assert "no-memory explores capped at 300 steps" in (run_dir / REPORT_HTML).read_text()
 
 
 def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
