@@ -15,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
+from embodied_mem.agent.checks import picked_something_else, sighting
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.perception.types import Detection
@@ -24,7 +23,7 @@ from embodied_mem.planner.base import Planner, PlanningContext, PlanResult
 from envs.base import Env
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
-from policies.subgoals import Answer, Explore, PolicyOutcome, Subgoal
+from policies.subgoals import Answer, Explore, PickSubgoal, PlaceSubgoal, PolicyOutcome, Subgoal
 
 if TYPE_CHECKING:
     from embodied_mem.memory.memory import AgentMemory
@@ -269,6 +268,8 @@ class MemoryAgent:
             observers=observers,
             target_seen=self._sighting(subgoal) if observers else None,
         )
+        if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
+            outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
         if kind and outcome.success and not outcome.details.get("unchanged"):
             point = outcome.details.get("point") or getattr(subgoal, "position", None)
@@ -276,32 +277,37 @@ class MemoryAgent:
                 self.record_interaction(kind, obs, tuple(point))
         return outcome, obs
 
+    def _check_pick(
+        self, subgoal: PickSubgoal, outcome: PolicyOutcome, obs: Observation, budget: int
+    ) -> tuple[PolicyOutcome, Observation]:
+        """A pick whose target perception still sees where it was took something else: put
+        that back where it came from and report the pick failed (the world did not change as
+        reported; issue 14: pick and place succeeded but the tissue box never moved)."""
+        why = picked_something_else(self.memory, subgoal)
+        if why is None:
+            return outcome, obs
+        back, obs = execute(
+            self.env,
+            PlaceSubgoal(position=subgoal.position),
+            obs,
+            max(budget - outcome.steps, 0),
+            config=self.config.executor,
+            observers=[self.observe] if self.config.perceive_while_acting else [],
+        )
+        reason = f"{why}; put back: {'done' if back.success else back.reason}"
+        failed = PolicyOutcome(
+            False,
+            outcome.steps + back.steps,
+            reason,
+            outcome.path_length + back.path_length,
+            {**outcome.details, "put_back": back.success},
+        )
+        return failed, obs
+
     def _sighting(self, subgoal: Any) -> Callable[[Observation], str | None] | None:
-        """Arrival at a remembered object or receptacle needs perception to see it in the
-        current frame where it was expected (within ``sighting_radius``): the memory object
-        itself, or a thing of its category (perception may have made a second track of it;
-        an object shut in a container is reached by seeing the container). A depth reading at
-        the right distance alone let arrivals be declared with the target at 0 % of the
-        pixels."""
-        memory_id = getattr(subgoal, "memory_id", None)
-        if self.memory is None or memory_id is None or not isinstance(subgoal, NAVIGATION_SUBGOALS):
+        if self.memory is None or not isinstance(subgoal, NAVIGATION_SUBGOALS):
             return None
-        expected = np.asarray(subgoal.position, dtype=float)
-        radius = self.config.sighting_radius
-
-        def seen(_obs: Observation) -> str | None:
-            lt = self.memory.long_term
-            target = lt.resolve(memory_id)
-            for mid in self.memory.last_seen:
-                st = lt.state(mid)
-                if st is None or (mid != target and st.category != subgoal.category):
-                    continue
-                if float(np.linalg.norm(np.asarray(st.position) - expected)) <= radius:
-                    return None
-            what = subgoal.category or "target"
-            return f"the {what} is not among what perception sees where it was expected"
-
-        return seen
+        return sighting(self.memory, subgoal, self.config.sighting_radius)
 
     def _detector(self, category: str) -> Callable[[Observation], bool]:
         """Exploration stops once memory holds an object of ``category`` (perception is live)."""

@@ -1,4 +1,5 @@
-"""Arrival at a remembered object needs perception to see it (real rendered frames).
+"""The agent's own checks of a policy's report: arrival needs the target seen (real rendered
+frames), a pick must not leave its target where it was.
 
 Issue 14: arrivals were declared with the target at 0 % of the pixels — depth showed a
 surface where the object was remembered, but something else stood there. The agent now asks
@@ -59,3 +60,29 @@ def test_arrival_where_something_else_stands_is_not_declared(looked_around) -> N
     assert outcome.success, outcome.reason
     assert b.memory_id in {agent.memory.long_term.resolve(m) for m in agent.memory.last_seen}
     assert np.isfinite(outcome.path_length)
+
+
+def test_a_pick_that_left_its_target_in_view_took_something_else() -> None:
+    """Issue 14: pick and place both reported success but the tissue box never moved — the
+    gripper had taken its neighbour. After a pick, perception still seeing the target where it
+    was means just that; once it is gone from its spot the pick stands."""
+    from embodied_mem.agent.checks import picked_something_else
+    from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
+    from policies.subgoals import PickSubgoal
+
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    for f in range(3):
+        mem.ingest(*house.frame(f, clock(0, 2.0 * f, house.config), "room_0"))
+    target = next(o for o in house.objects() if o.room_id == "room_0")
+    pick = PickSubgoal(position=tuple(target.center), category=target.category)
+    neighbour = next(
+        o for o in house.objects() if o.room_id == "room_0" and o.category != target.category
+    )
+    house.pick(neighbour.id)  # the gripper took the neighbour
+    mem.ingest(*house.frame(3, clock(0, 6.0, house.config), "room_0"))
+    assert "still seen where it was" in (picked_something_else(mem, pick) or "")
+    house.place(neighbour.parent or next(r.id for r in house.receptacles()))
+    house.pick(target.id)  # now the target itself
+    mem.ingest(*house.frame(4, clock(0, 8.0, house.config), "room_0"))
+    assert picked_something_else(mem, pick) is None

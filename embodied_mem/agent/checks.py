@@ -1,0 +1,85 @@
+"""What the agent checks with its own perception before it believes a policy's report.
+
+A policy's success is the env's word that an action went through; whether it did what the
+plan meant is another matter. Two checks read the memory's view of the current frame
+(``AgentMemory.last_seen``: the memory objects perception saw in it):
+
+- :func:`sighting`: arriving at a remembered object needs the object (or a thing of its
+  category, or a container it may be shut in) seen where it was expected — depth alone
+  declared arrivals with the target at 0 % of the pixels.
+- :func:`picked_something_else`: after a pick, the target must no longer be seen where it
+  was; if it still is, the gripper took a neighbour (pick and place then "succeeded" while the
+  target never moved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from envs.types import Observation
+
+
+def sighting(
+    memory: Any, subgoal: Any, radius: float
+) -> Callable[[Observation], str | None] | None:
+    """The arrival check for a navigation subgoal to a remembered thing (None: no memory id)."""
+    memory_id = getattr(subgoal, "memory_id", None)
+    if memory_id is None:
+        return None
+    expected = np.asarray(subgoal.position, dtype=float)
+
+    def seen(_obs: Observation) -> str | None:
+        lt = memory.long_term
+        target = lt.resolve(memory_id)
+        for mid in memory.last_seen:
+            st = lt.state(mid)
+            if st is None:
+                continue
+            if _holds(lt, st, expected):  # a closed container it may be shut in
+                return None
+            if mid != target and st.category != subgoal.category:
+                continue
+            if float(np.linalg.norm(np.asarray(st.position) - expected)) <= radius:
+                return None
+        what = subgoal.category or "target"
+        return f"the {what} is not among what perception sees where it was expected"
+
+    return seen
+
+
+def picked_something_else(memory: Any, subgoal: Any, radius: float = 0.25) -> str | None:
+    """Why a reported pick did not take its target, or None when it may have.
+
+    The target is the remembered object of the subgoal's category nearest its position; if
+    perception still sees it within ``radius`` of that position in the frame after the pick,
+    something else is in the gripper. Unseen (occluded, missed) it may have been taken: no
+    evidence either way, the pick stands.
+    """
+    if subgoal.position is None or subgoal.category is None:
+        return None
+    lt = memory.long_term
+    where = np.asarray(subgoal.position, dtype=float)
+    for mid in memory.last_seen:
+        st = lt.state(mid)
+        if st is None or st.layer != "object" or st.category != subgoal.category:
+            continue
+        if st.state == "held":
+            continue
+        if float(np.linalg.norm(np.asarray(st.position) - where)) <= radius:
+            return (
+                f"pick reported success but the {subgoal.category} is still seen where it "
+                "was: something else was picked"
+            )
+    return None
+
+
+def _holds(lt: Any, st: Any, point: np.ndarray, margin: float = 0.1) -> bool:
+    """Whether ``st`` is a container whose box holds ``point`` (an object shut inside a
+    container is seen by seeing the container, as the benchmark's success rule has it)."""
+    if st.layer != "receptacle" or not lt.is_container(st.memory_id):
+        return False
+    lo, hi = np.asarray(st.bbox_min) - margin, np.asarray(st.bbox_max) + margin
+    return bool(np.all(point >= lo) and np.all(point <= hi))
