@@ -23,6 +23,7 @@ to its object once that enters memory near where it was put down (:mod:`.relink`
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from embodied_mem.memory.persist import (
     read_only_error,
     save_copy,
 )
-from embodied_mem.memory.relink import Relinker
+from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
 from embodied_mem.memory.store import MemoryStore
@@ -169,6 +170,7 @@ class AgentMemory:
         self.rejected_by_reason: dict[str, int] = {}
         self.unresolved_interactions = 0
         self.relinker = Relinker(self.config.long_term.interaction_radius / 2)
+        self._recent_inputs: deque[tuple[Observation, list[Detection]]] = deque(maxlen=2)
         self.last_seen: dict[str, int] = {}
         """Memory ids perception saw in the last ingested frame (→ mask pixels)."""
         self._frames_since_commit = 0
@@ -200,6 +202,7 @@ class AgentMemory:
             self.start_day(obs.time.day)
         t = obs.time.seconds
         upd = self.mapper.update(detections, obs, checked=True)
+        self._recent_inputs.append((obs, list(detections)))
         changed = self.long_term.apply_mapper_update(upd, self.mapper.objects, t)
         if self.relinker.moves:
             self.relinker.link_new_objects(self, [*upd.created, *upd.updated])
@@ -332,7 +335,11 @@ class AgentMemory:
         lt = self.long_term
         obj = src = tgt = None
         if k is EventKind.PICK:
-            obj = lt.nearest(p, Layer.OBJECT)
+            # What is at the point, else a small thing seen there (never mapped), else the
+            # nearest remembered object within reach.
+            obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH)
+            obj = obj or adopt_detection_at(self, p, self._recent_inputs, ADOPT_REACH)
+            obj = obj or lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
                 self.mapper.agent_handled(obj)

@@ -1,7 +1,10 @@
-"""Interactions logged before their object was in memory, linked back once it enters memory.
+"""Interactions whose object is not in memory yet: adopted at once, or linked back later.
 
 The agent may pick something up that perception has not made a memory object of yet (a pen
-too small to keep from afar): the pick is logged without an object. The agent then holds an
+too small to keep from afar). If a detection of the frames just before lies at the point
+acted on, too small for the mapper's threshold, it becomes a memory object then and there
+(:func:`adopt_detection_at`: the agent knows it is holding *something* it saw). Otherwise the
+pick is logged without an object. The agent then holds an
 *unknown* thing — its place must not be pinned on whatever remembered object lies nearest the
 place point, so it is logged without an object too. When an object first seen after that pick
 turns up near the place point, it is the thing that was carried: both events get its id, its
@@ -12,18 +15,25 @@ the agent knows it), and queries through those interactions work again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embodied_mem.perception.backproject import backproject
 from scene_graph import EventKind, Layer
 
 if TYPE_CHECKING:
     from embodied_mem.memory.episodic import Event
     from embodied_mem.memory.memory import AgentMemory
+    from embodied_mem.perception.types import Detection
+    from envs.types import Observation
 
 logger = logging.getLogger(__name__)
+
+ADOPT_REACH = 0.15
+"""Metres from the point acted on within which a thing counts as the one acted on."""
 
 
 @dataclass
@@ -123,3 +133,39 @@ def _apply(memory: AgentMemory, move: UnlinkedMove, mid: str) -> None:
         np.round(place.point, 2).tolist(),
         mid,
     )
+
+
+def adopt_detection_at(
+    memory: AgentMemory,
+    point: np.ndarray,
+    recent: Iterable[tuple[Observation, list[Detection]]],
+    reach: float = ADOPT_REACH,
+) -> str | None:
+    """Make a memory object of a detection the mapper skipped as too small, if one of the
+    ``recent`` frames shows it within ``reach`` metres of ``point`` (where the agent acted);
+    returns its memory id (None when there is none: the interaction stays unresolved)."""
+    mapper = memory.mapper
+    small = replace(mapper.config, min_mask_pixels=1, min_points=1)
+    for obs, detections in reversed(list(recent)):
+        for det in detections:
+            if det.pixel_count >= mapper.config.min_mask_pixels or det.pixel_count == 0:
+                continue  # the mapper already had its chance with this one
+            pts = det.points  # segmenters may give points; else from depth, as the mapper does
+            if not len(pts):
+                pts = backproject(
+                    obs.depth, obs.intrinsics, obs.cam_to_world, det.mask, check_pose=False
+                )
+            if not len(pts) or np.min(np.linalg.norm(pts - point, axis=1)) > reach:
+                continue
+            kept, mapper.config = mapper.config, small
+            try:
+                upd = mapper.update([det], obs, checked=True)
+            finally:
+                mapper.config = kept
+            memory.long_term.apply_mapper_update(upd, mapper.objects, obs.time.seconds)
+            if upd.created:
+                logger.info(
+                    "acted on a %s too small to map so far: now %s", det.category, upd.created[0]
+                )
+                return upd.created[0]
+    return None

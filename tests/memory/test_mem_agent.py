@@ -177,3 +177,30 @@ def _parent_of(house: SyntheticHouse, thing) -> str:  # noqa: ANN001
     """The receptacle a thing was made on (the house does not keep it after a move)."""
     r, j = thing.id.split("_")[1:3]
     return next(t.id for t in house.receptacles() if t.id.endswith(f"_{r}_{j}"))
+
+
+def test_a_thing_too_small_to_map_becomes_an_object_when_the_agent_picks_it() -> None:
+    """A watch seen only as a few pixels never became a memory object, so its pick was logged
+    without one and every task about the watch failed (it was then shut in a fridge). The
+    agent acted on what it saw: the small detection at the pick point becomes the object."""
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    watch = next(o for o in house.objects() if o.room_id == "room_0")
+    for f in range(3):
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        for d in dets:
+            if d.oracle_id == watch.id:  # seen from afar: a 3-pixel mask
+                rows, cols = np.nonzero(d.mask)
+                d.mask = np.zeros_like(d.mask)
+                d.mask[rows[:3], cols[:3]] = True
+        mem.ingest(obs, dets)
+    assert _memory_ids(mem, watch.id) == []  # too small for the mapper
+    pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, watch.center)
+    assert pick.object_id is not None
+    assert mem.long_term.category_of(pick.object_id) == watch.category
+    assert mem.long_term.state(pick.object_id).state == "held"
+    assert mem.stats().unresolved_interactions == 0
+
+
+def _memory_ids(mem: AgentMemory, env_id: str) -> list[str]:
+    return [m for m, o in mem.mapper.objects.items() if o.oracle_id == env_id]
