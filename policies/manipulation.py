@@ -170,7 +170,12 @@ class Manipulator:
         last = ""
         while True:
             eid, why = self._approach_and_resolve(
-                sg.env_id, sg.position, self.object_spec, majority=False, exclude=tuple(refused)
+                sg.env_id,
+                sg.position,
+                self.object_spec,
+                majority=False,
+                exclude=tuple(refused),
+                known=sg.viewpoints,
             )
             if eid is None:
                 return False, why if not refused else f"{last}; without it: {why}"
@@ -213,6 +218,7 @@ class Manipulator:
                 self.receptacle_spec,
                 majority=True,
                 exclude=(held, *refused),
+                known=sg.viewpoints,
             )
             if eid is None:
                 return False, why if not refused else f"{reason}; without it: {why}"
@@ -257,7 +263,7 @@ class Manipulator:
 
     def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
         eid, why = self._approach_and_resolve(
-            sg.env_id, sg.position, self.receptacle_spec, majority=True
+            sg.env_id, sg.position, self.receptacle_spec, majority=True, known=sg.viewpoints
         )
         if eid is None:
             return False, why
@@ -282,8 +288,10 @@ class Manipulator:
         *,
         majority: bool,
         exclude: tuple[str, ...] = (),
+        known: tuple[tuple[float, float, float], ...] = (),
     ) -> tuple[str | None, str | None]:
-        """Walk to the target and find its env id; ``(None, reason)`` when either fails."""
+        """Walk to the target (from a ``known`` viewpoint first) and find its env id;
+        ``(None, reason)`` when either fails."""
         if position is None:
             if env_id is None:
                 return (
@@ -307,7 +315,7 @@ class Manipulator:
             )
 
         ok, reason, _ = self.navigator.reach_target(
-            point, spec, confirm=lambda obs: resolve(obs)[1]
+            point, spec, confirm=lambda obs: resolve(obs)[1], known=known
         )
         if not ok:
             return None, f"approach failed: {reason}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -144,7 +144,10 @@ class Navigator:
                     else self.config.receptacle
                 )
                 ok, reason, details = self.reach_target(
-                    np.asarray(subgoal.position, float), spec, confirm=confirm
+                    np.asarray(subgoal.position, float),
+                    spec,
+                    confirm=confirm,
+                    known=subgoal.viewpoints,
                 )
             elif isinstance(subgoal, NavigateToRoom):
                 ok, reason, details = self._room(subgoal)
@@ -163,19 +166,24 @@ class Navigator:
         target: np.ndarray,
         spec: TargetSpec,
         confirm: Callable[[Observation], str | None] | None = None,
+        known: Sequence[tuple[float, float, float]] = (),
     ) -> tuple[bool, str | None, dict]:
         """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen.
 
         ``confirm`` (optional) is asked once depth says "visible"; it returns None to accept
         the view or a reason to reject it and try the next viewpoint (manipulation uses it to
         insist that the pixel shows an interactable thing, not a wall at a similar depth).
+        ``known`` standing poses (x, y, yaw) the agent saw or acted on the target from are
+        tried first (those within the target's standing radius), then sampled ones.
         """
         tried: list[np.ndarray] = []
         last: VisibilityCheck | None = None
         if self._seen_from_here(target, spec) and (confirm is None or confirm(self.obs) is None):
             return True, None, {"viewpoints_tried": 0}
-        for _ in range(self.config.max_viewpoints):
-            candidates = self._viewpoints(target, spec, tried)
+        remembered = self._known_viewpoints(target, spec, known)
+        for _ in range(self.config.max_viewpoints + len(remembered)):
+            candidates = remembered[:1] or self._viewpoints(target, spec, tried)
+            remembered = remembered[1:]
             if not candidates:
                 break
             vp = candidates[0]
@@ -207,6 +215,18 @@ class Navigator:
         if last is None:
             return False, "unreachable: no viewpoint of the target could be reached", details
         return False, f"target not visible from any viewpoint (last: {last.reason})", details
+
+    def _known_viewpoints(
+        self, target: np.ndarray, spec: TargetSpec, known: Sequence[tuple[float, float, float]]
+    ) -> list[Viewpoint]:
+        """The ``known`` poses close enough to stand at for ``spec`` (nearest the target first)."""
+        out = []
+        for x, y, _yaw in known:
+            xy = np.array([x, y], dtype=float)
+            radius = float(np.linalg.norm(xy - target[:2]))
+            if radius <= spec.max_radius + 0.3:
+                out.append(Viewpoint(xy, radius, 0.0, 0.0))
+        return sorted(out, key=lambda v: v.radius)
 
     def _viewpoints(
         self, target: np.ndarray, spec: TargetSpec, tried: list[np.ndarray]

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+Viewpoints = tuple[tuple[float, float, float], ...]
+"""Standing poses (x, y, yaw) from which the agent has seen or acted on the target — its own
+experience, not the simulator's: the policies try them before sampling viewpoints around the
+target (a bowl on a shelf shows from few places; a desk may be reachable only from one side)."""
+
 
 @dataclass(frozen=True)
 class NavigateToObject:
@@ -18,6 +23,7 @@ class NavigateToObject:
     category: str | None = None
     memory_id: str | None = None
     env_id: str | None = None
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class NavigateToReceptacle:
     category: str | None = None
     memory_id: str | None = None
     env_id: str | None = None
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class PickSubgoal:
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
     category: str | None = None
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)
@@ -69,18 +77,21 @@ class PlaceSubgoal:
     position: tuple[float, float, float] | None = None
     category: str | None = None
     close_after: bool = False
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)
 class OpenSubgoal:
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)
 class CloseSubgoal:
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
+    viewpoints: Viewpoints = ()
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def go_receptacle(
     if hit is None:
         return ctx.missing(what)
     return PlanResult(
-        subgoals=[receptacle_goal(hit)],
+        subgoals=[receptacle_goal(hit, ctx.q)],
         high_level_targets=[hit.memory_id],
         message=f"{what}: {hit.category} {hit.memory_id}",
     )

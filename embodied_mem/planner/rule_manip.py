@@ -27,13 +27,25 @@ def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> li
     (the pick policy cannot see, let alone grasp, through a closed door). Already in hand:
     just place it."""
     place = PlaceSubgoal(
-        position=tuple(rec.position), category=rec.category, close_after=close_after
+        position=tuple(rec.position),
+        category=rec.category,
+        close_after=close_after,
+        viewpoints=known_viewpoints(ctx.q, rec),
     )
     if _held(ctx) == obj.memory_id:
         return [place]
     box = closed_container(ctx.q, obj)
-    first = [OpenSubgoal(position=tuple(box.position))] if box is not None else []
-    return [*first, PickSubgoal(position=tuple(obj.position), category=obj.category), place]
+    first = (
+        [OpenSubgoal(position=tuple(box.position), viewpoints=known_viewpoints(ctx.q, box))]
+        if box is not None
+        else []
+    )
+    pick = PickSubgoal(
+        position=tuple(obj.position),
+        category=obj.category,
+        viewpoints=known_viewpoints(ctx.q, obj),
+    )
+    return [*first, pick, place]
 
 
 def _free_hands(ctx: RuleContext, pairs: list[tuple[Any, Any]]) -> list[Any]:

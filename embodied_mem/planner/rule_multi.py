@@ -35,7 +35,7 @@ def _sequence(
         return ctx.missing(what)
     if not ordered:
         hits = visiting_order(hits, ctx.agent_xy, ctx.planner.distance_to)
-    goals = [receptacle_goal(h) if receptacles else object_goal(h, ctx.q) for h in hits]
+    goals = [receptacle_goal(h, ctx.q) if receptacles else object_goal(h, ctx.q) for h in hits]
     return PlanResult(
         subgoals=goals,
         high_level_targets=[h.memory_id for h in hits],
@@ -60,7 +60,7 @@ def t46(ctx: RuleContext) -> PlanResult:
     if not visits:
         return ctx.missing("receptacles placed on yesterday")
     return PlanResult(
-        subgoals=[receptacle_goal(r) for r in visits],
+        subgoals=[receptacle_goal(r, ctx.q) for r in visits],
         high_level_targets=[r.memory_id for r in visits],
         message=f"receptacles placed on, in order: {len(visits)} targets",
     )

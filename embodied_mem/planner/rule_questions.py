@@ -134,7 +134,7 @@ def t61(ctx: RuleContext) -> PlanResult:
         "evidence": [h.evidence for h in (subject, rec) if h is not None],
     }
     if decision.action == stopping.LOOK:
-        goal = receptacle_goal(target) if rec is not None else object_goal(target, ctx.q)
+        goal = receptacle_goal(target, ctx.q) if rec is not None else object_goal(target, ctx.q)
         return PlanResult(
             subgoals=[goal],
             message="memory may be stale: going to look",

@@ -95,17 +95,53 @@ def object_goal(
     box = closed_container(query, hit)
     if box is not None:
         return NavigateToReceptacle(
-            position=tuple(box.position), category=box.category, memory_id=hit.memory_id
+            position=tuple(box.position),
+            category=box.category,
+            memory_id=hit.memory_id,
+            viewpoints=known_viewpoints(query, box),
         )
     return NavigateToObject(
-        position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id
+        position=tuple(hit.position),
+        category=hit.category,
+        memory_id=hit.memory_id,
+        viewpoints=known_viewpoints(query, hit),
     )
 
 
-def receptacle_goal(hit: ObjectHit) -> NavigateToReceptacle:
+def receptacle_goal(hit: ObjectHit, query: MemoryQueryAPI | None = None) -> NavigateToReceptacle:
     return NavigateToReceptacle(
-        position=tuple(hit.position), category=hit.category, memory_id=hit.memory_id
+        position=tuple(hit.position),
+        category=hit.category,
+        memory_id=hit.memory_id,
+        viewpoints=known_viewpoints(query, hit),
     )
+
+
+def known_viewpoints(
+    query: MemoryQueryAPI | None, hit: ObjectHit, limit: int = 3
+) -> tuple[tuple[float, float, float], ...]:
+    """Standing poses (x, y, yaw) the agent saw or acted on ``hit`` from where it is now: for
+    an object, where it stood when it last put it down, then the keyframes that showed it best
+    since; for a receptacle, where it stood for its latest picks/places/opens, then keyframes.
+    The policies try these before sampling viewpoints (some things show from few places)."""
+    if query is None:
+        return ()
+    mid = hit.memory_id
+    if hit.obj.layer == "receptacle":
+        events = query.interactions(receptacle_id=mid)
+        since = -math.inf
+    else:
+        events = query.interactions(object_id=mid)[-1:]  # where it has stood since
+        events = [e for e in events if e.kind.value == "place"]
+        since = events[-1].event.start_time if events else -math.inf
+    poses = [e.event.pose for e in reversed(events) if e.event.pose is not None]
+    poses += [k.pose for k in query.keyframes_showing(mid, limit=limit) if k.time >= since]
+    out: list[tuple[float, float, float]] = []
+    for p in poses:
+        pose = (float(p.position[0]), float(p.position[1]), float(p.yaw))
+        if all(math.dist(pose[:2], q[:2]) > 0.3 for q in out):
+            out.append(pose)
+    return tuple(out[:limit])
 
 
 def room_goal(room: RoomHit) -> NavigateToRoom:

@@ -602,3 +602,17 @@ def test_where_it_was_uses_the_interaction_history_to_pick_the_instance() -> Non
     agent = AgentPose((12.4, 3.2, 0.0), 0.0)  # in front of the dresser the still pillow is on
     result = plan(world, "Navigate to where the pillow was 2 days ago.", agent=agent)
     assert targets(world, result) == [home[moved]]
+
+
+def test_goals_carry_where_the_agent_stood_when_it_last_put_the_thing_down(world: World) -> None:
+    from embodied_mem.planner.rule_targets import known_viewpoints
+
+    q = world.mem.query(today=2)
+    last = plan(world, "Navigate to the last object you picked up yesterday.")
+    (goal,) = last.subgoals
+    placed = q.interactions(object_id=last.high_level_targets[0], kind="place")[-1]
+    pose = placed.event.pose
+    assert goal.viewpoints[0] == (pose.position[0], pose.position[1], pose.yaw)
+    fridge = next(h for h in q.receptacles() if h.category == "Fridge")
+    assert known_viewpoints(q, fridge)  # where it was opened, closed, placed into
+    assert known_viewpoints(None, fridge) == ()

@@ -115,3 +115,25 @@ def test_place_looks_past_an_object_lying_on_the_receptacle() -> None:
     assert outcome.details["env_id"] == "sofa" and outcome.details.get("refused") == ["tray"]
     assert env.ground_truth().objects["mug"].parent_receptacle == "sofa"
     assert obs.held_object is None
+
+
+def test_remembered_viewpoints_are_tried_first() -> None:
+    """A standing pose the agent saw or acted on a target from (its own experience) is tried
+    before sampled ones: a bowl on a shelf shows from few places, a desk may be reachable from
+    one side only (issue 14: "no viewpoint of the target could be reached" for a desk reached
+    elsewhere). Poses too far to stand at are ignored."""
+    from policies.subgoals import NavigateToObject
+
+    env = BoxWorldEnv(two_room_world())
+    env.reset()
+    sampled, _ = execute(env, NavigateToObject(position=MUG), env.observe(), 300)
+    assert sampled.success and sampled.details["viewpoint"] != [7.3, 1.5]
+    env = BoxWorldEnv(two_room_world())
+    env.reset()
+    known = ((1.0, 1.0, 0.0), (7.3, 1.5, math.pi))  # the first is across the wall: too far
+    outcome, obs = execute(
+        env, NavigateToObject(position=MUG, viewpoints=known), env.observe(), 300
+    )
+    assert outcome.success and outcome.details["viewpoint"] == [7.3, 1.5]
+    picked, obs = execute(env, PickSubgoal(position=MUG, viewpoints=known), obs, 300)
+    assert picked.success and obs.held_object == "mug"
