@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from envs.actions import Action, ActionResult, Close, Open, Pick, Place
+from envs.actions import Action, ActionResult, Close, LookDown, Open, Pick, Place
 from envs.types import Observation
 from policies.geometry import project_point
 from policies.navigation import NavigationConfig, Navigator, TargetSpec
@@ -116,6 +116,28 @@ def object_at_point(
     return name, None
 
 
+def pixel_of(obs: Observation, eid: str) -> tuple[int, int] | None:
+    """Where ``eid`` shows in ``obs``: its mask pixel nearest the mask's centroid, with a valid
+    depth (the simulator's "what is at this pixel" interface, as for the magic grasp); None
+    when it does not show."""
+    if obs.instance_ids is None:
+        return None
+    ids = [k for k, name in obs.instance_names.items() if name == eid]
+    shown = np.isin(obs.instance_ids, ids) & np.isfinite(obs.depth) & (obs.depth > 0)
+    rows, cols = np.nonzero(shown)
+    if not len(rows):
+        return None
+    k = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
+    return int(cols[k]), int(rows[k])
+
+
+def _acted_at(obs: Observation, eid: str) -> tuple[int, int, int] | None:
+    """``(frame index, u, v)`` of ``eid`` in ``obs``: the agent turns it into a point with its
+    own depth and pose of that frame (its own, possibly drifted, frame of reference)."""
+    pixel = pixel_of(obs, eid)
+    return None if pixel is None else (int(obs.frame_index), *pixel)
+
+
 def _not_pickable(result: ActionResult) -> bool:
     """The env refused a pick because the thing is not pickable (furniture), not for reach/sight.
 
@@ -179,8 +201,11 @@ class Manipulator:
             )
             if eid is None:
                 return False, why if not refused else f"{last}; without it: {why}"
+            before = self.runner.obs
             result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
             last = f"pick {eid} failed: {result.reason}"
+            if result.success:  # where it was grabbed, in the frame that showed it
+                details["acted_at"] = _acted_at(before, eid) or _acted_at(self.runner.obs, eid)
             if (
                 result.success
                 or sg.env_id is not None
@@ -244,6 +269,7 @@ class Manipulator:
         """Place the held object on/into ``eid``, opening it first if needed (and closing it
         after when asked)."""
         details["env_id"] = eid
+        held = self.runner.obs.held_object
         opened = False
         if sg.category in self.config.openable_categories:
             opened = self._open_if_closed(eid, details)
@@ -254,12 +280,22 @@ class Manipulator:
             result = self.runner.act(Place(eid)) if opened else result
         if not result.success:
             return False, f"place into/on {eid} failed: {result.reason}"
+        details["acted_at"] = self._find_placed(str(held))
         if sg.close_after and (opened or sg.category in self.config.openable_categories):
             closed = self.runner.act(Close(eid))
             details["closed_after"] = closed.success
             if not closed.success:
                 return False, f"placed on {eid}, but closing it afterwards failed: {closed.reason}"
         return True, None
+
+    def _find_placed(self, eid: str) -> tuple[int, int, int] | None:
+        """Where the placed object landed (the env chose the spot, usually the edge nearest the
+        agent): in the frame right after, else after one glance down."""
+        acted = _acted_at(self.runner.obs, eid)
+        if acted is None and self.runner.steps < self.runner.budget:
+            self.runner.act(LookDown(degrees=30.0))
+            acted = _acted_at(self.runner.obs, eid)
+        return acted
 
     def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
         eid, why = self._approach_and_resolve(

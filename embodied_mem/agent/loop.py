@@ -272,10 +272,20 @@ class MemoryAgent:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
         if kind and outcome.success and not outcome.details.get("unchanged"):
-            point = outcome.details.get("point") or getattr(subgoal, "position", None)
+            point = self._acted_point(outcome) or getattr(subgoal, "position", None)
             if point is not None:
                 self.record_interaction(kind, obs, tuple(point))
         return outcome, obs
+
+    def _acted_point(self, outcome: PolicyOutcome) -> tuple[float, float, float] | None:
+        """Where the policy acted, from the pixel it reports and the agent's own depth and pose
+        of that frame (a place lands where the env finds room, not at the receptacle's centre:
+        remembering the centre left the object "inside" the bed for the next pick)."""
+        acted = outcome.details.get("acted_at")
+        if acted is None or self.memory is None:
+            return outcome.details.get("point")
+        p = self.memory.point_at(*acted)
+        return None if p is None else (float(p[0]), float(p[1]), float(p[2]))
 
     def _check_pick(
         self, subgoal: PickSubgoal, outcome: PolicyOutcome, obs: Observation, budget: int

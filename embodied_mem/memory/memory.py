@@ -48,6 +48,7 @@ from embodied_mem.memory.store import MemoryStore
 from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
+from envs.camera import pixels_to_world
 from envs.ground_truth import RoomRecord
 from envs.types import AgentPose, Observation, SimTime
 from envs.validation import FrameError, check_agent_pose, check_sim_time, check_text_id
@@ -170,7 +171,7 @@ class AgentMemory:
         self.rejected_by_reason: dict[str, int] = {}
         self.unresolved_interactions = 0
         self.relinker = Relinker(self.config.long_term.interaction_radius / 2)
-        self._recent_inputs: deque[tuple[Observation, list[Detection]]] = deque(maxlen=2)
+        self._recent_inputs: deque[tuple[Observation, list[Detection]]] = deque(maxlen=4)
         self.last_seen: dict[str, int] = {}
         """Memory ids perception saw in the last ingested frame (→ mask pixels)."""
         self._frames_since_commit = 0
@@ -232,6 +233,26 @@ class AgentMemory:
             self.commit()
             committed = True
         return IngestResult(upd, entries, kf, changed, committed)
+
+    def point_at(self, frame_index: int, u: int, v: int) -> np.ndarray | None:
+        """The world point at pixel (u, v) of a recently ingested frame, from that frame's depth
+        and pose as perception gave them (the memory's own frame of reference: with a drifting
+        pose, the point drifts with the rest of memory); None if the frame is gone or has no
+        depth there."""
+        for obs, _ in reversed(self._recent_inputs):
+            if obs.frame_index != frame_index:
+                continue
+            z = float(obs.depth[v, u])
+            if not np.isfinite(z) or z <= 0:
+                return None
+            return pixels_to_world(
+                np.array([u], float),
+                np.array([v], float),
+                np.array([z]),
+                obs.intrinsics,
+                obs.cam_to_world,
+            )[0]
+        return None
 
     def observe(self, obs: Observation, perceiver: Any) -> IngestResult:
         """Segment ``obs`` with ``perceiver`` and ingest the result.

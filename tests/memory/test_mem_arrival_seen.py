@@ -86,3 +86,24 @@ def test_a_pick_that_left_its_target_in_view_took_something_else() -> None:
     house.pick(target.id)  # now the target itself
     mem.ingest(*house.frame(4, clock(0, 8.0, house.config), "room_0"))
     assert picked_something_else(mem, pick) is None
+
+
+def test_a_place_remembers_where_the_object_landed(looked_around) -> None:
+    """The env puts a placed object where there is room (the bed's near edge), not at the
+    receptacle's centre; memory used to remember the centre, so the next pick aimed inside
+    the bed. The agent takes the landing point from its own depth where the object shows."""
+    from policies.subgoals import PickSubgoal, PlaceSubgoal
+
+    agent, obs = looked_around
+    q = agent.memory.query()
+    book = next(h for h in q.objects(layer="object") if h.category == "Book")
+    bed = next(h for h in q.receptacles() if h.category == "Bed")
+    picked, obs = agent._execute(PickSubgoal(position=book.position, category="Book"), obs, 250)
+    assert picked.success, picked.reason
+    placed, obs = agent._execute(PlaceSubgoal(position=bed.position, category="Bed"), obs, 250)
+    assert placed.success, placed.reason
+    truth = agent.env.ground_truth().objects
+    landed = next(o for o in truth.values() if o.category == "Book").center
+    remembered = np.asarray(agent.memory.query().get(book.memory_id).position)
+    assert np.linalg.norm(remembered - landed) < 0.15  # evaluation reads ground truth
+    assert np.linalg.norm(remembered - np.asarray(bed.position)) > 0.3
