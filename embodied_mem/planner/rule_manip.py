@@ -12,7 +12,12 @@ from embodied_mem.planner.rule_common import (
     picks,
     safe_get,
 )
-from embodied_mem.planner.rule_targets import closed_container, nearest, same_category
+from embodied_mem.planner.rule_targets import (
+    closed_container,
+    known_viewpoints,
+    nearest,
+    same_category,
+)
 from policies.subgoals import OpenSubgoal, PickSubgoal, PlaceSubgoal
 
 
