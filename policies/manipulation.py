@@ -138,6 +138,13 @@ def _acted_at(obs: Observation, eid: str) -> tuple[int, int, int] | None:
     return None if pixel is None else (int(obs.frame_index), *pixel)
 
 
+def _not_openable(result: ActionResult) -> bool:
+    """The env refused an open/close because the thing is no container (an object in front of
+    it, say): the built-in env says "not a receptacle", others "cannot be opened"."""
+    reason = (result.reason or "").lower()
+    return "not a receptacle" in reason or "cannot be opened" in reason
+
+
 def _not_pickable(result: ActionResult) -> bool:
     """The env refused a pick because the thing is not pickable (furniture), not for reach/sight.
 
@@ -217,6 +224,10 @@ class Manipulator:
             # The pixel nearest the remembered point showed furniture — the table under the
             # object, the container it is in: look again without it, from here if the object
             # shows a few pixels away, else from another viewpoint (into the open container).
+            # A closed container there may hold it: open it first (a refused Open costs a step).
+            opened = self.runner.act(Open(eid))
+            if opened.success:
+                details.setdefault("opened", []).append(eid)
             refused.append(eid)
         details["env_id"] = eid
         if refused:
@@ -298,22 +309,37 @@ class Manipulator:
         return acted
 
     def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
-        eid, why = self._approach_and_resolve(
-            sg.env_id, sg.position, self.receptacle_spec, majority=True, known=sg.viewpoints
-        )
-        if eid is None:
-            return False, why
-        details["env_id"] = eid
-        action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
-        result = self.runner.act(action)
-        wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
-        if not result.success and f"already {wanted}" in (result.reason or ""):
-            # Already as asked: the subgoal holds, but nothing happened to record.
-            details["unchanged"] = True
-            return True, None
-        if not result.success:
-            return False, f"{type(action).__name__.lower()} {eid} failed: {result.reason}"
-        return True, None
+        refused: list[str] = []
+        last = ""
+        while True:
+            eid, why = self._approach_and_resolve(
+                sg.env_id,
+                sg.position,
+                self.receptacle_spec,
+                majority=True,
+                exclude=tuple(refused),
+                known=sg.viewpoints,
+            )
+            if eid is None:
+                return False, why if not refused else f"{last}; without it: {why}"
+            details["env_id"] = eid
+            action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
+            result = self.runner.act(action)
+            wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
+            if not result.success and f"already {wanted}" in (result.reason or ""):
+                # Already as asked: the subgoal holds, but nothing happened to record.
+                details["unchanged"] = True
+                return True, None
+            if result.success:
+                return True, None
+            last = f"{type(action).__name__.lower()} {eid} failed: {result.reason}"
+            if (
+                sg.env_id is not None
+                or not _not_openable(result)
+                or len(refused) >= self.config.max_pick_refusals
+            ):
+                return False, last
+            refused.append(eid)  # an object standing in front of (or in) the container
 
     # ----------------------------------------------------------------- helpers
     def _approach_and_resolve(

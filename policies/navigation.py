@@ -219,12 +219,13 @@ class Navigator:
     def _known_viewpoints(
         self, target: np.ndarray, spec: TargetSpec, known: Sequence[tuple[float, float, float]]
     ) -> list[Viewpoint]:
-        """The ``known`` poses close enough to stand at for ``spec`` (nearest the target first)."""
+        """The ``known`` poses close enough to stand at for ``spec`` (as far as sampled ones may
+        grow; nearest the target first)."""
         out = []
         for x, y, _yaw in known:
             xy = np.array([x, y], dtype=float)
             radius = float(np.linalg.norm(xy - target[:2]))
-            if radius <= spec.max_radius + 0.3:
+            if radius <= spec.max_radius + max(self.config.radius_growth):
                 out.append(Viewpoint(xy, radius, 0.0, 0.0))
         return sorted(out, key=lambda v: v.radius)
 
