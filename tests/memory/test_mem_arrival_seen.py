@@ -107,3 +107,23 @@ def test_a_place_remembers_where_the_object_landed(looked_around) -> None:
     remembered = np.asarray(agent.memory.query().get(book.memory_id).position)
     assert np.linalg.norm(remembered - landed) < 0.15  # evaluation reads ground truth
     assert np.linalg.norm(remembered - np.asarray(bed.position)) > 0.3
+
+
+def test_an_object_shut_in_a_container_is_reached_by_seeing_the_container() -> None:
+    """Nothing sees through a fridge door: seeing the fridge that holds the expected position
+    confirms the arrival (the benchmark's rule counts the container's pixels too); seeing only
+    other things does not."""
+    from embodied_mem.agent.checks import sighting
+    from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
+    from policies.subgoals import NavigateToObject
+
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    for f in range(3):
+        mem.ingest(*house.frame(f, clock(0, 2.0 * f, house.config), "room_0"))
+    fridge = next(r for r in house.receptacles() if r.category == "Fridge")
+    inside = tuple(float(v) for v in fridge.center)
+    shut_in = NavigateToObject(position=inside, category="Mug", memory_id="obj_9999")
+    assert sighting(mem, shut_in, 0.5)(None) is None
+    elsewhere = NavigateToObject(position=(100.0, 100.0, 0.5), category="Mug", memory_id="x")
+    assert "not among what perception sees" in sighting(mem, elsewhere, 0.5)(None)
