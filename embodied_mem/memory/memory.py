@@ -44,7 +44,7 @@ from embodied_mem.memory.persist import (
 from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
-from embodied_mem.memory.store import MemoryStore
+from embodied_mem.memory.store import MemoryStore, bytes_with_wal
 from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
@@ -523,6 +523,14 @@ class AgentMemory:
     def embed_text(self, text: str) -> np.ndarray | None:
         return None if self._embed is None else self._embed(text)
 
+    def _bytes_on_disk(self) -> int | None:
+        if self.store is not None:
+            return self.store.size_bytes()
+        # A read-only open keeps everything in RAM and no connection; its file still counts.
+        if self.source is not None and self.source.exists():
+            return bytes_with_wal(self.source)
+        return None
+
     def stats(self) -> MemoryStats:
         lt = self.long_term
         return MemoryStats(
@@ -532,7 +540,7 @@ class AgentMemory:
             keyframes=len(self.episodic.keyframes),
             events=len(self.episodic.events),
             days=self.episodic.days(),
-            bytes_on_disk=None if self.store is None else self.store.size_bytes(),
+            bytes_on_disk=self._bytes_on_disk(),
             stm_entries=len(self.short_term),
             stm_hit_rate=self.short_term.stats.hit_rate,
             rejected_frames=self.rejected_frames,

@@ -292,8 +292,7 @@ class MemoryStore:
         """Bytes on disk: the database file after a checkpoint (WAL folded in) for a writer;
         database plus WAL for a read-only store, which must not checkpoint."""
         if self.read_only:
-            wal = self.path.with_name(self.path.name + "-wal")
-            return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+            return bytes_with_wal(self.path)
         self._writable().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return self.path.stat().st_size
 
@@ -316,3 +315,9 @@ class MemoryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def bytes_with_wal(path: Path) -> int:
+    """Bytes a memory file takes without checkpointing it: the database plus its WAL."""
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)

@@ -7,16 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-# The strict simulator fakes (tests/fakes) import by plain module name, as the CLI tests do.
-FAKES = Path(__file__).resolve().parents[1] / "fakes"
-sys.path.insert(0, str(FAKES))
-
-from thor_synth import build_event  # noqa: E402 - needs FAKES on sys.path
-
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
-THOR_METADATA = FIXTURES / "ai2thor" / "instance_segmentation_metadata.json"
-HABITAT_FRAMES = FIXTURES / "habitat_mp3d_gt_frames"
+from sim_paths import HABITAT_FAKE, HABITAT_FRAMES, THOR_METADATA  # puts the fakes on sys.path
+from thor_synth import build_event
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +31,6 @@ def habitat_frames_dir() -> Path:
     if not (HABITAT_FRAMES / "17DRP5sb8fy-depth_sensor.npy").exists():
         pytest.skip(f"habitat reference renders not found at {HABITAT_FRAMES} (../shared/fixtures)")
     return HABITAT_FRAMES
-
-
-HABITAT_FAKE = FAKES / "habitat"
-HABITAT_SCENES = HABITAT_FAKE / "scenes"
 
 
 def _drop_habitat_modules() -> None:

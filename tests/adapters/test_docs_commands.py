@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAKES, HABITAT_SCENES
+from sim_paths import FAKES, HABITAT_SCENES
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "simulators.md"

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import HABITAT_SCENES
 from findingdory_fixture import APPLE, BED, CUP, TABLE, write_dataset
+from sim_paths import HABITAT_SCENES
 
 from embodied_mem.benchmark.episode import EpisodeFormatError, ExperienceRecord, InteractionRecord
 from embodied_mem.benchmark.findingdory import episode_spec, load_episodes

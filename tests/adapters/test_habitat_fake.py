@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import HABITAT_SCENES
+from sim_paths import HABITAT_SCENES
 
 from envs.actions import MoveForward, Pick, Place, Teleport, TurnLeft
 from envs.habitat.config import HabitatConfig, HabitatObjectSpec

@@ -71,7 +71,7 @@ def test_tiny_ai2thor_episode_end_to_end(tmp_path: Path, thor_metadata) -> None:
 
 @pytest.mark.slow
 def test_tiny_habitat_episode_end_to_end(tmp_path: Path, fake_habitat) -> None:
-    from conftest import HABITAT_SCENES
+    from sim_paths import HABITAT_SCENES
 
     fake_habitat("0.3.4")
     objects = (

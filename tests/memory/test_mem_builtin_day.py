@@ -95,7 +95,8 @@ def test_interactions_match_ground_truth(day_run) -> None:  # noqa: ANN001
 def test_real_memory_survives_reopen(day_run, tmp_path) -> None:  # noqa: ANN001
     mem, _, _ = day_run
     mem.save(tmp_path / "real.db")
-    with AgentMemory.open(tmp_path / "real.db") as again:
+    # save() attaches `mem` to the file as its single writer, so a second handle reads only.
+    with AgentMemory.open(tmp_path / "real.db", read_only=True) as again:
         a, b = mem.query(), again.query()
         assert [(r.object_id, r.source_id, r.target_id) for r in a.rearrangements()] == [
             (r.object_id, r.source_id, r.target_id) for r in b.rearrangements()
