@@ -28,7 +28,13 @@ from embodied_mem.benchmark.failure_media import (
 )
 from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
-from embodied_mem.benchmark.scoring import TaskAttempt, TaskResult, goal_met, score_task
+from embodied_mem.benchmark.scoring import (
+    TaskAttempt,
+    TaskResult,
+    goal_met,
+    score_task,
+    valid_target_ids,
+)
 from embodied_mem.benchmark.task import TaskInstance
 from embodied_mem.benchmark.templates import TemplateConfig, generate_tasks
 from embodied_mem.memory.memory import AgentMemory
@@ -264,7 +270,9 @@ class EpisodeRunner:
                 continue
             query = agent.memory.query(today=obs.time.day)
             in_memory = (
-                remembered(query, _valid_ids(task), gt_before) if task.kind != "question" else None
+                remembered(query, valid_target_ids(task), gt_before)
+                if task.kind != "question"
+                else None
             )
             trace, obs, checkpoints = agent.run_task(task.text, obs)
             attempt = TaskAttempt(
@@ -397,9 +405,3 @@ def trace_summary(trace: Any) -> dict[str, Any]:
         "failed_subgoal": trace.failed_subgoal,
         "failure_reason": trace.failure_reason,
     }
-
-
-def _valid_ids(task: TaskInstance) -> list[str]:
-    ids = [v for g in task.goals for v in g.valid]
-    ids += [o for p in task.placements for o in p.objects]
-    return ids

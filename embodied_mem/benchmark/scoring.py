@@ -371,7 +371,12 @@ def score_task(
         success, mode, detail = _navigation(task, attempt, gt, nav, th)
     hl = high_level_success(task, attempt)
     if not success:
-        mode = _upstream_mode(task, attempt, hl) or mode
+        upstream = _upstream_mode(task, attempt, hl)
+        if upstream is not None and upstream != mode:
+            # the label names the first cause: the detail says it first, then what followed
+            detail = _upstream_detail(upstream, task, attempt) + f"; then {mode}: {detail}"
+            detail = detail[:300]
+            mode = upstream
     optimal = _optimal_length(task, gt, nav, th) if config.compute_spl else None
     spl = None
     if optimal is not None and math.isfinite(optimal):
@@ -422,6 +427,30 @@ def _upstream_mode(task: TaskInstance, attempt: TaskAttempt, hl: bool | None) ->
     if attempt.timed_out:
         return "navigation_timeout"
     return None
+
+
+def _upstream_detail(mode: str, task: TaskInstance, attempt: TaskAttempt) -> str:
+    """The words for an upstream label (:func:`_upstream_mode`), so a card's detail explains
+    its label before the outcome it led to."""
+    if mode == "target_never_remembered":
+        valid = sorted(set(valid_target_ids(task)))
+        shown = ", ".join(valid[:4]) + (f" (+{len(valid) - 4})" if len(valid) > 4 else "")
+        return f"memory held no valid target ({shown}) when the task started"
+    if mode == "nothing_chosen":
+        return "the plan chose no target"
+    if mode == "wrong_target":
+        return f"the plan chose {', '.join(attempt.chosen_targets or [])}, not a valid target"
+    if mode == "navigation_timeout":
+        return f"the step budget ran out after {attempt.steps} steps"
+    reason = attempt.failure_reason or attempt.planner_error or mode
+    return f"the planner gave no plan ({reason})"
+
+
+def valid_target_ids(task: TaskInstance) -> list[str]:
+    """Env ids a task can be solved with: its goals' valid targets and the objects to place
+    (whether memory held one of them decides ``target_never_remembered``)."""
+    ids = [v for g in task.goals for v in g.valid]
+    return ids + [o for p in task.placements for o in p.objects]
 
 
 def _action_failure_mode(attempt: TaskAttempt) -> str | None:

@@ -145,6 +145,39 @@ def test_failure_labels_name_the_cause(world):
         assert score_task(m, attempt, gt, nav).failure_mode == mode, (subgoal, reason)
 
 
+def test_a_label_for_an_earlier_cause_is_what_its_detail_explains_first(world):
+    """A card read ``target_never_remembered`` above a navigation failure's detail: the label
+    names the first cause, so the detail says that cause first and then what followed."""
+    gt, nav, t = world
+    task = t["T12"]  # the red mug
+    far = observe(1.0, 1.0, 0.0, {"mug_red": 0.01}, gt)
+    stuck = {"failed_subgoal": "NavigateToObject", "failure_reason": "no viewpoint reached"}
+    never = score_task(
+        task, TaskAttempt(task.task_id, [], target_in_memory=False, **stuck), gt, nav
+    )
+    assert never.failure_mode == "target_never_remembered"
+    assert never.detail == (
+        "memory held no valid target (mug_red) when the task started; "
+        "then navigation_failed: no arrival declared: no viewpoint reached"
+    )
+    nothing = score_task(task, TaskAttempt(task.task_id, [], chosen_targets=[]), gt, nav)
+    assert nothing.detail.startswith("the plan chose no target; then navigation_failed: ")
+    wrong = score_task(task, TaskAttempt(task.task_id, [far], chosen_targets=["apple"]), gt, nav)
+    assert wrong.failure_mode == "wrong_target"
+    assert wrong.detail.startswith("the plan chose apple, not a valid target; then ")
+    out = score_task(task, TaskAttempt(task.task_id, [], timed_out=True, steps=40), gt, nav)
+    assert out.failure_mode == "navigation_timeout" and out.detail == "no arrival declared"
+    m = t["T57"]  # put the remote in the fridge
+    lost = TaskAttempt(m.task_id, target_in_memory=False, chosen_targets=[])
+    r = score_task(m, lost, gt, nav)
+    assert r.failure_mode == "target_never_remembered"
+    assert r.detail.startswith(f"memory held no valid target ({m.placements[0].objects[0]}")
+    assert "then predicate_not_met: none of" in r.detail
+    # a label that is the outcome itself keeps the outcome's detail alone
+    lost = TaskAttempt(task.task_id, [], chosen_targets=["mug_red"], **stuck)
+    assert score_task(task, lost, gt, nav).detail == "no arrival declared: no viewpoint reached"
+
+
 def test_high_level_success_agrees_with_scoring_on_extra_targets(world):
     """An ordered plan with an extra target in between still has every goal in order; the
     scorer accepts the same visits, so high-level success must not say otherwise."""
