@@ -16,6 +16,7 @@ the source has snapshots (recordings, benchmark media), else the final memory's 
 from __future__ import annotations
 
 import logging
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,13 @@ _KIND_STYLE = {
     "open": ("s", "#1a73e8"),
     "close": ("s", "#5f6368"),
 }
+LEGEND_ROW_INCHES = 0.25
+_LEGEND_ENTRIES = 6 + len(_KIND_STYLE) + 2
+"""At most: path, jump, day start/end, object, receptacle, the four kinds, the own map's two."""
+_LEGEND_COLS_PER_PANEL = 3
+_TITLE_CHARS_PER_INCH = 9.5
+"""Bold 11 pt characters per inch of figure width, with a margin (the title is wrapped
+to this, so a one-panel figure never cuts it off)."""
 MIN_JUMP_M = 0.75
 """A step at least this long (and 3x the median step) is a teleport, drawn as a jump."""
 
@@ -86,7 +94,12 @@ def render_topdown(
     panels = day_panels(view, t)
     cols = min(2, len(panels))
     rows = int(np.ceil(len(panels) / cols))
-    fig = _figure((panel_inches[0] * cols, panel_inches[1] * rows + 0.9))
+    legend_rows = int(np.ceil(_LEGEND_ENTRIES / (_LEGEND_COLS_PER_PANEL * cols)))
+    bottom = LEGEND_ROW_INCHES * legend_rows + 0.2  # the legend sits under the panels
+    width = panel_inches[0] * cols
+    title_lines = 2 if cols == 1 else 1  # a one-panel title is wrapped to fit the figure
+    top = 0.25 + 0.2 * title_lines
+    fig = _figure((width, panel_inches[1] * rows + bottom + top - 0.45))
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(panels))]
     bounds = _bounds(view)
     own_map = [
@@ -99,9 +112,12 @@ def render_topdown(
     )
     stamp = view.stamp_at(t)
     when = f"d{stamp.day} {stamp.time_of_day}" if stamp else f"t={t:.0f}s"
-    fig.suptitle(f"{view.title} — up to {when}; {source}", fontsize=11, weight="bold")
-    _legend(fig, view, any(own_map))
-    fig.tight_layout(rect=(0, 0.9 / fig.get_figheight(), 1, 1 - 0.45 / fig.get_figheight()))
+    title = f"{view.title} — up to {when}; {source}"
+    chars = int(width * _TITLE_CHARS_PER_INCH)
+    fig.suptitle(textwrap.fill(title, chars), fontsize=11, weight="bold")
+    _legend(fig, view, any(own_map), ncols=_LEGEND_COLS_PER_PANEL * cols)
+    height = fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom / height, 1, 1 - top / height))
     return fig
 
 
@@ -154,8 +170,8 @@ def _draw_panel(ax: Any, view: MemoryView, panel: DayPanel, bounds: Any, labels:
     if panel.path:
         span = f" {panel.path[0].time_of_day}–{panel.path[-1].time_of_day}"
     ax.set_title(
-        f"day {panel.day}{span}: {steps}, {len(panel.marks)} pick/place/open/close — memory: "
-        f"{len(world.objects())} objects, {len(world.receptacles())} receptacles",
+        f"day {panel.day}{span}: {steps}, {len(panel.marks)} pick/place/open/close\n"
+        f"memory: {len(world.objects())} objects, {len(world.receptacles())} receptacles",
         fontsize=9,
         color=color,
         weight="bold",
@@ -358,8 +374,8 @@ def _draw_interactions(ax: Any, marks: list[Any], labels: bool) -> list[Any]:
     return texts
 
 
-def _legend(fig: Any, view: MemoryView, own_map: bool) -> None:
-    """One legend for the figure, under the panels."""
+def _legend(fig: Any, view: MemoryView, own_map: bool, ncols: int) -> None:
+    """One legend for the figure, under the panels, ``ncols`` entries a row."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -382,5 +398,10 @@ def _legend(fig: Any, view: MemoryView, own_map: bool) -> None:
             Patch(facecolor="#404048", label="own map: obstacle"),
         ]
     fig.legend(
-        handles=handles, loc="lower center", ncols=6, fontsize=8, frameon=False, borderaxespad=0.2
+        handles=handles,
+        loc="lower center",
+        ncols=ncols,
+        fontsize=8,
+        frameon=False,
+        borderaxespad=0.2,
     )

@@ -60,6 +60,30 @@ def test_every_step_one_panel_per_day_and_no_segment_through_a_wall(demo_run):
                     ), f"segment {a} -> {b} crosses a wall"
 
 
+def test_titles_and_legend_fit_in_the_picture_with_one_panel_or_two(demo_run):
+    """A one-panel top-down (the report's episode cards) had its title and legend cut off at
+    both sides: every title, panel title and legend entry must lie inside the figure."""
+    view = load_view(demo_run[0])
+    first_day_end = max(p.time for p in view.path if p.day == view.days()[0])
+    figures = [render_topdown(view, first_day_end), render_topdown(view)]
+    assert len(figures[0].axes) == 1
+    for fig in figures:
+        fig.canvas.draw()  # lays the legend out
+        renderer = fig.canvas.get_renderer()
+        frame = fig.bbox
+        texts = [fig._suptitle, *(ax.title for ax in fig.axes)]
+        texts += [t for legend in fig.legends for t in legend.get_texts()]
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+            assert inside and box.y1 <= frame.y1, (
+                f"{text.get_text()!r} is cut off: {box} in {frame}"
+            )
+        for legend in fig.legends:
+            below = legend.get_window_extent(renderer).y1
+            assert all(below <= ax.get_tightbbox(renderer).y0 + 1 for ax in fig.axes)
+
+
 def test_labels_are_moved_apart(demo_run):
     fig = render_topdown(load_view(demo_run[0]))
     renderer = fig.canvas.get_renderer()
