@@ -191,6 +191,9 @@ class RunConfig:
     agent: AgentConfig = field(default_factory=AgentConfig)
 
     def __post_init__(self) -> None:
+        if getattr(PLANNERS.resolve(self.planner.name), "needs_images", False):
+            # hf/frames plan from keyframe thumbnails; without them every plan would be blind.
+            self.memory.episodic.thumbnails = True
         if self.benchmark.env != self.env.name:
             raise ValueError(
                 f"benchmark.env ({self.benchmark.env}) and env.name ({self.env.name}) differ; "

@@ -20,6 +20,7 @@ from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.perception.types import Detection
 from embodied_mem.planner.base import Planner, PlanningContext, PlanResult
+from embodied_mem.planner.frames import EpisodicExperience
 from envs.base import Env
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
@@ -101,6 +102,27 @@ class MemoryAgent:
         self.planner = planner
         self.config = config or AgentConfig()
         self.recorder = recorder
+        self._check_images(planner, memory)
+
+    @staticmethod
+    def _check_images(planner: Planner, memory: AgentMemory | None) -> None:
+        """Planners that look at frames (``hf``, ``frames``) get them from memory's keyframe
+        thumbnails; without those they would plan blind (keyframes without a thumbnail are
+        skipped), so refuse to start instead of failing every task quietly."""
+        if not getattr(planner, "needs_images", False):
+            return
+        name = getattr(planner, "name", type(planner).__name__)
+        if memory is None:
+            raise ValueError(
+                f"the {name} planner needs keyframe images from memory, but the agent has no "
+                "memory; give it an AgentMemory with memory.episodic.thumbnails=true"
+            )
+        if not memory.config.episodic.thumbnails:
+            raise ValueError(
+                f"the {name} planner needs keyframe images, but memory keeps no thumbnails: "
+                "set memory.episodic.thumbnails=true (runs configured with planner.name="
+                f"{name} turn it on; memory.episodic.thumbnail_width sets their size)"
+            )
 
     # ------------------------------------------------------------------ perception
     def observe(self, obs: Observation) -> None:
@@ -178,6 +200,7 @@ class MemoryAgent:
             memory=query,
             agent=obs.agent,
             time=obs.time,
+            experience=self._experience(),
             step_index=step,
             feedback=tuple(feedback),
         )
@@ -188,6 +211,12 @@ class MemoryAgent:
             # raises is a bug: logged with its traceback, recorded for this task, run goes on.
             logger.exception("planner %s raised on %r", type(self.planner).__name__, instruction)
             return PlanResult.failure("planner_crash", f"{type(exc).__name__}: {exc}")
+
+    def _experience(self) -> EpisodicExperience | None:
+        """The remembered frames (with images) for planners that plan from frames (``frames``)."""
+        if not getattr(self.planner, "needs_experience", False) or self.memory is None:
+            return None
+        return EpisodicExperience(self.memory.episodic.keyframes)
 
     @staticmethod
     def _account_plan(

@@ -130,7 +130,8 @@ class EpisodicConfig:
     min_coverage: float = 0.0005
     """Objects covering less than this fraction of the image are not recorded as visible."""
     thumbnails: bool = False
-    """Store a small JPEG thumbnail of the RGB frame with each keyframe."""
+    """Store a small JPEG thumbnail of the RGB frame with each keyframe (runs whose planner
+    looks at frames, ``hf`` and ``frames``, turn this on)."""
     thumbnail_width: int = 64
     """Thumbnail width in pixels (height keeps the aspect ratio)."""
     thumbnail_quality: int = 60

@@ -48,28 +48,42 @@ def uniform_subsample(n_frames: int, k: int) -> list[int]:
     return [int(i) for i in np.round(np.linspace(0, n_frames - 1, k)).astype(int)]
 
 
+class EpisodicExperience(Sequence[Keyframe]):
+    """The episodic log's keyframes that carry thumbnails, as planner keyframes decoded on access
+    (the frames planner shows K of them; decoding every remembered frame per plan would waste
+    the time of the K it shows).
+
+    Frames without a thumbnail are left out; a memory that keeps none gives an empty sequence
+    (``memory.episodic.thumbnails`` must be on; the agent refuses image planners without it).
+    """
+
+    def __init__(self, keyframes: Sequence[Any]) -> None:
+        self._keyframes = [kf for kf in keyframes if kf.thumbnail]
+
+    def __len__(self) -> int:
+        return len(self._keyframes)
+
+    def __getitem__(self, i: int) -> Keyframe:  # type: ignore[override]
+        from embodied_mem.planner.vlm import decode_thumbnail
+        from envs.types import SimTime
+
+        kf = self._keyframes[i]
+        return Keyframe(
+            kf.frame_index,
+            decode_thumbnail(kf.thumbnail),
+            SimTime(kf.time, kf.day, kf.time_of_day),
+            kf.pose,
+            caption=f"room {kf.room_id}" if kf.room_id else "",
+        )
+
+
 def experience_from_episodic(keyframes: Sequence[Any]) -> list[Keyframe]:
-    """Planner keyframes from episodic-log keyframes that carry JPEG thumbnails.
+    """Planner keyframes from episodic-log keyframes that carry JPEG thumbnails (all decoded).
 
     Frames without a thumbnail are skipped (enable ``EpisodicConfig.thumbnails`` to keep them).
     """
-    from embodied_mem.planner.vlm import decode_thumbnail
-    from envs.types import SimTime
-
-    out = []
-    for kf in keyframes:
-        if not kf.thumbnail:
-            continue
-        out.append(
-            Keyframe(
-                kf.frame_index,
-                decode_thumbnail(kf.thumbnail),
-                SimTime(kf.time, kf.day, kf.time_of_day),
-                kf.pose,
-                caption=f"room {kf.room_id}" if kf.room_id else "",
-            )
-        )
-    return out
+    experience = EpisodicExperience(keyframes)
+    return [experience[i] for i in range(len(experience))]
 
 
 @dataclass
@@ -135,6 +149,10 @@ class FramesPlanner:
     """
 
     name = "frames"
+    needs_images = True
+    """Shown frames are keyframe thumbnails (the run turns ``memory.episodic.thumbnails`` on)."""
+    needs_experience = True
+    """The agent passes its remembered frames as ``PlanningContext.experience``."""
 
     def __init__(
         self, config: FramesPlannerConfig | None = None, *, chat: VisionChat | None = None
@@ -165,8 +183,9 @@ class FramesPlanner:
     def plan(self, task: PlanningContext) -> PlanResult:
         if not task.experience:
             raise ValueError(
-                "the frames planner needs PlanningContext.experience (the frames "
-                "of the experience phase as Keyframes); got none"
+                "the frames planner needs PlanningContext.experience (the remembered frames as "
+                "Keyframes with images); got none: the agent passes them from memory's "
+                "keyframe thumbnails, so set memory.episodic.thumbnails=true"
             )
         frames = self.select(task.experience)
         poses = {kf.frame_index: kf.agent for kf in frames if kf.agent is not None}

@@ -164,6 +164,8 @@ class HFPlanner:
     """
 
     name = "hf"
+    needs_images = True
+    """Keyframe thumbnails are shown with the memory (the run turns them on)."""
 
     def __init__(
         self, config: HFPlannerConfig | None = None, *, chat: HFVisionChat | None = None
