@@ -19,7 +19,9 @@ from typing import Any
 from embodied_mem.memory.results import InteractionHit, ObjectState, RoomHit
 
 LEGEND = (
-    "k kind: obj, rec (receptacle), room, ev (your action), chg (recent change); cat category; "
+    "k kind: obj, rec (receptacle), room, ev (your action), mv (you picked obj up from 'from' "
+    "and placed it on/in 'to', t start-end), visit (you entered room at t, stayed secs seconds), "
+    "chg (recent change); cat/fcat/tcat category of the object/from/to; "
     "attr attributes; pos [x,y,z] m; on/in parent id; st state; src seen|did|map (perception, "
     "your action, room map); n times seen; conf confidence; t0/t1 first/last seen, t time "
     "('d<day> HH:MM'); f frame"
@@ -93,6 +95,40 @@ def interaction_record(h: InteractionHit) -> dict[str, Any]:
             "src": "did",
         }
     )
+
+
+def move_record(pick: InteractionHit, place: InteractionHit | None) -> dict[str, Any]:
+    """One rearrangement of the agent's: a pick and the place of the same object (None while
+    it is held), as one record (half the tokens of two ``ev`` records)."""
+    e = pick.event
+    end = place.event if place is not None else None
+    return _compact(
+        {
+            "k": "mv",
+            "t": f"d{e.day} {e.time_of_day}-{end.time_of_day if end is not None else '?'}",
+            "obj": e.object_id,
+            "cat": text(pick.object_category or ""),
+            "from": e.source_id,
+            "fcat": text(pick.source_category or "") if e.source_id else None,
+            "to": end.target_id if end is not None else None,
+            "tcat": text(place.target_category or "")
+            if place is not None and end is not None and end.target_id
+            else None,
+            "room": e.room_id,
+            "src": "did",
+        }
+    )
+
+
+def visit_record(room_id: str, day: int, start: str, seconds: float) -> dict[str, Any]:
+    """One stay of the agent in a room: entered at ``start`` (HH:MM), for ``seconds``."""
+    return {
+        "k": "visit",
+        "room": room_id,
+        "t": f"d{day} {start}",
+        "secs": round(float(seconds)),
+        "src": "did",
+    }
 
 
 def room_record(r: RoomHit, seconds: float | None = None) -> dict[str, Any]:

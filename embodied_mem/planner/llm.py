@@ -16,12 +16,14 @@ import dataclasses
 import json
 import logging
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from embodied_mem.planner.attempts import Answer, answer_of, call_record, plan_with_reasks
 from embodied_mem.planner.base import PlannerCall, PlanningContext, PlanResult
 from embodied_mem.planner.endpoint import ChatEndpoint, ChatReply, make_openai_client
+from embodied_mem.planner.intent_tools import tools_for
 from embodied_mem.planner.memory_text import gather_sections
 from embodied_mem.planner.prompting import (
     BuiltPrompt,
@@ -29,8 +31,10 @@ from embodied_mem.planner.prompting import (
     HeuristicTokenCounter,
     ServerTokenCounter,
     TokenCounter,
+    TokenizerCounter,
     build_prompt,
 )
+from embodied_mem.planner.retrieval import retrieved_lines
 from embodied_mem.planner.schema import parse_plan, plan_schema
 from embodied_mem.planner.tools import MemoryToolbox, PlanResolver
 
@@ -69,6 +73,9 @@ class LLMPlannerConfig:
     """Tool-call rounds per attempt; the last round asks for the plan without tools."""
     use_tools: bool = True
     """Offer the memory query tools (False: the prompt's memory sections only)."""
+    tools_by_intent: bool = True
+    """Offer only the tools the parsed instruction's task needs (every tool when the parse is
+    unsure); ``tools`` overrides both."""
     force_first_tool: str = ""
     """Force this tool on the first round (small models rarely call tools on their own)."""
     tool_results_as_user: bool = False
@@ -82,14 +89,26 @@ class LLMPlannerConfig:
     seed: int = 0
     """Sampling seed sent to the server."""
     max_completion_tokens: int = 512
-    """Completion tokens per call; also reserved out of the prompt budget."""
-    token_budget: int = 8192
-    """Prompt token budget (the context's budget wins when smaller)."""
+    """Completion tokens per call (the server's context must hold token_budget + this)."""
+    token_budget: int = 2000
+    """Prompt tokens per request: system text, tool specs, memory and earlier tool rounds (the
+    context's budget wins when smaller)."""
     token_counter: str = "heuristic"
-    """heuristic (chars/4 estimate) or server (llama.cpp /extras/tokenize/count)."""
+    """heuristic (a BPE estimate that errs high), server (llama-cpp-python's
+    /extras/tokenize/count) or tokenizer (the model's tokenizer from planner.llm.tokenizer)."""
+    tokenizer: str = ""
+    """For token_counter=tokenizer: the served model's Hugging Face tokenizer directory (or
+    cached repo id) or its .gguf file, loaded offline."""
+    max_tool_result_chars: int = 1200
+    """Longest tool result sent back (longer lists lose their last items and say so); the
+    first request leaves room for one such result."""
+    k_retrieved: int = 8
+    """Memory entries of the named categories and text matches retrieved into the prompt."""
+    max_retrieved_acts: int = 40
+    """Most rearrangement/interaction records retrieved into the prompt (the latest kept)."""
     k_examples: int = 3
     """Past task→plan examples retrieved into the prompt."""
-    k_short_term: int = 8
+    k_short_term: int = 4
     """Short-term memory entries retrieved into the prompt."""
     examples_path: str = ""
     """Optional JSONL of past ``{"task", "plan"}`` examples."""
@@ -106,6 +125,8 @@ class LLMPlannerConfig:
             "max_retries",
             "k_examples",
             "k_short_term",
+            "k_retrieved",
+            "max_retrieved_acts",
             "retry_backoff_s",
             "max_backoff_s",
         ):
@@ -123,9 +144,19 @@ class LLMPlannerConfig:
             raise ValueError(
                 f"response_format must be one of {_RESPONSE_FORMATS}, got {self.response_format!r}"
             )
-        if self.token_counter not in ("heuristic", "server"):
+        if self.token_counter not in ("heuristic", "server", "tokenizer"):
             raise ValueError(
-                f"token_counter must be 'heuristic' or 'server', got {self.token_counter!r}"
+                "token_counter must be 'heuristic', 'server' or 'tokenizer', "
+                f"got {self.token_counter!r}"
+            )
+        if self.token_counter == "tokenizer" and not self.tokenizer:
+            raise ValueError(
+                "token_counter=tokenizer needs planner.llm.tokenizer (the model's tokenizer "
+                "directory or .gguf file)"
+            )
+        if self.max_tool_result_chars < 200:
+            raise ValueError(
+                f"max_tool_result_chars must be >= 200, got {self.max_tool_result_chars}"
             )
 
     def resolved(self) -> LLMPlannerConfig:
@@ -185,26 +216,49 @@ class LLMPlanner:
             examples = ExampleStore.load(Path(self.config.examples_path))
         self.examples = examples or ExampleStore()
         self._budget = self.config.token_budget
-        self.counter = token_counter or (
-            ServerTokenCounter(self.config.base_url)
-            if self.config.token_counter == "server"
-            else HeuristicTokenCounter()
-        )
+        self.counter = token_counter or _make_counter(self.config)
+        self._parser: Any = None
+        self._result_reserve = 0
 
     # ------------------------------------------------------------------ plan
 
     def plan(self, task: PlanningContext) -> PlanResult:
+        template, slots, status, mode = self.understand(task)
+        allowed = self.config.tools
+        if allowed is None and self.config.tools_by_intent:
+            allowed = tools_for(template)
         toolbox = MemoryToolbox(
-            task.memory, agent=task.agent, distance_fn=task.distance_fn, allowed=self.config.tools
+            task.memory,
+            agent=task.agent,
+            distance_fn=task.distance_fn,
+            allowed=allowed,
+            max_chars=self.config.max_tool_result_chars,
         )
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
         resolver = PlanResolver(toolbox, frames, task.instruction)
+        retrieved = retrieved_lines(
+            task.memory,
+            task.instruction,
+            template,
+            slots,
+            k_named=self.config.k_retrieved,
+            max_acts=self.config.max_retrieved_acts,
+        )
         try:
-            prompt = self._prompt(task, toolbox)
+            subgoal_types = SUBGOALS_OF_MODE.get(mode or "")
+            if subgoal_types is not None and task.keyframes:
+                subgoal_types = (*subgoal_types, "navigate_to_frame")
+            prompt = self._prompt(task, toolbox, retrieved, subgoal_types)
         except ValueError as exc:
             return PlanResult.failure("budget_exceeded", str(exc))
         calls: list[PlannerCall] = []
-        details = {"prompt_dropped": prompt.dropped, "prompt_estimate": prompt.estimated_tokens}
+        details = {
+            "prompt_dropped": prompt.dropped,
+            "prompt_estimate": prompt.estimated_tokens,
+            "intent": template,
+            "parse": status,
+            "tools_offered": len(toolbox.tools) if self.config.use_tools else 0,
+        }
         self._budget = min(task.token_budget, self.config.token_budget)
         messages = list(prompt.messages)
 
@@ -228,14 +282,50 @@ class LLMPlanner:
             details=details,
         )
 
-    def _prompt(self, task: PlanningContext, toolbox: MemoryToolbox) -> BuiltPrompt:
+    def understand(
+        self, task: PlanningContext
+    ) -> tuple[str | None, dict[str, str], str, str | None]:
+        """(template, slots, parse status, mode) of the instruction, parsed against memory's
+        words (:mod:`embodied_mem.language`); template and mode None when the parse is unsure."""
+        from embodied_mem.language import InstructionParser, default_vocabulary
+
+        if self._parser is None:
+            self._parser = InstructionParser()
+        vocab = default_vocabulary()
+        if task.memory is not None:
+            try:
+                vocab = vocab.with_memory(task.memory)
+            except (AttributeError, TypeError, ValueError) as exc:  # a partial memory API
+                logger.debug("parsing with the catalog words only: %s", exc)
+        parsed = self._parser.with_vocabulary(vocab).parse(task.instruction)
+        if not parsed.ok:
+            return None, {}, parsed.status, None
+        return parsed.template, dict(parsed.slots), parsed.status, parsed.mode
+
+    def _tool_result_reserve(self, toolbox: MemoryToolbox) -> int:
+        """Room the first request leaves for one tool result (JSON runs ~3 chars a token)."""
+        if not (self.config.use_tools and toolbox.tools):
+            return 0
+        return self.config.max_tool_result_chars // 3 + 32
+
+    def _prompt(
+        self,
+        task: PlanningContext,
+        toolbox: MemoryToolbox,
+        retrieved: list[str],
+        subgoal_types: Collection[str] | None = None,
+    ) -> BuiltPrompt:
         """KARMA sections within the budget; ValueError if even the fixed parts do not fit."""
+        budget = min(task.token_budget, self.config.token_budget)
         sections = gather_sections(
             task,
             toolbox,
             self.examples,
             k_short_term=self.config.k_short_term,
             k_examples=self.config.k_examples,
+            retrieved=retrieved,
+            budget=budget,
+            subgoal_types=subgoal_types,
         )
         # Tool specs travel in the prompt too (servers render them into the system message).
         tool_tokens = (
@@ -243,7 +333,6 @@ class LLMPlanner:
             if self.config.use_tools and toolbox.tools
             else 0
         )
-        budget = min(task.token_budget, self.config.token_budget)
         if self.config.force_first_tool and self.config.force_first_tool not in toolbox.tools:
             logger.warning(
                 "force_first_tool %r is not offered for this memory (tools: %s); "
@@ -251,8 +340,9 @@ class LLMPlanner:
                 self.config.force_first_tool,
                 ", ".join(toolbox.tools) or "none",
             )
+        self._result_reserve = self._tool_result_reserve(toolbox)
         return build_prompt(
-            sections, budget, self.counter, reserve=self.config.max_completion_tokens + tool_tokens
+            sections, budget, self.counter, reserve=tool_tokens + self._result_reserve
         )
 
     def _converse(
@@ -288,9 +378,13 @@ class LLMPlanner:
         return Answer("", "too many tool rounds; reply with the plan")
 
     def _over_budget(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> bool:
+        """Would one more tool round (its call and result) push a request past the budget?"""
         used = sum(self.counter.count(str(m.get("content") or "")) + 8 for m in messages)
+        used += sum(
+            self.counter.count(json.dumps(m["tool_calls"])) for m in messages if m.get("tool_calls")
+        )
         used += self.counter.count(json.dumps(tools)) if tools else 0
-        return used + self.config.max_completion_tokens > self._budget
+        return used + self._result_reserve > self._budget
 
     def _request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, choice: Any
@@ -348,6 +442,14 @@ class LLMPlanner:
             )
 
 
+def _make_counter(config: LLMPlannerConfig) -> TokenCounter:
+    if config.token_counter == "server":
+        return ServerTokenCounter(config.base_url)
+    if config.token_counter == "tokenizer":
+        return TokenizerCounter(config.tokenizer)
+    return HeuristicTokenCounter()
+
+
 def _response_format(kind: str, max_subgoals: int) -> dict[str, Any]:
     if kind == "json_object":
         return {"type": "json_object"}
@@ -359,14 +461,41 @@ def _response_format(kind: str, max_subgoals: int) -> dict[str, Any]:
     }
 
 
-def describe_schema_for_prompt() -> str:
-    """The plan format in a few lines (generated from the schema, not hand-kept)."""
+#: Subgoal types a task of each mode (:attr:`embodied_mem.language.ParseResult.mode`) uses;
+#: the prompt describes only those (every type is still accepted when a plan is checked).
+SUBGOALS_OF_MODE: dict[str, tuple[str, ...]] = {
+    "nav": (
+        "navigate_to_object",
+        "navigate_to_receptacle",
+        "navigate_to_room",
+        "explore",
+        "stop",
+    ),
+    "manip": (
+        "navigate_to_object",
+        "navigate_to_receptacle",
+        "pick",
+        "place",
+        "open",
+        "close",
+        "explore",
+        "stop",
+    ),
+    "ask": ("answer", "navigate_to_object", "navigate_to_receptacle", "explore", "stop"),
+}
+
+
+def describe_schema_for_prompt(types: Collection[str] | None = None) -> str:
+    """The plan format in a few lines (generated from the schema, not hand-kept); only the
+    subgoal ``types`` given (None = all)."""
     from embodied_mem.planner.schema import SUBGOAL_SCHEMA, plan_example_json
 
     lines = []
     for variant in SUBGOAL_SCHEMA["oneOf"]:
         props = variant["properties"]
         kind = props["type"]["const"]
+        if types is not None and kind not in types:
+            continue
         fields = [p + ("" if p in variant["required"] else "?") for p in props if p != "type"]
         lines.append(f'- {{"type": "{kind}"' + "".join(f', "{f}": ...' for f in fields) + "}")
     return "\n".join(lines) + "\nExample reply: " + plan_example_json()

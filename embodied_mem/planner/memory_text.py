@@ -1,5 +1,6 @@
 """Gather the KARMA prompt sections for one instruction from the memory query object.
 
+- Retrieved: the records the parsed task is about (:mod:`embodied_mem.planner.retrieval`).
 - Long-term: the memory's summary as JSON records (``MemoryQuery.describe(budget_tokens=...)``,
   :mod:`embodied_mem.memory.records`).
 - Short-term: recent changes (``MemoryQuery.recent_changes``) as JSON records, ranked by text
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from embodied_mem.memory.query_api import MemoryQueryAPI
@@ -88,15 +90,25 @@ def gather_sections(
     *,
     k_short_term: int,
     k_examples: int,
+    retrieved: list[str] | None = None,
+    budget: int | None = None,
+    subgoal_types: Collection[str] | None = None,
 ) -> PromptSections:
-    """The prompt material for ``task`` (lines most relevant first)."""
+    """The prompt material for ``task`` (lines most relevant first).
+
+    ``retrieved`` are the records retrieved for the instruction
+    (:func:`embodied_mem.planner.retrieval.retrieved_lines`); ``budget`` the prompt budget the
+    long-term summary takes its share of (default the task's); ``subgoal_types`` the plan
+    steps the system prompt describes (None = all).
+    """
     from embodied_mem.planner.llm import describe_schema_for_prompt
 
     memory = task.memory
-    system = SYSTEM_PROMPT.format(schema=describe_schema_for_prompt())
+    system = SYSTEM_PROMPT.format(schema=describe_schema_for_prompt(subgoal_types))
     if toolbox.tools:
         system += "\nTools: " + ", ".join(toolbox.tools) + "\n" + TOOL_CONVENTIONS
-    summary = _safe(memory, "describe", budget_tokens=int(task.token_budget * LONG_TERM_SHARE))
+    budget = min(task.token_budget, budget or task.token_budget)
+    summary = _safe(memory, "describe", budget_tokens=int(budget * LONG_TERM_SHARE))
     long_term = [as_record_line(ln) for ln in str(summary or "").splitlines() if ln.strip()]
     short_term = (
         short_term_lines(memory, task.instruction, k_short_term, toolbox) if k_short_term else []
@@ -107,6 +119,7 @@ def gather_sections(
     return PromptSections(
         system=system,
         instruction=instruction,
+        retrieved=list(retrieved or []),
         short_term=short_term,
         long_term=long_term,
         examples=examples.retrieve(task.instruction, k_examples),

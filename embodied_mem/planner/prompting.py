@@ -10,7 +10,8 @@ pieces (letter runs in chunks of 6, single digits, punctuation runs in pairs, as
 vocabularies split code and JSON) and from ``chars / 4``, plus 10 %; checked against SmolLM2's tokenizer it
 errs high (by ~0-40 %), so a prompt that fits the estimate fits the model. :class:`ServerTokenCounter` asks llama.cpp's ``/extras/tokenize/count``
 endpoint for exact counts with the served model's tokenizer, falling back to the heuristic when
-the endpoint is absent (vLLM/hosted APIs do not have it).
+the endpoint is absent (vLLM/hosted APIs do not have it). :class:`TokenizerCounter` counts with
+the model's tokenizer loaded locally (a Hugging Face tokenizer directory or the model's GGUF).
 """
 
 from __future__ import annotations
@@ -77,6 +78,44 @@ class ServerTokenCounter:
             logger.warning("token count endpoint unavailable (%s); using the heuristic", exc)
             self._fallback = HeuristicTokenCounter()
             return self._fallback.count(text)
+
+
+class TokenizerCounter:
+    """Exact counts with the model's own tokenizer, loaded offline (no download).
+
+    Args:
+        path: a Hugging Face tokenizer directory (or a repo id already in the local cache),
+            or a ``.gguf`` model file, whose vocabulary is read with llama-cpp-python
+            (``vocab_only``: the weights are not loaded).
+
+    Raises:
+        ValueError: nothing loadable at ``path`` (the message says what to point it at).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            if path.endswith(".gguf"):
+                import llama_cpp
+
+                vocab = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
+                self._encode: Callable[[str], Sequence[int]] = lambda t: vocab.tokenize(
+                    t.encode("utf-8"), add_bos=False, special=True
+                )
+            else:
+                from transformers import AutoTokenizer
+
+                tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+                self._encode = lambda t: tok.encode(t, add_special_tokens=False)
+        except (ImportError, OSError, ValueError, RuntimeError) as exc:
+            raise ValueError(
+                f"cannot load a tokenizer from {path!r} ({type(exc).__name__}: {exc}); set "
+                "planner.llm.tokenizer to the served model's tokenizer directory (with "
+                "tokenizer.json) or its .gguf file, or use token_counter=heuristic"
+            ) from exc
+
+    def count(self, text: str) -> int:
+        return len(self._encode(text))
 
 
 # ---------------------------------------------------------------------------- examples
@@ -178,6 +217,8 @@ class PromptSections:
 
     system: str
     instruction: str
+    retrieved: list[str] = field(default_factory=list)
+    """Records retrieved for this instruction (:mod:`embodied_mem.planner.retrieval`)."""
     short_term: list[str] = field(default_factory=list)
     long_term: list[str] = field(default_factory=list)
     examples: list[PlanExample] = field(default_factory=list)
@@ -228,6 +269,7 @@ def build_prompt(
     feedback_lines = [json.dumps(f, ensure_ascii=True) for f in sections.feedback]
     for name, lines in (
         ("feedback", feedback_lines),
+        ("retrieved", sections.retrieved),
         ("short_term", sections.short_term),
         ("long_term", sections.long_term),
         ("examples", example_lines),
@@ -251,9 +293,10 @@ def _example_record(e: PlanExample) -> str:
     return json.dumps({"task": e.task, "plan": plan}, ensure_ascii=True, separators=(",", ":"))
 
 
-#: Section titles of the user message; every line under the first four is one JSON value.
+#: Section titles of the user message; every line under them is one JSON value.
 SECTION_TITLES = (
     ("long_term", "Long-term memory (JSON records)"),
+    ("retrieved", "Memory retrieved for this instruction (JSON records)"),
     ("short_term", "Short-term memory (recent changes as JSON records, most relevant first)"),
     ("examples", "Similar past tasks and their plans (JSON)"),
     ("feedback", "Outcome of earlier steps of this task (JSON strings)"),

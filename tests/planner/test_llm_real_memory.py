@@ -89,7 +89,10 @@ def test_scripted_model_plans_over_real_memory(query) -> None:  # noqa: ANN001
     assert nav.category == first.object_category
     assert room == NavigateToRoom(start.room_id, start.anchor)
     prompt = client.requests[0]["messages"][1]["content"]
-    # The real long-term summary (describe()): the day's interactions as JSON records.
-    assert f'{{"k":"ev","ev":"pick","t":"d0 {first.event.time_of_day}"' in prompt
+    # Retrieved for the parsed task before any tool call: yesterday's rearrangements, the
+    # first one (its pick and place as one record) among them.
+    first_move = next(line for line in prompt.splitlines() if line.startswith('{"k":"mv"'))
+    assert json.loads(first_move)["obj"] == first.event.object_id
+    assert json.loads(first_move)["t"].startswith(f"d0 {first.event.time_of_day}-")
     tool_reply = [m for m in client.requests[1]["messages"] if m["role"] == "tool"][0]
     assert first.event.object_id in tool_reply["content"]
