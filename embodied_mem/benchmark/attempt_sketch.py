@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from envs.camera import world_to_pixels
+from envs.types import CameraIntrinsics
+
 # RGB colours (the image is RGB; cv2 only sees numbers)
 PATH, START, STOP = (147, 52, 230), (24, 128, 56), (217, 48, 37)
 CHOSEN, TRUTH = (242, 140, 0), (26, 115, 232)
@@ -141,27 +144,33 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 @dataclass(frozen=True)
 class FrameCamera:
-    """Where a frame was taken from: enough to project world points into its thumbnail."""
+    """Where a frame was taken from: enough to project world points into its thumbnail, with
+    the pinhole model every package shares (:func:`envs.camera.world_to_pixels`)."""
 
-    k: np.ndarray
-    """(3, 3) intrinsics of the full frame, pixels."""
-    world_to_cam: np.ndarray
-    """(4, 4) world → optical frame (x right, y down, z forward)."""
-    width: int
-    height: int
+    intrinsics: CameraIntrinsics
+    """Of the full frame, pixels."""
+    cam_to_world: np.ndarray
+    """(4, 4) optical frame (x right, y down, z forward) → world."""
 
     @classmethod
     def of(cls, obs: object) -> FrameCamera:
-        k = obs.intrinsics  # type: ignore[attr-defined]
-        return cls(k.matrix(), np.linalg.inv(obs.cam_to_world), k.width, k.height)  # type: ignore[attr-defined]
+        return cls(obs.intrinsics, np.asarray(obs.cam_to_world, dtype=float))  # type: ignore[attr-defined]
+
+    @property
+    def width(self) -> int:
+        return self.intrinsics.width
+
+    @property
+    def height(self) -> int:
+        return self.intrinsics.height
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 3) world points → (N, 2) full-frame pixels and which lie in front of the camera."""
+        """(N, 3) world points → (N, 2) full-frame pixels and which lie in front of the camera
+        (5 cm or more; the pixels of the others are meaningless)."""
         pts = np.asarray(points, dtype=float).reshape(-1, 3)
-        cam = pts @ self.world_to_cam[:3, :3].T + self.world_to_cam[:3, 3]
-        front = cam[:, 2] > 0.05
-        z = np.where(front, cam[:, 2], 1.0)
-        uv = (cam[:, :2] / z[:, None]) * [self.k[0, 0], self.k[1, 1]] + [self.k[0, 2], self.k[1, 2]]
+        u, v, z = world_to_pixels(pts, self.intrinsics, self.cam_to_world)
+        front = z > 0.05
+        uv = np.where(front[:, None], np.c_[u, v], 0.0)
         return uv, front
 
 

@@ -300,7 +300,9 @@ class EpisodeMedia:
             name = f"keyframe_{kf.frame_index}.jpg"
             boxes = attempt.chosen_boxes([mid], at=kf.time)  # where memory had it then
             camera = thumbs.cameras[kf.frame_index]
-            (out / name).write_bytes(mark_frame(thumbs.thumbs[kf.frame_index], camera, boxes))
+            plain = thumbs.thumbs[kf.frame_index]
+            marked = mark_frame(plain, camera, boxes)
+            (out / name).write_bytes(marked)
             rows.append(
                 {
                     "file": name,
@@ -310,6 +312,8 @@ class EpisodeMedia:
                     "memory_id": mid,
                     "coverage": round(float(kf.visible.get(mid, 0.0)), 4),
                     "moved_since": attempt.moved_since(mid, kf.time),
+                    # False: memory's box of it then falls outside the frame that showed it
+                    "boxed": marked != plain,
                 }
             )
         return rows

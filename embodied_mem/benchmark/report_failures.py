@@ -108,6 +108,10 @@ def _pictures(row: dict[str, Any], folder: Path, attempt: dict[str, Any] | None)
             f"memory keyframe d{k['day']} {k['time_of_day']} (frame {k['frame']}): "
             f"{k['memory_id']} (orange box) covers {100 * k['coverage']:.1f}% of the image"
         )
+        if k.get("boxed") is False:
+            caption = caption.replace(" (orange box)", "") + (
+                "; memory's box of it then falls outside this view (no orange box)"
+            )
         if k.get("moved_since"):
             caption += "; memory moved it elsewhere later (the plan used the later place)"
         figs.append(_figure(_data_uri(folder / k["file"]), caption, 160))  # captured 160 wide

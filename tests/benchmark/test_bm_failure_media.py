@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from embodied_mem.benchmark.failure_media import EPISODE_JSON, MEDIA_DIR, MediaConfig
+from envs.types import CameraIntrinsics
 
 
 def _rows(run):
@@ -23,11 +24,17 @@ def _image(path) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(path.read_bytes())).convert("RGB"), dtype=float)
 
 
+def _orange(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of the chosen object's box (CHOSEN, through JPEG)."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return (r > 190) & (g > 90) & (g < 190) & (b < 90)
+
+
 def test_every_failed_agent_task_has_its_pictures(failing_eval_run):
     failed = [r for r in _rows(failing_eval_run) if not r["success"]]
     agents = [r for r in failed if not r["baseline"].startswith("frames-")]
     assert agents, "the fixture is built so that agent tasks fail"
-    chose = 0
+    chose = boxed = 0
     for row in agents:
         folder = (
             failing_eval_run
@@ -51,8 +58,15 @@ def test_every_failed_agent_task_has_its_pictures(failing_eval_run):
             chose += 1
             assert k["memory_id"] in {c["memory_id"] for c in attempt["chosen"]}
             assert k["frame"] <= attempt["stop"]["frame"] and k["coverage"] > 0
-            assert _image(folder / k["file"]).std() > 5
+            keyframe = _image(folder / k["file"])
+            assert keyframe.std() > 5
+            # the frame showed the object and memory had it there then: its box is drawn
+            if k["moved_since"] is False:
+                assert k["boxed"], k
+            assert (_orange(keyframe).sum() > 20) == k["boxed"], k
+            boxed += k["boxed"]
     assert chose, "a failure whose plan chose a remembered target shows its memory keyframe"
+    assert boxed, "a keyframe shows where memory had the chosen object (orange box)"
 
 
 def test_episode_path_has_every_experience_frame_and_day_end_memory(failing_eval_run):
@@ -104,13 +118,77 @@ def test_projection_lands_on_the_objects_mask():
     assert checked >= 2
 
 
+def test_frame_camera_is_the_shared_pinhole_model():
+    """FrameCamera projects with the camera model perception back-projects with: a pixel
+    lifted to the world at some depth comes back to the same pixel, whatever the pose."""
+    from embodied_mem.benchmark.attempt_sketch import FrameCamera
+    from envs.camera import pixels_to_world
+
+    intrinsics = CameraIntrinsics.from_fov(160, 120, vfov_deg=60)
+    yaw, pitch = 0.7, -0.3
+    rz = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+    rx = np.array(
+        [[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]]
+    )
+    cam_to_world = np.eye(4)
+    cam_to_world[:3, :3] = rz @ rx
+    cam_to_world[:3, 3] = (2.0, -1.0, 1.4)
+    camera = FrameCamera(intrinsics, cam_to_world)
+    u, v = np.meshgrid(np.linspace(0, 159, 7), np.linspace(0, 119, 5))
+    z = np.linspace(0.3, 6.0, u.size)
+    world = pixels_to_world(u.ravel(), v.ravel(), z, intrinsics, cam_to_world)
+    uv, front = camera.project(world)
+    assert front.all() and np.allclose(uv, np.c_[u.ravel(), v.ravel()], atol=1e-6)
+    behind = pixels_to_world(u.ravel(), v.ravel(), -z, intrinsics, cam_to_world)
+    assert not camera.project(behind)[1].any()  # behind the camera: never drawn
+
+
+def test_orange_box_of_an_objects_box_surrounds_it_in_the_thumbnail():
+    """The keyframe mark on a real rendered frame: an object's box, projected with the frame's
+    camera and drawn on the (smaller) thumbnail, surrounds the object's pixels."""
+    from embodied_mem.benchmark.attempt_sketch import FrameCamera, mark_frame
+    from embodied_mem.benchmark.failure_media import thumbnail
+    from envs.builtin import BuiltinEnvConfig, BuiltinHouseEnv, scripted_walk
+
+    config = MediaConfig()
+    with BuiltinHouseEnv(BuiltinEnvConfig(width=320, height=240)) as env:
+        walk = scripted_walk(env, 30, seed=0)
+        gt = env.ground_truth()
+    checked = 0
+    for obs in walk.observations:
+        for iid, name in obs.instance_names.items():
+            obj = gt.objects.get(name)
+            rows, cols = np.nonzero(obs.instance_ids == iid)
+            if obj is None or not obj.pickupable or len(rows) < 40:
+                continue
+            plain = thumbnail(obs.rgb, config)
+            box = (np.asarray(obj.bbox_min), np.asarray(obj.bbox_max))
+            marked = mark_frame(plain, FrameCamera.of(obs), [box])
+            assert marked != plain
+            orange = _orange(_image_bytes(marked))
+            scale = orange.shape[1] / obs.rgb.shape[1]
+            ys, xs = np.nonzero(orange)
+            cu, cv = cols.mean() * scale, rows.mean() * scale  # the object's pixels, scaled
+            assert xs.min() - 1 <= cu <= xs.max() + 1 and ys.min() - 1 <= cv <= ys.max() + 1
+            # the rectangle is drawn around it, not over it: its centre is near the object's
+            assert abs((xs.min() + xs.max()) / 2 - cu) < 0.25 * (xs.max() - xs.min()) + 3
+            assert abs((ys.min() + ys.max()) / 2 - cv) < 0.25 * (ys.max() - ys.min()) + 3
+            checked += 1
+            break  # one object a frame: the others' boxes would mix in
+    assert checked >= 2
+
+
+def _image_bytes(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=float)
+
+
 def test_marks_show_the_chosen_box_and_the_truth():
     import cv2
 
     from embodied_mem.benchmark.attempt_sketch import FrameCamera, mark_frame
 
     ok, buf = cv2.imencode(".jpg", np.full((96, 128, 3), 128, np.uint8))
-    camera = FrameCamera(np.array([[100.0, 0, 64], [0, 100, 48], [0, 0, 1]]), np.eye(4), 128, 96)
+    camera = FrameCamera(CameraIntrinsics(100.0, 100.0, 64.0, 48.0, 128, 96), np.eye(4))
     box = (np.array([0.2, -0.05, 2.0]), np.array([0.3, 0.05, 2.2]))
     out = mark_frame(buf.tobytes(), camera, [box], [np.array([-0.4, 0.0, 2.0])])
     rgb = cv2.imdecode(np.frombuffer(out, np.uint8), cv2.IMREAD_COLOR)[..., ::-1].astype(int)
