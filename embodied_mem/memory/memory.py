@@ -44,6 +44,7 @@ from embodied_mem.memory.persist import (
 from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at
 from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
 from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
+from embodied_mem.memory.spatial import FreeSpaceConfig, FreeSpaceMap
 from embodied_mem.memory.store import MemoryStore, bytes_with_wal
 from embodied_mem.perception.labels import clean_rooms
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
@@ -71,6 +72,8 @@ class MemoryConfig:
     """Keyframe selection and thumbnails."""
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     """Query thresholds."""
+    free_space: FreeSpaceConfig = field(default_factory=FreeSpaceConfig)
+    """The agent's own free-space map (built from its depth frames; what it navigates on)."""
     commit_every: int = 20
     """Frames per committed SQLite batch (a crash loses at most this many frames)."""
     on_bad_frame: str = "raise"
@@ -164,6 +167,8 @@ class AgentMemory:
         self.long_term = LongTermMemory(clean_rooms(rooms), self.config.long_term)
         self.short_term = ShortTermMemory(self.config.short_term)
         self.episodic = EpisodicLog(self.config.episodic)
+        self.free_space = FreeSpaceMap(self.config.free_space)
+        """The metric free-space layer built from the ingested depth frames and their poses."""
         self._embed = _embed_fn(embedder)
         self.long_term.embed_fn = self._embed
         self.day: int | None = None
@@ -202,6 +207,7 @@ class AgentMemory:
         if self.day is None or obs.time.day != self.day:
             self.start_day(obs.time.day)
         t = obs.time.seconds
+        self.free_space.update(obs)
         upd = self.mapper.update(detections, obs, checked=True)
         self._recent_inputs.append((obs, list(detections)))
         changed = self.long_term.apply_mapper_update(upd, self.mapper.objects, t)
@@ -455,6 +461,7 @@ class AgentMemory:
         self.long_term.dirty.clear()
         self.long_term.removed.clear()
         self.episodic.clear_pending()
+        self.free_space.dirty = False
         self._frames_since_commit = 0
 
     def save(self, path: str | Path) -> None:

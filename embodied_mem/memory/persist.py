@@ -17,6 +17,7 @@ import numpy as np
 from embodied_mem.memory.codec import NodeRow, node_to_row
 from embodied_mem.memory.episodic import EventKind
 from embodied_mem.memory.short_term import STMEntry
+from embodied_mem.memory.spatial import free_space_from_state
 from embodied_mem.memory.store import Batch, MemoryStore, MemoryStoreError, Snapshot
 from embodied_mem.perception.mapper import MappedObject
 from envs.ground_truth import RoomRecord
@@ -68,6 +69,9 @@ def _day_spans(mem: AgentMemory) -> dict[int, tuple[float, float, int, int]]:
 
 def pending_batch(mem: AgentMemory) -> Batch:
     lt, log = mem.long_term, mem.episodic
+    meta = _meta(mem)
+    if mem.free_space.dirty:  # the map is rewritten whole, only when it changed
+        meta["free_space"] = mem.free_space.state()
     return Batch(
         nodes=_node_rows(mem, sorted(lt.dirty)),
         removed=sorted(lt.removed),
@@ -75,7 +79,7 @@ def pending_batch(mem: AgentMemory) -> Batch:
         events=list(log.pending_events),
         days=_day_spans(mem),
         aliases=dict(lt.aliases),
-        meta=_meta(mem),
+        meta=meta,
     )
 
 
@@ -84,6 +88,7 @@ def full_batch(mem: AgentMemory) -> Batch:
     meta = _meta(mem)
     # The resolved config travels with the memory so a reopen keeps the same thresholds.
     meta["config"] = dataclasses.asdict(mem.config)
+    meta["free_space"] = mem.free_space.state()
     return Batch(
         nodes=_node_rows(mem, [n.id for n in lt.graph]),
         removed=[],
@@ -150,6 +155,7 @@ def save_copy(mem: AgentMemory, path: str | Path) -> None:
         mem.long_term.dirty.clear()
         mem.long_term.removed.clear()
         mem.episodic.clear_pending()
+        mem.free_space.dirty = False
     else:
         store.close()
 
@@ -187,6 +193,8 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
     lt.held = meta.get("held")
     lt.interacted.update(meta.get("interacted", []))
     mem.episodic.load(snap.keyframes, snap.events, snap.days)
+    if "free_space" in meta:  # older memories have none: the map starts empty
+        mem.free_space = free_space_from_state(meta["free_space"])
     for ev in snap.events:
         if ev.kind in _EDGE_OF and ev.object_id is not None and ev.object_id in lt.graph:
             rec = ev.source_id if ev.kind is EventKind.PICK else ev.target_id
@@ -216,6 +224,7 @@ def load_into(mem: AgentMemory, snap: Snapshot) -> None:
         mem._last_frame = (resumed, mem.episodic.current_room, None)  # noqa: SLF001 - same package
     lt.dirty.clear()
     mem.episodic.clear_pending()
+    mem.free_space.dirty = False
 
 
 def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -> None:

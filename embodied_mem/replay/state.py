@@ -47,6 +47,7 @@ def memory_state(memory: Any, frames: int) -> dict[str, Any]:
         "events": [_event(e) for e in memory.episodic.events],
         "keyframes": [_keyframe(k) for k in memory.episodic.keyframes],
         "short_term": [_event(e) for e in memory.short_term.entries.values()],
+        "free_space": memory.free_space.state(),
         "stats": {
             "rejected_frames": memory.rejected_frames,
             "rejected_by_reason": dict(sorted(memory.rejected_by_reason.items())),

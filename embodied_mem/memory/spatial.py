@@ -1,0 +1,297 @@
+"""The agent's own metric free-space map, built from its own depth frames and poses.
+
+A 2-D grid on the floor plane. Every ingested depth frame is back-projected with the frame's
+camera pose (the memory's frame of reference: with a drifting pose the map drifts with the rest
+of memory): points near the floor count as *floor* hits in their cell, points between
+``floor_height`` and ``robot_height`` as *obstacle* hits; the cells under the agent's own body
+are free and *visited*. A cell is *occupied* once it has ``min_obstacle_hits`` obstacle hits,
+*seen* once it has a floor hit; everything else is *unknown*. Obstacles win over floor (the
+floor under a table is visible, but the agent cannot stand there).
+
+The grid grows with what is seen, in whole blocks of cells on a fixed lattice (cell ``(r, c)``
+of the lattice covers ``[c*res, (c+1)*res) x [r*res, (r+1)*res)``), so the same frames always
+give the same arrays, and a reopened memory continues exactly (:meth:`FreeSpaceMap.state`,
+:func:`free_space_from_state`). Planning on the map (the :class:`envs.base.Navigability`
+interface the policies use, with unknown cells passable at a higher cost) is
+:mod:`embodied_mem.memory.spatial_nav`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import zlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from embodied_mem.memory.spatial_nav import MapNavigation
+from envs.camera import pixels_to_world
+from envs.types import Observation
+
+_MAX_HITS = np.iinfo(np.uint16).max
+_BLOCK = 32
+"""Cells the grid grows by at a time (keeps growth rare and the lattice fixed)."""
+
+
+@dataclass
+class FreeSpaceConfig:
+    """How the agent's free-space map is built from depth and used for planning."""
+
+    resolution: float = 0.05
+    """Cell size, metres (an occupied cell blocks all of itself, so coarse cells close gaps
+    the agent fits through: at 0.1 m it could not stand where the walls let it)."""
+    floor_height: float = 0.1
+    """Points less than this above the agent's floor are floor (metres)."""
+    robot_height: float = 1.8
+    """Points between ``floor_height`` and this are obstacles; higher ones (ceiling) are not."""
+    max_range: float = 5.0
+    """Depth readings farther than this (metres) are not used (noisy, sparse)."""
+    floor_range: float = 4.0
+    """Floor points farther than this are not used: at grazing angles they are so sparse that
+    they would leave a sieve of unknown cells (each one a false frontier)."""
+    pixel_stride: int = 2
+    """Back-project every n-th pixel row and column."""
+    min_obstacle_hits: int = 2
+    """Obstacle points a cell needs to count as occupied (one stray depth pixel is not a wall)."""
+    agent_radius: float = 0.2
+    """The agent's own radius (metres): plans keep this far from occupied cells."""
+    unknown_cost: float = 2.0
+    """Cost per metre through unknown cells, relative to 1 through seen floor (plans prefer
+    known floor but may cross unknown space, optimistically)."""
+    margin: float = 1.5
+    """Metres of unknown cells kept around everything seen (room to plan past the seen edge)."""
+
+    def __post_init__(self) -> None:
+        for name in ("resolution", "max_range", "floor_range", "robot_height", "margin"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FreeSpaceConfig.{name} must be > 0, got {getattr(self, name)}")
+        if not 0 <= self.floor_height < self.robot_height:
+            raise ValueError("FreeSpaceConfig needs 0 <= floor_height < robot_height")
+        if self.pixel_stride < 1 or self.min_obstacle_hits < 1:
+            raise ValueError("FreeSpaceConfig.pixel_stride and min_obstacle_hits must be >= 1")
+        if self.agent_radius < 0 or self.unknown_cost < 1:
+            raise ValueError("FreeSpaceConfig needs agent_radius >= 0 and unknown_cost >= 1")
+
+
+class FreeSpaceMap(MapNavigation):
+    """Floor/obstacle hit counts per cell, grown from the agent's own frames.
+
+    Attributes:
+        floor_hits, obstacle_hits: (H, W) uint16 counts (saturating).
+        visited: (H, W) bool, cells the agent's body covered.
+        offset: lattice (row, col) of cell (0, 0).
+        version: bumped whenever any cell changes (planning caches key on it).
+    """
+
+    def __init__(self, config: FreeSpaceConfig | None = None) -> None:
+        self.config = config or FreeSpaceConfig()
+        self.floor_hits = np.zeros((0, 0), dtype=np.uint16)
+        self.obstacle_hits = np.zeros((0, 0), dtype=np.uint16)
+        self.visited = np.zeros((0, 0), dtype=bool)
+        self.offset = (0, 0)
+        self.version = 0
+        self.dirty = False
+        """Changed since the last commit to the store."""
+
+    # ----------------------------------------------------------------- layers
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.floor_hits.shape  # type: ignore[return-value]
+
+    @property
+    def origin(self) -> np.ndarray:
+        """World (x, y) of the lower-left corner of cell (0, 0)."""
+        return np.array([self.offset[1], self.offset[0]], dtype=float) * self.config.resolution
+
+    @property
+    def resolution(self) -> float:
+        return float(self.config.resolution)
+
+    @property
+    def seen(self) -> np.ndarray:
+        """(H, W) bool: floor was seen in the cell."""
+        return self.floor_hits > 0
+
+    @property
+    def occupied(self) -> np.ndarray:
+        """(H, W) bool: an obstacle between floor and robot height was seen in the cell."""
+        return self.obstacle_hits >= self.config.min_obstacle_hits
+
+    @property
+    def known(self) -> np.ndarray:
+        return self.seen | self.occupied | self.visited
+
+    def extent(self) -> tuple[slice, slice]:
+        """(rows, cols) slices of the bounding box of known cells (empty slices if none)."""
+        rows, cols = np.nonzero(self.known)
+        if not len(rows):
+            return slice(0, 0), slice(0, 0)
+        return slice(int(rows.min()), int(rows.max()) + 1), slice(
+            int(cols.min()), int(cols.max()) + 1
+        )
+
+    def seen_area(self) -> float:
+        """Square metres of cells known so far."""
+        return float(self.known.sum()) * self.config.resolution**2
+
+    # ----------------------------------------------------------------- updates
+    def update(self, obs: Observation) -> None:
+        """Fold one depth frame (its depth, intrinsics, camera pose and agent pose) in."""
+        cfg = self.config
+        k, s = obs.intrinsics, cfg.pixel_stride
+        depth = np.asarray(obs.depth, dtype=np.float64)[::s, ::s]
+        vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
+        ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
+        pts = pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)
+        # Ranges along the floor, for the floor-range cut (optical depth is close enough).
+        rng = depth[ok]
+        height = pts[:, 2] - float(obs.agent.position[2])
+        floor = (height < cfg.floor_height) & (rng <= cfg.floor_range)
+        obstacle = (height >= cfg.floor_height) & (height < cfg.robot_height)
+        body = self._body_cells(obs.agent.xy)
+        floor_cells = self._lattice(pts[floor, :2])
+        obstacle_cells = self._lattice(pts[obstacle, :2])
+        self._cover(np.vstack([floor_cells, obstacle_cells, body]))
+        self._add(self.floor_hits, floor_cells)
+        self._add(self.obstacle_hits, obstacle_cells)
+        r, c = self._local(body)
+        self.visited[r, c] = True
+        # Nothing stands where the agent stands (a stale obstacle, e.g. a moved object).
+        self.obstacle_hits[r, c] = 0
+        self.version += 1
+        self.dirty = True
+
+    def _lattice(self, xy: np.ndarray) -> np.ndarray:
+        """(N, 2) int64 lattice (row, col) of world points (N, 2)."""
+        ij = np.floor(np.asarray(xy, dtype=float).reshape(-1, 2) / self.config.resolution)
+        return ij[:, ::-1].astype(np.int64)
+
+    def _local(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return cells[:, 0] - self.offset[0], cells[:, 1] - self.offset[1]
+
+    def _body_cells(self, xy: np.ndarray) -> np.ndarray:
+        """Lattice cells whose centres lie under the agent's body (at least its own cell)."""
+        res = self.config.resolution
+        centre = self._lattice(np.asarray(xy, dtype=float)[None, :2])[0]
+        n = int(math.ceil(self.config.agent_radius / res))
+        dr, dc = np.mgrid[-n : n + 1, -n : n + 1]
+        cells = np.stack([dr.ravel(), dc.ravel()], axis=1) + centre
+        centres = (cells[:, ::-1] + 0.5) * res
+        keep = np.linalg.norm(centres - np.asarray(xy, dtype=float)[:2], axis=1) <= max(
+            0.75 * self.config.agent_radius, 0.5 * res
+        )
+        keep[np.flatnonzero((cells == centre).all(axis=1))] = True
+        return cells[keep]
+
+    def _cover(self, cells: np.ndarray) -> None:
+        """Grow the grid (in whole blocks) so ``cells`` and a margin around them fit."""
+        m = int(math.ceil(self.config.margin / self.config.resolution))
+        lo, hi = cells.min(axis=0) - m, cells.max(axis=0) + m + 1
+        if self.floor_hits.size:
+            cur_lo = np.asarray(self.offset)
+            cur_hi = cur_lo + np.asarray(self.shape)
+            if np.all(lo >= cur_lo) and np.all(hi <= cur_hi):
+                return
+            lo, hi = np.minimum(lo, cur_lo), np.maximum(hi, cur_hi)
+        lo = np.floor_divide(lo, _BLOCK) * _BLOCK
+        hi = -np.floor_divide(-hi, _BLOCK) * _BLOCK
+        self._resize((int(lo[0]), int(lo[1])), (int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+
+    def _resize(self, offset: tuple[int, int], shape: tuple[int, int]) -> None:
+        r0, c0 = offset[0] - self.offset[0], offset[1] - self.offset[1]
+        h, w = self.shape
+        for name in ("floor_hits", "obstacle_hits", "visited"):
+            old = getattr(self, name)
+            new = np.zeros(shape, dtype=old.dtype)
+            if old.size:
+                new[-r0 : -r0 + h, -c0 : -c0 + w] = old
+            setattr(self, name, new)
+        self.offset = offset
+
+    def _add(self, layer: np.ndarray, cells: np.ndarray) -> None:
+        """Count one hit per point in its cell (saturating at the dtype's maximum)."""
+        if not len(cells):
+            return
+        r, c = self._local(cells)
+        counts = np.bincount(r * layer.shape[1] + c, minlength=layer.size).reshape(layer.shape)
+        np.minimum(layer.astype(np.int64) + counts, _MAX_HITS, out=counts)
+        layer[...] = counts
+
+    # ----------------------------------------------------------------- frontiers
+    def frontier_clusters(self, min_cells: int, exclude_radius: float) -> list[np.ndarray]:
+        """Frontiers as world (K, 2) cell centres per cluster: seen floor next to unknown.
+
+        Unknown holes of one cell inside seen floor (sparse depth) are closed first; cells
+        within ``exclude_radius`` of where the agent stood are left out (the camera cannot see
+        the floor at its feet). Clusters are 8-connected, at least ``min_cells`` big, in a
+        deterministic order.
+        """
+        if not self.floor_hits.size:
+            return []
+        known = ndimage.binary_closing(self.known, structure=np.ones((3, 3)), border_value=1)
+        free = self.seen & ~self.occupied
+        frontier = free & ndimage.binary_dilation(~known, structure=np.ones((3, 3)))
+        radius = int(math.ceil(exclude_radius / self.config.resolution))
+        if radius > 0 and self.visited.any():
+            frontier &= ~ndimage.binary_dilation(self.visited, iterations=radius)
+        labels, n = ndimage.label(frontier, structure=np.ones((3, 3)))
+        out = []
+        for i in range(1, n + 1):
+            rows, cols = np.nonzero(labels == i)
+            if len(rows) >= min_cells:
+                out.append(self.cell_centres(rows, cols))
+        return out
+
+    def unknown_near(self, xy: np.ndarray, radius: float) -> bool:
+        """Whether any unknown cell lies within ``radius`` metres of ``xy`` (square window)."""
+        n = int(math.ceil(radius / self.config.resolution))
+        r, c = self._local(self._lattice(np.asarray(xy, dtype=float)[None, :2]))
+        r0, c0 = int(r[0]), int(c[0])
+        window = self.known[max(r0 - n, 0) : r0 + n + 1, max(c0 - n, 0) : c0 + n + 1]
+        return bool(window.size and not window.all())
+
+    def cell_centres(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """World (N, 2) centres of local cells."""
+        return self.origin + (np.stack([cols, rows], axis=1) + 0.5) * self.config.resolution
+
+    # ----------------------------------------------------------------- persistence
+    def state(self) -> dict[str, Any]:
+        """JSON-ready, exact state (arrays zlib-compressed, base64)."""
+        return {
+            "config": asdict(self.config),
+            "offset": list(self.offset),
+            "shape": list(self.shape),
+            "floor_hits": _pack(self.floor_hits),
+            "obstacle_hits": _pack(self.obstacle_hits),
+            "visited": _pack(self.visited),
+        }
+
+
+def _pack(a: np.ndarray) -> str:
+    return base64.b64encode(zlib.compress(np.ascontiguousarray(a).tobytes(), 6)).decode("ascii")
+
+
+def _unpack(text: str, dtype: type, shape: tuple[int, int]) -> np.ndarray:
+    raw = zlib.decompress(base64.b64decode(text))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def free_space_from_state(state: dict[str, Any]) -> FreeSpaceMap:
+    """The map :meth:`FreeSpaceMap.state` describes, exactly.
+
+    Raises:
+        ValueError: the state is incomplete or its arrays do not fit its shape.
+    """
+    try:
+        fmap = FreeSpaceMap(FreeSpaceConfig(**state["config"]))
+        shape = (int(state["shape"][0]), int(state["shape"][1]))
+        fmap.floor_hits = _unpack(state["floor_hits"], np.uint16, shape)
+        fmap.obstacle_hits = _unpack(state["obstacle_hits"], np.uint16, shape)
+        fmap.visited = _unpack(state["visited"], np.bool_, shape)
+        fmap.offset = (int(state["offset"][0]), int(state["offset"][1]))
+    except (KeyError, TypeError, zlib.error) as exc:
+        raise ValueError(f"not a free-space map state ({type(exc).__name__}: {exc})") from exc
+    return fmap

@@ -1,0 +1,112 @@
+"""Planning on the agent's own free-space map: the :class:`envs.base.Navigability` interface.
+
+:class:`MapNavigation` gives :class:`~embodied_mem.memory.spatial.FreeSpaceMap` the methods the
+policies and the rule planner use on the simulator's :class:`envs.navigability.OccupancyGrid`
+(``is_navigable``, ``snap``, ``geodesic_distance``, ``shortest_path``, ``distances_from``, the
+``navigable`` array and the grid geometry), so they take either. Plans are optimistic: a cell
+is passable unless an *occupied* cell lies within the agent's radius, so unknown space is
+crossed (at ``unknown_cost`` per metre, seen floor costs 1) and the agent re-plans when new
+frames show a wall there. Distances through unknown space are therefore cost-weighted metres.
+
+The planning grid is rebuilt lazily, once per map version that is queried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from envs.navigability import DistanceField, OccupancyGrid
+
+
+class PlanningGrid(OccupancyGrid):
+    """An :class:`OccupancyGrid` whose unknown cells cost ``unknown_cost`` per metre.
+
+    Args:
+        blocked: (H, W) bool, occupied cells.
+        known: (H, W) bool, cells seen (floor or obstacle) or stood on.
+        origin, resolution, agent_radius: as for :class:`OccupancyGrid`.
+        unknown_cost: cost per metre of an unknown navigable cell (seen floor costs 1).
+    """
+
+    def __init__(
+        self,
+        blocked: np.ndarray,
+        known: np.ndarray,
+        origin: np.ndarray,
+        resolution: float,
+        agent_radius: float,
+        unknown_cost: float,
+    ) -> None:
+        super().__init__(~blocked, (float(origin[0]), float(origin[1])), resolution, agent_radius)
+        self.known = known
+        self._costs = np.where(self.navigable, np.where(known, 1.0, unknown_cost), np.inf)
+
+
+class MapNavigation:
+    """Navigability methods over a map's current :class:`PlanningGrid` (see module docstring).
+
+    The host class provides ``occupied``, ``known``, ``origin``, ``config`` (``resolution``,
+    ``agent_radius``, ``unknown_cost``), ``shape`` and ``version``.
+    """
+
+    _plan: tuple[int, PlanningGrid] | None = None
+
+    def planning_grid(self) -> PlanningGrid:
+        """The grid of the map as it is now (rebuilt only when the map changed).
+
+        Raises:
+            ValueError: the map is empty (no frame was ingested yet).
+        """
+        host: Any = self
+        if not host.floor_hits.size:
+            raise ValueError(
+                "the agent's free-space map is empty: ingest a frame before planning on it"
+            )
+        if self._plan is None or self._plan[0] != host.version:
+            cfg = host.config
+            # Depth points lie on surfaces, so an occupied cell's centre is within half a cell
+            # of the surface on either side; the grid's clearance already counts the far half
+            # (it assumes the obstacle fills its cell), and counting it twice kept the agent
+            # half a cell farther from walls than the simulator does (it could not stand where
+            # it stood).
+            grid = PlanningGrid(
+                host.occupied,
+                host.known,
+                host.origin,
+                cfg.resolution,
+                max(cfg.agent_radius - 0.5 * cfg.resolution, 0.0),
+                cfg.unknown_cost,
+            )
+            self._plan = (host.version, grid)
+        return self._plan[1]
+
+    # The Navigability protocol and the OccupancyGrid extras the policies use.
+    @property
+    def navigable(self) -> np.ndarray:
+        return self.planning_grid().navigable
+
+    def cells_of(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.planning_grid().cells_of(xy)
+
+    def is_navigable(self, xy: np.ndarray) -> bool:
+        return self.planning_grid().is_navigable(xy)
+
+    def is_free_segment(self, a: np.ndarray, b: np.ndarray) -> bool:
+        return self.planning_grid().is_free_segment(a, b)
+
+    def snap(self, xy: np.ndarray) -> np.ndarray:
+        return self.planning_grid().snap(xy)
+
+    def distances_from(self, goal: np.ndarray) -> DistanceField:
+        return self.planning_grid().distances_from(goal)
+
+    def geodesic_distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        return self.planning_grid().geodesic_distance(a, b)
+
+    def shortest_path(self, a: np.ndarray, b: np.ndarray) -> list[np.ndarray] | None:
+        return self.planning_grid().shortest_path(a, b)
+
+    def sample_navigable(self, rng: np.random.Generator) -> np.ndarray:
+        return self.planning_grid().sample_navigable(rng)

@@ -1,0 +1,124 @@
+"""The agent's own free-space map: built from its depth frames, true to the house, persisted
+and restored exactly (the simulator's map is used here only to judge the agent's one)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from embodied_mem.memory import AgentMemory  # noqa: E402
+from embodied_mem.memory.spatial import (  # noqa: E402
+    FreeSpaceConfig,
+    FreeSpaceMap,
+    free_space_from_state,
+)
+from envs.actions import LookDown, MoveForward, TurnLeft  # noqa: E402
+
+builtin_env = pytest.importorskip("envs.builtin.env", reason="the built-in env does not import")
+
+
+@pytest.fixture(scope="module")
+def frames():
+    """A look around and a short walk in a built-in house: (frames, the env's own grid)."""
+    try:
+        env = builtin_env.BuiltinHouseEnv(
+            builtin_env.BuiltinEnvConfig(width=160, height=120, render_rgb=False)
+        )
+        obs, _ = env.reset(seed=3)
+    except Exception as exc:  # noqa: BLE001 - no EGL/OSMesa here
+        pytest.skip(f"MuJoCo cannot render headless here: {exc}")
+    out = [obs]
+    actions = [LookDown(degrees=30.0)] + [TurnLeft(degrees=30.0)] * 12
+    actions += [MoveForward(distance=0.25), TurnLeft(degrees=30.0)] * 6
+    for action in actions:
+        out.append(env.step(action)[0])
+    grid = env.navigability
+    env.close()
+    return out, grid
+
+
+def _ingest(mem: AgentMemory, frames: list) -> None:
+    for obs in frames:
+        mem.ingest(obs, [])
+
+
+def test_map_agrees_with_the_house(frames) -> None:  # noqa: ANN001
+    obs_list, truth = frames
+    mem = AgentMemory()
+    _ingest(mem, obs_list)
+    fmap = mem.free_space
+    assert fmap.seen_area() > 10.0, "a look around should see more than 10 m2"
+    rows, cols = np.nonzero(fmap.occupied)
+    occ = fmap.cell_centres(rows, cols)
+    # An occupied cell has a wall or furniture of the simulator's grid within a cell of it.
+    tr, tc, inside = truth.cells_of(occ)
+    blocked_near = np.zeros(len(occ), dtype=bool)
+    for dx in (-0.1, 0.0, 0.1):
+        for dy in (-0.1, 0.0, 0.1):
+            r, c, ins = truth.cells_of(occ + [dx, dy])
+            blocked_near |= ~ins | ~truth.free[r, c]
+    assert blocked_near.mean() > 0.97, f"{(~blocked_near).sum()} of {len(occ)} occupied cells free"
+    # Seen floor without obstacles is free floor of the house.
+    rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
+    r, c, ins = truth.cells_of(fmap.cell_centres(rows, cols))
+    assert (ins & truth.free[r, c]).mean() > 0.97
+    # Where the agent stands is navigable, and plans from there reach seen floor.
+    here = obs_list[-1].agent.xy
+    assert fmap.is_navigable(here)
+    assert fmap.planning_grid().navigable[fmap.cells_of(here[None])[:2]].all()
+    goal = fmap.cell_centres(rows[:1], cols[:1])[0]
+    goal = fmap.snap(goal)
+    assert np.isfinite(fmap.geodesic_distance(here, goal))
+
+
+def test_map_persists_and_reopens_exactly(frames, tmp_path) -> None:  # noqa: ANN001
+    obs_list, _ = frames
+    first, rest = obs_list[:12], obs_list[12:]
+    path = tmp_path / "mem.sqlite"
+    with AgentMemory(path=path) as mem:
+        _ingest(mem, first)
+        saved = mem.free_space.state()
+    reopened = AgentMemory.open(path)
+    assert reopened.free_space.state() == saved
+    straight = AgentMemory()
+    _ingest(straight, obs_list)
+    _ingest(reopened, rest)
+    for name in ("floor_hits", "obstacle_hits", "visited"):
+        assert np.array_equal(
+            getattr(reopened.free_space, name), getattr(straight.free_space, name)
+        )
+    assert reopened.free_space.offset == straight.free_space.offset
+    reopened.close()
+    with AgentMemory.open(path, read_only=True) as again:
+        assert again.free_space.state() == straight.free_space.state()
+
+
+def test_state_round_trip_and_bad_state() -> None:
+    fmap = FreeSpaceMap(FreeSpaceConfig(resolution=0.1))
+    assert fmap.frontier_clusters(4, 0.5) == []
+    with pytest.raises(ValueError, match="empty"):
+        fmap.is_navigable(np.zeros(2))
+    fmap._cover(np.array([[3, -4], [10, 12]]))  # noqa: SLF001 - grow without frames
+    fmap.floor_hits[5, 5] = 7
+    back = free_space_from_state(fmap.state())
+    assert back.state() == fmap.state()
+    assert back.offset[0] % 32 == 0 and back.offset[1] % 32 == 0
+    with pytest.raises(ValueError, match="not a free-space map state"):
+        free_space_from_state({"config": {}, "shape": [2, 2]})
+
+
+def test_places_summarise_the_seen_floor(frames) -> None:  # noqa: ANN001
+    from embodied_mem.memory.places import build_places
+
+    obs_list, truth = frames
+    mem = AgentMemory()
+    _ingest(mem, obs_list)
+    places = build_places(mem.free_space)
+    assert places.number_of_nodes() >= 5 and places.number_of_edges() >= 4
+    for _, data in places.nodes(data=True):
+        assert truth.free[tuple(c[0] for c in truth.cells_of(data["xy"][None])[:2])]
+    assert build_places(mem.free_space).edges == places.edges  # deterministic
