@@ -21,6 +21,7 @@ from omegaconf import OmegaConf
 from embodied_mem.agent.loop import AgentConfig
 from embodied_mem.benchmark.scoring import ScoringConfig
 from embodied_mem.benchmark.suite import SuiteConfig
+from embodied_mem.config import config_tree
 from embodied_mem.memory.memory import MemoryConfig
 from embodied_mem.perception.segmenters import SEGMENTERS
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenterConfig
@@ -207,7 +208,7 @@ def used_config(cfg: RunConfig) -> dict[str, Any]:
     ``planner.name``, and perception/planner/agent when every baseline is a frames-K bound."""
     from embodied_mem.benchmark.episode_runner import standard_baselines
 
-    tree: dict[str, Any] = OmegaConf.to_container(OmegaConf.structured(cfg))  # type: ignore[assignment]
+    tree: dict[str, Any] = config_tree(cfg)
     agents = [b for b in standard_baselines(list(cfg.baselines)) if b.kind != "frames-bound"]
     segmenters = {b.segmenter for b in agents}
     tree["env"] = {k: v for k, v in tree["env"].items() if k in ("name", cfg.env.name)}

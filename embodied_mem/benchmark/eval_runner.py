@@ -39,6 +39,7 @@ from embodied_mem.benchmark.run_dir import (
     partial_file,
     prepare_resume,
     read_partial,
+    save_launch,
 )
 from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.suite import make_specs, save_suite
@@ -95,12 +96,25 @@ def run_episode_job(
             "error": f"{type(exc).__name__}: {exc}",
             "skipped": {},
         }
+    if media_dir:
+        _draw_topdown(Path(media_dir) / episode.episode_id)
     return {
         "episode_id": episode.episode_id,
         "rows": rows,
         "error": None,
         "skipped": runner.skipped,
     }
+
+
+def _draw_topdown(folder: Path) -> None:
+    """Draw the report's top-down of a finished episode here, in the worker (in parallel),
+    rather than in the report afterwards (serial). The report draws what is missing."""
+    try:
+        from embodied_mem.benchmark.report_episodes import draw_topdown
+
+        draw_topdown(folder)
+    except Exception:  # noqa: BLE001 - a picture must not fail a finished episode
+        logger.warning("top-down of %s not drawn; the report will try again", folder, exc_info=True)
 
 
 class _ProgressQueue:
@@ -326,6 +340,11 @@ def run_suite(
     config_yaml = run_yaml(config)
     claim(out, config_yaml, restart=restart)
     (out / CONFIG).write_text(config_yaml)
+    save_launch(
+        out,
+        {"workers": workers, "backend": backend}
+        | ({"record": record_episodes} if record_episodes else {}),
+    )
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
     kept = prepare_resume(out)
     todo = [s for s in specs if s.episode_id not in kept.finished]

@@ -54,6 +54,10 @@ class RunData:
     """The resolved ``config.yaml`` (empty when the file is missing)."""
     config: dict[str, Any] = field(default_factory=dict)
     """``config_text`` parsed (empty when missing)."""
+    launch: dict[str, Any] = field(default_factory=dict)
+    """How the run was launched (``launch.json``: option -> value; empty when missing)."""
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Values derived from the above, computed once (e.g. the command line)."""
 
     @property
     def baselines(self) -> list[str]:
@@ -191,6 +195,9 @@ def load_run(out_dir: Path) -> RunData:
     run = RunData(out_dir=out_dir, summary=summary)
     _load_results(run, out_dir / "results.jsonl")
     _load_config(run, out_dir / "config.yaml")
+    from embodied_mem.benchmark.run_dir import read_launch
+
+    run.launch = read_launch(out_dir)
     return run
 
 
@@ -258,7 +265,15 @@ def command_line(run: RunData) -> str | None:
 
     The suite preset comes from the suite name; every value of the saved config that differs from
     that preset becomes a ``key.sub=value`` override, so the command rebuilds the same config.
+    The options the run was launched with (``launch.json``: workers, backend, cluster address)
+    follow ``--out``. Built once per :class:`RunData` (the HTML and the markdown both show it).
     """
+    if "command" not in run.cache:
+        run.cache["command"] = _command_line(run)
+    return run.cache["command"]
+
+
+def _command_line(run: RunData) -> str | None:
     if not run.config:
         return None
     from embodied_mem.config import PRESET_DIR
@@ -273,6 +288,8 @@ def command_line(run: RunData) -> str | None:
         if bench.get(key) is not None:
             parts += [f"--{key}", str(bench[key])]
     parts += ["--out", str(run.out_dir)]
+    for option, value in run.launch.items():  # how it ran: --workers, --backend, --address...
+        parts += [f"--{option}", str(value)]
     return shlex.join(parts + _overrides(run.config, preset))
 
 
@@ -296,15 +313,11 @@ def _yaml_value(value: Any) -> str:
 
 def _overrides(config: dict[str, Any], preset: str | None) -> list[str]:
     """Dotlist overrides that turn ``preset`` (or the defaults) into ``config``."""
-    from omegaconf import OmegaConf
-
-    from embodied_mem.config import ConfigError, flatten, load_config, to_yaml
+    from embodied_mem.config import ConfigError, config_tree, flatten, load_config
     from embodied_mem.run_config import RunConfig
 
     try:
-        base = flatten(
-            OmegaConf.to_container(OmegaConf.create(to_yaml(load_config(RunConfig, preset))))
-        )
+        base = flatten(config_tree(load_config(RunConfig, preset)))
     except ConfigError as exc:  # the preset changed since the run; the command is then approximate
         logger.warning(
             "cannot compare config.yaml with preset %s (%s); command lists no overrides",

@@ -88,8 +88,13 @@ def episode_view(folder: Path) -> Any:
 
 
 def _topdown(run: RunData, episode: str) -> Path | None:
-    """The episode's top-down PNG, drawn once from the captured data (None without it)."""
-    folder = run.out_dir / MEDIA_DIR / episode
+    return draw_topdown(run.out_dir / MEDIA_DIR / episode)
+
+
+def draw_topdown(folder: Path) -> Path | None:
+    """The top-down PNG of the episode captured in ``folder``, drawn once from the captured
+    data (None without it). Workers draw it as their episode ends, so the report, which runs
+    serially after the suite, only reads it."""
     data, png = folder / EPISODE_JSON, folder / TOPDOWN_PNG
     if not data.is_file():
         return None

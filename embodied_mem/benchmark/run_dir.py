@@ -39,8 +39,13 @@ RESULTS, SUMMARY, CONFIG = "results.jsonl", "summary.json", "config.yaml"
 ATTEMPTS = "attempts.jsonl"
 PREVIOUS = "previous-runs"
 PARTIAL = "partial"
+LAUNCH = "launch.json"
+"""How the latest run of the directory was launched (workers, backend, cluster address, record):
+settings that change where and how fast episodes run, never their results, so they are kept
+apart from ``config.yaml`` (a resumed run may use other ones). The report's command shows them."""
 RUN_FILES = (
     RESULTS,
+    LAUNCH,
     PARTIAL,
     SUMMARY,
     CONFIG,
@@ -54,6 +59,20 @@ RUN_FILES = (
 )
 """Everything a run's results live in (moved aside together by ``restart``; `demo`'s house
 tour does not depend on the config and stays)."""
+
+
+def save_launch(out: Path, options: dict[str, Any]) -> None:
+    """Write :data:`LAUNCH` (``options``: command-line option name -> value)."""
+    (out / LAUNCH).write_text(json.dumps(options, indent=1) + "\n", encoding="utf-8")
+
+
+def read_launch(out: Path) -> dict[str, Any]:
+    """:data:`LAUNCH` of ``out`` ({} when absent or unreadable: the report then omits it)."""
+    try:
+        options = json.loads((Path(out) / LAUNCH).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return options if isinstance(options, dict) else {}
 
 
 class RunDirConflict(ValueError):
