@@ -141,9 +141,10 @@ def _facts(run: RunData, episode: str, spec: dict[str, Any] | None) -> str:
         per_day = [
             sum(1 for i in info["interactions"] if i["day"] == d) for d in range(info["days"])
         ]
+        split = f" ({' + '.join(map(str, per_day))} by day)" if len(per_day) > 1 else ""
         return (
             f"{_esc(info['house'])} · {info['days']} day(s) · {len(info['interactions'])} "
-            f"rearrangements ({'+'.join(map(str, per_day))}) · {info['frames']} frames"
+            f"rearrangements{split} · {info['frames']} frames"
         )
     if spec is not None:
         from embodied_mem.benchmark.episode import EpisodeSpec

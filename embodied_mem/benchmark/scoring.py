@@ -439,7 +439,11 @@ def _upstream_detail(mode: str, task: TaskInstance, attempt: TaskAttempt) -> str
     if mode == "nothing_chosen":
         return "the plan chose no target"
     if mode == "wrong_target":
-        return f"the plan chose {', '.join(attempt.chosen_targets or [])}, not a valid target"
+        # "?" is a choice the runner matched to nothing real (matching.match_targets)
+        chosen = [
+            c if c != "?" else "a thing matching nothing real" for c in attempt.chosen_targets or []
+        ]
+        return f"the plan chose {', '.join(chosen)}: not the valid targets"
     if mode == "navigation_timeout":
         return f"the step budget ran out after {attempt.steps} steps"
     reason = attempt.failure_reason or attempt.planner_error or mode

@@ -164,7 +164,11 @@ def test_a_label_for_an_earlier_cause_is_what_its_detail_explains_first(world):
     assert nothing.detail.startswith("the plan chose no target; then navigation_failed: ")
     wrong = score_task(task, TaskAttempt(task.task_id, [far], chosen_targets=["apple"]), gt, nav)
     assert wrong.failure_mode == "wrong_target"
-    assert wrong.detail.startswith("the plan chose apple, not a valid target; then ")
+    assert wrong.detail.startswith("the plan chose apple: not the valid targets; then ")
+    unmatched = TaskAttempt(task.task_id, [far], chosen_targets=["?"])
+    assert score_task(task, unmatched, gt, nav).detail.startswith(
+        "the plan chose a thing matching nothing real: not the valid targets; then "
+    )
     out = score_task(task, TaskAttempt(task.task_id, [], timed_out=True, steps=40), gt, nav)
     assert out.failure_mode == "navigation_timeout" and out.detail == "no arrival declared"
     m = t["T57"]  # put the remote in the fridge
