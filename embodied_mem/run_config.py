@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from omegaconf import OmegaConf
 
 from embodied_mem.agent.loop import AgentConfig
+from embodied_mem.agent.navigation_map import NavigationMapConfig
 from embodied_mem.benchmark.scoring import ScoringConfig
 from embodied_mem.benchmark.suite import SuiteConfig
 from embodied_mem.config import config_tree
@@ -190,6 +191,9 @@ class RunConfig:
     memory: MemoryConfig = field(default_factory=MemoryConfig)
     planner: PlannerSection = field(default_factory=PlannerSection)
     agent: AgentConfig = field(default_factory=AgentConfig)
+    navigation: NavigationMapConfig = field(default_factory=NavigationMapConfig)
+    """The map agents plan on: their own (default) or the simulator's (``map: oracle``,
+    ORACLE; rows say which in ``navigation_map``)."""
 
     def __post_init__(self) -> None:
         if getattr(PLANNERS.resolve(self.planner.name), "needs_images", False):

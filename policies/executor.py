@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from envs.actions import Stop
-from envs.base import Env
+from envs.base import Env, Navigability
 from envs.types import Observation
 from policies.exploration import ExplorationConfig, FrontierExplorer
 from policies.manipulation import ManipulationConfig, Manipulator
@@ -75,6 +75,7 @@ def execute(
     target_found: Callable[[Observation], bool] | None = None,
     observers: list[Callable[[Observation], None]] | None = None,
     target_seen: Callable[[Observation], str | None] | None = None,
+    navigability: Navigability | None = None,
 ) -> tuple[PolicyOutcome, Observation]:
     """Run ``subgoal`` in ``env`` from ``obs`` with at most ``budget`` actions.
 
@@ -92,6 +93,9 @@ def execute(
             target is in view; None accepts the arrival, a reason rejects it (perception does
             not see the target there) and the next viewpoint is tried. Built by
             ``embodied_mem`` from perception; without it depth alone decides.
+        navigability: the map navigation and exploration plan on, normally the agent's own
+            (its memory's free-space map, which must grow with the frames ``observers`` get);
+            None = the simulator's complete map, ORACLE (see :class:`ActionRunner`).
 
     Returns:
         The outcome (with ``details["actions"]``) and the latest observation.
@@ -103,7 +107,7 @@ def execute(
     cfg = config or ExecutorConfig()
     if budget < 0:
         raise ValueError(f"budget must be >= 0 actions, got {budget}")
-    runner = ActionRunner(env, obs, budget, observers=list(observers or []))
+    runner = ActionRunner(env, obs, budget, observers=list(observers or []), nav=navigability)
     outcome = _dispatch(runner, subgoal, cfg, target_found, target_seen)
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()

@@ -1,11 +1,13 @@
 """Frontier-based exploration of unseen floor, from depth frames alone.
 
-A :class:`CoverageGrid` on the floor plane is updated from every depth frame: back-projected
-points near the floor mark their cells *free*, points between ``floor_height`` and
-``obstacle_height`` mark *obstacles*; cells no point fell in stay *unknown*. Frontiers are free
-cells next to unknown ones (8-connected clusters, ``scipy.ndimage.label``). The explorer walks
-to the cheapest cluster (geodesic distance on the env's navigability minus a bonus for
-size), looks around, and repeats until the ``found`` callback fires, no frontier remains, or
+Frontiers are free cells next to unknown ones (8-connected clusters, ``scipy.ndimage.label``)
+of the map the agent plans on when that map is its own (it offers ``frontier_clusters``: the
+free-space map its memory builds from every frame it ingests). With the simulator's map
+(ORACLE) a :class:`CoverageGrid` on the floor plane is kept from the frames seen while
+exploring: back-projected points near the floor mark their cells *free*, points between
+``floor_height`` and ``obstacle_height`` mark *obstacles*; cells no point fell in stay
+*unknown*. The explorer walks to the cheapest cluster (geodesic distance on the map minus a
+bonus for size), looks around, and repeats until the ``found`` callback fires, no frontier remains, or
 the step budget ends. The camera is pitched down while exploring: at 1.5 m and pitch 0 a
 60-degree camera sees no floor nearer than ~2.6 m, which would leave a frontier at the feet.
 """
@@ -16,6 +18,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -90,6 +93,10 @@ class CoverageGrid:
         inside = np.all((ij >= 0) & (ij < self.floor.shape[0]), axis=1)
         return ij[:, 0], ij[:, 1], inside
 
+    @property
+    def resolution(self) -> float:
+        return float(self.config.resolution)
+
     def centre(self, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
         return self.origin + (np.stack([ix, iy], axis=-1) + 0.5) * self.config.resolution
 
@@ -136,6 +143,18 @@ class CoverageGrid:
         clusters = np.split(cells, np.cumsum(counts)[:-1])
         return [c for c in clusters if len(c) >= self.config.min_cluster_cells]
 
+    def frontier_points(self) -> list[np.ndarray]:
+        """Frontier clusters as world (K, 2) cell centres."""
+        return [self.centre(c[:, 0], c[:, 1]) for c in self.frontier_clusters()]
+
+    def unknown_near(self, xy: np.ndarray, radius: float) -> bool:
+        """Whether any unknown cell lies within ``radius`` metres of ``xy`` (square window)."""
+        ix, iy, _ = self.cells(np.asarray(xy, dtype=float)[None, :2])
+        n = int(math.ceil(radius / self.config.resolution))
+        i, j = int(ix[0]), int(iy[0])
+        window = self.known[max(i - n, 0) : i + n + 1, max(j - n, 0) : j + n + 1]
+        return bool(window.size and not window.all())
+
 
 class FrontierExplorer:
     """Explores with frontiers until ``found(obs)`` is true or nothing is left to see."""
@@ -149,23 +168,30 @@ class FrontierExplorer:
         self.runner = runner
         self.config = config or ExplorationConfig()
         self.navigator = Navigator(runner, nav_config)
-        self.coverage = CoverageGrid(runner.obs.agent.xy, self.config)
-        self.coverage.update(runner.obs)
+        nav = runner.navigability
+        # The agent's own map is its coverage (kept up to date by whoever ingests the frames);
+        # with the simulator's map, coverage is what this exploration sees.
+        self.own_map = hasattr(nav, "frontier_clusters") and hasattr(nav, "unknown_near")
+        self.coverage: Any = nav if self.own_map else CoverageGrid(runner.obs.agent.xy, self.config)
+        if not self.own_map:
+            self.coverage.update(runner.obs)
 
     def explore(self, found: Callable[[Observation], bool] | None = None) -> PolicyOutcome:
         """Run until found, no frontier remains, or the runner's budget ends."""
-        self.runner.observers.append(self.coverage.update)
+        if not self.own_map:
+            self.runner.observers.append(self.coverage.update)
         start_area = self.coverage.seen_area()
         try:
             ok, reason = self._loop(found or (lambda _obs: False), found is not None)
         except BudgetExhausted as exc:
             ok, reason = False, f"{exc} while exploring"
         finally:
-            self.runner.observers.remove(self.coverage.update)
+            if not self.own_map:
+                self.runner.observers.remove(self.coverage.update)
         details: dict[str, object] = {
             "seen_area_m2": self.coverage.seen_area(),
             "start_area_m2": start_area,
-            "frontier_clusters": len(self.coverage.frontier_clusters()),
+            "frontier_clusters": len(self._frontiers()),
         }
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 
@@ -185,12 +211,12 @@ class FrontierExplorer:
                         "target not found: no frontiers remain (the reachable space is explored)",
                     )
                 return True, None
-            goal, cell = choice
+            goal, point = choice
             # Each goal is tried once: reached or not, what could be seen from there was seen.
             tried.append(goal)
 
-            def stop(obs: Observation, cell: tuple[int, int] = cell) -> bool:
-                return found(obs) or self._frontier_gone(*cell)
+            def stop(obs: Observation, point: np.ndarray = point) -> bool:
+                return found(obs) or not self.coverage.unknown_near(point, 0.25)
 
             failure = self.navigator.go_to(goal, 0.3, stop_when=stop)
             if failure is not None:
@@ -199,27 +225,34 @@ class FrontierExplorer:
                 return True, None
         return False, f"stopped after visiting {self.config.max_targets} frontiers"
 
-    def _next_frontier(self, tried: list[np.ndarray]) -> tuple[np.ndarray, tuple[int, int]] | None:
-        """Navigable goal and frontier cell of the cheapest untried cluster, or None."""
-        nav = self.runner.env.navigability
+    def _frontiers(self) -> list[np.ndarray]:
+        """Frontier clusters as world (K, 2) points, each of at least the minimum size."""
+        if not self.own_map:
+            return self.coverage.frontier_points()
+        # The minimum size is in coverage cells (config.resolution): the same area on the map.
+        scale = (self.config.resolution / self.coverage.resolution) ** 2
+        return self.coverage.frontier_clusters(
+            int(math.ceil(self.config.min_cluster_cells * scale)),
+            self.config.min_frontier_distance,
+        )
+
+    def _next_frontier(self, tried: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Navigable goal and frontier point of the cheapest untried cluster, or None."""
+        nav = self.runner.navigability
         here = self.runner.obs.agent.xy
         field = nav.distances_from(here)
+        # size_bonus is per coverage cell (config.resolution); the map's cells may be smaller.
+        cell_area = (self.coverage.resolution / self.config.resolution) ** 2
         best, best_cost = None, math.inf
-        for cluster in self.coverage.frontier_clusters():
-            pts = self.coverage.centre(cluster[:, 0], cluster[:, 1])
+        for pts in self._frontiers():
             k = int(np.argmin(np.linalg.norm(pts - here, axis=1)))
             goal = np.asarray(nav.snap(pts[k]), dtype=float)[:2]
             if tried and np.min(np.linalg.norm(np.asarray(tried) - goal, axis=1)) < 0.5:
                 continue
-            cost = float(field.at(goal)) - self.config.size_bonus * len(cluster)
+            cost = float(field.at(goal)) - self.config.size_bonus * len(pts) * cell_area
             if cost < best_cost:
-                best, best_cost = (goal, (int(cluster[k, 0]), int(cluster[k, 1]))), cost
+                best, best_cost = (goal, pts[k]), cost
         return best
-
-    def _frontier_gone(self, ix: int, iy: int) -> bool:
-        """The target cell and its neighbours have no unknown cell left around them."""
-        window = self.coverage.known[max(ix - 2, 0) : ix + 3, max(iy - 2, 0) : iy + 3]
-        return bool(window.all())
 
     def _look_around(self, found: Callable[[Observation], bool]) -> bool:
         degrees = 360.0 / self.config.look_around_turns

@@ -1,7 +1,10 @@
 """Navigate to an object, receptacle, room, pose or remembered frame with discrete actions.
 
-The path comes from the env's navigability (:mod:`policies.paths`); the agent turns toward
-the next waypoint and moves forward, re-planning around places where a move was blocked.
+The path comes from the agent's map (:attr:`policies.runner.ActionRunner.navigability`: the
+free-space map its memory builds from its own frames; the simulator's complete map only as
+ORACLE) through :mod:`policies.paths`; the agent turns toward the next waypoint and moves
+forward, re-planning around places where a move was blocked and when a map that grows while
+it walks shows the way ahead closed.
 For object and receptacle targets it stops when the target is within reach, faced and
 *visible* — visibility is judged from the depth frame alone (the target point projected into
 the image must meet a consistent depth reading; :func:`policies.geometry.check_visibility`),
@@ -116,7 +119,7 @@ class Navigator:
     def __init__(self, runner: ActionRunner, config: NavigationConfig | None = None) -> None:
         self.runner = runner
         self.config = config or NavigationConfig()
-        self.planner = PathPlanner(runner.env.navigability, self.config.paths)
+        self.planner = PathPlanner(runner.navigability, self.config.paths)
         self.blocked_moves = 0
         self.total_blocked = 0
         self.replans = 0
@@ -234,7 +237,7 @@ class Navigator:
     ) -> list[Viewpoint]:
         """Untried viewpoints within reach; the radius grows when none exist (a big bed, a
         wide table: the subgoal gives only the centre, not the size)."""
-        nav = self.runner.env.navigability
+        nav = self.runner.navigability
         base = self.config.viewpoints
         for extra in self.config.radius_growth:
             radius = spec.max_radius + extra
@@ -331,7 +334,7 @@ class Navigator:
         return False, f"reached the room anchor but the env reports room {self.obs.room_id!r}", {}
 
     def _pose(self, xy: np.ndarray, yaw: float | None) -> tuple[bool, str | None, dict]:
-        nav = self.runner.env.navigability
+        nav = self.runner.navigability
         goal = on_floor(nav, xy)
         failure = self.go_to(goal, self.config.goal_tolerance)
         if failure is not None:
@@ -374,12 +377,23 @@ class Navigator:
         if path is None:
             return f"unreachable: no path from {np.round(self.obs.agent.xy, 2).tolist()} to {np.round(goal, 2).tolist()}"
         heading_tol = math.radians(self.config.heading_tolerance_degrees)
+        planned_on = self._map_version()
         while True:
             if stop_when is not None and stop_when(self.obs):
                 return None
             here = self.obs.agent.xy
             if np.linalg.norm(goal - here) <= tolerance:
                 return None
+            if self._map_version() != planned_on:  # the agent's own map grew on the way
+                planned_on = self._map_version()
+                if self.planner.path_closed(here, path):
+                    self.replans += 1
+                    # The goal itself may now lie on something seen since: aim at its floor.
+                    goal = on_floor(self.runner.navigability, goal)
+                    path = self.planner.plan(here, goal)
+                    if path is None:
+                        return "unreachable: the map seen on the way closes every path"
+                    continue
             # Skip a reached waypoint only if the next one is in plain line of sight: cutting a
             # corner of a path that hugs an obstacle would run into it.
             while (
@@ -409,13 +423,17 @@ class Navigator:
             if path is None:
                 return "unreachable: every detour around the blocked places is closed"
 
+    def _map_version(self) -> int | None:
+        """The map's version if it changes while the agent acts (its own map), else None."""
+        return getattr(self.runner.navigability, "version", None)
+
     def _clear_ahead(self, step: float) -> bool:
         """Whether the map is navigable all along a straight move of ``step`` metres."""
         heading = np.array([math.cos(self.obs.agent.yaw), math.sin(self.obs.agent.yaw)])
         return self._segment_clear(self.obs.agent.xy, self.obs.agent.xy + step * heading)
 
     def _segment_clear(self, a: np.ndarray, b: np.ndarray, spacing: float = 0.02) -> bool:
-        nav = self.runner.env.navigability
+        nav = self.runner.navigability
         n = max(int(np.ceil(np.linalg.norm(b - a) / spacing)), 1)
         return all(nav.is_navigable(a + t * (b - a)) for t in np.linspace(0.0, 1.0, n + 1)[1:])
 

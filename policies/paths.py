@@ -77,9 +77,26 @@ class PathPlanner:
             return path
         return self._detour(start, goal, path)
 
+    def path_closed(self, here: np.ndarray, path: list[np.ndarray]) -> bool:
+        """Whether the rest of ``path`` (from ``here``) is blocked on the map as it is now (a
+        map built while walking may have grown a wall across it). The first 10 cm are not
+        judged: the agent may stand a hair off the map."""
+        pts = [np.asarray(here, dtype=float)[:2], *(np.asarray(p, dtype=float)[:2] for p in path)]
+        if len(pts) < 2:
+            return False
+        first = pts[1] - pts[0]
+        length = float(np.linalg.norm(first))
+        if length > 0:
+            pts[0] = pts[0] + first * min(0.1, length) / length
+        check = getattr(self.nav, "is_free_segment", None)
+        if check is None:
+            return not self._navigable(_densify(pts, self.config.resolution / 2)).all()
+        return any(not check(a, b) for a, b in zip(pts[:-1], pts[1:], strict=False))
+
     def _navigable(self, xy: np.ndarray) -> np.ndarray:
-        """(N,) bool navigability of many points; vectorised for the occupancy grid."""
-        if isinstance(self.nav, OccupancyGrid):
+        """(N,) bool navigability of many points; vectorised for grids (the simulator's
+        :class:`OccupancyGrid` or the agent's own map, which offer ``cells_of``)."""
+        if isinstance(self.nav, OccupancyGrid) or hasattr(self.nav, "cells_of"):
             rows, cols, inside = self.nav.cells_of(xy)
             return inside & self.nav.navigable[rows, cols]
         return np.array([self.nav.is_navigable(p) for p in xy], dtype=bool)

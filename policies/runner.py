@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from envs.actions import Action, ActionResult
-from envs.base import Env
+from envs.base import Env, Navigability
 from envs.types import Observation
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ class ActionRunner:
         path_length: metres the agent base moved on the floor plane so far.
         log: every action with its result and the pose after it.
         observers: called with every new observation (coverage maps, detectors, recorders).
+        nav: the map the policies plan on: the agent's own (e.g. the free-space map its memory
+            builds from its frames). None falls back to the simulator's complete map
+            (``env.navigability``): ORACLE, for tests of the policies and for runs that ask
+            for it (``navigation.map=oracle``).
     """
 
     env: Env
@@ -55,6 +59,12 @@ class ActionRunner:
     path_length: float = 0.0
     log: list[ActionRecord] = field(default_factory=list)
     observers: list[Callable[[Observation], None]] = field(default_factory=list)
+    nav: Navigability | None = None
+
+    @property
+    def navigability(self) -> Navigability:
+        """The map to plan on: :attr:`nav`, else the simulator's (ORACLE, see :attr:`nav`)."""
+        return self.nav if self.nav is not None else self.env.navigability
 
     def __post_init__(self) -> None:
         if self.budget < 0:

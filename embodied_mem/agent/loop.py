@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from embodied_mem.agent.checks import picked_something_else, sighting
+from embodied_mem.agent.navigation_map import NavigationMapConfig, agent_map
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
+from embodied_mem.memory.spatial import FreeSpaceMap
 from embodied_mem.perception.types import Detection
 from embodied_mem.planner.base import Planner, PlanningContext, PlanResult
 from embodied_mem.planner.frames import EpisodicExperience
-from envs.base import Env
+from envs.base import Env, Navigability
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
 from policies.subgoals import Answer, Explore, PickSubgoal, PlaceSubgoal, PolicyOutcome, Subgoal
@@ -85,6 +87,10 @@ class MemoryAgent:
         config: budgets.
         recorder: optional run recorder (``on_frame(obs)``, ``on_interaction(kind, obs, point)``,
             ``on_task(trace)``), e.g. :class:`embodied_mem.replay.RunRecorder`.
+        navigation: the map navigation, exploration and distances use: the agent's own
+            free-space map (default; its memory's, or one it keeps itself without a memory),
+            or the simulator's (``map="oracle"``: ORACLE, see
+            :mod:`embodied_mem.agent.navigation_map`).
     """
 
     def __init__(
@@ -95,6 +101,7 @@ class MemoryAgent:
         planner: Planner,
         config: AgentConfig | None = None,
         recorder: RunObserver | None = None,
+        navigation: NavigationMapConfig | None = None,
     ) -> None:
         self.env = env
         self.memory = memory
@@ -102,7 +109,14 @@ class MemoryAgent:
         self.planner = planner
         self.config = config or AgentConfig()
         self.recorder = recorder
+        self.navigation = navigation or NavigationMapConfig()
+        self._own_map = FreeSpaceMap() if memory is None and not self.navigation.oracle else None
         self._check_images(planner, memory)
+
+    @property
+    def navigability(self) -> Navigability:
+        """The map the policies plan on (see ``navigation``)."""
+        return agent_map(self.env, self.memory, self.navigation, self._own_map)
 
     @staticmethod
     def _check_images(planner: Planner, memory: AgentMemory | None) -> None:
@@ -135,6 +149,8 @@ class MemoryAgent:
             return
         if self.recorder is not None:
             self.recorder.on_frame(obs)
+        if self._own_map is not None:  # no memory: the agent keeps its map itself
+            self._own_map.update(obs)
         if self.memory is None or self.perceiver is None:
             return
         self.memory.observe(obs, self.perceiver)
@@ -296,6 +312,7 @@ class MemoryAgent:
             target_found=target_found,
             observers=observers,
             target_seen=self._sighting(subgoal) if observers else None,
+            navigability=self.navigability,
         )
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
@@ -332,6 +349,7 @@ class MemoryAgent:
             max(budget - outcome.steps, 0),
             config=self.config.executor,
             observers=[self.observe] if self.config.perceive_while_acting else [],
+            navigability=self.navigability,
         )
         reason = f"{why}; put back: {'done' if back.success else back.reason}"
         failed = PolicyOutcome(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from embodied_mem.agent.loop import MemoryAgent
+from embodied_mem.agent.navigation_map import agent_map
 from embodied_mem.benchmark.episode import EpisodeSpec
 from embodied_mem.benchmark.experience import make_episode_env, run_experience
 from embodied_mem.benchmark.failure_media import (
@@ -170,7 +171,7 @@ class EpisodeRunner:
                 seg, ground_truth=gt if seg in ORACLE_SEGMENTERS else None
             )
             memory = AgentMemory(gt.rooms.values(), self.cfg.memory)
-            planner = self.cfg.planner.build(**self._planner_kwargs(env))
+            planner = self.cfg.planner.build(**self._planner_kwargs(env, memory))
             record = self.record_dir is not None and b.kind == "memory" and not self._recorders
             recorder = self._recorder(spec, b, memory, gt) if record else None
             if self._media is not None:  # keyframe thumbnails ride along with any recorder
@@ -178,13 +179,21 @@ class EpisodeRunner:
                     memory, self.media_config, inner=recorder, shared=self._shared_thumb
                 )
             agents[b.name] = MemoryAgent(
-                env, memory, perceiver, planner, self.cfg.agent, recorder=recorder
+                env,
+                memory,
+                perceiver,
+                planner,
+                self.cfg.agent,
+                recorder=recorder,
+                navigation=self.cfg.navigation,
             )
         return agents
 
-    def _planner_kwargs(self, env: Env) -> dict[str, Any]:
+    def _planner_kwargs(self, env: Env, memory: AgentMemory) -> dict[str, Any]:
+        """The rule planner's walking distances: on the agent's own map, or on the
+        simulator's with ``navigation.map=oracle`` (ORACLE)."""
         if self.cfg.planner.name == "rule":
-            nav = env.navigability
+            nav = agent_map(env, memory, self.cfg.navigation)
             return {"geodesic": nav.geodesic_distance}
         return {}
 
@@ -314,6 +323,8 @@ class EpisodeRunner:
             row = {
                 "baseline": b.name,
                 **result.to_dict(),
+                # "oracle" = planned on the simulator's map (ORACLE), see navigation.map
+                "navigation_map": self.cfg.navigation.map,
                 "instruction": task.text,
                 "planner_message": trace.steps[0].plan_message if trace.steps else "",
                 "trace": trace_summary(trace),

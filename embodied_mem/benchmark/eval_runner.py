@@ -272,6 +272,10 @@ def summarize_rows(
         out["timing"][baseline] = {
             "task_wall_time_s_mean": float(np.mean([r["wall_time_s"] for r in mine]))
         }
+    # Which map each agent planned on: "own", or "oracle" = the simulator's map (ORACLE).
+    maps = {r["baseline"]: r["navigation_map"] for r in rows if r.get("navigation_map")}
+    if maps:
+        out["navigation_map"] = dict(sorted(maps.items()))
     episodes = {r["episode_id"]: r.get("episode_wall_time_s", 0.0) for r in rows}
     out["timing"]["episode_wall_time_s_mean"] = (
         float(np.mean(list(episodes.values()))) if episodes else None
