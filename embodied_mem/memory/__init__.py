@@ -14,7 +14,9 @@ Typical use::
 
 from __future__ import annotations
 
-from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
+from embodied_mem.memory.episodic import EpisodicLog
+from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
+from embodied_mem.memory.keyframing import EpisodicConfig
 from embodied_mem.memory.long_term import (
     CONTAINER_CATEGORIES,
     RECEPTACLE_CATEGORIES,

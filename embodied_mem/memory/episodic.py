@@ -6,165 +6,36 @@ and the memory objects visible in the frame with their pixel coverage. Events ar
 own pick/place/open/close interactions (start/end times and frames, object and receptacle
 memory ids) and room entries/exits derived from the room of consecutive frames.
 
-Keyframe selection (see :class:`EpisodicConfig`): every ``keyframe_every`` frames, and also
-whenever the set of visible objects changes by more than ``visible_change`` (Jaccard distance),
-so a long stare at the same shelf costs one keyframe while every new view is kept.
+The record types are in :mod:`embodied_mem.memory.episodic_records`; which frames become
+keyframes (and their thumbnails) in :mod:`embodied_mem.memory.keyframing`.
 """
 
 from __future__ import annotations
 
 import bisect
-import io
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from envs.timeutil import parse_hhmm
+from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
+from embodied_mem.memory.keyframing import EpisodicConfig, encode_thumbnail, jaccard_distance
 from envs.types import AgentPose, SimTime
 
+if TYPE_CHECKING:
+    import numpy as np
+
+# The record types and the keyframe config are defined next door; this module's names stay the
+# ones the memory, its codec and store, the planners and the benchmark import.
+__all__ = [
+    "EpisodicConfig",
+    "EpisodicLog",
+    "Event",
+    "EventKind",
+    "Keyframe",
+    "encode_thumbnail",
+]
+
 logger = logging.getLogger(__name__)
-
-
-class EventKind(str, Enum):
-    """What happened. Interactions are the agent's own; room events come from its pose."""
-
-    PICK = "pick"
-    PLACE = "place"
-    OPEN = "open"
-    CLOSE = "close"
-    ROOM_ENTER = "room_enter"
-    ROOM_EXIT = "room_exit"
-
-    @classmethod
-    def parse(cls, value: str | EventKind) -> EventKind:
-        try:
-            return cls(value)
-        except ValueError:
-            known = ", ".join(k.value for k in cls)
-            raise ValueError(f"unknown event kind {value!r}; expected one of: {known}") from None
-
-
-INTERACTION_KINDS = frozenset({EventKind.PICK, EventKind.PLACE, EventKind.OPEN, EventKind.CLOSE})
-
-
-@dataclass(frozen=True)
-class Keyframe:
-    """One kept frame.
-
-    Attributes:
-        frame_index: running frame index of the episode.
-        time: simulation seconds. ``day`` / ``time_of_day`` give the wall clock.
-        pose: agent base pose at the frame.
-        room_id: room the agent stood in (env annotation), or None outside every room.
-        visible: memory id -> fraction of the image's pixels covered by the object's mask.
-        thumbnail: optional small JPEG bytes of the RGB frame.
-    """
-
-    frame_index: int
-    time: float
-    day: int
-    time_of_day: str
-    pose: AgentPose
-    room_id: str | None
-    visible: dict[str, float] = field(default_factory=dict)
-    thumbnail: bytes | None = None
-
-    @property
-    def minutes_of_day(self) -> int:
-        return parse_hhmm(self.time_of_day)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One interaction or room entry/exit.
-
-    Attributes:
-        event_id: running id, unique within a memory (ordering tie-breaker).
-        kind: see :class:`EventKind`.
-        start_time / end_time: simulation seconds; equal for instantaneous events.
-        start_frame / end_frame: frame indices.
-        day / time_of_day: wall clock at ``start_time``.
-        object_id: memory id of the object acted on (for open/close: the container).
-        source_id: receptacle memory id the object was picked from (pick events).
-        target_id: receptacle memory id the object was placed on/in (place events).
-        room_id: room id (room events: the room entered/exited; interactions: where it happened).
-        point: world point (x, y, z) where the agent acted, or None.
-        pose: agent pose at the event, or None.
-    """
-
-    event_id: int
-    kind: EventKind
-    start_time: float
-    end_time: float
-    start_frame: int
-    end_frame: int
-    day: int
-    time_of_day: str
-    object_id: str | None = None
-    source_id: str | None = None
-    target_id: str | None = None
-    room_id: str | None = None
-    point: tuple[float, float, float] | None = None
-    pose: AgentPose | None = None
-
-    @property
-    def minutes_of_day(self) -> int:
-        return parse_hhmm(self.time_of_day)
-
-    @property
-    def is_interaction(self) -> bool:
-        return self.kind in INTERACTION_KINDS
-
-
-@dataclass
-class EpisodicConfig:
-    """Keyframe selection and thumbnails."""
-
-    keyframe_every: int = 10
-    """Keep every k-th frame (0 = only on visible-set changes)."""
-    visible_change: float = 0.5
-    """Keep a frame when the Jaccard distance of its visible set to the last keyframe's exceeds this (>1 disables)."""
-    min_coverage: float = 0.0005
-    """Objects covering less than this fraction of the image are not recorded as visible."""
-    thumbnails: bool = False
-    """Store a small JPEG thumbnail of the RGB frame with each keyframe (runs whose planner
-    looks at frames, ``hf`` and ``frames``, turn this on)."""
-    thumbnail_width: int = 64
-    """Thumbnail width in pixels (height keeps the aspect ratio)."""
-    thumbnail_quality: int = 60
-    """JPEG quality 1..95."""
-
-    def __post_init__(self) -> None:
-        if self.keyframe_every < 0:
-            raise ValueError(f"keyframe_every must be >= 0, got {self.keyframe_every}")
-        if self.visible_change < 0:
-            raise ValueError(f"visible_change must be >= 0, got {self.visible_change}")
-        if not 0.0 <= self.min_coverage < 1.0:
-            raise ValueError(f"min_coverage must be in [0, 1), got {self.min_coverage}")
-        if self.thumbnail_width < 8:
-            raise ValueError(f"thumbnail_width must be >= 8, got {self.thumbnail_width}")
-        if not 1 <= self.thumbnail_quality <= 95:
-            raise ValueError(f"thumbnail_quality must be in 1..95, got {self.thumbnail_quality}")
-
-
-def encode_thumbnail(rgb: np.ndarray, width: int, quality: int) -> bytes:
-    """Downscale an (H, W, 3) uint8 image to ``width`` pixels wide and encode it as JPEG."""
-    from PIL import Image  # pillow is a core dependency; imported here to keep import time low
-
-    img = Image.fromarray(np.ascontiguousarray(rgb))
-    height = max(1, round(img.height * width / img.width))
-    buf = io.BytesIO()
-    img.resize((width, height), Image.Resampling.BILINEAR).save(buf, format="JPEG", quality=quality)
-    return buf.getvalue()
-
-
-def _jaccard_distance(a: Iterable[str], b: Iterable[str]) -> float:
-    sa, sb = set(a), set(b)
-    union = sa | sb
-    return 0.0 if not union else 1.0 - len(sa & sb) / len(union)
 
 
 class EpisodicLog:
@@ -256,7 +127,7 @@ class EpisodicLog:
             return True
         if cfg.keyframe_every and frame_index - self._last_kf_frame >= cfg.keyframe_every:
             return True
-        return _jaccard_distance(visible, self.keyframes[-1].visible) > cfg.visible_change
+        return jaccard_distance(visible, self.keyframes[-1].visible) > cfg.visible_change
 
     def _track_day(self, time: SimTime, frame_index: int) -> None:
         span = self._day_span.get(time.day)

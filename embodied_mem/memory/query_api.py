@@ -44,7 +44,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from embodied_mem.memory.episodic import Keyframe
+from embodied_mem.memory.episodic_records import Keyframe
 from embodied_mem.memory.results import (
     Evidence,
     InteractionHit,

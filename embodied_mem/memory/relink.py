@@ -25,7 +25,7 @@ from embodied_mem.perception.backproject import backproject
 from scene_graph import EventKind, Layer
 
 if TYPE_CHECKING:
-    from embodied_mem.memory.episodic import Event
+    from embodied_mem.memory.episodic_records import Event
     from embodied_mem.memory.memory import AgentMemory
     from embodied_mem.perception.types import Detection
     from envs.types import Observation

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from embodied_mem.memory.episodic import Event, EventKind
+from embodied_mem.memory.episodic_records import Event, EventKind
 from envs.types import AgentPose
 
 

@@ -21,7 +21,7 @@ from embodied_mem.memory import retrieval_events as rev
 from embodied_mem.memory import retrieval_objects as robj
 from embodied_mem.memory import retrieval_rooms as rrooms
 from embodied_mem.memory.describe import describe_memory, time_formatter
-from embodied_mem.memory.episodic import Event, EventKind, Keyframe
+from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
 from embodied_mem.memory.query_api import DistanceFn, TimeRange
 from embodied_mem.memory.results import (
     Evidence,

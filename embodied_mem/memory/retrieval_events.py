@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from embodied_mem.memory.episodic import INTERACTION_KINDS, Event, EventKind
+from embodied_mem.memory.episodic_records import INTERACTION_KINDS, Event, EventKind
 from embodied_mem.memory.long_term import split_camel
 from embodied_mem.memory.query_api import TimeRange
 from embodied_mem.memory.results import Evidence, InteractionHit, ObjectHit, Rearrangement

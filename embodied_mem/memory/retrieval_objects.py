@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from embodied_mem.memory import retrieval_events as rev
-from embodied_mem.memory.episodic import Event
+from embodied_mem.memory.episodic_records import Event
 from embodied_mem.memory.results import Evidence, ObjectHit, ObjectState
 from embodied_mem.memory.retrieval_context import QuerySources
 

@@ -8,7 +8,7 @@ room entry/exit events, which follow ``Observation.room_id`` frame by frame.
 from __future__ import annotations
 
 from embodied_mem.memory import retrieval_events as rev
-from embodied_mem.memory.episodic import EventKind
+from embodied_mem.memory.episodic_records import EventKind
 from embodied_mem.memory.results import Evidence, RoomHit, RoomVisit
 from embodied_mem.memory.retrieval_context import QuerySources
 from envs.timeutil import ClockSamples, parse_hhmm

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, EventKind
+from embodied_mem.memory.episodic import EpisodicLog
+from embodied_mem.memory.episodic_records import EventKind
+from embodied_mem.memory.keyframing import EpisodicConfig
 from envs.types import AgentPose, SimTime
 
 POSE = AgentPose((0.0, 0.0, 0.0), 0.0)

@@ -14,8 +14,8 @@ from PIL import Image
 
 from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.config import load_config
-from embodied_mem.memory.episodic import EpisodicConfig
-from embodied_mem.memory.episodic import Keyframe as EpisodicKeyframe
+from embodied_mem.memory.episodic_records import Keyframe as EpisodicKeyframe
+from embodied_mem.memory.keyframing import EpisodicConfig
 from embodied_mem.memory.memory import AgentMemory, MemoryConfig
 from embodied_mem.planner.frames import EpisodicExperience, FramesPlanner, FramesPlannerConfig
 from embodied_mem.run_config import RunConfig

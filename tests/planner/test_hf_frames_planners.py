@@ -202,7 +202,7 @@ def test_frames_with_llm_backend_records_unreachable_endpoint() -> None:
 
 def test_experience_from_episodic_keyframes_decodes_thumbnails() -> None:
     try:
-        from embodied_mem.memory.episodic import Keyframe as EpisodicKeyframe
+        from embodied_mem.memory.episodic_records import Keyframe as EpisodicKeyframe
     except ImportError as exc:
         pytest.skip(f"embodied_mem.memory not importable: {exc}")
     from embodied_mem.planner.frames import experience_from_episodic
