@@ -4,7 +4,10 @@
 each method is documented) from the long-term scene graph, the episodic log and the
 short-term buffer. Days are absolute day indices as the env reported them; ``today``
 defaults to the day after the last experienced day, so ``q.yesterday`` is the last experience
-day and ``q.day_ago(n)`` is ``today - n``. The work is done by plain functions of a
+day and ``q.day_ago(n)`` is ``today - n``. The class is assembled from
+:mod:`~embodied_mem.memory.retrieval_base` (the memory, thresholds, days, identity) and
+:mod:`~embodied_mem.memory.retrieval_interactions` (what the agent did); object, room and time
+queries are here. The work is done by plain functions of a
 :class:`~embodied_mem.memory.retrieval_context.QuerySources` in ``retrieval_events``,
 ``retrieval_objects`` and ``retrieval_rooms``.
 """
@@ -21,25 +24,17 @@ from embodied_mem.memory import retrieval_events as rev
 from embodied_mem.memory import retrieval_objects as robj
 from embodied_mem.memory import retrieval_rooms as rrooms
 from embodied_mem.memory.describe import describe_memory, time_formatter
-from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
+from embodied_mem.memory.episodic_records import EventKind, Keyframe
 from embodied_mem.memory.query_api import DistanceFn, TimeRange
-from embodied_mem.memory.results import (
-    Evidence,
-    InteractionHit,
-    ObjectHit,
-    ObjectState,
-    Rearrangement,
-    RoomHit,
-    RoomVisit,
-)
-from embodied_mem.memory.retrieval_context import QueryableMemory, QuerySources, RetrievalConfig
-from embodied_mem.memory.short_term import STMEntry
+from embodied_mem.memory.results import Evidence, ObjectHit, RoomHit, RoomVisit
+from embodied_mem.memory.retrieval_context import RetrievalConfig
+from embodied_mem.memory.retrieval_interactions import InteractionQueries
 from envs.timeutil import format_hhmm
 
 logger = logging.getLogger(__name__)
 
 
-class MemoryQuery:
+class MemoryQuery(InteractionQueries):
     """Structured, text, spatial, temporal and relational queries over an :class:`AgentMemory`.
 
     Implements :class:`~embodied_mem.memory.query_api.MemoryQueryAPI`, the one interface
@@ -52,46 +47,6 @@ class MemoryQuery:
         today: the day index of "today"; default: the day after the last logged day.
         config: thresholds; defaults if None.
     """
-
-    def __init__(
-        self,
-        memory: QueryableMemory,
-        *,
-        today: int | None = None,
-        config: RetrievalConfig | None = None,
-    ) -> None:
-        self.memory = memory
-        self.lt = memory.long_term
-        self.log = memory.episodic
-        self.config = config or RetrievalConfig()
-        self._src = QuerySources(self.lt, self.log, self.config, memory.embed_text)
-        days = self.log.days()
-        self.today = today if today is not None else (days[-1] + 1 if days else 0)
-
-    # ------------------------------------------------------------------ days
-    @property
-    def yesterday(self) -> int:
-        return self.today - 1
-
-    def day_ago(self, n: int) -> int:
-        """Absolute day index of "``n`` days ago" (n >= 1)."""
-        if n < 1:
-            raise ValueError(f"days ago must be >= 1, got {n}")
-        return self.today - n
-
-    def days(self) -> list[int]:
-        """Days the memory has frames for, ascending."""
-        return self.log.days()
-
-    # ------------------------------------------------------------------ identity
-    def resolve(self, memory_id: str) -> str:
-        """The id memory keeps for ``memory_id`` now (perception may have merged it into another)."""
-        return self.lt.resolve(memory_id)
-
-    def held_object(self) -> str | None:
-        """Memory id of the object the agent holds now, or None (hands free)."""
-        held = self.lt.held
-        return self.lt.resolve(held) if held else None
 
     # ------------------------------------------------------------------ objects
     def get(self, memory_id: str, *, at_time: float | None = None) -> ObjectHit:
@@ -162,97 +117,6 @@ class MemoryQuery:
     def search_text(self, text: str, *, k: int = 5, layer: str | None = None) -> list[ObjectHit]:
         """Top-``k`` memory nodes by text similarity (embedding cosine)."""
         return self.objects(text=text, layer=layer, limit=k)
-
-    # ------------------------------------------------------------------ interactions
-    def interactions(
-        self,
-        *,
-        kind: str | Iterable[str] | None = None,
-        day: int | Iterable[int] | None = None,
-        between: TimeRange | None = None,
-        period: str | None = None,
-        category: str | None = None,
-        object_id: str | None = None,
-        receptacle_id: str | None = None,
-        receptacle_category: str | None = None,
-        room: str | None = None,
-        attributes: dict[str, str] | None = None,
-    ) -> list[InteractionHit]:
-        """See :meth:`MemoryQueryAPI.interactions <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
-        return rev.interactions(
-            self._src,
-            kind=kind,
-            day=day,
-            between=between,
-            period=period,
-            category=category,
-            object_id=object_id,
-            receptacle_id=receptacle_id,
-            receptacle_category=receptacle_category,
-            room=room,
-            attributes=attributes,
-        )
-
-    def interaction_at(
-        self, time_of_day: str, *, day: int | None = None, kind: str | Iterable[str] | None = None
-    ) -> InteractionHit | None:
-        """See :meth:`MemoryQueryAPI.interaction_at <embodied_mem.memory.query_api.MemoryQueryAPI>`."""
-        return rev.interaction_at(
-            self._src, time_of_day, day=self.yesterday if day is None else day, kind=kind
-        )
-
-    def nth_interaction(
-        self, n: int, *, kind: str = "pick", day: int | None = None
-    ) -> InteractionHit | None:
-        """The ``n``-th (1-based; -1 = last) interaction of ``kind`` on ``day`` (default yesterday)."""
-        hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
-        if n == 0:
-            raise ValueError("ordinals are 1-based (1 = first, -1 = last); got 0")
-        idx = n - 1 if n > 0 else n
-        return hits[idx] if -len(hits) <= idx < len(hits) else None
-
-    def adjacent_interaction(
-        self, category: str, *, offset: int = 1, kind: str = "pick", day: int | None = None
-    ) -> InteractionHit | None:
-        """The ``kind`` interaction ``offset`` places after (+) / before (-) the one with ``category``."""
-        hits = self.interactions(kind=kind, day=self.yesterday if day is None else day)
-        for i, h in enumerate(hits):
-            if (h.object_category or "").lower() == category.lower():
-                j = i + offset
-                return hits[j] if 0 <= j < len(hits) else None
-        return None
-
-    def rearrangements(self, *, day: int | Iterable[int] | None = None) -> list[Rearrangement]:
-        """Pick→place pairs in time order (``day`` None = every day)."""
-        return rev.rearrangements(self._src, day)
-
-    def _completed_rearrangements(self, day: int | None) -> list[Rearrangement]:
-        """Pick→place pairs of ``day`` (default yesterday) that have a place (so a duration)."""
-        return [
-            r
-            for r in self.rearrangements(day=self.yesterday if day is None else day)
-            if r.duration is not None
-        ]
-
-    def longest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
-        done = self._completed_rearrangements(day)
-        return max(done, key=lambda r: (r.duration, -r.pick.start_time)) if done else None
-
-    def shortest_rearrangement(self, *, day: int | None = None) -> Rearrangement | None:
-        done = self._completed_rearrangements(day)
-        return min(done, key=lambda r: (r.duration, r.pick.start_time)) if done else None
-
-    def rearrangements_lasting(
-        self, seconds: float, *, day: int | None = None
-    ) -> list[Rearrangement]:
-        """Rearrangements whose duration is within ``duration_tolerance`` of ``seconds``, closest first."""
-        tol = self.config.duration_tolerance * seconds
-        done = [
-            r
-            for r in self._completed_rearrangements(day)
-            if abs((r.duration or 0.0) - seconds) <= tol
-        ]
-        return sorted(done, key=lambda r: abs((r.duration or 0.0) - seconds))
 
     # ------------------------------------------------------------------ receptacles
     def receptacle_for(
@@ -393,16 +257,6 @@ class MemoryQuery:
                 counts[rid] += 1
         return self._ranked(counts, limit)
 
-    def count_moved(self, *, day: int | None = None) -> int:
-        """Distinct objects moved (picked and placed) on ``day`` (T62)."""
-        return len(
-            {
-                r.object_id
-                for r in self.rearrangements(day=self.yesterday if day is None else day)
-                if r.place is not None
-            }
-        )
-
     # ------------------------------------------------------------------ keyframes / short-term
     def keyframes_showing(
         self, memory_id: str, *, day: int | None = None, limit: int = 5
@@ -421,25 +275,11 @@ class MemoryQuery:
         t = self.seconds_at(time_of_day, day=self.yesterday if day is None else day)
         return None if t is None else self.log.keyframe_near(t)
 
-    def recent_changes(self, limit: int = 10) -> list[STMEntry]:
-        """Most recent short-term entries (moves/state changes/interactions), newest first."""
-        return self.memory.short_term.recent(limit)
-
     def describe(self, *, budget_tokens: int = 400, day: int | None = None) -> str:
         """Compact text summary of memory for an LLM prompt, within ``budget_tokens`` (≈4 chars/token)."""
         return describe_memory(
             self, budget_tokens=budget_tokens, day=day, when=time_formatter(self._src)
         )
-
-    # ------------------------------------------------------------------ helpers
-    def _last_days(self, n: int | None) -> list[int] | None:
-        return None if n is None else list(range(self.today - n, self.today))
-
-    def _ranked(self, counts: Counter[str], limit: int | None) -> list[ObjectHit]:
-        return robj.ranked(self._src, counts, limit)
-
-    def _object_evidence(self, st: ObjectState, events: list[Event] | None = None) -> Evidence:
-        return robj.object_evidence(self._src, st, events)
 
 
 __all__ = ["DistanceFn", "EventKind", "MemoryQuery", "RetrievalConfig", "TimeRange"]

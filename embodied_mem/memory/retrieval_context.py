@@ -2,8 +2,9 @@
 
 :mod:`retrieval_events`, :mod:`retrieval_objects` and :mod:`retrieval_rooms` are plain
 functions of a :class:`QuerySources`; :class:`~embodied_mem.memory.retrieval.MemoryQuery`
-builds one and composes them. Nothing here refers back to ``MemoryQuery``, so the modules
-import in one direction: context ← events ← objects, rooms ← retrieval.
+builds one (in ``retrieval_base``) and composes them. Nothing here refers back to
+``MemoryQuery``, so the modules import in one direction: context ← events ← objects, rooms ←
+base ← interactions ← retrieval.
 """
 
 from __future__ import annotations
