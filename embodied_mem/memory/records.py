@@ -19,12 +19,12 @@ from typing import Any
 from embodied_mem.memory.results import InteractionHit, ObjectState, RoomHit
 
 LEGEND = (
-    "k kind: obj, rec (receptacle), room, ev (your action), mv (you picked obj up from 'from' "
-    "and placed it on/in 'to', t start-end), visit (you entered room at t, stayed secs seconds), "
-    "chg (recent change); cat/fcat/tcat category of the object/from/to; "
-    "attr attributes; pos [x,y,z] m; on/in parent id; st state; src seen|did|map (perception, "
-    "your action, room map); n times seen; conf confidence; t0/t1 first/last seen, t time "
-    "('d<day> HH:MM'); f frame"
+    "k kind: obj, rec (receptacle), room, ev (your action), mv (you moved obj from 'from' to "
+    "'to'; t start-end), visit (you entered room at t, stayed secs), chg (recent change); "
+    "cat/fcat/tcat categories of obj/from/to; room/troom where you picked/placed; attr "
+    "attributes; pos [x,y,z] m; on/in parent; st state; src seen|did|map; n times seen; conf "
+    "confidence; t0/t1 first/last seen; t 'd<day> HH:MM'; f frame. A record with table and "
+    "cols heads the JSON arrays under it (one record each, values in cols order)"
 )
 """What the record keys mean (for the system prompt)."""
 
@@ -35,7 +35,7 @@ TimeFormat = Callable[[float], str | None]
 """Sim seconds → ``"d<day> HH:MM"`` (None when unknown)."""
 
 
-def dumps(record: Mapping[str, Any]) -> str:
+def dumps(record: Mapping[str, Any] | list[Any]) -> str:
     """One record as a single line of ASCII JSON (every world string escaped)."""
     return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
 
@@ -115,9 +115,24 @@ def move_record(pick: InteractionHit, place: InteractionHit | None) -> dict[str,
             if place is not None and end is not None and end.target_id
             else None,
             "room": e.room_id,
+            "troom": end.room_id if end is not None else None,
             "src": "did",
         }
     )
+
+
+def table_lines(kind: str, cols: tuple[str, ...], records: list[dict[str, Any]]) -> list[str]:
+    """Records of one kind as a header line and one JSON array per record (values in ``cols``
+    order, trailing empties dropped): the keys are written once instead of per record."""
+    if not records:
+        return []
+    rows = []
+    for rec in records:
+        row = [rec.get(c) for c in cols]
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(dumps(row))  # type: ignore[arg-type]
+    return [dumps({"table": kind, "cols": list(cols)}), *rows]
 
 
 def visit_record(room_id: str, day: int, start: str, seconds: float) -> dict[str, Any]:

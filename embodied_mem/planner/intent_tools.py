@@ -13,14 +13,14 @@ days the task is about, the rooms and room visits, or the objects the words name
 
 from __future__ import annotations
 
-BASE_TOOLS: tuple[str, ...] = ("get", "objects", "rooms")
+BASE_TOOLS: tuple[str, ...] = ("get", "rooms")
 
 #: Template id -> the tools beyond :data:`BASE_TOOLS` its answer takes (tool_table names).
 TEMPLATE_TOOLS: dict[str, tuple[str, ...]] = {
-    "T01": ("search_text",),
+    "T01": ("objects", "search_text"),
     "T02": ("interactions",),
     "T03": ("interactions",),
-    "T04": ("search_text",),
+    "T04": ("objects", "search_text"),
     "T05": ("interactions", "receptacle_for"),
     "T06": ("interactions", "receptacle_for"),
     "T07": ("interactions", "room_of_interaction"),
@@ -38,7 +38,7 @@ TEMPLATE_TOOLS: dict[str, tuple[str, ...]] = {
     "T19": ("interactions",),
     "T20": ("interactions",),
     "T21": ("interactions",),
-    "T22": ("search_text",),
+    "T22": ("objects", "search_text"),
     "T23": ("objects_by_distance",),
     "T24": ("objects_by_distance",),
     "T25": ("receptacles_used", "objects_by_distance"),
@@ -63,7 +63,7 @@ TEMPLATE_TOOLS: dict[str, tuple[str, ...]] = {
     "T44": ("interactions",),
     "T45": ("interactions",),
     "T46": ("receptacles_used",),
-    "T47": ("search_text",),
+    "T47": ("objects", "search_text"),
     "T48": ("interactions",),
     "T49": ("visited_rooms", "room_visits"),
     "T50": ("nth_interaction",),

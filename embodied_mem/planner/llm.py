@@ -40,6 +40,10 @@ from embodied_mem.planner.tools import MemoryToolbox, PlanResolver
 
 logger = logging.getLogger(__name__)
 
+#: A tool call's JSON in the assistant message plus two messages' chat-template tokens.
+_TOOL_CALL_TOKENS = 80
+#: The least room a tool result gets (a few records); the first request keeps this free.
+_MIN_RESULT_TOKENS = 120
 ENV_BASE_URL = "EMBODIED_MEM_LLM_BASE_URL"
 ENV_MODEL = "EMBODIED_MEM_LLM_MODEL"
 ENV_API_KEY = "EMBODIED_MEM_LLM_API_KEY"
@@ -99,9 +103,9 @@ class LLMPlannerConfig:
     tokenizer: str = ""
     """For token_counter=tokenizer: the served model's Hugging Face tokenizer directory (or
     cached repo id) or its .gguf file, loaded offline."""
-    max_tool_result_chars: int = 1200
-    """Longest tool result sent back (longer lists lose their last items and say so); the
-    first request leaves room for one such result."""
+    max_tool_result_tokens: int = 400
+    """Longest tool result sent back, in tokens; a result also gets no more than the budget
+    has left (longer lists lose their last items and say so)."""
     k_retrieved: int = 8
     """Memory entries of the named categories and text matches retrieved into the prompt."""
     max_retrieved_acts: int = 40
@@ -154,9 +158,9 @@ class LLMPlannerConfig:
                 "token_counter=tokenizer needs planner.llm.tokenizer (the model's tokenizer "
                 "directory or .gguf file)"
             )
-        if self.max_tool_result_chars < 200:
+        if self.max_tool_result_tokens < 64:
             raise ValueError(
-                f"max_tool_result_chars must be >= 200, got {self.max_tool_result_chars}"
+                f"max_tool_result_tokens must be >= 64, got {self.max_tool_result_tokens}"
             )
 
     def resolved(self) -> LLMPlannerConfig:
@@ -232,7 +236,7 @@ class LLMPlanner:
             agent=task.agent,
             distance_fn=task.distance_fn,
             allowed=allowed,
-            max_chars=self.config.max_tool_result_chars,
+            max_chars=4 * self.config.max_tool_result_tokens,
         )
         frames = {k.frame_index: k.agent for k in task.keyframes if k.agent is not None}
         resolver = PlanResolver(toolbox, frames, task.instruction)
@@ -303,10 +307,30 @@ class LLMPlanner:
         return parsed.template, dict(parsed.slots), parsed.status, parsed.mode
 
     def _tool_result_reserve(self, toolbox: MemoryToolbox) -> int:
-        """Room the first request leaves for one tool result (JSON runs ~3 chars a token)."""
+        """Room the first request leaves for one tool round: the call, its result, and the
+        chat template's tokens around the two messages (estimated)."""
         if not (self.config.use_tools and toolbox.tools):
             return 0
-        return self.config.max_tool_result_chars // 3 + 32
+        return min(_MIN_RESULT_TOKENS, self.config.max_tool_result_tokens) + _TOOL_CALL_TOKENS
+
+    def _result_text(self, toolbox: MemoryToolbox, record: Any, room: int) -> str:
+        """The tool result within ``max_tool_result_tokens`` and the ``room`` the budget has
+        left (by this planner's counter): a list too long loses its last items, says how many."""
+        limit = max(_MIN_RESULT_TOKENS, min(self.config.max_tool_result_tokens, room))
+        chars = toolbox.max_chars
+        text = toolbox.result_text(record)
+        if not isinstance(record.result, list):  # one entry: cutting it would break its JSON
+            return text
+        try:
+            for _ in range(4):
+                n = self.counter.count(text)
+                if n <= limit:
+                    break
+                toolbox.max_chars = max(64, int(toolbox.max_chars * 0.9 * limit / n))
+                text = toolbox.result_text(record)
+        finally:
+            toolbox.max_chars = chars
+        return text
 
     def _prompt(
         self,
@@ -377,14 +401,18 @@ class LLMPlanner:
             self._run_tools(reply, messages, toolbox, call)
         return Answer("", "too many tool rounds; reply with the plan")
 
-    def _over_budget(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> bool:
-        """Would one more tool round (its call and result) push a request past the budget?"""
+    def _used(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
+        """Tokens a request with ``messages`` and ``tools`` sends (by this planner's counter)."""
         used = sum(self.counter.count(str(m.get("content") or "")) + 8 for m in messages)
         used += sum(
             self.counter.count(json.dumps(m["tool_calls"])) for m in messages if m.get("tool_calls")
         )
-        used += self.counter.count(json.dumps(tools)) if tools else 0
-        return used + self._result_reserve > self._budget
+        return used + (self.counter.count(json.dumps(tools)) if tools else 0)
+
+    def _over_budget(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> bool:
+        """Would one more tool round (its call and a short result) push a request past the
+        budget?"""
+        return self._used(messages, tools) + self._result_reserve > self._budget
 
     def _request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, choice: Any
@@ -429,7 +457,8 @@ class LLMPlanner:
         for tc in reply.tool_calls:
             record = toolbox.call(tc.name, tc.arguments)
             call.tool_calls.append(record)
-            text = toolbox.result_text(record)
+            room = self._budget - self._used(messages, toolbox.specs()) - _TOOL_CALL_TOKENS
+            text = self._result_text(toolbox, record, room)
             messages.append({"role": "tool", "tool_call_id": tc.id, "content": text})
             echoes.append(f"{json.dumps(tc.name)} returned: {text}")
         if self.config.tool_results_as_user:

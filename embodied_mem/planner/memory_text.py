@@ -105,8 +105,8 @@ def gather_sections(
 
     memory = task.memory
     system = SYSTEM_PROMPT.format(schema=describe_schema_for_prompt(subgoal_types))
-    if toolbox.tools:
-        system += "\nTools: " + ", ".join(toolbox.tools) + "\n" + TOOL_CONVENTIONS
+    if toolbox.tools:  # their names and parameters travel as the request's tool specs
+        system += "\n" + TOOL_CONVENTIONS
     budget = min(task.token_budget, budget or task.token_budget)
     summary = _safe(memory, "describe", budget_tokens=int(budget * LONG_TERM_SHARE))
     long_term = [as_record_line(ln) for ln in str(summary or "").splitlines() if ln.strip()]

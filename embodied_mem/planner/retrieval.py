@@ -9,8 +9,10 @@ prompt carries the records the parsed task is about (:data:`~.intent_tools.RETRI
 - ``named``: the memory entries whose category the instruction names, and the best text
   matches of the instruction.
 
-An instruction the parser is unsure about gets all three. Every line is one JSON record
-(:mod:`embodied_mem.memory.records`), so world text stays data. The lines come most relevant
+An instruction the parser is unsure about gets all three. Records of a kind come as a table
+(:func:`~embodied_mem.memory.records.table_lines`: a header naming the columns, then one JSON
+array per record), so keys are paid once; every line is one JSON value, so world text stays
+data. The lines come most relevant
 first; the prompt builder drops from the end when the budget is tight.
 """
 
@@ -22,11 +24,11 @@ from typing import Any
 
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.records import (
-    dumps,
     interaction_record,
     move_record,
     object_record,
     room_record,
+    table_lines,
     visit_record,
 )
 from embodied_mem.planner.intent_tools import retrieval_for
@@ -71,45 +73,47 @@ def task_days(
     return [max(0, today - days_back)]
 
 
+MOVE_COLS = ("t", "obj", "cat", "from", "fcat", "to", "tcat", "room", "troom")
+EVENT_COLS = ("t", "ev", "obj", "cat", "room")
+ROOM_COLS = ("id", "name")
+VISIT_COLS = ("room", "t", "secs")
+OBJECT_COLS = ("id", "cat", "room", "on", "in", "attr")
+
+
 def act_lines(memory: MemoryQueryAPI | None, days: list[int], limit: int) -> list[str]:
-    """The agent's rearrangements (pick→place as one record) and opens/closes on ``days``."""
+    """The agent's rearrangements on ``days`` (a pick and its place as one ``mv`` record), then
+    its opens/closes, as tables; at most ``limit`` records, the latest kept."""
     hits = _call(memory, "interactions", day=days) if days else None
     if not hits:
         return []
-    lines: list[str] = []
-    held: dict[str, Any] = {}  # object id -> its pick, until the place comes
-    pending: list[tuple[int, Any]] = []  # (position in lines, pick) of unplaced picks
+    moves: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    held: dict[str, tuple[int, Any]] = {}  # object id -> (index in moves, its pick)
     for hit in hits:
         kind = getattr(hit.event.kind, "value", hit.event.kind)
-        if kind == "pick" and hit.event.object_id:
-            held[hit.event.object_id] = hit
-            pending.append((len(lines), hit))
-            lines.append("")  # filled when its place is found (keeps time order)
-        elif kind == "place" and hit.event.object_id in held:
-            pick = held.pop(hit.event.object_id)
-            slot = next(i for i, p in pending if p is pick)
-            lines[slot] = dumps(move_record(pick, hit))
+        oid = hit.event.object_id
+        if kind == "pick" and oid:
+            held[oid] = (len(moves), hit)
+            moves.append(move_record(hit, None))
+        elif kind == "place" and oid in held:
+            i, pick = held.pop(oid)
+            moves[i] = move_record(pick, hit)
         else:
-            lines.append(dumps(interaction_record(hit)))
-    for slot, pick in pending:
-        if not lines[slot]:
-            lines[slot] = dumps(move_record(pick, None))
-    if len(lines) > limit:  # the latest are the likeliest to matter ("yesterday", "last")
-        lines = lines[-limit:]
-    return lines
+            others.append(interaction_record(hit))
+    moves = moves[-limit:]
+    others = others[len(others) - (limit - len(moves)) :] if limit > len(moves) else []
+    return table_lines("mv", MOVE_COLS, moves) + table_lines("ev", EVENT_COLS, others)
 
 
 def room_lines(memory: MemoryQueryAPI | None, days: list[int]) -> list[str]:
     """The rooms (map annotation) and the visits of ``days``."""
-    lines = [_record(room_record, r, "room") for r in _call(memory, "rooms") or []]
-    for day in days:
-        for v in _call(memory, "room_visits", day=day) or []:
-            lines.append(
-                dumps(
-                    visit_record(v.room_id, v.day, v.enter_time_of_day, v.exit_time - v.enter_time)
-                )
-            )
-    return lines
+    rooms = [_record(room_record, r, "room") for r in _call(memory, "rooms") or []]
+    visits = [
+        visit_record(v.room_id, v.day, v.enter_time_of_day, v.exit_time - v.enter_time)
+        for day in days
+        for v in _call(memory, "room_visits", day=day) or []
+    ]
+    return table_lines("room", ROOM_COLS, rooms) + table_lines("visit", VISIT_COLS, visits)
 
 
 def named_lines(
@@ -122,24 +126,25 @@ def named_lines(
         if isinstance(value, str) and value:
             hits += _call(memory, "objects", category=value, layer=None, limit=k) or []
     hits += _call(memory, "search_text", text=instruction, k=k) or []
-    lines, seen = [], set()
+    records, seen = [], set()
     for hit in hits:
         state = getattr(hit, "obj", None)
         mid = getattr(state, "memory_id", None)
         if mid is None or mid in seen:
             continue
         seen.add(mid)
-        lines.append(_record(object_record, state, "obj"))
-    return lines
+        records.append(_record(object_record, state, "obj"))
+    return table_lines("obj", OBJECT_COLS, records)
 
 
-def _record(make: Any, value: Any, kind: str) -> str:
-    """``make(value)`` as a record line; a memory whose results lack some fields (another
-    implementation of the query API) still gets a typed JSON record of what they hold."""
+def _record(make: Any, value: Any, kind: str) -> dict[str, Any]:
+    """``make(value)``; a memory whose results lack some fields (another implementation of the
+    query API) still gets a record of what they hold."""
     try:
-        return dumps(make(value))
+        return make(value)
     except (AttributeError, TypeError):
-        return dumps({"k": kind, **to_jsonable(value)})
+        data = to_jsonable(value)
+        return {"k": kind, "id": data.get("memory_id", data.get("room_id")), **data}
 
 
 def retrieved_lines(

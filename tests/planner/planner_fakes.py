@@ -185,3 +185,17 @@ class FakeMemory:
                 "position": (4.0, 1.0, 0.8),
             }
         ][:limit]
+
+
+def table_records(text: str, kind: str) -> list[dict]:
+    """The records of table ``kind`` in a prompt (a header line, then one JSON array each)."""
+    out, cols = [], None
+    for line in text.splitlines():
+        value = json.loads(line) if line.startswith(("{", "[")) else None
+        if isinstance(value, dict):
+            cols = value["cols"] if value.get("table") == kind else None
+        elif isinstance(value, list) and cols is not None:
+            out.append(dict(zip(cols, value, strict=False)))
+        else:
+            cols = None
+    return out

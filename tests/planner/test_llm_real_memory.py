@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from planner_fakes import ScriptedClient, reply
+from planner_fakes import ScriptedClient, reply, table_records
 
 from embodied_mem.planner import PlanningContext
 from embodied_mem.planner.llm import LLMPlanner, LLMPlannerConfig
@@ -91,8 +91,8 @@ def test_scripted_model_plans_over_real_memory(query) -> None:  # noqa: ANN001
     prompt = client.requests[0]["messages"][1]["content"]
     # Retrieved for the parsed task before any tool call: yesterday's rearrangements, the
     # first one (its pick and place as one record) among them.
-    first_move = next(line for line in prompt.splitlines() if line.startswith('{"k":"mv"'))
-    assert json.loads(first_move)["obj"] == first.event.object_id
-    assert json.loads(first_move)["t"].startswith(f"d0 {first.event.time_of_day}-")
+    first_move = table_records(prompt, "mv")[0]
+    assert first_move["obj"] == first.event.object_id
+    assert first_move["t"].startswith(f"d0 {first.event.time_of_day}-")
     tool_reply = [m for m in client.requests[1]["messages"] if m["role"] == "tool"][0]
     assert first.event.object_id in tool_reply["content"]

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from planner_fakes import FakeMemory, ScriptedClient, reply
+from planner_fakes import FakeMemory, ScriptedClient, reply, table_records
 
 from embodied_mem.benchmark.task import PHRASINGS
 from embodied_mem.planner import PlanningContext
@@ -87,11 +87,7 @@ def test_the_first_request_carries_yesterdays_moves_within_the_budget(week) -> N
         PlanningContext("Navigate to the last object you picked up yesterday.", memory=query)
     )
     messages = client.requests[0]["messages"]
-    moves = [
-        json.loads(line)
-        for line in messages[1]["content"].splitlines()
-        if line.startswith('{"k":"mv"')
-    ]
+    moves = table_records(messages[1]["content"], "mv")
     assert [m["cat"] for m in moves] == [t.category for t in truth]  # yesterday's, in order
     assert all(m["t"].startswith("d6 ") for m in moves)
     counter = HeuristicTokenCounter()
