@@ -90,6 +90,7 @@ def run_eval(
     backend: str,
     record: int = 0,
     restart: bool = False,
+    address: str | None = None,
 ) -> tuple[Path | None, dict]:
     """Run the suite with progress bars (episodes, and tasks inside each running episode),
     then write the report; returns the report's path (None if no episode finished) and the
@@ -111,6 +112,7 @@ def run_eval(
             on_task=bars.on_task,
             record_episodes=record,
             restart=restart,
+            address=address,
         )
     logger.info("suite finished in %.0f s", time.perf_counter() - started)
     if not summary["baselines"]:
@@ -203,6 +205,13 @@ def _register_eval(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option(help="suite seed (overrides the preset)")] = None,
         workers: Workers = DEFAULT_WORKERS,
         backend: Annotated[str, typer.Option(help="local (processes) or ray")] = "local",
+        address: Annotated[
+            str | None,
+            typer.Option(
+                help="Ray cluster to join (with --backend ray; default: RAY_ADDRESS, else a "
+                "local Ray of --workers CPUs); --out must be on storage every node mounts",
+            ),
+        ] = None,
         out: Annotated[
             Path, typer.Option(help="output directory (re-run to resume and retry failures)")
         ] = Path("runs/eval"),
@@ -223,7 +232,7 @@ def _register_eval(app: typer.Typer) -> None:
         if seed is not None:
             extra.append(f"benchmark.seed={seed}")
         extra += _env_overrides(env)
-        report, summary = run_eval(suite, extra, out, workers, backend, record, restart)
+        report, summary = run_eval(suite, extra, out, workers, backend, record, restart, address)
         _finish(report, summary, out, "eval")
 
 

@@ -206,6 +206,57 @@ def _jobs_local(
                 yield fut.result()
 
 
+RAY_ENV = {"RAY_worker_niceness": "0"}
+"""Ray starts its workers at nice 15: next to anything else on a machine (a shared box, the
+driver's own node) episodes then starve. Episodes are the work here, so they run at normal
+priority. Applied to a local Ray this runner starts and to every task's worker
+(``runtime_env``); a cluster started apart should set it too (docs/cluster.md)."""
+
+
+class _RayProgress:
+    """Task progress from Ray workers to the driver through a queue actor (no CPU reserved;
+    puts are fire-and-forget, so an episode never waits for the driver)."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+
+    def __call__(self, episode_id: str, done: int, total: int) -> None:
+        self.queue.actor.put_nowait.remote((episode_id, done, total))
+
+    def drain(self, on_task: TaskProgress) -> None:
+        size = self.queue.qsize()
+        for item in self.queue.get_nowait_batch(size) if size else []:
+            on_task(*item)
+
+
+def ray_address(address: str | None) -> str | None:
+    """The cluster to join: ``address``, else ``RAY_ADDRESS``; None starts a local Ray."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
+def _init_ray(ray: Any, workers: int, address: str | None) -> None:
+    env_vars = {"MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl"), **RAY_ENV}
+    common = {
+        "include_dashboard": False,
+        # worker output (warnings, errors, tracebacks) is printed by the driver, above the bars
+        "log_to_driver": True,
+        "runtime_env": {"env_vars": env_vars},
+    }
+    if address is not None:  # an existing cluster: its nodes say how many CPUs there are
+        ray.init(address=address, **common)
+        return
+    saved = {k: os.environ.get(k) for k in RAY_ENV}
+    os.environ.update(RAY_ENV)  # read by the raylet this starts (and handed to its workers)
+    try:
+        ray.init(num_cpus=max(1, workers), **common)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _jobs_ray(
     config_yaml: str,
     specs: list[EpisodeSpec],
@@ -214,31 +265,43 @@ def _jobs_ray(
     on_task: TaskProgress | None = None,
     media_dir: str | None = None,
     run_dir: str | None = None,
+    address: str | None = None,
 ) -> Iterable[dict[str, Any]]:
-    """Episodes as Ray tasks (progress is reported per episode only)."""
+    """Episodes as Ray tasks (one CPU each), on a local Ray of ``workers`` CPUs or on the
+    cluster at ``address``; per-task progress comes back through a queue actor.
+
+    Paths (``run_dir``, ``media_dir``, ``record``) must be absolute and, on a cluster, on
+    storage every node mounts at the same place: workers write partial results and media
+    there.
+    """
     from envs.extras import require_extra
 
     ray = require_extra("ray", "ray")
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(
-            num_cpus=max(1, workers),
-            include_dashboard=False,
-            log_to_driver=False,
-            runtime_env={"env_vars": {"MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}},
-        )
+        _init_ray(ray, workers, address)
+    progress = None
     try:
+        if on_task is not None:
+            from ray.util.queue import Queue
+
+            progress = _RayProgress(Queue(actor_options={"num_cpus": 0}))
         remote = ray.remote(num_cpus=1)(run_episode_job)
         pending = [
             remote.remote(
-                config_yaml, s.to_dict(), record.get(s.episode_id), None, media_dir, run_dir
+                config_yaml, s.to_dict(), record.get(s.episode_id), progress, media_dir, run_dir
             )
             for s in specs
         ]
         while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(ready[0])
+            ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            if progress is not None and on_task is not None:
+                progress.drain(on_task)
+            for ref in ready:
+                yield ray.get(ref)
     finally:
+        if progress is not None:
+            progress.queue.shutdown()
         if started_here:
             ray.shutdown()
 
@@ -315,6 +378,7 @@ def run_suite(
     on_task: TaskProgress | None = None,
     record_episodes: int = 0,
     restart: bool = False,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) ``config.benchmark`` into ``out``; returns the summary.
 
@@ -330,6 +394,9 @@ def run_suite(
             (for ``embodied-mem replay`` / ``viz``).
         restart: move an earlier run's files in ``out`` aside (``previous-runs/<n>``) instead
             of refusing a directory that holds results of another config.
+        address: the Ray cluster to join (backend "ray"; default ``RAY_ADDRESS``, else a local
+            Ray of ``workers`` CPUs). On a cluster ``out`` must be on storage every node
+            mounts at the same path (workers write there); any node can then resume the run.
 
     Raises:
         ConfigError: a config problem that would fail every episode (nothing is written).
@@ -337,6 +404,8 @@ def run_suite(
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+    if address is not None and backend != "ray":
+        raise ValueError(f"--address {address} joins a Ray cluster: add --backend ray")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     preflight(config)
@@ -344,11 +413,14 @@ def run_suite(
     config_yaml = run_yaml(config)
     claim(out, config_yaml, restart=restart)
     (out / CONFIG).write_text(config_yaml)
-    save_launch(
-        out,
-        {"workers": workers, "backend": backend}
-        | ({"record": record_episodes} if record_episodes else {}),
-    )
+    if backend == "ray":
+        address = ray_address(address)
+    launch: dict[str, Any] = {"workers": workers, "backend": backend}
+    if address is not None:
+        launch["address"] = address
+    if record_episodes:
+        launch["record"] = record_episodes
+    save_launch(out, launch)
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
     kept = prepare_resume(out)
     todo = [s for s in specs if s.episode_id not in kept.finished]
@@ -359,16 +431,18 @@ def run_suite(
             len(specs),
             len(todo),
         )
-    jobs = (_jobs_ray if backend == "ray" else _jobs_local)(
+    where = out.resolve()  # workers (Ray's run in their own directories) write here
+    job_args = (
         config_yaml,
         todo,
         workers,
-        {s.episode_id: str(out / "recordings") for s in specs[:record_episodes]},
+        {s.episode_id: str(where / "recordings") for s in specs[:record_episodes]},
         on_task,
         # the report's pictures, captured while episodes run (failure_media; ~2% of CPU)
-        str(out / MEDIA_DIR),
-        str(out),
+        str(where / MEDIA_DIR),
+        str(where),
     )
+    jobs = _jobs_ray(*job_args, address=address) if backend == "ray" else _jobs_local(*job_args)
     summary = _collect(jobs, out, kept, len(specs), on_episode)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True))
     return summary

@@ -10,8 +10,12 @@ import pytest
 
 from embodied_mem.benchmark import episode_runner
 from embodied_mem.benchmark.eval_runner import run_suite
+from embodied_mem.benchmark.failure_media import MEDIA_DIR
+from embodied_mem.benchmark.report_data import command_line, load_run
+from embodied_mem.benchmark.report_episodes import TOPDOWN_PNG
 from embodied_mem.benchmark.run_dir import (
     ATTEMPTS,
+    LAUNCH,
     PREVIOUS,
     RESULTS,
     RunDirConflict,
@@ -207,12 +211,52 @@ def test_restart_moves_old_results_aside_and_keeps_no_old_rows(
 
 @pytest.mark.slow
 def test_ray_and_local_backends_give_identical_summaries(
-    uninterrupted: tuple[Path, dict], tmp_path: Path
+    uninterrupted: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Same summary on Ray; task progress reaches the driver; the report's command names the
+    backend it ran on."""
     pytest.importorskip("ray", reason="Ray backend needs the 'ray' extra")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
     _, summary = uninterrupted
-    ray_summary = run_suite(_config(), tmp_path / "ray", workers=2, backend="ray")
+    progress: list[tuple[str, int, int]] = []
+    ray_summary = run_suite(
+        _config(), tmp_path / "ray", workers=2, backend="ray", on_task=lambda *a: progress.append(a)
+    )
     assert _without_timing(ray_summary) == _without_timing(summary)
+    assert {e for e, _, _ in progress} == {"tiny-0000", "tiny-0001"}
+    assert all(0 < done <= total for _, done, total in progress)
+    assert (tmp_path / "ray" / LAUNCH).exists()
+    assert "--backend ray" in command_line(load_run(tmp_path / "ray"))
+
+
+def test_launch_options_are_kept_apart_from_the_config(uninterrupted: tuple[Path, dict]) -> None:
+    """How a run was launched is in launch.json (not config.yaml, which a resume with other
+    options must still accept) and in the report's command, after --out."""
+    out, _ = uninterrupted
+    assert json.loads((out / LAUNCH).read_text()) == {"workers": 1, "backend": "local"}
+    assert "workers" not in (out / "config.yaml").read_text()
+    command = command_line(load_run(out))
+    assert command is not None and command.split(" --out ")[1].split()[1:5] == [
+        "--workers",
+        "1",
+        "--backend",
+        "local",
+    ]
+
+
+def test_address_needs_the_ray_backend(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="--backend ray"):
+        run_suite(_config(), tmp_path, backend="local", address="10.0.0.1:6379")
+    assert not (tmp_path / "config.yaml").exists()
+
+
+def test_finished_episodes_have_their_top_down_drawn(uninterrupted: tuple[Path, dict]) -> None:
+    """The worker that ran an episode draws the report's top-down (in parallel), not the
+    serial report afterwards."""
+    out, _ = uninterrupted
+    for episode in ("tiny-0000", "tiny-0001"):
+        png = out / MEDIA_DIR / episode / TOPDOWN_PNG
+        assert png.is_file() and png.stat().st_size > 1000
 
 
 def test_a_failing_episode_keeps_the_tasks_it_finished(
