@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.task import FAMILIES
+from embodied_mem.benchmark.task_attempt import TaskResult
 
 _MEANS = ("steps", "path_length", "planner_calls", "prompt_tokens", "memory_size", "wall_time_s")
 

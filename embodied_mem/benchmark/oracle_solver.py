@@ -16,9 +16,9 @@ import numpy as np
 
 from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
 from embodied_mem.benchmark.recorder import RecordingEnv
-from embodied_mem.benchmark.scoring import TaskAttempt
 from embodied_mem.benchmark.spl import GeodesicCache, room_points
 from embodied_mem.benchmark.task import Goal, TaskInstance
+from embodied_mem.benchmark.task_attempt import TaskAttempt
 from envs.actions import Teleport
 from envs.base import Env
 from envs.capabilities import SupportsViewpoints, SupportsVisibility, require_capability

@@ -16,7 +16,8 @@ from embodied_mem.benchmark.aggregate import aggregate  # noqa: E402
 from embodied_mem.benchmark.episode import EpisodeSpec  # noqa: E402
 from embodied_mem.benchmark.experience import make_episode_env, run_experience  # noqa: E402
 from embodied_mem.benchmark.oracle_solver import OracleSolver  # noqa: E402
-from embodied_mem.benchmark.scoring import TaskAttempt, score_task  # noqa: E402
+from embodied_mem.benchmark.scoring import score_task  # noqa: E402
+from embodied_mem.benchmark.task_attempt import TaskAttempt  # noqa: E402
 from embodied_mem.benchmark.templates import generate_tasks  # noqa: E402
 
 OPTS = {"width": 160, "height": 120, "steps_per_day": 4800, "max_rooms": 4}

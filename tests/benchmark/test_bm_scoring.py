@@ -9,8 +9,10 @@ import pytest
 from bench_house import GridNav, make_gt, make_record_one_day, observe
 
 from embodied_mem.benchmark.aggregate import aggregate
-from embodied_mem.benchmark.scoring import FAILURE_MODES, TaskAttempt, score_task
+from embodied_mem.benchmark.failure_modes import FAILURE_MODES
+from embodied_mem.benchmark.scoring import score_task
 from embodied_mem.benchmark.task import Goal, TaskInstance
+from embodied_mem.benchmark.task_attempt import TaskAttempt
 from embodied_mem.benchmark.templates import generate_tasks
 
 N, S, W = math.pi / 2, -math.pi / 2, math.pi
