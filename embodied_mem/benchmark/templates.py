@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embodied_mem.benchmark.episode import ExperienceRecord
+from embodied_mem.benchmark.fill_actions import FILLERS as _ACTIONS
 from embodied_mem.benchmark.fill_multi import FILLERS as _MULTI
 from embodied_mem.benchmark.fill_single import FILLERS as _SINGLE
 from embodied_mem.benchmark.scoring import goal_met
@@ -40,7 +41,7 @@ from envs.ground_truth import GroundTruth
 
 logger = logging.getLogger(__name__)
 
-FILLERS: dict[str, Callable[[Ctx], Filled]] = {**_SINGLE, **_MULTI}
+FILLERS: dict[str, Callable[[Ctx], Filled]] = {**_SINGLE, **_MULTI, **_ACTIONS}
 assert set(FILLERS) == set(ALL_TEMPLATES), "every template of TASKS.md needs a filler"
 
 __all__ = [
