@@ -9,6 +9,7 @@ weighted by sqrt(2)), so they are symmetric and never shorter than the straight 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import OrderedDict
@@ -112,16 +113,39 @@ class OccupancyGrid:
         self.navigable: np.ndarray = navigable_mask(free, self.resolution, self.agent_radius)
         if not self.navigable.any():
             raise ValueError("no navigable cell: the free area is narrower than the agent")
-        labels, n = ndimage.label(self.navigable, structure=np.ones((3, 3)))
-        sizes = np.bincount(labels.ravel())[1:]
-        self._labels = labels
-        self._main_label = int(np.argmax(sizes)) + 1
-        self.n_components = int(n)
-        # For snap(): index of the nearest navigable cell of every cell.
-        _, self._nearest = ndimage.distance_transform_edt(~self.navigable, return_indices=True)
+        # Connected regions and the nearest-navigable-cell index are computed on first use
+        # (cached_property below): the agent's own map is rebuilt after every frame that
+        # changed it, and most of those grids only answer navigability and segment checks.
         self._costs = np.where(self.navigable, 1.0, np.inf)
         self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+
+    @functools.cached_property
+    def _components(self) -> tuple[np.ndarray, int, int]:
+        """(labels, label of the largest region, number of regions) of the navigable cells
+        (8-connected)."""
+        labels, n = ndimage.label(self.navigable, structure=np.ones((3, 3)))
+        sizes = np.bincount(labels.ravel())[1:]
+        return labels, int(np.argmax(sizes)) + 1, int(n)
+
+    @property
+    def _labels(self) -> np.ndarray:
+        return self._components[0]
+
+    @property
+    def _main_label(self) -> int:
+        return self._components[1]
+
+    @property
+    def n_components(self) -> int:
+        """Number of 8-connected navigable regions."""
+        return self._components[2]
+
+    @functools.cached_property
+    def _nearest(self) -> np.ndarray:
+        """For snap(): (2, H, W) index of the nearest navigable cell of every cell."""
+        _, nearest = ndimage.distance_transform_edt(~self.navigable, return_indices=True)
+        return nearest
 
     # ----------------------------------------------------------------- coordinates
     @property
