@@ -452,6 +452,11 @@ class Navigator:
             self._segment_clear(here + o, here + o + step * heading)
             for o in (0 * side, side, -side)
         )
+        bumper = getattr(self.runner.navigability, "mark_blocked", None)
+        if bumper is not None:
+            # The agent's own map learns from the refusal (its edges are estimates; the
+            # simulator's map is exact and needs no such note).
+            bumper(here, heading, step)
         if not mapped:
             # Something the map lacks stands there; detours must avoid it from now on.
             self.planner.add_blocked(here + self.config.forward_step * heading)

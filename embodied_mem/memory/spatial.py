@@ -4,7 +4,11 @@ A 2-D grid on the floor plane. Every ingested depth frame is back-projected with
 camera pose (the memory's frame of reference: with a drifting pose the map drifts with the rest
 of memory): points near the floor count as *floor* hits in their cell, points between
 ``floor_height`` and ``robot_height`` as *obstacle* hits; the cells under the agent's own body
-are free and *visited*. A cell is *occupied* once it has ``min_obstacle_hits`` obstacle hits,
+are free and *visited*. Obstacle hits are counted per height band (``height_bins`` between
+``floor_height`` and ``robot_height``), and a band of a cell the camera later sees through (its
+depth reaches well beyond the band's bottom, middle and top; :mod:`.spatial_clear`) is cleared:
+a container door seen open and later closed, or a moved thing, leaves no phantom wall. A cell is
+*occupied* once a band has ``min_obstacle_hits`` obstacle hits,
 *seen* once it has a floor hit; everything else is *unknown*. Obstacles win over floor (the
 floor under a table is visible, but the agent cannot stand there).
 
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from embodied_mem.memory.spatial_clear import seen_through
 from embodied_mem.memory.spatial_nav import MapNavigation
 from envs.camera import pixels_to_world
 from envs.types import Observation
@@ -54,6 +59,9 @@ class FreeSpaceConfig:
     they would leave a sieve of unknown cells (each one a false frontier)."""
     pixel_stride: int = 2
     """Back-project every n-th pixel row and column."""
+    height_bins: int = 4
+    """Height bands obstacle hits are counted in (a band is cleared on its own, so seeing
+    under a table top never clears the top)."""
     min_obstacle_hits: int = 2
     """Obstacle points a cell needs to count as occupied (one stray depth pixel is not a wall)."""
     agent_radius: float = 0.2
@@ -70,7 +78,7 @@ class FreeSpaceConfig:
                 raise ValueError(f"FreeSpaceConfig.{name} must be > 0, got {getattr(self, name)}")
         if not 0 <= self.floor_height < self.robot_height:
             raise ValueError("FreeSpaceConfig needs 0 <= floor_height < robot_height")
-        if self.pixel_stride < 1 or self.min_obstacle_hits < 1:
+        if self.pixel_stride < 1 or self.min_obstacle_hits < 1 or self.height_bins < 1:
             raise ValueError("FreeSpaceConfig.pixel_stride and min_obstacle_hits must be >= 1")
         if self.agent_radius < 0 or self.unknown_cost < 1:
             raise ValueError("FreeSpaceConfig needs agent_radius >= 0 and unknown_cost >= 1")
@@ -80,7 +88,8 @@ class FreeSpaceMap(MapNavigation):
     """Floor/obstacle hit counts per cell, grown from the agent's own frames.
 
     Attributes:
-        floor_hits, obstacle_hits: (H, W) uint16 counts (saturating).
+        floor_hits: (H, W) uint16 counts (saturating).
+        obstacle_hits: (height_bins, H, W) uint16 counts per height band (saturating).
         visited: (H, W) bool, cells the agent's body covered.
         offset: lattice (row, col) of cell (0, 0).
         version: bumped whenever any cell changes (planning caches key on it).
@@ -89,8 +98,10 @@ class FreeSpaceMap(MapNavigation):
     def __init__(self, config: FreeSpaceConfig | None = None) -> None:
         self.config = config or FreeSpaceConfig()
         self.floor_hits = np.zeros((0, 0), dtype=np.uint16)
-        self.obstacle_hits = np.zeros((0, 0), dtype=np.uint16)
+        self.obstacle_hits = np.zeros((self.config.height_bins, 0, 0), dtype=np.uint16)
         self.visited = np.zeros((0, 0), dtype=bool)
+        self.bumped = np.zeros((0, 0), dtype=bool)
+        """(H, W) bool, cells where a refused move says something stands (see mark_blocked)."""
         self.offset = (0, 0)
         self.version = 0
         self.dirty = False
@@ -118,7 +129,7 @@ class FreeSpaceMap(MapNavigation):
     @property
     def occupied(self) -> np.ndarray:
         """(H, W) bool: an obstacle between floor and robot height was seen in the cell."""
-        return self.obstacle_hits >= self.config.min_obstacle_hits
+        return (self.obstacle_hits >= self.config.min_obstacle_hits).any(axis=0)
 
     @property
     def known(self) -> np.ndarray:
@@ -156,13 +167,50 @@ class FreeSpaceMap(MapNavigation):
         obstacle_cells = self._lattice(pts[obstacle, :2])
         self._cover(np.vstack([floor_cells, obstacle_cells, body]))
         self._add(self.floor_hits, floor_cells)
-        self._add(self.obstacle_hits, obstacle_cells)
+        # Bands seen through lose their hits first; this frame's own hits then win.
+        self.obstacle_hits[seen_through(self, obs)] = 0
+        band = self._band(height[obstacle])
+        for b in range(cfg.height_bins):
+            self._add(self.obstacle_hits[b], obstacle_cells[band == b])
         r, c = self._local(body)
         self.visited[r, c] = True
         # Nothing stands where the agent stands (a stale obstacle, e.g. a moved object).
-        self.obstacle_hits[r, c] = 0
+        self.obstacle_hits[:, r, c] = 0
+        self.bumped[r, c] = False
         self.version += 1
         self.dirty = True
+
+    def mark_blocked(self, xy: np.ndarray, heading: np.ndarray, distance: float) -> None:
+        """A move of ``distance`` metres from ``xy`` along unit ``heading`` was refused: mark an
+        obstacle where the agent's front would have been (straight ahead and 15 degrees either
+        side), so plans stop sending it there. The agent's own bumper, in effect: depth misses
+        what is below the camera's view or hides in a cell's width. Bumps are notes of this
+        session (:attr:`bumped`), not memory: they are neither stored nor replayed (a replay of
+        the frames rebuilds the same map), and standing on a bumped cell clears it."""
+        reach = float(distance) + self.config.agent_radius
+        h = np.asarray(heading, dtype=float)[:2]
+        pts = []
+        for angle in (-0.26, 0.0, 0.26):
+            c, s = np.cos(angle), np.sin(angle)
+            pts.append(
+                np.asarray(xy, dtype=float)[:2]
+                + reach * np.array([c * h[0] - s * h[1], s * h[0] + c * h[1]])
+            )
+        cells = self._lattice(np.asarray(pts))
+        self._cover(cells)
+        r, c = self._local(cells)
+        self.bumped[r, c] = True
+        self.version += 1
+        self.dirty = True
+
+    def band_edges(self) -> np.ndarray:
+        """(height_bins + 1,) heights above the floor (metres) bounding the obstacle bands."""
+        cfg = self.config
+        return np.linspace(cfg.floor_height, cfg.robot_height, cfg.height_bins + 1)
+
+    def _band(self, height: np.ndarray) -> np.ndarray:
+        edges = self.band_edges()
+        return np.clip(np.searchsorted(edges, height, side="right") - 1, 0, len(edges) - 2)
 
     def _lattice(self, xy: np.ndarray) -> np.ndarray:
         """(N, 2) int64 lattice (row, col) of world points (N, 2)."""
@@ -203,11 +251,11 @@ class FreeSpaceMap(MapNavigation):
     def _resize(self, offset: tuple[int, int], shape: tuple[int, int]) -> None:
         r0, c0 = offset[0] - self.offset[0], offset[1] - self.offset[1]
         h, w = self.shape
-        for name in ("floor_hits", "obstacle_hits", "visited"):
+        for name in ("floor_hits", "obstacle_hits", "visited", "bumped"):
             old = getattr(self, name)
-            new = np.zeros(shape, dtype=old.dtype)
+            new = np.zeros((*old.shape[:-2], *shape), dtype=old.dtype)
             if old.size:
-                new[-r0 : -r0 + h, -c0 : -c0 + w] = old
+                new[..., -r0 : -r0 + h, -c0 : -c0 + w] = old
             setattr(self, name, new)
         self.offset = offset
 
@@ -274,7 +322,7 @@ def _pack(a: np.ndarray) -> str:
     return base64.b64encode(zlib.compress(np.ascontiguousarray(a).tobytes(), 6)).decode("ascii")
 
 
-def _unpack(text: str, dtype: type, shape: tuple[int, int]) -> np.ndarray:
+def _unpack(text: str, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
     raw = zlib.decompress(base64.b64decode(text))
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
@@ -289,8 +337,10 @@ def free_space_from_state(state: dict[str, Any]) -> FreeSpaceMap:
         fmap = FreeSpaceMap(FreeSpaceConfig(**state["config"]))
         shape = (int(state["shape"][0]), int(state["shape"][1]))
         fmap.floor_hits = _unpack(state["floor_hits"], np.uint16, shape)
-        fmap.obstacle_hits = _unpack(state["obstacle_hits"], np.uint16, shape)
+        bands = (fmap.config.height_bins, *shape)
+        fmap.obstacle_hits = _unpack(state["obstacle_hits"], np.uint16, bands)
         fmap.visited = _unpack(state["visited"], np.bool_, shape)
+        fmap.bumped = np.zeros(shape, dtype=bool)
         fmap.offset = (int(state["offset"][0]), int(state["offset"][1]))
     except (KeyError, TypeError, zlib.error) as exc:
         raise ValueError(f"not a free-space map state ({type(exc).__name__}: {exc})") from exc

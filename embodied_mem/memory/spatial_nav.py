@@ -72,7 +72,7 @@ class MapNavigation:
             # half a cell farther from walls than the simulator does (it could not stand where
             # it stood).
             grid = PlanningGrid(
-                host.occupied,
+                host.occupied | host.bumped,
                 host.known,
                 host.origin,
                 cfg.resolution,

@@ -122,3 +122,38 @@ def test_places_summarise_the_seen_floor(frames) -> None:  # noqa: ANN001
     for _, data in places.nodes(data=True):
         assert truth.free[tuple(c[0] for c in truth.cells_of(data["xy"][None])[:2])]
     assert build_places(mem.free_space).edges == places.edges  # deterministic
+
+
+def test_a_phantom_obstacle_seen_through_is_cleared_and_walls_stay(frames) -> None:  # noqa: ANN001
+    obs_list, _ = frames
+    mem = AgentMemory()
+    _ingest(mem, obs_list)
+    fmap = mem.free_space
+    walls = fmap.occupied.copy()
+    # A thing 0.5-1.4 m high that stood on seen floor 1-2 m from where the agent looked
+    # around (a container door since closed, a moved box); the camera, pitched down there,
+    # sees no higher than itself.
+    here = obs_list[1].agent.xy
+    rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
+    dist = np.linalg.norm(fmap.cell_centres(rows, cols) - here, axis=1)
+    pick = np.flatnonzero((dist > 1.0) & (dist < 2.0))[:40]
+    fmap.obstacle_hits[1:3, rows[pick], cols[pick]] = 50
+    assert fmap.occupied[rows[pick], cols[pick]].all()
+    for obs in obs_list[1:14]:  # the look around again
+        fmap.update(obs)
+    # (some of those cells are hidden behind furniture from where it looked)
+    assert fmap.occupied[rows[pick], cols[pick]].mean() <= 0.25
+    assert (fmap.occupied & walls).sum() >= 0.98 * walls.sum()
+
+
+def test_a_refused_move_is_noted_for_this_session_only(frames) -> None:  # noqa: ANN001
+    obs_list, _ = frames
+    mem = AgentMemory()
+    _ingest(mem, obs_list)
+    fmap = mem.free_space
+    here = obs_list[-1].agent.xy
+    ahead = here + np.array([0.45, 0.0])
+    before = fmap.is_navigable(ahead)
+    fmap.mark_blocked(here, np.array([1.0, 0.0]), 0.25)
+    assert not fmap.is_navigable(here + np.array([0.3, 0.0])) or not before
+    assert not free_space_from_state(fmap.state()).bumped.any()
