@@ -85,6 +85,41 @@ def test_episode_path_has_every_experience_frame_and_day_end_memory(failing_eval
     assert len(info["interactions"]) == 2 and all(kinds)
 
 
+def test_episode_path_drawn_on_its_card_never_crosses_a_wall(failing_eval_run):
+    """The report's episode top-down draws the experience path step by step: checked against
+    the walls of the episode's own house (rebuilt from its spec), no drawn step crosses one."""
+    from embodied_mem.benchmark.env_setup import make_episode_env
+    from embodied_mem.benchmark.episode import EpisodeSpec
+    from embodied_mem.viz.source import PathPoint
+    from embodied_mem.viz.topdown import path_segments
+
+    suite = json.loads((failing_eval_run / "suite.json").read_text())
+    spec = EpisodeSpec.from_dict(suite["episodes"][0]["spec"])
+    info = json.loads((failing_eval_run / MEDIA_DIR / spec.episode_id / EPISODE_JSON).read_text())
+    with make_episode_env(spec) as env:
+        env.reset(seed=spec.house_seed)
+        walls, house_rooms = env.house.walls, env.house.rooms
+    footprints = sorted(
+        (r["footprint"][0][0], r["footprint"][0][1]) for r in info["rooms"].values()
+    )
+    corners = sorted((r.x0, r.y0) for r in house_rooms)
+    assert walls and np.allclose(footprints, corners, atol=0.01)  # the house the episode ran in
+    drawn = 0
+    for day in range(info["days"]):
+        points = [
+            PathPoint(r[2], r[3], r[4], r[5], r[1], r[6]) for r in info["path"] if r[1] == day
+        ]
+        for piece in path_segments(points)[0]:
+            for a, b in zip(piece[:-1], piece[1:], strict=True):
+                drawn += 1
+                for s in np.linspace(0, 1, 11):
+                    x, y = a + s * (b - a)
+                    assert not any(
+                        abs(x - w.cx) < w.hx - 0.02 and abs(y - w.cy) < w.hy - 0.02 for w in walls
+                    ), f"day {day}: step {a} -> {b} crosses a wall"
+    assert drawn >= 0.9 * (info["frames"] - info["days"])  # nearly every step is a drawn segment
+
+
 def test_media_config_rejects_bad_sizes():
     import pytest
 
