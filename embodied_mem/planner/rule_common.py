@@ -80,10 +80,10 @@ class RuleContext:
             cat = self.category(category) if category else None
             return PlanResult(
                 subgoals=[Explore(category=cat, max_steps=steps)],
-                message=f"memory has no {what}; exploring",
+                message=f"nothing in memory matches {what}; exploring",
                 details={"replan": True},
             )
-        return PlanResult.failure("no_memory_match", f"memory has no {what}")
+        return PlanResult.failure("no_memory_match", f"nothing in memory matches {what}")
 
 
 Handler = Callable[[RuleContext], PlanResult]

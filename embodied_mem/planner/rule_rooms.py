@@ -18,7 +18,7 @@ def go_room(ctx: RuleContext, room: Any, what: str) -> PlanResult:
     if room is None:
         # Rooms come from the env's annotations and the agent's own visits: exploring cannot
         # add the missing fact, so report instead of walking about.
-        return PlanResult.failure("no_memory_match", f"memory has no {what}")
+        return PlanResult.failure("no_memory_match", f"nothing in memory matches {what}")
     return PlanResult(
         subgoals=[room_goal(room)],
         high_level_targets=[room.room_id],
