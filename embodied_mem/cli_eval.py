@@ -153,11 +153,13 @@ def _print_overall(summary: dict) -> None:
     table = Table(title="success by baseline")
     for col in ("baseline", "tasks", "success", "SPL", "high-level"):
         table.add_column(col)
+    maps = summary.get("navigation_map", {})
     for name, agg in summary["baselines"].items():
         o = agg["overall"]
         fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+        label = f"{name} [ORACLE map]" if maps.get(name) == "oracle" else name
         table.add_row(
-            name, str(o["tasks"]), fmt(o["success"]), fmt(o["spl"]), fmt(o["high_level_success"])
+            label, str(o["tasks"]), fmt(o["success"]), fmt(o["spl"]), fmt(o["high_level_success"])
         )
     console.print(table)
 

@@ -43,6 +43,7 @@ from embodied_mem.benchmark.report_data import (
     fmt_num,
     fmt_rate,
     load_run,
+    map_note,
     markdown_table,
     skipped_lines,
 )
@@ -198,6 +199,7 @@ def render_html(run: RunData, generated: str) -> str:
         "ORACLE upper bounds computed without any model, not scores of a VLM. Every memory agent is "
         "given the house's room layout.</p>",
         f"<p class=note>{_esc(budget_note(run))}</p>" if budget_note(run) else "",
+        f"<p class='note oracle'>{_esc(map_note(run))}</p>" if map_note(run) else "",
         "<nav class=note><a href='#overall'>overall</a><a href='#plots'>plots</a>"
         "<a href='#episodes'>episodes</a><a href='#failed'>failed tasks</a>"
         "<a href='#templates'>per template</a><a href='#config'>configuration</a></nav>",

@@ -131,6 +131,24 @@ def budget_note(run: RunData) -> str:
     )
 
 
+def map_note(run: RunData) -> str:
+    """Which map the agents navigated on: their own, or the simulator's (ORACLE) — said for
+    every run whose rows record it (``navigation_map`` in summary.json)."""
+    maps = run.summary.get("navigation_map") or {}
+    oracle = sorted(b for b, m in maps.items() if m == "oracle")
+    if oracle:
+        return (
+            f"ORACLE map: {', '.join(oracle)} navigated, explored and measured distances on the "
+            "simulator's complete free-space map (navigation.map=oracle), not one it built."
+        )
+    if maps:
+        return (
+            "Agents navigate, explore and measure distances on the free-space map they build "
+            "from their own depth frames (navigation.map=own)."
+        )
+    return ""
+
+
 def baseline_description(name: str) -> str:
     """One honest sentence on what a baseline is (shown in the report's legend)."""
     if name == "memory-oracle":
@@ -376,6 +394,8 @@ def markdown_table(run: RunData) -> str:
     )
     if budget_note(run):
         note += f"\n{budget_note(run)}"
+    if map_note(run):
+        note += f"\n{map_note(run)}"
     return "\n".join(lines) + "\n" + note + "\n"
 
 
