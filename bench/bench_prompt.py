@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/bench_prompt.py [--days 1 7 30] [--seed 0]``.
 
 Memories are built by the synthetic house's scripted days (:mod:`embodied_mem.memory.synthetic`:
 real ``AgentMemory`` ingest of frames with exact masks, ten rearrangements a day, six rooms). The
-tasks are the exact TASKS.md phrasings of 27 templates, filled from the last day's ground truth
+tasks are the exact TASKS.md phrasings of up to 26 templates, filled from the last day's ground truth
 (only categories that name one thing among that day's moves). The planner is the real
 ``LLMPlanner`` with its default config; the model is scripted: it makes one look-up
 (``objects`` it interacted with yesterday, or the first tool offered) and then replies with the
