@@ -75,6 +75,16 @@ def seeded_subsample(total: int, keep: int) -> np.ndarray:
     return idx
 
 
+def _kdtree(points: np.ndarray) -> cKDTree:
+    """A KD-tree for the few radius/nearest queries a cloud gets before it changes.
+
+    Sliding-midpoint splits without node compaction build about twice as fast as scipy's
+    default (median splits, compacted nodes) at this size (up to ``max_points_per_object``);
+    query answers (distances, counts) are exact either way, so results do not change.
+    """
+    return cKDTree(points, balanced_tree=False, compact_nodes=False)
+
+
 class ObjectMapper:
     """Associates per-frame detections into persistent :class:`MappedObject` tracks."""
 
@@ -337,7 +347,7 @@ class ObjectMapper:
                 # The reverse direction (track points near the detection) only matters when
                 # the detection is not already almost inside the track; skip the tree then.
                 if ov < 0.9:
-                    det_tree = det_tree if det_tree is not None else cKDTree(pts)
+                    det_tree = det_tree if det_tree is not None else _kdtree(pts)
                     ov = max(
                         ov,
                         overlap_fraction(
@@ -432,7 +442,7 @@ class ObjectMapper:
         """KD-tree of a track's points, rebuilt only when ``points`` was replaced."""
         cached = self._trees.get(obj.id)
         if cached is None or cached[0] is not obj.points:
-            cached = self._trees[obj.id] = (obj.points, cKDTree(obj.points))
+            cached = self._trees[obj.id] = (obj.points, _kdtree(obj.points))
         return cached[1]
 
     def _touching(self, track_id: str, others: list[str]) -> np.ndarray:
