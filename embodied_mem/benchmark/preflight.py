@@ -67,6 +67,13 @@ def _check_llm(section: Any, key: str) -> None:
             f"{key}.base_url=http://127.0.0.1:8080/v1 {key}.model=local"
         )
     require_extra("openai", "llm")
+    if section.token_counter == "tokenizer":  # loaded once here: a bad path fails every episode
+        from embodied_mem.planner.prompting import TokenizerCounter
+
+        try:
+            TokenizerCounter(section.tokenizer)
+        except ValueError as exc:
+            raise ConfigError(f"{key}.tokenizer: {exc}") from exc
 
 
 def _check_vlm(model_path: str, key: str) -> None:

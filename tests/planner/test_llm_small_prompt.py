@@ -148,3 +148,22 @@ def test_tokenizer_counter_reads_the_models_gguf() -> None:
     n = counter.count(text)
     assert 10 < n <= HeuristicTokenCounter().count(text)
     assert 2 * n - 2 <= counter.count(text + text) <= 2 * n  # BPE may merge at the seam
+
+
+def test_a_run_with_a_missing_tokenizer_stops_before_its_first_episode(tmp_path: Path) -> None:
+    from embodied_mem.benchmark.preflight import preflight
+    from embodied_mem.config import ConfigError, load_config
+    from embodied_mem.run_config import RunConfig
+
+    cfg = load_config(
+        RunConfig,
+        overrides=[
+            "planner.name=llm",
+            "planner.llm.base_url=http://127.0.0.1:8080/v1",
+            "planner.llm.model=local",
+            "planner.llm.token_counter=tokenizer",
+            f"planner.llm.tokenizer={tmp_path / 'nothing-here'}",
+        ],
+    )
+    with pytest.raises(ConfigError, match=r"planner\.llm\.tokenizer: cannot load a tokenizer"):
+        preflight(cfg)
