@@ -57,6 +57,14 @@ def parse_cmd(
 def ask_cmd(
     memory: Annotated[Path, typer.Argument(help="saved memory (.db), opened read-only")],
     question: Annotated[str, typer.Argument(help="a question or instruction, in quotes")],
+    today: Annotated[
+        int | None,
+        typer.Option(
+            help="day index of 'today' (default: the day after the last logged day; a "
+            "benchmark run logs its task day too, so pass --today 1 to ask about day 0 "
+            "as 'yesterday')"
+        ),
+    ] = None,
 ) -> None:
     """Answer from a saved memory (no simulator), with the evidence: ids, times, frames."""
     from embodied_mem.planner.ask import ask
@@ -64,7 +72,7 @@ def ask_cmd(
     _quiet_model_loading()
     mem = _open_read_only(memory)
     try:
-        answered = ask(mem.query(), question)
+        answered = ask(mem.query(today=today), question)
     finally:
         mem.close()
     _echo(answered.to_json())

@@ -110,3 +110,10 @@ def test_cli_parse_prints_the_json_the_issue_asks_for() -> None:
 def test_cli_ask_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     proc = _cli("ask", str(tmp_path / "nope.db"), "How many objects did you move yesterday?")
     assert proc.returncode == 2 and "no memory file" in proc.stdout + proc.stderr
+
+
+def test_cli_ask_today_moves_what_yesterday_means(saved: Path) -> None:
+    # A benchmark memory logs its task day too; --today lets "yesterday" be the experience day.
+    proc = _cli("ask", str(saved), "How many objects did you move yesterday?", "--today", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["answer"] == str(len(DAY0))
