@@ -76,6 +76,7 @@ def execute(
     observers: list[Callable[[Observation], None]] | None = None,
     target_seen: Callable[[Observation], str | None] | None = None,
     navigability: Navigability | None = None,
+    localize: Callable[[Observation], Observation] | None = None,
 ) -> tuple[PolicyOutcome, Observation]:
     """Run ``subgoal`` in ``env`` from ``obs`` with at most ``budget`` actions.
 
@@ -96,9 +97,12 @@ def execute(
         navigability: the map navigation and exploration plan on, normally the agent's own
             (its memory's free-space map, which must grow with the frames ``observers`` get);
             None = the simulator's complete map, ORACLE (see :class:`ActionRunner`).
+        localize: the agent's own pose estimate of a frame; the policies act on it (see
+            :class:`ActionRunner`). ``obs`` must be the env's frame, not a localized one.
 
     Returns:
-        The outcome (with ``details["actions"]``) and the latest observation.
+        The outcome (with ``details["actions"]``) and the latest observation as the env
+        returned it.
 
     Raises:
         TypeError: ``subgoal`` is not a subgoal type.
@@ -107,7 +111,14 @@ def execute(
     cfg = config or ExecutorConfig()
     if budget < 0:
         raise ValueError(f"budget must be >= 0 actions, got {budget}")
-    runner = ActionRunner(env, obs, budget, observers=list(observers or []), nav=navigability)
+    runner = ActionRunner(
+        env,
+        obs,
+        budget,
+        observers=list(observers or []),
+        nav=navigability,
+        localize=localize,
+    )
     outcome = _dispatch(runner, subgoal, cfg, target_found, target_seen)
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()
@@ -119,7 +130,7 @@ def execute(
         runner.steps,
         f" ({outcome.reason})" if outcome.reason else "",
     )
-    return outcome, runner.obs
+    return outcome, runner.raw_obs
 
 
 def _dispatch(

@@ -50,6 +50,12 @@ class ActionRunner:
             builds from its frames). None falls back to the simulator's complete map
             (``env.navigability``): ORACLE, for tests of the policies and for runs that ask
             for it (``navigation.map=oracle``).
+        localize: the agent's own pose estimate of a frame (e.g. the drifting pose its
+            perception hands memory). When given, :attr:`obs` — what the policies plan,
+            aim and check arrival on — carries that estimate, so they share memory's frame
+            of reference; actions still execute in the env, and :attr:`raw_obs`, the path
+            length and the log keep the env's pose (evaluation). None: the env's pose.
+        raw_obs: the latest observation exactly as the env returned it.
     """
 
     env: Env
@@ -60,6 +66,8 @@ class ActionRunner:
     log: list[ActionRecord] = field(default_factory=list)
     observers: list[Callable[[Observation], None]] = field(default_factory=list)
     nav: Navigability | None = None
+    localize: Callable[[Observation], Observation] | None = None
+    raw_obs: Observation = field(init=False)
 
     @property
     def navigability(self) -> Navigability:
@@ -69,6 +77,9 @@ class ActionRunner:
     def __post_init__(self) -> None:
         if self.budget < 0:
             raise ValueError(f"budget must be >= 0 steps, got {self.budget}")
+        self.raw_obs = self.obs
+        if self.localize is not None:
+            self.obs = self.localize(self.obs)
 
     @property
     def remaining(self) -> int:
@@ -78,12 +89,12 @@ class ActionRunner:
         """Take one action; raise :class:`BudgetExhausted` if none is left."""
         if self.steps >= self.budget:
             raise BudgetExhausted(f"step budget exhausted after {self.steps} steps")
-        before = self.obs.agent.xy
+        before = self.raw_obs.agent.xy
         obs, _reward, _term, _trunc, info = self.env.step(action)
         result = info.get("result", ActionResult.ok())
         self.steps += 1
         self.path_length += float(np.linalg.norm(obs.agent.xy - before))
-        self.obs = obs
+        self.raw_obs = self.obs = obs
         self.log.append(
             ActionRecord(
                 action,
@@ -95,6 +106,8 @@ class ActionRunner:
         )
         for observer in self.observers:
             observer(obs)
+        if self.localize is not None:  # after the observers: perception's drift has stepped
+            self.obs = self.localize(obs)
         if not result.success:
             logger.debug("%s failed: %s", type(action).__name__, result.reason)
         return result

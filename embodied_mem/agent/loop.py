@@ -113,6 +113,17 @@ class MemoryAgent:
         self._own_map = FreeSpaceMap() if memory is None and not self.navigation.oracle else None
         self._check_images(planner, memory)
 
+    def localize(self, obs: Observation) -> Observation:
+        """``obs`` with the agent's own pose estimate: the pose its perception hands memory
+        (drifted under the ``noisy`` backend), the env's pose without perception.
+
+        Everything the agent decides from a pose — plans, walking, aiming, arrival checks,
+        the pose of its own interactions — uses this one, so it shares memory's (and its
+        free-space map's) frame of reference. Only evaluation reads the env's pose.
+        """
+        localize = getattr(self.perceiver, "localize", None)
+        return localize(obs) if localize is not None else obs
+
     @property
     def navigability(self) -> Navigability:
         """The map the policies plan on (see ``navigation``)."""
@@ -158,6 +169,9 @@ class MemoryAgent:
     def record_interaction(
         self, kind: str, obs: Observation, point: tuple[float, float, float]
     ) -> None:
+        """Record the agent's own ``kind`` interaction at ``point`` during the env frame ``obs``
+        (logged with the agent's own pose estimate of that frame, see :meth:`localize`)."""
+        obs = self.localize(obs)
         if self.recorder is not None:
             self.recorder.on_interaction(kind, obs, point)
         if self.memory is not None:
@@ -214,7 +228,7 @@ class MemoryAgent:
         ctx = PlanningContext(
             instruction=instruction,
             memory=query,
-            agent=obs.agent,
+            agent=self.localize(obs).agent,
             time=obs.time,
             experience=self._experience(),
             step_index=step,
@@ -313,6 +327,7 @@ class MemoryAgent:
             observers=observers,
             target_seen=self._sighting(subgoal) if observers else None,
             navigability=self.navigability,
+            localize=self.localize,
         )
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
@@ -350,6 +365,7 @@ class MemoryAgent:
             config=self.config.executor,
             observers=[self.observe] if self.config.perceive_while_acting else [],
             navigability=self.navigability,
+            localize=self.localize,
         )
         reason = f"{why}; put back: {'done' if back.success else back.reason}"
         failed = PolicyOutcome(

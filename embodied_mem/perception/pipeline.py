@@ -26,6 +26,7 @@ from embodied_mem.perception.segmenters import (
     ORACLE_SEGMENTERS,
     SEGMENTERS,
     ObservationCorruptor,
+    PoseEstimator,
     Segmenter,
 )
 from embodied_mem.perception.types import Detection
@@ -108,6 +109,14 @@ class Perceiver:
             corrupt=t0 - tc, segment=t1 - t0, embed=time.perf_counter() - t1
         )
         return obs, detections
+
+    def localize(self, obs: Observation) -> Observation:
+        """``obs`` with the agent's own pose estimate, the pose :meth:`detect` hands memory
+        (drifted for ``noisy``; the env's pose otherwise). The policies act on it, so their
+        plans, the map and the targets share memory's frame of reference."""
+        if isinstance(self.segmenter, PoseEstimator):
+            return self.segmenter.localize(obs)
+        return obs
 
 
 def clean_detection_labels(detections: list[Detection]) -> list[Detection]:

@@ -104,3 +104,20 @@ def test_sample_spacing_strides_large_masks_without_emptying_voxels():
     assert stats.n_masked == mask.size and stats.n_invalid == 0
     # At 0.5 m and fx=100 a pixel is 5 mm: sampling every 1 cm keeps every 2.5 cm voxel filled.
     assert len(voxel_downsample(sparse, 0.025)) == len(voxel_downsample(full, 0.025))
+
+
+def test_perceiver_localize_is_the_pose_detect_hands_memory():
+    obs = box_scene()
+    exact = Perceiver(make_segmenter("oracle", BOX_CATEGORIES))
+    assert exact.localize(obs) is obs  # no pose error model: the env's pose
+    noisy = Perceiver(
+        make_segmenter(
+            "noisy", BOX_CATEGORIES, NoisySegmenterConfig(seed=3, pose_drift_trans_std=0.05)
+        )
+    )
+    for _ in range(5):
+        used, _ = noisy.detect(obs)
+    est = noisy.localize(obs)
+    assert not np.allclose(est.cam_to_world, obs.cam_to_world)
+    np.testing.assert_allclose(est.cam_to_world, used.cam_to_world)
+    assert est.agent == used.agent != obs.agent

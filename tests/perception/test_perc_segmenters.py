@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 from perc_helpers import BOX_CATEGORIES, box_scene, make_obs
 
-from embodied_mem.perception.segmenters import SEGMENTERS, Segmenter, make_segmenter
+from embodied_mem.perception.segmenters import (
+    SEGMENTERS,
+    PoseEstimator,
+    Segmenter,
+    make_segmenter,
+)
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenterConfig
 from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 from embodied_mem.perception.segmenters.oracle import OracleSegmenterConfig
+from envs.types import AgentPose
 
 QUIET = dict(
     miss_prob=0.0,
@@ -179,3 +188,32 @@ def test_geometric_finds_boxes_in_front_of_wall_and_floor():
     assert zs == pytest.approx([1.5, 2.0], abs=0.02)
     left = min(dets, key=lambda d: np.nonzero(d.mask)[1].mean())
     assert left.mask[50, 30] and not left.mask[50, 90] and not left.mask[10, 5]
+
+
+def test_noisy_localize_gives_the_drifted_pose_memory_gets_for_camera_and_agent():
+    cfg = NoisySegmenterConfig(
+        **{**QUIET, "pose_drift_trans_std": 0.01, "pose_drift_yaw_std": 0.01}
+    )
+    seg = make_segmenter("noisy", BOX_CATEGORIES, cfg)
+    assert isinstance(seg, PoseEstimator)
+    pose = np.eye(4)
+    pose[:3, 3] = [1.0, 2.0, 1.5]
+    raw = make_obs(np.ones((96, 128), np.float32), pose=pose)
+    raw = dataclasses.replace(raw, agent=AgentPose((1.0, 2.0, 0.0), 3.1))
+    for _ in range(30):
+        used = seg.corrupt(raw)
+    est = seg.localize(raw)
+    # The same pose memory got for this frame, and asking again does not drift further.
+    np.testing.assert_allclose(est.cam_to_world, used.cam_to_world)
+    np.testing.assert_allclose(seg.localize(raw).cam_to_world, est.cam_to_world)
+    np.testing.assert_array_equal(est.depth, raw.depth)  # no depth noise
+    # The agent pose drifts with the camera: same translation, same yaw offset (wrapped).
+    shift = est.cam_to_world[:2, 3] - pose[:2, 3]
+    assert np.linalg.norm(shift) > 0.01
+    np.testing.assert_allclose(np.subtract(est.agent.xy, raw.agent.xy), shift)
+    assert used.agent == est.agent and est.agent.position[2] == 0.0
+    assert -math.pi <= est.agent.yaw <= math.pi
+    turned = math.atan2(est.cam_to_world[1, 0], est.cam_to_world[0, 0])
+    assert math.isclose(
+        math.remainder(est.agent.yaw - raw.agent.yaw - turned, 2 * math.pi), 0.0, abs_tol=1e-9
+    )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from embodied_mem.perception.segmenters.base import ObservationCorruptor, Segmenter
+from embodied_mem.perception.segmenters.base import (
+    ObservationCorruptor,
+    PoseEstimator,
+    Segmenter,
+)
 from envs.registry import Registry
 
 SEGMENTERS: Registry[Segmenter] = Registry("segmenter")
@@ -42,4 +46,11 @@ def make_segmenter(name: str, *args: Any, **kwargs: Any) -> Segmenter:
     return SEGMENTERS.build(name, *args, **kwargs)
 
 
-__all__ = ["ORACLE_SEGMENTERS", "SEGMENTERS", "ObservationCorruptor", "Segmenter", "make_segmenter"]
+__all__ = [
+    "ORACLE_SEGMENTERS",
+    "SEGMENTERS",
+    "ObservationCorruptor",
+    "PoseEstimator",
+    "Segmenter",
+    "make_segmenter",
+]

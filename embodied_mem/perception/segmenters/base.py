@@ -31,6 +31,19 @@ class ObservationCorruptor(Protocol):
         ...
 
 
+@runtime_checkable
+class PoseEstimator(Protocol):
+    """A segmenter whose frames carry the agent's own (e.g. drifting) pose estimate.
+
+    ``localize`` gives the pose it would hand the mapper for ``obs`` now, without advancing
+    any error model, so the policies can act in the same frame of reference as memory.
+    """
+
+    def localize(self, obs: Observation) -> Observation:
+        """A copy of ``obs`` whose camera and agent pose are the agent's own estimate."""
+        ...
+
+
 _Backed = TypeVar("_Backed", bound="GroundTruthBacked")
 
 

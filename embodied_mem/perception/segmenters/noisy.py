@@ -6,7 +6,8 @@ output equals the ORACLE's. Randomness comes from one ``numpy`` generator seeded
 sequence of calls (the pipeline calls ``corrupt`` then ``segment`` once per frame).
 
 Sensor errors (depth noise, pose drift) are applied by :meth:`NoisySegmenter.corrupt`, which
-returns the frame the mapper must use; label/mask errors by :meth:`NoisySegmenter.segment`.
+returns the frame the mapper must use (:meth:`NoisySegmenter.localize` gives the policies the
+same drifted pose for any frame); label/mask errors by :meth:`NoisySegmenter.segment`.
 Detections still carry ``oracle_id`` (evaluation only): a merged mask keeps the larger part's id.
 """
 
@@ -114,8 +115,31 @@ class NoisySegmenter(GroundTruthBacked):
             depth[ok & (depth <= 0)] = 0.0
         self.drift_translation[:2] += self._rng.normal(0.0, cfg.pose_drift_trans_std, 2)
         self.drift_yaw += float(self._rng.normal(0.0, cfg.pose_drift_yaw_std))
+        return self.localize(dataclasses.replace(obs, depth=depth))
+
+    def localize(self, obs: Observation) -> Observation:
+        """``obs`` with the agent's own pose estimate: camera and agent pose drifted by the
+        drift accumulated so far (no new drift step, no depth noise).
+
+        The drift is the agent's localisation error, so it moves the agent pose as well as the
+        camera: memory, its free-space map and the policies that walk on them all share one
+        (drifted) frame of reference (issue 14: policies that walked on the true pose missed
+        targets memory placed in the drifted frame).
+        """
+        agent = obs.agent
+        x, y, z = agent.position
+        yaw = agent.yaw + self.drift_yaw
+        moved = dataclasses.replace(
+            agent,
+            position=(
+                float(x + self.drift_translation[0]),
+                float(y + self.drift_translation[1]),
+                float(z),
+            ),
+            yaw=math.atan2(math.sin(yaw), math.cos(yaw)),
+        )
         return dataclasses.replace(
-            obs, depth=depth, cam_to_world=self.drifted_pose(obs.cam_to_world)
+            obs, cam_to_world=self.drifted_pose(obs.cam_to_world), agent=moved
         )
 
     def drifted_pose(self, cam_to_world: np.ndarray) -> np.ndarray:
