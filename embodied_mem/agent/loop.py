@@ -125,6 +125,13 @@ class MemoryAgent:
         return localize(obs) if localize is not None else obs
 
     @property
+    def _acting_localize(self) -> Callable[[Observation], Observation] | None:
+        """The pose the policies and the planner act on: the agent's own estimate
+        (:meth:`localize`), except on the simulator's map (``navigation.map=oracle``), which
+        lies in the simulator's frame, so plans on it take the simulator's pose (None: ORACLE)."""
+        return None if self.navigation.oracle else self.localize
+
+    @property
     def navigability(self) -> Navigability:
         """The map the policies plan on (see ``navigation``)."""
         return agent_map(self.env, self.memory, self.navigation, self._own_map)
@@ -225,10 +232,11 @@ class MemoryAgent:
         feedback: list[str],
         query: MemoryQueryAPI | None,
     ) -> PlanResult:
+        localize = self._acting_localize
         ctx = PlanningContext(
             instruction=instruction,
             memory=query,
-            agent=self.localize(obs).agent,
+            agent=(localize(obs) if localize is not None else obs).agent,
             time=obs.time,
             experience=self._experience(),
             step_index=step,
@@ -327,7 +335,7 @@ class MemoryAgent:
             observers=observers,
             target_seen=self._sighting(subgoal) if observers else None,
             navigability=self.navigability,
-            localize=self.localize,
+            localize=self._acting_localize,
         )
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
@@ -365,7 +373,7 @@ class MemoryAgent:
             config=self.config.executor,
             observers=[self.observe] if self.config.perceive_while_acting else [],
             navigability=self.navigability,
-            localize=self.localize,
+            localize=self._acting_localize,
         )
         reason = f"{why}; put back: {'done' if back.success else back.reason}"
         failed = PolicyOutcome(
