@@ -49,6 +49,11 @@ def _setup_logging(verbose: bool) -> None:
         handlers=[RichHandler(console=console, show_path=False)],
         force=True,
     )
+    if not verbose:
+        # Libraries' own INFO chatter (PyOpenGL: "No OpenGL_accelerate module loaded") is not
+        # about the run; keep it for --verbose.
+        for name in ("OpenGL", "matplotlib", "PIL"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _print_version(value: bool) -> None:
