@@ -79,7 +79,9 @@ class FreeSpaceConfig:
         if not 0 <= self.floor_height < self.robot_height:
             raise ValueError("FreeSpaceConfig needs 0 <= floor_height < robot_height")
         if self.pixel_stride < 1 or self.min_obstacle_hits < 1 or self.height_bins < 1:
-            raise ValueError("FreeSpaceConfig.pixel_stride and min_obstacle_hits must be >= 1")
+            raise ValueError(
+                "FreeSpaceConfig.pixel_stride, min_obstacle_hits and height_bins must be >= 1"
+            )
         if self.agent_radius < 0 or self.unknown_cost < 1:
             raise ValueError("FreeSpaceConfig needs agent_radius >= 0 and unknown_cost >= 1")
 
