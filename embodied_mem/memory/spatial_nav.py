@@ -7,6 +7,10 @@ policies and the rule planner use on the simulator's :class:`envs.navigability.O
 is passable unless an *occupied* cell lies within the agent's radius, so unknown space is
 crossed (at ``unknown_cost`` per metre, seen floor costs 1) and the agent re-plans when new
 frames show a wall there. Distances through unknown space are therefore cost-weighted metres.
+Cells the agent's body stood on are passable whatever their clearance says, unless an obstacle
+was seen there since (or a move into them was refused): depth fattens furniture by up to a cell,
+which closes doorways and gaps the agent walked through, cutting the map into pockets it could
+neither leave nor enter (most own-map "no path" failures of the full suite).
 
 The planning grid is rebuilt lazily, once per map version that is queried.
 """
@@ -28,6 +32,7 @@ class PlanningGrid(OccupancyGrid):
         known: (H, W) bool, cells seen (floor or obstacle) or stood on.
         origin, resolution, agent_radius: as for :class:`OccupancyGrid`.
         unknown_cost: cost per metre of an unknown navigable cell (seen floor costs 1).
+        walked: (H, W) bool, cells passable whatever their clearance (where the agent stood).
     """
 
     def __init__(
@@ -38,8 +43,11 @@ class PlanningGrid(OccupancyGrid):
         resolution: float,
         agent_radius: float,
         unknown_cost: float,
+        walked: np.ndarray | None = None,
     ) -> None:
         super().__init__(~blocked, (float(origin[0]), float(origin[1])), resolution, agent_radius)
+        if walked is not None:
+            self.navigable |= walked
         self.known = known
         self._costs = np.where(self.navigable, np.where(known, 1.0, unknown_cost), np.inf)
 
@@ -71,13 +79,15 @@ class MapNavigation:
             # (it assumes the obstacle fills its cell), and counting it twice kept the agent
             # half a cell farther from walls than the simulator does (it could not stand where
             # it stood).
+            blocked = host.occupied | host.bumped
             grid = PlanningGrid(
-                host.occupied | host.bumped,
+                blocked,
                 host.known,
                 host.origin,
                 cfg.resolution,
                 max(cfg.agent_radius - 0.5 * cfg.resolution, 0.0),
                 cfg.unknown_cost,
+                walked=host.visited & ~blocked,
             )
             self._plan = (host.version, grid)
         return self._plan[1]
