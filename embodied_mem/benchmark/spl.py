@@ -4,8 +4,12 @@ Single target: the shortest walk from the start after which the distance rule of
 :mod:`embodied_mem.benchmark.success` holds, i.e. ``max(0, d - radius)`` for the nearest valid target.
 Multi-goal: each goal instance is stood in for by one navigable point with a success radius;
 legs are shortened by that radius. Ordered goals take the cheapest instance per goal (dynamic
-programming over the layers); unordered goals also take the cheapest visiting order
-(Held-Karp over goals). Rooms are reached at the nearest navigable point inside them.
+programming over the layers); unordered goals also take the cheapest visiting order: exact
+(Held-Karp over goals, on a table of legs computed once) up to :data:`EXACT_ORDER_GOALS`
+goals. Held-Karp is exponential in the goals (a large-setting task visits all 20 objects
+picked up yesterday: 2^20 subsets), so beyond that the order is the best one local search
+finds (:mod:`.spl_order`): an upper bound of the shortest walk, which can only make such a
+task's SPL a little more generous. Rooms are reached at the nearest navigable point inside them.
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embodied_mem.benchmark.spl_order import LegTable, best_found_order, held_karp
 from embodied_mem.benchmark.success import SuccessThresholds, receptacle_viewpoints
 from embodied_mem.benchmark.task import Goal
 from envs.base import Navigability
 from envs.ground_truth import GroundTruth
+
+#: Unordered goals up to this many get the exact shortest order (2^n subsets); more get the
+#: best order local search finds (an upper bound).
+EXACT_ORDER_GOALS = 13
 
 
 @dataclass(frozen=True)
@@ -143,33 +152,22 @@ def multi_goal_length(
         for layer in layers[1:]:
             cost = {s: min(c + _leg(cache, p.xy, s) for p, c in cost.items()) for s in layer}
         return min(cost.values())
-    return _held_karp(layers, start, cache)
+    legs = _leg_table(layers, start, cache)
+    if len(layers) <= EXACT_ORDER_GOALS:
+        return held_karp(legs)
+    return best_found_order(legs)
 
 
-def _held_karp(
+def _leg_table(
     layers: list[list[_Stop]], start: tuple[float, float], cache: GeodesicCache
-) -> float:
-    n = len(layers)
-    # best[(mask, goal, stop)] = cheapest walk visiting the goals in mask, ending at that stop.
-    best: dict[tuple[int, int, _Stop], float] = {}
-    for g, layer in enumerate(layers):
-        for s in layer:
-            best[(1 << g, g, s)] = _leg(cache, start, s)
-    for mask in range(1, 1 << n):
-        for g in range(n):
-            if not mask & (1 << g):
-                continue
-            for s in layers[g]:
-                c = best.get((mask, g, s))
-                if c is None:
-                    continue
-                for h in range(n):
-                    if mask & (1 << h):
-                        continue
-                    for t in layers[h]:
-                        key = (mask | (1 << h), h, t)
-                        v = c + _leg(cache, s.xy, t)
-                        if v < best.get(key, math.inf):
-                            best[key] = v
-    full = (1 << n) - 1
-    return min((v for (m, _, _), v in best.items() if m == full), default=math.inf)
+) -> LegTable:
+    """Every leg an unordered walk can take, each measured once (one distance field per stop)."""
+    stops = [s for layer in layers for s in layer]
+    goal_of = np.asarray([g for g, layer in enumerate(layers) for _ in layer], dtype=np.int64)
+    xy = np.asarray([s.xy for s in stops], dtype=float)
+    legs = np.empty((len(stops), len(stops)))
+    for t, stop in enumerate(stops):
+        field = cache.field(np.asarray(stop.xy))
+        legs[:, t] = np.maximum(0.0, np.asarray(field.at(xy)) - stop.radius)  # type: ignore[attr-defined]
+    first = np.asarray([_leg(cache, start, s) for s in stops])
+    return LegTable(goal_of, first, legs, len(layers))
