@@ -5,10 +5,8 @@ recorded config it reproduces the recorded memory exactly (same ids, bit-equal g
 events), and with ``memory_overrides`` (``["mapper.match_threshold=0.8", ...]``) the same
 experience is tried under a different memory config.
 
-Exactness needs deterministic perception. ``oracle`` and ``noisy`` (seeded error generator)
-are; ``geometric`` is not quite: open3d's RANSAC plane fit gave different planes on a few
-frames between two calls on the same frame (even with its global seed reset per frame), so a
-geometric run replays close to, but not bit-equal with, the recording.
+Exactness needs deterministic perception. ``oracle``, ``noisy`` (seeded error generator) and
+``geometric`` (RANSAC from a generator seeded per frame) are.
 """
 
 from __future__ import annotations

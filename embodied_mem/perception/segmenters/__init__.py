@@ -31,7 +31,7 @@ SEGMENTERS.register(
 SEGMENTERS.register(
     "geometric",
     "embodied_mem.perception.segmenters.geometric:GeometricSegmenter",
-    description="weight-free class-agnostic proposals from depth (RANSAC plane removal + DBSCAN, open3d)",
+    description="weight-free class-agnostic proposals from depth (RANSAC plane removal + DBSCAN)",
 )
 SEGMENTERS.register(
     "open_vocab",

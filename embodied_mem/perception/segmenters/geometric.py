@@ -1,18 +1,19 @@
 """Weight-free, class-agnostic object proposals from depth alone (works on real RGB-D).
 
 1. Back-project a strided grid of valid depth pixels (camera frame).
-2. Remove dominant planes (walls, floor, large table tops) with open3d RANSAC
-   ``segment_plane``, a few rounds, each only if it covers ``plane_min_fraction`` of the
-   points and spans ``plane_min_extent`` metres (a box face is not a wall).
-3. Cluster the remaining points with open3d DBSCAN; each cluster is one proposal labelled
-   ``"object"``.
+2. Remove dominant planes (walls, floor, large table tops) with RANSAC
+   (:func:`.planes.ransac_plane`, on an evenly strided sample), a few rounds, each only if it
+   covers ``plane_min_fraction`` of the points and spans ``plane_min_extent`` metres (a box
+   face is not a wall).
+3. Cluster the remaining points with DBSCAN on their voxel centroids
+   (:func:`.clustering.voxel_dbscan`); each cluster is one proposal labelled ``"object"``.
 4. Masks are the strided labels upsampled to full resolution, keeping only full-resolution
    pixels whose depth agrees with their grid sample (so a block never bleeds onto the wall
    behind). ``Detection.points`` is filled here with the cluster's world points, because the
    clustered cloud is cleaner than re-projecting the blocky mask.
 
-Randomness: open3d's RANSAC draws from its global generator, which is reseeded per frame
-from ``config.seed`` so results are reproducible.
+Randomness: RANSAC draws from a numpy generator seeded with ``config.seed`` per frame, so the
+same frame always gives the same proposals.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.segmenters.clustering import voxel_dbscan
+from embodied_mem.perception.segmenters.planes import ransac_plane
 from embodied_mem.perception.types import Detection
 from envs.camera import apply_rigid
 from envs.types import Observation
@@ -44,8 +47,9 @@ class GeometricSegmenterConfig:
     """RANSAC inlier distance (m)."""
     plane_iterations: int = 200
     """RANSAC iterations per plane."""
-    plane_sample_points: int = 1500
-    """RANSAC fits each plane on at most this many evenly strided points."""
+    plane_sample_points: int = 500
+    """RANSAC fits each plane on at most this many evenly strided points (a plane worth
+    removing holds >= ``plane_min_fraction`` of them: dozens of inliers at 500)."""
     plane_min_fraction: float = 0.08
     """A plane is removed only if it holds at least this fraction of the points ..."""
     plane_min_extent: float = 1.2
@@ -54,12 +58,16 @@ class GeometricSegmenterConfig:
     """DBSCAN neighbourhood radius (m); scaled up with the grid stride's footprint."""
     dbscan_min_points: int = 10
     """DBSCAN core-point neighbour count."""
+    dbscan_voxel: float = 0.35
+    """DBSCAN clusters voxel centroids of this fraction of its eps (weighted by their points;
+    the labels go back to the points): about half the cost, nearly the same clusters
+    (adjusted Rand index 0.997 on built-in house frames). 0 clusters every point."""
     min_cluster_points: int = 30
     """Clusters with fewer grid points are dropped."""
     depth_tolerance: float = 0.05
     """Full-res pixels join their block's cluster only within this depth difference (m)."""
     seed: int = 0
-    """Seed of open3d's RANSAC generator (reset every frame)."""
+    """Seed of the RANSAC generator (reset every frame)."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -84,6 +92,10 @@ class GeometricSegmenterConfig:
                 raise ValueError(
                     f"GeometricSegmenterConfig.{name} must be >= 1, got {getattr(self, name)}"
                 )
+        if not 0.0 <= self.dbscan_voxel <= 1.0:
+            raise ValueError(
+                f"GeometricSegmenterConfig.dbscan_voxel must be in [0, 1], got {self.dbscan_voxel}"
+            )
         if self.max_planes < 0:
             raise ValueError(
                 f"GeometricSegmenterConfig.max_planes must be >= 0, got {self.max_planes}"
@@ -96,13 +108,12 @@ class GeometricSegmenterConfig:
 
 
 class GeometricSegmenter:
-    """Class-agnostic depth proposals: RANSAC plane removal + DBSCAN (open3d)."""
+    """Class-agnostic depth proposals: RANSAC plane removal + DBSCAN."""
 
     label = "geometric"
 
     def __init__(self, config: GeometricSegmenterConfig | None = None) -> None:
         self.config = config or GeometricSegmenterConfig()
-        import open3d  # noqa: F401  (fail at build time, not on the first frame)
 
     def segment(self, obs: Observation) -> list[Detection]:
         """Proposals (category ``"object"``) with masks and world points filled."""
@@ -126,14 +137,12 @@ class GeometricSegmenter:
 
     def _cluster(self, cam: np.ndarray, angular_step: float) -> np.ndarray:
         """Per-point cluster label (-1 = plane or noise)."""
-        import open3d as o3d
-
         cfg = self.config
-        o3d.utility.random.seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
         labels = np.full(len(cam), -1, dtype=np.int64)
         remaining = np.arange(len(cam))
         for _ in range(cfg.max_planes):
-            inl = self._largest_plane(cam, remaining)
+            inl = self._largest_plane(cam, remaining, rng)
             if inl is None or len(inl) < cfg.plane_min_fraction * len(cam):
                 break
             if float(np.ptp(cam[remaining[inl]], axis=0).max()) < cfg.plane_min_extent:
@@ -147,36 +156,32 @@ class GeometricSegmenter:
         median_z = float(np.median(cam[remaining, 2]))
         spacing = angular_step * median_z
         eps = max(cfg.dbscan_eps, 2.5 * spacing)
-        pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(cam[remaining]))
-        labels[remaining] = np.asarray(
-            pcd.cluster_dbscan(eps, cfg.dbscan_min_points), dtype=np.int64
+        labels[remaining] = voxel_dbscan(
+            cam[remaining], eps, cfg.dbscan_min_points, cfg.dbscan_voxel
         )
         return labels
 
-    def _largest_plane(self, cam: np.ndarray, remaining: np.ndarray) -> np.ndarray | None:
+    def _largest_plane(
+        self, cam: np.ndarray, remaining: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray | None:
         """Indices into ``remaining`` of the largest RANSAC plane's inliers (None if too few points).
 
         RANSAC runs on an evenly strided sample (its cost grows with points x iterations);
         the plane it finds is then applied to every remaining point.
         """
-        import open3d as o3d
-
         cfg = self.config
         if len(remaining) < 3:
             return None
         step = max(1, -(-len(remaining) // cfg.plane_sample_points))
-        sample = cam[remaining[::step]]
-        pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(sample))
-        model, _ = pcd.segment_plane(cfg.plane_distance, 3, cfg.plane_iterations)
-        normal = np.asarray(model[:3], dtype=np.float64)
-        norm = float(np.linalg.norm(normal))
-        if norm == 0.0:
+        plane = ransac_plane(cam[remaining[::step]], cfg.plane_distance, cfg.plane_iterations, rng)
+        if plane is None:
             return None
+        normal, offset = plane
         pts = cam[remaining]
         dist = np.abs(
-            pts[:, 0] * normal[0] + pts[:, 1] * normal[1] + pts[:, 2] * normal[2] + model[3]
+            pts[:, 0] * normal[0] + pts[:, 1] * normal[1] + pts[:, 2] * normal[2] + offset
         )
-        return np.nonzero(dist / norm <= cfg.plane_distance)[0]
+        return np.nonzero(dist <= cfg.plane_distance)[0]
 
     def _detections(
         self,
@@ -189,18 +194,21 @@ class GeometricSegmenter:
     ) -> list[Detection]:
         cfg = self.config
         h, w = obs.depth.shape
-        full_labels = np.repeat(np.repeat(grid_labels, stride, 0), stride, 1)[:h, :w]
+        full_labels = np.repeat(np.repeat(grid_labels.astype(np.int32), stride, 0), stride, 1)
         grid_depth = np.repeat(np.repeat(obs.depth[::stride, ::stride], stride, 0), stride, 1)[
             :h, :w
         ]
         with np.errstate(invalid="ignore"):
             agree = ok & (np.abs(obs.depth - grid_depth) <= cfg.depth_tolerance)
+        # Pixels that do not agree with their grid sample join no cluster (one pass here
+        # instead of one per cluster below).
+        full_labels = np.where(agree, full_labels[:h, :w], -1)
         dets: list[Detection] = []
         ids, counts = np.unique(labels[labels >= 0], return_counts=True)
         for cid, n in zip(ids.tolist(), counts.tolist(), strict=True):
             if n < cfg.min_cluster_points:
                 continue
-            mask = (full_labels == cid) & agree
+            mask = full_labels == cid
             if not mask.any():
                 continue
             pts = apply_rigid(obs.cam_to_world, cam[labels == cid])
