@@ -305,6 +305,7 @@ class ObjectMapper:
                     stats=stats,
                     check_pose=False,  # validated once per frame in update()
                     sample_spacing=cfg.voxel_size / 2,
+                    median_window=cfg.depth_median_window,
                 )
                 upd.invalid_depth_pixels += stats.n_invalid
             pts = voxel_downsample(det.points, cfg.voxel_size)

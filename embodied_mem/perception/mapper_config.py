@@ -15,6 +15,10 @@ class MapperConfig:
     """Cap on a track's stored points (memory stores a small cloud per node)."""
     max_backproject_pixels: int = 4000
     """Large masks are strided so that about this many pixels are back-projected (speed)."""
+    depth_median_window: int = 5
+    """Odd window (pixels): each back-projected mask pixel takes the median depth of the
+    mask's valid pixels around it, which removes most per-pixel sensor noise without mixing
+    in surfaces across the mask's edge; 1 uses the raw readings."""
     max_depth: float | None = 8.0
     """Depth readings beyond this (m) are ignored; None = no limit."""
     min_mask_pixels: int = 25
@@ -102,6 +106,11 @@ class MapperConfig:
         for name, value in unit.items():
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"MapperConfig.{name} must be in [0, 1], got {value}")
+        if self.depth_median_window < 1 or self.depth_median_window % 2 == 0:
+            raise ValueError(
+                "MapperConfig.depth_median_window must be an odd number >= 1, "
+                f"got {self.depth_median_window}"
+            )
         if self.outlier_std_ratio <= 0:
             raise ValueError(
                 f"MapperConfig.outlier_std_ratio must be > 0, got {self.outlier_std_ratio}"

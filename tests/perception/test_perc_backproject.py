@@ -10,6 +10,7 @@ from scipy.spatial.transform import Rotation
 from embodied_mem.perception.backproject import (
     BackprojectStats,
     backproject,
+    masked_median_depth,
     project,
     remove_outliers,
     voxel_downsample,
@@ -87,3 +88,29 @@ def test_voxel_downsample_and_outlier_removal():
     assert len(cleaned) >= 0.9 * len(cube)
     with pytest.raises(ValueError, match="voxel_size"):
         voxel_downsample(cube, 0.0)
+
+
+def test_masked_median_depth_removes_sensor_noise_but_keeps_the_mask_surface():
+    # A box-shaped mask on a tilted plane, 3 m away, in front of a wall at 6 m.
+    v, u = np.mgrid[0 : INTR.height, 0 : INTR.width]
+    plane = (3.0 + 0.004 * u + 0.002 * v).astype(np.float32)
+    mask = np.zeros(plane.shape, bool)
+    mask[20:40, 30:60] = True
+    clean = np.where(mask, plane, 6.0).astype(np.float32)
+    vi, ui = np.nonzero(mask)
+    inner = (vi >= 22) & (vi < 38) & (ui >= 32) & (ui < 58)
+    # Clean depth: the interior (full windows) is untouched; the rim never takes the wall's depth.
+    z = masked_median_depth(clean, mask, vi, ui, 5)
+    np.testing.assert_allclose(z[inner], clean[vi, ui][inner], atol=1e-6)
+    assert np.abs(z - clean[vi, ui]).max() < 0.02
+    # 1 % proportional noise (3 cm here): the median cuts it by more than half everywhere.
+    rng = np.random.default_rng(0)
+    noisy = (clean * (1.0 + 0.01 * rng.standard_normal(clean.shape))).astype(np.float32)
+    z = masked_median_depth(noisy, mask, vi, ui, 5)
+    raw_err = np.std(noisy[vi, ui] - clean[vi, ui])
+    assert np.std(z - clean[vi, ui]) < 0.5 * raw_err
+    # Through backproject: the same points, filtered, and an even window is refused.
+    pts = backproject(noisy, INTR, np.eye(4), mask, median_window=5)
+    np.testing.assert_allclose(pts[:, 2], z)
+    with pytest.raises(ValueError, match="odd"):
+        backproject(noisy, INTR, np.eye(4), mask, median_window=4)
