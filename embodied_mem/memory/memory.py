@@ -382,7 +382,7 @@ class AgentMemory:
                 if obj in self.mapper.objects:
                     self.mapper.relocate(obj, p)
         else:
-            obj = lt.container_at(p)
+            obj = lt.container_at(p, opening=k is EventKind.OPEN)
             if obj is not None:
                 lt.apply_open(obj, t, opened=k is EventKind.OPEN)
         if obj is None:

@@ -157,3 +157,33 @@ def test_acted_point_resolution_prefers_what_the_agent_did() -> None:
     # With the microwave open, a point inside it means "put inside".
     assert lt.receptacle_at((2.25, 1.45, 1.0)) == "micro"
     assert lt.receptacle_at((50.0, 50.0, 0.0)) is None
+
+
+def test_close_goes_to_the_container_the_agent_opened() -> None:
+    lt = LongTermMemory([KITCHEN])
+    objs = {
+        "counter": _box_obj("counter", "CounterTop", (1, 1, 0), (3, 2, 0.9)),
+        "micro": _box_obj("micro", "Microwave", (2.0, 1.2, 0.9), (2.6, 1.8, 1.25)),
+        # A one-off, smaller, mislabelled glimpse of the open microwave's door.
+        "ghost": _box_obj("ghost", "Fridge", (2.0, 1.1, 0.9), (2.4, 1.5, 1.2)),
+    }
+    objs["micro"].n_observations = 30
+    lt.apply_mapper_update(MapperUpdate(created=list(objs)), objs, 0.0)
+    at_door = (2.2, 1.2, 1.0)
+    assert lt.container_at(at_door, opening=True) == "micro"  # the established one
+    lt.apply_open("micro", 1.0, opened=True)
+    assert lt.container_at(at_door, opening=False) == "micro"  # shut what was opened
+    lt.apply_open("micro", 2.0, opened=False)
+    # Without states to go by, a track seen once still never takes the action.
+    assert lt.container_at(at_door) == "micro"
+
+
+def test_nearest_prefers_the_nearer_centre_among_boxes_holding_the_point() -> None:
+    lt = LongTermMemory([KITCHEN])
+    objs = {
+        "a_book": _box_obj("a_book", "Book", (1.0, 1.0, 0.9), (1.6, 1.6, 1.0)),
+        "b_book": _box_obj("b_book", "Book", (1.4, 1.4, 0.9), (1.7, 1.7, 1.0)),
+    }
+    lt.apply_mapper_update(MapperUpdate(created=list(objs)), objs, 0.0)
+    assert lt.nearest((1.5, 1.5, 0.95), Layer.OBJECT) == "b_book"
+    assert lt.nearest((1.1, 1.1, 0.95), Layer.OBJECT) == "a_book"

@@ -10,7 +10,10 @@ standing on a counter), so the rules use what the agent did:
   something in); otherwise the nearest support surface *below* the point whose footprint
   holds it; otherwise the nearest receptacle.
 - **open/close**: among receptacles the point touches, containers (openable categories) win,
-  then the smallest; otherwise the nearest container, then the nearest receptacle.
+  then one whose remembered state the action changes (a close shuts the container the agent
+  opened, not a closed neighbour), then one seen more than once (a mislabelled glimpse of
+  the open door is a one-off track that must not take the action), then the smallest;
+  otherwise the nearest container, then the nearest receptacle.
 """
 
 from __future__ import annotations
@@ -260,24 +263,30 @@ class LongTermRecord:
         p = as_point(point)
         limit = self.config.interaction_radius if max_distance is None else max_distance
         skip = set(exclude)
-        best: tuple[float, str] | None = None
+        best: tuple[float, float, str] | None = None
         layers = [layer] if layer is not None else [Layer.OBJECT, Layer.RECEPTACLE]
         for lyr in layers:
             for n in self.graph.nodes(lyr):
                 if n.id in skip:
                     continue
                 d = box_gap(n, p)
-                if d <= limit and (best is None or (d, n.id) < best):
-                    best = (d, n.id)
-        return None if best is None else best[1]
+                if d > limit:
+                    continue
+                # Noisy clouds give overlapping boxes: of two that both hold the point, the
+                # one whose centre is nearer is the better guess (not the older id).
+                key = (d, float(np.linalg.norm(n.centroid - p)), n.id)
+                if best is None or key < best:
+                    best = key
+        return None if best is None else best[2]
 
     def receptacle_at(self, point: Point3, exclude: Iterable[str] = ()) -> str | None:
         """The receptacle something was put on/into at ``point`` (:func:`place_target`)."""
         return place_target(self, point, exclude)
 
-    def container_at(self, point: Point3) -> str | None:
-        """The receptacle opened/closed at ``point`` (:func:`container_target`)."""
-        return container_target(self, point)
+    def container_at(self, point: Point3, *, opening: bool | None = None) -> str | None:
+        """The receptacle opened (``opening`` True) or closed (False) at ``point``
+        (:func:`container_target`)."""
+        return container_target(self, point, opening=opening)
 
     def relation_of(self, node: Node) -> tuple[str, Relation] | None:
         res = infer_relation(node, self.graph.nodes(Layer.RECEPTACLE), self._rel_cfg)
@@ -349,16 +358,29 @@ def place_target(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ())
     return min((g, n.volume, n.id) for n, g in cands)[2]
 
 
-def container_target(lt: LongTermRecord, point: Point3) -> str | None:
-    """The receptacle opened/closed at ``point`` (see module docstring)."""
+def container_target(
+    lt: LongTermRecord, point: Point3, *, opening: bool | None = None
+) -> str | None:
+    """The receptacle opened (``opening`` True) or closed (False) at ``point`` (see module
+    docstring); ``opening`` None ignores remembered states."""
     p = as_point(point)
     tol = lt.config.on_z_tolerance
     cands = _candidates(lt, p, ())
     if not cands:
         return None
-    touching = [(not lt.is_container(n.id), n.volume, n.id) for n, g in cands if g <= tol]
+    touching = [
+        (
+            not lt.is_container(n.id),
+            opening is not None and (n.state is NodeState.OPEN) is opening,
+            n.num_observations < 2,
+            n.volume,
+            n.id,
+        )
+        for n, g in cands
+        if g <= tol
+    ]
     if touching:
-        return min(touching)[2]
+        return min(touching)[-1]
     containers = [(g, n.id) for n, g in cands if lt.is_container(n.id)]
     if containers:
         return min(containers)[1]
