@@ -38,6 +38,71 @@ def navigable_mask(free: np.ndarray, resolution: float, agent_radius: float) -> 
     return free & (clearance >= agent_radius)
 
 
+def navigable_mask_update(
+    free: np.ndarray,
+    before: np.ndarray,
+    navigable_before: np.ndarray,
+    resolution: float,
+    agent_radius: float,
+) -> np.ndarray:
+    """:func:`navigable_mask` of ``free``, given the mask of ``before`` (same shape): only the
+    cells near changed ones are recomputed, on a window around them.
+
+    Exact: a cell is navigable iff no blocked cell (or the border) lies within ``reach`` cells
+    of its centre, so only cells that near a changed cell can change, and the window keeps
+    every blocked cell that near them (farther ones cannot decide the test). The distances
+    are the same numbers the whole-grid transform gives.
+    """
+    changed = free != before
+    if not changed.any():
+        return navigable_before
+    rows = np.flatnonzero(changed.any(axis=1))
+    cols = np.flatnonzero(changed.any(axis=0))
+    reach = (agent_radius + 0.5 * resolution) / resolution  # cells
+    m = int(math.ceil(reach)) + 1
+    h, w = free.shape
+    zone = (
+        max(rows[0] - m, 0),
+        min(rows[-1] + m + 1, h),
+        max(cols[0] - m, 0),
+        min(cols[-1] + m + 1, w),
+    )
+    win = (max(zone[0] - m, 0), min(zone[1] + m, h), max(zone[2] - m, 0), min(zone[3] + m, w))
+    if (win[1] - win[0]) * (win[3] - win[2]) > 0.5 * free.size:
+        return navigable_mask(free, resolution, agent_radius)
+    # The grid border counts as blocked: pad where the window reaches it.
+    padded = np.pad(free[win[0] : win[1], win[2] : win[3]], 1, constant_values=False)
+    inner = (slice(1, -1), slice(1, -1))
+    if win[0] > 0:
+        padded[0, :] = True
+    if win[1] < h:
+        padded[-1, :] = True
+    if win[2] > 0:
+        padded[:, 0] = True
+    if win[3] < w:
+        padded[:, -1] = True
+    out = navigable_before.copy()
+    zr = slice(zone[0] - win[0], zone[1] - win[0])
+    zc = slice(zone[2] - win[2], zone[3] - win[2])
+    sub_free = padded[inner][zr, zc]
+    if padded.all():  # nothing blocked anywhere near: clearance is unbounded
+        out[zone[0] : zone[1], zone[2] : zone[3]] = sub_free
+        return out
+    clearance = ndimage.distance_transform_edt(padded)[inner][zr, zc] * resolution
+    clearance -= 0.5 * resolution
+    out[zone[0] : zone[1], zone[2] : zone[3]] = sub_free & (clearance >= agent_radius)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_steps(n: int) -> np.ndarray:
+    """``np.linspace(0, 1, n)``, read-only and shared: segment checks ask for the same few
+    lengths tens of thousands of times an episode, and linspace was a visible part of that."""
+    steps = np.linspace(0.0, 1.0, n)
+    steps.flags.writeable = False
+    return steps
+
+
 @dataclass(frozen=True)
 class DistanceField:
     """Geodesic distances (metres) from every navigable cell to one goal; ``inf`` if unreachable.
@@ -88,6 +153,9 @@ class OccupancyGrid:
             are not navigable.
         cache_size: how many distance fields to keep (one per goal cell; a field is one
             float per cell, and a benchmark task's policy and scorer revisit a few dozen goals).
+        navigable: the (H, W) bool mask :func:`navigable_mask` gives for exactly these
+            ``free``, ``resolution`` and ``agent_radius``, when the caller has it already (a
+            map rebuilt with the same obstacles); computed when None.
     """
 
     def __init__(
@@ -97,6 +165,7 @@ class OccupancyGrid:
         resolution: float,
         agent_radius: float,
         cache_size: int = 64,
+        navigable: np.ndarray | None = None,
     ) -> None:
         free = np.asarray(free)
         if free.ndim != 2 or free.dtype != bool:
@@ -110,7 +179,13 @@ class OccupancyGrid:
         self._ox, self._oy = float(self.origin[0]), float(self.origin[1])
         self.resolution = float(resolution)
         self.agent_radius = float(agent_radius)
-        self.navigable: np.ndarray = navigable_mask(free, self.resolution, self.agent_radius)
+        if navigable is None:
+            navigable = navigable_mask(free, self.resolution, self.agent_radius)
+        elif navigable.shape != free.shape or navigable.dtype != bool:
+            raise ValueError(
+                f"navigable must be {free.shape} bool like free, got {navigable.shape}"
+            )
+        self.navigable: np.ndarray = navigable
         if not self.navigable.any():
             raise ValueError("no navigable cell: the free area is narrower than the agent")
         # Connected regions and the nearest-navigable-cell index are computed on first use
@@ -206,7 +281,7 @@ class OccupancyGrid:
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
         n = max(2, int(math.ceil(np.linalg.norm(b - a) / (0.125 * self.resolution))) + 1)
-        return a + np.linspace(0.0, 1.0, n)[:, None] * (b - a)
+        return a + _unit_steps(n)[:, None] * (b - a)
 
     def _free_points(self, pts: np.ndarray) -> np.ndarray:
         """(N,) bool per point: navigable, or on a corner touching a navigable cell."""

@@ -9,6 +9,7 @@ in ``cues.yaml`` next to this module.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -63,8 +64,13 @@ def lemma(word: str) -> str:
     return w[:-1]
 
 
+@functools.lru_cache(maxsize=8192)
 def phrase_key(surface: str) -> tuple[str, ...]:
-    """Normalised, singular token tuple of a phrase: the key vocabulary lookups use."""
+    """Normalised, singular token tuple of a phrase: the key vocabulary lookups use.
+
+    Cached: the planner and memory queries key the same few hundred names and phrases tens of
+    thousands of times an episode (each a dozen regex passes).
+    """
     return tuple(lemma(w) for w in normalize(surface)[0] if w != BOUNDARY)
 
 

@@ -23,6 +23,7 @@ interface the policies use, with unknown cells passable at a higher cost) is
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import zlib
 from dataclasses import asdict, dataclass
@@ -208,7 +209,7 @@ class FreeSpaceMap(MapNavigation):
     def band_edges(self) -> np.ndarray:
         """(height_bins + 1,) heights above the floor (metres) bounding the obstacle bands."""
         cfg = self.config
-        return np.linspace(cfg.floor_height, cfg.robot_height, cfg.height_bins + 1)
+        return _band_edges(cfg.floor_height, cfg.robot_height, cfg.height_bins)
 
     def _band(self, height: np.ndarray) -> np.ndarray:
         edges = self.band_edges()
@@ -266,9 +267,11 @@ class FreeSpaceMap(MapNavigation):
         if not len(cells):
             return
         r, c = self._local(cells)
-        counts = np.bincount(r * layer.shape[1] + c, minlength=layer.size).reshape(layer.shape)
-        np.minimum(layer.astype(np.int64) + counts, _MAX_HITS, out=counts)
-        layer[...] = counts
+        # Only the touched cells change: a whole-grid bincount per frame and layer cost more
+        # than the frame's points once the grid grew to a house.
+        flat, counts = np.unique(r * layer.shape[1] + c, return_counts=True)
+        view = layer.reshape(-1)  # a view: layers are C-contiguous
+        view[flat] = np.minimum(view[flat].astype(np.int64) + counts, _MAX_HITS)
 
     # ----------------------------------------------------------------- frontiers
     def frontier_clusters(self, min_cells: int, exclude_radius: float) -> list[np.ndarray]:
@@ -318,6 +321,14 @@ class FreeSpaceMap(MapNavigation):
             "obstacle_hits": _pack(self.obstacle_hits),
             "visited": _pack(self.visited),
         }
+
+
+@functools.lru_cache(maxsize=16)
+def _band_edges(floor_height: float, robot_height: float, bins: int) -> np.ndarray:
+    """Read-only band edges, shared (asked for on every frame and by every clearing test)."""
+    edges = np.linspace(floor_height, robot_height, bins + 1)
+    edges.flags.writeable = False
+    return edges
 
 
 def _pack(a: np.ndarray) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import ndimage
 
 from envs.camera import world_to_pixels
 from envs.types import Observation
@@ -28,33 +27,76 @@ BEYOND = 0.15
 
 
 def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]:
-    """Index (bands, rows, cols) of the obstacle bands with hits this frame sees through."""
-    empty = (np.zeros(0, dtype=np.int64),) * 3
-    bands, rows, cols = np.nonzero(fmap.obstacle_hits)
-    if not len(rows):
-        return empty
+    """Index (bands, rows, cols) of the obstacle bands with hits this frame sees through.
+
+    Only the window of cells within ``max_range`` of the camera is searched, and the three
+    test heights are checked in turn on the cells still in question: most obstacle cells
+    (walls) fail the first test, so the later projections and depth look-ups are few. The
+    answer is the one the plain test of every hit band at every height gives.
+    """
     cfg = fmap.config
-    xy = fmap.cell_centres(rows, cols)
     cam = np.asarray(obs.cam_to_world, dtype=float)[:3, 3]
+    bands, rows, cols = _hit_bands_near(fmap, cam[:2], cfg.max_range)
+    if not len(rows):
+        return bands, rows, cols
+    xy = fmap.cell_centres(rows, cols)
     near = np.linalg.norm(xy - cam[:2], axis=1) <= cfg.max_range
-    if not near.any():
-        return empty
     bands, rows, cols, xy = bands[near], rows[near], cols[near], xy[near]
-    depth = np.asarray(obs.depth, dtype=np.float64)
-    # Invalid readings say nothing: they count as a surface at 0 m (never seen through).
-    depth = np.where(np.isfinite(depth) & (depth > 0), depth, 0.0)
-    nearest = ndimage.minimum_filter(depth, size=3, mode="nearest")
     edges = fmap.band_edges()
     floor = float(obs.agent.position[2])
-    through = np.ones(len(rows), dtype=bool)
+    k = obs.intrinsics
+    depth = np.asarray(obs.depth)
     # A quarter up from the band's bottom, not at it: just above the floor, the floor behind
     # a point is too close to it to tell it from a surface there.
     for frac in (0.25, 0.5, 1.0):
+        if not len(rows):
+            break
         z = floor + edges[bands] + frac * (edges[bands + 1] - edges[bands])
-        u, v, d = world_to_pixels(np.column_stack([xy, z]), obs.intrinsics, obs.cam_to_world)
-        k = obs.intrinsics
-        inside = (d > 0.1) & (u >= 0) & (u <= k.width - 1) & (v >= 0) & (v <= k.height - 1)
-        ui = np.clip(np.round(np.nan_to_num(u)), 0, k.width - 1).astype(int)
-        vi = np.clip(np.round(np.nan_to_num(v)), 0, k.height - 1).astype(int)
-        through &= inside & (nearest[vi, ui] > d + BEYOND + 0.05 * d)
-    return bands[through], rows[through], cols[through]
+        u, v, d = world_to_pixels(np.column_stack([xy, z]), k, obs.cam_to_world)
+        with np.errstate(invalid="ignore"):  # NaN u, v (points at the camera) are outside
+            inside = (d > 0.1) & (u >= 0) & (u <= k.width - 1) & (v >= 0) & (v <= k.height - 1)
+        keep = np.flatnonzero(inside)
+        u, v, d = u[keep], v[keep], d[keep]
+        ui, vi = np.round(u).astype(int), np.round(v).astype(int)
+        keep = keep[_nearest_depth(depth, vi, ui) > d + BEYOND + 0.05 * d]
+        bands, rows, cols, xy = bands[keep], rows[keep], cols[keep], xy[keep]
+    return bands, rows, cols
+
+
+def _hit_bands_near(
+    fmap: FreeSpaceMap, xy: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bands, rows, cols) of the hit obstacle bands in the square of cells whose centres may
+    lie within ``radius`` metres of world ``xy`` (a superset; callers test the distance)."""
+    res = fmap.config.resolution
+    h, w = fmap.shape
+    local = (np.asarray(xy, dtype=float) - fmap.origin) / res - 0.5  # (col, row) of xy
+    lo = np.floor(local - radius / res) - 1
+    hi = np.ceil(local + radius / res) + 2
+    c0, r0 = (int(min(max(x, 0), n)) for x, n in zip(lo, (w, h), strict=True))
+    c1, r1 = (int(min(max(x, 0), n)) for x, n in zip(hi, (w, h), strict=True))
+    window = fmap.obstacle_hits[:, r0:r1, c0:c1]
+    if not window.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    # Cells with a hit in any band first (a 3-D nonzero is several times slower), then
+    # their bands: the same (band, row, col) order a 3-D nonzero gives.
+    hit = window[0] != 0
+    for band in window[1:]:
+        hit |= band != 0
+    rows, cols = np.nonzero(hit)
+    bands, at = np.nonzero(window[:, rows, cols])
+    return bands, rows[at] + r0, cols[at] + c0
+
+
+def _nearest_depth(depth: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The smallest reading in the 3x3 pixel window around each (row, col), edges clamped
+    (``scipy.ndimage.minimum_filter(size=3, mode="nearest")`` at just these pixels);
+    invalid readings count as a surface at 0 m (they say nothing, so never seen through)."""
+    with np.errstate(invalid="ignore"):
+        clean = np.where(np.isfinite(depth) & (depth > 0), depth, 0.0)
+    padded = np.pad(clean.astype(np.float64, copy=False), 1, mode="edge")
+    w = padded.shape[1]
+    window = (np.arange(3)[:, None] * w + np.arange(3)).ravel()  # 3x3 offsets, flat
+    at = (rows * w + cols)[:, None] + window
+    return padded.ravel()[at].min(axis=1)

@@ -12,7 +12,8 @@ was seen there since (or a move into them was refused): depth fattens furniture 
 which closes doorways and gaps the agent walked through, cutting the map into pockets it could
 neither leave nor enter (most own-map "no path" failures of the full suite).
 
-The planning grid is rebuilt lazily, once per map version that is queried.
+The planning grid is rebuilt lazily, once per map version that is queried, and carries over
+what the map change left as it was (see :meth:`MapNavigation._rebuilt_grid`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.navigability import DistanceField, OccupancyGrid
+from envs.navigability import DistanceField, OccupancyGrid, navigable_mask_update
 
 
 class PlanningGrid(OccupancyGrid):
@@ -44,12 +45,44 @@ class PlanningGrid(OccupancyGrid):
         agent_radius: float,
         unknown_cost: float,
         walked: np.ndarray | None = None,
+        previous: PlanningGrid | None = None,
     ) -> None:
-        super().__init__(~blocked, (float(origin[0]), float(origin[1])), resolution, agent_radius)
+        """``previous``: an earlier grid of the same map on the same lattice (origin, shape,
+        resolution, radius); what depends only on the obstacles is carried over from it (all
+        of it when they are the same, else the clearance mask around the changed cells is
+        recomputed, see :func:`envs.navigability.navigable_mask_update`)."""
+        clear = None
+        if previous is not None:
+            clear = navigable_mask_update(
+                ~blocked, ~previous.blocked, previous.clear, resolution, agent_radius
+            )
+        origin_xy = (float(origin[0]), float(origin[1]))
+        super().__init__(~blocked, origin_xy, resolution, agent_radius, navigable=clear)
+        self.clear = self.navigable
+        """(H, W) bool, cells with the agent's clearance (before walked cells are added);
+        shared with later grids, never changed in place."""
         if walked is not None:
-            self.navigable |= walked
+            self.navigable = self.clear | walked
+        self.blocked = blocked
+        self.walked = walked
         self.known = known
+        self.unknown_cost = unknown_cost
         self._costs = np.where(self.navigable, np.where(known, 1.0, unknown_cost), np.inf)
+        if previous is not None and np.array_equal(previous.navigable, self.navigable):
+            for cached in ("_components", "_nearest"):  # functools.cached_property values
+                if cached in previous.__dict__:
+                    self.__dict__[cached] = previous.__dict__[cached]
+
+    def same_lattice(
+        self, shape: tuple[int, int], origin: np.ndarray, resolution: float, agent_radius: float
+    ) -> bool:
+        """Whether a grid of this geometry lies on this grid's cells (with its radius)."""
+        return (
+            self.shape == tuple(shape)
+            and np.array_equal(self.origin, np.asarray(origin, dtype=float))
+            and self.resolution == float(resolution)
+            and self.agent_radius == float(agent_radius)
+        )
 
 
 class MapNavigation:
@@ -73,24 +106,44 @@ class MapNavigation:
                 "the agent's free-space map is empty: ingest a frame before planning on it"
             )
         if self._plan is None or self._plan[0] != host.version:
-            cfg = host.config
-            # Depth points lie on surfaces, so an occupied cell's centre is within half a cell
-            # of the surface on either side; the grid's clearance already counts the far half
-            # (it assumes the obstacle fills its cell), and counting it twice kept the agent
-            # half a cell farther from walls than the simulator does (it could not stand where
-            # it stood).
-            blocked = host.occupied | host.bumped
-            grid = PlanningGrid(
-                blocked,
-                host.known,
-                host.origin,
-                cfg.resolution,
-                max(cfg.agent_radius - 0.5 * cfg.resolution, 0.0),
-                cfg.unknown_cost,
-                walked=host.visited & ~blocked,
-            )
-            self._plan = (host.version, grid)
+            self._plan = (host.version, self._rebuilt_grid())
         return self._plan[1]
+
+    def _rebuilt_grid(self) -> PlanningGrid:
+        """The grid of the map now, reusing what the last one has in common with it.
+
+        Some frames add hits only to cells already known and occupied: then the last grid
+        (with its cached distance fields) is still exact. Frames that only reveal floor keep
+        the obstacles, so the clearance mask (a distance transform) carries over; new or
+        cleared obstacles change it only around them.
+        """
+        host: Any = self
+        cfg = host.config
+        # Depth points lie on surfaces, so an occupied cell's centre is within half a cell
+        # of the surface on either side; the grid's clearance already counts the far half
+        # (it assumes the obstacle fills its cell), and counting it twice kept the agent
+        # half a cell farther from walls than the simulator does (it could not stand where
+        # it stood).
+        radius = max(cfg.agent_radius - 0.5 * cfg.resolution, 0.0)
+        blocked = host.occupied | host.bumped
+        known = host.known
+        walked = host.visited & ~blocked
+        last = None if self._plan is None else self._plan[1]
+        if last is None or not last.same_lattice(
+            blocked.shape, host.origin, cfg.resolution, radius
+        ):
+            last = None
+        elif (
+            last.unknown_cost == cfg.unknown_cost
+            and np.array_equal(last.blocked, blocked)
+            and np.array_equal(last.known, known)
+            and last.walked is not None
+            and np.array_equal(last.walked, walked)
+        ):
+            return last
+        return PlanningGrid(
+            blocked, known, host.origin, cfg.resolution, radius, cfg.unknown_cost, walked, last
+        )
 
     # The Navigability protocol and the OccupancyGrid extras the policies use.
     @property

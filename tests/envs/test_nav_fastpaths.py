@@ -69,3 +69,26 @@ def test_distance_fields_are_cached_per_goal_cell(grid: OccupancyGrid) -> None:
     goal = grid.sample_navigable(np.random.default_rng(3))
     first = grid.distances_from(goal)
     assert grid.distances_from(goal + 0.001).cells is first.cells
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_navigable_mask_update_equals_the_whole_grid_transform(seed: int) -> None:
+    """The windowed update after a few cells change (inside, at the border, blocked or
+    cleared) gives exactly the mask of the whole-grid transform."""
+    from envs.navigability import navigable_mask, navigable_mask_update
+
+    rng = np.random.default_rng(seed)
+    free = rng.random((90, 120)) > 0.03
+    before = navigable_mask(free, 0.05, 0.175)
+    for _ in range(20):
+        after = free.copy()
+        k = int(rng.integers(1, 6))
+        rows, cols = rng.integers(0, 90, k), rng.integers(0, 120, k)
+        if rng.random() < 0.3:  # at the border
+            rows[0] = 0 if rng.random() < 0.5 else 89
+        after[rows, cols] = ~after[rows, cols]
+        got = navigable_mask_update(after, free, before, 0.05, 0.175)
+        want = navigable_mask(after, 0.05, 0.175)
+        assert np.array_equal(got, want)
+        free, before = after, got
+    assert navigable_mask_update(free, free, before, 0.05, 0.175) is before
