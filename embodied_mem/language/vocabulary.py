@@ -223,9 +223,13 @@ class Vocabulary:
                 if isinstance(value, str) and value:
                     vocab.add(key, humanize(value), value)
         for room in query.rooms():
+            # A room's own name stands for that room ("bedroom 2" of a house with two
+            # bedrooms); its type and id stand for the type ("bedroom": any of them).
+            kind = room.room_type or room.name
             for surface in (room.name, room.room_type, room.room_id):
                 if surface:
-                    vocab.add("room", humanize(surface), room.room_type or room.name)
+                    specific = surface == room.name and phrase_key(room.name) != phrase_key(kind)
+                    vocab.add("room", humanize(surface), room.name if specific else kind)
         vocab.resolve_ambiguous()
         return vocab
 

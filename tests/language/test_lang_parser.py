@@ -183,3 +183,31 @@ def test_memory_words_win_over_catalog_words(parser: InstructionParser) -> None:
     result = parser.with_vocabulary(vocab).parse("Take me to the gnome you grabbed yesterday.")
     assert (result.template, result.slots) == ("T02", {"category": "GardenGnome"})
     assert parser.parse("Take me to the gnome you grabbed yesterday.").status == "no_match"
+
+
+def test_a_numbered_room_means_that_room_and_its_type_means_any_of_them(
+    parser: InstructionParser,
+) -> None:
+    # Large houses have two bedrooms ("bedroom 1", "bedroom 2"): "in the bedroom 2" must not
+    # become "in a bedroom", or T07 takes an object picked in the other bedroom.
+    from embodied_mem.memory import AgentMemory
+    from embodied_mem.planner.rule_targets import find_rooms
+    from envs.ground_truth import RoomRecord
+
+    def square(x0: float) -> list[tuple[float, float]]:
+        return [(x0, 0.0), (x0 + 4, 0.0), (x0 + 4, 4.0), (x0, 4.0)]
+
+    memory = AgentMemory(
+        [
+            RoomRecord("room_2", "bedroom", "bedroom 1", square(0)),
+            RoomRecord("room_4", "bedroom", "bedroom 2", square(5)),
+            RoomRecord("room_5", "kitchen", "kitchen", square(10)),
+        ]
+    )
+    query = memory.query()
+    rooms_parser = parser.with_vocabulary(default_vocabulary().with_memory(query))
+    expected = {"bedroom 2": {"room_4"}, "bedroom": {"room_2", "room_4"}, "kitchen": {"room_5"}}
+    for phrase, room_ids in expected.items():
+        result = rooms_parser.parse(f"Navigate to an object you picked up in the {phrase}.")
+        assert (result.template, result.slots) == ("T07", {"room": phrase})
+        assert {r.room_id for r in find_rooms(query, result.slots["room"])} == room_ids
