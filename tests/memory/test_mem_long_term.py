@@ -187,3 +187,16 @@ def test_nearest_prefers_the_nearer_centre_among_boxes_holding_the_point() -> No
     lt.apply_mapper_update(MapperUpdate(created=list(objs)), objs, 0.0)
     assert lt.nearest((1.5, 1.5, 0.95), Layer.OBJECT) == "b_book"
     assert lt.nearest((1.1, 1.1, 0.95), Layer.OBJECT) == "a_book"
+
+
+def test_nothing_shut_in_a_closed_container_vanishes_for_not_being_seen(scene) -> None:  # noqa: ANN001
+    lt, objs = scene
+    lt.config.missing_decay = 0.5
+    lt.apply_open("fridge", 1.0, opened=False)  # the milk is inside, behind a shut door
+    for i in range(8):
+        lt.apply_mapper_update(MapperUpdate(missing=["milk"]), objs, 5.0 + i)
+    assert lt.state("milk") is not None
+    lt.apply_open("fridge", 20.0, opened=True)  # door open: an empty shelf is evidence again
+    for i in range(8):
+        lt.apply_mapper_update(MapperUpdate(missing=["milk"]), objs, 21.0 + i)
+    assert lt.state("milk") is None

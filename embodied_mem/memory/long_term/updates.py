@@ -242,6 +242,8 @@ def missing(lt: LongTermRecord, memory_id: str, time: float) -> None:
     g = lt.graph
     if memory_id not in g or memory_id == lt.held:
         return
+    if shut_away(lt, memory_id):
+        return
     node = g.get(memory_id)
     conf = node.confidence * lt.config.missing_decay
     g.update_node(memory_id, confidence=conf)
@@ -249,3 +251,17 @@ def missing(lt: LongTermRecord, memory_id: str, time: float) -> None:
         g.mark_vanished(memory_id, time)
         logger.debug("%s not seen where expected; marked vanished at t=%.1f", memory_id, time)
     lt.touch(memory_id)
+
+
+def shut_away(lt: LongTermRecord, memory_id: str) -> bool:
+    """Whether memory believes ``memory_id`` is inside a container it saw closed.
+
+    Nothing inside a shut cabinet can be seen, so a view of where it should be says nothing
+    about it. Depth normally shows the door in front (occluded, no evidence), but a small pose
+    error or noisy depth near the door's edge made the spot look empty through the door, and
+    the vase the agent put away vanished from memory.
+    """
+    parent = lt.graph.parent_of(memory_id)
+    if parent is None or parent[1] is not Relation.INSIDE or not lt.is_container(parent[0]):
+        return False
+    return parent[0] in lt.graph and lt.graph.get(parent[0]).state is NodeState.CLOSED
