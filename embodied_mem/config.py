@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 T = TypeVar("T")
@@ -55,14 +55,16 @@ def load_config(
             ones), a wrong type, or a failed validation (with the section it happened in).
     """
     try:
-        cfg = OmegaConf.structured(schema)
+        layers = []
         if preset is not None:
-            cfg = OmegaConf.merge(cfg, OmegaConf.load(preset_path(preset)))
+            layers.append(OmegaConf.load(preset_path(preset)))
         if overrides:
             bad = [o for o in overrides if "=" not in o]
             if bad:
                 raise ConfigError(f"overrides must look like key.sub=value, got {bad}")
-            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
+            layers.append(OmegaConf.from_dotlist(list(overrides)))
+        # One merge: each copies the whole schema tree before merging into it.
+        cfg = OmegaConf.merge(schema_node(schema), *layers) if layers else schema_node(schema)
         return OmegaConf.to_object(cfg)  # type: ignore[return-value]
     except ConfigError:
         raise
@@ -70,6 +72,17 @@ def load_config(
         raise ConfigError(_omegaconf_message(schema, exc)) from exc
     except (ValueError, TypeError) as exc:
         raise ConfigError(_validation_message(schema, exc)) from exc
+
+
+@functools.cache
+def schema_node(schema: type) -> DictConfig:
+    """``OmegaConf.structured(schema)``, built once per process.
+
+    Building it checks every field of the schema, most of what loading a config costs; an
+    eval loads the config twice (the run, then the report's command line) and a worker once
+    per episode. Nothing changes the node: merges copy their first argument.
+    """
+    return OmegaConf.structured(schema)
 
 
 def _omegaconf_message(schema: type, exc: OmegaConfBaseException) -> str:
@@ -161,9 +174,7 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
 def config_from_yaml(schema: type[T], text: str) -> T:
     """A ``schema`` instance from YAML text written by :func:`to_yaml` (e.g. sent to a worker)."""
     try:
-        return OmegaConf.to_object(
-            OmegaConf.merge(OmegaConf.structured(schema), OmegaConf.create(text))
-        )  # type: ignore[return-value]
+        return OmegaConf.to_object(OmegaConf.merge(schema_node(schema), OmegaConf.create(text)))  # type: ignore[return-value]
     except OmegaConfBaseException as exc:
         raise ConfigError(_omegaconf_message(schema, exc)) from exc
     except (ValueError, TypeError) as exc:
@@ -189,7 +200,25 @@ def config_tree(config: Any) -> Any:
 
 def to_yaml(config: Any) -> str:
     """The resolved config as YAML, saved into every run directory."""
-    return OmegaConf.to_yaml(OmegaConf.create(config_tree(config)))
+    return yaml_text(config_tree(config))
+
+
+def yaml_text(tree: dict[str, Any]) -> str:
+    """``tree`` (plain data) as ``OmegaConf.to_yaml`` writes it, byte for byte (a resumed run
+    compares its config with the saved one as text), without building a DictConfig first."""
+    import yaml
+
+    try:
+        from omegaconf._utils import get_omega_conf_dumper
+    except ImportError:  # a private helper; without it, the slow way to the same text
+        return OmegaConf.to_yaml(OmegaConf.create(tree))
+    return yaml.dump(
+        tree,
+        Dumper=get_omega_conf_dumper(),
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=False,
+    )
 
 
 def save_config(config: Any, path: Path) -> None:
@@ -210,7 +239,7 @@ def describe_yaml(
             ``benchmark.env_options`` -> the env's config), so its entries are documented too.
     """
     lines: list[str] = []
-    defaults = OmegaConf.to_container(OmegaConf.structured(schema))
+    defaults = OmegaConf.to_container(schema_node(schema))
     _describe(tree, schema, defaults, "", dict_schemas or {}, lines)  # type: ignore[arg-type]
     return "\n".join(lines) + "\n"
 
@@ -237,7 +266,7 @@ def _describe(
         if key_path in dict_schemas and isinstance(value, dict) and value:
             entry_cls = dict_schemas[key_path]
             lines.append(f"{pad}{key}:")
-            entry_defaults = OmegaConf.to_container(OmegaConf.structured(entry_cls))
+            entry_defaults = OmegaConf.to_container(schema_node(entry_cls))
             _describe(value, entry_cls, entry_defaults, key_path, {}, lines)  # type: ignore[arg-type]
         else:
             lines.append(f"{pad}{key}: {_yaml_scalar(value)}")

@@ -16,24 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from omegaconf import OmegaConf
-
-from embodied_mem.agent.loop import AgentConfig
+from embodied_mem.agent.config import AgentConfig
 from embodied_mem.agent.navigation_map import NavigationMapConfig
 from embodied_mem.benchmark.scoring import ScoringConfig
 from embodied_mem.benchmark.suite import SuiteConfig
-from embodied_mem.config import config_tree
-from embodied_mem.memory.memory import MemoryConfig
+from embodied_mem.config import config_tree, yaml_text
+from embodied_mem.memory.config import MemoryConfig
 from embodied_mem.perception.segmenters import SEGMENTERS
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenterConfig
 from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 from embodied_mem.perception.segmenters.open_vocab import OpenVocabSegmenterConfig
 from embodied_mem.perception.segmenters.oracle import OracleSegmenterConfig
-from embodied_mem.planner.frames import FramesPlannerConfig
-from embodied_mem.planner.hf import HFPlannerConfig
-from embodied_mem.planner.llm import LLMPlannerConfig
-from embodied_mem.planner.registry import PLANNERS, make_planner
-from embodied_mem.planner.rule import RulePlannerConfig
+from embodied_mem.planner.frames_config import FramesPlannerConfig
+from embodied_mem.planner.hf_config import HFPlannerConfig
+from embodied_mem.planner.llm_config import LLMPlannerConfig
+from embodied_mem.planner.registry import IMAGE_PLANNERS, PLANNERS, make_planner
+from embodied_mem.planner.rule_config import RulePlannerConfig
 from envs.ai2thor.config import AI2ThorConfig
 from envs.builtin.config import BuiltinEnvConfig
 from envs.habitat.config import HabitatConfig
@@ -196,7 +194,7 @@ class RunConfig:
     ORACLE; rows say which in ``navigation_map``)."""
 
     def __post_init__(self) -> None:
-        if getattr(PLANNERS.resolve(self.planner.name), "needs_images", False):
+        if self.planner.name in IMAGE_PLANNERS:
             # hf/frames plan from keyframe thumbnails; without them every plan would be blind.
             self.memory.episodic.thumbnails = True
         if self.benchmark.env != self.env.name:
@@ -210,7 +208,7 @@ def used_config(cfg: RunConfig) -> dict[str, Any]:
     """``cfg`` as a plain dict without what the run never reads: the configs of simulators
     other than ``env.name``, of segmenters no baseline uses, of planners other than
     ``planner.name``, and perception/planner/agent when every baseline is a frames-K bound."""
-    from embodied_mem.benchmark.episode_runner import standard_baselines
+    from embodied_mem.benchmark.baselines import standard_baselines
 
     tree: dict[str, Any] = config_tree(cfg)
     agents = [b for b in standard_baselines(list(cfg.baselines)) if b.kind != "frames-bound"]
@@ -226,7 +224,7 @@ def used_config(cfg: RunConfig) -> dict[str, Any]:
 
 def run_yaml(cfg: RunConfig) -> str:
     """What a run saves as ``config.yaml`` (and sends to its workers): :func:`used_config`."""
-    return OmegaConf.to_yaml(OmegaConf.create(used_config(cfg)))
+    return yaml_text(used_config(cfg))
 
 
 def dict_schemas(cfg: RunConfig) -> dict[str, type]:

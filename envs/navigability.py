@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 logger = logging.getLogger(__name__)
@@ -30,6 +29,8 @@ def navigable_mask(free: np.ndarray, resolution: float, agent_radius: float) -> 
         resolution: cell size in metres.
         agent_radius: clearance in metres.
     """
+    from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
     # Distance (metres) from each cell centre to the nearest blocked cell centre; a blocked
     # cell's edge is half a cell nearer than its centre, hence the half-cell correction.
     # The grid border counts as blocked (the EDT alone would treat outside as free).
@@ -88,6 +89,8 @@ def navigable_mask_update(
     if padded.all():  # nothing blocked anywhere near: clearance is unbounded
         out[zone[0] : zone[1], zone[2] : zone[3]] = sub_free
         return out
+    from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
     clearance = ndimage.distance_transform_edt(padded)[inner][zr, zc] * resolution
     clearance -= 0.5 * resolution
     out[zone[0] : zone[1], zone[2] : zone[3]] = sub_free & (clearance >= agent_radius)
@@ -199,6 +202,8 @@ class OccupancyGrid:
     def _components(self) -> tuple[np.ndarray, int, int]:
         """(labels, label of the largest region, number of regions) of the navigable cells
         (8-connected)."""
+        from scipy import ndimage
+
         labels, n = ndimage.label(self.navigable, structure=np.ones((3, 3)))
         sizes = np.bincount(labels.ravel())[1:]
         return labels, int(np.argmax(sizes)) + 1, int(n)
@@ -219,6 +224,8 @@ class OccupancyGrid:
     @functools.cached_property
     def _nearest(self) -> np.ndarray:
         """For snap(): (2, H, W) index of the nearest navigable cell of every cell."""
+        from scipy import ndimage
+
         _, nearest = ndimage.distance_transform_edt(~self.navigable, return_indices=True)
         return nearest
 

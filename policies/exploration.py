@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from envs.actions import LookDown, LookUp, TurnLeft
 from envs.types import Observation
@@ -128,6 +127,8 @@ class CoverageGrid:
 
     def frontier_clusters(self) -> list[np.ndarray]:
         """Frontier clusters as (K, 2) arrays of cell indices, each of at least min size."""
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
         free = self.floor & ~self.obstacle
         frontier = free & ndimage.binary_dilation(~self.known, structure=np.ones((3, 3)))
         radius = int(math.ceil(self.config.min_frontier_distance / self.config.resolution))

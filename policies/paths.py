@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from envs.base import Navigability
@@ -116,6 +115,8 @@ class PathPlanner:
         self, start: np.ndarray, goal: np.ndarray, path: list[np.ndarray], clearance: float = 0.0
     ) -> list[np.ndarray] | None:
         """Plan on a local grid sampled from the map, minus blocked discs and a clearance band."""
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
         res = self.config.resolution
         pts = np.vstack([start, goal, *path])
         lo = pts.min(axis=0) - self.config.margin

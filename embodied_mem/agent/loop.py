@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from embodied_mem.agent.checks import picked_something_else, sighting
+from embodied_mem.agent.config import AgentConfig
 from embodied_mem.agent.navigation_map import NavigationMapConfig, agent_map
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
@@ -25,7 +25,7 @@ from embodied_mem.planner.base import Planner, PlanningContext, PlanResult
 from embodied_mem.planner.frames import EpisodicExperience
 from envs.base import Env, Navigability
 from envs.types import Observation
-from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, ExecutorConfig, execute
+from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, execute
 from policies.subgoals import Answer, Explore, PickSubgoal, PlaceSubgoal, PolicyOutcome, Subgoal
 
 if TYPE_CHECKING:
@@ -50,30 +50,6 @@ class RunObserver(Protocol):
     ) -> None: ...
 
     def on_task(self, trace: TaskTrace) -> None: ...
-
-
-@dataclass
-class AgentConfig:
-    """Budgets of the agent loop."""
-
-    max_plan_steps: int = 3
-    """Planning rounds per instruction (explore/look then re-plan)."""
-    subgoal_budget: int = 250
-    """Most low-level actions one subgoal may take."""
-    task_budget: int = 1000
-    """Most low-level actions one instruction may take."""
-    perceive_while_acting: bool = True
-    """Feed every frame seen while executing subgoals into memory (arrivals at objects are
-    then confirmed by perception, see ``sighting_radius``)."""
-    sighting_radius: float = 0.5
-    """Metres from the expected position within which a perceived thing of the target's
-    category confirms an arrival (a second track of the target, or the container holding it)."""
-    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
-
-    def __post_init__(self) -> None:
-        for name in ("max_plan_steps", "subgoal_budget", "task_budget"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"AgentConfig.{name} must be >= 1, got {getattr(self, name)}")
 
 
 class MemoryAgent:

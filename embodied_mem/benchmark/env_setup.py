@@ -18,6 +18,7 @@ import numpy as np
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from embodied_mem.config import schema_node
 from envs.base import Env
 from envs.extras import SimulatorUnavailableError
 from envs.registry import make_env
@@ -55,7 +56,7 @@ def build_env_config(name: str, options: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"unknown {name} env option(s) {unknown}; valid: {valid}")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(cls), OmegaConf.create(dict(options)))
+        merged = OmegaConf.merge(schema_node(cls), OmegaConf.create(dict(options)))
         return OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
         raise ValueError(f"invalid {name} env option: {exc}") from exc

@@ -13,12 +13,12 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.agent.navigation_map import agent_map
+from embodied_mem.benchmark.baselines import Baseline, standard_baselines  # noqa: F401
 from embodied_mem.benchmark.episode import EpisodeSpec
 from embodied_mem.benchmark.experience import make_episode_env, run_experience
 from embodied_mem.benchmark.failure_media import (
@@ -46,35 +46,6 @@ from envs.base import Env
 from envs.capabilities import SupportsSnapshots, capability
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """One agent variant evaluated in the same episodes."""
-
-    name: str
-    kind: str
-    """"memory" | "no-memory" | "frames-bound"."""
-    segmenter: str = "oracle"
-    frames_k: int = 0
-
-
-def standard_baselines(names: list[str]) -> list[Baseline]:
-    """Baselines by name: memory-oracle, memory-noisy, no-memory, frames-<K> (ORACLE bound)."""
-    out = []
-    for name in names:
-        if name in ("memory-oracle", "memory-noisy", "memory-geometric"):
-            out.append(Baseline(name, "memory", segmenter=name.split("-", 1)[1]))
-        elif name == "no-memory":
-            out.append(Baseline(name, "no-memory"))
-        elif name.startswith("frames-") and name[7:].isdigit():
-            out.append(Baseline(name, "frames-bound", frames_k=int(name[7:])))
-        else:
-            raise ValueError(
-                f"unknown baseline {name!r}; use memory-oracle, memory-noisy, "
-                "memory-geometric, no-memory or frames-<K> (e.g. frames-96)"
-            )
-    return out
 
 
 class EpisodeRunner:

@@ -26,10 +26,10 @@ import numpy as np
 
 from embodied_mem.benchmark.aggregate import aggregate
 from embodied_mem.benchmark.episode import EpisodeSpec
-from embodied_mem.benchmark.failure_media import MEDIA_DIR
 from embodied_mem.benchmark.preflight import preflight
 from embodied_mem.benchmark.run_dir import (
     CONFIG,
+    MEDIA_DIR,
     RESULTS,
     SUMMARY,
     ResultsFile,
@@ -41,8 +41,8 @@ from embodied_mem.benchmark.run_dir import (
     read_partial,
     save_launch,
 )
-from embodied_mem.benchmark.scoring import TaskResult
 from embodied_mem.benchmark.suite import make_specs, save_suite
+from embodied_mem.benchmark.task_attempt import TaskResult
 from embodied_mem.run_config import run_yaml
 
 logger = logging.getLogger(__name__)

@@ -38,13 +38,11 @@ from embodied_mem.benchmark.attempt_sketch import (
     encode_png,
     mark_frame,
 )
+from embodied_mem.benchmark.run_dir import ATTEMPT_JSON, EPISODE_JSON, MEDIA_DIR  # noqa: F401
 from embodied_mem.memory.episodic import encode_thumbnail
 from embodied_mem.replay.state import memory_state
 
 logger = logging.getLogger(__name__)
-
-MEDIA_DIR = "media"
-EPISODE_JSON, ATTEMPT_JSON = "episode.json", "attempt.json"
 
 
 @dataclass

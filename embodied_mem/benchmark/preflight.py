@@ -18,8 +18,8 @@ from embodied_mem.config import ConfigError
 
 def preflight(cfg: Any) -> None:
     """Raise :class:`ConfigError` for what would doom every episode of a run of ``cfg``."""
+    from embodied_mem.benchmark.baselines import standard_baselines
     from embodied_mem.benchmark.env_setup import check_simulator
-    from embodied_mem.benchmark.episode_runner import standard_baselines
     from embodied_mem.benchmark.suite import make_specs
 
     try:
@@ -46,7 +46,7 @@ def _check_planner(name: str, section: Any) -> None:
         _check_vlm(section.model_path, "planner.hf.model_path")
     elif name == "frames":
         if section.backend == "llm":
-            from embodied_mem.planner.llm import LLMPlannerConfig
+            from embodied_mem.planner.llm_config import LLMPlannerConfig
 
             _check_llm(LLMPlannerConfig(**section.llm), "planner.frames.llm")
         else:
@@ -54,7 +54,7 @@ def _check_planner(name: str, section: Any) -> None:
 
 
 def _check_llm(section: Any, key: str) -> None:
-    from embodied_mem.planner.llm import ENV_BASE_URL, ENV_MODEL
+    from embodied_mem.planner.llm_config import ENV_BASE_URL, ENV_MODEL
     from envs.extras import require_extra
 
     base_url = section.base_url or os.environ.get(ENV_BASE_URL, "")

@@ -8,9 +8,13 @@ why. Frames-K baselines are ORACLE bounds, not agents: their bars are hatched.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
+from embodied_mem.benchmark.plotly_json import FigureJSON
 from embodied_mem.benchmark.report_data import RunData, baseline_label, episodes_text
 from embodied_mem.benchmark.report_stats import Rate, family_rates, interval_note
 from envs.extras import require_extra
@@ -36,17 +40,17 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
         "margin": {"l": 55, "r": 20, "t": 50, "b": 90},
         "template": "plotly_white",
         "legend": {"orientation": "h", "y": -0.25},
-        "title": title,
+        "title": {"text": title},  # plotly.js 3 reads no plain-string titles
         **extra,
     }
 
 
-def _success_figure(go: Any, run: RunData, rates: dict[str, dict[str, Rate]]) -> Any:
-    fig = go.Figure(
+def _success_figure(run: RunData, rates: dict[str, dict[str, Rate]]) -> FigureJSON:
+    fig = FigureJSON(
         layout=_layout(
             "Success per family",
             barmode="group",
-            yaxis={"range": [0, 1.12], "title": "success rate"},
+            yaxis={"range": [0, 1.12], "title": {"text": "success rate"}},
             uniformtext={"minsize": 7, "mode": "show"},
         )
     )
@@ -79,11 +83,11 @@ def _success_figure(go: Any, run: RunData, rates: dict[str, dict[str, Rate]]) ->
     return fig
 
 
-def _spl_figure(go: Any, run: RunData) -> Any | None:
+def _spl_figure(run: RunData) -> FigureJSON | None:
     """Mean SPL per family over tasks that have one (navigation); None when no task has one."""
-    fig = go.Figure(
+    fig = FigureJSON(
         layout=_layout(
-            "SPL per family", barmode="group", yaxis={"range": [0, 1.12], "title": "SPL"}
+            "SPL per family", barmode="group", yaxis={"range": [0, 1.12], "title": {"text": "SPL"}}
         )
     )
     drawn = False
@@ -114,14 +118,14 @@ def _spl_figure(go: Any, run: RunData) -> Any | None:
     return fig if drawn else None
 
 
-def _failure_figure(go: Any, run: RunData) -> Any | None:
+def _failure_figure(run: RunData) -> FigureJSON | None:
     aggs = run.summary["baselines"]
     modes = sorted({m for b in run.baselines for m in aggs[b]["overall"].get("failure_modes", {})})
     if not modes:
         return None
     labels = [baseline_label(b) for b in run.baselines]
-    fig = go.Figure(
-        layout=_layout("Failure modes", barmode="stack", yaxis={"title": "failed tasks"})
+    fig = FigureJSON(
+        layout=_layout("Failure modes", barmode="stack", yaxis={"title": {"text": "failed tasks"}})
     )
     for mode in modes:
         counts = [aggs[b]["overall"]["failure_modes"].get(mode, 0) for b in run.baselines]
@@ -141,13 +145,15 @@ def _failure_figure(go: Any, run: RunData) -> Any | None:
     return fig
 
 
-def _tokens_figure(go: Any, run: RunData) -> Any | None:
+def _tokens_figure(run: RunData) -> FigureJSON | None:
     tokens = [
         run.summary["baselines"][b]["overall"].get("prompt_tokens") or 0.0 for b in run.baselines
     ]
     if not any(tokens):
         return None
-    fig = go.Figure(layout=_layout("Prompt tokens per task (mean)", yaxis={"title": "tokens"}))
+    fig = FigureJSON(
+        layout=_layout("Prompt tokens per task (mean)", yaxis={"title": {"text": "tokens"}})
+    )
     fig.add_bar(
         x=[baseline_label(b) for b in run.baselines],
         y=tokens,
@@ -159,12 +165,17 @@ def _tokens_figure(go: Any, run: RunData) -> Any | None:
     return fig
 
 
+def _family_rates(run: RunData) -> dict[str, dict[str, Rate]]:
+    """:func:`family_rates` of the run, computed once (bootstrap intervals; three charts)."""
+    if "family_rates" not in run.cache:
+        run.cache["family_rates"] = family_rates(run.rows, run.baselines, run.families)
+    return run.cache["family_rates"]
+
+
 def plotly_figures(run: RunData) -> tuple[list[tuple[str, Any]], list[str]]:
     """(caption, figure) pairs to draw, and one sentence per chart left out (and why)."""
-    go = require_extra(
-        "plotly.graph_objects", "viz", hint="the HTML report draws its charts with plotly"
-    )
-    rates = family_rates(run.rows, run.baselines, run.families)
+    require_extra("plotly.io", "viz", hint="the HTML report draws its charts with plotly")
+    rates = _family_rates(run)
     drawn: list[tuple[str, Any]] = []
     skipped: list[str] = []
     if run.families:
@@ -172,23 +183,23 @@ def plotly_figures(run: RunData) -> tuple[list[tuple[str, Any]], list[str]]:
             (
                 "Task success rate per family (FindingDory thresholds); each bar shows "
                 "successes/tasks. " + interval_note(rates),
-                _success_figure(go, run, rates),
+                _success_figure(run, rates),
             )
         )
     candidates = (
         (
-            _spl_figure(go, run),
+            _spl_figure(run),
             "Success weighted by path length over the navigation tasks (n per bar); the frames "
             "bounds have none.",
             "SPL: no task in this run has an SPL (no navigation task, or SPL turned off).",
         ),
         (
-            _failure_figure(go, run),
+            _failure_figure(run),
             "Failed tasks per baseline, stacked by failure label (total on top).",
             "Failure modes: no task failed.",
         ),
         (
-            _tokens_figure(go, run),
+            _tokens_figure(run),
             "Mean planner prompt tokens per task (the frames bounds send no prompt).",
             "Prompt tokens: every planner in this run sent no prompt (e.g. the offline rule "
             "planner), so that chart is left out.",
@@ -211,7 +222,7 @@ def success_png_figure(run: RunData) -> Any:
     from matplotlib.figure import Figure
 
     fams, baselines = run.families, run.baselines
-    rates = family_rates(run.rows, baselines, fams)
+    rates = _family_rates(run)
     fig = Figure(figsize=(10, 4.4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -243,12 +254,60 @@ def success_png_figure(run: RunData) -> Any:
 
 
 def write_success_png(run: RunData, path: Path) -> Path:
-    """:func:`success_png_figure` as a PNG (no Software/date metadata: same run, same bytes)."""
+    """:func:`success_png_figure` as a PNG (no Software/date metadata: same run, same bytes).
+
+    Drawn only when what it shows changed: the PNG carries a digest of everything it is drawn
+    from (the numbers, the labels, the code of this module), so the report of a run whose
+    results did not change (a resume with nothing left to run) keeps it and does not import
+    matplotlib, most of a report's CPU.
+    """
+    digest = _png_digest(run)
+    if path.is_file() and png_text(path).get(_DIGEST_KEY) == digest:
+        return path
     fig = success_png_figure(run)
     fig.savefig(
-        path, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1
+        path,
+        format="png",
+        metadata={"Software": None, _DIGEST_KEY: digest},
+        bbox_inches="tight",
+        pad_inches=0.1,
     )
     return path
+
+
+_DIGEST_KEY = "embodied-mem-digest"
+
+
+def _png_digest(run: RunData) -> str:
+    rates = _family_rates(run)
+    drawn = {
+        "title": [run.suite_name, episodes_text(run)],
+        "bars": [
+            [baseline_label(b), is_bound(b), f, *astuple(rates[b][f])]
+            for b in run.baselines
+            for f in run.families
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(drawn, sort_keys=True).encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def png_text(path: Path) -> dict[str, str]:
+    """The ``tEXt`` entries of a PNG written by matplotlib (read without an image library)."""
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return {}
+    out, at = {}, 8
+    while at + 8 <= len(data):
+        length, kind = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8]
+        if kind == b"IDAT":  # text chunks come before the image data
+            break
+        if kind == b"tEXt":
+            key, _, value = data[at + 8 : at + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        at += 12 + length
+    return out
 
 
 def _png_bars(

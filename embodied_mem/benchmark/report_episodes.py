@@ -18,8 +18,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from embodied_mem.benchmark.failure_media import EPISODE_JSON, MEDIA_DIR
 from embodied_mem.benchmark.report_data import RunData, baseline_label
+from embodied_mem.benchmark.run_dir import EPISODE_JSON, MEDIA_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +109,18 @@ def draw_topdown(folder: Path) -> Path | None:
 
 
 def _thumbnail(png: Path, width: int = 900) -> str:
-    """A JPEG data URI of ``png`` scaled to ``width`` pixels (keeps the page light)."""
-    from PIL import Image
+    """A JPEG data URI of ``png`` scaled to ``width`` pixels (keeps the page light); kept next
+    to it, so a report of many episodes does not scale every picture again each time."""
+    jpg = png.with_name(f"{png.stem}_{width}.jpg")
+    if not (jpg.is_file() and jpg.stat().st_mtime >= png.stat().st_mtime):
+        from PIL import Image
 
-    img = Image.open(png).convert("RGB")
-    img = img.resize((width, max(1, round(img.height * width / img.width))), Image.LANCZOS)
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        img = Image.open(png).convert("RGB")
+        img = img.resize((width, max(1, round(img.height * width / img.width))), Image.LANCZOS)
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=80)
+        jpg.write_bytes(buf.getvalue())
+    return "data:image/jpeg;base64," + base64.b64encode(jpg.read_bytes()).decode("ascii")
 
 
 def _chips(run: RunData, episode: str) -> str:

@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embodied_mem.benchmark.failure_media import ATTEMPT_JSON, MEDIA_DIR
 from embodied_mem.benchmark.report_data import RunData, baseline_label
+from embodied_mem.benchmark.run_dir import ATTEMPT_JSON, MEDIA_DIR
 
 MAX_CARDS_WITH_PICTURES = 120
 """Per baseline; later cards link to their media folder instead (keeps the page light)."""

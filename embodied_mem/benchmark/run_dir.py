@@ -40,6 +40,9 @@ ATTEMPTS = "attempts.jsonl"
 PREVIOUS = "previous-runs"
 PARTIAL = "partial"
 LAUNCH = "launch.json"
+MEDIA_DIR = "media"
+"""The report's pictures and data, captured while episodes run (:mod:`.failure_media`)."""
+EPISODE_JSON, ATTEMPT_JSON = "episode.json", "attempt.json"
 """How the latest run of the directory was launched (workers, backend, cluster address, record):
 settings that change where and how fast episodes run, never their results, so they are kept
 apart from ``config.yaml`` (a resumed run may use other ones). The report's command shows them."""

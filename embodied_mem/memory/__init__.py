@@ -14,41 +14,86 @@ Typical use::
 
 from __future__ import annotations
 
-from embodied_mem.memory.episodic import EpisodicLog
-from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
-from embodied_mem.memory.keyframing import EpisodicConfig
-from embodied_mem.memory.long_term import (
-    CONTAINER_CATEGORIES,
-    RECEPTACLE_CATEGORIES,
-    LongTermConfig,
-    LongTermMemory,
-)
-from embodied_mem.memory.memory import AgentMemory, IngestResult, MemoryConfig, MemoryStats
-from embodied_mem.memory.query_api import (
-    DistanceFn,
-    EventQueries,
-    MemoryQueryAPI,
-    ObjectQueries,
-    RoomQueries,
-    TimeQueries,
-)
-from embodied_mem.memory.results import (
-    Evidence,
-    InteractionHit,
-    ObjectHit,
-    ObjectState,
-    Rearrangement,
-    RoomHit,
-    RoomVisit,
-)
-from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
-from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
-from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
-from embodied_mem.memory.store import (
-    SCHEMA_VERSION,
-    MemoryInUseError,
-    MemoryStore,
-    MemoryStoreError,
+from typing import TYPE_CHECKING
+
+from embodied_mem.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.config import MemoryConfig
+    from embodied_mem.memory.episodic import EpisodicLog
+    from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
+    from embodied_mem.memory.keyframing import EpisodicConfig
+    from embodied_mem.memory.long_term import (
+        CONTAINER_CATEGORIES,
+        RECEPTACLE_CATEGORIES,
+        LongTermConfig,
+        LongTermMemory,
+    )
+    from embodied_mem.memory.memory import AgentMemory, IngestResult, MemoryStats
+    from embodied_mem.memory.query_api import (
+        DistanceFn,
+        EventQueries,
+        MemoryQueryAPI,
+        ObjectQueries,
+        RoomQueries,
+        TimeQueries,
+    )
+    from embodied_mem.memory.results import (
+        Evidence,
+        InteractionHit,
+        ObjectHit,
+        ObjectState,
+        Rearrangement,
+        RoomHit,
+        RoomVisit,
+    )
+    from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
+    from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
+    from embodied_mem.memory.stm_policies import STM_POLICIES, make_policy
+    from embodied_mem.memory.store import (
+        SCHEMA_VERSION,
+        MemoryInUseError,
+        MemoryStore,
+        MemoryStoreError,
+    )
+
+# Imported on first use, so importing one submodule does not load its siblings.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".episodic": ("EpisodicLog",),
+        ".episodic_records": ("Event", "EventKind", "Keyframe"),
+        ".keyframing": ("EpisodicConfig",),
+        ".long_term": (
+            "CONTAINER_CATEGORIES",
+            "RECEPTACLE_CATEGORIES",
+            "LongTermConfig",
+            "LongTermMemory",
+        ),
+        ".config": ("MemoryConfig",),
+        ".memory": ("AgentMemory", "IngestResult", "MemoryStats"),
+        ".query_api": (
+            "DistanceFn",
+            "EventQueries",
+            "MemoryQueryAPI",
+            "ObjectQueries",
+            "RoomQueries",
+            "TimeQueries",
+        ),
+        ".results": (
+            "Evidence",
+            "InteractionHit",
+            "ObjectHit",
+            "ObjectState",
+            "Rearrangement",
+            "RoomHit",
+            "RoomVisit",
+        ),
+        ".retrieval": ("MemoryQuery", "RetrievalConfig"),
+        ".short_term": ("ShortTermConfig", "ShortTermMemory", "STMEntry"),
+        ".stm_policies": ("STM_POLICIES", "make_policy"),
+        ".store": ("SCHEMA_VERSION", "MemoryInUseError", "MemoryStore", "MemoryStoreError"),
+    },
 )
 
 __all__ = [

@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from embodied_mem.memory.episodic import EpisodicConfig, EpisodicLog, Event, EventKind, Keyframe
+from embodied_mem.memory.config import MemoryConfig
+from embodied_mem.memory.episodic import EpisodicLog, Event, EventKind, Keyframe
 from embodied_mem.memory.frame_gate import check_frame
-from embodied_mem.memory.long_term import LongTermConfig, LongTermMemory
+from embodied_mem.memory.long_term import LongTermMemory
 from embodied_mem.memory.persist import (
     full_batch,
     open_memory,
@@ -42,12 +43,12 @@ from embodied_mem.memory.persist import (
     save_copy,
 )
 from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at
-from embodied_mem.memory.retrieval import MemoryQuery, RetrievalConfig
-from embodied_mem.memory.short_term import ShortTermConfig, ShortTermMemory, STMEntry
-from embodied_mem.memory.spatial import FreeSpaceConfig, FreeSpaceMap
+from embodied_mem.memory.retrieval import MemoryQuery
+from embodied_mem.memory.short_term import ShortTermMemory, STMEntry
+from embodied_mem.memory.spatial import FreeSpaceMap
 from embodied_mem.memory.store import MemoryStore, bytes_with_wal
 from embodied_mem.perception.labels import clean_rooms
-from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
+from embodied_mem.perception.mapper import MapperUpdate, ObjectMapper
 from embodied_mem.perception.types import Detection
 from envs.camera import pixels_to_world
 from envs.ground_truth import RoomRecord
@@ -56,36 +57,6 @@ from envs.validation import FrameError, check_agent_pose, check_sim_time, check_
 from scene_graph import Layer
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class MemoryConfig:
-    """Everything the memory stack needs; YAML presets merge onto it (embodied_mem.config)."""
-
-    mapper: MapperConfig = field(default_factory=MapperConfig)
-    """Object mapper (association, merging, dropping)."""
-    long_term: LongTermConfig = field(default_factory=LongTermConfig)
-    """Scene graph layering, relations, point budget."""
-    short_term: ShortTermConfig = field(default_factory=ShortTermConfig)
-    """Short-term buffer capacity, policy, move threshold."""
-    episodic: EpisodicConfig = field(default_factory=EpisodicConfig)
-    """Keyframe selection and thumbnails."""
-    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
-    """Query thresholds."""
-    free_space: FreeSpaceConfig = field(default_factory=FreeSpaceConfig)
-    """The agent's own free-space map (built from its depth frames; what it navigates on)."""
-    commit_every: int = 20
-    """Frames per committed SQLite batch (a crash loses at most this many frames)."""
-    on_bad_frame: str = "raise"
-    """"raise" a ValueError for a malformed frame, or "skip" it and count it."""
-
-    def __post_init__(self) -> None:
-        if self.commit_every < 1:
-            raise ValueError(f"MemoryConfig.commit_every must be >= 1, got {self.commit_every}")
-        if self.on_bad_frame not in ("raise", "skip"):
-            raise ValueError(
-                f"MemoryConfig.on_bad_frame must be 'raise' or 'skip', got {self.on_bad_frame!r}"
-            )
 
 
 @dataclass

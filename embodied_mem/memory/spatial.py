@@ -30,7 +30,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from embodied_mem.memory.spatial_clear import seen_through
 from embodied_mem.memory.spatial_nav import MapNavigation
@@ -282,6 +281,8 @@ class FreeSpaceMap(MapNavigation):
         the floor at its feet). Clusters are 8-connected, at least ``min_cells`` big, in a
         deterministic order.
         """
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
         if not self.floor_hits.size:
             return []
         known = ndimage.binary_closing(self.known, structure=np.ones((3, 3)), border_value=1)

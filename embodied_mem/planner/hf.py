@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.records import dumps, text
 from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner.base import PlanningContext, PlanResult
+from embodied_mem.planner.hf_config import HFPlannerConfig
 from embodied_mem.planner.memory_text import DATA_RULES, as_record_line, short_term_lines
 from embodied_mem.planner.schema import parse_plan
 from embodied_mem.planner.tools import MemoryToolbox, PlanResolver, to_jsonable
@@ -36,47 +36,10 @@ from envs.extras import require_extra
 logger = logging.getLogger(__name__)
 
 ENV_HF_MODEL = "EMBODIED_MEM_HF_MODEL"
-_DTYPES = ("float32", "bfloat16", "float16")
 
 
 class MissingModelError(FileNotFoundError):
     """The VLM weights/tokenizer are not on this machine; the message says how to get them."""
-
-
-@dataclass
-class HFPlannerConfig:
-    """Settings of the ``hf`` planner."""
-
-    model_path: str = ""
-    """Local model directory, or a Hub repo id already in the HF cache (env EMBODIED_MEM_HF_MODEL)."""
-    device: str = "cpu"
-    """Torch device ("cpu", "cuda", "cuda:1")."""
-    dtype: str = "float32"
-    """Weights dtype: float32 | bfloat16 | float16."""
-    max_new_tokens: int = 256
-    """Generated tokens per call."""
-    max_retries: int = 1
-    """Re-asks after invalid output before recording ``bad_planner_output``."""
-    max_images: int = 4
-    """Keyframe thumbnails shown per plan."""
-    image_max_side: int = 448
-    """Thumbnails are downscaled so their longer side is at most this many pixels."""
-    k_hits: int = 5
-    """Memory hits retrieved by text search and shown as text."""
-    k_short_term: int = 5
-    """Recent short-term entries shown."""
-    summary_tokens: int = 300
-    """Token budget of the long-term summary."""
-
-    def __post_init__(self) -> None:
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
-        for name in ("max_new_tokens", "image_max_side", "summary_tokens"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("max_retries", "max_images", "k_hits", "k_short_term"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 def load_vlm(

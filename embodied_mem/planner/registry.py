@@ -31,6 +31,11 @@ PLANNERS.register(
 )
 
 
+IMAGE_PLANNERS = frozenset({"hf", "frames"})
+"""Planners that plan from keyframe thumbnails (their class says ``needs_images = True``):
+named here so that a config can say so without importing the planner."""
+
+
 def make_planner(name: str, config: Any = None, **kwargs: Any) -> Any:
     """Build the planner registered as ``name`` from its config dataclass (None = defaults)."""
     factory = PLANNERS.resolve(name)

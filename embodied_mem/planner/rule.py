@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from embodied_mem.benchmark.task import PHRASINGS
-from embodied_mem.language import InstructionParser, ParserConfig, ParseResult, default_vocabulary
+from embodied_mem.language import InstructionParser, ParseResult, default_vocabulary
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner import (
@@ -33,8 +32,8 @@ from embodied_mem.planner import (
 )
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.rule_common import Handler, RuleContext
+from embodied_mem.planner.rule_config import RulePlannerConfig
 from embodied_mem.planner.rule_targets import floor_distance, hit_distance
-from embodied_mem.planner.stopping import StoppingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -116,30 +115,6 @@ HANDLERS: dict[str, Handler] = {
     "T63": rule_questions.t63,
 }
 assert set(HANDLERS) == set(PHRASINGS), "every template of TASKS.md needs exactly one rule"
-
-
-@dataclass
-class RulePlannerConfig:
-    """Settings of the rule planner."""
-
-    explore_steps: int = 300
-    """Step budget of the exploration subgoal issued when memory lacks the target."""
-    max_explorations: int = 1
-    """How many explore-then-replan rounds one instruction may use."""
-    stopping: StoppingConfig | None = None
-    """Mind-Palace stopping rule for questions (None = defaults)."""
-    parser: ParserConfig | None = None
-    """Instruction understanding thresholds (None = defaults)."""
-
-    def __post_init__(self) -> None:
-        if self.explore_steps <= 0:
-            raise ValueError(f"explore_steps must be > 0, got {self.explore_steps}")
-        if self.max_explorations < 0:
-            raise ValueError(f"max_explorations must be >= 0, got {self.max_explorations}")
-        if self.stopping is None:
-            self.stopping = StoppingConfig()
-        if self.parser is None:
-            self.parser = ParserConfig()
 
 
 class RulePlanner:

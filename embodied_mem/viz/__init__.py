@@ -8,6 +8,19 @@ Modules are imported on use so the core package never needs matplotlib, plotly o
 
 from __future__ import annotations
 
-from embodied_mem.viz.source import MemoryView, load_view, view_from_memory, view_from_state
+from typing import TYPE_CHECKING
+
+from embodied_mem.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from embodied_mem.viz.source import MemoryView, load_view, view_from_memory, view_from_state
+
+# Imported on first use, so importing one submodule does not load its siblings.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".source": ("MemoryView", "load_view", "view_from_memory", "view_from_state"),
+    },
+)
 
 __all__ = ["MemoryView", "load_view", "view_from_memory", "view_from_state"]

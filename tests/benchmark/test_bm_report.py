@@ -183,6 +183,29 @@ def test_report_is_deterministic_except_generated_line(run_dir: Path) -> None:
     assert png1[:8] == b"\x89PNG\r\n\x1a\n" and len(png1) < 200_000
 
 
+def test_chart_is_drawn_again_only_when_its_numbers_change(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resume with nothing new keeps the PNG (and skips matplotlib); new results redraw it."""
+    from embodied_mem.benchmark import report_charts
+
+    write_report(run_dir)
+    drawn = (run_dir / SUCCESS_PNG).read_bytes()
+
+    def not_again(run: object) -> None:
+        raise AssertionError("the chart was drawn again for unchanged results")
+
+    monkeypatch.setattr(report_charts, "success_png_figure", not_again)
+    write_report(run_dir)
+    assert (run_dir / SUCCESS_PNG).read_bytes() == drawn
+    monkeypatch.undo()
+    results = run_dir / "results.jsonl"
+    flipped = results.read_text().replace('"success": false', '"success": true', 1)
+    results.write_text(flipped)
+    write_report(run_dir)
+    assert (run_dir / SUCCESS_PNG).read_bytes() != drawn
+
+
 def test_missing_summary_says_run_eval_first(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="run `embodied-mem eval"):
         write_report(tmp_path)

@@ -68,3 +68,51 @@ def test_bad_overrides_name_the_key() -> None:
 def test_unknown_preset_lists_known_ones() -> None:
     with pytest.raises(ConfigError, match="no preset"):
         load_config(_Outer, preset="definitely-not-a-preset")
+
+
+def test_loading_a_run_config_imports_no_component() -> None:
+    """``embodied-mem eval``/``config`` load the run config on every call: it must not import
+    the memory, agents, planners or simulators it configures (they import on build)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from embodied_mem.config import load_config\n"
+        "from embodied_mem.run_config import RunConfig, run_yaml\n"
+        "run_yaml(load_config(RunConfig, 'demo'))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
+    heavy = {
+        "scipy",
+        "networkx",
+        "jsonschema",
+        "matplotlib",
+        "mujoco",
+        "torch",
+        "embodied_mem.agent.loop",
+        "embodied_mem.memory.memory",
+        "embodied_mem.planner.rule",
+        "embodied_mem.language.parser",
+        "embodied_mem.benchmark.episode_runner",
+    }
+    assert not heavy & loaded
+
+
+def test_saved_config_text_is_what_omegaconf_writes() -> None:
+    """A resume compares config.yaml as text: the fast writer must match OmegaConf's bytes."""
+    from omegaconf import OmegaConf
+
+    from embodied_mem.config import config_tree, yaml_text
+    from embodied_mem.run_config import RunConfig, run_yaml, used_config
+
+    for preset in ("demo", "suites/small"):
+        cfg = load_config(RunConfig, preset, ["benchmark.env_options.day_start=07:30"])
+        assert run_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.create(used_config(cfg)))
+        tree = config_tree(cfg)
+        assert yaml_text(tree) == OmegaConf.to_yaml(OmegaConf.create(tree))

@@ -43,3 +43,13 @@ def test_sections_build_the_chosen_backend_from_its_config() -> None:
     assert perceiver.segmenter.config is cfg.perception.geometric
     with pytest.raises(ValueError, match="ORACLE-based"):
         cfg.perception.build("oracle")  # ORACLE needs the env's ground truth
+
+
+def test_image_planners_are_named_without_importing_them() -> None:
+    """``IMAGE_PLANNERS`` (read by the config) says what each planner class says."""
+    from embodied_mem.planner.registry import IMAGE_PLANNERS, PLANNERS
+
+    for name in PLANNERS.names():
+        wants = getattr(PLANNERS.resolve(name), "needs_images", False)
+        assert wants == (name in IMAGE_PLANNERS), name
+    assert RunConfig(planner=PlannerSection(name="frames")).memory.episodic.thumbnails

@@ -35,15 +35,38 @@ Modules, in import order (no cycles): :mod:`.config` (categories, thresholds),
 (:class:`LongTermMemory`: the writers).
 """
 
-from embodied_mem.memory.long_term.config import (
-    CONTAINER_CATEGORIES,
-    RECEPTACLE_CATEGORIES,
-    LongTermConfig,
-    Point3,
-    split_camel,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from embodied_mem.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.long_term.config import (
+        CONTAINER_CATEGORIES,
+        RECEPTACLE_CATEGORIES,
+        LongTermConfig,
+        Point3,
+        split_camel,
+    )
+    from embodied_mem.memory.long_term.record import LongTermRecord
+    from embodied_mem.memory.long_term.updates import LongTermMemory
+
+# Imported on first use, so importing one submodule does not load its siblings.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".config": (
+            "CONTAINER_CATEGORIES",
+            "RECEPTACLE_CATEGORIES",
+            "LongTermConfig",
+            "Point3",
+            "split_camel",
+        ),
+        ".record": ("LongTermRecord",),
+        ".updates": ("LongTermMemory",),
+    },
 )
-from embodied_mem.memory.long_term.record import LongTermRecord
-from embodied_mem.memory.long_term.updates import LongTermMemory
 
 __all__ = [
     "CONTAINER_CATEGORIES",

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from embodied_mem.perception.backproject import valid_depth
-from embodied_mem.perception.segmenters.clustering import voxel_dbscan
 from embodied_mem.perception.segmenters.planes import ransac_plane
 from embodied_mem.perception.types import Detection
 from envs.camera import apply_rigid
@@ -156,6 +155,10 @@ class GeometricSegmenter:
         median_z = float(np.median(cam[remaining, 2]))
         spacing = angular_step * median_z
         eps = max(cfg.dbscan_eps, 2.5 * spacing)
+        # On use: it imports scipy.sparse, which loading a run's config (this module's
+        # GeometricSegmenterConfig) must not pay.
+        from embodied_mem.perception.segmenters.clustering import voxel_dbscan
+
         labels[remaining] = voxel_dbscan(
             cam[remaining], eps, cfg.dbscan_min_points, cfg.dbscan_voxel
         )

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
 
 from embodied_mem.perception.backproject import valid_depth
 from embodied_mem.perception.segmenters.base import GroundTruthBacked
@@ -169,6 +168,8 @@ class NoisySegmenter(GroundTruthBacked):
         return [d for d in dets if d.pixel_count >= max(cfg.min_mask_pixels, 1)]
 
     def _merge(self, dets: list[Detection]) -> list[Detection]:
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
         out: list[Detection] = []
         absorbed: set[int] = set()
         for i, d in enumerate(dets):
