@@ -98,26 +98,28 @@ def run_eval(
     from embodied_mem.benchmark.eval_runner import run_suite
     from embodied_mem.benchmark.preflight import preflight
     from embodied_mem.benchmark.report import write_report
+    from embodied_mem.benchmark.run_lock import driving
 
     config = _load(preset, overrides)
     preflight(config)  # run_suite checks again; here so a doomed config shows no progress bar
     started = time.perf_counter()
-    with _Bars(config.benchmark.episodes) as bars:
-        summary = run_suite(
-            config,
-            out,
-            workers=workers,
-            backend=backend,
-            on_episode=bars.on_episode,
-            on_task=bars.on_task,
-            record_episodes=record,
-            restart=restart,
-            address=address,
-        )
-    logger.info("suite finished in %.0f s", time.perf_counter() - started)
-    if not summary["baselines"]:
-        return None, summary
-    report = write_report(out)
+    with driving(out):  # one driver per directory, through the report
+        with _Bars(config.benchmark.episodes) as bars:
+            summary = run_suite(
+                config,
+                out,
+                workers=workers,
+                backend=backend,
+                on_episode=bars.on_episode,
+                on_task=bars.on_task,
+                record_episodes=record,
+                restart=restart,
+                address=address,
+            )
+        logger.info("suite finished in %.0f s", time.perf_counter() - started)
+        if not summary["baselines"]:
+            return None, summary
+        report = write_report(out)
     _print_overall(summary)
     return report, summary
 

@@ -41,6 +41,7 @@ from embodied_mem.benchmark.run_dir import (
     read_partial,
     save_launch,
 )
+from embodied_mem.benchmark.run_lock import one_driver
 from embodied_mem.benchmark.suite import make_specs, save_suite
 from embodied_mem.benchmark.task_attempt import TaskResult
 from embodied_mem.run_config import run_yaml
@@ -368,6 +369,7 @@ def _count_skipped(skipped: dict[str, dict[str, str]]) -> dict[str, dict[str, in
     return {t: dict(sorted(counts[t].items())) for t in sorted(counts)}
 
 
+@one_driver
 def run_suite(
     config: Any,
     out: Path,
@@ -401,6 +403,7 @@ def run_suite(
     Raises:
         ConfigError: a config problem that would fail every episode (nothing is written).
         RunDirConflict: ``out`` holds results of another config and ``restart`` is false.
+        RunDirBusy: another process is running ``out`` (:mod:`.run_lock`).
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")

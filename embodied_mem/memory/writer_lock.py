@@ -26,11 +26,13 @@ from pathlib import Path
 
 
 class LockHeld(Exception):
-    """Somebody else holds the lock; ``pid`` is theirs when they wrote it."""
+    """Somebody else holds the lock; ``pid`` is theirs when they wrote it, ``note`` what they
+    wrote after it (e.g. their host name)."""
 
-    def __init__(self, pid: int | None) -> None:
+    def __init__(self, pid: int | None, note: str = "") -> None:
         super().__init__(f"held by pid {pid}")
         self.pid = pid
+        self.note = note
 
 
 def lock_path(db_path: Path) -> Path:
@@ -39,10 +41,17 @@ def lock_path(db_path: Path) -> Path:
 
 def _read_pid(fd: int) -> int | None:
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text else None
+        words = os.pread(fd, 32, 0).decode("ascii", "replace").split()
+        return int(words[0]) if words else None
     except (OSError, ValueError):
         return None
+
+
+def _read_note(fd: int) -> str:
+    try:
+        return os.pread(fd, 512, 0).decode("utf-8", "replace").partition("\n")[2].strip()
+    except OSError:
+        return ""
 
 
 def holder_pid(db_path: Path) -> int | None:
@@ -79,13 +88,24 @@ def _try_exclusive(fd: int) -> bool:
 class WriterLock:
     """Exclusive, non-blocking lock for writing ``db_path`` (see module docstring).
 
+    Args:
+        lock_file: the side file (default :func:`lock_path` of ``db_path``).
+        note: written on the line after the pid, for whoever is refused (e.g. the host name).
+
     Raises:
-        LockHeld: somebody else holds it (with their pid when known).
+        LockHeld: somebody else holds it (with their pid and note when known).
     """
 
-    def __init__(self, db_path: Path, *, patience: float = 0.25) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        patience: float = 0.25,
+        lock_file: Path | None = None,
+        note: str = "",
+    ) -> None:
         self.db_path = db_path
-        self.path = lock_path(db_path)
+        self.path = lock_file or lock_path(db_path)
         self._fd: int | None = None
         # holder_pid() takes a shared lock for a few microseconds: retrying for ``patience``
         # seconds tells such a probe apart from a real owner, who holds the lock for its lifetime.
@@ -93,17 +113,17 @@ class WriterLock:
         while self._fd is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             if not _try_exclusive(fd):
-                pid = _read_pid(fd)
+                pid, their_note = _read_pid(fd), _read_note(fd)
                 os.close(fd)
                 if time.monotonic() >= deadline:
-                    raise LockHeld(pid)
+                    raise LockHeld(pid, their_note)
                 time.sleep(0.02)
                 continue
             if not self._still_named(fd):
                 os.close(fd)  # the previous owner removed this file as we locked it; retry
                 continue
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.pwrite(fd, f"{os.getpid()}\n{note}".encode(), 0)
             self._fd = fd
 
     def _still_named(self, fd: int) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,50 @@ def test_results_without_a_config_are_refused(tmp_path: Path) -> None:
     append_episode(tmp_path / RESULTS, "e0", [_row("e0", "T01")], None)
     with pytest.raises(RunDirConflict, match="without their config.yaml"):
         claim(tmp_path, CONFIG_A)
+
+
+def _hold(out: Path) -> subprocess.Popen:
+    """Another process driving ``out`` until its stdin closes."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path\n"
+            "from embodied_mem.benchmark.run_lock import driving\n"
+            "with driving(Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n"
+            "    sys.stdin.read()\n",
+            str(out),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_driver_of_a_directory_is_refused_with_the_owner(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from embodied_mem.benchmark.eval_runner import run_suite
+    from embodied_mem.benchmark.run_lock import RunDirBusy, driving
+    from embodied_mem.cli import app
+    from embodied_mem.run_config import RunConfig
+
+    out = tmp_path / "run"
+    holder = _hold(out)
+    try:
+        with pytest.raises(RunDirBusy, match=rf"pid {holder.pid}\).*re-run this command"):
+            run_suite(RunConfig(), out)
+        result = CliRunner().invoke(app, ["eval", "--suite", "demo", "--out", str(out)])
+        assert result.exit_code == 2
+        text = " ".join(result.output.split())
+        assert f"in use by another `embodied-mem eval` (pid {holder.pid})" in text
+        assert f"kill {holder.pid}" in text and "another --out" in text
+    finally:
+        holder.communicate("")  # its process ends: the kernel drops the lock
+    with driving(out):  # free again, and re-entrant within one process
+        with driving(out):
+            pass
