@@ -65,10 +65,15 @@ class TargetSpec:
     stands_on_floor: bool = False
     """The target stands on the floor (furniture): its top is at most twice its centre height,
     so a face at its depth rising higher is an occluding wall (see ``check_visibility``)."""
+    max_reach: float | None = None
+    """Farthest any standing point may be from the target centre, however far the radius
+    grows while no viewpoint is found (metres); None = no limit."""
 
     def __post_init__(self) -> None:
         if self.max_radius <= 0 or not 0 < self.facing_tolerance <= math.pi:
             raise ValueError(f"TargetSpec needs max_radius > 0 and facing in (0, pi], got {self}")
+        if self.max_reach is not None and self.max_reach < self.max_radius:
+            raise ValueError(f"TargetSpec needs max_reach >= max_radius, got {self}")
 
 
 @dataclass
@@ -95,8 +100,12 @@ class NavigationConfig:
     """Metres added to a target's standing radius, in turn, while no viewpoint is found."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
-    object: TargetSpec = field(default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15))
-    """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible."""
+    object: TargetSpec = field(
+        default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15, max_reach=1.8)
+    )
+    """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible. A
+    standing point farther than that can never count, so viewpoints stop at 1.8 m (walking
+    paths bend around furniture: 1.97 m straight was 2.11 m walked)."""
     receptacle: TargetSpec = field(
         default_factory=lambda: TargetSpec(1.2, math.pi / 2, 0.5, 0.5, True)
     )
@@ -206,7 +215,7 @@ class Navigator:
                 )
         details = {"viewpoints_tried": len(tried), "last_visibility": last.reason if last else None}
         if not tried:
-            reach = spec.max_radius + max(self.config.radius_growth)
+            reach = self._reach(spec, max(self.config.radius_growth))
             return (
                 False,
                 (
@@ -228,7 +237,7 @@ class Navigator:
         for x, y, _yaw in known:
             xy = np.array([x, y], dtype=float)
             radius = float(np.linalg.norm(xy - target[:2]))
-            if radius <= spec.max_radius + max(self.config.radius_growth):
+            if radius <= self._reach(spec, max(self.config.radius_growth)):
                 out.append(Viewpoint(xy, radius, 0.0, 0.0))
         return sorted(out, key=lambda v: v.radius)
 
@@ -240,7 +249,7 @@ class Navigator:
         nav = self.runner.navigability
         base = self.config.viewpoints
         for extra in self.config.radius_growth:
-            radius = spec.max_radius + extra
+            radius = self._reach(spec, extra)
             cfg = replace(base, min_radius=min(base.min_radius, radius / 2), max_radius=radius)
             candidates = drop_near(
                 sample_viewpoints(nav, target[:2], self.obs.agent.xy, cfg), tried, 0.6
@@ -248,6 +257,12 @@ class Navigator:
             if candidates:
                 return candidates
         return []
+
+    @staticmethod
+    def _reach(spec: TargetSpec, extra: float) -> float:
+        """Standing radius grown by ``extra`` metres, within ``spec.max_reach``."""
+        radius = spec.max_radius + extra
+        return radius if spec.max_reach is None else min(radius, spec.max_reach)
 
     def _seen_from_here(self, target: np.ndarray, spec: TargetSpec) -> bool:
         close = np.linalg.norm(self.obs.agent.xy - target[:2]) <= spec.max_radius
