@@ -1,13 +1,17 @@
 """The files of a benchmark run directory, and the rules that make re-running it safe.
 
 ``results.jsonl`` holds one JSON line per (baseline, task) and, after each episode, an end
-marker ``{"episode_done": id, "error": null | "...", "skipped": {template: reason}}``. A
-re-run of the same directory
+marker ``{"episode_done": id, "error": null | "...", "skipped": {template: reason}}``; an
+episode's rows come right before its marker. The file is only ever appended to, so a re-run
+of a directory with thousands of finished episodes writes nothing of theirs again. A re-run
 
-- keeps episodes that finished (their rows and marker),
-- runs again episodes that failed: their marker moves to ``attempts.jsonl``, the history of
-  failed attempts (episode, attempt number, error), and
-- drops the rows of an episode that was cut off (no marker), and a torn last line.
+- keeps episodes that finished (their rows and marker);
+- runs again episodes that failed: their error goes to ``attempts.jsonl``, the history of
+  failed attempts (episode, attempt number, error), and a retry note
+  ``{"episode_retry": id}`` is appended; the latest line about an episode decides its state
+  (a failure marker, a retry note, or the marker of its finished re-run);
+- cuts off what follows the last marker or retry note: the rows of an episode interrupted
+  while they were written, and a torn last line (the only bytes it ever removes).
 
 While an episode runs, each finished task's row is also appended (durably) to
 ``partial/<episode>.jsonl``: when a long episode fails or is cut off, the tasks it finished
@@ -90,32 +94,57 @@ class ResultsFile:
     finished: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Episode id -> end marker, for episodes that finished without error."""
     failed: dict[str, str] = field(default_factory=dict)
-    """Episode id -> error, for episodes whose (latest) attempt raised."""
+    """Episode id -> error, for episodes whose latest attempt raised (and not retried since)."""
+    settled_bytes: int = 0
+    """Bytes up to the end of the last marker or retry note; what follows is an episode cut
+    off while its rows were written (or a torn line), never part of the results."""
 
 
 def read_results(path: Path) -> ResultsFile:
-    """Parse ``results.jsonl``; rows of episodes without an end marker are dropped."""
+    """Parse ``results.jsonl``: an episode's rows are those right before its end marker; rows
+    followed by no marker of theirs (a cut-off write) are dropped."""
     out = ResultsFile()
     if not path.exists():
         return out
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            logger.warning("%s:%d is a partial line (interrupted write); dropping it", path, n)
-            continue
-        if "episode_done" not in item:
-            rows.append(item)
-        elif item.get("error"):
-            out.failed[str(item["episode_done"])] = str(item["error"])
-        else:
-            out.finished[str(item["episode_done"])] = item
-            out.failed.pop(str(item["episode_done"]), None)
-    out.rows = [r for r in rows if r.get("episode_id") in out.finished]
+    rows: dict[str, list[dict[str, Any]]] = {}
+    block: list[dict[str, Any]] = []  # rows since the last marker or retry note
+    offset = 0
+    with path.open("rb") as fh:  # line by line: a large suite's file is large
+        for n, line in enumerate(fh, 1):
+            offset += len(line)
+            try:
+                item = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                logger.warning("%s:%d is a partial line (interrupted write); dropping it", path, n)
+                continue
+            if item is None:
+                continue
+            if "episode_done" not in item and "episode_retry" not in item:
+                block.append(item)
+                continue
+            _settle(out, rows, block, item)
+            block = []
+            out.settled_bytes = offset
+    out.rows = [r for rs in rows.values() for r in rs]
     return out
+
+
+def _settle(
+    out: ResultsFile,
+    rows: dict[str, list[dict[str, Any]]],
+    block: list[dict[str, Any]],
+    item: dict[str, Any],
+) -> None:
+    """Apply one end marker or retry note (the latest line about an episode decides)."""
+    episode = str(item.get("episode_done", item.get("episode_retry")))
+    if "episode_retry" in item:  # the failure is in attempts.jsonl; it runs again
+        out.failed.pop(episode, None)
+    elif item.get("error"):
+        out.failed[episode] = str(item["error"])
+    else:
+        out.finished[episode] = item
+        out.failed.pop(episode, None)
+        rows[episode] = [r for r in block if r.get("episode_id") == episode]
 
 
 def append_episode(
@@ -179,11 +208,22 @@ def read_partial(out: Path, finished: set[str]) -> dict[str, list[dict[str, Any]
 
 
 def prepare_resume(out: Path) -> ResultsFile:
-    """Before a (re-)run: move failed attempts into the history, keep only finished episodes.
+    """Before a (re-)run: record failed attempts in the history and note in the results that
+    those episodes run again; cut off a cut-off episode's rows. Appends only: the bytes of
+    finished episodes are never written again.
 
     Returns what is kept (the episodes not to run again); ``failed`` lists those that will.
     """
-    results = read_results(out / RESULTS)
+    path = out / RESULTS
+    results = read_results(path)
+    if path.exists() and path.stat().st_size > results.settled_bytes:
+        logger.info(
+            "%s: dropping the last %d bytes (an episode cut off while its rows were written)",
+            path,
+            path.stat().st_size - results.settled_bytes,
+        )
+        with path.open("r+b") as fh:
+            fh.truncate(results.settled_bytes)
     if results.failed:
         history = read_attempts(out)
         with (out / ATTEMPTS).open("a", encoding="utf-8") as fh:
@@ -191,14 +231,23 @@ def prepare_resume(out: Path) -> ResultsFile:
                 attempt = 1 + sum(1 for h in history if h["episode_id"] == episode_id)
                 record = {"episode_id": episode_id, "attempt": attempt, "error": error}
                 fh.write(json.dumps(record) + "\n")
+            _sync(fh)
+        with path.open("a", encoding="utf-8") as fh:  # after the history: never lose an error
+            for episode_id in sorted(results.failed):
+                fh.write(json.dumps({"episode_retry": episode_id}) + "\n")
+            _sync(fh)
         logger.info(
             "running %d failed episode(s) again: %s (errors kept in %s)",
             len(results.failed),
             ", ".join(sorted(results.failed)),
             out / ATTEMPTS,
         )
-    _rewrite(out / RESULTS, results)
     return results
+
+
+def _sync(fh: Any) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def read_attempts(out: Path) -> list[dict[str, Any]]:
@@ -207,20 +256,6 @@ def read_attempts(out: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
-def _rewrite(path: Path, results: ResultsFile) -> None:
-    """Keep only finished episodes (rows, then their end marker) in the results file (atomic)."""
-    tmp = path.with_suffix(".tmp")
-    by_episode: dict[str, list[dict[str, Any]]] = {}
-    for r in results.rows:
-        by_episode.setdefault(r["episode_id"], []).append(r)
-    with tmp.open("w", encoding="utf-8") as fh:
-        for ep in sorted(results.finished):
-            for r in by_episode.get(ep, []):
-                fh.write(json.dumps(r) + "\n")
-            fh.write(json.dumps(results.finished[ep]) + "\n")
-    os.replace(tmp, path)
 
 
 def claim(out: Path, config_yaml: str, *, restart: bool = False) -> None:

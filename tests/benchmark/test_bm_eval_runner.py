@@ -83,6 +83,9 @@ def test_resume_after_interruption_gives_the_same_summary(
     (resumed / RESULTS).write_text("\n".join(cut) + "\n")
     again = run_suite(_config(), resumed)
     assert _without_timing(again) == _without_timing(summary)
+    # Appended to, never rewritten: the finished episode's bytes are where they were.
+    finished = "\n".join(lines[: first_done + 1]) + "\n"
+    assert (resumed / RESULTS).read_text().startswith(finished)
     done = [
         json.loads(x) for x in (resumed / RESULTS).read_text().splitlines() if "episode_done" in x
     ]
@@ -124,9 +127,14 @@ def test_a_one_off_failure_is_retried_on_rerun_to_the_clean_summary(
     assert _markers(run)[-1]["error"] == "RuntimeError: transient fault"
 
     monkeypatch.setattr(episode_runner.EpisodeRunner, "run", real_run)
+    before = (run / RESULTS).read_bytes()
     again = run_suite(_config(), run)
     assert _without_timing(again) == _without_timing(clean)
-    assert [m["error"] for m in _markers(run)] == [None, None]
+    assert (run / RESULTS).read_bytes().startswith(before)  # appended, never rewritten
+    # The failure stays in the file, superseded by the retry note and the finished re-run.
+    assert [m["error"] for m in _markers(run)] == [None, "RuntimeError: transient fault", None]
+    latest = read_results(run / RESULTS)
+    assert sorted(latest.finished) == ["tiny-0000", "tiny-0001"] and latest.failed == {}
     history = [json.loads(x) for x in (run / ATTEMPTS).read_text().splitlines()]
     assert history == [
         {"episode_id": "tiny-0001", "attempt": 1, "error": "RuntimeError: transient fault"}

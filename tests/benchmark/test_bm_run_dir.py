@@ -81,6 +81,30 @@ def test_results_without_a_config_are_refused(tmp_path: Path) -> None:
         claim(tmp_path, CONFIG_A)
 
 
+def test_resume_only_appends_and_keeps_every_byte_of_what_finished(tmp_path: Path) -> None:
+    """At 10,000 episodes a resume must not rewrite the results: it appends (a retry note per
+    failed episode) and cuts off only what follows the last marker (a cut-off write)."""
+    results = tmp_path / RESULTS
+    append_episode(results, "e0", [_row("e0", "T01"), _row("e0", "T02")], None)
+    append_episode(results, "e1", [], "RuntimeError: boom")
+    settled = results.read_bytes()
+    with results.open("a") as fh:  # e2 cut off while its rows were written
+        fh.write(json.dumps(_row("e2", "T01")) + "\n" + '{"baseline": "no-')
+    kept = prepare_resume(tmp_path)
+    assert list(kept.finished) == ["e0"] and list(kept.failed) == ["e1"]
+    after = results.read_bytes()
+    assert after.startswith(settled)
+    assert [json.loads(x) for x in after[len(settled) :].splitlines()] == [{"episode_retry": "e1"}]
+    # e1 and e2 run again and finish: appended; the rows of e2's cut-off write are not counted.
+    append_episode(results, "e1", [_row("e1", "T01")], None)
+    append_episode(results, "e2", [_row("e2", "T01")], None)
+    grown = results.read_bytes()
+    final = prepare_resume(tmp_path)
+    assert results.read_bytes() == grown
+    assert sorted(final.finished) == ["e0", "e1", "e2"] and final.failed == {}
+    assert sorted(r["task_id"] for r in final.rows) == ["e0/T01", "e0/T02", "e1/T01", "e2/T01"]
+
+
 def _hold(out: Path) -> subprocess.Popen:
     """Another process driving ``out`` until its stdin closes."""
     holder = subprocess.Popen(
