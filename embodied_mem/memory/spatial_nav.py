@@ -7,10 +7,6 @@ policies and the rule planner use on the simulator's :class:`envs.navigability.O
 is passable unless an *occupied* cell lies within the agent's radius, so unknown space is
 crossed (at ``unknown_cost`` per metre, seen floor costs 1) and the agent re-plans when new
 frames show a wall there. Distances through unknown space are therefore cost-weighted metres.
-Cells the agent's body stood on are passable whatever their clearance says, unless an obstacle
-was seen there since (or a move into them was refused): depth fattens furniture by up to a cell,
-which closes doorways and gaps the agent walked through, cutting the map into pockets it could
-neither leave nor enter (most own-map "no path" failures of the full suite).
 
 The planning grid is rebuilt lazily, once per map version that is queried, and carries over
 what the map change left as it was (see :meth:`MapNavigation._rebuilt_grid`).
@@ -33,7 +29,6 @@ class PlanningGrid(OccupancyGrid):
         known: (H, W) bool, cells seen (floor or obstacle) or stood on.
         origin, resolution, agent_radius: as for :class:`OccupancyGrid`.
         unknown_cost: cost per metre of an unknown navigable cell (seen floor costs 1).
-        walked: (H, W) bool, cells passable whatever their clearance (where the agent stood).
     """
 
     def __init__(
@@ -44,7 +39,6 @@ class PlanningGrid(OccupancyGrid):
         resolution: float,
         agent_radius: float,
         unknown_cost: float,
-        walked: np.ndarray | None = None,
         previous: PlanningGrid | None = None,
     ) -> None:
         """``previous``: an earlier grid of the same map on the same lattice (origin, shape,
@@ -59,12 +53,9 @@ class PlanningGrid(OccupancyGrid):
         origin_xy = (float(origin[0]), float(origin[1]))
         super().__init__(~blocked, origin_xy, resolution, agent_radius, navigable=clear)
         self.clear = self.navigable
-        """(H, W) bool, cells with the agent's clearance (before walked cells are added);
-        shared with later grids, never changed in place."""
-        if walked is not None:
-            self.navigable = self.clear | walked
+        """(H, W) bool, cells with the agent's clearance; shared with later grids, never
+        changed in place."""
         self.blocked = blocked
-        self.walked = walked
         self.known = known
         self.unknown_cost = unknown_cost
         self._costs = np.where(self.navigable, np.where(known, 1.0, unknown_cost), np.inf)
@@ -127,7 +118,6 @@ class MapNavigation:
         radius = max(cfg.agent_radius - 0.5 * cfg.resolution, 0.0)
         blocked = host.occupied | host.bumped
         known = host.known
-        walked = host.visited & ~blocked
         last = None if self._plan is None else self._plan[1]
         if last is None or not last.same_lattice(
             blocked.shape, host.origin, cfg.resolution, radius
@@ -137,12 +127,10 @@ class MapNavigation:
             last.unknown_cost == cfg.unknown_cost
             and np.array_equal(last.blocked, blocked)
             and np.array_equal(last.known, known)
-            and last.walked is not None
-            and np.array_equal(last.walked, walked)
         ):
             return last
         return PlanningGrid(
-            blocked, known, host.origin, cfg.resolution, radius, cfg.unknown_cost, walked, last
+            blocked, known, host.origin, cfg.resolution, radius, cfg.unknown_cost, last
         )
 
     # The Navigability protocol and the OccupancyGrid extras the policies use.

@@ -157,35 +157,3 @@ def test_a_refused_move_is_noted_for_this_session_only(frames) -> None:  # noqa:
     fmap.mark_blocked(here, np.array([1.0, 0.0]), 0.25)
     assert not fmap.is_navigable(here + np.array([0.3, 0.0])) or not before
     assert not free_space_from_state(fmap.state()).bumped.any()
-
-
-def _room_with_a_narrow_gap() -> FreeSpaceMap:
-    """4 x 2 m of seen floor, a wall along x = 2 m with a 0.3 m gap at y = 1 m: narrower
-    than the planner's clearance allows (as depth-fattened furniture makes a real doorway)."""
-    fmap = FreeSpaceMap(FreeSpaceConfig(resolution=0.05))
-    fmap._cover(np.array([[0, 0], [39, 79]]))  # noqa: SLF001 - grow without frames
-    r, c = fmap._local(fmap._lattice(np.array([[0.0, 0.0]])))  # noqa: SLF001
-    r0, c0 = int(r[0]), int(c[0])
-    fmap.floor_hits[r0 : r0 + 40, c0 : c0 + 80] = 5
-    wall = np.zeros(fmap.shape, dtype=bool)
-    wall[:, c0 + 40] = True  # across the whole grid: no way round through unknown space
-    wall[r0 + 17 : r0 + 23, c0 + 40] = False  # the gap: rows 17..22, 0.3 m
-    fmap.obstacle_hits[1][wall] = 9
-    return fmap
-
-
-def test_cells_the_agent_walked_stay_passable_unless_seen_blocked_since() -> None:
-    fmap = _room_with_a_narrow_gap()
-    left, right = np.array([0.5, 1.0]), np.array([3.5, 1.0])
-    assert fmap.shortest_path(left, right) is None  # the gap is shut on the planning grid
-    for x in np.arange(0.5, 3.55, 0.25):  # the agent walked through it (0.25 m steps)
-        r, c = fmap._local(fmap._body_cells(np.array([x, 1.0])))  # noqa: SLF001
-        fmap.visited[r, c] = True
-    fmap.version += 1
-    path = fmap.shortest_path(left, right)
-    assert path is not None and np.allclose(path[-1], right, atol=0.05)
-    # Something seen standing in the gap since then closes it again.
-    r, c = fmap._local(fmap._lattice(np.array([[2.01, y] for y in np.arange(0.8, 1.2, 0.05)])))  # noqa: SLF001
-    fmap.obstacle_hits[2][r, c] = 9
-    fmap.version += 1
-    assert fmap.shortest_path(left, right) is None
