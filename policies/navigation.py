@@ -28,6 +28,7 @@ from policies.geometry import (
     check_visibility,
     facing_error,
     on_floor,
+    walk_and_reach,
     wrap_angle,
     yaw_to,
 )
@@ -68,6 +69,10 @@ class TargetSpec:
     max_reach: float | None = None
     """Farthest any standing point may be from the target centre, however far the radius
     grows while no viewpoint is found (metres); None = no limit."""
+    max_walk: float | None = None
+    """Farthest walk-plus-reach to the target on the agent's map (``walk_and_reach``; None:
+    not checked). A target seen across furniture from a pocket beside it is close in a
+    straight line but far to walk, and success is judged by the walk."""
 
     def __post_init__(self) -> None:
         if self.max_radius <= 0 or not 0 < self.facing_tolerance <= math.pi:
@@ -101,11 +106,12 @@ class NavigationConfig:
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
     object: TargetSpec = field(
-        default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15, max_reach=1.8)
+        default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15, max_reach=1.8, max_walk=1.8)
     )
     """Object targets: success needs geodesic <= 2.0 m, facing within pi/4, visible. A
     standing point farther than that can never count, so viewpoints stop at 1.8 m (walking
-    paths bend around furniture: 1.97 m straight was 2.11 m walked)."""
+    paths bend around furniture: 1.97 m straight was 2.11 m walked), and a view from a spot
+    that is near in a straight line but far to walk is refused."""
     receptacle: TargetSpec = field(
         default_factory=lambda: TargetSpec(1.2, math.pi / 2, 0.5, 0.5, True)
     )
@@ -205,7 +211,7 @@ class Navigator:
             if failure is not None and not stop(self.obs):
                 logger.debug("viewpoint %s failed: %s", vp.xy, failure)
                 continue
-            last = self.look_at(target, spec)
+            last = self._walkable(self.look_at(target, spec), target, spec)
             rejected = confirm(self.obs) if last.visible and confirm is not None else None
             if last.visible and rejected is None:
                 return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
@@ -269,8 +275,20 @@ class Navigator:
         return bool(
             close
             and self._early_stop(target, spec, spec.max_radius)(self.obs)
-            and self.look_at(target, spec).visible
+            and self._walkable(self.look_at(target, spec), target, spec).visible
         )
+
+    def _walkable(
+        self, seen: VisibilityCheck, target: np.ndarray, spec: TargetSpec
+    ) -> VisibilityCheck:
+        """``seen``, or a rejection when the target is visible but too far to walk to."""
+        if not seen.visible or spec.max_walk is None:
+            return seen
+        walk = walk_and_reach(self.runner.navigability, self.obs.agent.xy, target)
+        if walk <= spec.max_walk:
+            return seen
+        why = f"seen but {walk:.2f} m to walk > {spec.max_walk:.2f} m"
+        return VisibilityCheck(False, why, seen.pixel, seen.expected_depth, seen.measured_depth)
 
     def _early_stop(
         self, target: np.ndarray, spec: TargetSpec, radius: float

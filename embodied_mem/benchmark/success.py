@@ -25,7 +25,7 @@ import numpy as np
 from envs.base import Navigability
 from envs.ground_truth import ObjectRecord, RoomRecord
 from envs.types import Observation
-from policies.geometry import facing_error, on_floor
+from policies.geometry import facing_error, on_floor, walk_and_reach
 
 
 @dataclass
@@ -99,23 +99,9 @@ def object_distance(
     edge_slack: float = 0.5,
     max_radius: float = 3.0,
 ) -> float:
-    """Least walk to the navigable edge around the target plus the straight reach (module doc)."""
-    target_xy = np.asarray(target_xy, dtype=float)[:2]
-    angles = np.linspace(0.0, 2 * math.pi, 36, endpoint=False)
-    radii = np.arange(0.05, max_radius, 0.05)
-    ring = target_xy + radii[:, None, None] * np.stack([np.cos(angles), np.sin(angles)], -1)[None]
-    pts = ring.reshape(-1, 2)
-    ok = np.array([nav.is_navigable(p) for p in pts])
-    if not ok.any():
-        return math.inf
-    reach = np.linalg.norm(pts - target_xy, axis=1)
-    edge = pts[ok & (reach <= reach[ok].min() + edge_slack)]
-    return float(
-        np.min(
-            _field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
-            + np.linalg.norm(edge - target_xy, axis=1)
-        )
-    )
+    """Least walk to the navigable edge around the target plus the straight reach (module doc);
+    the same measure the policies take on the agent's own map."""
+    return walk_and_reach(nav, agent_xy, target_xy, edge_slack, max_radius)
 
 
 def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
