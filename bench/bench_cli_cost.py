@@ -11,7 +11,8 @@ Three calls, each run ``--repeat`` times in a fresh process; the figure is the m
   config, claiming the directory, reading the results back, the summary and the report.
   Each repeat resumes a fresh copy of the same finished directory (so repeats are alike and
   the source is not touched). The directory is ``--run-dir`` if given (made by the same
-  ``eval`` command line as :data:`EVAL_ARGS` plus its ``--out``), else one built here first by
+  ``eval`` command line as :data:`EVAL_ARGS` plus its ``--out``, by code with the same config
+  defaults: eval refuses a directory of another config), else one built here first by
   running that command (one small demo episode; its CPU is not part of any figure). Before the
   repeats, one untimed resume brings the copy's report up to date with the code measured (a
   directory written by older code may lack what lets a report skip unchanged pictures);
@@ -70,8 +71,12 @@ def _env() -> dict[str, str]:
 def cpu_seconds(argv: list[str]) -> float:
     """CPU time (user + sys) of running ``argv`` to completion, children included."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(argv, cwd=ROOT, env=_env(), check=True, capture_output=True)
+    done = subprocess.run(argv, cwd=ROOT, env=_env(), capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:  # e.g. --run-dir made with another config: say so, not just "2"
+        raise SystemExit(
+            f"{' '.join(argv[3:])} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
