@@ -45,7 +45,7 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
     edges = fmap.band_edges()
     floor = float(obs.agent.position[2])
     k = obs.intrinsics
-    depth = np.asarray(obs.depth)
+    padded: np.ndarray | None = None  # the frame's depth for _nearest_depth, made once
     # A quarter up from the band's bottom, not at it: just above the floor, the floor behind
     # a point is too close to it to tell it from a surface there.
     for frac in (0.25, 0.5, 1.0):
@@ -58,7 +58,9 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
         keep = np.flatnonzero(inside)
         u, v, d = u[keep], v[keep], d[keep]
         ui, vi = np.round(u).astype(int), np.round(v).astype(int)
-        keep = keep[_nearest_depth(depth, vi, ui) > d + BEYOND + 0.05 * d]
+        if padded is None:
+            padded = _padded_depth(np.asarray(obs.depth))
+        keep = keep[_nearest_depth(padded, vi, ui) > d + BEYOND + 0.05 * d]
         bands, rows, cols, xy = bands[keep], rows[keep], cols[keep], xy[keep]
     return bands, rows, cols
 
@@ -89,13 +91,18 @@ def _hit_bands_near(
     return bands, rows[at] + r0, cols[at] + c0
 
 
-def _nearest_depth(depth: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """The smallest reading in the 3x3 pixel window around each (row, col), edges clamped
-    (``scipy.ndimage.minimum_filter(size=3, mode="nearest")`` at just these pixels);
-    invalid readings count as a surface at 0 m (they say nothing, so never seen through)."""
+def _padded_depth(depth: np.ndarray) -> np.ndarray:
+    """(H + 2, W + 2) float64 depth, edges repeated, invalid readings as 0 m (they say
+    nothing, so they count as a surface: never seen through)."""
     with np.errstate(invalid="ignore"):
         clean = np.where(np.isfinite(depth) & (depth > 0), depth, 0.0)
-    padded = np.pad(clean.astype(np.float64, copy=False), 1, mode="edge")
+    return np.pad(clean.astype(np.float64, copy=False), 1, mode="edge")
+
+
+def _nearest_depth(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The smallest reading in the 3x3 pixel window around each (row, col) of the image
+    :func:`_padded_depth` padded, edges clamped (``scipy.ndimage.minimum_filter(size=3,
+    mode="nearest")`` at just these pixels)."""
     w = padded.shape[1]
     window = (np.arange(3)[:, None] * w + np.arange(3)).ravel()  # 3x3 offsets, flat
     at = (rows * w + cols)[:, None] + window
