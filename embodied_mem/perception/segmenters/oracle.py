@@ -30,8 +30,12 @@ logger = logging.getLogger(__name__)
 class OracleSegmenterConfig:
     """Config of the ORACLE segmenter."""
 
-    min_mask_pixels: int = 20
-    """Masks smaller than this are skipped (and counted)."""
+    min_mask_pixels: int = 4
+    """Masks smaller than this are skipped (and counted). Below the mapper's own minimum on
+    purpose: a thing seen only as a few pixels is not mapped, but when the agent picks it up
+    memory makes an object of that small detection (:func:`embodied_mem.memory.relink.
+    adopt_detection_at`); with 20 here an apple seen as 11-12 px behind a kettle never reached
+    memory, and its pick was pinned on the kettle."""
     skip_held: bool = True
     """Skip the object the agent holds (it would smear along the camera path)."""
     strict: bool = False
