@@ -23,9 +23,12 @@ NUMBER_WORDS = {
     )
 }
 NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "a": 1, "an": 1})
+# Up to the most interactions a suite puts in one day (the large setting: 20 a day, so
+# "the 14th object you picked up" must parse).
 ORDINAL_WORDS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
-)
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
 PERIOD_WORDS = {"morning": "morning", "afternoon": "afternoon", "evening": "evening"}
 PERIOD_WORDS["night"] = "evening"
 DAY_START_HOUR = 6

@@ -53,6 +53,9 @@ def test_clock_times(text: str, times: list[str]) -> None:
         ("about a minute", "seconds", "60"),
         ("the third item", "ordinal", "third"),
         ("the 4th object", "ordinal", "fourth"),
+        # the large setting's 20 picks a day: "the 14th object you picked up" (T13)
+        ("the 14th object", "ordinal", "fourteenth"),
+        ("the twentieth object", "ordinal", "twentieth"),
         ("the second thing", "ordinal", "second"),
         ("yesterday evening", "period", "evening"),
         ("last night", "period", "evening"),
