@@ -25,7 +25,10 @@ import numpy as np
 from envs.base import Navigability
 from envs.ground_truth import ObjectRecord, RoomRecord
 from envs.types import Observation
-from policies.geometry import facing_error, on_floor, walk_and_reach
+from policies.geometry import facing_error, on_floor
+
+# TASKS.md's walk-plus-reach to an object; the policies take the same measure on their map.
+from policies.geometry import walk_and_reach as object_distance
 
 
 @dataclass
@@ -90,18 +93,6 @@ def pixel_fraction(obs: Observation, env_id: str) -> float:
     if not ids:
         return 0.0
     return float(np.isin(obs.instance_ids, ids).mean())
-
-
-def object_distance(
-    nav: Navigability,
-    agent_xy: np.ndarray,
-    target_xy: np.ndarray,
-    edge_slack: float = 0.5,
-    max_radius: float = 3.0,
-) -> float:
-    """Least walk to the navigable edge around the target plus the straight reach (module doc);
-    the same measure the policies take on the agent's own map."""
-    return walk_and_reach(nav, agent_xy, target_xy, edge_slack, max_radius)
 
 
 def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
