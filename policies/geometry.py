@@ -69,11 +69,17 @@ def walk_and_reach(
         return math.inf
     reach = np.linalg.norm(pts - target_xy, axis=1)
     edge = pts[ok & (reach <= reach[ok].min() + edge_slack)]
-    walk = nav.distances_from(on_floor(nav, agent_xy)).at(edge)
-    walk = np.asarray(walk, dtype=float)
-    if walk.shape != (len(edge),):  # a field without vectorised lookups
-        walk = np.array([float(nav.distances_from(on_floor(nav, agent_xy)).at(p)) for p in edge])
+    walk = field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
     return float(np.min(walk + np.linalg.norm(edge - target_xy, axis=1)))
+
+
+def field_at(field: object, pts: np.ndarray) -> np.ndarray:
+    """(N,) distances of many points from a ``distances_from`` field (one call per point if the
+    field does not take arrays)."""
+    values = np.asarray(field.at(pts), dtype=float)  # type: ignore[attr-defined]
+    if values.shape == (len(pts),):
+        return values
+    return np.array([float(field.at(p)) for p in pts])  # type: ignore[attr-defined]
 
 
 def project_point(obs: Observation, point: np.ndarray) -> tuple[float, float, float] | None:

@@ -25,7 +25,7 @@ import numpy as np
 from envs.base import Navigability
 from envs.ground_truth import ObjectRecord, RoomRecord
 from envs.types import Observation
-from policies.geometry import facing_error, on_floor
+from policies.geometry import facing_error, field_at, on_floor
 
 # TASKS.md's walk-plus-reach to an object; the policies take the same measure on their map.
 from policies.geometry import walk_and_reach as object_distance
@@ -95,15 +95,6 @@ def pixel_fraction(obs: Observation, env_id: str) -> float:
     return float(np.isin(obs.instance_ids, ids).mean())
 
 
-def _field_at(field: object, pts: np.ndarray) -> np.ndarray:
-    """Distances of many points from a ``distances_from`` field (one call per point if needed)."""
-    values = field.at(pts)  # type: ignore[attr-defined]
-    values = np.asarray(values, dtype=float)
-    if values.shape == (len(pts),):
-        return values
-    return np.array([float(field.at(p)) for p in pts])  # type: ignore[attr-defined]
-
-
 def receptacle_viewpoints(
     nav: Navigability, rec: ObjectRecord, rings: tuple[float, ...], per_ring: int = 32
 ) -> np.ndarray:
@@ -154,7 +145,7 @@ def check_receptacle(
     if len(viewpoints) == 0:
         dist = math.inf
     else:
-        dist = float(np.min(_field_at(nav.distances_from(on_floor(nav, obs.agent.xy)), viewpoints)))
+        dist = float(np.min(field_at(nav.distances_from(on_floor(nav, obs.agent.xy)), viewpoints)))
     return _verdict(
         dist,
         th.receptacle_distance,
