@@ -3,10 +3,10 @@
 An obstacle band of a cell (:class:`~embodied_mem.memory.spatial.FreeSpaceMap`) is *seen
 through* when its lower part, middle and top, at the cell's centre, all project into the frame in
 front of the camera and the depth there (the nearest reading in a 3x3 pixel window, so a
-surface grazed at a shallow angle still counts as a surface) lies well beyond them. Then nothing
-stands there now: a container door that was open, a thing that was moved. A surface inside the
-cell is never seen through (its depth is at the cell, not beyond), and seeing under a table top
-clears the band under the top, not the top's band.
+surface grazed at a shallow angle still counts as a surface) lies well beyond them, or reaches
+the floor behind them. Then nothing stands there now: a container door that was open, a thing
+that was moved. A surface inside the cell is never seen through (its depth is at the cell, not
+beyond), and seeing under a table top clears the band under the top, not the top's band.
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 BEYOND = 0.15
 """Metres the depth must reach past a point (plus 5 % of its distance) to count as seen through
 (the cell's own half-width and depth noise stay inside)."""
+FLOOR_SHARE = 0.6
+"""A ray passing a point low over the floor meets the floor soon behind it, often before
+``BEYOND``: then reaching this share of the way from the point to that floor spot is enough.
+(A bottom band was never cleared from nearby: an open fridge door, closed hours before, kept a
+phantom sill of its bottom 40 cm that cut a room's corner off the agent's map.)"""
+MIN_BEYOND = 0.06
+"""Metres past a point the depth must reach in any case (a cell's half-diagonal and noise)."""
 
 
 def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]:
@@ -60,9 +67,24 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
         ui, vi = np.round(u).astype(int), np.round(v).astype(int)
         if padded is None:
             padded = _padded_depth(np.asarray(obs.depth))
-        keep = keep[_nearest_depth(padded, vi, ui) > d + BEYOND + 0.05 * d]
+        beyond = _needed_beyond(d, z[keep], float(obs.cam_to_world[2, 3]), floor)
+        keep = keep[_nearest_depth(padded, vi, ui) > d + beyond]
         bands, rows, cols, xy = bands[keep], rows[keep], cols[keep], xy[keep]
     return bands, rows, cols
+
+
+def _needed_beyond(
+    depth: np.ndarray, height: np.ndarray, camera_z: float, floor_z: float
+) -> np.ndarray:
+    """Metres past points at camera ``depth`` and world ``height`` the reading must reach.
+
+    A ray from the camera through a point below it meets the floor at ``depth`` times
+    (camera height / drop to the point), by similar triangles in the camera's depth.
+    """
+    drop = camera_z - height
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_floor = np.where(drop > 1e-6, depth * (camera_z - floor_z) / drop - depth, np.inf)
+    return np.clip(FLOOR_SHARE * to_floor, MIN_BEYOND, BEYOND + 0.05 * depth)
 
 
 def _hit_bands_near(

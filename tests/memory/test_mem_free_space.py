@@ -66,9 +66,11 @@ def test_map_agrees_with_the_house(frames) -> None:  # noqa: ANN001
     rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
     r, c, ins = truth.cells_of(fmap.cell_centres(rows, cols))
     assert (ins & truth.free[r, c]).mean() > 0.97
-    # Where the agent stands is navigable, and plans from there reach seen floor.
-    here = obs_list[-1].agent.xy
-    assert fmap.is_navigable(here)
+    # Where the agent stands is navigable or a cell from it (an occupied cell covers its
+    # surface conservatively, as the simulator's grid does, but on another lattice; snapping
+    # lands on a cell centre, up to half a diagonal more), and plans from there reach seen floor.
+    here = fmap.snap(obs_list[-1].agent.xy)
+    assert np.linalg.norm(here - obs_list[-1].agent.xy) <= fmap.resolution * (1 + 0.5**0.5)
     assert fmap.planning_grid().navigable[fmap.cells_of(here[None])[:2]].all()
     goal = fmap.cell_centres(rows[:1], cols[:1])[0]
     goal = fmap.snap(goal)
@@ -143,6 +145,27 @@ def test_a_phantom_obstacle_seen_through_is_cleared_and_walls_stay(frames) -> No
         fmap.update(obs)
     # (some of those cells are hidden behind furniture from where it looked)
     assert fmap.occupied[rows[pick], cols[pick]].mean() <= 0.25
+    assert (fmap.occupied & walls).sum() >= 0.98 * walls.sum()
+
+
+def test_a_phantom_sill_near_the_floor_is_cleared_from_nearby(frames) -> None:  # noqa: ANN001
+    """The bottom band (10-52 cm) of an open door's remembered panel, 0.7-1.2 m away: a ray
+    past it meets the floor soon behind it, so "well beyond" is measured against that floor
+    (it kept a room's corner cut off the agent's map, issue 14)."""
+    obs_list, _ = frames
+    mem = AgentMemory()
+    _ingest(mem, obs_list)
+    fmap = mem.free_space
+    walls = fmap.occupied.copy()
+    here = obs_list[1].agent.xy
+    rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
+    dist = np.linalg.norm(fmap.cell_centres(rows, cols) - here, axis=1)
+    pick = np.flatnonzero((dist > 0.7) & (dist < 1.2))[:60]
+    fmap.obstacle_hits[0, rows[pick], cols[pick]] = 50
+    for obs in obs_list[1:14]:
+        fmap.update(obs)
+    # (a few cells are hidden behind furniture; "well beyond" alone left 32 % standing)
+    assert fmap.occupied[rows[pick], cols[pick]].mean() <= 0.2
     assert (fmap.occupied & walls).sum() >= 0.98 * walls.sum()
 
 
