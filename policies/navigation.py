@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -45,6 +46,11 @@ from policies.subgoals import (
 from policies.viewpoints import Viewpoint, ViewpointConfig, drop_near, sample_viewpoints
 
 logger = logging.getLogger(__name__)
+
+_SMALLEST_STEP = 0.05
+"""Metres: the shortest forward move the navigator makes (finer ones do not pay)."""
+_MAX_RETURNS = 2
+"""Times a walk to one goal may come back to a spot it moved to before it counts as stuck."""
 
 NavigateSubgoal = (
     NavigateToObject | NavigateToReceptacle | NavigateToRoom | NavigateToPose | NavigateToFrame
@@ -411,6 +417,7 @@ class Navigator:
             return f"unreachable: no path from {np.round(self.obs.agent.xy, 2).tolist()} to {np.round(goal, 2).tolist()}"
         heading_tol = math.radians(self.config.heading_tolerance_degrees)
         planned_on = self._map_version()
+        stood: Counter[tuple[int, int]] = Counter()  # where moves ended, per centimetre
         while True:
             if stop_when is not None and stop_when(self.obs):
                 return None
@@ -437,8 +444,13 @@ class Navigator:
                 path.pop(0)
             waypoint = path[0]
             dist = float(np.linalg.norm(waypoint - here))
+            if len(path) == 1 and dist < _SMALLEST_STEP:
+                # The plan ends at the goal's nearest standable point (the goal itself lies
+                # on or too near an obstacle of the map): as close as the map allows. Without
+                # this the agent stepped across that point and back until the budget ran out.
+                return None
             err = wrap_angle(yaw_to(here, waypoint) - self.obs.agent.yaw)
-            step = min(self.config.forward_step, max(dist, 0.05))
+            step = min(self.config.forward_step, max(dist, _SMALLEST_STEP))
             # Aim exactly when off by more than the tolerance, or when the slightly-off move
             # would graze the map's edge (shortest paths hug obstacles).
             needs_aim = abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))
@@ -448,6 +460,12 @@ class Navigator:
             result = self.runner.act(MoveForward(distance=step))
             moved = float(np.linalg.norm(self.obs.agent.xy - here))
             if result.success and moved >= 0.3 * step:
+                spot = tuple(np.round(self.obs.agent.xy * 100).astype(int).tolist())
+                stood[spot] += 1
+                if stood[spot] > _MAX_RETURNS:
+                    # Going back and forth (re-plans on a map that changes as it looks
+                    # around end on alternate sides): give this goal up, not the budget.
+                    return f"stuck: came back to {np.round(self.obs.agent.xy, 2).tolist()} {_MAX_RETURNS} times on the way"
                 continue
             failure = self._blocked(here, step, goal, result.reason)
             if failure is not None:

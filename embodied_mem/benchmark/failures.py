@@ -26,6 +26,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"not visible from any viewpoint", "target not visible from any viewpoint"),
     (r"magic grasp found no target|nothing at the target's pixel", "nothing at the target point"),
     (r"budget|exhausted", "step budget"),
+    (r"came back to", "went back and forth"),
     (r"blocked|unreachable|no path|no way", "path blocked"),
     (r"closed|open it", "container closed"),
     (r"not holding|already holding", "hands"),

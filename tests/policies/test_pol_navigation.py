@@ -95,3 +95,18 @@ def test_already_there_costs_no_steps(boxworld: BoxWorldEnv) -> None:
     obs = boxworld.step(Teleport(5.3, 1.5, 0.0, -0.4))[0]
     outcome, _ = execute(boxworld, NavigateToObject(MUG, "Mug"), obs, 50)
     assert outcome.success and outcome.steps == 0
+
+
+def test_a_goal_on_furniture_ends_at_its_nearest_standable_point(boxworld: BoxWorldEnv) -> None:
+    """The plan ends at the goal's nearest navigable point, out of the goal's tolerance: the
+    walk stops there instead of stepping across it and back until the budget runs out."""
+    from policies.navigation import Navigator
+    from policies.runner import ActionRunner
+
+    obs = boxworld.observe()
+    runner = ActionRunner(boxworld, obs, 300)
+    sofa_middle = np.array([1.5, 5.0])  # 0.5 m inside the sofa, 0.7 m from standable floor
+    assert runner.navigability.geodesic_distance(obs.agent.xy, sofa_middle) == np.inf
+    assert Navigator(runner).go_to(sofa_middle, tolerance=0.25) is None
+    assert runner.steps < 100
+    assert 0.6 < np.linalg.norm(runner.obs.agent.xy - sofa_middle) < 1.0
