@@ -145,6 +145,12 @@ def _not_openable(result: ActionResult) -> bool:
     return "not a receptacle" in reason or "cannot be opened" in reason
 
 
+def _no_room(reason: str | None) -> bool:
+    """The env refused a place because the receptacle has no free spot for the object (the
+    built-in env's words; other adapters pass the simulator's own message on)."""
+    return "no free spot" in (reason or "").lower()
+
+
 def _not_pickable(result: ActionResult) -> bool:
     """The env refused a pick because the thing is not pickable (furniture), not for reach/sight.
 
@@ -247,6 +253,7 @@ class Manipulator:
             return False, "precondition: not holding anything; pick an object up first"
         refused: list[str] = []
         reason: str | None = None
+        alternatives = list(sg.alternatives)
         while True:
             eid, why = self._approach_and_resolve(
                 sg.env_id,
@@ -259,6 +266,11 @@ class Manipulator:
             if eid is None:
                 return False, why if not refused else f"{reason}; without it: {why}"
             ok, reason = self._place_on(eid, sg, details)
+            if not ok and alternatives and _no_room(reason):
+                # Full: another receptacle of the asked kind does as well.
+                details.setdefault("full", []).append(eid)
+                sg = replace(sg, position=alternatives.pop(0), viewpoints=())
+                continue
             if ok or sg.env_id is not None or len(refused) >= self.config.max_pick_refusals:
                 break
             if "not a receptacle" not in (reason or ""):
@@ -290,6 +302,8 @@ class Manipulator:
             opened = self._open_if_closed(eid, details)
             result = self.runner.act(Place(eid)) if opened else result
         if not result.success:
+            if opened and _no_room(result.reason):
+                self.runner.act(Close(eid))  # leave a full container as it was found
             return False, f"place into/on {eid} failed: {result.reason}"
         details["acted_at"] = self._find_placed(str(held))
         if sg.close_after and (opened or sg.category in self.config.openable_categories):

@@ -71,6 +71,8 @@ class PlaceSubgoal:
     """Put the held object on/in a receptacle; openable ones are opened first if closed.
 
     ``close_after`` closes an openable receptacle again once the object is inside.
+    ``alternatives``: positions of other receptacles that would do as well (any one of the
+    category the instruction names), tried in order when the first has no room left.
     """
 
     env_id: str | None = None
@@ -78,6 +80,7 @@ class PlaceSubgoal:
     category: str | None = None
     close_after: bool = False
     viewpoints: Viewpoints = ()
+    alternatives: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from embodied_mem.planner.base import PlanResult
@@ -27,15 +28,18 @@ def _held(ctx: RuleContext) -> str | None:
     return ctx.q.held_object()
 
 
-def _move(ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False) -> list[Any]:
-    """Pick ``obj`` and place it on/in ``rec``; open its container first if it is shut inside one
-    (the pick policy cannot see, let alone grasp, through a closed door). Already in hand:
-    just place it."""
+def _move(
+    ctx: RuleContext, obj: Any, rec: Any, close_after: bool = False, others: Sequence[Any] = ()
+) -> list[Any]:
+    """Pick ``obj`` and place it on/in ``rec`` (or, if it is full, in turn on ``others`` that
+    would do as well); open its container first if it is shut inside one (the pick policy
+    cannot see, let alone grasp, through a closed door). Already in hand: just place it."""
     place = PlaceSubgoal(
         position=tuple(rec.position),
         category=rec.category,
         close_after=close_after,
         viewpoints=known_viewpoints(ctx.q, rec),
+        alternatives=tuple(tuple(o.position) for o in others),
     )
     if _held(ctx) == obj.memory_id:
         return [place]
@@ -76,21 +80,28 @@ def _manipulate(
     )
 
 
-def _receptacle_named(ctx: RuleContext, phrase: str) -> Any | None:
+def _receptacle_named(ctx: RuleContext, phrase: str) -> tuple[Any | None, list[Any]]:
+    """The nearest remembered receptacle ``phrase`` names, and the others it names (nearest
+    first): "the shelf" is any shelf, so a full one is no dead end."""
     hits = [h for h in ctx.q.receptacles() if same_category(h.category, phrase)]
-    return nearest(ctx.q, hits, ctx.distance_fn)
+    ranked: list[Any] = []
+    while hits:
+        best = nearest(ctx.q, hits, ctx.distance_fn)
+        ranked.append(best)
+        hits = [h for h in hits if h.memory_id != best.memory_id]
+    return (ranked[0] if ranked else None), ranked[1:]
 
 
 def t55(ctx: RuleContext) -> PlanResult:
     objs = objects_of(ctx, [ctx.q.nth_interaction(1, kind="pick")])
-    rec = _receptacle_named(ctx, ctx.slots["receptacle"])
+    rec, others = _receptacle_named(ctx, ctx.slots["receptacle"])
     if not objs:
         return ctx.missing("the first picked object")
     if rec is None:
         return ctx.missing(f"a {ctx.slots['receptacle']}")
     return _manipulate(
         ctx,
-        _move(ctx, objs[0], rec),
+        _move(ctx, objs[0], rec, others=others),
         [(objs[0], rec)],
         f"bring {objs[0].category} to {rec.category}",
     )
@@ -124,14 +135,14 @@ def t57(ctx: RuleContext) -> PlanResult:
     obj = _moved_object(ctx, cat)
     if obj is None:
         return ctx.missing(f"the {cat}", cat)
-    rec = _receptacle_named(ctx, rec_name)
+    rec, others = _receptacle_named(ctx, rec_name)
     if rec is None:
         return ctx.missing(f"the {rec_name}", rec_name)
     if obj.obj.parent_id == rec.memory_id:
         return _manipulate(ctx, [], [(obj, rec)], f"the {cat} is already in the {rec_name}")
     return _manipulate(
         ctx,
-        _move(ctx, obj, rec, close_after=True),
+        _move(ctx, obj, rec, close_after=True, others=others),
         [(obj, rec)],
         f"put {obj.category} in {rec.category}",
     )

@@ -12,7 +12,7 @@ Day 1 (yesterday):    Mug_1_0_1 Sofa -> Fridge_0_1 (opened, closed); Candle_2_1_
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -616,3 +616,36 @@ def test_goals_carry_where_the_agent_stood_when_it_last_put_the_thing_down(world
     fridge = next(h for h in q.receptacles() if h.category == "Fridge")
     assert known_viewpoints(q, fridge)  # where it was opened, closed, placed into
     assert known_viewpoints(None, fridge) == ()
+
+
+def test_bring_to_a_kind_of_receptacle_lists_the_others_of_that_kind(world: World) -> None:
+    """ "The fridge" is any fridge: the place subgoal carries the other remembered ones,
+    nearest first, for when the chosen one has no room left (the synthetic memory has one
+    fridge; two more are added as the query would return them)."""
+    q = world.mem.query(today=2)
+    fridge = next(h for h in q.receptacles() if h.category == "Fridge")
+    far, near = (
+        replace(fridge, obj=replace(fridge.obj, memory_id=mid, position=(x, 0.0, 0.9)))
+        for mid, x in (("obj_far", 40.0), ("obj_near", 20.0))
+    )
+    more = MoreReceptacles(q, [far, near])
+    here = AgentPose((fridge.position[0], fridge.position[1] - 1.0, 0.0), 0.0, 0.0)
+    result = plan(world, "Put the candle in the fridge.", memory=more, agent=here)
+    place = result.subgoals[-1]
+    assert isinstance(place, PlaceSubgoal) and place.position == fridge.position
+    assert place.alternatives == (near.position, far.position)
+    result = plan(world, "Put the candle in the fridge.")
+    assert result.subgoals[-1].alternatives == ()
+
+
+class MoreReceptacles:
+    """A query whose receptacles include ``extra`` hits (all else from ``inner``)."""
+
+    def __init__(self, inner: Any, extra: list[Any]) -> None:
+        self._inner, self._extra = inner, extra
+
+    def receptacles(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return [*self._inner.receptacles(*args, **kwargs), *self._extra]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)

@@ -48,6 +48,7 @@ class Box:
     is_open: bool = False
     parent: str | None = None
     hidden: bool = False  # solid, rendered, but not on the navigability map
+    full: bool = False  # a receptacle with no free spot left (places are refused)
 
 
 @dataclass
@@ -255,6 +256,12 @@ class BoxWorldEnv(Env):
             if b.openable and not b.is_open:
                 return ActionResult.fail(f"{target_id} is closed; open it first")
             held = self.boxes[self.held]
+            if b.full:  # the built-in env's words (envs/builtin/interact.py)
+                where = "inside" if b.openable else "on"
+                return ActionResult.fail(
+                    f"no free spot {where} {target_id} is large enough for {held.id}; "
+                    "try another receptacle"
+                )
             size = np.asarray(held.hi) - np.asarray(held.lo)
             base = np.array([centre[0] - size[0] / 2, centre[1] - size[1] / 2, b.hi[2]])
             held.lo, held.hi = tuple(base), tuple(base + size)

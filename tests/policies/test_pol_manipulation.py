@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from pol_boxworld import Box, BoxWorldEnv, two_room_world
@@ -137,3 +138,25 @@ def test_remembered_viewpoints_are_tried_first() -> None:
     assert outcome.success and outcome.details["viewpoint"] == [7.3, 1.5]
     picked, obs = execute(env, PickSubgoal(position=MUG, viewpoints=known), obs, 300)
     assert picked.success and obs.held_object == "mug"
+
+
+def test_a_full_receptacle_hands_the_place_to_the_next_that_would_do() -> None:
+    world = two_room_world()
+    next(b for b in world.boxes if b.id == "fridge").full = True
+    world.boxes.append(
+        Box("fridge_2", "Fridge", (0.1, 0.5, 0.0), (0.8, 1.5, 1.8), receptacle=True, openable=True)
+    )
+    env = BoxWorldEnv(world)
+    obs, _ = env.reset()
+    _, obs = execute(env, PickSubgoal(position=MUG), obs, 300)
+    alone = PlaceSubgoal(position=FRIDGE, category="Fridge", close_after=True)
+    outcome, obs = execute(env, alone, obs, 300)
+    assert not outcome.success and "no free spot inside fridge" in outcome.reason
+    assert not env.ground_truth().objects["fridge"].is_open  # opened for it, closed again
+    other = (0.45, 1.0, 0.9)
+    outcome, obs = execute(env, replace(alone, alternatives=(other,)), obs, 400)
+    assert outcome.success, outcome.reason
+    assert outcome.details["full"] == ["fridge"] and outcome.details["env_id"] == "fridge_2"
+    gt = env.ground_truth()
+    assert gt.objects["mug"].parent_receptacle == "fridge_2"
+    assert not gt.objects["fridge"].is_open and not gt.objects["fridge_2"].is_open
