@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from embodied_mem.agent.interactions import hand_point, observed_point
 from embodied_mem.benchmark.experience import make_episode_env, run_experience
 from embodied_mem.benchmark.suite import SuiteConfig, make_specs
 from embodied_mem.memory.memory import AgentMemory, MemoryConfig
@@ -67,7 +68,7 @@ def run_episode(spec, segmenters: list[str], min_pixels: int) -> dict[str, dict[
     }
     seen: set[str] = set()
 
-    def on_observation(obs, event) -> None:
+    def on_observation(obs, seen) -> None:
         ids, counts = np.unique(obs.instance_ids, return_counts=True)
         seen.update(
             obs.instance_names[i]
@@ -77,9 +78,10 @@ def run_episode(spec, segmenters: list[str], min_pixels: int) -> dict[str, dict[
         for perceiver, memory in agents.values():
             used, dets = perceiver.detect(obs)
             memory.ingest(used, dets)
-            if event is not None:
+            if seen is not None:  # the agent's own back-projection of where it acted
+                point = observed_point(memory, seen, used.intrinsics) or hand_point(used)
                 memory.record_interaction(
-                    event.kind, obs.time, obs.frame_index, event.point, pose=obs.agent
+                    seen.kind, obs.time, obs.frame_index, point, pose=used.agent
                 )
 
     run_experience(env, spec, on_observation)

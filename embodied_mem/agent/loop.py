@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from embodied_mem.agent.checks import picked_something_else, sighting
 from embodied_mem.agent.config import AgentConfig
+from embodied_mem.agent.interactions import (
+    ObservedInteraction,
+    hand_point,
+    observed_point,
+    own_point,
+)
 from embodied_mem.agent.navigation_map import NavigationMapConfig, agent_map
 from embodied_mem.agent.trace import StepTrace, TaskTrace, jsonable
 from embodied_mem.memory.query_api import MemoryQueryAPI
@@ -161,6 +167,20 @@ class MemoryAgent:
             self.memory.record_interaction(
                 kind, obs.time, obs.frame_index, point, pose=obs.agent, room_id=obs.room_id
             )
+
+    def record_observed_interaction(self, seen: ObservedInteraction, obs: Observation) -> None:
+        """Record an interaction the agent's body performed while someone else chose the
+        actions (the benchmark's experience phase), from what the agent itself saw of it.
+
+        The point is the agent's own back-projection of ``seen.pixel`` (its depth and pose of
+        that frame), as for the interactions its own policies perform, else of what it faced
+        (:func:`~embodied_mem.agent.interactions.observed_point`); without memory or depth, a
+        hand's reach in front of its own pose estimate now. Never ground truth.
+        """
+        point = None
+        if self.memory is not None:
+            point = observed_point(self.memory, seen, obs.intrinsics)
+        self.record_interaction(seen.kind, obs, point or hand_point(self.localize(obs)))
 
     # ------------------------------------------------------------------ tasks
     def run_task(
@@ -329,8 +349,8 @@ class MemoryAgent:
         acted = outcome.details.get("acted_at")
         if acted is None or self.memory is None:
             return outcome.details.get("point")
-        p = self.memory.point_at(*acted)
-        return None if p is None else (float(p[0]), float(p[1]), float(p[2]))
+        frame_index, u, v = acted
+        return own_point(self.memory, frame_index, (u, v))
 
     def _check_pick(
         self, subgoal: PickSubgoal, outcome: PolicyOutcome, obs: Observation, budget: int

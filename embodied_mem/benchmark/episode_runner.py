@@ -1,7 +1,9 @@
 """Run one benchmark episode for every baseline: shared experience, then tasks per baseline.
 
 Phase 1 runs once: the ORACLE experience agent acts while every memory baseline perceives the
-same frames into its own memory (and the frames-K bound logs what each frame shows). Phase 2
+same frames into its own memory (and the frames-K bound logs what each frame shows). Of each
+interaction a memory baseline is told only its kind and the pixel where the acted-on thing
+showed; it places the interaction with its own depth and pose (no ground-truth point or id). Phase 2
 runs per baseline from the same world state (the env's ``get_state``/``set_state`` snapshot;
 envs without one replay phase 1 deterministically instead). ``no-memory`` gets an empty memory
 (room annotations only) and must explore; it still perceives what it sees during the tasks.
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from embodied_mem.agent.interactions import ObservedInteraction
 from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.agent.navigation_map import agent_map
 from embodied_mem.benchmark.baselines import Baseline, standard_baselines  # noqa: F401
@@ -181,14 +184,14 @@ class EpisodeRunner:
             media.watch_memory(first, watchers[first].memory)
         frames = FrameVisibilityLog(room_names={r.id: r.name for r in gt0.rooms.values()})
 
-        def on_observation(obs: Any, event: Any) -> None:
+        def on_observation(obs: Any, seen: ObservedInteraction | None) -> None:
             if media is not None:
                 media.on_experience_frame(obs)
             frames.add(obs)
             for agent in watchers.values():
                 agent.observe(obs)
-                if event is not None:
-                    agent.record_interaction(event.kind, obs, event.point)
+                if seen is not None:  # kind and pixel only: the point is the agent's own
+                    agent.record_observed_interaction(seen, obs)
 
         record = run_experience(env, spec, on_observation)
         if media is not None:

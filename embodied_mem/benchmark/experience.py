@@ -4,8 +4,9 @@ For every experience day the oracle picks K (object, goal receptacle) pairs from
 with the episode's seeded rng, spreads them over the 06:00-22:00 clock, and executes each with
 the low-level policies (:mod:`policies.executor`: navigate, open the container if closed, pick,
 close it, place with opening/closing). If a policy fails, the oracle walks to one of the env's
-own viewpoints of the target and acts from there. Every frame reaches ``on_observation(obs,
-event)`` through :class:`RecordingEnv`; the ground truth is returned as an
+own viewpoints from which the target shows and acts from there. Every frame reaches
+``on_observation(obs, seen)`` through :class:`RecordingEnv` (``seen``: what the agent under
+test may know of an interaction, its kind and pixel); the ground truth is returned as an
 :class:`ExperienceRecord`. Between days (and after the last one) ``overnight_changes`` objects
 are moved while the agent is away (frames hidden; changes recorded).
 

@@ -92,10 +92,14 @@ class OracleActor:
             self._step(LookUp(diff) if diff > 0 else LookDown(-diff))
 
     def _viewpoints(self, eid: str) -> list[tuple[float, float, float]]:
+        """The env's viewpoints of ``eid`` from which it shows: the agent under test learns
+        where an interaction happened only from what its frames show (a place acted through a
+        wall, or looking at the floor, left it nothing but a guess)."""
         oracle = capability(self.env, SupportsViewpoints)
         if oracle is None:
             return []
-        return list(oracle.viewpoints_for(eid, max_count=12))[: self.fallback_viewpoints]
+        views = oracle.viewpoints_for(eid, max_count=12, visible_only=True)
+        return list(views)[: self.fallback_viewpoints]
 
     def _pitch(self, eid: str, xy: tuple[float, float]) -> float:
         oracle = capability(self.env, SupportsViewpoints)

@@ -1,10 +1,15 @@
 """An env wrapper that shows every frame to the agent under test and logs what the oracle did.
 
 Policies step the wrapper like any env. Each successful Pick/Place/Open/Close becomes an
-:class:`InteractionEvent` (kind, time, frame index, the 3D point acted at) passed with its frame
-to ``on_observation(obs, event)``; other frames come with ``None``. Room visits are tracked from
-``obs.room_id`` (frames outside every room, e.g. in a doorway, keep the previous room). While
-``hidden`` is set (overnight changes) nothing reaches the callback.
+:class:`InteractionEvent` (kind, time, frame index, the ground-truth point acted at, the env's id)
+kept in ``events`` for evaluation only. What reaches the agent under test with the frame,
+``on_observation(obs, seen)``, is an :class:`~embodied_mem.agent.interactions.ObservedInteraction`:
+the kind and the pixel where the acted-on thing showed, found with the simulator's "what is at
+this pixel" interface as the agent's own policies find it (:func:`policies.manipulation.pixel_of`)
+— no world point, no id; the agent back-projects the pixel with its own depth and pose. Other
+frames come with ``None``. Room visits are tracked from ``obs.room_id`` (frames outside every
+room, e.g. in a doorway, keep the previous room). While ``hidden`` is set (overnight changes)
+nothing reaches the callback.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.agent.interactions import ObservedInteraction
 from embodied_mem.benchmark.episode import RoomVisit
 from envs.actions import Action, Close, Open, Pick, Place
 from envs.base import Env
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
 from envs.wrappers import Wrapper
+from policies.manipulation import pixel_of
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +38,9 @@ class InteractionEvent:
     """One thing the agent itself did (a successful pick, place, open or close).
 
     ``point`` is the world (3,) point it acted at (the object's centre when picked or just placed,
-    the container's centre when opened or closed). ``oracle_target_id`` is the env's id of the
-    thing acted on: only oracle-labelled memory code may read it.
+    the container's centre when opened or closed). ``point`` and ``oracle_target_id`` (the env's
+    id of the thing acted on) are ground truth, for evaluation only: the agent under test gets
+    an :class:`~embodied_mem.agent.interactions.ObservedInteraction` instead.
     """
 
     kind: str
@@ -44,7 +52,10 @@ class InteractionEvent:
     oracle_target_id: str
 
 
-ObservationCallback = Callable[[Observation, InteractionEvent | None], None]
+ObservationCallback = Callable[[Observation, ObservedInteraction | None], None]
+
+PixelFinder = Callable[[Observation, str], tuple[int, int] | None]
+"""Where an env id shows in a frame (the simulator's "what is at this pixel", read backwards)."""
 
 _KINDS: dict[type, str] = {Pick: "pick", Place: "place", Open: "open", Close: "close"}
 
@@ -72,12 +83,14 @@ class RecordingEnv(Wrapper):
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         kind = _KINDS.get(type(action))
         before = self.env.ground_truth() if kind in ("pick",) else None
+        last = self.last
         obs, reward, term, trunc, info = self.env.step(action)
-        event = None
+        seen = None
         result = info.get("result")
         if kind is not None and result is not None and result.success:
-            event = self._event(kind, action, obs, before)
-        self.show(obs, event)
+            self._event(kind, action, obs, before)
+            seen = observed(kind, action, last, obs)
+        self.show(obs, seen)
         return obs, reward, term, trunc, info
 
     def close(self) -> None:
@@ -115,14 +128,14 @@ class RecordingEnv(Wrapper):
         picks = [e for e in self.events if e.kind == "pick"]
         return picks[-1].oracle_target_id if picks else ""
 
-    def show(self, obs: Observation, event: InteractionEvent | None) -> None:
+    def show(self, obs: Observation, seen: ObservedInteraction | None) -> None:
         """Pass a frame to the agent under test and update the room visits."""
         self.last = obs
         if self.hidden:
             return
         self._track_room(obs)
         if self.on_observation is not None:
-            self.on_observation(obs, event)
+            self.on_observation(obs, seen)
 
     def _track_room(self, obs: Observation) -> None:
         room = obs.room_id
@@ -144,3 +157,43 @@ class RecordingEnv(Wrapper):
     @property
     def current_room(self) -> str | None:
         return self._room[0] if self._room is not None else None
+
+
+def observed(
+    kind: str, action: Action, before: Observation | None, after: Observation
+) -> ObservedInteraction:
+    """What the agent under test may know of a successful ``action``: where the acted-on thing
+    showed in the frames around it (the pick's object before it was lifted; the placed object
+    after it landed, else the top of the receptacle it went on; the container before an open
+    or close, else after). With no pixel, the frame it acted from (before a pick, open or
+    close; after a place)."""
+    before = before if before is not None else after
+    looks: list[tuple[Observation, str, PixelFinder]]
+    if isinstance(action, Pick):
+        looks = [(before, action.object_id, pixel_of), (after, action.object_id, pixel_of)]
+    elif isinstance(action, Place):
+        # The env chooses the spot; when the object does not show there (behind the rim, above
+        # the view), the receptacle's top as seen is where things put on it rest.
+        held = before.held_object or ""
+        looks = [(after, held, pixel_of), (after, action.receptacle_id, top_pixel_of)]
+    else:
+        container = action.target_id  # type: ignore[union-attr]
+        looks = [(before, container, pixel_of), (after, container, pixel_of)]
+    for frame, eid, find in looks:
+        pixel = find(frame, eid) if eid else None
+        if pixel is not None:
+            return ObservedInteraction(kind, int(frame.frame_index), pixel)
+    return ObservedInteraction(kind, int(looks[0][0].frame_index), None)
+
+
+def top_pixel_of(obs: Observation, eid: str) -> tuple[int, int] | None:
+    """The top of ``eid`` as ``obs`` shows it: in the image column of :func:`pixel_of`, its
+    highest mask pixel with a valid depth; None when it does not show."""
+    centre = pixel_of(obs, eid)
+    if centre is None or obs.instance_ids is None:
+        return None
+    u = centre[0]
+    ids = [k for k, name in obs.instance_names.items() if name == eid]
+    column = np.isin(obs.instance_ids[:, u], ids) & np.isfinite(obs.depth[:, u])
+    rows = np.nonzero(column & (obs.depth[:, u] > 0))[0]
+    return u, int(rows.min())

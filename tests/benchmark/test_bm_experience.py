@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
+from embodied_mem.agent.interactions import ObservedInteraction  # noqa: E402
 from embodied_mem.benchmark.episode import EpisodeSpec  # noqa: E402
 from embodied_mem.benchmark.experience import (  # noqa: E402
+    ExperienceConfig,
     ExperienceError,
     make_episode_env,
     run_experience,
@@ -35,16 +37,31 @@ def _spec(
     )
 
 
-def _run(spec: EpisodeSpec):
+def _shown_at(recent: deque, seen: ObservedInteraction | None) -> str | None:
+    """The env id at the notice's pixel in the frame it names (test-side ground truth)."""
+    if seen is None or seen.pixel is None:
+        return None
+    frame = next(o for o in recent if o.frame_index == seen.frame_index)
+    u, v = seen.pixel
+    return frame.instance_names.get(int(frame.instance_ids[v, u]))
+
+
+def _run(spec: EpisodeSpec, config: ExperienceConfig | None = None):
+    """The experience; ``frames`` holds per frame shown (frame index, time, the interaction
+    notice it came with, the env id at the notice's pixel)."""
     frames: list = []
+    recent: deque = deque(maxlen=2)
+
+    def on_observation(obs, seen) -> None:  # noqa: ANN001
+        recent.append(obs)
+        frames.append((obs.frame_index, obs.time, seen, _shown_at(recent, seen)))
+
     try:
         env = make_episode_env(spec)
     except Exception as exc:  # no EGL/OSMesa on this machine
         pytest.skip(f"built-in simulator unavailable: {exc}")
     with env:
-        rec = run_experience(
-            env, spec, lambda obs, ev: frames.append((obs.frame_index, obs.time, ev))
-        )
+        rec = run_experience(env, spec, on_observation, config)
         gt = env.ground_truth()
         tasks = generate_tasks(rec, gt, seed=spec.seed, nav=env.navigability)
     return rec, gt, frames, tasks
@@ -75,19 +92,21 @@ def test_interactions_are_real_and_recorded(one_day):
     assert not any(gt.objects[r].is_open for i in rec.interactions for r in i.opened)
 
 
-def test_callback_sees_every_frame_and_the_agents_own_events(one_day):
+def test_callback_sees_every_frame_and_where_the_agents_own_interactions_showed(one_day):
     rec, gt, frames, _ = one_day
     idx = [f[0] for f in frames]
     assert idx == list(range(idx[0], idx[0] + len(idx)))  # every frame, in order, none hidden
-    events = {(ev.kind, ev.frame_index): ev for _, _, ev in frames if ev is not None}
+    # Each notice comes with the frame of its action and points at a pixel of the thing acted
+    # on: the picked object in the frame before, the placed object (or its receptacle) after.
+    notices = {(seen.kind, i): (t, seen, shown) for i, t, seen, shown in frames if seen}
     for i in rec.interactions:
-        pick, place = events[("pick", i.start_frame)], events[("place", i.end_frame)]
-        assert pick.oracle_target_id == i.object_id and pick.time_of_day == i.start_time
-        assert np.allclose(
-            place.point, gt.objects[i.object_id].center, atol=1e-6
-        ) or i.object_id in {j.object_id for j in rec.interactions if j.index > i.index}
+        t, pick, shown = notices[("pick", i.start_frame)]
+        assert pick.frame_index == i.start_frame - 1 and t.time_of_day == i.start_time
+        assert shown == i.object_id
+        _, place, shown = notices[("place", i.end_frame)]
+        assert place.frame_index == i.end_frame and shown in (i.object_id, i.goal_receptacle)
         for r in i.opened:
-            assert any(ev.kind == "open" and ev.oracle_target_id == r for ev in events.values())
+            assert any(k == "open" and n[2] == r for (k, _), n in notices.items())
 
 
 def test_room_visits_cover_the_day(one_day):
@@ -126,7 +145,7 @@ def test_multi_day_overnight_and_determinism():
     }
     assert rec.final_receptacles[rec.overnight[1].object_id] == rec.overnight[1].to_receptacle
     # The agent under test saw nothing of the night: frames jump over it.
-    days = [t.day for _, t, _ in frames]
+    days = [t.day for _, t, *_ in frames]
     assert days == sorted(days) and set(days) == {0, 1}
     assert {t.template_id for t in tasks.tasks} >= {"T51", "T53", "T54"}
     again = _run(spec)[0]
@@ -138,8 +157,8 @@ def test_every_pick_the_agent_saw_is_a_recorded_interaction():
     attempt that was given up after the pick used to put the object back unrecorded, so the
     agent's "second object picked up" was not the record's; house 5 had one)."""
     rec, _, frames, _ = _run(_spec([4], house=5))
-    picks = sorted(ev.frame_index for _, _, ev in frames if ev is not None and ev.kind == "pick")
-    places = sorted(ev.frame_index for _, _, ev in frames if ev is not None and ev.kind == "place")
+    picks = sorted(i for i, _, seen, _ in frames if seen is not None and seen.kind == "pick")
+    places = sorted(i for i, _, seen, _ in frames if seen is not None and seen.kind == "place")
     assert picks == sorted(i.start_frame for i in rec.interactions)
     assert places == sorted(i.end_frame for i in rec.interactions)
 
@@ -173,8 +192,11 @@ def test_refused_goal_puts_the_object_elsewhere_and_says_so():
 
 def test_a_short_day_gives_slots_up_instead_of_running_past_its_end():
     """Steps enough to start (the up-front check passes) but not for every interaction: the
-    day ends by 22:00 with the slots it could not fit given up and counted."""
-    rec, _, frames, _ = _run(_spec([6], steps_per_day=960))  # ran past 22:00 before
-    assert all(t.day == 0 for _, t, _ in frames)
+    day ends by 22:00 with the slots it could not fit given up and counted. (The estimate is
+    set below what an interaction takes: acting only from viewpoints that show the target,
+    the oracle fits six into the shortest day the default estimate lets start.)"""
+    short = ExperienceConfig(estimated_steps=60)
+    rec, _, frames, _ = _run(_spec([6], steps_per_day=600), short)  # ran past 22:00 before
+    assert all(t.day == 0 for _, t, *_ in frames)
     assert len(rec.interactions) + rec.slots_given_up[0] == 6
     assert rec.slots_given_up[0] > 0

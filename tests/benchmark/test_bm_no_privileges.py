@@ -1,11 +1,16 @@
 """No privilege reaches the agent under test: the memory agents and their planner get an env
 whose ground truth, simulator map and unwrapped simulator raise; evaluation (experience, task
-generation, scoring) keeps the real one. Any leak fails the episode's tasks loudly."""
+generation, scoring) keeps the real one. Any leak fails the episode's tasks loudly.
+
+The experience phase's interaction notices come from the evaluator's side of that wrapper, so
+they are checked apart: they carry no world coordinates and no env ids, and the points memory
+records are its own back-projections of the notices' pixels."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from embodied_mem.benchmark import episode_runner
@@ -34,17 +39,72 @@ class NoPrivileges(Wrapper):
         raise PrivilegeLeak("the agent under test reached for the unwrapped simulator")
 
 
+KINDS = ("pick", "place", "open", "close")
+
+
+def privileged_fields(notice: Any) -> list[str]:
+    """Fields of an interaction notice that could carry ground truth: world coordinates or
+    times (floats: a notice's pixel and frame index are whole numbers) or env ids (text other
+    than the interaction's kind)."""
+    leaks = []
+    for name, value in vars(notice).items():
+        parts = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(x, float) or (isinstance(x, str) and x not in KINDS) for x in parts):
+            leaks.append(name)
+    return leaks
+
+
+class ExperienceWatch:
+    """Watches what the experience phase hands the memory agents and what they record."""
+
+    def __init__(self) -> None:
+        self.agents: dict[str, Any] = {}
+        self.notices: list[Any] = []
+        self.mismatches: list[str] = []
+
+    def wrap(self, on_observation: Any) -> Any:
+        def watched(obs: Any, seen: Any) -> None:
+            on_observation(obs, seen)
+            if seen is None:
+                return
+            self.notices.append(seen)
+            for name, agent in self.agents.items():
+                self._check_point(name, agent, seen)
+
+        return watched
+
+    def _check_point(self, name: str, agent: Any, seen: Any) -> None:
+        """The point memory logged must be its own back-projection of the notice's pixel."""
+        pixel = getattr(seen, "pixel", None)
+        if agent.memory is None or pixel is None:
+            return
+        logged = agent.memory.episodic.events[-1].point
+        own = agent.memory.point_at(seen.frame_index, *pixel)
+        if own is None or not np.allclose(logged, own, atol=1e-9):
+            self.mismatches.append(f"{name} {seen.kind}: logged {logged}, own {own}")
+
+
 def test_memory_agents_run_without_ground_truth_or_the_simulator_map(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_agents = episode_runner.EpisodeRunner._agents  # noqa: SLF001
     guarded: list[NoPrivileges] = []
+    watch = ExperienceWatch()
 
     def agents_without_privileges(self: Any, env: Any, gt: Any, spec: Any) -> Any:
         guarded.append(NoPrivileges(env))
-        return real_agents(self, guarded[-1], gt, spec)
+        agents = real_agents(self, guarded[-1], gt, spec)
+        watch.agents.update((n, a) for n, a in agents.items() if n.startswith("memory"))
+        return agents
+
+    real_experience = episode_runner.run_experience
+
+    def experience(env: Any, spec: Any, on_observation: Any = None, *args: Any) -> Any:
+        watched = watch.wrap(on_observation) if on_observation is not None else None
+        return real_experience(env, spec, watched, *args)
 
     monkeypatch.setattr(episode_runner.EpisodeRunner, "_agents", agents_without_privileges)
+    monkeypatch.setattr(episode_runner, "run_experience", experience)
     crashes: list[str] = []
     real_plan = episode_runner.MemoryAgent._plan  # noqa: SLF001
 
@@ -70,6 +130,11 @@ def test_memory_agents_run_without_ground_truth_or_the_simulator_map(
     cfg.benchmark.env_options.update({"width": 160, "height": 120})
     summary = run_suite(cfg, tmp_path / "run")
     assert guarded, "the agents were not built through EpisodeRunner._agents"
+    # What the experience phase told the agents of their interactions: kind and pixel only.
+    assert watch.notices, "no interaction notice reached the memory agents"
+    leaks = {f for n in watch.notices for f in privileged_fields(n)}
+    assert not leaks, f"interaction notices carry ground truth: {sorted(leaks)}"
+    assert not watch.mismatches, watch.mismatches[:5]
     assert summary["failed_episodes"] == {}, summary["failed_episodes"]
     assert not crashes, crashes
     assert summary["navigation_map"] == {"memory-oracle": "own", "no-memory": "own"}

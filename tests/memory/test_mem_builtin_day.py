@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pytest
 
+from embodied_mem.agent.interactions import observed_point
 from embodied_mem.memory import AgentMemory
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def day_run(request):  # noqa: ANN001, ANN201
         pytest.skip(f"built-in simulator unavailable: {exc}")
     state: dict[str, object] = {}
 
-    def on_obs(obs, event):  # noqa: ANN001, ANN202
+    def on_obs(obs, seen):  # noqa: ANN001, ANN202
         if "mem" not in state:
             gt = env.ground_truth()
             seg_cls = OracleSegmenter if request.param == "oracle" else NoisySegmenter
@@ -53,10 +54,10 @@ def day_run(request):  # noqa: ANN001, ANN201
         if hasattr(seg, "corrupt"):  # noisy: depth noise and pose drift reach the mapper too
             obs = seg.corrupt(obs)
         mem.ingest(obs, seg.segment(obs))  # type: ignore[attr-defined]
-        if event is not None:
-            mem.record_interaction(
-                event.kind, obs.time, event.frame_index, event.point, pose=obs.agent
-            )
+        if seen is not None:  # kind and pixel only: memory places it with its own frames
+            point = observed_point(mem, seen, obs.intrinsics)
+            assert point is not None, f"no depth where the {seen.kind} showed"
+            mem.record_interaction(seen.kind, obs.time, obs.frame_index, point, pose=obs.agent)
 
     record = run_experience(env, spec, on_obs)
     gt_end = env.ground_truth()
