@@ -158,21 +158,34 @@ def masked_median_depth(
     surface behind the object never leaks in, and on a clean planar patch the median of a
     symmetric window is the centre reading itself.
     """
+    if len(v) == 0:
+        return np.zeros(0)
     r = window // 2
     h, w = depth.shape
-    offsets = np.arange(-r, r + 1)
-    vv = (v[:, None, None] + offsets[None, :, None]) + np.zeros((1, 1, window), dtype=np.int64)
-    uu = (u[:, None, None] + offsets[None, None, :]) + np.zeros((1, window, 1), dtype=np.int64)
-    vv, uu = vv.reshape(len(v), -1), uu.reshape(len(u), -1)
-    inside = (vv >= 0) & (vv < h) & (uu >= 0) & (uu < w)
-    vv, uu = np.where(inside, vv, 0), np.where(inside, uu, 0)
-    vals = depth[vv, uu].astype(np.float64)
-    ok = inside & mask[vv, uu] & valid_depth(vals, max_depth)
-    # Sort with the unused readings last (+inf), then take the middle of each row's own count.
-    vals = np.sort(np.where(ok, vals, np.inf), axis=1)
-    count = ok.sum(axis=1)
+    # Only the windows around the given pixels are read: crop the frame to their box grown by
+    # r, mark every reading that must not count (off the mask, invalid, or off the image: a
+    # border of r around the crop) with +inf, and gather all windows from it by flat index.
+    # One take from a small padded crop costs a fraction of indexing the frame with (N, w*w)
+    # row and column arrays, and the result is the same numbers.
+    v0, v1 = max(int(v.min()) - r, 0), min(int(v.max()) + r + 1, h)
+    u0, u1 = max(int(u.min()) - r, 0), min(int(u.max()) + r + 1, w)
+    crop = depth[v0:v1, u0:u1]
+    # validity on float64, as a float64 reading is compared with max_depth everywhere else
+    use = mask[v0:v1, u0:u1] & valid_depth(crop.astype(np.float64), max_depth)
+    padded = np.full((v1 - v0 + 2 * r, u1 - u0 + 2 * r), np.inf, dtype=depth.dtype)
+    padded[r : r + v1 - v0, r : r + u1 - u0] = np.where(use, crop, np.inf)
+    stride = padded.shape[1]
+    dv, du = np.meshgrid(np.arange(window), np.arange(window), indexing="ij")
+    offsets = (dv * stride + du).ravel()
+    corner = (v - v0) * stride + (u - u0)  # the window's top-left in the padded crop
+    # Sorted in the depth's own dtype (converting to float64 afterwards gives the same
+    # values: the conversion is exact and keeps the order), the unused readings last.
+    vals = np.sort(padded.ravel().take(corner[:, None] + offsets[None, :]), axis=1)
+    count = np.count_nonzero(vals < np.inf, axis=1)
     rows = np.arange(len(vals))
-    return 0.5 * (vals[rows, (count - 1) // 2] + vals[rows, count // 2])
+    lower = vals[rows, (count - 1) // 2].astype(np.float64)
+    upper = vals[rows, count // 2].astype(np.float64)
+    return 0.5 * (lower + upper)
 
 
 def _stride_for_spacing(z: np.ndarray, intrinsics: CameraIntrinsics, spacing: float) -> int:

@@ -114,3 +114,24 @@ def test_masked_median_depth_removes_sensor_noise_but_keeps_the_mask_surface():
     np.testing.assert_allclose(pts[:, 2], z)
     with pytest.raises(ValueError, match="odd"):
         backproject(noisy, INTR, np.eye(4), mask, median_window=4)
+
+
+def test_masked_median_depth_is_the_median_of_each_window_at_borders_and_gaps():
+    # A mask touching two image borders, with holes (0, NaN) and readings beyond max_depth:
+    # each pixel's value is the plain median of its window's usable readings.
+    rng = np.random.default_rng(3)
+    depth = rng.uniform(0.5, 9.0, (INTR.height, INTR.width)).astype(np.float32)
+    depth[rng.random(depth.shape) < 0.1] = 0.0
+    depth[rng.random(depth.shape) < 0.05] = np.nan
+    mask = np.zeros(depth.shape, bool)
+    mask[: INTR.height // 2, INTR.width // 2 :] = (
+        rng.random((INTR.height // 2, INTR.width // 2)) < 0.8
+    )
+    usable = mask & np.isfinite(depth) & (depth > 0) & (depth <= 8.0)
+    vi, ui = np.nonzero(usable)
+    z = masked_median_depth(depth, mask, vi, ui, 5, max_depth=8.0)
+    for k in range(0, len(vi), 7):
+        v, u = vi[k], ui[k]
+        win = (slice(max(v - 2, 0), v + 3), slice(max(u - 2, 0), u + 3))
+        assert z[k] == np.median(depth[win][usable[win]].astype(np.float64))
+    assert masked_median_depth(depth, mask, vi[:0], ui[:0], 5).shape == (0,)
