@@ -93,6 +93,9 @@ class MemoryAgent:
         self.recorder = recorder
         self.navigation = navigation or NavigationMapConfig()
         self._own_map = FreeSpaceMap() if memory is None and not self.navigation.oracle else None
+        inform = getattr(perceiver, "inform_map", None)
+        if memory is not None and inform is not None:
+            inform(memory.free_space)  # e.g. the depth noise the map must allow for
         self._check_images(planner, memory)
 
     def localize(self, obs: Observation) -> Observation:

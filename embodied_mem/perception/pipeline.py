@@ -82,6 +82,14 @@ class Perceiver:
         self.label_embedder = label_embedder
         self.last_times = StageTimes()
 
+    def inform_map(self, free_space: Any) -> None:
+        """Tell ``free_space`` (memory's own free-space map) what it must know of this sensor:
+        its relative depth noise, a data-sheet value (the ``noisy`` backend's
+        ``depth_noise_std``), so the map filters depth and counts hits accordingly."""
+        noise = float(getattr(getattr(self.segmenter, "config", None), "depth_noise_std", 0.0))
+        if noise > 0 and hasattr(free_space, "expect_depth_noise"):
+            free_space.expect_depth_noise(noise)
+
     def detect(self, obs: Observation) -> tuple[Observation, list[Detection]]:
         """The frame downstream stages must use (corrupted for ``noisy``) and its detections.
 

@@ -72,6 +72,9 @@ class _Driver:
         self, env: Any, recorder: RunRecorder, memory: AgentMemory, perceiver: Any
     ) -> None:
         self.env, self.recorder, self.memory, self.perceiver = env, recorder, memory, perceiver
+        inform = getattr(perceiver, "inform_map", None)
+        if inform is not None:
+            inform(memory.free_space)  # as the agent loop does
         self.obs: Observation | None = None
 
     def observe(self, obs: Observation) -> None:

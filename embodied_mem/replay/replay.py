@@ -174,6 +174,10 @@ def replay(
             run.config.get("perception") or {}, run.oracle, label_embedder=label_embedder
         )
     memory = AgentMemory(run.rooms, config, embedder=embedder, path=path)
+    # As the live agent did: the sensor tells memory's map what to allow for (depth noise).
+    inform = getattr(getattr(perceive, "__self__", None), "inform_map", None)
+    if inform is not None:
+        inform(memory.free_space)
     try:
         frames = _feed(run, memory, perceive, progress, before_frame)
     except BaseException:
