@@ -65,30 +65,45 @@ def day_run(request):  # noqa: ANN001, ANN201
     return state["mem"], record, gt_end
 
 
-def _env_id(mem: AgentMemory, mid: str | None) -> str | None:
+def _env_id(mem: AgentMemory, mid: str | None, gt=None) -> str | None:  # noqa: ANN001
+    """The simulator object a memory object stands for: its most-voted oracle id, among the
+    ids of its own category when ``gt`` gives categories. (Noisy perception relabels 5 % of
+    masks: a cabinet mask called "Potato" joins the potato it surrounds and votes for the
+    cabinet, so a potato seen seven times got 4 cabinet and 3 potato votes.)"""
     obj = mem.mapper.objects.get(mem.long_term.resolve(mid)) if mid else None
-    return None if obj is None else obj.oracle_id
+    if obj is None:
+        return None
+    if gt is not None:
+        same = {k: n for k, n in obj.oracle_votes.items() if _category(gt, k) == obj.category}
+        if same:
+            return max(sorted(same), key=same.__getitem__)
+    return obj.oracle_id
+
+
+def _category(gt, env_id: str) -> str | None:  # noqa: ANN001
+    thing = gt.objects.get(env_id)
+    return None if thing is None else thing.category
 
 
 def test_interactions_match_ground_truth(day_run) -> None:  # noqa: ANN001
-    mem, record, _ = day_run
+    mem, record, gt = day_run
     q = mem.query()
     assert q.days() == [0, 1] and q.today == 2
     rearr = q.rearrangements()  # both days
     assert len(rearr) == len(record.interactions)
     for r, g in zip(rearr, record.interactions, strict=True):
-        assert _env_id(mem, r.object_id) == g.object_id
-        assert _env_id(mem, r.source_id) == g.start_receptacle
-        assert _env_id(mem, r.target_id) == g.goal_receptacle
+        assert _env_id(mem, r.object_id, gt) == g.object_id
+        assert _env_id(mem, r.source_id, gt) == g.start_receptacle
+        assert _env_id(mem, r.target_id, gt) == g.goal_receptacle
         assert r.pick.time_of_day == g.start_time and r.pick.start_frame == g.start_frame
         assert r.pick.room_id == g.pick_room and r.place.room_id == g.place_room
     assert mem.stats().unresolved_interactions == 0
     for day in (0, 1):
-        opened = {_env_id(mem, h.memory_id) for h in q.receptacles(opened=True, day=day)}
+        opened = {_env_id(mem, h.memory_id, gt) for h in q.receptacles(opened=True, day=day)}
         assert opened == {c for g in record.interactions if g.day == day for c in g.opened}
         first = q.nth_interaction(1, day=day)
         assert (
-            _env_id(mem, first.event.object_id)
+            _env_id(mem, first.event.object_id, gt)
             == [g for g in record.interactions if g.day == day][0].object_id
         )
 
