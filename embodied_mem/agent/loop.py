@@ -199,6 +199,9 @@ class MemoryAgent:
         checkpoints: list[Observation] = []
         started = time.perf_counter()
         feedback: list[str] = []
+        forget = getattr(self.navigability, "forget_bumps", None)
+        if forget is not None:
+            forget()  # refused-move notes are for one task's walks
         for step in range(self.config.max_plan_steps):
             query = self.memory.query(today=obs.time.day) if self.memory is not None else None
             plan = self._plan(instruction, obs, step, feedback, query)

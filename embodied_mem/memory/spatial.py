@@ -209,8 +209,9 @@ class FreeSpaceMap(MapNavigation):
         obstacle where the agent's front would have been (straight ahead and 15 degrees either
         side), so plans stop sending it there. The agent's own bumper, in effect: depth misses
         what is below the camera's view or hides in a cell's width. Bumps are notes of this
-        session (:attr:`bumped`), not memory: they are neither stored nor replayed (a replay of
-        the frames rebuilds the same map), and standing on a bumped cell clears it."""
+        task (:attr:`bumped`, see :meth:`forget_bumps`), not memory: they are neither stored nor
+        replayed (a replay of the frames rebuilds the same map), and standing on a bumped cell
+        clears it."""
         reach = float(distance) + self.config.agent_radius
         h = np.asarray(heading, dtype=float)[:2]
         pts = []
@@ -226,6 +227,15 @@ class FreeSpaceMap(MapNavigation):
         self.bumped[r, c] = True
         self.version += 1
         self.dirty = True
+
+    def forget_bumps(self) -> None:
+        """Drop the refused-move notes (:meth:`mark_blocked`): they are for the walks of one
+        task. A refusal is often a graze of an edge the map placed a few centimetres off, and
+        a note kept for the rest of the episode shut a doorway the agent never stood in again
+        (6 of 10 'no path' failures of the demo suite; the map alone had a path)."""
+        if self.bumped.any():
+            self.bumped[:] = False
+            self.version += 1
 
     def band_edges(self) -> np.ndarray:
         """(height_bins + 1,) heights above the floor (metres) bounding the obstacle bands."""

@@ -181,6 +181,10 @@ def test_a_refused_move_is_noted_for_this_session_only(frames) -> None:  # noqa:
     fmap.mark_blocked(here, np.array([1.0, 0.0]), 0.25)
     assert not fmap.is_navigable(here + np.array([0.3, 0.0])) or not before
     assert not free_space_from_state(fmap.state()).bumped.any()
+    version = fmap.version
+    fmap.forget_bumps()  # the next task starts without them
+    assert not fmap.bumped.any() and fmap.version > version
+    assert fmap.is_navigable(ahead) == before
 
 
 def test_a_noisy_depth_sensor_does_not_grow_walls_over_the_floor(frames) -> None:  # noqa: ANN001
