@@ -127,47 +127,43 @@ def test_places_summarise_the_seen_floor(frames) -> None:  # noqa: ANN001
     assert build_places(mem.free_space).edges == places.edges  # deterministic
 
 
-def test_a_phantom_obstacle_seen_through_is_cleared_and_walls_stay(frames) -> None:  # noqa: ANN001
+def _phantom_seen_again(frames, bands: slice, near: float, far: float, n: int):  # noqa: ANN001, ANN202
+    """Plant obstacle hits in ``bands`` of ``n`` seen floor cells ``near``-``far`` metres from
+    where the agent looked around, then let it look around again: (share of them still
+    occupied, share of the walls kept)."""
     obs_list, _ = frames
     mem = AgentMemory()
     _ingest(mem, obs_list)
     fmap = mem.free_space
     walls = fmap.occupied.copy()
-    # A thing 0.5-1.4 m high that stood on seen floor 1-2 m from where the agent looked
-    # around (a container door since closed, a moved box); the camera, pitched down there,
-    # sees no higher than itself.
     here = obs_list[1].agent.xy
     rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
     dist = np.linalg.norm(fmap.cell_centres(rows, cols) - here, axis=1)
-    pick = np.flatnonzero((dist > 1.0) & (dist < 2.0))[:40]
-    fmap.obstacle_hits[1:3, rows[pick], cols[pick]] = 50
+    pick = np.flatnonzero((dist > near) & (dist < far))[:n]
+    fmap.obstacle_hits[bands, rows[pick], cols[pick]] = 50
     assert fmap.occupied[rows[pick], cols[pick]].all()
     for obs in obs_list[1:14]:  # the look around again
         fmap.update(obs)
+    kept = (fmap.occupied & walls).sum() / walls.sum()
+    return fmap.occupied[rows[pick], cols[pick]].mean(), kept
+
+
+def test_a_phantom_obstacle_seen_through_is_cleared_and_walls_stay(frames) -> None:  # noqa: ANN001
+    # A thing 0.5-1.4 m high that stood on seen floor 1-2 m from where the agent looked
+    # around (a container door since closed, a moved box); the camera, pitched down there,
+    # sees no higher than itself.
+    standing, walls_kept = _phantom_seen_again(frames, slice(1, 3), 1.0, 2.0, 40)
     # (some of those cells are hidden behind furniture from where it looked)
-    assert fmap.occupied[rows[pick], cols[pick]].mean() <= 0.25
-    assert (fmap.occupied & walls).sum() >= 0.98 * walls.sum()
+    assert standing <= 0.25 and walls_kept >= 0.98
 
 
 def test_a_phantom_sill_near_the_floor_is_cleared_from_nearby(frames) -> None:  # noqa: ANN001
     """The bottom band (10-52 cm) of an open door's remembered panel, 0.7-1.2 m away: a ray
     past it meets the floor soon behind it, so "well beyond" is measured against that floor
     (it kept a room's corner cut off the agent's map, issue 14)."""
-    obs_list, _ = frames
-    mem = AgentMemory()
-    _ingest(mem, obs_list)
-    fmap = mem.free_space
-    walls = fmap.occupied.copy()
-    here = obs_list[1].agent.xy
-    rows, cols = np.nonzero(fmap.seen & ~fmap.occupied)
-    dist = np.linalg.norm(fmap.cell_centres(rows, cols) - here, axis=1)
-    pick = np.flatnonzero((dist > 0.7) & (dist < 1.2))[:60]
-    fmap.obstacle_hits[0, rows[pick], cols[pick]] = 50
-    for obs in obs_list[1:14]:
-        fmap.update(obs)
+    standing, walls_kept = _phantom_seen_again(frames, slice(0, 1), 0.7, 1.2, 60)
     # (a few cells are hidden behind furniture; "well beyond" alone left 32 % standing)
-    assert fmap.occupied[rows[pick], cols[pick]].mean() <= 0.2
-    assert (fmap.occupied & walls).sum() >= 0.98 * walls.sum()
+    assert standing <= 0.2 and walls_kept >= 0.98
 
 
 def test_a_refused_move_is_noted_for_this_session_only(frames) -> None:  # noqa: ANN001
