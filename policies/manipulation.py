@@ -44,6 +44,9 @@ class ManipulationConfig:
     """Half-size (pixels) of the window searched around the projected point."""
     openable_categories: tuple[str, ...] = DEFAULT_OPENABLE
     """Receptacle categories opened before placing into them."""
+    closer_radius: float = 0.5
+    """Smallest standing distance (metres) from the target point when stepping closer after
+    the env said it was beyond reach (half the approach radius, but not less than this)."""
     max_pick_refusals: int = 2
     """Things the env refused to pick (furniture under the point) skipped before giving up."""
     navigation: NavigationConfig = field(default_factory=NavigationConfig)
@@ -53,6 +56,10 @@ class ManipulationConfig:
             raise ValueError(f"ManipulationConfig.reach must be > 0 metres, got {self.reach}")
         if self.window_px < 0:
             raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
+        if self.closer_radius <= 0:
+            raise ValueError(
+                f"ManipulationConfig.closer_radius must be > 0 metres, got {self.closer_radius}"
+            )
         if self.max_pick_refusals < 0:
             raise ValueError(
                 f"ManipulationConfig.max_pick_refusals must be >= 0, got {self.max_pick_refusals}"
@@ -151,6 +158,13 @@ def _no_room(reason: str | None) -> bool:
     return "no free spot" in (reason or "").lower()
 
 
+def _too_far(result: ActionResult) -> bool:
+    """The env refused because the agent stands beyond its reach: the built-in and Habitat
+    adapters end the sentence with "move closer", others say "out of reach"."""
+    reason = (result.reason or "").lower()
+    return "move closer" in reason or "out of reach" in reason
+
+
 def _not_pickable(result: ActionResult) -> bool:
     """The env refused a pick because the thing is not pickable (furniture), not for reach/sight.
 
@@ -231,7 +245,7 @@ class Manipulator:
             # object, the container it is in: look again without it, from here if the object
             # shows a few pixels away, else from another viewpoint (into the open container).
             # A closed container there may hold it: open it first (a refused Open costs a step).
-            opened = self.runner.act(Open(eid))
+            opened = self._act_with_retry(Open(eid), sg.position, self.object_spec)
             if opened.success:
                 details.setdefault("opened", []).append(eid)
             refused.append(eid)
@@ -294,20 +308,21 @@ class Manipulator:
         details["env_id"] = eid
         held = self.runner.obs.held_object
         opened = False
+        spec = self.receptacle_spec
         if sg.category in self.config.openable_categories:
-            opened = self._open_if_closed(eid, details)
-        result = self.runner.act(Place(eid))
+            opened = self._open_if_closed(eid, sg.position, details)
+        result = self._act_with_retry(Place(eid), sg.position, spec)
         if not result.success and not opened and "closed" in (result.reason or "").lower():
             # The category was not known openable, but the env says it is closed: open, retry.
-            opened = self._open_if_closed(eid, details)
-            result = self.runner.act(Place(eid)) if opened else result
+            opened = self._open_if_closed(eid, sg.position, details)
+            result = self._act_with_retry(Place(eid), sg.position, spec) if opened else result
         if not result.success:
             if opened and _no_room(result.reason):
                 self.runner.act(Close(eid))  # leave a full container as it was found
             return False, f"place into/on {eid} failed: {result.reason}"
         details["acted_at"] = self._find_placed(str(held))
         if sg.close_after and (opened or sg.category in self.config.openable_categories):
-            closed = self.runner.act(Close(eid))
+            closed = self._act_with_retry(Close(eid), sg.position, spec)
             details["closed_after"] = closed.success
             if not closed.success:
                 return False, f"placed on {eid}, but closing it afterwards failed: {closed.reason}"
@@ -338,7 +353,7 @@ class Manipulator:
                 return False, why if not refused else f"{last}; without it: {why}"
             details["env_id"] = eid
             action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
-            result = self.runner.act(action)
+            result = self._act_with_retry(action, sg.position, self.receptacle_spec)
             wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
             if not result.success and f"already {wanted}" in (result.reason or ""):
                 # Already as asked: the subgoal holds, but nothing happened to record.
@@ -403,16 +418,35 @@ class Manipulator:
     def _act_with_retry(
         self, action: Action, position: tuple[float, float, float] | None, spec: TargetSpec
     ) -> ActionResult:
-        """Act; if the env says the target is not visible, look at it once more and retry."""
+        """Act; if the env says the target is not visible, look at it once more and retry; if
+        it says the target is beyond reach, step closer to it and retry.
+
+        The approach stands within ``spec.max_radius`` of the *remembered* point, but the env
+        measures reach to the thing itself: a point on the drawer's near edge left the agent
+        1.54 m from the drawer's centre, 4 cm beyond reach, and the open was refused.
+        """
         result = self.runner.act(action)
-        if not result.success and position is not None and "visible" in (result.reason or ""):
-            self.navigator.look_at(np.asarray(position, dtype=float), spec)
+        if result.success or position is None:
+            return result
+        point = np.asarray(position, dtype=float)
+        if "visible" in (result.reason or ""):
+            self.navigator.look_at(point, spec)
             result = self.runner.act(action)
+        elif _too_far(result):
+            radius = max(self.config.closer_radius, spec.max_radius / 2)
+            closer = replace(spec, max_radius=radius, max_reach=radius)
+            ok, why, _ = self.navigator.reach_target(point, closer)
+            if ok:
+                result = self.runner.act(action)
+            else:
+                logger.debug("could not step closer for %s: %s", action, why)
         return result
 
-    def _open_if_closed(self, eid: str, details: dict) -> bool:
+    def _open_if_closed(
+        self, eid: str, position: tuple[float, float, float] | None, details: dict
+    ) -> bool:
         """Open ``eid``; True if it is open afterwards (an 'already open' refusal counts)."""
-        result = self.runner.act(Open(eid))
+        result = self._act_with_retry(Open(eid), position, self.receptacle_spec)
         already = not result.success and "already open" in (result.reason or "")
         details["opened"] = result.success
         if not (result.success or already):

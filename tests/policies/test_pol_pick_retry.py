@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pol_boxworld import BoxWorldEnv
+from pol_boxworld import BoxWorldEnv, two_room_world
 
 from policies.executor import execute
-from policies.subgoals import PickSubgoal
+from policies.subgoals import OpenSubgoal, PickSubgoal
 
 # On the table top, just beside the mug: the nearest pixel with a matching depth is the table.
 BESIDE_MUG = (6.5, 1.62, 0.75)
+FRIDGE = (7.55, 5.0, 0.9)
 
 
 def test_pick_looks_past_a_receptacle_the_env_refuses(boxworld: BoxWorldEnv) -> None:
@@ -26,3 +27,15 @@ def test_pick_of_only_furniture_still_fails_with_the_env_reason(boxworld: BoxWor
     )  # sofa top
     assert not outcome.success and "cannot be picked up" in outcome.reason
     assert obs.held_object is None
+
+
+def test_an_action_refused_as_out_of_reach_steps_closer_and_succeeds() -> None:
+    # The approach stands up to 1.2 m from the remembered point; this env only lets the agent
+    # act within 0.85 m of the fridge's centre, so the first open is refused.
+    env = BoxWorldEnv(two_room_world(), reach=0.35)
+    env.reset()
+    outcome, _ = execute(env, OpenSubgoal(position=FRIDGE), env.observe(), 300)
+    assert outcome.success, outcome.reason
+    opens = [a for a in outcome.details["actions"] if a["action"] == "Open"]
+    assert len(opens) == 2, opens  # refused, stepped closer, opened
+    assert env.ground_truth().objects["fridge"].is_open
