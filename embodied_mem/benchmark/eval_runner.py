@@ -42,6 +42,7 @@ from embodied_mem.benchmark.run_dir import (
     save_launch,
 )
 from embodied_mem.benchmark.run_lock import one_driver
+from embodied_mem.benchmark.schedule import longest_first
 from embodied_mem.benchmark.suite import make_specs, save_suite
 from embodied_mem.benchmark.task_attempt import TaskResult
 from embodied_mem.run_config import run_yaml
@@ -427,6 +428,8 @@ def run_suite(
     save_suite(out / "suite.json", specs, name=config.benchmark.name)
     kept = prepare_resume(out)
     todo = [s for s in specs if s.episode_id not in kept.finished]
+    if backend == "ray" or workers > 1:
+        todo = longest_first(todo)  # workers finish together (see .schedule)
     if kept.finished:
         logger.info(
             "resuming: %d of %d episodes already finished, %d to run",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from envs.timeutil import DAY_END, DAY_START, parse_hhmm
 
 _POSITIVE = (
@@ -122,6 +124,15 @@ class BuiltinEnvConfig:
             ("max_objects_per_room", self.max_objects_per_room <= 12, "max_objects_per_room <= 12"),
             ("min_visible_pixels", self.min_visible_pixels >= 1, "min_visible_pixels >= 1"),
         ]
+
+    def draw_rooms(self, rng: np.random.Generator) -> int:
+        """The number of rooms of a house: the first draw of its seed's generator."""
+        return int(rng.integers(self.min_rooms, self.max_rooms + 1))
+
+    def rooms_of(self, seed: int) -> int:
+        """Rooms of the house generated for ``seed``, without generating it (the first draw
+        of :func:`envs.builtin.procgen.generate_house`; cheap enough to plan a suite by)."""
+        return self.draw_rooms(np.random.default_rng(int(seed)))
 
     @classmethod
     def field_names(cls) -> list[str]:

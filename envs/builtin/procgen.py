@@ -21,7 +21,7 @@ def generate_house(seed: int, config: BuiltinEnvConfig | None = None) -> House:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     rng = np.random.default_rng(int(seed))
-    n_rooms = int(rng.integers(cfg.min_rooms, cfg.max_rooms + 1))
+    n_rooms = cfg.draw_rooms(rng)
     rects = partition(n_rooms, rng)
     rooms, graph = make_rooms(rects, rng)
     doors = make_doorways(rooms, graph, rng)
