@@ -98,12 +98,16 @@ def child_main(stats_path: Path, cli_args: list[str]) -> int:
     """Run the CLI in this process with the bench's probes; write what they saw."""
     from embodied_mem.benchmark import eval_runner
     from embodied_mem.cli import app
-    from embodied_mem.memory.memory import AgentMemory
-    from envs.builtin.env import BuiltinHouseEnv
 
     render, ingest = _CpuTimer(), _CpuTimer()
-    BuiltinHouseEnv.observe = render.wrap(BuiltinHouseEnv.observe)  # type: ignore[method-assign]
-    AgentMemory.observe = ingest.wrap(AgentMemory.observe)  # type: ignore[method-assign]
+    if "--workers" not in cli_args or cli_args[cli_args.index("--workers") + 1] == "1":
+        # Episodes run in this process. (With pool workers they do not: importing the
+        # simulator and memory here would only add the probes' imports to the driver's CPU.)
+        from embodied_mem.memory.memory import AgentMemory
+        from envs.builtin.env import BuiltinHouseEnv
+
+        BuiltinHouseEnv.observe = render.wrap(BuiltinHouseEnv.observe)  # type: ignore[method-assign]
+        AgentMemory.observe = ingest.wrap(AgentMemory.observe)  # type: ignore[method-assign]
     # Pool workers run episodes in other processes (where the probes above are absent): have
     # them report their CPU time with each finished episode instead.
     workers: dict[int, float] = {}
