@@ -193,7 +193,11 @@ class EpisodeRunner:
                 if seen is not None:  # kind and pixel only: the point is the agent's own
                     agent.record_observed_interaction(seen, obs)
 
-        record = run_experience(env, spec, on_observation)
+        def on_interaction(seen: ObservedInteraction, obs: Any) -> None:
+            for agent in watchers.values():  # a deferred place notice, given up on
+                agent.record_observed_interaction(seen, obs)
+
+        record = run_experience(env, spec, on_observation, on_interaction=on_interaction)
         if media is not None:
             media.end_experience(record)
         gt = env.ground_truth()

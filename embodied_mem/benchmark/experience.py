@@ -33,7 +33,11 @@ import numpy as np
 
 from embodied_mem.benchmark.episode import EpisodeSpec, ExperienceRecord, InteractionRecord
 from embodied_mem.benchmark.oracle_actions import OracleActor, OracleError
-from embodied_mem.benchmark.recorder import ObservationCallback, RecordingEnv
+from embodied_mem.benchmark.recorder import (
+    InteractionCallback,
+    ObservationCallback,
+    RecordingEnv,
+)
 from envs.base import Env
 from envs.capabilities import SupportsClock, capability
 from envs.ground_truth import GroundTruth, ObjectRecord
@@ -111,10 +115,11 @@ class OracleExperience:
         spec: EpisodeSpec,
         on_observation: ObservationCallback | None = None,
         config: ExperienceConfig | None = None,
+        on_interaction: InteractionCallback | None = None,
     ) -> None:
         self.spec = spec
         self.config = config or ExperienceConfig()
-        self.env = RecordingEnv(env, on_observation)
+        self.env = RecordingEnv(env, on_observation, on_interaction)
         self.actor = OracleActor(
             self.env, self.config.subgoal_budget, prefer_viewpoints=self.config.prefer_viewpoints
         )
@@ -397,6 +402,8 @@ def run_experience(
     spec: EpisodeSpec,
     on_observation: ObservationCallback | None = None,
     config: ExperienceConfig | None = None,
+    on_interaction: InteractionCallback | None = None,
 ) -> ExperienceRecord:
-    """Run phase 1 of ``spec`` in ``env`` (see :class:`OracleExperience`)."""
-    return OracleExperience(env, spec, on_observation, config).run()
+    """Run phase 1 of ``spec`` in ``env`` (see :class:`OracleExperience`); ``on_interaction``
+    gets the notices that come without a new frame (:class:`RecordingEnv`)."""
+    return OracleExperience(env, spec, on_observation, config, on_interaction).run()

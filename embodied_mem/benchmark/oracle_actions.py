@@ -189,11 +189,32 @@ class OracleActor:
         closed = rec.openable and not self.env.ground_truth().objects[rid].is_open
         if closed:
             self.do(OpenSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Open(rid))
+        held = self.obs.held_object if self.obs is not None else None
         try:
             self.do(PlaceSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Place(rid))
+            if held and self.env.place_pending:
+                self._look_at_placed(held)
+            self.env.settle()
         finally:
             if closed:
                 self.do(CloseSubgoal(env_id=rid, position=_centre(gt, rid)), rid, Close(rid))
+
+    def _look_at_placed(self, oid: str) -> None:
+        """After a place the frame did not show (into a container, behind its rim): walk to
+        the env's viewpoints of the object until one shows it, as a person putting something
+        away glances at it. The agent under test learns where it went only from its frames
+        (it rests on the container's floor, not on the top the frame showed)."""
+        assert self.obs is not None
+        for x, y, yaw in self._viewpoints(oid):
+            nav, self.obs = execute(
+                self.env, NavigateToPose(x, y, yaw), self.obs, self.fallback_budget
+            )
+            if not nav.success:
+                continue
+            self._look(self._pitch(oid, (x, y)))
+            if not self.env.place_pending:
+                return
+        logger.debug("placed %s shows from none of its viewpoints", oid)
 
     # --- overnight ------------------------------------------------------------------------
     def _teleport_act(self, eid: str, action: Action) -> bool:

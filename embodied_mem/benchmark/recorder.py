@@ -7,7 +7,10 @@ kept in ``events`` for evaluation only. What reaches the agent under test with t
 the kind and the pixel where the acted-on thing showed, found with the simulator's "what is at
 this pixel" interface as the agent's own policies find it (:func:`policies.manipulation.pixel_of`)
 — no world point, no id; the agent back-projects the pixel with its own depth and pose. Other
-frames come with ``None``. Room visits are tracked from ``obs.room_id`` (frames outside every
+frames come with ``None``. A place whose frame does not show the placed object (put inside a
+container) is noticed with the first later frame that shows it; if an interaction comes first
+(or :meth:`RecordingEnv.settle`), the receptacle's top as the place frame showed it is handed to
+``on_interaction`` instead. Room visits are tracked from ``obs.room_id`` (frames outside every
 room, e.g. in a doorway, keep the previous room). While ``hidden`` is set (overnight changes)
 nothing reaches the callback.
 """
@@ -53,6 +56,9 @@ class InteractionEvent:
 
 
 ObservationCallback = Callable[[Observation, ObservedInteraction | None], None]
+InteractionCallback = Callable[[ObservedInteraction, Observation], None]
+"""A notice that comes without a new frame (a deferred place given up on; see
+:class:`RecordingEnv`), with the last frame shown."""
 
 PixelFinder = Callable[[Observation, str], tuple[int, int] | None]
 """Where an env id shows in a frame (the simulator's "what is at this pixel", read backwards)."""
@@ -63,9 +69,16 @@ _KINDS: dict[type, str] = {Pick: "pick", Place: "place", Open: "open", Close: "c
 class RecordingEnv(Wrapper):
     """Wraps ``env``: reports frames and events, tracks room visits, forwards the rest."""
 
-    def __init__(self, env: Env, on_observation: ObservationCallback | None) -> None:
+    def __init__(
+        self,
+        env: Env,
+        on_observation: ObservationCallback | None,
+        on_interaction: InteractionCallback | None = None,
+    ) -> None:
         super().__init__(env)
         self.on_observation = on_observation
+        self.on_interaction = on_interaction
+        self._pending: _PendingPlace | None = None
         self.hidden = False
         self.events: list[InteractionEvent] = []
         self.visits: list[RoomVisit] = []
@@ -82,6 +95,8 @@ class RecordingEnv(Wrapper):
 
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         kind = _KINDS.get(type(action))
+        if kind is not None:
+            self._give_up_place()  # the next interaction: a place still unseen gets its fallback
         before = self.env.ground_truth() if kind in ("pick",) else None
         last = self.last
         obs, reward, term, trunc, info = self.env.step(action)
@@ -90,8 +105,49 @@ class RecordingEnv(Wrapper):
         if kind is not None and result is not None and result.success:
             self._event(kind, action, obs, before)
             seen = observed(kind, action, last, obs)
+            held = last.held_object if last is not None else None
+            if (
+                isinstance(action, Place)
+                and held
+                and not self.hidden
+                and pixel_of(obs, held) is None
+            ):
+                # Put where the frame does not show it (inside a container, behind its rim):
+                # the notice waits for a frame that does (the oracle looks, as the agent's own
+                # place policy glances); the receptacle's top is the fallback if none does.
+                self._pending = _PendingPlace(held, seen)
+                seen = None
+        elif self._pending is not None:
+            seen = self._place_seen_now(obs)
         self.show(obs, seen)
         return obs, reward, term, trunc, info
+
+    def _place_seen_now(self, obs: Observation) -> ObservedInteraction | None:
+        """The pending place's notice if ``obs`` shows the placed object (then it is settled)."""
+        pending = self._pending
+        assert pending is not None
+        pixel = pixel_of(obs, pending.object_id)
+        if pixel is None:
+            return None
+        self._pending = None
+        return ObservedInteraction("place", int(obs.frame_index), pixel)
+
+    def _give_up_place(self) -> None:
+        """Hand over a pending place's fallback notice (no frame showed the object)."""
+        pending, self._pending = self._pending, None
+        if pending is None or self.hidden or self.last is None:
+            return
+        if self.on_interaction is not None:
+            self.on_interaction(pending.fallback, self.last)
+
+    def settle(self) -> None:
+        """End of the oracle's look after a place: a place still unseen gets its fallback."""
+        self._give_up_place()
+
+    @property
+    def place_pending(self) -> bool:
+        """A place happened that no frame since has shown."""
+        return self._pending is not None
 
     def close(self) -> None:
         """The wrapped env belongs to the caller; closing the wrapper leaves it open."""
@@ -157,6 +213,14 @@ class RecordingEnv(Wrapper):
     @property
     def current_room(self) -> str | None:
         return self._room[0] if self._room is not None else None
+
+
+@dataclass(frozen=True)
+class _PendingPlace:
+    """A place whose object did not show in the frame after it."""
+
+    object_id: str
+    fallback: ObservedInteraction
 
 
 def observed(
