@@ -73,6 +73,17 @@ class ExperienceWatch:
 
         return watched
 
+    def wrap_interaction(self, on_interaction: Any) -> Any:
+        """Notices that come without a frame (a place no frame showed): checked the same way."""
+
+        def watched(seen: Any, obs: Any) -> None:
+            on_interaction(seen, obs)
+            self.notices.append(seen)
+            for name, agent in self.agents.items():
+                self._check_point(name, agent, seen)
+
+        return watched
+
     def _check_point(self, name: str, agent: Any, seen: Any) -> None:
         """The point memory logged must be its own back-projection of the notice's pixel."""
         pixel = getattr(seen, "pixel", None)
@@ -99,9 +110,11 @@ def test_memory_agents_run_without_ground_truth_or_the_simulator_map(
 
     real_experience = episode_runner.run_experience
 
-    def experience(env: Any, spec: Any, on_observation: Any = None, *args: Any) -> Any:
+    def experience(env: Any, spec: Any, on_observation: Any = None, *args: Any, **kw: Any) -> Any:
         watched = watch.wrap(on_observation) if on_observation is not None else None
-        return real_experience(env, spec, watched, *args)
+        if kw.get("on_interaction") is not None:
+            kw["on_interaction"] = watch.wrap_interaction(kw["on_interaction"])
+        return real_experience(env, spec, watched, *args, **kw)
 
     monkeypatch.setattr(episode_runner.EpisodeRunner, "_agents", agents_without_privileges)
     monkeypatch.setattr(episode_runner, "run_experience", experience)
