@@ -15,8 +15,7 @@ import numpy as np
 from skimage.graph import MCP_Geometric
 
 from envs.base import Navigability
-from envs.navigability import OccupancyGrid
-from policies.geometry import on_floor
+from policies.geometry import navigable_points, on_floor
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +93,9 @@ class PathPlanner:
 
     def _navigable(self, xy: np.ndarray) -> np.ndarray:
         """(N,) bool navigability of many points; vectorised for grids (the simulator's
-        :class:`OccupancyGrid` or the agent's own map, which offer ``cells_of``)."""
-        if isinstance(self.nav, OccupancyGrid) or hasattr(self.nav, "cells_of"):
-            rows, cols, inside = self.nav.cells_of(xy)
-            return inside & self.nav.navigable[rows, cols]
-        return np.array([self.nav.is_navigable(p) for p in xy], dtype=bool)
+        :class:`~envs.navigability.OccupancyGrid` or the agent's own map: see
+        :func:`~policies.geometry.navigable_points`)."""
+        return navigable_points(self.nav, xy)
 
     def _on_floor(self, xy: np.ndarray) -> np.ndarray:
         """``xy`` itself if navigable, else the nearest navigable point (the agent may stand a

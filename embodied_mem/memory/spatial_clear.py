@@ -47,7 +47,10 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
     if not len(rows):
         return bands, rows, cols
     xy = fmap.cell_centres(rows, cols)
-    near = np.linalg.norm(xy - cam[:2], axis=1) <= cfg.max_range
+    # sqrt(dx * dx + dy * dy) is the sum np.linalg.norm forms (the same bits), without its
+    # slow reduction along a length-2 axis: a measurable part of every frame.
+    d = xy - cam[:2]
+    near = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) <= cfg.max_range
     bands, rows, cols, xy = bands[near], rows[near], cols[near], xy[near]
     edges = fmap.band_edges()
     floor = float(obs.agent.position[2])

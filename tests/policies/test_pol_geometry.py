@@ -9,9 +9,11 @@ import pytest
 from pol_boxworld import BoxWorldEnv
 
 from envs.actions import Teleport
+from envs.navigability import OccupancyGrid
 from policies.geometry import (
     backproject,
     check_visibility,
+    navigable_points,
     on_floor,
     project_point,
     wrap_angle,
@@ -65,3 +67,23 @@ def test_on_floor_keeps_free_points_and_snaps_furniture_to_its_edge(boxworld: Bo
     snapped = on_floor(nav, np.array([1.5, 5.0]))  # the sofa's centre is not navigable
     assert not nav.is_navigable(np.array([1.5, 5.0])) and nav.is_navigable(snapped)
     assert np.linalg.norm(snapped - [1.5, 5.0]) < 1.0  # the nearest free floor, not anywhere
+
+
+def test_navigable_points_answers_as_the_per_point_test() -> None:
+    rng = np.random.default_rng(2)
+    free = np.ones((40, 50), dtype=bool)
+    for _ in range(10):  # furniture
+        r, c = rng.integers(0, 35), rng.integers(0, 45)
+        free[r : r + rng.integers(2, 6), c : c + rng.integers(2, 6)] = False
+    grid = OccupancyGrid(free, (-1.0, -0.5), 0.05, 0.1)
+    pts = rng.uniform([-1.5, -1.0], [2.0, 2.0], size=(2000, 2))  # some off the grid
+    pts[:200] = np.round(pts[:200] / 0.05) * 0.05  # on cell edges and corners
+    expected = [grid.is_navigable(p) for p in pts]
+    assert any(expected) and not all(expected)
+    assert navigable_points(grid, pts).tolist() == expected
+
+    class PerPoint:  # a map with no grid lookup (habitat's pathfinder, say)
+        def is_navigable(self, xy: np.ndarray) -> bool:
+            return grid.is_navigable(xy)
+
+    assert navigable_points(PerPoint(), pts).tolist() == expected  # type: ignore[arg-type]
