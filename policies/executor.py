@@ -151,7 +151,9 @@ def _dispatch(
                 "that says when the frame shows the target"
             )
         runner.budget = min(runner.budget, subgoal.max_steps)
-        return FrontierExplorer(runner, cfg.exploration, cfg.navigation).explore(target_found)
+        return FrontierExplorer(runner, cfg.exploration, cfg.navigation).explore(
+            target_found, inspect=subgoal.inspect
+        )
     if isinstance(subgoal, Answer):
         return PolicyOutcome(True, 0, None, 0.0, {"answer": subgoal.text})
     if isinstance(subgoal, StopSubgoal):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +169,8 @@ class FrontierExplorer:
         self.runner = runner
         self.config = config or ExplorationConfig()
         self.navigator = Navigator(runner, nav_config)
+        self._inspect: list[np.ndarray] = []
+        self._inspected = 0
         nav = runner.navigability
         # The agent's own map is its coverage (kept up to date by whoever ingests the frames);
         # with the simulator's map, coverage is what this exploration sees.
@@ -177,8 +179,15 @@ class FrontierExplorer:
         if not self.own_map:
             self.coverage.update(runner.obs)
 
-    def explore(self, found: Callable[[Observation], bool] | None = None) -> PolicyOutcome:
-        """Run until found, no frontier remains, or the runner's budget ends."""
+    def explore(
+        self,
+        found: Callable[[Observation], bool] | None = None,
+        inspect: Sequence[Sequence[float]] = (),
+    ) -> PolicyOutcome:
+        """Run until found, no frontier (nor point to ``inspect``, when searching) remains, or
+        the runner's budget ends."""
+        self._inspect = [np.asarray(p, dtype=float) for p in inspect]
+        self._inspected = 0
         if not self.own_map:
             self.runner.observers.append(self.coverage.update)
         start_area = self.coverage.seen_area()
@@ -193,6 +202,7 @@ class FrontierExplorer:
             "seen_area_m2": self.coverage.seen_area(),
             "start_area_m2": start_area,
             "frontier_clusters": len(self._frontiers()),
+            "inspected": self._inspected,
         }
         return PolicyOutcome(ok, self.runner.steps, reason, self.runner.path_length, details)
 
@@ -206,13 +216,21 @@ class FrontierExplorer:
         for _ in range(self.config.max_targets):
             choice = self._next_frontier(tried)
             if choice is None:
+                if searching and self._inspect_points(found):
+                    return True, None
                 if searching:
                     return (
                         False,
-                        "target not found: no frontiers remain (the reachable space is explored)",
+                        "target not found: no frontiers remain (the reachable space is explored)"
+                        + (
+                            f" and {self._inspected} remembered places were looked at"
+                            if self._inspected
+                            else ""
+                        ),
                     )
                 return True, None
             goal, point = choice
+            logger.debug("frontier %s at step %d", np.round(goal, 2), self.runner.steps)
             # Each goal is tried once: reached or not, what could be seen from there was seen.
             tried.append(goal)
 
@@ -225,6 +243,19 @@ class FrontierExplorer:
             if found(self.runner.obs) or self._look_around(found):
                 return True, None
         return False, f"stopped after visiting {self.config.max_targets} frontiers"
+
+    def _inspect_points(self, found: Callable[[Observation], bool]) -> bool:
+        """Walk up to each point to inspect and look at it, until ``found``."""
+        spec = self.navigator.config.receptacle
+        for point in self._inspect:
+            self._inspected += 1
+            logger.debug("inspecting %s at step %d", np.round(point, 2), self.runner.steps)
+            ok, why, _ = self.navigator.reach_target(point, spec)
+            if not ok:
+                logger.debug("inspect %s: %s", np.round(point, 2), why)
+            if found(self.runner.obs):
+                return True
+        return False
 
     def _frontiers(self) -> list[np.ndarray]:
         """Frontier clusters as world (K, 2) points, each of at least the minimum size."""

@@ -99,10 +99,16 @@ class CloseSubgoal:
 
 @dataclass(frozen=True)
 class Explore:
-    """Frontier exploration until ``category`` (if given) is seen or the budget runs out."""
+    """Frontier exploration until ``category`` (if given) is seen or the budget runs out.
+
+    ``inspect``: points (remembered receptacles, nearest first) to walk up to and look at once
+    no frontier is left. A small thing on a table the agent walked past at a distance was never
+    seen, and a map with no unknown floor has no frontier to lead there.
+    """
 
     category: str | None = None
     max_steps: int = 200
+    inspect: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)

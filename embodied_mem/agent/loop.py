@@ -393,12 +393,21 @@ class MemoryAgent:
         return sighting(self.memory, subgoal, self.config.sighting_radius)
 
     def _detector(self, category: str) -> Callable[[Observation], bool]:
-        """Exploration stops once memory holds an object of ``category`` (perception is live)."""
+        """Exploration stops once memory holds an object of ``category`` it did not hold when
+        exploration began (perception is live). The planner explores because what memory
+        holds of that category does not do ("a vase you did not interact with", "the blue
+        cup"): those must not stop the search at once."""
+        if self.memory is None:
+            return lambda _obs: False
+        memory = self.memory
+
+        def known() -> set[str]:
+            return {h.memory_id for h in memory.query().objects(category=category, layer=None)}
+
+        before = known()
 
         def found(_obs: Observation) -> bool:
-            if self.memory is None:
-                return False
-            return bool(self.memory.query().objects(category=category, layer=None))
+            return bool(known() - before)
 
         return found
 

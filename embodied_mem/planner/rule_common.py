@@ -66,20 +66,30 @@ class RuleContext:
     def can_explore(self) -> bool:
         return self.task.step_index < self.planner.config.max_explorations
 
+    def _places_to_inspect(self) -> tuple[tuple[float, float, float], ...]:
+        """Remembered receptacles, nearest first, for a search to look at once no frontier is
+        left (small things rest on them)."""
+        n = self.planner.config.inspect_receptacles
+        hits = list(self.q.receptacles())
+        if self.distance_fn is not None:
+            hits.sort(key=self.distance_fn)
+        return tuple(tuple(float(v) for v in h.position) for h in hits[:n])  # type: ignore[misc]
+
     def missing(self, what: str, category: str | None = None) -> PlanResult:
         """Memory has no answer: explore once, else report no_memory_match.
 
-        ``category`` (a phrase) lets exploration stop as soon as such a thing is remembered;
-        leave it None when memory already holds things of that category that do not qualify
-        (e.g. "a vase you did not interact with"), or exploration would stop at once.
+        ``category`` (a phrase) lets exploration stop as soon as a thing of it that memory did
+        not hold before is remembered, and have it look at remembered receptacles once no
+        frontier is left; without it exploration covers the floor and stops.
         """
         from policies.subgoals import Explore
 
         if self.can_explore():
             steps = self.planner.config.explore_steps
             cat = self.category(category) if category else None
+            inspect = self._places_to_inspect() if cat else ()
             return PlanResult(
-                subgoals=[Explore(category=cat, max_steps=steps)],
+                subgoals=[Explore(category=cat, max_steps=steps, inspect=inspect)],
                 message=f"nothing in memory matches {what}; exploring",
                 details={"replan": True},
             )

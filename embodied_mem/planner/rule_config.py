@@ -15,6 +15,8 @@ class RulePlannerConfig:
 
     explore_steps: int = 300
     """Step budget of the exploration subgoal issued when memory lacks the target."""
+    inspect_receptacles: int = 8
+    """Remembered receptacles (nearest first) a search looks at once no frontier is left."""
     max_explorations: int = 1
     """How many explore-then-replan rounds one instruction may use."""
     stopping: StoppingConfig | None = None
@@ -25,6 +27,8 @@ class RulePlannerConfig:
     def __post_init__(self) -> None:
         if self.explore_steps <= 0:
             raise ValueError(f"explore_steps must be > 0, got {self.explore_steps}")
+        if self.inspect_receptacles < 0:
+            raise ValueError(f"inspect_receptacles must be >= 0, got {self.inspect_receptacles}")
         if self.max_explorations < 0:
             raise ValueError(f"max_explorations must be >= 0, got {self.max_explorations}")
         if self.stopping is None:

@@ -46,9 +46,8 @@ def t04(ctx: RuleContext) -> PlanResult:
     hits = [
         h for h in ctx.q.objects() if same_category(h.category, cat) and h.memory_id not in acted
     ]
-    # No category hint for exploring: the touched instance is already remembered, so a
-    # "stop when a {cat} is in memory" detector would stop at once.
-    return go_object(ctx, hits, f"a {cat} not interacted with")
+    # Exploring stops at a {cat} memory did not hold before (the touched one does not count).
+    return go_object(ctx, hits, f"a {cat} not interacted with", cat)
 
 
 def _acted_with_receptacle(ctx: RuleContext, kind: str, slot: str) -> list[Any]:

@@ -127,3 +127,29 @@ def test_an_object_shut_in_a_container_is_reached_by_seeing_the_container() -> N
     assert sighting(mem, shut_in, 0.5)(None) is None
     elsewhere = NavigateToObject(position=(100.0, 100.0, 0.5), category="Mug", memory_id="x")
     assert "not among what perception sees" in sighting(mem, elsewhere, 0.5)(None)
+
+
+def test_search_detector_fires_only_for_things_memory_did_not_hold() -> None:
+    """Exploring for "a book you did not touch": the remembered (touched) book must not stop the
+    search at once; a book first seen while exploring must."""
+    try:
+        env = BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120))
+    except Exception as exc:  # no EGL/OSMesa on this machine
+        pytest.skip(f"built-in simulator unavailable: {exc}")
+    with env:
+        obs, _ = env.reset(seed=2)
+        gt = env.ground_truth()
+        mem = AgentMemory(gt.rooms.values())
+        agent = MemoryAgent(env, mem, build_perceiver("oracle", ground_truth=gt), None)
+        agent.observe(obs)
+        held = {h.category for h in mem.query().objects(layer=None)}
+        detectors = {c: agent._detector(c) for c in {o.category for o in gt.objects.values()}}
+        assert held and not any(found(obs) for found in detectors.values())
+        for _ in range(12):
+            obs = env.step(TurnLeft())[0]
+            agent.observe(obs)
+        new = {h.category for h in mem.query().objects(layer=None)} - held
+        assert new, "turning around showed no new category"
+        assert all(detectors[c](obs) for c in new)
+        # made now, a detector ignores everything remembered so far
+        assert not any(agent._detector(c)(obs) for c in detectors)

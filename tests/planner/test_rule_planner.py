@@ -467,10 +467,17 @@ def test_empty_memory_explores_then_reports_no_match() -> None:
     assert second.failure_mode == "no_memory_match" and "KeyChain" in second.message
 
 
-def test_untouched_instance_explores_without_category_stop(world: World) -> None:
-    """Every remembered candle was touched: exploring must not stop at the first candle seen."""
+def test_untouched_instance_explores_for_a_new_one(world: World) -> None:
+    """Every remembered mug was touched: the search is for a mug memory does not hold yet (the
+    agent's detector ignores the ones it held when exploring began), and it looks at the
+    remembered receptacles, nearest first, once no frontier is left."""
     result = plan(world, "Navigate to a mug you did not interact with yesterday.")
-    assert isinstance(result.subgoals[0], Explore) and result.subgoals[0].category is None
+    explore = result.subgoals[0]
+    assert isinstance(explore, Explore) and explore.category == "Mug"
+    q = world.mem.query(today=2)
+    remembered = {tuple(float(v) for v in h.position) for h in q.receptacles()}
+    assert explore.inspect and set(explore.inspect) <= remembered
+    assert len(explore.inspect) == min(len(remembered), RulePlannerConfig().inspect_receptacles)
 
 
 # ------------------------------------------------------------------ T61: trust memory or look

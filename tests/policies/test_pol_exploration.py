@@ -67,3 +67,30 @@ def test_exploration_budget_and_missing_detector(boxworld: BoxWorldEnv) -> None:
     assert not outcome.success and "budget exhausted" in outcome.reason and outcome.steps == 10
     with pytest.raises(ValueError, match="target_found"):
         execute(boxworld, Explore(category="Mug"), boxworld.observe(), 100)
+
+
+def test_search_looks_at_remembered_places_once_no_frontier_is_left(
+    boxworld: BoxWorldEnv,
+) -> None:
+    """With the floor covered and the target still unseen, a search walks up to each place it
+    is given (remembered receptacles) and looks at it before giving up."""
+    fridge_front = (7.55, 5.0, 0.9)
+    runner = ActionRunner(boxworld, boxworld.observe(), 800)
+    outcome = FrontierExplorer(runner, CFG).explore(lambda obs: False, inspect=[fridge_front])
+    assert not outcome.success and outcome.details["frontier_clusters"] == 0
+    assert outcome.details["inspected"] == 1
+    assert outcome.reason.endswith("and 1 remembered places were looked at")
+    assert np.linalg.norm(runner.obs.agent.xy - np.array(fridge_front[:2])) < 1.5
+
+
+def test_search_stops_at_the_place_that_shows_the_target(boxworld: BoxWorldEnv) -> None:
+    runner = ActionRunner(boxworld, boxworld.observe(), 800)
+    fridge_front, sofa = (7.55, 5.0, 0.9), (1.5, 5.0, 0.8)
+
+    def near_sofa(obs: Observation) -> bool:  # stands in for "the thing on the sofa is seen"
+        return runner.steps > 0 and np.linalg.norm(obs.agent.xy - np.array(sofa[:2])) < 1.5
+
+    explorer = FrontierExplorer(runner, CFG)
+    explorer._frontiers = lambda: []  # noqa: SLF001 - a mapped flat: nothing left to cover
+    outcome = explorer.explore(near_sofa, inspect=[sofa, fridge_front])
+    assert outcome.success and outcome.details["inspected"] == 1
