@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from embodied_mem.perception.backproject import backproject
 from envs.types import Observation
 
 
 def sighting(
-    memory: Any, subgoal: Any, radius: float
+    memory: Any, subgoal: Any, radius: float, min_fraction: float = 0.001
 ) -> Callable[[Observation], str | None] | None:
     """The arrival check for a navigation subgoal to a remembered thing (None: no memory id)."""
     memory_id = getattr(subgoal, "memory_id", None)
@@ -44,10 +45,38 @@ def sighting(
                 continue
             if float(np.linalg.norm(np.asarray(st.position) - expected)) <= radius:
                 return None
+        if subgoal.category and _detected_near(
+            memory, subgoal.category, expected, radius, min_fraction
+        ):
+            return None
         what = subgoal.category or "target"
         return f"the {what} is not among what perception sees where it was expected"
 
     return seen
+
+
+def _detected_near(
+    memory: Any, category: str, expected: np.ndarray, radius: float, min_fraction: float
+) -> bool:
+    """Whether perception detected a ``category`` thing covering ``min_fraction`` of the last
+    frame within ``radius`` of ``expected``: a watch 20 pixels big is in view (0.1 % of a
+    160 x 120 frame) but below the mapper's 25 pixels to update an object, so it is not among
+    the memory's ``last_seen``."""
+    obs, detections = memory.latest_detections()
+    if obs is None:
+        return False
+    least = min_fraction * obs.intrinsics.width * obs.intrinsics.height
+    for det in detections:
+        if det.category != category or det.pixel_count < least:
+            continue
+        pts = det.points
+        if not len(pts):
+            pts = backproject(
+                obs.depth, obs.intrinsics, obs.cam_to_world, det.mask, check_pose=False
+            )
+        if len(pts) and float(np.min(np.linalg.norm(pts - expected, axis=1))) <= radius:
+            return True
+    return False
 
 
 def picked_something_else(memory: Any, subgoal: Any, radius: float = 0.25) -> str | None:

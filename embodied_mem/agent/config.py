@@ -23,9 +23,18 @@ class AgentConfig:
     sighting_radius: float = 0.5
     """Metres from the expected position within which a perceived thing of the target's
     category confirms an arrival (a second track of the target, or the container holding it)."""
+    sighting_min_fraction: float = 0.001
+    """A thing too small for the mapper to update an object of confirms an arrival when
+    perception detects it covering at least this fraction of the frame (0.1 %: the smallest
+    view FindingDory-style evaluation counts as seeing it); smaller, the agent looks on from
+    another viewpoint."""
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.sighting_min_fraction <= 1.0:
+            raise ValueError(
+                f"AgentConfig.sighting_min_fraction must be in [0, 1], got {self.sighting_min_fraction}"
+            )
         for name in ("max_plan_steps", "subgoal_budget", "task_budget"):
             if getattr(self, name) < 1:
                 raise ValueError(f"AgentConfig.{name} must be >= 1, got {getattr(self, name)}")

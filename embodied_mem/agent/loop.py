@@ -390,7 +390,12 @@ class MemoryAgent:
     def _sighting(self, subgoal: Any) -> Callable[[Observation], str | None] | None:
         if self.memory is None or not isinstance(subgoal, NAVIGATION_SUBGOALS):
             return None
-        return sighting(self.memory, subgoal, self.config.sighting_radius)
+        return sighting(
+            self.memory,
+            subgoal,
+            self.config.sighting_radius,
+            min_fraction=self.config.sighting_min_fraction,
+        )
 
     def _detector(self, category: str) -> Callable[[Observation], bool]:
         """Exploration stops once memory holds an object of ``category`` it did not hold when

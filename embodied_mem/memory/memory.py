@@ -211,6 +211,14 @@ class AgentMemory:
             committed = True
         return IngestResult(upd, entries, kf, changed, committed)
 
+    def latest_detections(self) -> tuple[Observation | None, list[Detection]]:
+        """The last ingested frame and everything perception detected in it, including the
+        detections too small for the mapper to make (or update) an object of."""
+        if not self._recent_inputs:
+            return None, []
+        obs, detections = self._recent_inputs[-1]
+        return obs, list(detections)
+
     def point_at(self, frame_index: int, u: int, v: int) -> np.ndarray | None:
         """The world point at pixel (u, v) of a recently ingested frame, from that frame's depth
         and pose as perception gave them (the memory's own frame of reference: with a drifting

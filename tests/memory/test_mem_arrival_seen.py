@@ -153,3 +153,29 @@ def test_search_detector_fires_only_for_things_memory_did_not_hold() -> None:
         assert all(detectors[c](obs) for c in new)
         # made now, a detector ignores everything remembered so far
         assert not any(agent._detector(c)(obs) for c in detectors)
+
+
+def test_a_thing_too_small_to_map_still_confirms_arrival_when_perception_sees_it(
+    looked_around,
+) -> None:
+    """Below the mapper's mask size (25 px) a remembered watch is not among ``last_seen``, but a
+    detection covering 0.1 % of the frame where it was expected is the agent seeing it."""
+    from dataclasses import replace
+
+    from embodied_mem.agent.checks import sighting
+
+    agent, obs = looked_around
+    mem = agent.memory
+    # as after a frame whose masks were all below the mapper's size: no object updated
+    mem.last_seen = {}
+    _, detections = mem.latest_detections()
+    shown = {d.category for d in detections if d.pixel_count >= 0.001 * obs.rgb[..., 0].size}
+    target = next(h for h in mem.query().objects(layer=None) if h.category in shown)
+    goal = NavigateToObject(
+        position=tuple(target.position), category=target.category, memory_id=target.memory_id
+    )
+    assert sighting(mem, goal, 0.5)(obs) is None
+    # not when it must cover the whole frame, nor for a thing of another category
+    assert sighting(mem, goal, 0.5, min_fraction=1.0)(obs) is not None
+    other = next(c for c in ("Toilet", "Fridge", "Bathtub") if c not in shown)
+    assert sighting(mem, replace(goal, category=other, memory_id="obj_none"), 0.5)(obs)
