@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from envs.actions import Action, ActionResult, Close, LookDown, Open, Pick, Place
+from envs.actions import Action, ActionResult, Close, LookDown, MoveForward, Open, Pick, Place
 from envs.types import Observation
-from policies.geometry import project_point
+from policies.geometry import project_point, yaw_to
 from policies.navigation import NavigationConfig, Navigator, TargetSpec
 from policies.runner import ActionRunner, BudgetExhausted
 from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal, PolicyOutcome
@@ -47,6 +47,11 @@ class ManipulationConfig:
     closer_radius: float = 0.5
     """Smallest standing distance (metres) from the target point when stepping closer after
     the env said it was beyond reach (half the approach radius, but not less than this)."""
+    closer_steps: int = 3
+    """Short steps edged forward (facing the target) when stepping to a closer viewpoint did
+    not bring it within the env's reach."""
+    closer_step: float = 0.15
+    """Metres of each of those steps."""
     max_pick_refusals: int = 2
     """Things the env refused to pick (furniture under the point) skipped before giving up."""
     navigation: NavigationConfig = field(default_factory=NavigationConfig)
@@ -56,6 +61,11 @@ class ManipulationConfig:
             raise ValueError(f"ManipulationConfig.reach must be > 0 metres, got {self.reach}")
         if self.window_px < 0:
             raise ValueError(f"ManipulationConfig.window_px must be >= 0, got {self.window_px}")
+        if self.closer_steps < 0 or self.closer_step <= 0:
+            raise ValueError(
+                "ManipulationConfig needs closer_steps >= 0 and closer_step > 0 metres, got "
+                f"{self.closer_steps} and {self.closer_step}"
+            )
         if self.closer_radius <= 0:
             raise ValueError(
                 f"ManipulationConfig.closer_radius must be > 0 metres, got {self.closer_radius}"
@@ -440,6 +450,25 @@ class Manipulator:
                 result = self.runner.act(action)
             else:
                 logger.debug("could not step closer for %s: %s", action, why)
+            if not result.success and _too_far(result):
+                result = self._edge_closer(action, point, spec, result)
+        return result
+
+    def _edge_closer(
+        self, action: Action, point: np.ndarray, spec: TargetSpec, result: ActionResult
+    ) -> ActionResult:
+        """Still beyond reach (a bed's remembered point is its far side: no standing point is
+        near it): face the point and edge forward a short step at a time, acting after each,
+        until the env accepts, says something else, or refuses the move."""
+        self.navigator.turn_to(yaw_to(self.runner.obs.agent.xy, point[:2]))
+        for _ in range(self.config.closer_steps):
+            moved = self.runner.act(MoveForward(distance=self.config.closer_step))
+            if not moved.success:
+                break
+            self.navigator.look_at(point, spec)
+            result = self.runner.act(action)
+            if result.success or not _too_far(result):
+                break
         return result
 
     def _open_if_closed(

@@ -39,3 +39,17 @@ def test_an_action_refused_as_out_of_reach_steps_closer_and_succeeds() -> None:
     opens = [a for a in outcome.details["actions"] if a["action"] == "Open"]
     assert len(opens) == 2, opens  # refused, stepped closer, opened
     assert env.ground_truth().objects["fridge"].is_open
+
+
+def test_out_of_reach_after_stepping_closer_edges_forward() -> None:
+    # This env needs the agent within 0.65 m of the fridge's centre; the remembered point is
+    # near the fridge's corner, and the closer viewpoint for it still leaves the fridge beyond
+    # reach: the agent faces the point and edges forward until the open is accepted.
+    env = BoxWorldEnv(two_room_world(), reach=0.15)
+    env.reset()
+    outcome, _ = execute(env, OpenSubgoal(position=(7.55, 5.4, 0.9)), env.observe(), 300)
+    assert outcome.success, outcome.reason
+    names = [a["action"] for a in outcome.details["actions"]]
+    last_refused = len(names) - 1 - names[::-1].index("Open", 1)
+    assert "MoveForward" in names[last_refused:]  # edged forward after the last refusal
+    assert env.ground_truth().objects["fridge"].is_open
