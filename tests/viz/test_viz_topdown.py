@@ -14,6 +14,7 @@ from embodied_mem.viz.topdown import (  # noqa: E402
     DAY_COLORS,
     path_segments,
     render_topdown,
+    save_topdown,
 )
 
 
@@ -95,6 +96,13 @@ def test_labels_are_moved_apart(demo_run):
             for b in boxes[i + 1 :]
         )
         assert overlaps <= max(1, len(boxes) // 10), f"{overlaps} of {len(boxes)} labels overlap"
+
+
+def test_the_same_memory_gives_the_same_picture(demo_run, tmp_path):
+    """Labels are spread for a number of rounds, not seconds: no machine load changes it."""
+    view = load_view(demo_run[0])
+    first, second = save_topdown(view, tmp_path / "a.png"), save_topdown(view, tmp_path / "b.png")
+    assert first.read_bytes() == second.read_bytes()
 
 
 def _area(a, b) -> float:
