@@ -13,7 +13,10 @@ each in its own process tree, and prints one JSON line:
 - ``speedup_2_workers``: the 1-worker run's CPU over the 2-worker run's critical path, i.e.
   the driver's own CPU plus the busier worker's CPU (start-up and imports included). That is
   the speed-up two dedicated cores would give, CPU-time-normalised so a loaded machine does
-  not decide it (wall clocks are not used). Goal: >= 1.8.
+  not decide it (wall clocks are not used). Goal: >= 1.8. CPU time still grows on a busy
+  machine, so ``load_avg_1_worker`` / ``load_avg_2_workers`` give each run's mean load
+  average (its own processes included): a speed-up from a pair run under different loads
+  says more about the load than about the runner.
 
 Both runs must give the same ``summary.json`` (timing aside); ``same_summary`` says so.
 
@@ -35,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -139,6 +143,38 @@ def child_main(stats_path: Path, cli_args: list[str]) -> int:
 
 
 # ----------------------------------------------------------------------------- parent side
+class _LoadSampler:
+    """The machine's 1-minute load average, sampled every few seconds while a run lasts.
+
+    CPU time is not proof against load: with other busy processes on the machine the same
+    episodes took 8-12 % more CPU (shared caches; on a VM, the host's sibling threads),
+    so a 2-worker run on a busier machine than its 1-worker reference lowers the speed-up.
+    The bench prints each run's mean load (its own processes included: ~1 and ~2) so such a
+    pair can be told apart and re-run.
+    """
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.every_s = every_s
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> _LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def mean(self) -> float | None:
+        return round(sum(self.samples) / len(self.samples), 2) if self.samples else None
+
+
 def run_once(args: argparse.Namespace, workers: int, out: Path) -> dict[str, Any]:
     """One ``embodied-mem eval`` in a child process; its stats and the tree's CPU time."""
     stats_path = out.with_suffix(".stats.json")
@@ -157,20 +193,22 @@ def run_once(args: argparse.Namespace, workers: int, out: Path) -> dict[str, Any
         *args.overrides,
     ]
     before = _children_cpu()
-    proc = subprocess.run(
-        [sys.executable, __file__, CHILD_FLAG, str(stats_path), *cli],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
+    with _LoadSampler() as load:
+        proc = subprocess.run(
+            [sys.executable, __file__, CHILD_FLAG, str(stats_path), *cli],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
     cpu = _children_cpu() - before
     if proc.returncode != 0 or not stats_path.is_file():
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"embodied-mem {' '.join(cli)} failed (exit {proc.returncode})")
     stats = json.loads(stats_path.read_text())
     stats["tree_cpu_s"] = cpu
+    stats["load_avg"] = load.mean()
     summary = json.loads((out / "summary.json").read_text())
     summary.pop("timing", None)
     stats["summary"] = summary
@@ -214,6 +252,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "driver_cpu_s_2_workers": r(two["driver_cpu_s"]),
         "worker_cpu_s_2_workers": [r(w) for w in two["worker_cpu_s"]],
         "speedup_2_workers": r(one["tree_cpu_s"] / critical, 3) if critical else None,
+        "load_avg_1_worker": one["load_avg"],
+        "load_avg_2_workers": two["load_avg"],
         "same_summary": one["summary"] == two["summary"],
         "targets": {"episodes_per_cpu_minute": 1.0, "x_floor": 2.0, "speedup_2_workers": 1.8},
     }
