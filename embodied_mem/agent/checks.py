@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from embodied_mem.perception.backproject import backproject
+from embodied_mem.perception.backproject import detection_points
 from envs.types import Observation
 
 
@@ -69,11 +69,7 @@ def _detected_near(
     for det in detections:
         if det.category != category or det.pixel_count < least:
             continue
-        pts = det.points
-        if not len(pts):
-            pts = backproject(
-                obs.depth, obs.intrinsics, obs.cam_to_world, det.mask, check_pose=False
-            )
+        pts = detection_points(obs, det)
         if len(pts) and float(np.min(np.linalg.norm(pts - expected, axis=1))) <= radius:
             return True
     return False

@@ -96,7 +96,7 @@ class RecordingEnv(Wrapper):
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
         kind = _KINDS.get(type(action))
         if kind is not None:
-            self._give_up_place()  # the next interaction: a place still unseen gets its fallback
+            self.settle()  # the next interaction: a place still unseen gets its fallback
         before = self.env.ground_truth() if kind in ("pick",) else None
         last = self.last
         obs, reward, term, trunc, info = self.env.step(action)
@@ -132,17 +132,14 @@ class RecordingEnv(Wrapper):
         self._pending = None
         return ObservedInteraction("place", int(obs.frame_index), pixel)
 
-    def _give_up_place(self) -> None:
-        """Hand over a pending place's fallback notice (no frame showed the object)."""
+    def settle(self) -> None:
+        """A place no frame has shown yet is given up on (the oracle's look after it ended, or
+        another interaction comes): its fallback notice goes to ``on_interaction``."""
         pending, self._pending = self._pending, None
         if pending is None or self.hidden or self.last is None:
             return
         if self.on_interaction is not None:
             self.on_interaction(pending.fallback, self.last)
-
-    def settle(self) -> None:
-        """End of the oracle's look after a place: a place still unseen gets its fallback."""
-        self._give_up_place()
 
     @property
     def place_pending(self) -> bool:

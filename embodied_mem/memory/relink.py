@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from embodied_mem.perception.backproject import backproject
+from embodied_mem.perception.backproject import detection_points
 from scene_graph import EventKind, Layer
 
 if TYPE_CHECKING:
@@ -150,11 +150,7 @@ def adopt_detection_at(
         for det in detections:
             if det.pixel_count >= mapper.config.min_mask_pixels or det.pixel_count == 0:
                 continue  # the mapper already had its chance with this one
-            pts = det.points  # segmenters may give points; else from depth, as the mapper does
-            if not len(pts):
-                pts = backproject(
-                    obs.depth, obs.intrinsics, obs.cam_to_world, det.mask, check_pose=False
-                )
+            pts = detection_points(obs, det)
             if not len(pts) or np.min(np.linalg.norm(pts - point, axis=1)) > reach:
                 continue
             kept, mapper.config = mapper.config, small

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from envs.camera import pixels_to_world, world_to_pixels
 from envs.types import CameraIntrinsics, check_rigid_transform
+
+if TYPE_CHECKING:
+    from embodied_mem.perception.types import Detection
+    from envs.types import Observation
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +143,14 @@ def backproject(
         stats.n_invalid = n_selected - (n_valid if mask is not None else len(z))
         stats.n_points = len(z)
     return pts
+
+
+def detection_points(obs: Observation, det: Detection) -> np.ndarray:
+    """(N, 3) world points of a detection: the segmenter's own if it gave them, else its mask
+    back-projected with the frame's depth and pose (as the mapper does, without subsampling)."""
+    if len(det.points):
+        return det.points
+    return backproject(obs.depth, obs.intrinsics, obs.cam_to_world, det.mask, check_pose=False)
 
 
 def masked_median_depth(
