@@ -198,6 +198,16 @@ class OccupancyGrid:
         self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
+    @property
+    def _path_costs(self) -> np.ndarray:
+        """Cost per metre of each cell for :meth:`shortest_path` (distances use ``_costs``)."""
+        return self._costs
+
+    def _tightness(self, pts: np.ndarray) -> np.ndarray | None:
+        """(N,) how tightly each point passes obstacles, for grids whose paths keep clear of
+        them (0 = clear; see ``PlanningGrid``), else None: shortcuts may then hug edges."""
+        return None
+
     @functools.cached_property
     def _components(self) -> tuple[np.ndarray, int, int]:
         """(labels, label of the largest region, number of regions) of the navigable cells
@@ -343,12 +353,19 @@ class OccupancyGrid:
         ca, cb = self._cell(a), self._cell(b)
         if ca is None or cb is None or not (self.navigable[ca] and self.navigable[cb]):
             return None
-        mcp = MCP_Geometric(self._costs, sampling=(self.resolution, self.resolution))
+        mcp = MCP_Geometric(self._path_costs, sampling=(self.resolution, self.resolution))
         costs, _ = mcp.find_costs([ca], [cb])
         if not np.isfinite(costs[cb]):
             return None
         cells = np.array(mcp.traceback(cb))
-        pts = [a, *self.cell_centers(cells[:, 0], cells[:, 1])[1:-1], b]
+        centres = self.cell_centers(cells[:, 0], cells[:, 1])
+        pts = [a, *centres[1:-1], b]
+        if len(cells) > 1 and not self.is_free_segment(a, pts[1]):
+            # The search's diagonal steps pass exactly through cell corners only from cell
+            # centres: from a start off its cell's centre, the line to the next centre can
+            # clip a blocked cell's corner, and a move along it is refused (in a squeeze
+            # between two pieces of furniture, every time). Go by the start cell's centre.
+            pts.insert(1, centres[0])
         return self._shortcut(pts)
 
     def _shortcut(self, pts: list[np.ndarray]) -> list[np.ndarray]:
@@ -369,12 +386,19 @@ class OccupancyGrid:
         calls were the main cost of path planning.
         """
         j, batch = len(pts) - 1, 1
+        tight = self._tightness(np.asarray(pts[i:]))
         while j > i + 1:
             cands = list(range(j, max(i + 1, j - batch), -1))
             samples = [self._segment_points(pts[i], pts[k]) for k in cands]
-            ok = self._free_points(np.concatenate(samples))
+            flat = np.concatenate(samples)
+            ok = self._free_points(flat)
             starts = np.cumsum([0] + [len(x) for x in samples[:-1]])
             free = np.logical_and.reduceat(ok, starts)
+            if tight is not None:
+                # A shortcut may not pass obstacles closer than the path it cuts does.
+                worst = np.maximum.reduceat(self._tightness(flat), starts)
+                bound = np.array([tight[: k - i + 1].max() for k in cands])
+                free &= worst <= bound + 1e-9
             if free.any():
                 return cands[int(np.argmax(free))]
             j -= len(cands)

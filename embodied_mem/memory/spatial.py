@@ -69,6 +69,13 @@ class FreeSpaceConfig:
     unknown_cost: float = 2.0
     """Cost per metre through unknown cells, relative to 1 through seen floor (plans prefer
     known floor but may cross unknown space, optimistically)."""
+    comfort_margin: float = 0.1
+    """Metres beyond the agent's radius within which plans pay extra to pass an obstacle, so
+    they take the middle of narrow passages (the map's edges are a cell off, see
+    :class:`~embodied_mem.memory.spatial_nav.PlanningGrid`); 0 = hug edges."""
+    comfort_cost: float = 2.0
+    """Extra cost per metre (relative to 1) of a step right at the agent's radius from an
+    obstacle, falling linearly to 0 at ``comfort_margin``."""
     margin: float = 1.5
     """Metres of unknown cells kept around everything seen (room to plan past the seen edge)."""
 
@@ -82,6 +89,8 @@ class FreeSpaceConfig:
             raise ValueError(
                 "FreeSpaceConfig.pixel_stride, min_obstacle_hits and height_bins must be >= 1"
             )
+        if self.comfort_margin < 0 or self.comfort_cost < 0:
+            raise ValueError("FreeSpaceConfig needs comfort_margin >= 0 and comfort_cost >= 0")
         if self.agent_radius < 0 or self.unknown_cost < 1:
             raise ValueError("FreeSpaceConfig needs agent_radius >= 0 and unknown_cost >= 1")
 

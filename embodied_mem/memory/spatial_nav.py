@@ -14,6 +14,7 @@ what the map change left as it was (see :meth:`MapNavigation._rebuilt_grid`).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -40,11 +41,16 @@ class PlanningGrid(OccupancyGrid):
         agent_radius: float,
         unknown_cost: float,
         previous: PlanningGrid | None = None,
+        comfort: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         """``previous``: an earlier grid of the same map on the same lattice (origin, shape,
         resolution, radius); what depends only on the obstacles is carried over from it (all
         of it when they are the same, else the clearance mask around the changed cells is
-        recomputed, see :func:`envs.navigability.navigable_mask_update`)."""
+        recomputed, see :func:`envs.navigability.navigable_mask_update`).
+
+        ``comfort``: (margin metres, extra cost) — paths pay up to ``1 + extra`` times per
+        metre for cells whose clearance exceeds the agent's radius by less than ``margin``
+        (see :attr:`_path_costs`)."""
         clear = None
         if previous is not None:
             clear = navigable_mask_update(
@@ -59,10 +65,48 @@ class PlanningGrid(OccupancyGrid):
         self.known = known
         self.unknown_cost = unknown_cost
         self._costs = np.where(self.navigable, np.where(known, 1.0, unknown_cost), np.inf)
+        self.comfort = comfort
         if previous is not None and np.array_equal(previous.navigable, self.navigable):
             for cached in ("_components", "_nearest"):  # functools.cached_property values
                 if cached in previous.__dict__:
                     self.__dict__[cached] = previous.__dict__[cached]
+
+    @functools.cached_property
+    def _path_costs(self) -> np.ndarray:
+        """``_costs`` raised near obstacles, so paths take the middle of narrow passages.
+
+        The map places an edge up to a cell off the simulator's (a surface that just touches a
+        cell is missed): a path along the map's edge runs into the real one, and in a squeeze
+        between two pieces of furniture every such move was refused, each refusal a bump note
+        that closed the squeeze for the rest of the task (full-0004: 12 tasks failed so). The
+        middle of the passage is where both maps agree. Computed on first plan only: most
+        grids of a growing map only answer navigability checks. Distances keep ``_costs``.
+        """
+        shortfall = self._shortfall
+        if shortfall is None:
+            return self._costs
+        return self._costs * (1.0 + self.comfort[1] * shortfall)
+
+    @functools.cached_property
+    def _shortfall(self) -> np.ndarray | None:
+        """(H, W) in [0, 1]: how far inside the comfort margin each cell is (1 at the agent's
+        radius from an obstacle, 0 at the margin and beyond); None without a margin."""
+        margin, extra = self.comfort
+        if margin <= 0 or extra <= 0:
+            return None
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
+        padded = np.pad(~self.blocked, 1, constant_values=False)
+        clearance = ndimage.distance_transform_edt(padded)[1:-1, 1:-1] * self.resolution
+        clearance -= 0.5 * self.resolution + self.agent_radius  # beyond the agent's radius
+        return np.clip((margin - clearance) / margin, 0.0, 1.0)
+
+    def _tightness(self, pts: np.ndarray) -> np.ndarray | None:
+        shortfall = self._shortfall
+        if shortfall is None:
+            return None
+        rows, cols, _ = self.cells_of(pts)
+        return shortfall[rows, cols]
 
     def same_lattice(
         self, shape: tuple[int, int], origin: np.ndarray, resolution: float, agent_radius: float
@@ -127,12 +171,20 @@ class MapNavigation:
             last = None
         elif (
             last.unknown_cost == cfg.unknown_cost
+            and last.comfort == (cfg.comfort_margin, cfg.comfort_cost)
             and np.array_equal(last.blocked, blocked)
             and np.array_equal(last.known, known)
         ):
             return last
         return PlanningGrid(
-            blocked, known, host.origin, cfg.resolution, radius, cfg.unknown_cost, last
+            blocked,
+            known,
+            host.origin,
+            cfg.resolution,
+            radius,
+            cfg.unknown_cost,
+            last,
+            comfort=(cfg.comfort_margin, cfg.comfort_cost),
         )
 
     # The Navigability protocol and the OccupancyGrid extras the policies use.

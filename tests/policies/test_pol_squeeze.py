@@ -1,0 +1,51 @@
+"""Walking through a squeeze between two pieces of furniture that meet corner to corner.
+
+The full suite's house full-0004 has one (a dining table and a counter, 0.63 m apart at the
+corners, the only way between two halves of the house): plans that string-pulled to the
+corners were refused move after move, and each refusal's bump note closed the squeeze.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pol_boxworld import Box, BoxWorld, BoxWorldEnv, two_room_world
+
+from embodied_mem.memory.spatial_nav import PlanningGrid
+from policies.executor import execute
+from policies.subgoals import NavigateToPose
+
+
+def _squeeze_world() -> BoxWorld:
+    """8 x 6 m; a table from the south wall and a counter from the north wall meet corner to
+    corner at x ~ 4 (0.63 m apart diagonally): the only way from west to east."""
+    world = two_room_world()
+    world.boxes = [b for b in world.boxes if b.id in ("wall_s", "wall_n", "wall_w", "wall_e")]
+    world.boxes += [
+        Box("table", "DiningTable", (3.0, 0.0, 0.0), (4.01, 2.61, 0.75), receptacle=True),
+        Box("counter", "CounterTop", (4.13, 3.23, 0.0), (5.0, 6.0, 0.9), receptacle=True),
+    ]
+    return world
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_plans_through_the_middle_of_a_squeeze_are_never_refused(seed: int) -> None:
+    world = _squeeze_world()
+    rng = np.random.default_rng(seed)
+    blocked = 0
+    for _ in range(6):
+        start = (rng.uniform(0.5, 2.8), rng.uniform(0.5, 5.5), rng.uniform(-3, 3))
+        goal = NavigateToPose(float(rng.uniform(5.3, 7.5)), float(rng.uniform(0.5, 2.8)))
+        env = BoxWorldEnv(world, start=tuple(float(v) for v in start))
+        sim = env.navigability
+        # The agent's own map of this world, exact, with the default comfort margin.
+        own = PlanningGrid(
+            ~sim.free, np.ones_like(sim.free), sim.origin, sim.resolution, sim.agent_radius,
+            unknown_cost=2.0, comfort=(0.1, 2.0),
+        )  # fmt: skip
+        obs, _ = env.reset()
+        outcome, obs = execute(env, goal, obs, 400, navigability=own)
+        assert outcome.success, outcome.reason
+        blocked += outcome.details["blocked_moves"]
+    # Hugging the corners (comfort=(0, 0)) instead, some of these walks are refused.
+    assert blocked == 0
