@@ -83,8 +83,12 @@ class BoxWorldEnv(Env):
         start: tuple[float, float, float] = (1.0, 1.0, 0.0),
         reach: float = 1.5,
         max_pitch_deg: float = 60.0,
+        min_pixels: int = 1,
     ) -> None:
+        """``min_pixels``: pixels of the target a pick/place/open needs in the frame (the
+        built-in env asks 10 of a pick)."""
         self.world = world
+        self.min_pixels = min_pixels
         self.start = start
         self.reach = reach
         self.max_pitch = math.radians(max_pitch_deg)
@@ -240,8 +244,11 @@ class BoxWorldEnv(Env):
             return ActionResult.fail(f"{target_id} is out of reach; move closer")
         obs = self.observe()
         index = list(self.boxes).index(target_id) + 1
-        if not np.any(obs.instance_ids == index):
-            return ActionResult.fail(f"{target_id} is not visible; look at it first")
+        pixels = int(np.count_nonzero(obs.instance_ids == index))
+        if pixels < self.min_pixels:
+            return ActionResult.fail(
+                f"{target_id} is not visible ({pixels} px < {self.min_pixels}); look at it first"
+            )
         if isinstance(a, Pick):
             if not b.pickupable:
                 return ActionResult.fail(f"{target_id} cannot be picked up")

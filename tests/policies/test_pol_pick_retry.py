@@ -53,3 +53,18 @@ def test_out_of_reach_after_stepping_closer_edges_forward() -> None:
     last_refused = len(names) - 1 - names[::-1].index("Open", 1)
     assert "MoveForward" in names[last_refused:]  # edged forward after the last refusal
     assert env.ground_truth().objects["fridge"].is_open
+
+
+def test_a_target_too_small_in_view_is_picked_from_closer() -> None:
+    # This env wants 40 px of the mug in the frame; from the approach's viewpoint the mug
+    # covers 34 px, looked at straight or not (a credit card in an opened drawer in the
+    # built-in house: 8 px of 10). Stepping closer makes it large enough.
+    env = BoxWorldEnv(two_room_world(), min_pixels=40)
+    env.reset()
+    outcome, obs = execute(
+        env, PickSubgoal(position=(6.5, 1.5, 0.81), category="Mug"), env.observe(), 300
+    )
+    assert outcome.success, outcome.reason
+    picks = [a for a in outcome.details["actions"] if a["action"] == "Pick"]
+    assert [a["success"] for a in picks] == [False, False, True]
+    assert obs.held_object == "mug"
