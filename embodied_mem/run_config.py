@@ -22,6 +22,7 @@ from embodied_mem.benchmark.scoring import ScoringConfig
 from embodied_mem.benchmark.suite import SuiteConfig
 from embodied_mem.config import config_tree, yaml_text
 from embodied_mem.memory.config import MemoryConfig
+from embodied_mem.perception.relocalize import RelocalizeConfig
 from embodied_mem.perception.segmenters import SEGMENTERS
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenterConfig
 from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
@@ -114,6 +115,8 @@ class PerceptionSection(BackendSection):
     noisy: NoisySegmenterConfig = field(default_factory=NoisySegmenterConfig)
     geometric: GeometricSegmenterConfig = field(default_factory=GeometricSegmenterConfig)
     open_vocab: OpenVocabSegmenterConfig = field(default_factory=OpenVocabSegmenterConfig)
+    relocalize: RelocalizeConfig = field(default_factory=RelocalizeConfig)
+    """How a drifting pose estimate (``noisy``) is re-localised against the agent's own map."""
 
     def build(
         self,
@@ -134,6 +137,7 @@ class PerceptionSection(BackendSection):
             ground_truth=ground_truth,
             config=self.config_of(name),
             label_embedder=label_embedder,
+            relocalize=self.relocalize,
         )
 
 
@@ -214,7 +218,8 @@ def used_config(cfg: RunConfig) -> dict[str, Any]:
     agents = [b for b in standard_baselines(list(cfg.baselines)) if b.kind != "frames-bound"]
     segmenters = {b.segmenter for b in agents}
     tree["env"] = {k: v for k, v in tree["env"].items() if k in ("name", cfg.env.name)}
-    tree["perception"] = {k: v for k, v in tree["perception"].items() if k in segmenters}
+    keep = segmenters | ({"relocalize"} if "noisy" in segmenters else set())  # noisy drifts
+    tree["perception"] = {k: v for k, v in tree["perception"].items() if k in keep}
     tree["planner"] = {k: v for k, v in tree["planner"].items() if k in ("name", cfg.planner.name)}
     if not agents:  # memory stays: task generation reads memory.retrieval.periods
         for section in ("perception", "planner", "agent"):

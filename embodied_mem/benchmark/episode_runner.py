@@ -122,7 +122,11 @@ class EpisodeRunner:
             "episode": {"id": spec.episode_id, "house": house_text(spec)},
             "memory": self.cfg.memory,
             "env": {"name": spec.env, **spec.env_options},
-            "perception": {"segmenter": seg, "config": self.cfg.perception.config_of(seg)},
+            "perception": {
+                "segmenter": seg,
+                "config": self.cfg.perception.config_of(seg),
+                "relocalize": self.cfg.perception.relocalize,
+            },
         }
         recorder = RunRecorder(
             run_dir,

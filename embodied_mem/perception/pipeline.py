@@ -22,6 +22,7 @@ from typing import Any
 
 from embodied_mem.perception.labels import clean_attributes, clean_label
 from embodied_mem.perception.mapper import MapperConfig, MapperUpdate, ObjectMapper
+from embodied_mem.perception.relocalize import PoseCorrector, RelocalizeConfig
 from embodied_mem.perception.segmenters import (
     ORACLE_SEGMENTERS,
     SEGMENTERS,
@@ -71,9 +72,18 @@ class Perceiver:
         segmenter: any :class:`Segmenter` (see ``make_segmenter`` / :func:`build_perceiver`).
         label_embedder: optional object with ``embed(list[str]) -> (N, D)`` (e.g. the ``text``
             embedder); when given, each detection without an embedding gets its label's.
+        relocalize: how a drifting pose estimate (a :class:`PoseEstimator` segmenter, i.e.
+            ``noisy``) is re-localised against the agent's own map once :meth:`inform_map`
+            hands it over (:mod:`embodied_mem.perception.relocalize`); None: the defaults.
+            Segmenters that take the env's pose are never corrected.
     """
 
-    def __init__(self, segmenter: Segmenter, label_embedder: Any | None = None) -> None:
+    def __init__(
+        self,
+        segmenter: Segmenter,
+        label_embedder: Any | None = None,
+        relocalize: RelocalizeConfig | None = None,
+    ) -> None:
         if not isinstance(segmenter, Segmenter):
             raise TypeError(
                 f"segmenter must have segment(obs) -> list[Detection], got {type(segmenter).__name__}"
@@ -81,14 +91,24 @@ class Perceiver:
         self.segmenter = segmenter
         self.label_embedder = label_embedder
         self.last_times = StageTimes()
+        relocalize = relocalize or RelocalizeConfig()
+        self.corrector: PoseCorrector | None = (
+            PoseCorrector(relocalize)
+            if relocalize.enabled and isinstance(segmenter, PoseEstimator) and _drifts(segmenter)
+            else None
+        )
+        """Re-localises the drifting pose estimate on the agent's own map (None: no drift)."""
 
     def inform_map(self, free_space: Any) -> None:
         """Tell ``free_space`` (memory's own free-space map) what it must know of this sensor:
         its relative depth noise, a data-sheet value (the ``noisy`` backend's
-        ``depth_noise_std``), so the map filters depth and counts hits accordingly."""
+        ``depth_noise_std``), so the map filters depth and counts hits accordingly. A drifting
+        pose estimate is re-localised against this map from now on (:attr:`corrector`)."""
         noise = float(getattr(getattr(self.segmenter, "config", None), "depth_noise_std", 0.0))
         if noise > 0 and hasattr(free_space, "expect_depth_noise"):
             free_space.expect_depth_noise(noise)
+        if self.corrector is not None and hasattr(free_space, "occupied"):
+            self.corrector.attach(free_space)
 
     def detect(self, obs: Observation) -> tuple[Observation, list[Detection]]:
         """The frame downstream stages must use (corrupted for ``noisy``) and its detections.
@@ -104,6 +124,8 @@ class Perceiver:
         tc = time.perf_counter()
         if isinstance(self.segmenter, ObservationCorruptor):
             obs = self.segmenter.corrupt(obs)
+        if self.corrector is not None:
+            obs = self.corrector.correct(obs)
         t0 = time.perf_counter()
         detections = clean_detection_labels(self.segmenter.segment(obs))
         t1 = time.perf_counter()
@@ -121,10 +143,22 @@ class Perceiver:
     def localize(self, obs: Observation) -> Observation:
         """``obs`` with the agent's own pose estimate, the pose :meth:`detect` hands memory
         (drifted for ``noisy``; the env's pose otherwise). The policies act on it, so their
-        plans, the map and the targets share memory's frame of reference."""
+        plans, the map and the targets share memory's frame of reference. A drifting estimate
+        carries the correction of the last re-localisation (:attr:`corrector`)."""
         if isinstance(self.segmenter, PoseEstimator):
-            return self.segmenter.localize(obs)
+            obs = self.segmenter.localize(obs)
+            if self.corrector is not None:
+                obs = self.corrector.apply(obs)
         return obs
+
+
+def _drifts(segmenter: Segmenter) -> bool:
+    """Whether the pose estimate drifts, by its data sheet (the ``noisy`` backend's
+    ``pose_drift_*_std``); an estimator that does not say is assumed to drift."""
+    cfg = getattr(segmenter, "config", None)
+    stds = [getattr(cfg, n, None) for n in ("pose_drift_trans_std", "pose_drift_yaw_std")]
+    known = [float(v) for v in stds if v is not None]
+    return not known or any(v > 0 for v in known)
 
 
 def clean_detection_labels(detections: list[Detection]) -> list[Detection]:
@@ -153,6 +187,7 @@ def build_perceiver(
     ground_truth: GroundTruth | None = None,
     config: Any | None = None,
     label_embedder: Any | None = None,
+    relocalize: RelocalizeConfig | None = None,
 ) -> Perceiver:
     """A :class:`Perceiver` around the segmenter registered as ``name``.
 
@@ -176,7 +211,7 @@ def build_perceiver(
         segmenter = factory.from_ground_truth(ground_truth, config)  # type: ignore[attr-defined]
     else:
         segmenter = factory(config) if config is not None else factory()
-    return Perceiver(segmenter, label_embedder)
+    return Perceiver(segmenter, label_embedder, relocalize)
 
 
 class PerceptionPipeline:

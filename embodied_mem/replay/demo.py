@@ -126,6 +126,7 @@ def record_demo_run(
     run_dir: str | Path, config: DemoConfig | None = None, memory_overrides: Sequence[str] = ()
 ) -> AgentMemory:
     """Record a demo run into ``run_dir`` and return the live memory it built."""
+    from embodied_mem.perception.relocalize import RelocalizeConfig
     from envs.builtin import BuiltinEnvConfig, BuiltinHouseEnv, scripted_walk
 
     cfg = config or DemoConfig()
@@ -134,6 +135,7 @@ def record_demo_run(
     perception = {
         "segmenter": cfg.segmenter,
         "config": {"seed": cfg.seed} if cfg.segmenter == "noisy" else {},
+        "relocalize": RelocalizeConfig(),  # what build_perceiver uses by default
     }
     with BuiltinHouseEnv(env_cfg) as env:
         walk = scripted_walk(env, n=cfg.walk_steps, seed=cfg.seed)

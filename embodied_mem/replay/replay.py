@@ -24,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 from embodied_mem.config import ConfigError
 from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.perception.pipeline import build_perceiver
+from embodied_mem.perception.relocalize import RelocalizeConfig
 from embodied_mem.perception.segmenters import ORACLE_SEGMENTERS, SEGMENTERS
 from embodied_mem.perception.types import Detection
 from embodied_mem.replay.format import RunFormatError
@@ -83,7 +84,8 @@ def build_perceive(
     """The agent's perceiver (``obs -> (obs_used, detections)``) from a recorded perception config.
 
     Args:
-        perception: ``{"segmenter": name, "config": {...}}`` (config fields of that segmenter).
+        perception: ``{"segmenter": name, "config": {...}, "relocalize": {...}}`` (config
+            fields of that segmenter; the re-localisation settings, none in older runs).
         oracle: ORACLE ground truth ``{"categories": {...}, "attributes": {...}}`` for the
             oracle/noisy segmenters.
         label_embedder: the label embedder the live run used, if any.
@@ -116,8 +118,24 @@ def build_perceive(
             )
         gt = _oracle_lookup(oracle)
     return build_perceiver(
-        name, ground_truth=gt, config=config, label_embedder=label_embedder
+        name,
+        ground_truth=gt,
+        config=config,
+        label_embedder=label_embedder,
+        relocalize=_relocalize_config(perception.get("relocalize")),
     ).detect
+
+
+def _relocalize_config(recorded: Mapping[str, Any] | None) -> RelocalizeConfig:
+    """The recorded re-localisation settings; a run recorded before there were any had none."""
+    if recorded is None:
+        return RelocalizeConfig(enabled=False)
+    try:
+        return OmegaConf.to_object(  # type: ignore[return-value]
+            OmegaConf.merge(OmegaConf.structured(RelocalizeConfig), dict(recorded))
+        )
+    except (OmegaConfBaseException, ValueError) as exc:
+        raise ConfigError(f"recorded relocalize config does not fit: {exc}") from exc
 
 
 def memory_config(

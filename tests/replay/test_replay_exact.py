@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from embodied_mem.config import ConfigError
+from embodied_mem.perception.relocalize import RelocalizeConfig
 from embodied_mem.replay import diff_states, load_run, memory_state, replay, verify_replay
 
 
@@ -109,6 +111,7 @@ def test_noisy_perception_replays_exactly_too(tmp_path):
     assert load_run(tmp_path / "noisy").config["perception"] == {
         "segmenter": "noisy",
         "config": {"seed": 1},
+        "relocalize": dataclasses.asdict(RelocalizeConfig()),  # re-localised on its own map
     }
     replayed = replay(tmp_path / "noisy")
     assert diff_states(memory_state(live, 0), memory_state(replayed, 0)) == []

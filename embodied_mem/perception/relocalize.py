@@ -1,0 +1,336 @@
+"""Re-localisation against the agent's own map: a correction for a drifting pose estimate.
+
+A real robot's odometry drifts; it stays consistent with its map by matching what its range
+sensor sees now against the map it built (scan matching). :class:`PoseCorrector` does that with
+the agent's own free-space map (:class:`embodied_mem.memory.spatial.FreeSpaceMap`, the map
+memory builds from the agent's frames and pose estimates): every ``every``-th frame it takes the
+frame's obstacle points (depth back-projected with the pose estimate, between the map's floor
+and robot heights, projected onto the floor), and searches a small window of ``(dx, dy, dyaw)``
+for the shift that best lays them onto the map's occupied cells (a likelihood field: a Gaussian
+of the distance to the nearest occupied cell, correlative search). A shift is kept only when
+enough points match and it scores clearly better than no shift; it is then composed into the
+correction every later pose estimate carries: the frame memory ingests and the pose the
+policies act on.
+
+The correction uses the same parametrisation as the drift of the ``noisy`` backend: a yaw
+about world z at the camera, then a floor-plane translation of camera and agent.
+
+Nothing here reads ground truth: the inputs are the corrupted frame (its depth, intrinsics and
+pose estimate) and the agent's own map. Deterministic: the same frames and map give the same
+corrections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from envs.camera import pixels_to_world
+from envs.types import Observation
+
+if TYPE_CHECKING:
+    from embodied_mem.memory.spatial import FreeSpaceMap
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RelocalizeConfig:
+    """When and how the pose estimate is re-localised against the agent's own map.
+
+    Only pose estimators that drift (the ``noisy`` backend) are corrected; with an exact pose
+    (``oracle`` and the real-sensor backends, which take the env's pose) this does nothing.
+    """
+
+    enabled: bool = True
+    """Correct a drifting pose estimate at all."""
+    every: int = 5
+    """Try a match every n-th ingested frame."""
+    window_xy: float = 0.1
+    """Half-width (metres) of the searched translation window."""
+    step_xy: float = 0.02
+    """Translation step (metres) of the search."""
+    window_yaw: float = 0.03
+    """Half-width (radians) of the searched yaw window."""
+    step_yaw: float = 0.005
+    """Yaw step (radians) of the search."""
+    sigma: float = 0.05
+    """Metres: the likelihood-field scale (the distance at which a point counts ~0.6)."""
+    max_range: float = 4.0
+    """Depth readings farther than this (metres) are not matched (noisy, sparse)."""
+    pixel_stride: int = 2
+    """Back-project every n-th pixel row and column."""
+    max_points: int = 400
+    """At most this many obstacle points are matched (an even subsample)."""
+    min_points: int = 80
+    """Fewer obstacle points than this in the frame: no match is tried."""
+    min_fit: float = 0.5
+    """Mean likelihood the best shift must reach (most points lie on mapped obstacles)."""
+    min_gain: float = 0.03
+    """How much better (mean likelihood) the best shift must score than no shift."""
+    gain: float = 0.5
+    """Fraction of an accepted shift applied at once (damps jitter between matches)."""
+
+    def __post_init__(self) -> None:
+        for name in ("window_xy", "step_xy", "window_yaw", "step_yaw", "sigma", "max_range"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"RelocalizeConfig.{name} must be > 0, got {getattr(self, name)}")
+        if self.every < 1 or self.pixel_stride < 1 or self.max_points < 1:
+            raise ValueError("RelocalizeConfig.every, pixel_stride and max_points must be >= 1")
+        if self.min_points < 1 or not 0 < self.gain <= 1 or self.min_gain < 0:
+            raise ValueError("RelocalizeConfig needs min_points >= 1, 0 < gain <= 1, min_gain >= 0")
+
+
+@dataclass(frozen=True)
+class PoseCorrection:
+    """A yaw (radians, about world z at the camera) then a floor-plane translation (metres)."""
+
+    dx: float = 0.0
+    dy: float = 0.0
+    dyaw: float = 0.0
+
+    def compose(self, other: PoseCorrection) -> PoseCorrection:
+        """This correction followed by ``other`` (found on poses this one already corrected)."""
+        return PoseCorrection(self.dx + other.dx, self.dy + other.dy, self.dyaw + other.dyaw)
+
+    def scaled(self, factor: float) -> PoseCorrection:
+        return PoseCorrection(self.dx * factor, self.dy * factor, self.dyaw * factor)
+
+    @property
+    def is_identity(self) -> bool:
+        return self.dx == 0.0 and self.dy == 0.0 and self.dyaw == 0.0
+
+    def apply(self, obs: Observation) -> Observation:
+        """``obs`` with its camera and agent pose corrected (depth and the rest unchanged)."""
+        if self.is_identity:
+            return obs
+        c, s = math.cos(self.dyaw), math.sin(self.dyaw)
+        rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        pose = np.array(obs.cam_to_world, dtype=np.float64, copy=True)
+        pose[:3, :3] = rz @ pose[:3, :3]
+        pose[0, 3] += self.dx
+        pose[1, 3] += self.dy
+        agent = obs.agent
+        x, y, z = agent.position
+        yaw = agent.yaw + self.dyaw
+        moved = dataclasses.replace(
+            agent,
+            position=(float(x + self.dx), float(y + self.dy), float(z)),
+            yaw=math.atan2(math.sin(yaw), math.cos(yaw)),
+        )
+        return dataclasses.replace(obs, cam_to_world=pose, agent=moved)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One attempt to match a frame against the map."""
+
+    points: int
+    """Obstacle points matched."""
+    shift: PoseCorrection
+    """The best shift found in the window (applied only if ``accepted``)."""
+    fit: float
+    """Mean likelihood at the best shift."""
+    fit_at_zero: float
+    """Mean likelihood without a shift."""
+    accepted: bool
+
+
+class PoseCorrector:
+    """Keeps the correction of a drifting pose estimate, re-localising on the agent's own map.
+
+    Args:
+        config: search window, acceptance thresholds, cadence.
+
+    Call :meth:`attach` with the map once (before frames), :meth:`correct` with every frame
+    memory is about to ingest (it may update the correction, and returns the frame with it
+    applied), and :meth:`apply` for any other pose estimate (the policies').
+    """
+
+    def __init__(self, config: RelocalizeConfig | None = None) -> None:
+        self.config = config or RelocalizeConfig()
+        self.correction = PoseCorrection()
+        self.frames = 0
+        self.attempts = 0
+        self.accepted = 0
+        self.last_match: MatchResult | None = None
+        self._map: FreeSpaceMap | None = None
+        self._field: tuple[int, np.ndarray] | None = None
+
+    def attach(self, free_space: FreeSpaceMap) -> None:
+        """Match against ``free_space`` (the agent's own map) from now on."""
+        self._map = free_space
+        self._field = None
+
+    def reset(self) -> None:
+        """Forget the correction (new episode)."""
+        self.correction = PoseCorrection()
+        self.frames = self.attempts = self.accepted = 0
+        self.last_match = None
+        self._field = None
+
+    def apply(self, obs: Observation) -> Observation:
+        """``obs`` (carrying the drifting estimate) with the current correction."""
+        return self.correction.apply(obs)
+
+    def correct(self, obs: Observation) -> Observation:
+        """Correct the estimate of a frame about to be ingested, re-localising every
+        ``every``-th frame; the returned frame carries the (possibly updated) correction."""
+        out = self.apply(obs)
+        self.frames += 1
+        if self._map is None or self.frames % self.config.every:
+            return out
+        result = self.match(out)
+        if result is None:
+            return out
+        self.attempts += 1
+        self.last_match = result
+        if not result.accepted:
+            return out
+        self.accepted += 1
+        step = result.shift.scaled(self.config.gain)
+        self.correction = self.correction.compose(step)
+        logger.debug("relocalised by %s (fit %.3f vs %.3f)", step, result.fit, result.fit_at_zero)
+        return step.apply(out)
+
+    # ------------------------------------------------------------------ matching
+    def match(self, obs: Observation) -> MatchResult | None:
+        """The best shift of ``obs``'s obstacle points onto the map (None: nothing to match)."""
+        fmap = self._map
+        if fmap is None or not fmap.floor_hits.size:
+            return None
+        cfg = self.config
+        pts = self._obstacle_points(obs, fmap)
+        if len(pts) < cfg.min_points:
+            return None
+        field = self._likelihood(fmap)
+        if field is None:
+            return None
+        centre = np.asarray(obs.cam_to_world, dtype=np.float64)[:2, 3]
+        yaws = _steps(cfg.window_yaw, cfg.step_yaw)
+        shifts = _steps(cfg.window_xy, cfg.step_xy)
+        sx, sy = np.meshgrid(shifts, shifts, indexing="ij")
+        offs = np.stack([sx.ravel(), sy.ravel()], axis=1)  # (M, 2) metres
+        scores = self._scores(field, fmap, pts, centre, yaws, offs)  # (len(yaws), M)
+        # Ties go to the smallest shift: the search prefers no change.
+        cost = (sx.ravel()[None, :] ** 2 + sy.ravel()[None, :] ** 2) / cfg.window_xy**2
+        cost = cost + (yaws[:, None] / cfg.window_yaw) ** 2
+        best = np.unravel_index(np.argmax(scores - 1e-6 * cost), scores.shape)
+        i0, j0 = len(yaws) // 2, len(offs) // 2
+        fit, fit0 = float(scores[best]), float(scores[i0, j0])
+        shift = PoseCorrection(
+            float(offs[best[1], 0]), float(offs[best[1], 1]), float(yaws[best[0]])
+        )
+        inside = (
+            abs(shift.dx) < cfg.window_xy - 1e-9
+            and abs(shift.dy) < cfg.window_xy - 1e-9
+            and abs(shift.dyaw) < cfg.window_yaw - 1e-9
+        )
+        accepted = (
+            not shift.is_identity
+            and inside  # on the window's edge: the true shift may lie beyond (or be ambiguous)
+            and fit >= cfg.min_fit
+            and fit - fit0 >= cfg.min_gain
+        )
+        return MatchResult(len(pts), shift, fit, fit0, accepted)
+
+    def _scores(
+        self,
+        field: np.ndarray,
+        fmap: FreeSpaceMap,
+        pts: np.ndarray,
+        centre: np.ndarray,
+        yaws: np.ndarray,
+        offs: np.ndarray,
+    ) -> np.ndarray:
+        """(len(yaws), M) mean likelihood of the points (N, 2) turned by each yaw about
+        ``centre`` and shifted by each of the ``offs`` (M, 2), multiples of ``step_xy``."""
+        step = self.config.step_xy
+        rel = pts - centre
+        # The field resampled at the search step over the points' reach: every shift is then
+        # a whole number of cells, and each score a plain gather.
+        reach = self.config.window_xy + float(np.abs(rel).max()) * float(np.abs(yaws).max())
+        lo = pts.min(axis=0) - reach - 2 * step
+        size = np.ceil((pts.max(axis=0) + reach + 2 * step - lo) / step).astype(np.int64) + 1
+        gx = lo[0] + (np.arange(size[0]) + 0.5) * step
+        gy = lo[1] + (np.arange(size[1]) + 0.5) * step
+        grid = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1)  # (ny, nx, 2)
+        fine = _lookup(field, (grid - fmap.origin) / fmap.resolution)
+        cells = np.rint(offs / step).astype(np.int64)  # (M, 2)
+        scores = np.empty((len(yaws), len(offs)))
+        for i, yaw in enumerate(yaws):
+            c, s = math.cos(yaw), math.sin(yaw)
+            rot = rel @ np.array([[c, s], [-s, c]]) + centre  # (N, 2): R(yaw) applied to rows
+            base = np.floor((rot - lo) / step).astype(np.int64)  # (N, 2) x, y cells
+            ix = np.clip(base[None, :, 0] + cells[:, None, 0], 0, size[0] - 1)
+            iy = np.clip(base[None, :, 1] + cells[:, None, 1], 0, size[1] - 1)
+            scores[i] = fine[iy, ix].mean(axis=1)
+        return scores
+
+    def _obstacle_points(self, obs: Observation, fmap: FreeSpaceMap) -> np.ndarray:
+        """(N, 2) floor-plane positions of the frame's obstacle points (the map's height band),
+        an even subsample of at most ``max_points``."""
+        cfg, k = self.config, obs.intrinsics
+        s = cfg.pixel_stride
+        depth = np.asarray(obs.depth, dtype=np.float64)[::s, ::s]
+        vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
+        ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
+        if not ok.any():
+            return np.zeros((0, 2))
+        pts = pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)
+        height = pts[:, 2] - float(obs.agent.position[2])
+        # A margin above the floor band: noisy floor points are not walls.
+        lo = fmap.config.floor_height + 0.05
+        keep = (height >= lo) & (height < fmap.config.robot_height)
+        xy = pts[keep, :2]
+        if len(xy) > cfg.max_points:
+            xy = xy[np.linspace(0, len(xy) - 1, cfg.max_points).astype(np.int64)]
+        return xy
+
+    def _likelihood(self, fmap: FreeSpaceMap) -> np.ndarray | None:
+        """(H, W) likelihood of an obstacle point per cell: exp(-d^2 / 2 sigma^2) of the
+        distance to the nearest occupied cell (cached per map version)."""
+        if self._field is not None and self._field[0] == fmap.version:
+            return self._field[1]
+        from scipy import ndimage  # on use: a slow import the CLI's config loading skips
+
+        occupied = fmap.occupied
+        if not occupied.any():
+            return None
+        dist = ndimage.distance_transform_edt(~occupied) * fmap.resolution
+        field = np.exp(-0.5 * (dist / self.config.sigma) ** 2)
+        self._field = (fmap.version, field)
+        return field
+
+
+def _steps(half: float, step: float) -> np.ndarray:
+    """Symmetric steps ``-half .. half`` with 0 in the middle."""
+    n = int(math.floor(half / step + 1e-9))
+    return np.arange(-n, n + 1) * step
+
+
+def _lookup(field: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Bilinear values of ``field`` at fractional (x, y) cell coordinates ``(..., 2)`` (cell
+    centres at +0.5); 0 outside the grid."""
+    x = cells[..., 0] - 0.5
+    y = cells[..., 1] - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    h, w = field.shape
+    out = np.zeros(x.shape)
+    for dx, dy, wgt in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (1, 0, fx * (1 - fy)),
+        (0, 1, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
+        xi, yi = x0 + dx, y0 + dy
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        out[ok] += wgt[ok] * field[yi[ok], xi[ok]]
+    return out
