@@ -50,7 +50,7 @@ from embodied_mem.perception.backproject import (
     voxel_downsample,
 )
 from embodied_mem.perception.mapper_config import MapperConfig
-from embodied_mem.perception.mapper_types import MappedObject, MapperUpdate
+from embodied_mem.perception.mapper_types import MappedObject, MapperUpdate, column_bounds
 from embodied_mem.perception.tracks import fold_into, new_track, record_observation
 from embodied_mem.perception.types import Detection
 from embodied_mem.perception.validation import check_detections
@@ -96,6 +96,9 @@ class ObjectMapper:
         self._trees: dict[str, tuple[np.ndarray, cKDTree]] = {}
         self._confirmed: set[str] = set()  # never dropped as one-off false positives
         self._dirty: dict[str, int] = {}  # track id -> points added since its last cleaning
+        # (id, id) in sorted order -> (their clouds, radius, sample size, mutual overlap) of
+        # the last merge pass; see _mutual_overlap.
+        self._overlaps: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float, int, float]] = {}
 
     # ---- public API -------------------------------------------------------------------
 
@@ -249,6 +252,7 @@ class ObjectMapper:
         """Merge track pairs that overlap and agree semantically; returns (absorbed, kept)."""
         cfg = self.config
         merged: list[tuple[str, str]] = []
+        known, self._overlaps = self._overlaps, {}
         ids = sorted(self.objects, key=lambda t: (-self.objects[t].n_observations, t))
         for i, keep_id in enumerate(ids):
             if keep_id not in self.objects:
@@ -261,14 +265,7 @@ class ObjectMapper:
                 if not near[k] or other_id not in self.objects:
                     continue
                 a, b = self.objects[keep_id], self.objects[other_id]
-                ov = mutual_overlap(
-                    self._tree(a),
-                    a.points,
-                    self._tree(b),
-                    b.points,
-                    cfg.overlap_radius,
-                    cfg.overlap_sample_points,
-                )
+                ov = self._mutual_overlap(a, b, known)
                 sim = semantic_similarity(a.category, a.embedding, b.category, b.embedding)
                 if ov >= cfg.merge_overlap and sim >= cfg.merge_similarity:
                     self._merge_into(a, b)
@@ -332,32 +329,38 @@ class ObjectMapper:
         objs = [self.objects[t] for t in track_ids]
         mins = np.array([o.bbox_min for o in objs])
         maxs = np.array([o.bbox_max for o in objs])
-        for r, di in enumerate(det_idx):
-            pts = clouds[di]
+        bounds = [column_bounds(clouds[di]) for di in det_idx]  # type: ignore[arg-type]
+        # Every detection's box against every track's in one go (boxes_touching, per row).
+        margin = cfg.overlap_radius
+        lo = np.array([b[0] for b in bounds])[:, None, :]
+        hi = np.array([b[1] for b in bounds])[:, None, :]
+        near = np.all(mins[None] - margin <= hi, axis=2) & np.all(lo - margin <= maxs[None], axis=2)
+        det_trees: dict[int, cKDTree] = {}
+        for r, c in zip(*np.nonzero(near), strict=True):
+            pts = clouds[det_idx[r]]
             assert pts is not None
-            det = detections[di]
-            near = boxes_touching(pts.min(axis=0), pts.max(axis=0), mins, maxs, cfg.overlap_radius)
-            if not near.any():
-                continue
-            det_tree: cKDTree | None = None
-            for c in np.nonzero(near)[0]:
-                obj = objs[c]
-                ov = overlap_fraction(
-                    self._tree(obj), pts, cfg.overlap_radius, cfg.overlap_sample_points
+            det, obj = detections[det_idx[r]], objs[c]
+            ov = overlap_fraction(
+                self._tree(obj), pts, cfg.overlap_radius, cfg.overlap_sample_points, bounds[r]
+            )
+            # The reverse direction (track points near the detection) only matters when
+            # the detection is not already almost inside the track; skip the tree then.
+            if ov < 0.9:
+                if r not in det_trees:
+                    det_trees[r] = _kdtree(pts)
+                ov = max(
+                    ov,
+                    overlap_fraction(
+                        det_trees[r],
+                        obj.points,
+                        cfg.overlap_radius,
+                        cfg.overlap_sample_points,
+                        (obj.bbox_min, obj.bbox_max),
+                    ),
                 )
-                # The reverse direction (track points near the detection) only matters when
-                # the detection is not already almost inside the track; skip the tree then.
-                if ov < 0.9:
-                    det_tree = det_tree if det_tree is not None else _kdtree(pts)
-                    ov = max(
-                        ov,
-                        overlap_fraction(
-                            det_tree, obj.points, cfg.overlap_radius, cfg.overlap_sample_points
-                        ),
-                    )
-                sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
-                scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
-                valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
+            sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
+            scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
+            valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
         return {det_idx[r]: track_ids[c] for r, c in assign(scores, valid)}
 
     def _create(self, det: Detection, pts: np.ndarray, obs: Observation) -> str:
@@ -445,6 +448,52 @@ class ObjectMapper:
         if cached is None or cached[0] is not obj.points:
             cached = self._trees[obj.id] = (obj.points, _kdtree(obj.points))
         return cached[1]
+
+    def _mutual_overlap(
+        self,
+        a: MappedObject,
+        b: MappedObject,
+        known: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float, int, float]],
+    ) -> float:
+        """:func:`~embodied_mem.perception.association.mutual_overlap` of two tracks, reused
+        from the last merge pass (``known``) when neither cloud was replaced since.
+
+        Most tracks are out of view between two merge passes, and a re-observed static one
+        keeps its cloud (see :meth:`_grow`): about three quarters of the pairs a pass tests are
+        the same clouds as the pass before. The overlap is symmetric, so pairs are keyed in id
+        order. Holding the clouds (not their ids) keeps the identity test sound.
+        """
+        cfg = self.config
+        if b.id < a.id:
+            a, b = b, a
+        key = (a.id, b.id)
+        hit = known.get(key)
+        if (
+            hit is not None
+            and hit[0] is a.points
+            and hit[1] is b.points
+            and hit[2] == cfg.overlap_radius
+            and hit[3] == cfg.overlap_sample_points
+        ):
+            ov = hit[4]
+        else:
+            ov = mutual_overlap(
+                self._tree(a),
+                a.points,
+                self._tree(b),
+                b.points,
+                cfg.overlap_radius,
+                cfg.overlap_sample_points,
+                ((a.bbox_min, a.bbox_max), (b.bbox_min, b.bbox_max)),
+            )
+        self._overlaps[key] = (
+            a.points,
+            b.points,
+            cfg.overlap_radius,
+            cfg.overlap_sample_points,
+            ov,
+        )
+        return ov
 
     def _touching(self, track_id: str, others: list[str]) -> np.ndarray:
         """(len(others),) bool: which tracks' boxes touch ``track_id``'s (grown by the overlap
