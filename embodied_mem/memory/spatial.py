@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.memory.spatial_clear import seen_through
+from embodied_mem.memory.spatial_depth import median3_strided
 from embodied_mem.memory.spatial_nav import MapNavigation
 from envs.camera import pixels_to_world
 from envs.types import Observation
@@ -182,11 +183,8 @@ class FreeSpaceMap(MapNavigation):
         cfg = self.config
         k, s = obs.intrinsics, cfg.pixel_stride
         depth = np.asarray(obs.depth, dtype=np.float64)
-        if self.depth_noise > 0:
-            from scipy import ndimage  # on use: a slow import the CLI's config loading skips
-
-            depth = ndimage.median_filter(depth, size=3, mode="nearest")
-        depth = depth[::s, ::s]
+        # Under noise, the 3x3 median (edges repeated) at the pixels the map uses.
+        depth = median3_strided(depth, s) if self.depth_noise > 0 else depth[::s, ::s]
         vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
         ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
         pts = pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)

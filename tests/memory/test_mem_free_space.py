@@ -212,3 +212,21 @@ def test_a_noisy_depth_sensor_does_not_grow_walls_over_the_floor(frames) -> None
     assert free_space_from_state(told.state()).min_obstacle_hits == told.min_obstacle_hits
     with pytest.raises(ValueError, match="depth noise"):
         told.expect_depth_noise(-0.1)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_noisy_depth_median_is_scipys_filter_at_the_used_pixels(stride: int) -> None:
+    from scipy import ndimage
+
+    from embodied_mem.memory.spatial_depth import median3_strided
+
+    rng = np.random.default_rng(stride)
+    depth = np.round(rng.uniform(0.5, 4.0, (37, 50)), 1).astype(np.float32)  # ties too
+    depth[rng.random(depth.shape) < 0.1] = 0.0  # no reading
+    depth[rng.random(depth.shape) < 0.05] = np.inf
+    want = ndimage.median_filter(depth, size=3, mode="nearest")[::stride, ::stride]
+    got = median3_strided(depth, stride)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    depth[3, 4] = np.nan  # NaN has no order: scipy's filter decides
+    want = ndimage.median_filter(depth, size=3, mode="nearest")[::stride, ::stride]
+    assert np.array_equal(median3_strided(depth, stride), want, equal_nan=True)
