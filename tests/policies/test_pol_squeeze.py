@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from pol_boxworld import Box, BoxWorld, BoxWorldEnv, two_room_world
 
+from embodied_mem.memory.spatial import FreeSpaceConfig
 from embodied_mem.memory.spatial_nav import PlanningGrid
 from policies.executor import execute
 from policies.subgoals import NavigateToPose
@@ -38,10 +39,11 @@ def test_plans_through_the_middle_of_a_squeeze_are_never_refused(seed: int) -> N
         goal = NavigateToPose(float(rng.uniform(5.3, 7.5)), float(rng.uniform(0.5, 2.8)))
         env = BoxWorldEnv(world, start=tuple(float(v) for v in start))
         sim = env.navigability
-        # The agent's own map of this world, exact, with the default comfort margin.
+        # The agent's own map of this world, exact, with the default comfort margin and cost.
+        cfg = FreeSpaceConfig()
         own = PlanningGrid(
             ~sim.free, np.ones_like(sim.free), sim.origin, sim.resolution, sim.agent_radius,
-            unknown_cost=2.0, comfort=(0.1, 2.0),
+            unknown_cost=2.0, comfort=(cfg.comfort_margin, cfg.comfort_cost),
         )  # fmt: skip
         obs, _ = env.reset()
         outcome, obs = execute(env, goal, obs, 400, navigability=own)
