@@ -200,9 +200,7 @@ class FreeSpaceMap(MapNavigation):
         self._add(self.floor_hits, floor_cells)
         # Bands seen through lose their hits first; this frame's own hits then win.
         self.obstacle_hits[seen_through(self, obs)] = 0
-        band = self._band(height[obstacle])
-        for b in range(cfg.height_bins):
-            self._add(self.obstacle_hits[b], obstacle_cells[band == b])
+        self._add_banded(self._band(height[obstacle]), obstacle_cells)
         r, c = self._local(body)
         self.visited[r, c] = True
         # Nothing stands where the agent stands (a stale obstacle, e.g. a moved object).
@@ -309,6 +307,19 @@ class FreeSpaceMap(MapNavigation):
         # than the frame's points once the grid grew to a house.
         flat, counts = np.unique(r * layer.shape[1] + c, return_counts=True)
         view = layer.reshape(-1)  # a view: layers are C-contiguous
+        view[flat] = np.minimum(view[flat].astype(np.int64) + counts, _MAX_HITS)
+
+    def _add_banded(self, band: np.ndarray, cells: np.ndarray) -> None:
+        """:meth:`_add` of each band's ``cells`` (N, 2) to its layer of ``obstacle_hits``,
+        all bands in one pass: every (band, cell) gets the same count a per-band pass gives."""
+        if not len(cells):
+            return
+        r, c = self._local(cells)
+        layers = self.obstacle_hits
+        flat, counts = np.unique(
+            (band * layers.shape[1] + r) * layers.shape[2] + c, return_counts=True
+        )
+        view = layers.reshape(-1)  # a view: the (bands, H, W) array is C-contiguous
         view[flat] = np.minimum(view[flat].astype(np.int64) + counts, _MAX_HITS)
 
     # ----------------------------------------------------------------- frontiers

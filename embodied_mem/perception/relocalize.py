@@ -262,14 +262,19 @@ class PoseCorrector:
         grid = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1)  # (ny, nx, 2)
         fine = _lookup(field, (grid - fmap.origin) / fmap.resolution)
         cells = np.rint(offs / step).astype(np.int64)  # (M, 2)
+        # The offsets are a grid (x shifts, then y shifts fastest): clip each axis once per
+        # shift of its own, then gather every (x, y) pair as flat indices into ``fine``.
+        xs, x_at = np.unique(cells[:, 0], return_inverse=True)
+        ys, y_at = np.unique(cells[:, 1], return_inverse=True)
         scores = np.empty((len(yaws), len(offs)))
+        flat_fine = fine.ravel()
         for i, yaw in enumerate(yaws):
             c, s = math.cos(yaw), math.sin(yaw)
             rot = rel @ np.array([[c, s], [-s, c]]) + centre  # (N, 2): R(yaw) applied to rows
             base = np.floor((rot - lo) / step).astype(np.int64)  # (N, 2) x, y cells
-            ix = np.clip(base[None, :, 0] + cells[:, None, 0], 0, size[0] - 1)
-            iy = np.clip(base[None, :, 1] + cells[:, None, 1], 0, size[1] - 1)
-            scores[i] = fine[iy, ix].mean(axis=1)
+            ix = np.clip(base[None, :, 0] + xs[:, None], 0, size[0] - 1)  # (len(xs), N)
+            iy = np.clip(base[None, :, 1] + ys[:, None], 0, size[1] - 1) * size[0]
+            scores[i] = flat_fine.take(iy[y_at] + ix[x_at]).mean(axis=1)
         return scores
 
     def _obstacle_points(self, obs: Observation, fmap: FreeSpaceMap) -> np.ndarray:
