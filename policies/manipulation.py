@@ -53,6 +53,10 @@ class ManipulationConfig:
     not bring it within the env's reach."""
     closer_step: float = 0.15
     """Metres of each of those steps."""
+    other_viewpoints: int = 2
+    """Viewpoints walked to (remembered ones first) when the env still finds the target too
+    small in view after stepping closer: a tomato low in a fridge shows 7 px past the side
+    wall from one spot and plenty from 20 cm to the right."""
     max_pick_refusals: int = 2
     """Things the env refused to pick (furniture under the point) skipped before giving up."""
     navigation: NavigationConfig = field(default_factory=NavigationConfig)
@@ -70,6 +74,10 @@ class ManipulationConfig:
         if self.closer_radius <= 0:
             raise ValueError(
                 f"ManipulationConfig.closer_radius must be > 0 metres, got {self.closer_radius}"
+            )
+        if self.other_viewpoints < 0:
+            raise ValueError(
+                f"ManipulationConfig.other_viewpoints must be >= 0, got {self.other_viewpoints}"
             )
         if self.max_pick_refusals < 0:
             raise ValueError(
@@ -94,8 +102,10 @@ def object_at_point(
         point: (3,) world point from memory.
         depth_tolerance: metres a pixel's depth may differ from the point's and still count.
         window_px: half-size of the square window searched around the pixel.
-        majority: take the most frequent id in the window (receptacles, whose centre pixel may
-            show an object lying on them) instead of the one nearest the pixel (objects).
+        majority: take the id with most pixels in the window, each weighted by how well its
+            depth agrees with the point's (receptacles, whose centre pixel may show an object
+            lying on them or a nearer piece of furniture), instead of the one nearest the
+            pixel (objects).
         exclude: env ids never returned (e.g. the held object).
         far_tolerance: if given, pixels more than this behind the point never count (the
             wall behind a sofa is within ``depth_tolerance`` of its centre, but behind it).
@@ -123,7 +133,11 @@ def object_at_point(
     if not ok.any():
         return None, f"nothing at the target's pixel ({u:.0f}, {v:.0f}) has a depth near {z:.2f} m"
     if majority:
-        best = int(np.argmax(np.bincount(ids[ok])))
+        # Each pixel votes by how well its depth agrees with the point: where a dining table
+        # stands in front of the remembered counter, both fill the window, but the table's
+        # surface lies twice as far in front of the counter's centre as the counter's own.
+        agreement = 1.0 - np.abs(depth[ok] - z) / max(depth_tolerance, 1e-6)
+        best = int(np.argmax(np.bincount(ids[ok], weights=np.clip(agreement, 0.05, 1.0))))
     else:
         rows, cols = np.nonzero(ok)
         d2 = (rows + r0 - v) ** 2 + (cols + c0 - u) ** 2
@@ -246,7 +260,9 @@ class Manipulator:
             if eid is None:
                 return False, why if not refused else f"{last}; without it: {why}"
             before = self.runner.obs
-            result = self._act_with_retry(Pick(eid), sg.position, self.object_spec)
+            result = self._act_with_retry(
+                Pick(eid), sg.position, self.object_spec, known=sg.viewpoints
+            )
             last = f"pick {eid} failed: {result.reason}"
             if result.success:  # where it was grabbed, in the frame that showed it
                 details["acted_at"] = _acted_at(before, eid) or _acted_at(self.runner.obs, eid)
@@ -433,10 +449,15 @@ class Manipulator:
         return eid, None
 
     def _act_with_retry(
-        self, action: Action, position: tuple[float, float, float] | None, spec: TargetSpec
+        self,
+        action: Action,
+        position: tuple[float, float, float] | None,
+        spec: TargetSpec,
+        known: tuple[tuple[float, float, float], ...] = (),
     ) -> ActionResult:
-        """Act; if the env says the target is not visible, look at it once more and retry; if
-        it says the target is beyond reach, step closer to it and retry.
+        """Act; if the env says the target is not visible, look at it once more and retry,
+        then step closer, then act from other viewpoints (``known`` ones first); if it says
+        the target is beyond reach, step closer to it and retry.
 
         The approach stands within ``spec.max_radius`` of the *remembered* point, but the env
         measures reach to the thing itself: a point on the drawer's near edge left the agent
@@ -453,6 +474,8 @@ class Manipulator:
                 # Looked straight at it and still too few pixels (a credit card in an
                 # opened drawer, 8 px where the env wants 10): nearer, it fills more.
                 result = self._step_closer(action, point, spec, result, _unseen)
+            if not result.success and _unseen(result):
+                result = self._act_elsewhere(action, point, spec, known, result)
         elif _too_far(result):
             result = self._step_closer(action, point, spec, result, _too_far)
         return result
@@ -476,6 +499,29 @@ class Manipulator:
             logger.debug("could not step closer for %s: %s", action, why)
         if not result.success and still(result):
             result = self._edge_closer(action, point, spec, result, still)
+        return result
+
+    def _act_elsewhere(
+        self,
+        action: Action,
+        point: np.ndarray,
+        spec: TargetSpec,
+        known: tuple[tuple[float, float, float], ...],
+        result: ActionResult,
+    ) -> ActionResult:
+        """Still too little of the target in view from here and nearer (a side wall or shelf
+        hides most of it): walk to other viewpoints, away from the spots already tried, and
+        act from each until the env accepts or refuses for another reason."""
+        tried = [self.runner.obs.agent.xy.copy()]
+        for _ in range(self.config.other_viewpoints):
+            ok, why, _ = self.navigator.reach_target(point, spec, known=known, avoid=tried)
+            if not ok:
+                logger.debug("no other viewpoint for %s: %s", action, why)
+                break
+            tried.append(self.runner.obs.agent.xy.copy())
+            result = self.runner.act(action)
+            if result.success or not _unseen(result):
+                break
         return result
 
     def _edge_closer(

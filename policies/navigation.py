@@ -109,6 +109,8 @@ class NavigationConfig:
     """Standing poses tried before the target counts as not visible from any viewpoint."""
     radius_growth: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
     """Metres added to a target's standing radius, in turn, while no viewpoint is found."""
+    same_spot: float = 0.15
+    """Metres within which a remembered viewpoint counts as a standing point already tried."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
     object: TargetSpec = field(
@@ -191,6 +193,7 @@ class Navigator:
         spec: TargetSpec,
         confirm: Callable[[Observation], str | None] | None = None,
         known: Sequence[tuple[float, float, float]] = (),
+        avoid: Sequence[np.ndarray] = (),
     ) -> tuple[bool, str | None, dict]:
         """Walk to a viewpoint of a 3D ``target`` and face it until depth confirms it is seen.
 
@@ -199,12 +202,25 @@ class Navigator:
         insist that the pixel shows an interactable thing, not a wall at a similar depth).
         ``known`` standing poses (x, y, yaw) the agent saw or acted on the target from are
         tried first (those within the target's standing radius), then sampled ones.
+        ``avoid``: standing points (x, y) already found wanting; the agent walks to a
+        viewpoint away from them even when it sees the target from where it stands.
         """
-        tried: list[np.ndarray] = []
+        tried: list[np.ndarray] = [np.asarray(p, dtype=float)[:2] for p in avoid]
         last: VisibilityCheck | None = None
-        if self._seen_from_here(target, spec) and (confirm is None or confirm(self.obs) is None):
+        if (
+            not tried
+            and self._seen_from_here(target, spec)
+            and (confirm is None or confirm(self.obs) is None)
+        ):
             return True, None, {"viewpoints_tried": 0}
-        remembered = self._known_viewpoints(target, spec, known)
+        remembered = drop_near(
+            self._known_viewpoints(target, spec, known), tried, self.config.same_spot
+        )
+        # Away from a spot found wanting, a viewpoint 20 cm off is a different view: walk
+        # onto it rather than counting it reached from where the agent stands.
+        tolerance = self.config.goal_tolerance
+        if avoid:
+            tolerance = min(tolerance, self.config.same_spot / 2)
         for _ in range(self.config.max_viewpoints + len(remembered)):
             candidates = remembered[:1] or self._viewpoints(target, spec, tried)
             remembered = remembered[1:]
@@ -212,8 +228,8 @@ class Navigator:
                 break
             vp = candidates[0]
             tried.append(vp.xy)
-            stop = self._early_stop(target, spec, vp.radius)
-            failure = self.go_to(vp.xy, self.config.goal_tolerance, stop_when=stop)
+            stop = self._early_stop(target, spec, vp.radius, away_from=avoid)
+            failure = self.go_to(vp.xy, tolerance, stop_when=stop)
             if failure is not None and not stop(self.obs):
                 logger.debug("viewpoint %s failed: %s", vp.xy, failure)
                 continue
@@ -297,12 +313,20 @@ class Navigator:
         return VisibilityCheck(False, why, seen.pixel, seen.expected_depth, seen.measured_depth)
 
     def _early_stop(
-        self, target: np.ndarray, spec: TargetSpec, radius: float
+        self,
+        target: np.ndarray,
+        spec: TargetSpec,
+        radius: float,
+        away_from: Sequence[np.ndarray] = (),
     ) -> Callable[[Observation], bool]:
-        """Stop walking once within ``radius``, roughly facing the target, and seeing it."""
+        """Stop walking once within ``radius``, roughly facing the target, and seeing it (and
+        more than ``same_spot`` from every point in ``away_from``)."""
+        away = [np.asarray(p, dtype=float)[:2] for p in away_from]
 
         def stop(obs: Observation) -> bool:
             if np.linalg.norm(obs.agent.xy - target[:2]) > radius + 0.05:
+                return False
+            if any(np.linalg.norm(obs.agent.xy - p) <= self.config.same_spot for p in away):
                 return False
             if facing_error(obs, target) > spec.facing_tolerance / 2:
                 return False

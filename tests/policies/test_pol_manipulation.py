@@ -10,6 +10,7 @@ from pol_boxworld import Box, BoxWorldEnv, two_room_world
 
 from envs.actions import Teleport
 from policies.executor import execute
+from policies.geometry import project_point
 from policies.manipulation import object_at_point
 from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal
 
@@ -83,6 +84,32 @@ def test_magic_grasp_picks_the_object_under_the_pixel() -> None:
     # A point with nothing at its depth (empty air above the table) resolves to nothing.
     none_id, why = object_at_point(obs, np.array([6.5, 1.5, 1.3]), depth_tolerance=0.1, window_px=2)
     assert none_id is None and "nothing at the target's pixel" in why
+
+
+def test_majority_prefers_pixels_whose_depth_agrees_with_the_point() -> None:
+    """full-0008: the window around a remembered counter's centre showed 151 px of a dining
+    table in front of it and 138 px of the counter; the place went onto the table. The counter's
+    surface lies nearer the point's depth, so it wins."""
+    env = BoxWorldEnv(two_room_world())
+    env.reset()
+    obs = env.step(Teleport(5.4, 1.5, 0.0, -math.radians(30)))[0]
+    point = np.array([6.5, 1.5, 0.6])
+    u, v, z = project_point(obs, point)
+    ui, vi = int(round(u)), int(round(v))
+    ids, depth = obs.instance_ids.copy(), obs.depth.copy()
+    table, counter = 101, 102
+    ids[vi - 8 : vi + 9, ui - 8 : ui + 1], depth[vi - 8 : vi + 9, ui - 8 : ui + 1] = table, z - 0.37
+    ids[vi - 8 : vi + 9, ui + 1 : ui + 9], depth[vi - 8 : vi + 9, ui + 1 : ui + 9] = (
+        counter,
+        z - 0.19,
+    )
+    names = {**obs.instance_names, table: "DiningTable_1", counter: "CounterTop_1"}
+    crafted = replace(obs, instance_ids=ids, depth=depth, instance_names=names)
+    assert (ids[vi - 8 : vi + 9, ui - 8 : ui + 9] == table).sum() > (
+        ids[vi - 8 : vi + 9, ui - 8 : ui + 9] == counter
+    ).sum()
+    chosen, why = object_at_point(crafted, point, depth_tolerance=1.0, majority=True)
+    assert chosen == "CounterTop_1", why
 
 
 def test_open_what_is_already_open_holds_and_changes_nothing(boxworld: BoxWorldEnv) -> None:

@@ -110,3 +110,26 @@ def test_a_goal_on_furniture_ends_at_its_nearest_standable_point(boxworld: BoxWo
     assert Navigator(runner).go_to(sofa_middle, tolerance=0.25) is None
     assert runner.steps < 100
     assert 0.6 < np.linalg.norm(runner.obs.agent.xy - sofa_middle) < 1.0
+
+
+def test_reach_target_away_from_a_spot_walks_to_the_remembered_viewpoint(
+    boxworld: BoxWorldEnv,
+) -> None:
+    """Where the env found the target too small in view (full-0006: a tomato low in a fridge,
+    7 px past the side wall), the agent sees it "from here" by depth: asked to avoid the spot,
+    it walks onto the remembered viewpoint 20 cm away instead of counting itself there."""
+    from policies.navigation import NavigationConfig, Navigator
+    from policies.runner import ActionRunner
+
+    obs = boxworld.step(Teleport(5.6, 1.3, 0.0, -0.4))[0]
+    runner = ActionRunner(boxworld, obs, 300)
+    navigator = Navigator(runner)
+    spec = NavigationConfig().object
+    mug, here = np.array(MUG), obs.agent.xy.copy()
+    known = ((5.6, 1.5, 0.0),)
+    ok, why, info = navigator.reach_target(mug, spec, known=known)
+    assert ok and info["viewpoints_tried"] == 0 and np.allclose(runner.obs.agent.xy, here)
+    ok, why, info = navigator.reach_target(mug, spec, known=known, avoid=[here])
+    assert ok, why
+    assert info["viewpoint"] == [5.6, 1.5]
+    assert np.linalg.norm(runner.obs.agent.xy - known[0][:2]) <= navigator.config.same_spot / 2
