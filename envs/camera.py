@@ -12,9 +12,24 @@ tiny matrix product goes to multithreaded BLAS, which on a loaded machine was me
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from envs.types import CameraIntrinsics
+
+
+@functools.lru_cache(maxsize=16)
+def pixel_grid(height: int, width: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of every ``stride``-th pixel, ``np.mgrid[0:height:stride, 0:width:stride]``.
+
+    Read-only and shared: per-frame code asks for the same grid thousands of times an
+    episode, and building it anew was a visible part of each frame.
+    """
+    rows, cols = np.mgrid[0:height:stride, 0:width:stride]
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
 
 
 def transform_columns(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.base import Navigability
-from envs.camera import pixels_to_world, world_to_pixels
+from envs.camera import pixel_grid, pixels_to_world, world_to_pixels
 from envs.types import Observation
 
 
@@ -112,7 +112,7 @@ def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
     """(N, 3) world points of every valid depth pixel (every ``stride``-th row and column)."""
     k = obs.intrinsics
     depth = np.asarray(obs.depth, dtype=np.float64)[::stride, ::stride]
-    vs, us = np.mgrid[0 : k.height : stride, 0 : k.width : stride]
+    vs, us = pixel_grid(k.height, k.width, stride)
     valid = np.isfinite(depth) & (depth > 0)
     return pixels_to_world(us[valid], vs[valid], depth[valid], k, obs.cam_to_world)
 

@@ -34,7 +34,7 @@ import numpy as np
 from embodied_mem.memory.spatial_clear import seen_through
 from embodied_mem.memory.spatial_depth import median3_strided
 from embodied_mem.memory.spatial_nav import MapNavigation
-from envs.camera import pixels_to_world
+from envs.camera import pixel_grid, pixels_to_world
 from envs.types import Observation
 
 _MAX_HITS = np.iinfo(np.uint16).max
@@ -185,7 +185,7 @@ class FreeSpaceMap(MapNavigation):
         depth = np.asarray(obs.depth, dtype=np.float64)
         # Under noise, the 3x3 median (edges repeated) at the pixels the map uses.
         depth = median3_strided(depth, s) if self.depth_noise > 0 else depth[::s, ::s]
-        vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
+        vs, us = pixel_grid(k.height, k.width, s)
         ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
         pts = pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)
         # Ranges along the floor, for the floor-range cut (optical depth is close enough).

@@ -119,9 +119,16 @@ def _hit_bands_near(
 def _padded_depth(depth: np.ndarray) -> np.ndarray:
     """(H + 2, W + 2) float64 depth, edges repeated, invalid readings as 0 m (they say
     nothing, so they count as a surface: never seen through)."""
+    h, w = depth.shape
+    padded = np.empty((h + 2, w + 2), dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        clean = np.where(np.isfinite(depth) & (depth > 0), depth, 0.0)
-    return np.pad(clean.astype(np.float64, copy=False), 1, mode="edge")
+        padded[1:-1, 1:-1] = np.where(np.isfinite(depth) & (depth > 0), depth, 0.0)
+    # np.pad(mode="edge") by hand: the same numbers at a fifth of np.pad's per-call cost.
+    padded[0, 1:-1] = padded[1, 1:-1]
+    padded[-1, 1:-1] = padded[-2, 1:-1]
+    padded[:, 0] = padded[:, 1]
+    padded[:, -1] = padded[:, -2]
+    return padded
 
 
 def _nearest_depth(padded: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from envs.camera import pixels_to_world
+from envs.camera import pixel_grid, pixels_to_world
 from envs.types import Observation
 
 if TYPE_CHECKING:
@@ -283,7 +283,7 @@ class PoseCorrector:
         cfg, k = self.config, obs.intrinsics
         s = cfg.pixel_stride
         depth = np.asarray(obs.depth, dtype=np.float64)[::s, ::s]
-        vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
+        vs, us = pixel_grid(k.height, k.width, s)
         ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
         if not ok.any():
             return np.zeros((0, 2))
