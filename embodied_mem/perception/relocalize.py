@@ -55,8 +55,10 @@ class RelocalizeConfig:
     """Half-width (metres) of the searched translation window."""
     step_xy: float = 0.02
     """Translation step (metres) of the search."""
-    window_yaw: float = 0.03
-    """Half-width (radians) of the searched yaw window."""
+    window_yaw: float = 0.06
+    """Half-width (radians) of the searched yaw window. The ``noisy`` yaw drift (a 1 mrad per
+    frame random walk) reaches 0.03 rad in a day's walk, and a best shift on the window's edge
+    is rejected: at 0.03 the yaw went uncorrected just when it was largest (full-0009)."""
     step_yaw: float = 0.005
     """Yaw step (radians) of the search."""
     sigma: float = 0.05
