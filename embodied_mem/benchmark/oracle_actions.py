@@ -20,7 +20,8 @@ from envs.actions import Action, Close, LookDown, LookUp, Open, Pick, Place, Tel
 from envs.capabilities import SupportsViewpoints, capability
 from envs.ground_truth import GroundTruth
 from envs.types import Observation
-from policies.executor import execute
+from policies.executor import ExecutorConfig, execute
+from policies.manipulation import ManipulationConfig
 from policies.subgoals import (
     CloseSubgoal,
     NavigateToPose,
@@ -31,6 +32,12 @@ from policies.subgoals import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+#: The experience actor's policies: its own fallback is the env's viewpoints of the target, so
+#: the manipulation policy does not search other viewpoints for a target too small in view
+#: (that search only spent the day: a short day ran past 22:00 with it).
+EXPERIENCE_POLICIES = ExecutorConfig(manipulation=ManipulationConfig(other_viewpoints=0))
 
 
 class OracleError(RuntimeError):
@@ -124,7 +131,9 @@ class OracleActor:
         views = self._viewpoints(target)
         if self.prefer_viewpoints and views and self._from_viewpoint(target, views[0], action):
             return
-        outcome, self.obs = execute(self.env, subgoal, self.obs, self.budget)
+        outcome, self.obs = execute(
+            self.env, subgoal, self.obs, self.budget, config=EXPERIENCE_POLICIES
+        )
         if outcome.success:
             return
         logger.debug(
