@@ -22,7 +22,6 @@ corrections.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embodied_mem.perception.pose_shift import shift_pose
 from envs.camera import pixel_grid, pixels_to_world
 from envs.types import Observation
 
@@ -111,21 +111,7 @@ class PoseCorrection:
         """``obs`` with its camera and agent pose corrected (depth and the rest unchanged)."""
         if self.is_identity:
             return obs
-        c, s = math.cos(self.dyaw), math.sin(self.dyaw)
-        rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        pose = np.array(obs.cam_to_world, dtype=np.float64, copy=True)
-        pose[:3, :3] = rz @ pose[:3, :3]
-        pose[0, 3] += self.dx
-        pose[1, 3] += self.dy
-        agent = obs.agent
-        x, y, z = agent.position
-        yaw = agent.yaw + self.dyaw
-        moved = dataclasses.replace(
-            agent,
-            position=(float(x + self.dx), float(y + self.dy), float(z)),
-            yaw=math.atan2(math.sin(yaw), math.cos(yaw)),
-        )
-        return dataclasses.replace(obs, cam_to_world=pose, agent=moved)
+        return shift_pose(obs, self.dx, self.dy, self.dyaw)
 
 
 @dataclass(frozen=True)

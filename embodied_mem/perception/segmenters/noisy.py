@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embodied_mem.perception.backproject import valid_depth
+from embodied_mem.perception.pose_shift import shift_pose
 from embodied_mem.perception.segmenters.base import GroundTruthBacked
 from embodied_mem.perception.segmenters.oracle import OracleSegmenter, OracleSegmenterConfig
 from embodied_mem.perception.types import Detection
@@ -125,30 +126,9 @@ class NoisySegmenter(GroundTruthBacked):
         (drifted) frame of reference (issue 14: policies that walked on the true pose missed
         targets memory placed in the drifted frame).
         """
-        agent = obs.agent
-        x, y, z = agent.position
-        yaw = agent.yaw + self.drift_yaw
-        moved = dataclasses.replace(
-            agent,
-            position=(
-                float(x + self.drift_translation[0]),
-                float(y + self.drift_translation[1]),
-                float(z),
-            ),
-            yaw=math.atan2(math.sin(yaw), math.cos(yaw)),
+        return shift_pose(
+            obs, float(self.drift_translation[0]), float(self.drift_translation[1]), self.drift_yaw
         )
-        return dataclasses.replace(
-            obs, cam_to_world=self.drifted_pose(obs.cam_to_world), agent=moved
-        )
-
-    def drifted_pose(self, cam_to_world: np.ndarray) -> np.ndarray:
-        """Apply the current drift: yaw about world z at the camera, then a translation."""
-        c, s = math.cos(self.drift_yaw), math.sin(self.drift_yaw)
-        rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        out = np.array(cam_to_world, dtype=np.float64, copy=True)
-        out[:3, :3] = rz @ out[:3, :3]
-        out[:3, 3] = out[:3, 3] + self.drift_translation
-        return out
 
     # ---- mask and label errors --------------------------------------------------------
 
