@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from pol_boxworld import BoxWorldEnv, two_room_world
 
-from policies.executor import execute
+from policies.executor import ExecutorConfig, execute
+from policies.manipulation import ManipulationConfig
+from policies.navigation import NavigationConfig
 from policies.subgoals import OpenSubgoal, PickSubgoal
 
 # On the table top, just beside the mug: the nearest pixel with a matching depth is the table.
@@ -68,3 +71,27 @@ def test_a_target_too_small_in_view_is_picked_from_closer() -> None:
     picks = [a for a in outcome.details["actions"] if a["action"] == "Pick"]
     assert [a["success"] for a in picks] == [False, False, True]
     assert obs.held_object == "mug"
+
+
+def test_a_target_still_too_small_after_stepping_closer_is_tried_from_other_viewpoints() -> None:
+    """Still too few pixels after stepping closer (full-0006: a tomato low in a fridge, hidden
+    by the side wall from one spot, seen from 20 cm to the right): the pick walks to other
+    viewpoints, away from every spot it acted from, tries from each, and ends with the env's
+    own reason. This env wants more pixels than the mug can ever show, so every try is refused."""
+
+    def picks(other_viewpoints: int) -> list[np.ndarray]:
+        env = BoxWorldEnv(two_room_world(), min_pixels=10**6)
+        env.reset()
+        config = ExecutorConfig(manipulation=ManipulationConfig(other_viewpoints=other_viewpoints))
+        sg = PickSubgoal(position=(6.5, 1.5, 0.81), category="Mug")
+        outcome, obs = execute(env, sg, env.observe(), 400, config=config)
+        assert not outcome.success and "not visible" in outcome.reason
+        assert obs.held_object is None
+        actions = outcome.details["actions"]
+        return [np.array(a["position"][:2]) for a in actions if a["action"] == "Pick"]
+
+    here_only, elsewhere = picks(0), picks(2)
+    assert len(elsewhere) == len(here_only) + 2
+    for k, spot in enumerate(elsewhere[len(here_only) :], start=len(here_only)):
+        earlier = np.array(elsewhere[:k])
+        assert np.min(np.linalg.norm(earlier - spot, axis=1)) > NavigationConfig().same_spot
