@@ -42,7 +42,7 @@ from embodied_mem.memory.persist import (
     read_only_error,
     save_copy,
 )
-from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at
+from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at, kind_at
 from embodied_mem.memory.retrieval import MemoryQuery
 from embodied_mem.memory.short_term import ShortTermMemory, STMEntry
 from embodied_mem.memory.spatial import FreeSpaceMap
@@ -342,10 +342,15 @@ class AgentMemory:
         obj = src = tgt = None
         if k is EventKind.PICK:
             # What is at the point, else a small thing seen there (never mapped), else the
-            # nearest remembered object within reach.
-            obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH)
-            obj = obj or adopt_detection_at(self, p, self._recent_inputs, ADOPT_REACH)
-            obj = obj or lt.nearest(p, Layer.OBJECT)
+            # nearest remembered object within reach — each of the kind the agent's own view
+            # shows at the point when it shows one: a cup 10 cm from the egg taken is not
+            # the egg, nor is a teddy bear 1 m from a watch too small to map so far.
+            kind = kind_at(p, self._recent_inputs, lambda c: lt.layer_for(c) is Layer.RECEPTACLE)
+            obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH, category=kind)
+            obj = obj or adopt_detection_at(
+                self, p, self._recent_inputs, ADOPT_REACH, category=kind
+            )
+            obj = obj or lt.nearest(p, Layer.OBJECT, category=kind)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
                 self.mapper.agent_handled(obj)

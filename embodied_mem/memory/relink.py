@@ -15,7 +15,7 @@ the agent knows it), and queries through those interactions work again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -135,21 +135,57 @@ def _apply(memory: AgentMemory, move: UnlinkedMove, mid: str) -> None:
     )
 
 
+AT_POINT = 0.03
+"""Metres: a detection with a point this close to the point acted on shows what is there (the
+point is the back-projection of a pixel of the agent's own view, so the detection covering
+that pixel lies at distance 0 in that frame)."""
+
+
+def kind_at(
+    point: np.ndarray,
+    recent: Iterable[tuple[Observation, list[Detection]]],
+    is_receptacle: Callable[[str], bool],
+    reach: float = AT_POINT,
+) -> str | None:
+    """The category of the movable thing the ``recent`` frames show at ``point``, or None.
+
+    Of the detections reaching within ``reach`` of the point, the nearest wins, and of equally
+    near ones the smallest (the egg, not the microwave shelf it lies on); receptacles cannot be
+    picked, so they never name the kind."""
+    best: tuple[float, int, str] | None = None
+    for obs, detections in recent:
+        for det in detections:
+            if det.pixel_count == 0 or is_receptacle(det.category):
+                continue
+            pts = detection_points(obs, det)
+            if not len(pts):
+                continue
+            d = float(np.min(np.linalg.norm(pts - point, axis=1)))
+            key = (round(d, 3), det.pixel_count, det.category)
+            if d <= reach and (best is None or key < best):
+                best = key
+    return None if best is None else best[2]
+
+
 def adopt_detection_at(
     memory: AgentMemory,
     point: np.ndarray,
     recent: Iterable[tuple[Observation, list[Detection]]],
     reach: float = ADOPT_REACH,
+    category: str | None = None,
 ) -> str | None:
     """Make a memory object of a detection the mapper skipped as too small, if one of the
     ``recent`` frames shows it within ``reach`` metres of ``point`` (where the agent acted);
-    returns its memory id (None when there is none: the interaction stays unresolved)."""
+    returns its memory id (None when there is none: the interaction stays unresolved).
+    With ``category``, only a detection of that kind is adopted."""
     mapper = memory.mapper
     small = replace(mapper.config, min_mask_pixels=1, min_points=1)
     for obs, detections in reversed(list(recent)):
         for det in detections:
             if det.pixel_count >= mapper.config.min_mask_pixels or det.pixel_count == 0:
                 continue  # the mapper already had its chance with this one
+            if category is not None and det.category != category:
+                continue
             pts = detection_points(obs, det)
             if not len(pts) or np.min(np.linalg.norm(pts - point, axis=1)) > reach:
                 continue

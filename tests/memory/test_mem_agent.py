@@ -11,6 +11,7 @@ import pytest
 from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
 from embodied_mem.perception.types import Detection
+from scene_graph import Layer
 
 
 def _house() -> SyntheticHouse:
@@ -200,6 +201,32 @@ def test_a_thing_too_small_to_map_becomes_an_object_when_the_agent_picks_it() ->
     assert mem.long_term.category_of(pick.object_id) == watch.category
     assert mem.long_term.state(pick.object_id).state == "held"
     assert mem.stats().unresolved_interactions == 0
+
+
+def test_a_pick_takes_the_kind_seen_at_the_point_not_a_neighbour_of_another_kind() -> None:
+    """Issue 14 (large settings): an egg too small to map lay 10 cm from a mapped cup, and
+    its pick went to the cup (the nearest object within reach); a watch's pick went to a
+    teddy bear 1 m away. The detection at the point names the kind picked."""
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    small, neighbour = [o for o in house.objects() if o.room_id == "room_0"][:2]
+    assert small.category != neighbour.category
+    shift = small.lo + np.array([0.0, small.hi[1] - small.lo[1] + 0.10, 0.0]) - neighbour.lo
+    neighbour.lo, neighbour.hi = neighbour.lo + shift, neighbour.hi + shift
+    for f in range(3):
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        for d in dets:
+            if d.oracle_id == small.id:  # seen from afar: a 3-pixel mask
+                rows, cols = np.nonzero(d.mask)
+                d.mask = np.zeros_like(d.mask)
+                d.mask[rows[:3], cols[:3]] = True
+        mem.ingest(obs, dets)
+    assert _memory_ids(mem, small.id) == [] and len(_memory_ids(mem, neighbour.id)) == 1
+    point = max(small.points(), key=lambda q: q[1])  # a point of the thing, as seen
+    assert mem.long_term.nearest(point, Layer.OBJECT, 0.15) == _memory_ids(mem, neighbour.id)[0]
+    pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, point)
+    assert mem.long_term.category_of(pick.object_id) == small.category
+    assert _memory_ids(mem, small.id) == [pick.object_id]
 
 
 def _memory_ids(mem: AgentMemory, env_id: str) -> list[str]:

@@ -258,15 +258,17 @@ class LongTermRecord:
         layer: Layer | None = None,
         max_distance: float | None = None,
         exclude: Iterable[str] = (),
+        category: str | None = None,
     ) -> str | None:
-        """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``."""
+        """Id of the node whose box is nearest to ``point`` (3,), within ``max_distance``
+        (and of ``category`` if given)."""
         p = as_point(point)
         limit = self.config.interaction_radius if max_distance is None else max_distance
         skip = set(exclude)
         best: tuple[float, float, str] | None = None
         layers = [layer] if layer is not None else [Layer.OBJECT, Layer.RECEPTACLE]
         for lyr in layers:
-            for n in self.graph.nodes(lyr):
+            for n in self.graph.nodes(lyr, category):
                 if n.id in skip:
                     continue
                 d = box_gap(n, p)
