@@ -149,22 +149,32 @@ def kind_at(
 ) -> str | None:
     """The category of the movable thing the ``recent`` frames show at ``point``, or None.
 
-    Of the detections reaching within ``reach`` of the point, the nearest wins, and of equally
-    near ones the smallest (the egg, not the microwave shelf it lies on); receptacles cannot be
-    picked, so they never name the kind."""
-    best: tuple[float, int, str] | None = None
+    In each frame, of the detections reaching within ``reach`` of the point the nearest
+    counts, and of equally near ones the smallest (the egg, not the microwave shelf it lies
+    on); receptacles cannot be picked, so they never name the kind. The frames then vote with
+    their detections' scores, so one frame's confused label does not decide; a tie goes to
+    the nearest detection of all."""
+    votes: dict[str, float] = {}
+    nearest: dict[str, tuple[float, int]] = {}
     for obs, detections in recent:
+        best: tuple[float, int, str, float] | None = None
         for det in detections:
             if det.pixel_count == 0 or is_receptacle(det.category):
                 continue
             pts = detection_points(obs, det)
             if not len(pts):
                 continue
-            d = float(np.min(np.linalg.norm(pts - point, axis=1)))
-            key = (round(d, 3), det.pixel_count, det.category)
+            d = round(float(np.min(np.linalg.norm(pts - point, axis=1))), 3)
+            key = (d, det.pixel_count, det.category, float(det.score))
             if d <= reach and (best is None or key < best):
                 best = key
-    return None if best is None else best[2]
+        if best is not None:
+            d, size, category, score = best
+            votes[category] = votes.get(category, 0.0) + score
+            nearest[category] = min(nearest.get(category, (d, size)), (d, size))
+    if not votes:
+        return None
+    return min(votes, key=lambda c: (-votes[c], nearest[c], c))
 
 
 def adopt_detection_at(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from embodied_mem.memory import AgentMemory, MemoryConfig
+from embodied_mem.memory.relink import kind_at
 from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
 from embodied_mem.perception.types import Detection
 from scene_graph import Layer
@@ -231,3 +232,30 @@ def test_a_pick_takes_the_kind_seen_at_the_point_not_a_neighbour_of_another_kind
 
 def _memory_ids(mem: AgentMemory, env_id: str) -> list[str]:
     return [m for m, o in mem.mapper.objects.items() if o.oracle_id == env_id]
+
+
+def test_the_kind_at_a_point_is_voted_over_recent_frames() -> None:
+    """A noisy segmenter confuses one frame's label (score 0.5): the frames vote with their
+    scores; receptacles never name what was picked; the nearest detection of a frame counts."""
+    obs = _house().frame(0, clock(0, 0.0, _house().config), "room_0")[0]
+    mask = np.zeros((obs.depth.shape), bool)
+    mask[0, 0] = True
+    here = np.array([1.0, 2.0, 0.8])
+
+    def det(category: str, offset: float, score: float = 1.0, size: int = 1) -> Detection:
+        m = mask.copy()
+        m[1, :size] = True
+        return Detection(m, category, score, (here + [offset, 0.0, 0.0])[None])
+
+    def receptacle(c: str) -> bool:
+        return c == "Desk"
+
+    frames = [
+        (obs, [det("Watch", 0.0), det("Desk", 0.0, size=50)]),
+        (obs, [det("Cup", 0.0, score=0.5)]),  # a confused label
+        (obs, [det("Watch", 0.01), det("Cup", 0.02)]),  # the nearer one counts
+    ]
+    assert kind_at(here, frames, receptacle) == "Watch"
+    assert kind_at(here, frames[1:2], receptacle) == "Cup"
+    assert kind_at(here, [(obs, [det("Desk", 0.0)])], receptacle) is None
+    assert kind_at(here, [(obs, [det("Watch", 0.05)])], receptacle) is None  # not at the point
