@@ -95,7 +95,7 @@ class EpisodeRunner:
         self._shared_thumb: dict[str, Any] = {}
 
     def run(self, spec: EpisodeSpec) -> list[dict[str, Any]]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         env = make_episode_env(spec)
         try:
             rows = self._run(env, spec)
@@ -104,8 +104,12 @@ class EpisodeRunner:
                 recorder.close()
             env.close()
         wall = time.perf_counter() - started
+        # This process's CPU (all its threads): what an episode costs on a loaded machine or
+        # a cluster, where wall time says more about the neighbours than about the episode.
+        cpu = time.process_time() - cpu_started
         for row in rows:
             row["episode_wall_time_s"] = wall
+            row["episode_cpu_time_s"] = cpu
         return rows
 
     # ------------------------------------------------------------------ phase 1

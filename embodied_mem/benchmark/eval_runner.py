@@ -345,6 +345,8 @@ def summarize_rows(
     out["timing"]["episode_wall_time_s_mean"] = (
         float(np.mean(list(episodes.values()))) if episodes else None
     )
+    cpu = {r["episode_id"]: r["episode_cpu_time_s"] for r in rows if "episode_cpu_time_s" in r}
+    out["timing"]["episode_cpu_time_s_mean"] = float(np.mean(list(cpu.values()))) if cpu else None
     out["timing"]["episodes"] = len(episodes)
     return out
 

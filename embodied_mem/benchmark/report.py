@@ -194,7 +194,8 @@ def render_html(run: RunData, generated: str) -> str:
         f"<h1>{_esc(title)}</h1>",
         f"<p>{_esc(episodes_text(run))} · {len(run.baselines)} baselines · {len(run.families)} task families · "
         f"planner: {_esc(run.config.get('planner', {}).get('name', '?'))} · wall time per episode "
-        f"(all baselines): {fmt_num(run.summary.get('timing', {}).get('episode_wall_time_s_mean'))} s · "
+        f"(all baselines): {fmt_num(run.summary.get('timing', {}).get('episode_wall_time_s_mean'))} s "
+        f"({fmt_num(run.summary.get('timing', {}).get('episode_cpu_time_s_mean'))} s of CPU) · "
         f"command: <code>{_esc(command_line(run) or 'unknown (config.yaml missing)')}</code></p>",
         "<p class='note oracle'>ORACLE = perception from simulator ground truth. The frames-K rows are "
         "ORACLE upper bounds computed without any model, not scores of a VLM. Every memory agent is "

@@ -63,6 +63,9 @@ def test_suite_scores_every_baseline_and_family(uninterrupted: tuple[Path, dict]
     (reason, episodes), *more = summary["skipped_templates"]["T51"].items()
     assert episodes == 2 and not more and "2 experience days" in reason
     assert summary["failed_episodes"] == {}
+    # Each episode's CPU, next to its wall time (a loaded machine stretches only the latter).
+    timing = summary["timing"]
+    assert 0 < timing["episode_cpu_time_s_mean"] and 0 < timing["episode_wall_time_s_mean"]
 
 
 def test_resume_after_interruption_gives_the_same_summary(
@@ -141,9 +144,12 @@ def test_a_one_off_failure_is_retried_on_rerun_to_the_clean_summary(
     ]
 
 
-def _without_wall_times(rows: list[dict]) -> list[dict]:
+def _without_timings(rows: list[dict]) -> list[dict]:
     return sorted(
-        ({k: v for k, v in r.items() if "wall_time" not in k} for r in rows),
+        (
+            {k: v for k, v in r.items() if "wall_time" not in k and "cpu_time" not in k}
+            for r in rows
+        ),
         key=lambda r: (r["baseline"], r["task_id"]),
     )
 
@@ -170,7 +176,7 @@ def test_all_episodes_fail_then_the_fix_lets_the_rerun_complete(
     assert fixed["failed_episodes"] == {} and fixed["baselines"]
     rows = read_results(run / RESULTS).rows
     clean = [r for r in read_results(out / RESULTS).rows if r["episode_id"] == "tiny-0000"]
-    assert _without_wall_times(rows) == _without_wall_times(clean)
+    assert _without_timings(rows) == _without_timings(clean)
     attempts = [json.loads(x) for x in (run / ATTEMPTS).read_text().splitlines()]
     assert [(a["episode_id"], a["attempt"]) for a in attempts] == [
         ("tiny-0000", 1),

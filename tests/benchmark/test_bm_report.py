@@ -85,6 +85,7 @@ def _row(baseline: str, ep: int, i: int) -> dict:
         "instruction": f"Navigate to <script>{template}</script>.",
         "planner_message": "",
         "episode_wall_time_s": 5.0,
+        "episode_cpu_time_s": 4.0,
     }
 
 
@@ -147,7 +148,7 @@ def test_html_is_self_contained_and_complete(run_dir: Path) -> None:
     page = path.read_text(encoding="utf-8")
     assert path.name == "report.html"
     assert "suite &#x27;small&#x27;" in page and "2 episodes" in page
-    assert "wall time per episode (all baselines): 5.0 s" in page
+    assert "wall time per episode (all baselines): 5.0 s (4.0 s of CPU)" in page
     for name in (
         *BASELINES,
         "object_recall",
