@@ -362,6 +362,7 @@ class AgentMemory:
                 obj = lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 tgt = lt.receptacle_at(p, exclude=[obj])
+                p = lt.resting_point(tgt, p)
                 lt.apply_place(obj, tgt, t, p)
                 if obj in self.mapper.objects:
                     self.mapper.relocate(obj, p)

@@ -189,7 +189,9 @@ def adopt_detection_at(
     returns its memory id (None when there is none: the interaction stays unresolved).
     With ``category``, only a detection of that kind is adopted."""
     mapper = memory.mapper
-    small = replace(mapper.config, min_mask_pixels=1, min_points=1)
+    # A new object, never joined to a track: the thing lies on something mapped (a watch on
+    # a desk has all its points on the desk's), which would otherwise take it in.
+    small = replace(mapper.config, min_mask_pixels=1, min_points=1, match_threshold=float("inf"))
     for obs, detections in reversed(list(recent)):
         for det in detections:
             if det.pixel_count >= mapper.config.min_mask_pixels or det.pixel_count == 0:

@@ -10,10 +10,8 @@ Per frame:
    (invalid depth dropped and counted), voxel-downsampled and cleaned of statistical outliers;
    masks below ``min_mask_pixels`` or clouds below ``min_points`` are skipped and counted.
 2. Each detection is scored against nearby tracks: ``w_spatial * overlap + w_semantic * sim``
-   where overlap is the point overlap within ``overlap_radius`` and sim is embedding
-   cosine (mapped to [0, 1]) or category equality when there are no embeddings. Overlap is
-   the larger of the two clouds' shares near each other for detections of the same kind
-   (sim >= ``merge_similarity``), else the smaller (the clouds must coincide). The best
+   where overlap is the mutual point overlap within ``overlap_radius`` and sim is embedding
+   cosine (mapped to [0, 1]) or category equality when there are no embeddings. The best
    one-to-one assignment above ``match_threshold`` (and ``min_overlap``) updates tracks; the
    rest create tracks.
 3. Every ``merge_interval`` frames duplicates (overlap >= ``merge_overlap`` and sim >=
@@ -345,35 +343,25 @@ class ObjectMapper:
             ov = overlap_fraction(
                 self._tree(obj), pts, cfg.overlap_radius, cfg.overlap_sample_points, bounds[r]
             )
+            # The reverse direction (track points near the detection) only matters when
+            # the detection is not already almost inside the track; skip the tree then.
+            if ov < 0.9:
+                if r not in det_trees:
+                    det_trees[r] = _kdtree(pts)
+                ov = max(
+                    ov,
+                    overlap_fraction(
+                        det_trees[r],
+                        obj.points,
+                        cfg.overlap_radius,
+                        cfg.overlap_sample_points,
+                        (obj.bbox_min, obj.bbox_max),
+                    ),
+                )
             sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
-            same_kind = sim >= cfg.merge_similarity
-            # The reverse direction (track points near the detection) lets a fuller view of
-            # the same thing join its earlier glimpse: the larger share counts. Across kinds
-            # either share alone misleads — a watch lying on a desk has all its points on
-            # the desk, and a sink's detection holds all of the watch lying in it — so the
-            # clouds must coincide both ways (a confused label of the same view still does).
-            if same_kind and ov < 0.9:  # (at 0.9 the reverse hardly matters; skip its tree)
-                ov = max(ov, self._reverse_overlap(det_trees, r, pts, obj))
-            elif not same_kind and cfg.w_spatial * ov + cfg.w_semantic * sim >= cfg.match_threshold:
-                ov = min(ov, self._reverse_overlap(det_trees, r, pts, obj))
             scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
             valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
         return {det_idx[r]: track_ids[c] for r, c in assign(scores, valid)}
-
-    def _reverse_overlap(
-        self, trees: dict[int, cKDTree], row: int, pts: np.ndarray, obj: MappedObject
-    ) -> float:
-        """Share of the track's points near detection ``row``'s cloud (its tree cached)."""
-        if row not in trees:
-            trees[row] = _kdtree(pts)
-        cfg = self.config
-        return overlap_fraction(
-            trees[row],
-            obj.points,
-            cfg.overlap_radius,
-            cfg.overlap_sample_points,
-            (obj.bbox_min, obj.bbox_max),
-        )
 
     def _create(self, det: Detection, pts: np.ndarray, obs: Observation) -> str:
         tid = f"obj_{self._next_id:04d}"

@@ -259,3 +259,55 @@ def test_the_kind_at_a_point_is_voted_over_recent_frames() -> None:
     assert kind_at(here, frames[1:2], receptacle) == "Cup"
     assert kind_at(here, [(obs, [det("Desk", 0.0)])], receptacle) is None
     assert kind_at(here, [(obs, [det("Watch", 0.05)])], receptacle) is None  # not at the point
+
+
+def test_a_place_on_an_opened_containers_top_rests_inside_it() -> None:
+    """Issue 14 (large-0002): a watch put into a fridge showed in no frame, so its place point
+    was the fridge's top as the frame showed it (1.5 m up); memory kept it there, too far from
+    the real watch on a shelf inside to count as remembered. Into a container the agent opened,
+    a point on the top means "inside": memory takes the container's middle. A container never
+    opened takes things on its top, and a point seen inside stays where it was seen."""
+    house = _house()
+    fridge = next(r for r in house.receptacles() if r.category in ("Fridge", "Cabinet"))
+    room = fridge.room_id
+    top = np.array([*fridge.center[:2], fridge.hi[2]])
+    moved = [o for o in house.objects() if o.room_id == room][:3]
+
+    def place_at(point, open_first: bool, i: int):
+        mem = AgentMemory(house.rooms)
+        obs, dets = house.frame(0, clock(0, 0.0, house.config), room)
+        mem.ingest(obs, dets)
+        mem.record_interaction("pick", clock(0, 4.0, house.config), 1, moved[i].center)
+        if open_first:
+            mem.record_interaction("open", clock(0, 5.0, house.config), 2, fridge.center)
+        ev = mem.record_interaction("place", clock(0, 6.0, house.config), 3, point)
+        return np.asarray(mem.long_term.state(ev.object_id).position)
+
+    np.testing.assert_allclose(place_at(top, True, 0), fridge.center, atol=0.1)
+    np.testing.assert_allclose(place_at(top, False, 1), top, atol=1e-6)
+    inside = fridge.center + np.array([0.0, 0.0, 0.2])
+    np.testing.assert_allclose(place_at(inside, True, 2), inside, atol=1e-6)
+
+
+def test_a_small_thing_lying_on_a_mapped_receptacle_is_adopted_as_its_own_object() -> None:
+    """Issue 14 (large-0002): a watch too small to map lay on a desk; adopting its detection
+    at the pick joined it to the desk's track (all its points lie on the desk's), so the pick
+    went to a teddy bear 1 m away. The adopted detection becomes an object of its own."""
+    house = _house()
+    mem = AgentMemory(house.rooms)
+    desk = next(r for r in house.receptacles() if r.room_id == "room_0")
+    watch = next(o for o in house.objects() if o.room_id == "room_0")
+    on_desk = desk.points()[:4].copy()  # a few of the desk's own surface points
+    for f in range(3):
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        for d in dets:
+            if d.oracle_id == watch.id:  # seen from afar, lying on the desk
+                rows, cols = np.nonzero(d.mask)
+                d.mask = np.zeros_like(d.mask)
+                d.mask[rows[:4], cols[:4]] = True
+                d.points = on_desk
+        mem.ingest(obs, dets)
+    assert _memory_ids(mem, watch.id) == []
+    pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, on_desk[0])
+    assert mem.long_term.category_of(pick.object_id) == watch.category
+    assert _memory_ids(mem, watch.id) == [pick.object_id]

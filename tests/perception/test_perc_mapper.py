@@ -86,34 +86,6 @@ def test_label_confusion_still_associates_and_votes_keep_majority():
     assert mug.category == "Mug" and mug.category_votes == {"Mug": 3.0, "Chair": 0.5}
 
 
-def test_a_detection_of_another_kind_around_a_small_track_does_not_swallow_it():
-    # Issue 14 (large-0002): a watch placed in a sink took the sink's points and attributes
-    # when the sink was next seen, because all of the watch's points lay on the sink's
-    # detection; later "the silver watch" led to the sink.
-    mapper = ObjectMapper()
-    _run(mapper, [box_scene(0)])
-    mug = next(o for o in mapper.objects.values() if o.oracle_id == "mug_1")
-    mug_points = mug.points.copy()
-    obs = box_scene(1)
-    around_mug = np.zeros_like(obs.instance_ids, dtype=bool)
-    around_mug[20:70, 10:45] = True  # the mug and the wall around it, left of the apple
-    table = Detection(mask=around_mug, category="Table")
-    upd = mapper.update([table], obs)
-    assert len(upd.created) == 1
-    assert mapper.objects[upd.created[0]].category == "Table"
-    np.testing.assert_array_equal(mapper.objects[mug.id].points, mug_points)
-    # A fuller view of the same kind still joins the earlier, smaller track.
-    fuller = Detection(mask=around_mug, category="Mug")
-    assert mapper.update([fuller], box_scene(2)).created == []
-    # A small thing of another kind lying on a track's surface is a thing of its own (its
-    # points all lie on the sofa's, which alone made it join the sofa).
-    sofa = next(o for o in mapper.objects.values() if o.oracle_id == "sofa_1")
-    on_sofa = np.zeros_like(around_mug)
-    on_sofa[40:46, 95:101] = True
-    watch = mapper.update([Detection(mask=on_sofa, category="Watch")], box_scene(3))
-    assert len(watch.created) == 1 and sofa.id not in watch.updated
-
-
 def test_duplicates_are_merged_periodically():
     mapper = ObjectMapper(MapperConfig(merge_interval=2))
     obs = box_scene(0)

@@ -24,6 +24,9 @@ from scene_graph import KEEP, EventKind, Layer, Node, NodeState, Relation, infer
 
 logger = logging.getLogger(__name__)
 
+TOP_BAND = 0.05
+"""Metres below a container's top within which a place point counts as "on its top"."""
+
 
 class LongTermMemory(LongTermRecord):
     """The long-term scene-graph memory: :class:`LongTermRecord` plus the ways it changes.
@@ -60,6 +63,26 @@ class LongTermMemory(LongTermRecord):
         self.interacted.add(object_id)
         self._touch(object_id)
         return source
+
+    def resting_point(self, receptacle_id: str | None, point: Point3) -> np.ndarray:
+        """Where a thing put at ``point`` onto/into ``receptacle_id`` rests, as far as memory
+        can tell.
+
+        Into a container the agent opened, a point on the container's top says only "inside":
+        a place no frame showed falls back to the top of the container as the frame showed it,
+        which for a fridge is 1.5 m up while the watch lies on a shelf inside, too far for the
+        thing to be found there later. The middle of the container is the better guess.
+        """
+        p = np.asarray(point, dtype=float)
+        if receptacle_id is None or not self.is_container(receptacle_id):
+            return p
+        st = self.state(receptacle_id)
+        if st is None or st.state != NodeState.OPEN.value:
+            return p  # never opened: the thing went on top of it
+        lo, hi = np.asarray(st.bbox_min, dtype=float), np.asarray(st.bbox_max, dtype=float)
+        if p[2] < hi[2] - TOP_BAND:
+            return p  # a point inside: where the thing was seen
+        return (lo + hi) / 2
 
     def apply_place(
         self, object_id: str, receptacle_id: str | None, time: float, centroid: Point3
