@@ -181,6 +181,21 @@ def _parent_of(house: SyntheticHouse, thing) -> str:  # noqa: ANN001
     return next(t.id for t in house.receptacles() if t.id.endswith(f"_{r}_{j}"))
 
 
+def _seen_from_afar(mem: AgentMemory, house: SyntheticHouse, thing, pixels: int = 3, points=None):  # noqa: ANN001
+    """Three frames of room_0 in which ``thing`` shows as a ``pixels``-pixel mask (too small for
+    the mapper), at ``points`` if given."""
+    for f in range(3):
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        for d in dets:
+            if d.oracle_id == thing.id:
+                rows, cols = np.nonzero(d.mask)
+                d.mask = np.zeros_like(d.mask)
+                d.mask[rows[:pixels], cols[:pixels]] = True
+                if points is not None:
+                    d.points = points
+        mem.ingest(obs, dets)
+
+
 def test_a_thing_too_small_to_map_becomes_an_object_when_the_agent_picks_it() -> None:
     """A watch seen only as a few pixels never became a memory object, so its pick was logged
     without one and every task about the watch failed (it was then shut in a fridge). The
@@ -188,14 +203,7 @@ def test_a_thing_too_small_to_map_becomes_an_object_when_the_agent_picks_it() ->
     house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
     mem = AgentMemory(house.rooms)
     watch = next(o for o in house.objects() if o.room_id == "room_0")
-    for f in range(3):
-        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
-        for d in dets:
-            if d.oracle_id == watch.id:  # seen from afar: a 3-pixel mask
-                rows, cols = np.nonzero(d.mask)
-                d.mask = np.zeros_like(d.mask)
-                d.mask[rows[:3], cols[:3]] = True
-        mem.ingest(obs, dets)
+    _seen_from_afar(mem, house, watch)
     assert _memory_ids(mem, watch.id) == []  # too small for the mapper
     pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, watch.center)
     assert pick.object_id is not None
@@ -214,14 +222,7 @@ def test_a_pick_takes_the_kind_seen_at_the_point_not_a_neighbour_of_another_kind
     assert small.category != neighbour.category
     shift = small.lo + np.array([0.0, small.hi[1] - small.lo[1] + 0.10, 0.0]) - neighbour.lo
     neighbour.lo, neighbour.hi = neighbour.lo + shift, neighbour.hi + shift
-    for f in range(3):
-        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
-        for d in dets:
-            if d.oracle_id == small.id:  # seen from afar: a 3-pixel mask
-                rows, cols = np.nonzero(d.mask)
-                d.mask = np.zeros_like(d.mask)
-                d.mask[rows[:3], cols[:3]] = True
-        mem.ingest(obs, dets)
+    _seen_from_afar(mem, house, small)
     assert _memory_ids(mem, small.id) == [] and len(_memory_ids(mem, neighbour.id)) == 1
     point = max(small.points(), key=lambda q: q[1])  # a point of the thing, as seen
     assert mem.long_term.nearest(point, Layer.OBJECT, 0.15) == _memory_ids(mem, neighbour.id)[0]
@@ -298,15 +299,7 @@ def test_a_small_thing_lying_on_a_mapped_receptacle_is_adopted_as_its_own_object
     desk = next(r for r in house.receptacles() if r.room_id == "room_0")
     watch = next(o for o in house.objects() if o.room_id == "room_0")
     on_desk = desk.points()[:4].copy()  # a few of the desk's own surface points
-    for f in range(3):
-        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
-        for d in dets:
-            if d.oracle_id == watch.id:  # seen from afar, lying on the desk
-                rows, cols = np.nonzero(d.mask)
-                d.mask = np.zeros_like(d.mask)
-                d.mask[rows[:4], cols[:4]] = True
-                d.points = on_desk
-        mem.ingest(obs, dets)
+    _seen_from_afar(mem, house, watch, pixels=4, points=on_desk)  # lying on the desk
     assert _memory_ids(mem, watch.id) == []
     pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, on_desk[0])
     assert mem.long_term.category_of(pick.object_id) == watch.category
