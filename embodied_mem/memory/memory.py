@@ -362,10 +362,11 @@ class AgentMemory:
                 obj = lt.nearest(p, Layer.OBJECT)
             if obj is not None:
                 tgt = lt.receptacle_at(p, exclude=[obj])
-                p = lt.resting_point(tgt, p)
-                lt.apply_place(obj, tgt, t, p)
+                # Where the thing rests as memory can tell; the event keeps where the agent acted.
+                rest = lt.resting_point(tgt, p)
+                lt.apply_place(obj, tgt, t, rest)
                 if obj in self.mapper.objects:
-                    self.mapper.relocate(obj, p)
+                    self.mapper.relocate(obj, rest)
         else:
             obj = lt.container_at(p, opening=k is EventKind.OPEN)
             if obj is not None:

@@ -10,7 +10,7 @@ import pytest
 
 from embodied_mem.memory import AgentMemory, MemoryConfig
 from embodied_mem.memory.relink import kind_at
-from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
+from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, Thing, clock
 from embodied_mem.perception.types import Detection
 from scene_graph import Layer
 
@@ -181,7 +181,13 @@ def _parent_of(house: SyntheticHouse, thing) -> str:  # noqa: ANN001
     return next(t.id for t in house.receptacles() if t.id.endswith(f"_{r}_{j}"))
 
 
-def _seen_from_afar(mem: AgentMemory, house: SyntheticHouse, thing, pixels: int = 3, points=None):  # noqa: ANN001
+def _seen_from_afar(
+    mem: AgentMemory,
+    house: SyntheticHouse,
+    thing: Thing,
+    pixels: int = 3,
+    points: np.ndarray | None = None,
+) -> None:
     """Three frames of room_0 in which ``thing`` shows as a ``pixels``-pixel mask (too small for
     the mapper), at ``points`` if given."""
     for f in range(3):
