@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from envs.camera import world_to_pixels
+from envs.camera import invert_rigid, world_to_pixels
 from envs.types import Observation
 
 if TYPE_CHECKING:
@@ -36,33 +36,44 @@ MIN_BEYOND = 0.06
 def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]:
     """Index (bands, rows, cols) of the obstacle bands with hits this frame sees through.
 
-    Only the window of cells within ``max_range`` of the camera is searched, and the three
-    test heights are checked in turn on the cells still in question: most obstacle cells
-    (walls) fail the first test, so the later projections and depth look-ups are few. The
-    answer is the one the plain test of every hit band at every height gives.
+    Only the hit cells within ``max_range`` of the camera that may project into the frame
+    (:func:`_may_be_in_view`) are tested, and the three test heights are checked in turn on
+    the bands still in question: most obstacle cells (walls) are out of view or fail the
+    first test, so the later projections and depth look-ups are few. The answer is the one
+    the plain test of every hit band at every height gives.
     """
     cfg = fmap.config
-    cam = np.asarray(obs.cam_to_world, dtype=float)[:3, 3]
-    bands, rows, cols = _hit_bands_near(fmap, cam[:2], cfg.max_range)
+    cam_to_world = np.asarray(obs.cam_to_world, dtype=float)
+    cam = cam_to_world[:3, 3]
+    window, r0, c0, rows, cols = _hit_cells_near(fmap, cam[:2], cfg.max_range)
+    empty = np.zeros(0, dtype=np.int64)
     if not len(rows):
-        return bands, rows, cols
+        return empty, empty, empty
+    edges = fmap.band_edges()
+    floor = float(obs.agent.position[2])
+    # A quarter up from the band's bottom, not at it: just above the floor, the floor behind
+    # a point is too close to it to tell it from a surface there.
+    fracs = (0.25, 0.5, 1.0)
+    heights = [floor + edges[:-1] + frac * (edges[1:] - edges[:-1]) for frac in fracs]
     xy = fmap.cell_centres(rows, cols)
     # sqrt(dx * dx + dy * dy) is the sum np.linalg.norm forms (the same bits), without its
     # slow reduction along a length-2 axis: a measurable part of every frame.
     d = xy - cam[:2]
-    near = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) <= cfg.max_range
-    bands, rows, cols, xy = bands[near], rows[near], cols[near], xy[near]
-    edges = fmap.band_edges()
-    floor = float(obs.agent.position[2])
+    keep = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) <= cfg.max_range
+    first = heights[0]
+    keep &= _may_be_in_view(xy, float(first.min()), float(first.max()), obs, cam_to_world)
+    rows, cols, xy = rows[keep], cols[keep], xy[keep]
+    # The hit bands of the remaining cells, in the (band, row, col) order of a 3-D nonzero.
+    bands, at = np.nonzero(window[:, rows - r0, cols - c0])
+    rows, cols, xy = rows[at], cols[at], xy[at]
     k = obs.intrinsics
     padded: np.ndarray | None = None  # the frame's depth for _nearest_depth, made once
-    # A quarter up from the band's bottom, not at it: just above the floor, the floor behind
-    # a point is too close to it to tell it from a surface there.
-    for frac in (0.25, 0.5, 1.0):
+    for z_of_band in heights:
         if not len(rows):
             break
-        z = floor + edges[bands] + frac * (edges[bands + 1] - edges[bands])
-        u, v, d = world_to_pixels(np.column_stack([xy, z]), k, obs.cam_to_world)
+        # The band's test height, the same numbers as floor + e[b] + frac * (e[b+1] - e[b]).
+        z = z_of_band[bands]
+        u, v, d = world_to_pixels(np.column_stack([xy, z]), k, cam_to_world)
         with np.errstate(invalid="ignore"):  # NaN u, v (points at the camera) are outside
             inside = (d > 0.1) & (u >= 0) & (u <= k.width - 1) & (v >= 0) & (v <= k.height - 1)
         keep = np.flatnonzero(inside)
@@ -70,10 +81,41 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
         ui, vi = np.round(u).astype(int), np.round(v).astype(int)
         if padded is None:
             padded = _padded_depth(np.asarray(obs.depth))
-        beyond = _needed_beyond(d, z[keep], float(obs.cam_to_world[2, 3]), floor)
+        beyond = _needed_beyond(d, z[keep], float(cam_to_world[2, 3]), floor)
         keep = keep[_nearest_depth(padded, vi, ui) > d + beyond]
         bands, rows, cols, xy = bands[keep], rows[keep], cols[keep], xy[keep]
     return bands, rows, cols
+
+
+def _may_be_in_view(
+    xy: np.ndarray, z_lo: float, z_hi: float, obs: Observation, cam_to_world: np.ndarray
+) -> np.ndarray:
+    """(N,) bool: False where no point above world ``xy`` (N, 2) at a height in
+    ``[z_lo, z_hi]`` can pass :func:`seen_through`'s in-frame test (optical depth > 0.1 m,
+    pixel inside the image); True may still fail it.
+
+    In the camera's frame a point's coordinates, and so optical depth ``d`` and ``fx x + cx d``
+    (>= 0 iff ``u >= 0`` when ``d > 0``) and the other image-edge terms, are linear in its
+    height: where the test passes at some height each term is positive there, so its larger
+    value at the two ends of the range is too. A cell whose terms fail at both ends (by a
+    margin far above rounding) is out of view at every height in the range.
+    """
+    inv = invert_rigid(cam_to_world)
+    r, t = inv[:3, :3], inv[:3, 3]
+    k = obs.intrinsics
+    x, y = xy[:, 0], xy[:, 1]
+    base = [r[i, 0] * x + r[i, 1] * y + t[i] for i in range(3)]
+    # ok[i]: term i holds at either end (depth; image left, right, top, bottom edge).
+    ok = np.zeros((5, len(xy)), dtype=bool)
+    eps = 1e-6  # metres (x pixels): rounding here and in the exact test is ~1e-12
+    for z in (z_lo, z_hi):
+        cx_, cy_, cd = (base[i] + r[i, 2] * z for i in range(3))
+        ok[0] |= cd > 0.1 - eps
+        ok[1] |= k.fx * cx_ + k.cx * cd >= -eps
+        ok[2] |= (k.width - 1 - k.cx) * cd - k.fx * cx_ >= -eps
+        ok[3] |= k.fy * cy_ + k.cy * cd >= -eps
+        ok[4] |= (k.height - 1 - k.cy) * cd - k.fy * cy_ >= -eps
+    return ok.all(axis=0)
 
 
 def _needed_beyond(
@@ -90,11 +132,17 @@ def _needed_beyond(
     return np.clip(FLOOR_SHARE * to_floor, MIN_BEYOND, BEYOND + 0.05 * depth)
 
 
-def _hit_bands_near(
+def _hit_cells_near(
     fmap: FreeSpaceMap, xy: np.ndarray, radius: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(bands, rows, cols) of the hit obstacle bands in the square of cells whose centres may
-    lie within ``radius`` metres of world ``xy`` (a superset; callers test the distance)."""
+) -> tuple[np.ndarray, int, int, np.ndarray, np.ndarray]:
+    """The cells with a hit obstacle band in the square of cells whose centres may lie within
+    ``radius`` metres of world ``xy`` (a superset; callers test the distance).
+
+    Returns:
+        (window, r0, c0, rows, cols): the (bands, h, w) view of ``obstacle_hits`` over the
+        square, whose cell (0, 0) is grid cell (r0, c0), and the grid rows and columns of its
+        cells with a hit in any band, in row-major order.
+    """
     res = fmap.config.resolution
     h, w = fmap.shape
     local = (np.asarray(xy, dtype=float) - fmap.origin) / res - 0.5  # (col, row) of xy
@@ -105,15 +153,13 @@ def _hit_bands_near(
     window = fmap.obstacle_hits[:, r0:r1, c0:c1]
     if not window.size:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    # Cells with a hit in any band first (a 3-D nonzero is several times slower), then
-    # their bands: the same (band, row, col) order a 3-D nonzero gives.
+        return window, r0, c0, empty, empty
+    # Cells with a hit in any band (a 3-D nonzero is several times slower).
     hit = window[0] != 0
     for band in window[1:]:
         hit |= band != 0
     rows, cols = np.nonzero(hit)
-    bands, at = np.nonzero(window[:, rows, cols])
-    return bands, rows[at] + r0, cols[at] + c0
+    return window, r0, c0, rows + r0, cols + c0
 
 
 def _padded_depth(depth: np.ndarray) -> np.ndarray:
