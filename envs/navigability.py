@@ -178,6 +178,8 @@ class OccupancyGrid:
         if agent_radius < 0:
             raise ValueError(f"agent_radius must be >= 0 metres, got {agent_radius}")
         self.free = free
+        self._last_cell = np.array([free.shape[1] - 1, free.shape[0] - 1])
+        """(col, row) of the last cell, the upper clip of :meth:`cells_of`."""
         self.origin = np.asarray(origin, dtype=float)
         self._ox, self._oy = float(self.origin[0]), float(self.origin[1])
         self.resolution = float(resolution)
@@ -232,6 +234,14 @@ class OccupancyGrid:
         return self._components[2]
 
     @functools.cached_property
+    def _distance_search(self) -> MCP_Geometric:
+        """One search over ``_costs`` for all of this grid's distance fields: building it
+        (flat costs, edge maps) cost more than a third of a field, and every full search starts
+        from the same reset state (an emptied heap, all costs unknown), so a field is the same
+        numbers a new search gives."""
+        return MCP_Geometric(self._costs, sampling=(self.resolution, self.resolution))
+
+    @functools.cached_property
     def _nearest(self) -> np.ndarray:
         """For snap(): (2, H, W) index of the nearest navigable cell of every cell."""
         from scipy import ndimage
@@ -248,13 +258,12 @@ class OccupancyGrid:
         """(rows, cols, inside) of world points (N, 2); rows/cols are clipped into the grid."""
         pts = np.asarray(xy, dtype=float).reshape(-1, 2)
         ij = np.floor((pts - self.origin) / self.resolution).astype(int)
-        h, w = self.shape
-        inside = (ij[:, 0] >= 0) & (ij[:, 0] < w) & (ij[:, 1] >= 0) & (ij[:, 1] < h)
-        # minimum/maximum rather than np.clip: same result, without np.clip's per-call
-        # overhead, which dominated on the policies' many small queries.
-        rows = np.minimum(np.maximum(ij[:, 1], 0), h - 1)
-        cols = np.minimum(np.maximum(ij[:, 0], 0), w - 1)
-        return rows, cols, inside
+        # Both columns clipped at once (minimum/maximum rather than np.clip, whose per-call
+        # overhead dominated on the policies' many small queries); a point is inside where
+        # clipping left its cell as it was. Fewer tiny array operations per call.
+        clipped = np.minimum(np.maximum(ij, 0), self._last_cell)
+        inside = (clipped[:, 0] == ij[:, 0]) & (clipped[:, 1] == ij[:, 1])
+        return clipped[:, 1], clipped[:, 0], inside
 
     def cell_centers(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """World (N, 2) centres of the given cells."""
@@ -307,12 +316,12 @@ class OccupancyGrid:
         if ok.all():
             return ok
         bad = np.flatnonzero(~ok)  # only these can still be saved by being on a corner
-        saved = np.zeros(len(bad), dtype=bool)
         eps = 1e-6 * self.resolution
-        for nudge in ((eps, eps), (eps, -eps), (-eps, eps), (-eps, -eps)):
-            rows, cols, inside = self.cells_of(pts[bad] + np.asarray(nudge))
-            saved |= inside & self.navigable[rows, cols]
-        ok[bad] = saved
+        nudges = np.array([(eps, eps), (eps, -eps), (-eps, eps), (-eps, -eps)])
+        # The four nudged copies of the points in one look-up: (4, n) -> saved by any.
+        nudged = (pts[bad][None, :, :] + nudges[:, None, :]).reshape(-1, 2)
+        rows, cols, inside = self.cells_of(nudged)
+        ok[bad] = (inside & self.navigable[rows, cols]).reshape(4, -1).any(axis=0)
         return ok
 
     def snap(self, xy: np.ndarray) -> np.ndarray:
@@ -331,8 +340,10 @@ class OccupancyGrid:
         assert cell is not None  # snap always returns a point inside the grid
         cells = self._cache.get(cell)
         if cells is None:
-            mcp = MCP_Geometric(self._costs, sampling=(self.resolution, self.resolution))
-            cells, _ = mcp.find_costs([cell])
+            costs, _ = self._distance_search.find_costs([cell])
+            # find_costs answers with a view of the search's own buffer, which the next
+            # search overwrites: keep a copy (same layout).
+            cells = costs.copy(order="K")
             self._cache[cell] = cells
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
