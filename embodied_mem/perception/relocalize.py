@@ -254,15 +254,27 @@ class PoseCorrector:
         # shift of its own, then gather every (x, y) pair as flat indices into ``fine``.
         xs, x_at = np.unique(cells[:, 0], return_inverse=True)
         ys, y_at = np.unique(cells[:, 1], return_inverse=True)
+        # The search's own offsets are the full grid in that order: the (x, y) pairs are then
+        # a broadcast sum, not two (M, N) gathers (the same integers).
+        grid_order = len(xs) * len(ys) == len(offs) and np.array_equal(
+            x_at.ravel() * len(ys) + y_at.ravel(), np.arange(len(offs))
+        )
         scores = np.empty((len(yaws), len(offs)))
         flat_fine = fine.ravel()
+        n = len(pts)
         for i, yaw in enumerate(yaws):
             c, s = math.cos(yaw), math.sin(yaw)
             rot = rel @ np.array([[c, s], [-s, c]]) + centre  # (N, 2): R(yaw) applied to rows
             base = np.floor((rot - lo) / step).astype(np.int64)  # (N, 2) x, y cells
-            ix = np.clip(base[None, :, 0] + xs[:, None], 0, size[0] - 1)  # (len(xs), N)
-            iy = np.clip(base[None, :, 1] + ys[:, None], 0, size[1] - 1) * size[0]
-            scores[i] = flat_fine.take(iy[y_at] + ix[x_at]).mean(axis=1)
+            # minimum/maximum: np.clip's numbers without its per-call overhead.
+            ix = np.minimum(np.maximum(base[None, :, 0] + xs[:, None], 0), size[0] - 1)
+            iy = np.minimum(np.maximum(base[None, :, 1] + ys[:, None], 0), size[1] - 1)
+            iy *= size[0]
+            at = (ix[:, None, :] + iy[None, :, :]).reshape(-1, n) if grid_order else None
+            if at is None:
+                at = iy[y_at] + ix[x_at]
+            # A mean is this sum over the contiguous last axis divided by the count.
+            scores[i] = flat_fine.take(at).sum(axis=1) / n
         return scores
 
     def _obstacle_points(self, obs: Observation, fmap: FreeSpaceMap) -> np.ndarray:
@@ -316,6 +328,11 @@ def _lookup(field: np.ndarray, cells: np.ndarray) -> np.ndarray:
     fx, fy = x - x0, y - y0
     x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
     h, w = field.shape
+    # A zero border, and indices clamped onto it: a corner outside the grid adds +0.0, which
+    # leaves the (non-negative) sum as skipping it would, without a mask per corner.
+    padded = np.zeros((h + 2, w + 2))
+    padded[1:-1, 1:-1] = field
+    flat = padded.ravel()
     out = np.zeros(x.shape)
     for dx, dy, wgt in (
         (0, 0, (1 - fx) * (1 - fy)),
@@ -323,7 +340,7 @@ def _lookup(field: np.ndarray, cells: np.ndarray) -> np.ndarray:
         (0, 1, (1 - fx) * fy),
         (1, 1, fx * fy),
     ):
-        xi, yi = x0 + dx, y0 + dy
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        out[ok] += wgt[ok] * field[yi[ok], xi[ok]]
+        xi = np.minimum(np.maximum(x0 + (dx + 1), 0), w + 1)
+        yi = np.minimum(np.maximum(y0 + (dy + 1), 0), h + 1)
+        out += wgt * flat.take(yi * (w + 2) + xi)
     return out
