@@ -62,13 +62,16 @@ logger = logging.getLogger(__name__)
 __all__ = ["MappedObject", "MapperConfig", "MapperUpdate", "ObjectMapper", "seeded_subsample"]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def seeded_subsample(total: int, keep: int) -> np.ndarray:
     """Sorted indices of the seeded subsample of ``keep`` out of ``total`` points.
 
     The seed is ``total``, so the draw depends only on the two sizes: capped tracks hit the
     same sizes frame after frame, and drawing the permutation anew each time was a
-    measurable part of every update.
+    measurable part of every update (~0.2 ms a draw). The cache holds every size an episode
+    meets: the mapper's cap plus what one frame adds (a few hundred sizes of ``keep`` int64
+    each) and long-term memory's smaller cap of up to ``max_points_per_object`` points; with
+    256 entries the two users evicted each other and most lookups missed.
     """
     idx = np.sort(np.random.default_rng(total).choice(total, keep, replace=False))
     idx.flags.writeable = False  # shared between calls
