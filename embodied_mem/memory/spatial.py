@@ -196,7 +196,7 @@ class FreeSpaceMap(MapNavigation):
         body = self._body_cells(obs.agent.xy)
         floor_cells = self._lattice(pts[floor, :2])
         obstacle_cells = self._lattice(pts[obstacle, :2])
-        self._cover(np.vstack([floor_cells, obstacle_cells, body]))
+        self._cover(floor_cells, obstacle_cells, body)
         self._add(self.floor_hits, floor_cells)
         # Bands seen through lose their hits first; this frame's own hits then win.
         self.obstacle_hits[seen_through(self, obs)] = 0
@@ -264,28 +264,36 @@ class FreeSpaceMap(MapNavigation):
         res = self.config.resolution
         centre = self._lattice(np.asarray(xy, dtype=float)[None, :2])[0]
         n = int(math.ceil(self.config.agent_radius / res))
-        dr, dc = np.mgrid[-n : n + 1, -n : n + 1]
-        cells = np.stack([dr.ravel(), dc.ravel()], axis=1) + centre
-        centres = (cells[:, ::-1] + 0.5) * res
-        keep = np.linalg.norm(centres - np.asarray(xy, dtype=float)[:2], axis=1) <= max(
+        cells = _square_offsets(n) + centre  # row-major over the (2n + 1)^2 square
+        d = (cells[:, ::-1] + 0.5) * res - np.asarray(xy, dtype=float)[:2]
+        # sqrt(dx * dx + dy * dy): the numbers np.linalg.norm(axis=1) gives, without its
+        # slow reduction along a length-2 axis.
+        keep = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) <= max(
             0.75 * self.config.agent_radius, 0.5 * res
         )
-        keep[np.flatnonzero((cells == centre).all(axis=1))] = True
+        keep[n * (2 * n + 1) + n] = True  # the agent's own cell, the square's middle
         return cells[keep]
 
-    def _cover(self, cells: np.ndarray) -> None:
-        """Grow the grid (in whole blocks) so ``cells`` and a margin around them fit."""
+    def _cover(self, *cells: np.ndarray) -> None:
+        """Grow the grid (in whole blocks) so the (N, 2) ``cells`` arrays and a margin
+        around them fit."""
         m = int(math.ceil(self.config.margin / self.config.resolution))
-        lo, hi = cells.min(axis=0) - m, cells.max(axis=0) + m + 1
+        # Per column, in Python ints: a (N, 2) array's min(axis=0) runs a length-2 inner
+        # loop N times, ten times slower than reducing each column.
+        filled = [c for c in cells if len(c)]
+        r_lo = min(int(c[:, 0].min()) for c in filled) - m
+        c_lo = min(int(c[:, 1].min()) for c in filled) - m
+        r_hi = max(int(c[:, 0].max()) for c in filled) + m + 1
+        c_hi = max(int(c[:, 1].max()) for c in filled) + m + 1
         if self.floor_hits.size:
-            cur_lo = np.asarray(self.offset)
-            cur_hi = cur_lo + np.asarray(self.shape)
-            if np.all(lo >= cur_lo) and np.all(hi <= cur_hi):
+            (r0, c0), (h, w) = self.offset, self.shape
+            if r_lo >= r0 and c_lo >= c0 and r_hi <= r0 + h and c_hi <= c0 + w:
                 return
-            lo, hi = np.minimum(lo, cur_lo), np.maximum(hi, cur_hi)
-        lo = np.floor_divide(lo, _BLOCK) * _BLOCK
-        hi = -np.floor_divide(-hi, _BLOCK) * _BLOCK
-        self._resize((int(lo[0]), int(lo[1])), (int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+            r_lo, c_lo = min(r_lo, r0), min(c_lo, c0)
+            r_hi, c_hi = max(r_hi, r0 + h), max(c_hi, c0 + w)
+        r_lo, c_lo = r_lo // _BLOCK * _BLOCK, c_lo // _BLOCK * _BLOCK
+        r_hi, c_hi = -(-r_hi // _BLOCK) * _BLOCK, -(-c_hi // _BLOCK) * _BLOCK
+        self._resize((r_lo, c_lo), (r_hi - r_lo, c_hi - c_lo))
 
     def _resize(self, offset: tuple[int, int], shape: tuple[int, int]) -> None:
         r0, c0 = offset[0] - self.offset[0], offset[1] - self.offset[1]
@@ -373,6 +381,16 @@ class FreeSpaceMap(MapNavigation):
             "visited": _pack(self.visited),
             "depth_noise": self.depth_noise,
         }
+
+
+@functools.lru_cache(maxsize=16)
+def _square_offsets(n: int) -> np.ndarray:
+    """Read-only (row, col) offsets of the (2n + 1)^2 square, row-major (``np.mgrid``'s
+    order), shared: every frame asks for the same square."""
+    dr, dc = np.mgrid[-n : n + 1, -n : n + 1]
+    offsets = np.stack([dr.ravel(), dc.ravel()], axis=1)
+    offsets.flags.writeable = False
+    return offsets
 
 
 @functools.lru_cache(maxsize=16)
