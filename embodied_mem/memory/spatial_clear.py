@@ -37,7 +37,7 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
     """Index (bands, rows, cols) of the obstacle bands with hits this frame sees through.
 
     Only the hit cells within ``max_range`` of the camera that may project into the frame
-    (:func:`_may_be_in_view`) are tested, and the three test heights are checked in turn on
+    (:func:`_view_box`, then :func:`_may_be_in_view`) are tested, and the three test heights are checked in turn on
     the bands still in question: most obstacle cells (walls) are out of view or fail the
     first test, so the later projections and depth look-ups are few. The answer is the one
     the plain test of every hit band at every height gives.
@@ -45,26 +45,28 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
     cfg = fmap.config
     cam_to_world = np.asarray(obs.cam_to_world, dtype=float)
     cam = cam_to_world[:3, 3]
-    window, r0, c0, rows, cols = _hit_cells_near(fmap, cam[:2], cfg.max_range)
-    empty = np.zeros(0, dtype=np.int64)
-    if not len(rows):
-        return empty, empty, empty
     edges = fmap.band_edges()
     floor = float(obs.agent.position[2])
     # A quarter up from the band's bottom, not at it: just above the floor, the floor behind
     # a point is too close to it to tell it from a surface there.
     fracs = (0.25, 0.5, 1.0)
     heights = [floor + edges[:-1] + frac * (edges[1:] - edges[:-1]) for frac in fracs]
+    z_lo, z_hi = float(heights[0].min()), float(heights[0].max())
+    terms = _view_terms(obs, cam_to_world)
+    box = _view_box(fmap, _near_square(fmap, cam[:2], cfg.max_range), z_lo, z_hi, terms)
+    window, rows, cols = _hit_cells(fmap, box)
+    if not len(rows):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     xy = fmap.cell_centres(rows, cols)
     # sqrt(dx * dx + dy * dy) is the sum np.linalg.norm forms (the same bits), without its
     # slow reduction along a length-2 axis: a measurable part of every frame.
     d = xy - cam[:2]
     keep = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) <= cfg.max_range
-    first = heights[0]
-    keep &= _may_be_in_view(xy, float(first.min()), float(first.max()), obs, cam_to_world)
+    keep &= _may_be_in_view(xy, z_lo, z_hi, terms)
     rows, cols, xy = rows[keep], cols[keep], xy[keep]
     # The hit bands of the remaining cells, in the (band, row, col) order of a 3-D nonzero.
-    bands, at = np.nonzero(window[:, rows - r0, cols - c0])
+    bands, at = np.nonzero(window[:, rows - box[0], cols - box[2]])
     rows, cols, xy = rows[at], cols[at], xy[at]
     k = obs.intrinsics
     depth = np.asarray(obs.depth)
@@ -85,35 +87,90 @@ def seen_through(fmap: FreeSpaceMap, obs: Observation) -> tuple[np.ndarray, ...]
     return bands, rows, cols
 
 
-def _may_be_in_view(
-    xy: np.ndarray, z_lo: float, z_hi: float, obs: Observation, cam_to_world: np.ndarray
-) -> np.ndarray:
-    """(N,) bool: False where no point above world ``xy`` (N, 2) at a height in
-    ``[z_lo, z_hi]`` can pass :func:`seen_through`'s in-frame test (optical depth > 0.1 m,
-    pixel inside the image); True may still fail it.
+def _view_terms(obs: Observation, cam_to_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A (5, 3), b (5,)): terms ``A @ p + b`` of a world point ``p`` that are all >= 0 where
+    :func:`seen_through`'s in-frame test passes (optical depth ``d > 0.1``, pixel inside).
 
-    In the camera's frame a point's coordinates, and so optical depth ``d`` and ``fx x + cx d``
-    (>= 0 iff ``u >= 0`` when ``d > 0``) and the other image-edge terms, are linear in its
-    height: where the test passes at some height each term is positive there, so its larger
-    value at the two ends of the range is too. A cell whose terms fail at both ends (by a
-    margin far above rounding) is out of view at every height in the range.
+    In the camera's frame a point's coordinates ``(x, y, d)`` are linear in ``p``, and so are
+    ``d - 0.1``, ``fx x + cx d`` (>= 0 iff ``u >= 0`` when ``d > 0``) and the other three
+    image-edge terms: a box of points where one term is negative everywhere (its largest value
+    is at a corner) is out of view.
     """
     inv = invert_rigid(cam_to_world)
-    r, t = inv[:3, :3], inv[:3, 3]
+    (rx, ry, rd), (tx, ty, td) = inv[:3, :3], inv[:3, 3]
     k = obs.intrinsics
-    x, y = xy[:, 0], xy[:, 1]
-    base = [r[i, 0] * x + r[i, 1] * y + t[i] for i in range(3)]
-    # ok[i]: term i holds at either end (depth; image left, right, top, bottom edge).
-    ok = np.zeros((5, len(xy)), dtype=bool)
-    eps = 1e-6  # metres (x pixels): rounding here and in the exact test is ~1e-12
-    for z in (z_lo, z_hi):
-        cx_, cy_, cd = (base[i] + r[i, 2] * z for i in range(3))
-        ok[0] |= cd > 0.1 - eps
-        ok[1] |= k.fx * cx_ + k.cx * cd >= -eps
-        ok[2] |= (k.width - 1 - k.cx) * cd - k.fx * cx_ >= -eps
-        ok[3] |= k.fy * cy_ + k.cy * cd >= -eps
-        ok[4] |= (k.height - 1 - k.cy) * cd - k.fy * cy_ >= -eps
-    return ok.all(axis=0)
+    right, bottom = k.width - 1 - k.cx, k.height - 1 - k.cy
+    a = np.stack(
+        [rd, k.fx * rx + k.cx * rd, right * rd - k.fx * rx, k.fy * ry + k.cy * rd]
+        + [bottom * rd - k.fy * ry]
+    )
+    b = np.array(
+        [td - 0.1, k.fx * tx + k.cx * td, right * td - k.fx * tx, k.fy * ty + k.cy * td]
+        + [bottom * td - k.fy * ty]
+    )
+    return a, b
+
+
+_EPS = 1e-4
+"""Slack (metres x pixels) of the view culls: far above the rounding (~1e-9 at tens of metres)
+by which they and the exact test may differ, so neither drops a point that test keeps."""
+
+
+def _may_be_in_view(
+    xy: np.ndarray, z_lo: float, z_hi: float, terms: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """(N,) bool: False where no point above world ``xy`` (N, 2) at a height in
+    ``[z_lo, z_hi]`` can pass the in-frame test (a term of :func:`_view_terms` is negative
+    at both ends, so everywhere between); True may still fail it."""
+    a, b = terms
+    base = a[:, :1] * xy[:, 0] + a[:, 1:2] * xy[:, 1] + b[:, None]  # (5, N)
+    best = np.maximum(base + a[:, 2:] * z_lo, base + a[:, 2:] * z_hi)
+    return (best >= -_EPS).all(axis=0)
+
+
+_BLOCK = 8
+"""Cells per side of the blocks :func:`_view_box` tests."""
+
+
+def _view_box(
+    fmap: FreeSpaceMap,
+    box: tuple[int, int, int, int],
+    z_lo: float,
+    z_hi: float,
+    terms: tuple[np.ndarray, np.ndarray],
+) -> tuple[int, int, int, int]:
+    """The part (r0, r1, c0, c1) of the grid ``box`` covering its blocks of cells that may
+    hold a point in view (cell centre, height in ``[z_lo, z_hi]``): each term of
+    :func:`_view_terms` is largest at a corner of a block's box of points, so a block where
+    one is negative at every corner is out of view. A camera sees a wedge of the square
+    around it: the rest of the square is not searched."""
+    r0, r1, c0, c1 = box
+    if r0 >= r1 or c0 >= c1:
+        return box
+    a, b = terms
+    res = fmap.config.resolution
+    ox, oy = (float(v) for v in fmap.origin)
+    rs = np.arange(r0, r1, _BLOCK)
+    re = np.minimum(rs + _BLOCK, r1)
+    cs = np.arange(c0, c1, _BLOCK)
+    ce = np.minimum(cs + _BLOCK, c1)
+    # Block middles and half-extents over its cell centres, metres.
+    ym, hy = oy + 0.5 * (rs + re) * res, 0.5 * (re - 1 - rs) * res
+    xm, hx = ox + 0.5 * (cs + ce) * res, 0.5 * (ce - 1 - cs) * res
+    zm, hz = 0.5 * (z_lo + z_hi), 0.5 * (z_hi - z_lo)
+    ax, ay, az = (a[:, i, None, None] for i in range(3))
+    best = (
+        ax * xm[None, None, :]
+        + np.abs(ax) * hx[None, None, :]
+        + ay * ym[None, :, None]
+        + np.abs(ay) * hy[None, :, None]
+        + (az * zm + np.abs(az) * hz + b[:, None, None])
+    )  # (5, row blocks, col blocks)
+    ok = (best >= -10 * _EPS).all(axis=0)
+    if not ok.any():
+        return r0, r0, c0, c0
+    rows, cols = np.flatnonzero(ok.any(axis=1)), np.flatnonzero(ok.any(axis=0))
+    return int(rs[rows[0]]), int(re[rows[-1]]), int(cs[cols[0]]), int(ce[cols[-1]])
 
 
 def _needed_beyond(
@@ -130,17 +187,9 @@ def _needed_beyond(
     return np.clip(FLOOR_SHARE * to_floor, MIN_BEYOND, BEYOND + 0.05 * depth)
 
 
-def _hit_cells_near(
-    fmap: FreeSpaceMap, xy: np.ndarray, radius: float
-) -> tuple[np.ndarray, int, int, np.ndarray, np.ndarray]:
-    """The cells with a hit obstacle band in the square of cells whose centres may lie within
-    ``radius`` metres of world ``xy`` (a superset; callers test the distance).
-
-    Returns:
-        (window, r0, c0, rows, cols): the (bands, h, w) view of ``obstacle_hits`` over the
-        square, whose cell (0, 0) is grid cell (r0, c0), and the grid rows and columns of its
-        cells with a hit in any band, in row-major order.
-    """
+def _near_square(fmap: FreeSpaceMap, xy: np.ndarray, radius: float) -> tuple[int, int, int, int]:
+    """(r0, r1, c0, c1): the grid's square of cells whose centres may lie within ``radius``
+    metres of world ``xy`` (a superset; callers test the distance)."""
     res = fmap.config.resolution
     h, w = fmap.shape
     local = (np.asarray(xy, dtype=float) - fmap.origin) / res - 0.5  # (col, row) of xy
@@ -148,16 +197,26 @@ def _hit_cells_near(
     hi = np.ceil(local + radius / res) + 2
     c0, r0 = (int(min(max(x, 0), n)) for x, n in zip(lo, (w, h), strict=True))
     c1, r1 = (int(min(max(x, 0), n)) for x, n in zip(hi, (w, h), strict=True))
+    return r0, r1, c0, c1
+
+
+def _hit_cells(
+    fmap: FreeSpaceMap, box: tuple[int, int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(window, rows, cols): the (bands, h, w) view of ``obstacle_hits`` over the grid
+    ``box`` (r0, r1, c0, c1), and the grid rows and columns of its cells with a hit in any
+    band, in row-major order."""
+    r0, r1, c0, c1 = box
     window = fmap.obstacle_hits[:, r0:r1, c0:c1]
     if not window.size:
         empty = np.zeros(0, dtype=np.int64)
-        return window, r0, c0, empty, empty
+        return window, empty, empty
     # Cells with a hit in any band (a 3-D nonzero is several times slower).
     hit = window[0] != 0
     for band in window[1:]:
         hit |= band != 0
     rows, cols = np.nonzero(hit)
-    return window, r0, c0, rows + r0, cols + c0
+    return window, rows + r0, cols + c0
 
 
 def _nearest_depth(depth: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
