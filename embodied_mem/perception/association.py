@@ -8,6 +8,8 @@ first small glimpse later covered by a fuller view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
@@ -29,9 +31,59 @@ def overlap_fraction(
     """
     if len(points_b) == 0 or tree_a.n == 0:
         return 0.0
-    if max_points is not None and len(points_b) > max_points:
-        points_b = points_b[:: -(-len(points_b) // max_points)]
-    return _near_count(tree_a, points_b, radius, bounds_b) / len(points_b)
+    sample = _sample(points_b, max_points)
+    return _near_count(tree_a, sample, radius, bounds_b) / len(sample)
+
+
+def overlap_fractions(
+    trees: Sequence[cKDTree],
+    points: Sequence[np.ndarray],
+    radius: float,
+    max_points: int | None = None,
+    bounds: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None,
+) -> list[float]:
+    """``overlap_fraction(trees[k], points[k], radius, max_points, bounds[k])`` for every k.
+
+    The same numbers, with one KD-tree query per distinct tree (by identity) for all the
+    points asked of it: a query call costs about as much as ~70 points, and the mapper asks
+    each track tree about several detections (and each detection's tree about several
+    tracks) per frame. Each point's nearest-neighbour answer does not depend on the others
+    queried with it.
+    """
+    out = [0.0] * len(trees)
+    groups: dict[int, list[int]] = {}
+    for k, tree in enumerate(trees):
+        groups.setdefault(id(tree), []).append(k)
+    for ks in groups.values():
+        tree = trees[ks[0]]
+        parts: list[np.ndarray] = []
+        owners: list[int] = []
+        sizes: list[int] = []
+        for k in ks:
+            if len(points[k]) == 0 or tree.n == 0:
+                continue
+            sample = _sample(points[k], max_points)
+            query = _near_candidates(tree, sample, radius, bounds[k] if bounds else None)
+            if query is not None and len(query):
+                parts.append(query)
+                owners.append(k)
+                sizes.append(len(sample))
+        if not parts:
+            continue
+        dist, _ = tree.query(np.concatenate(parts), k=1, distance_upper_bound=radius)
+        near = np.isfinite(dist)
+        segment = np.repeat(np.arange(len(parts)), [len(q) for q in parts])
+        counts = np.bincount(segment[near], minlength=len(parts)).tolist()
+        for k, count, size in zip(owners, counts, sizes, strict=True):
+            out[k] = count / size  # Python ints, as overlap_fraction divides
+    return out
+
+
+def _sample(points: np.ndarray, max_points: int | None) -> np.ndarray:
+    """The evenly strided sample of at most ``max_points`` points overlaps are estimated on."""
+    if max_points is not None and len(points) > max_points:
+        return points[:: -(-len(points) // max_points)]
+    return points
 
 
 def _near_count(
@@ -40,6 +92,21 @@ def _near_count(
     radius: float,
     bounds_b: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> int:
+    query = _near_candidates(tree_a, points_b, radius, bounds_b)
+    if query is None or not len(query):
+        return 0
+    dist, _ = tree_a.query(query, k=1, distance_upper_bound=radius)
+    return int(np.count_nonzero(np.isfinite(dist)))
+
+
+def _near_candidates(
+    tree_a: cKDTree,
+    points_b: np.ndarray,
+    radius: float,
+    bounds_b: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray | None:
+    """The points of ``points_b`` that can have a point of ``tree_a`` within ``radius``
+    (None: none can); only these need a query."""
     # Only points of b inside a's grown box can be near a; skipping the rest is exact and
     # keeps the cost proportional to the overlap region, not to the whole track.
     lo, hi = tree_a.mins - radius, tree_a.maxes + radius
@@ -48,17 +115,15 @@ def _near_count(
         # by the tree) or apart from it (none can be near): the per-point test below
         # costs about a quarter of the query it saves, and this is most calls.
         if np.all(bounds_b[0] >= lo) and np.all(bounds_b[1] <= hi):
-            dist, _ = tree_a.query(points_b, k=1, distance_upper_bound=radius)
-            return int(np.count_nonzero(np.isfinite(dist)))
+            return points_b
         if np.any(bounds_b[1] < lo) or np.any(bounds_b[0] > hi):
-            return 0
+            return None
     # Column by column: half the cost of comparing (N, 3) blocks and reducing along rows.
     x, y, z = points_b[:, 0], points_b[:, 1], points_b[:, 2]
     inside = (x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1]) & (z >= lo[2]) & (z <= hi[2])
     if not inside.any():
-        return 0
-    dist, _ = tree_a.query(points_b[inside], k=1, distance_upper_bound=radius)
-    return int(np.count_nonzero(np.isfinite(dist)))
+        return None
+    return points_b[inside]
 
 
 def mutual_overlap(

@@ -40,7 +40,7 @@ from embodied_mem.perception.association import (
     assign,
     boxes_touching,
     mutual_overlap,
-    overlap_fraction,
+    overlap_fractions,
     semantic_similarity,
 )
 from embodied_mem.perception.backproject import (
@@ -257,13 +257,18 @@ class ObjectMapper:
         merged: list[tuple[str, str]] = []
         known, self._overlaps = self._overlaps, {}
         ids = sorted(self.objects, key=lambda t: (-self.objects[t].n_observations, t))
+        # Every track's box, gathered once: a pass changes only the kept track's box, and a
+        # track is only tested against tracks after it in ``ids``, never kept ones.
+        mins = np.array([self.objects[t].bbox_min for t in ids]).reshape(-1, 3)
+        maxs = np.array([self.objects[t].bbox_max for t in ids]).reshape(-1, 3)
         for i, keep_id in enumerate(ids):
             if keep_id not in self.objects:
                 continue
-            rest = [t for t in ids[i + 1 :] if t in self.objects]
+            later = [j for j in range(i + 1, len(ids)) if ids[j] in self.objects]
+            rest = [ids[j] for j in later]
             # One vectorised box test against all later tracks (per-pair calls dominated
             # this pass); redone after a merge because the kept track's box grows.
-            near = self._touching(keep_id, rest)
+            near = self._touching(keep_id, mins[later], maxs[later])
             for k, other_id in enumerate(rest):
                 if not near[k] or other_id not in self.objects:
                     continue
@@ -273,7 +278,8 @@ class ObjectMapper:
                 if ov >= cfg.merge_overlap and sim >= cfg.merge_similarity:
                     self._merge_into(a, b)
                     merged.append((other_id, keep_id))
-                    near[k + 1 :] = self._touching(keep_id, rest[k + 1 :])
+                    left = later[k + 1 :]
+                    near[k + 1 :] = self._touching(keep_id, mins[left], maxs[left])
         if merged:
             logger.debug("merged %d duplicate tracks", len(merged))
         return merged
@@ -287,13 +293,14 @@ class ObjectMapper:
         cfg = self.config
         out: list[np.ndarray | None] = []
         for det in detections:
-            if det.pixel_count < cfg.min_mask_pixels:
+            pixels = det.pixel_count  # counted anew on each access
+            if pixels < cfg.min_mask_pixels:
                 upd.skipped_detections += 1
                 out.append(None)
                 continue
             if len(det.points) == 0:
                 stats = BackprojectStats()
-                stride = max(1, int(np.sqrt(det.pixel_count / cfg.max_backproject_pixels)))
+                stride = max(1, int(np.sqrt(pixels / cfg.max_backproject_pixels)))
                 # Sampling at half a voxel keeps every voxel occupied; denser adds only cost.
                 det.points = backproject(
                     obs.depth,
@@ -338,29 +345,34 @@ class ObjectMapper:
         lo = np.array([b[0] for b in bounds])[:, None, :]
         hi = np.array([b[1] for b in bounds])[:, None, :]
         near = np.all(mins[None] - margin <= hi, axis=2) & np.all(lo - margin <= maxs[None], axis=2)
+        rows, cols = (idx.tolist() for idx in np.nonzero(near))
+        clouds_near = [clouds[det_idx[r]] for r in rows]
+        # Fraction of the detection's points on the track, one query per track; the reverse
+        # (track points near the detection) only matters when the detection is not already
+        # almost inside the track, so the detection's tree is built only then.
+        ovs = overlap_fractions(
+            [self._tree(objs[c]) for c in cols],
+            clouds_near,  # type: ignore[arg-type]
+            cfg.overlap_radius,
+            cfg.overlap_sample_points,
+            [bounds[r] for r in rows],
+        )
+        back = [k for k, ov in enumerate(ovs) if ov < 0.9]
         det_trees: dict[int, cKDTree] = {}
-        for r, c in zip(*np.nonzero(near), strict=True):
-            pts = clouds[det_idx[r]]
-            assert pts is not None
+        for k in back:
+            if rows[k] not in det_trees:
+                det_trees[rows[k]] = _kdtree(clouds_near[k])  # type: ignore[arg-type]
+        back_ovs = overlap_fractions(
+            [det_trees[rows[k]] for k in back],
+            [objs[cols[k]].points for k in back],
+            cfg.overlap_radius,
+            cfg.overlap_sample_points,
+            [(objs[cols[k]].bbox_min, objs[cols[k]].bbox_max) for k in back],
+        )
+        for k, ov in zip(back, back_ovs, strict=True):
+            ovs[k] = max(ovs[k], ov)
+        for r, c, ov in zip(rows, cols, ovs, strict=True):
             det, obj = detections[det_idx[r]], objs[c]
-            ov = overlap_fraction(
-                self._tree(obj), pts, cfg.overlap_radius, cfg.overlap_sample_points, bounds[r]
-            )
-            # The reverse direction (track points near the detection) only matters when
-            # the detection is not already almost inside the track; skip the tree then.
-            if ov < 0.9:
-                if r not in det_trees:
-                    det_trees[r] = _kdtree(pts)
-                ov = max(
-                    ov,
-                    overlap_fraction(
-                        det_trees[r],
-                        obj.points,
-                        cfg.overlap_radius,
-                        cfg.overlap_sample_points,
-                        (obj.bbox_min, obj.bbox_max),
-                    ),
-                )
             sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
             scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
             valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
@@ -498,14 +510,10 @@ class ObjectMapper:
         )
         return ov
 
-    def _touching(self, track_id: str, others: list[str]) -> np.ndarray:
-        """(len(others),) bool: which tracks' boxes touch ``track_id``'s (grown by the overlap
-        radius), via :func:`~embodied_mem.perception.association.boxes_touching`."""
-        if not others:
-            return np.zeros(0, dtype=bool)
+    def _touching(self, track_id: str, mins: np.ndarray, maxs: np.ndarray) -> np.ndarray:
+        """(K,) bool: which of K boxes ``mins``/``maxs`` (K, 3) touch ``track_id``'s (grown by
+        the overlap radius), via :func:`~embodied_mem.perception.association.boxes_touching`."""
         a = self.objects[track_id]
-        mins = np.array([self.objects[t].bbox_min for t in others])
-        maxs = np.array([self.objects[t].bbox_max for t in others])
         return boxes_touching(a.bbox_min, a.bbox_max, mins, maxs, self.config.overlap_radius)
 
     def _get(self, object_id: str) -> MappedObject:

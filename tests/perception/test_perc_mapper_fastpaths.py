@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from embodied_mem.perception.association import overlap_fraction
+from embodied_mem.perception.association import overlap_fraction, overlap_fractions
 from embodied_mem.perception.backproject import percentile_linear
 from embodied_mem.perception.mapper import MapperConfig, ObjectMapper, seeded_subsample
 from embodied_mem.perception.mapper_types import MappedObject, column_bounds
@@ -53,6 +53,31 @@ def test_overlap_decided_by_boxes_equals_the_point_by_point_count(shift: float) 
         assert plain == 1.0
     if shift == 3.0:
         assert plain == 0.0
+
+
+def test_batched_overlaps_equal_one_call_per_pair() -> None:
+    rng = np.random.default_rng(2)
+    grid = np.stack(np.meshgrid(*[np.arange(0.0, 1.0, 0.04)] * 3, indexing="ij"), -1)
+    trees = [cKDTree(grid.reshape(-1, 3) + [dx, 0.0, 0.0]) for dx in (0.0, 0.5)]
+    # inside, partly inside, apart, empty, a float32 cloud and one over the sample size
+    clouds = [
+        rng.uniform(0.2, 0.8, (100, 3)),
+        rng.uniform(0.2, 0.8, (300, 3)) + [0.6, 0.0, 0.0],
+        rng.uniform(0.2, 0.8, (50, 3)) + [5.0, 0.0, 0.0],
+        np.zeros((0, 3)),
+        rng.uniform(0.0, 1.0, (80, 3)).astype(np.float32),
+        rng.uniform(0.1, 1.2, (1000, 3)),
+    ]
+    pairs = [(t, c) for t in (0, 1) for c in range(len(clouds))]
+    ts = [trees[t] for t, _ in pairs]
+    cs = [clouds[c] for _, c in pairs]
+    bounds = [column_bounds(c) if len(c) else None for c in cs]
+    one_by_one = [
+        overlap_fraction(t, c, 0.05, 150, b) for t, c, b in zip(ts, cs, bounds, strict=True)
+    ]
+    assert overlap_fractions(ts, cs, 0.05, 150, bounds) == one_by_one
+    assert overlap_fractions(ts, cs, 0.05, 150) == one_by_one
+    assert 0.0 < min(one_by_one[:2]) and max(one_by_one) > 0.9  # not all trivial
 
 
 def _track(tid: str, points: np.ndarray) -> MappedObject:
