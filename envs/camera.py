@@ -36,10 +36,23 @@ def transform_columns(
     transform: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray
 ) -> np.ndarray:
     """Apply a 4x4 rigid ``transform`` to points given as coordinate columns → (N, 3) float64."""
-    r, t = transform[:3, :3], transform[:3, 3]
     out = np.empty((len(x), 3), dtype=np.float64)
-    for k in range(3):
-        out[:, k] = r[k, 0] * x + r[k, 1] * y + r[k, 2] * z + t[k]
+    if not (transform.dtype == x.dtype == y.dtype == z.dtype == np.float64):
+        # Other dtypes keep numpy's promotion of the plain expression (float32 products).
+        r, t = transform[:3, :3], transform[:3, 3]
+        for k in range(3):
+            out[:, k] = r[k, 0] * x + r[k, 1] * y + r[k, 2] * z + t[k]
+        return out
+    acc = np.empty(len(x), dtype=np.float64)
+    term = np.empty(len(x), dtype=np.float64)
+    for k, (rx, ry, rz, t) in enumerate(transform[:3, :4].tolist()):
+        # ((rx * x + ry * y) + rz * z) + t: the plain expression's operations in its order,
+        # in two reused buffers instead of six new arrays per row.
+        np.multiply(x, rx, out=acc)
+        acc += np.multiply(y, ry, out=term)
+        acc += np.multiply(z, rz, out=term)
+        acc += t
+        out[:, k] = acc
     return out
 
 

@@ -187,15 +187,16 @@ class FreeSpaceMap(MapNavigation):
         depth = median3_strided(depth, s) if self.depth_noise > 0 else depth[::s, ::s]
         vs, us = pixel_grid(k.height, k.width, s)
         ok = np.isfinite(depth) & (depth > 0) & (depth <= cfg.max_range)
-        pts = pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)
         # Ranges along the floor, for the floor-range cut (optical depth is close enough).
         rng = depth[ok]
+        pts = pixels_to_world(us[ok], vs[ok], rng, k, obs.cam_to_world)
         height = pts[:, 2] - float(obs.agent.position[2])
         floor = (height < cfg.floor_height) & (rng <= cfg.floor_range)
         obstacle = (height >= cfg.floor_height) & (height < cfg.robot_height)
         body = self._body_cells(obs.agent.xy)
-        floor_cells = self._lattice(pts[floor, :2])
-        obstacle_cells = self._lattice(pts[obstacle, :2])
+        # Every point's cell at once (the numbers _lattice gives each), then the two kinds.
+        cells = self._lattice(pts[:, :2])
+        floor_cells, obstacle_cells = cells[floor], cells[obstacle]
         self._cover(floor_cells, obstacle_cells, body)
         self._add(self.floor_hits, floor_cells)
         # Bands seen through lose their hits first; this frame's own hits then win.
