@@ -3,7 +3,9 @@
 Prints JSON: for each segmenter, the median CPU seconds per frame of segment + back-project +
 associate (``PerceptionPipeline.step``), the median of plain full-frame back-projection
 (``backproject`` of every valid pixel) of the same frame measured right before it, and their
-ratio (target < 5). Wall-clock ratios are printed too; on a shared machine they are noisier.
+ratio (target < 5); and the object mapper's own CPU per frame (``ObjectMapper.update``, the
+part issue #16 measures in full-suite profiles). Wall-clock ratios are printed too; on a
+shared machine they are noisier.
 Frames come from the built-in simulator (a turn on the spot, then a short walk) when it can
 render here, else from a synthetic box scene with a moving camera.
 
@@ -30,7 +32,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from embodied_mem.perception.backproject import backproject  # noqa: E402
+from embodied_mem.perception.backproject import backproject, voxel_downsample  # noqa: E402
 from embodied_mem.perception.pipeline import PerceptionPipeline  # noqa: E402
 from embodied_mem.perception.segmenters.geometric import GeometricSegmenter  # noqa: E402
 from embodied_mem.perception.segmenters.noisy import NoisySegmenter, NoisySegmenterConfig  # noqa: E402
@@ -100,6 +102,8 @@ def run(frames_n: int, repeats: int, seed: int) -> dict:
         logger.warning("built-in simulator unavailable (%s); using a synthetic frame", exc)
         frames, cats, source = synthetic_frames(frames_n)
         oracle, noisy = OracleSegmenter(cats), NoisySegmenter(cats, NoisySegmenterConfig())
+    # open3d loads on first use; outside the timed frames it does not weigh on one of them.
+    voxel_downsample(np.zeros((1, 3)), 0.1)
     results = {}
     for name, seg in (("oracle", oracle), ("noisy", noisy), ("geometric", GeometricSegmenter())):
         pipe = PerceptionPipeline(seg)
@@ -153,6 +157,17 @@ def bench_segmenter(pipe: PerceptionPipeline, frames: list, repeats: int) -> dic
     """Per frame, plain back-projection (median of ``repeats``) right before the ingest step,
     so both see the same machine state."""
     plain_cpu, plain_wall, ingest_cpu, ingest_wall = [], [], [], []
+    map_cpu: list[float] = []  # the object mapper's share of each ingest step
+    update = pipe.mapper.update
+
+    def timed_update(*args, **kwargs):
+        c0 = time.process_time()
+        try:
+            return update(*args, **kwargs)
+        finally:
+            map_cpu.append(time.process_time() - c0)
+
+    pipe.mapper.update = timed_update  # type: ignore[method-assign]
     for obs in frames:
 
         def plain(o=obs):
@@ -170,6 +185,8 @@ def bench_segmenter(pipe: PerceptionPipeline, frames: list, repeats: int) -> dic
     return {
         "ingest_cpu_s_per_frame_median": round(statistics.median(ingest_cpu), 6),
         "ingest_cpu_s_per_frame_p95": round(float(np.percentile(ingest_cpu, 95)), 6),
+        "map_cpu_s_per_frame_median": round(statistics.median(map_cpu), 6),
+        "map_cpu_s_per_frame_mean": round(statistics.fmean(map_cpu), 6),
         "plain_backprojection_cpu_s_median": round(statistics.median(plain_cpu), 6),
         "ratio_vs_plain_backprojection": round(ratio, 2),
         "meets_target": ratio < 5.0,
