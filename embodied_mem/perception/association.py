@@ -114,9 +114,13 @@ def _near_candidates(
         # Decided for the whole box when it lies inside the grown box (every point is tested
         # by the tree) or apart from it (none can be near): the per-point test below
         # costs about a quarter of the query it saves, and this is most calls.
-        if np.all(bounds_b[0] >= lo) and np.all(bounds_b[1] <= hi):
+        # On Python floats: the same float64 comparisons without numpy's per-call overhead
+        # on three numbers (this runs for every detection-track pair of every frame).
+        (l0, l1, l2), (h0, h1, h2) = lo.tolist(), hi.tolist()
+        (a0, a1, a2), (b0, b1, b2) = (np.asarray(c, dtype=np.float64).tolist() for c in bounds_b)
+        if a0 >= l0 and a1 >= l1 and a2 >= l2 and b0 <= h0 and b1 <= h1 and b2 <= h2:
             return points_b
-        if np.any(bounds_b[1] < lo) or np.any(bounds_b[0] > hi):
+        if b0 < l0 or b1 < l1 or b2 < l2 or a0 > h0 or a1 > h1 or a2 > h2:
             return None
     # Column by column: half the cost of comparing (N, 3) blocks and reducing along rows.
     x, y, z = points_b[:, 0], points_b[:, 1], points_b[:, 2]
