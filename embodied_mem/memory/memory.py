@@ -219,6 +219,11 @@ class AgentMemory:
         obs, detections = self._recent_inputs[-1]
         return obs, list(detections)
 
+    def recent_detections(self) -> list[tuple[Observation, list[Detection]]]:
+        """The last few ingested frames (oldest first) with everything perception detected in
+        each: one frame's detector can miss, merge or mislabel a thing the next one sees."""
+        return [(obs, list(dets)) for obs, dets in self._recent_inputs]
+
     def point_at(self, frame_index: int, u: int, v: int) -> np.ndarray | None:
         """The world point at pixel (u, v) of a recently ingested frame, from that frame's depth
         and pose as perception gave them (the memory's own frame of reference: with a drifting

@@ -141,6 +141,31 @@ def test_an_object_shut_in_a_container_is_reached_by_seeing_the_container() -> N
     assert "not among what perception sees" in sighting(mem, elsewhere, 0.5)(None)
 
 
+def test_one_frame_that_misses_the_target_does_not_reject_the_arrival() -> None:
+    """A detector misses, merges or mislabels a thing in a frame now and then (memory-noisy
+    rejected arrivals with a cabinet at 38 % of the frame because the last frame's detector
+    dropped it): a detection of the target in one of the last few frames confirms it; once
+    none of them shows it, the arrival is rejected."""
+    from embodied_mem.agent.checks import sighting
+    from embodied_mem.memory.synthetic import SynthConfig, SyntheticHouse, clock
+
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    target = next(o for o in house.objects() if o.room_id == "room_0")
+    goal = NavigateToObject(position=tuple(target.center), category=target.category, memory_id="x")
+
+    def ingest(f: int, drop_target: bool) -> None:
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        mem.ingest(obs, [d for d in dets if not (drop_target and d.oracle_id == target.id)])
+
+    ingest(0, drop_target=False)
+    ingest(1, drop_target=True)  # the detector missed it in the last frame
+    assert sighting(mem, goal, 0.5)(None) is None
+    for f in range(2, 8):
+        ingest(f, drop_target=True)
+    assert "not among what perception sees" in (sighting(mem, goal, 0.5)(None) or "")
+
+
 def test_search_detector_fires_only_for_things_memory_did_not_hold(first_view) -> None:
     """Exploring for "a book you did not touch": the remembered (touched) book must not stop the
     search at once; a book first seen while exploring must."""
