@@ -42,7 +42,13 @@ from embodied_mem.memory.persist import (
     read_only_error,
     save_copy,
 )
-from embodied_mem.memory.relink import ADOPT_REACH, Relinker, adopt_detection_at, kind_at
+from embodied_mem.memory.relink import (
+    ADOPT_REACH,
+    SEEN_NEAR,
+    Relinker,
+    adopt_detection_at,
+    kind_at,
+)
 from embodied_mem.memory.retrieval import MemoryQuery
 from embodied_mem.memory.short_term import ShortTermMemory, STMEntry
 from embodied_mem.memory.spatial import FreeSpaceMap
@@ -350,12 +356,22 @@ class AgentMemory:
             # nearest remembered object within reach — each of the kind the agent's own view
             # shows at the point when it shows one: a cup 10 cm from the egg taken is not
             # the egg, nor is a teddy bear 1 m from a watch too small to map so far.
-            kind = kind_at(p, self._recent_inputs, lambda c: lt.layer_for(c) is Layer.RECEPTACLE)
+            def is_receptacle(c: str) -> bool:
+                return lt.layer_for(c) is Layer.RECEPTACLE
+
+            kind = kind_at(p, self._recent_inputs, is_receptacle)
             obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH, category=kind)
             obj = obj or adopt_detection_at(
                 self, p, self._recent_inputs, ADOPT_REACH, category=kind
             )
-            obj = obj or lt.nearest(p, Layer.OBJECT, category=kind)
+            # Reaching further is a guess, made only for a kind the view shows near the point:
+            # when it shows none there (a tissue box in a drawer the detector missed), the
+            # nearest remembered thing of any kind was a "remote control" made of one
+            # mislabelled view of the drawer; unlinked, the pick is linked to the thing that
+            # turns up where it is put down (:class:`Relinker`).
+            near_kind = kind or kind_at(p, self._recent_inputs, is_receptacle, reach=SEEN_NEAR)
+            if obj is None and near_kind is not None:
+                obj = lt.nearest(p, Layer.OBJECT, category=near_kind)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
                 self.mapper.agent_handled(obj)

@@ -141,6 +141,12 @@ point is the back-projection of a pixel of the agent's own view, so the detectio
 that pixel lies at distance 0 in that frame)."""
 
 
+SEEN_NEAR = 0.3
+"""Metres: a movable thing the recent frames show this close to the point acted on may be what
+was taken when none shows at the point itself (the point is a pixel's back-projection; an aim
+a few centimetres off lands on the table beside the tissue box)."""
+
+
 def kind_at(
     point: np.ndarray,
     recent: Iterable[tuple[Observation, list[Detection]]],

@@ -237,6 +237,48 @@ def test_a_pick_takes_the_kind_seen_at_the_point_not_a_neighbour_of_another_kind
     assert _memory_ids(mem, small.id) == [pick.object_id]
 
 
+def test_a_pick_with_no_movable_thing_in_view_near_the_point_is_not_pinned_on_a_neighbour() -> None:
+    """Issue 14 (memory-noisy, full-0004): a tissue box taken from a drawer showed in none of
+    the last frames (only the drawer did), and the pick went to the nearest remembered thing
+    within 1 m: a "remote control" made of one mislabelled view of the drawer, which then
+    stood in for the tissue box in ten tasks. With no movable thing in view near the point the
+    pick stays unlinked (the relinker names it where it is put down); a thing in view 20 cm
+    off (an aim that landed beside it) is still taken."""
+    house = _house()
+    mem = AgentMemory(house.rooms)
+    for f in range(3):
+        mem.ingest(*house.frame(f, clock(0, 2.0 * f, house.config), "room_0"))
+    things = [o for o in house.objects() if o.room_id == "room_0"]
+    target = things[0]
+    all_points = np.concatenate([o.points() for o in things])
+
+    def clear_of_things(point: np.ndarray) -> bool:
+        return float(np.min(np.linalg.norm(all_points - point, axis=1))) > 0.3
+
+    def only_near(point: np.ndarray) -> bool:  # the target alone within 0.3 m, none at 0.15
+        gaps = [float(np.min(np.linalg.norm(o.points() - point, axis=1))) for o in things]
+        return 0.15 < gaps[0] <= 0.25 and min(gaps[1:]) > 0.3
+
+    directions = np.vstack([np.eye(3), -np.eye(3)])
+    extremes = [max(target.points(), key=lambda q, v=v: float(q @ v)) for v in directions]
+    beside = next(
+        p for e, v in zip(extremes, directions, strict=True) if only_near(p := e + 0.2 * v)
+    )
+    afar = next(
+        p
+        for e, v in zip(extremes, directions, strict=True)
+        for d in (0.4, 0.6)
+        if clear_of_things(p := e + d * v)
+    )
+    remembered = _memory_ids(mem, target.id)[0]
+    assert mem.long_term.nearest(afar, Layer.OBJECT) is not None  # a remembered thing within 1 m
+    unlinked = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, afar)
+    assert unlinked.object_id is None
+    mem.record_interaction("place", clock(0, 12.0, house.config), 3, afar)
+    taken = mem.record_interaction("pick", clock(0, 14.0, house.config), 3, beside)
+    assert taken.object_id == remembered
+
+
 def _memory_ids(mem: AgentMemory, env_id: str) -> list[str]:
     return [m for m, o in mem.mapper.objects.items() if o.oracle_id == env_id]
 
