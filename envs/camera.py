@@ -63,7 +63,28 @@ def apply_rigid(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def invert_rigid(transform: np.ndarray) -> np.ndarray:
-    """Inverse of a 4x4 rigid transform: [R^T, -R^T t]."""
+    """Inverse of a 4x4 rigid transform: [R^T, -R^T t] (a new array the caller may change).
+
+    A frame's pose is inverted several times (projections, clearing, visibility culls): the
+    last few inverses are kept, keyed by the transform's numbers and memory layout (the
+    layout can steer the small matrix product), and handed out as copies.
+    """
+    if not isinstance(transform, np.ndarray):
+        return _invert_rigid(transform)
+    key = (transform.dtype.str, transform.shape, transform.strides, transform.tobytes())
+    inv = _INVERSES.get(key)
+    if inv is None:
+        inv = _invert_rigid(transform)
+        if len(_INVERSES) >= 8:
+            del _INVERSES[next(iter(_INVERSES))]  # the oldest
+        _INVERSES[key] = inv
+    return inv.copy()
+
+
+_INVERSES: dict[tuple[object, ...], np.ndarray] = {}
+
+
+def _invert_rigid(transform: np.ndarray) -> np.ndarray:
     inv = np.eye(4)
     inv[:3, :3] = transform[:3, :3].T
     inv[:3, 3] = -transform[:3, :3].T @ transform[:3, 3]
