@@ -96,19 +96,20 @@ def _view_terms(obs: Observation, cam_to_world: np.ndarray) -> tuple[np.ndarray,
     image-edge terms: a box of points where one term is negative everywhere (its largest value
     is at a corner) is out of view.
     """
-    inv = invert_rigid(cam_to_world)
-    (rx, ry, rd), (tx, ty, td) = inv[:3, :3], inv[:3, 3]
+    # Python floats: a few numbers, where numpy's per-call cost is all there is.
+    (*rx, tx), (*ry, ty), (*rd, td) = invert_rigid(cam_to_world)[:3].tolist()
     k = obs.intrinsics
     right, bottom = k.width - 1 - k.cx, k.height - 1 - k.cy
-    a = np.stack(
-        [rd, k.fx * rx + k.cx * rd, right * rd - k.fx * rx, k.fy * ry + k.cy * rd]
-        + [bottom * rd - k.fy * ry]
-    )
-    b = np.array(
-        [td - 0.1, k.fx * tx + k.cx * td, right * td - k.fx * tx, k.fy * ty + k.cy * td]
-        + [bottom * td - k.fy * ty]
-    )
-    return a, b
+    a = [
+        rd,
+        [k.fx * x + k.cx * d for x, d in zip(rx, rd, strict=True)],
+        [right * d - k.fx * x for x, d in zip(rx, rd, strict=True)],
+        [k.fy * y + k.cy * d for y, d in zip(ry, rd, strict=True)],
+        [bottom * d - k.fy * y for y, d in zip(ry, rd, strict=True)],
+    ]
+    b = [td - 0.1, k.fx * tx + k.cx * td, right * td - k.fx * tx, k.fy * ty + k.cy * td]
+    b.append(bottom * td - k.fy * ty)
+    return np.array(a), np.array(b)
 
 
 _EPS = 1e-4
@@ -158,14 +159,12 @@ def _view_box(
     ym, hy = oy + 0.5 * (rs + re) * res, 0.5 * (re - 1 - rs) * res
     xm, hx = ox + 0.5 * (cs + ce) * res, 0.5 * (ce - 1 - cs) * res
     zm, hz = 0.5 * (z_lo + z_hi), 0.5 * (z_hi - z_lo)
-    ax, ay, az = (a[:, i, None, None] for i in range(3))
-    best = (
-        ax * xm[None, None, :]
-        + np.abs(ax) * hx[None, None, :]
-        + ay * ym[None, :, None]
-        + np.abs(ay) * hy[None, :, None]
-        + (az * zm + np.abs(az) * hz + b[:, None, None])
-    )  # (5, row blocks, col blocks)
+    # Each term's largest value over a block: its x part, y part and z part, each largest.
+    ax, ay, az = a[:, :1], a[:, 1:2], a[:, 2]
+    along_x = ax * xm + np.abs(ax) * hx  # (5, col blocks)
+    along_y = ay * ym + np.abs(ay) * hy  # (5, row blocks)
+    rest = az * zm + np.abs(az) * hz + b  # (5,)
+    best = along_y[:, :, None] + (along_x + rest[:, None])[:, None, :]  # (5, rows, cols)
     ok = (best >= -10 * _EPS).all(axis=0)
     if not ok.any():
         return r0, r0, c0, c0
