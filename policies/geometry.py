@@ -54,8 +54,10 @@ def walk_and_reach(
 ) -> float:
     """Metres from ``agent_xy`` to a thing at ``target_xy`` that stands off the floor (on
     furniture): the least walk to the navigable edge around it plus the straight reach from
-    there. The edge points are the navigable points (rings around the target) within
-    ``edge_slack`` of the nearest one. ``inf`` when no navigable point lies within
+    there. The edge points are the navigable points (rings around the target) the agent can
+    walk to, within ``edge_slack`` of the nearest such one: a pocket of free floor nobody can
+    walk into (between a bed and a wall on the agent's own map) is no edge, and made every
+    walk ``inf`` when it lay nearest. ``inf`` when no reachable navigable point lies within
     ``max_radius``. TASKS.md's "geodesic distance to an object"; evaluation measures it on
     the simulator's map, the policies on the agent's own one.
     """
@@ -64,13 +66,16 @@ def walk_and_reach(
     radii = np.arange(0.05, max_radius, 0.05)
     ring = target_xy + radii[:, None, None] * np.stack([np.cos(angles), np.sin(angles)], -1)[None]
     pts = ring.reshape(-1, 2)
-    ok = navigable_points(nav, pts)
-    if not ok.any():
+    pts = pts[navigable_points(nav, pts)]
+    if not len(pts):
+        return math.inf
+    walk = field_at(nav.distances_from(on_floor(nav, agent_xy)), pts)
+    reachable = np.isfinite(walk)
+    if not reachable.any():
         return math.inf
     reach = np.linalg.norm(pts - target_xy, axis=1)
-    edge = pts[ok & (reach <= reach[ok].min() + edge_slack)]
-    walk = field_at(nav.distances_from(on_floor(nav, agent_xy)), edge)
-    return float(np.min(walk + np.linalg.norm(edge - target_xy, axis=1)))
+    edge = reachable & (reach <= reach[reachable].min() + edge_slack)
+    return float(np.min(walk[edge] + reach[edge]))
 
 
 def navigable_points(nav: Navigability, xy: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from policies.geometry import (
     navigable_points,
     on_floor,
     project_point,
+    walk_and_reach,
     wrap_angle,
     yaw_to,
 )
@@ -87,3 +88,20 @@ def test_navigable_points_answers_as_the_per_point_test() -> None:
             return grid.is_navigable(xy)
 
     assert navigable_points(PerPoint(), pts).tolist() == expected  # type: ignore[arg-type]
+
+
+def test_walk_and_reach_ignores_a_pocket_of_floor_nobody_can_walk_into() -> None:
+    """Issue 14 (memory-noisy, full-0000): the agent's own map held a pocket of free floor
+    inside the furniture the target stands on (noisy depth under a table); the nearest
+    navigable points around the target lay in it, so every walk came out ``inf`` and arrivals
+    were rejected as "seen but inf m to walk"."""
+    free = np.ones((60, 60), dtype=bool)  # 3 m x 3 m, 5 cm cells
+    free[10:50, 10:50] = False  # a 2 m table from (0.5, 0.5) to (2.5, 2.5)
+    free[27:34, 34:41] = True  # a hole in it, 20-50 cm from the target
+    grid = OccupancyGrid(free, (0.0, 0.0), 0.05, 0.05)
+    target, agent = np.array([1.5, 1.5]), np.array([0.2, 1.5])
+    hole = np.array([1.85, 1.5])
+    assert grid.is_navigable(hole) and not np.isfinite(grid.distances_from(agent).at(hole))
+    walk = walk_and_reach(grid, agent, target)
+    # To the table's near edge (x = 0.45: 25 cm), then a metre's reach to its middle.
+    assert walk == pytest.approx(0.25 + 1.05, abs=0.06)
