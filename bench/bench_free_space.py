@@ -13,7 +13,8 @@ walking and turning), and times on those frames, CPU seconds, the best of ``--re
   (fresh fields, 40 goals);
 - ``match_ms``: one re-localisation search (:meth:`PoseCorrector.match`) on the noisy map;
 - ``reference_backproject_ms``: back-projecting a frame's depth at the map's pixel stride
-  (what every update does first: the in-run reference), and each figure's ratio to it
+  (what every update does first; plain numpy written out in this script, so it does not
+  change with the code under test): the in-run reference, and each figure's ratio to it
   (``x_backproject``), so a loaded machine still gives comparable numbers.
 
 Prints one JSON line. ``map_digest`` (a hash of the finished maps) lets two versions of the code
@@ -43,7 +44,6 @@ from embodied_mem.perception.relocalize import PoseCorrector  # noqa: E402
 from envs.actions import LookDown, MoveForward, TurnLeft, TurnRight  # noqa: E402
 from envs.builtin.config import BuiltinEnvConfig  # noqa: E402
 from envs.builtin.env import BuiltinHouseEnv  # noqa: E402
-from envs.camera import pixel_grid, pixels_to_world  # noqa: E402
 from envs.types import Observation  # noqa: E402
 
 WALK = [MoveForward(), TurnLeft(), MoveForward(), MoveForward(), TurnRight(), MoveForward()]
@@ -111,12 +111,19 @@ def main() -> None:
     n = len(frames)
 
     def backproject_all() -> None:
+        # Written out here, not envs.camera's: the reference must not change with the code
+        # under test.
         for obs in frames:
             k, s = obs.intrinsics, 2
             depth = np.asarray(obs.depth, dtype=np.float64)[::s, ::s]
-            vs, us = pixel_grid(k.height, k.width, s)
+            vs, us = np.mgrid[0 : k.height : s, 0 : k.width : s]
             ok = np.isfinite(depth) & (depth > 0) & (depth <= 5.0)
-            pixels_to_world(us[ok], vs[ok], depth[ok], k, obs.cam_to_world)
+            z = depth[ok]
+            x, y = (us[ok] - k.cx) * (z / k.fx), (vs[ok] - k.cy) * (z / k.fy)
+            r, t = obs.cam_to_world[:3, :3], obs.cam_to_world[:3, 3]
+            # Column arithmetic (a tiny matrix product goes to threaded BLAS: erratic on a
+            # loaded machine).
+            np.stack([r[i, 0] * x + r[i, 1] * y + r[i, 2] * z + t[i] for i in range(3)], axis=1)
 
     ref = best_cpu(backproject_all, args.repeats) / n
     update = best_cpu(lambda: build(frames, 0.0), args.repeats) / n
