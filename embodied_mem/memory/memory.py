@@ -369,9 +369,9 @@ class AgentMemory:
             # nearest remembered thing of any kind was a "remote control" made of one
             # mislabelled view of the drawer; unlinked, the pick is linked to the thing that
             # turns up where it is put down (:class:`Relinker`).
-            near_kind = kind or kind_at(p, self._recent_inputs, is_receptacle, reach=SEEN_NEAR)
-            if obj is None and near_kind is not None:
-                obj = lt.nearest(p, Layer.OBJECT, category=near_kind)
+            if obj is None:
+                near = kind or kind_at(p, self._recent_inputs, is_receptacle, reach=SEEN_NEAR)
+                obj = None if near is None else lt.nearest(p, Layer.OBJECT, category=near)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
                 self.mapper.agent_handled(obj)
