@@ -217,17 +217,10 @@ class AgentMemory:
             committed = True
         return IngestResult(upd, entries, kf, changed, committed)
 
-    def latest_detections(self) -> tuple[Observation | None, list[Detection]]:
-        """The last ingested frame and everything perception detected in it, including the
-        detections too small for the mapper to make (or update) an object of."""
-        if not self._recent_inputs:
-            return None, []
-        obs, detections = self._recent_inputs[-1]
-        return obs, list(detections)
-
     def recent_detections(self) -> list[tuple[Observation, list[Detection]]]:
         """The last few ingested frames (oldest first) with everything perception detected in
-        each: one frame's detector can miss, merge or mislabel a thing the next one sees."""
+        each, including the detections too small for the mapper to make (or update) an object
+        of: one frame's detector can miss, merge or mislabel a thing the next one sees."""
         return [(obs, list(dets)) for obs, dets in self._recent_inputs]
 
     def point_at(self, frame_index: int, u: int, v: int) -> np.ndarray | None:

@@ -196,7 +196,7 @@ def test_a_thing_too_small_to_map_still_confirms_arrival_when_perception_sees_it
     mem = agent.memory
     # as after a frame whose masks were all below the mapper's size: no object updated
     mem.last_seen = {}
-    _, detections = mem.latest_detections()
+    _, detections = mem.recent_detections()[-1]
     shown = {d.category for d in detections if d.pixel_count >= 0.001 * obs.rgb[..., 0].size}
     target = next(h for h in mem.query().objects(layer=None) if h.category in shown)
     goal = NavigateToObject(
