@@ -306,6 +306,9 @@ class AgentMemory:
         return out
 
     # ------------------------------------------------------------------ interactions
+    def _is_receptacle(self, category: str) -> bool:
+        return self.long_term.layer_for(category) is Layer.RECEPTACLE
+
     def record_interaction(
         self,
         kind: str | EventKind,
@@ -349,9 +352,7 @@ class AgentMemory:
             # nearest remembered object within reach — each of the kind the agent's own view
             # shows at the point when it shows one: a cup 10 cm from the egg taken is not
             # the egg, nor is a teddy bear 1 m from a watch too small to map so far.
-            def is_receptacle(c: str) -> bool:
-                return lt.layer_for(c) is Layer.RECEPTACLE
-
+            is_receptacle = self._is_receptacle
             kind = kind_at(p, self._recent_inputs, is_receptacle)
             obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH, category=kind)
             obj = obj or adopt_detection_at(
@@ -428,6 +429,8 @@ class AgentMemory:
             self.relinker.picked(event)
         elif obj is None and k is EventKind.PLACE:
             self.relinker.placed(event)
+            if self.relinker.link_at_place(self, self._recent_inputs, self._is_receptacle):
+                event = self.episodic.events[-1]  # the place, relinked where it was logged
         return event
 
     # ------------------------------------------------------------------ days / persistence

@@ -79,6 +79,33 @@ class Relinker:
                 linked.append(mid)
         return linked
 
+    def link_at_place(
+        self,
+        memory: AgentMemory,
+        recent: Iterable[tuple[Observation, list[Detection]]],
+        is_receptacle: Callable[[str], bool],
+    ) -> str | None:
+        """Link the move the last place ended to what the frames show at its point, if they
+        show a movable thing there: a remembered one first seen after the pick, else a
+        detection too small for the mapper, made a memory object (what the agent puts down is
+        in its view at the spot, though it may be too small or too briefly seen to map — a
+        spatula taken from where the agent never saw it and put in a cabinet shows as 8 px).
+        Returns the linked id, or None (the move then waits for :meth:`link_new_objects`)."""
+        move = self.moves[-1] if self.moves else None
+        if move is None or move.place is None or move.place.point is None:
+            return None
+        point = np.asarray(move.place.point, dtype=float)
+        kind = kind_at(point, recent, is_receptacle)
+        if kind is None:
+            return None
+        lt = memory.long_term
+        mid = self._match(memory, move, lt.ids(layer=Layer.OBJECT, category=kind))
+        mid = mid or adopt_detection_at(memory, point, recent, ADOPT_REACH, category=kind)
+        if mid is not None:
+            _apply(memory, move, mid)
+            self.moves.remove(move)
+        return mid
+
     def _match(self, memory: AgentMemory, move: UnlinkedMove, seen: list[str]) -> str | None:
         assert move.place is not None and move.place.point is not None
         lt = memory.long_term

@@ -187,11 +187,14 @@ def _seen_from_afar(
     thing: Thing,
     pixels: int = 3,
     points: np.ndarray | None = None,
+    *,
+    room: str = "room_0",
+    start: float = 0.0,
 ) -> None:
-    """Three frames of room_0 in which ``thing`` shows as a ``pixels``-pixel mask (too small for
-    the mapper), at ``points`` if given."""
+    """Three frames of ``room`` from ``start`` seconds on in which ``thing`` shows as a
+    ``pixels``-pixel mask (too small for the mapper), at ``points`` if given."""
     for f in range(3):
-        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), "room_0")
+        obs, dets = house.frame(f, clock(0, start + 2.0 * f, house.config), room)
         for d in dets:
             if d.oracle_id == thing.id:
                 rows, cols = np.nonzero(d.mask)
@@ -216,6 +219,35 @@ def test_a_thing_too_small_to_map_becomes_an_object_when_the_agent_picks_it() ->
     assert mem.long_term.category_of(pick.object_id) == watch.category
     assert mem.long_term.state(pick.object_id).state == "held"
     assert mem.stats().unresolved_interactions == 0
+
+
+def test_a_thing_never_seen_before_its_pick_is_linked_where_it_is_put_down_in_view() -> None:
+    """AI2-THOR (CI): a spatula picked where the agent never saw it was put in a cabinet, where
+    the place frame showed it as 8 pixels, too few to map; the move stayed unlinked for good
+    and "the first object you picked up" had no answer. What the agent puts down shows at the
+    place point: that small detection becomes the object of the pick and the place."""
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    cfg = house.config
+    for f in range(2):  # room_1 is remembered; room_0, where the pen lies, never seen
+        mem.ingest(*house.frame(f, clock(0, 2.0 * f, cfg), "room_1"))
+    pen = next(o for o in house.objects() if o.room_id == "room_0")
+    shelf = next(r for r in house.receptacles() if r.room_id == "room_1")
+    pick = mem.record_interaction("pick", clock(0, 10.0, cfg), 3, house.pick(pen.id))
+    assert pick.object_id is None
+    house.place(shelf.id)
+    _seen_from_afar(mem, house, pen, room="room_1", start=20.0)
+    assert _memory_ids(mem, pen.id) == []  # too small for the mapper
+    point = min(pen.points(), key=lambda q: q[2])  # a point of the pen as the frames show it
+    place = mem.record_interaction("place", clock(0, 24.0, cfg), 9, point)
+    [pen_id] = _memory_ids(mem, pen.id)
+    events = {e.event_id: e for e in mem.episodic.events}
+    assert place.object_id == pen_id and events[pick.event_id].object_id == pen_id
+    assert events[place.event_id].target_id == _memory_id(mem, shelf.id)
+    assert mem.long_term.held is None and mem.stats().unresolved_interactions == 0
+    q = mem.query(today=1)
+    first = q.nth_interaction(1, kind="pick", day=0)
+    assert first is not None and q.resolve(first.event.object_id) == pen_id
 
 
 def test_a_pick_takes_the_kind_seen_at_the_point_not_a_neighbour_of_another_kind() -> None:
