@@ -342,10 +342,23 @@ class MemoryAgent:
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
+        position = getattr(subgoal, "position", None)
+        # Containers the policy opened on its own (to put something in, to look for a thing
+        # inside) stand open: unrecorded, memory took a drawer left open by one task for shut
+        # and the next task left it so ("already in the drawer" — container left open).
+        opened_on_the_way = position is not None and (
+            outcome.details.get("opened") is True
+            and outcome.success
+            or isinstance(outcome.details.get("opened"), list)
+        )
+        if opened_on_the_way:
+            self.record_interaction("open", obs, tuple(position))
         if kind and outcome.success and not outcome.details.get("unchanged"):
-            point = self._acted_point(outcome) or getattr(subgoal, "position", None)
+            point = self._acted_point(outcome) or position
             if point is not None:
                 self.record_interaction(kind, obs, tuple(point))
+        if opened_on_the_way and outcome.details.get("closed_after"):
+            self.record_interaction("close", obs, tuple(position))
         return outcome, obs
 
     def _acted_point(self, outcome: PolicyOutcome) -> tuple[float, float, float] | None:

@@ -19,7 +19,7 @@ from embodied_mem.planner.rule_targets import (
     nearest,
     same_category,
 )
-from policies.subgoals import OpenSubgoal, PickSubgoal, PlaceSubgoal
+from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal
 
 
 # --------------------------------------------------------------------------- manipulation
@@ -139,7 +139,16 @@ def t57(ctx: RuleContext) -> PlanResult:
     if rec is None:
         return ctx.missing(f"the {rec_name}", rec_name)
     if obj.obj.parent_id == rec.memory_id:
-        return _manipulate(ctx, [], [(obj, rec)], f"the {cat} is already in the {rec_name}")
+        # In already, but the task wants it shut in: an earlier task may have left it open.
+        shut = (
+            [CloseSubgoal(position=tuple(rec.position), viewpoints=known_viewpoints(ctx.q, rec))]
+            if rec.obj.state == "open"
+            else []
+        )
+        done = "closing it" if shut else "nothing to do"
+        return _manipulate(
+            ctx, shut, [(obj, rec)], f"the {cat} is already in the {rec_name}; {done}"
+        )
     return _manipulate(
         ctx,
         _move(ctx, obj, rec, close_after=True, others=others),

@@ -1,0 +1,98 @@
+"""Containers the policies open on their own are remembered open, and a later "put it in"
+task whose object is in already closes the door.
+
+Issue 14 (seed 5151, full-0003): a place into a closed drawer opened it (the place policy
+opens what it puts things into) but memory logged only the place, so it still took the drawer
+for shut. The next task, "put the alarm clock in the drawer", found the clock in already and
+did nothing: container left open.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from embodied_mem.agent import loop
+from embodied_mem.agent.loop import MemoryAgent
+from embodied_mem.memory import AgentMemory
+from embodied_mem.memory.synthetic import CONTAINERS, SynthConfig, SyntheticHouse, clock
+from embodied_mem.planner.base import PlanningContext
+from embodied_mem.planner.rule import RulePlanner
+from policies.subgoals import CloseSubgoal, PickSubgoal, PlaceSubgoal, PolicyOutcome
+
+
+@pytest.fixture()
+def kitchen():
+    """A memory of a room with a container and a thing in hand, the frame it was seen in."""
+    house = SyntheticHouse(SynthConfig(seed=2, rooms=2))
+    mem = AgentMemory(house.rooms)
+    for room in house.rooms:
+        box = next(
+            (r for r in house.receptacles() if r.room_id == room.id and r.category in CONTAINERS),
+            None,
+        )
+        if box is not None:
+            break
+    else:
+        pytest.skip("no container in this synthetic house")
+    for f in range(3):
+        obs, dets = house.frame(f, clock(0, 2.0 * f, house.config), room.id)
+        mem.ingest(obs, dets)
+    thing = next(o for o in house.objects() if o.room_id == room.id)
+    picked = mem.record_interaction("pick", clock(0, 8.0, house.config), 3, house.pick(thing.id))
+    assert picked.object_id is not None
+    obs = house.frame(3, clock(0, 10.0, house.config), room.id)[0]  # the frame acted in
+    box_id = next(m for m, o in mem.mapper.objects.items() if o.oracle_id == box.id)
+    assert mem.long_term.state(box_id).state != "open"
+    # Where the place policy reports it put the thing (the house's own spot in the box).
+    landed = tuple(float(v) for v in house.place(box.id))
+    return mem, obs, picked.object_id, box_id, landed
+
+
+def _agent_whose_policy_reports(monkeypatch, mem: AgentMemory, details: dict) -> MemoryAgent:  # noqa: ANN001
+    def policy(env, subgoal, obs, budget, **_kw):  # noqa: ANN001, ANN202
+        return PolicyOutcome(True, 7, None, 0.0, dict(details)), obs
+
+    monkeypatch.setattr(loop, "execute", policy)
+    return MemoryAgent(None, mem, None, None)  # type: ignore[arg-type]
+
+
+def test_a_place_that_opened_its_container_leaves_it_open_in_memory(kitchen, monkeypatch) -> None:
+    mem, obs, thing_id, box_id, landed = kitchen
+    box = mem.long_term.state(box_id)
+    agent = _agent_whose_policy_reports(monkeypatch, mem, {"opened": True, "point": landed})
+    agent._execute(PlaceSubgoal(position=tuple(box.position), category=box.category), obs, 50)
+    assert [e.kind.value for e in mem.episodic.events[-2:]] == ["open", "place"]
+    assert mem.long_term.state(box_id).state == "open"
+    assert mem.long_term.state(thing_id).parent_id == box_id
+
+    plan = RulePlanner().plan(
+        PlanningContext(
+            instruction=f"Put the {mem.long_term.category_of(thing_id).lower()} in the "
+            f"{box.category.lower()}.",
+            memory=mem.query(today=1),
+        )
+    )
+    assert [type(s) for s in plan.subgoals] == [CloseSubgoal], plan.message
+    assert plan.subgoals[0].position == tuple(box.position)
+
+
+def test_a_place_that_closed_after_leaves_it_closed(kitchen, monkeypatch) -> None:
+    mem, obs, _thing_id, box_id, landed = kitchen
+    box = mem.long_term.state(box_id)
+    shut = {"opened": True, "closed_after": True, "point": landed}
+    agent = _agent_whose_policy_reports(monkeypatch, mem, shut)
+    sg = PlaceSubgoal(position=tuple(box.position), category=box.category, close_after=True)
+    agent._execute(sg, obs, 50)
+    assert [e.kind.value for e in mem.episodic.events[-3:]] == ["open", "place", "close"]
+    assert mem.long_term.state(box_id).state == "closed"
+
+
+def test_a_pick_that_opened_a_container_to_look_inside_leaves_it_open(kitchen, monkeypatch) -> None:
+    mem, obs, _thing_id, box_id, _landed = kitchen
+    box = mem.long_term.state(box_id)
+    agent = _agent_whose_policy_reports(monkeypatch, mem, {"opened": ["Cabinet_1"]})
+    sg = PickSubgoal(position=tuple(box.position), category=box.category)
+    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, b: (out, obs))
+    agent._execute(sg, obs, 50)
+    assert "open" in [e.kind.value for e in mem.episodic.events[-2:]]
+    assert mem.long_term.state(box_id).state == "open"
