@@ -98,6 +98,21 @@ def test_merge_alias_and_removal(scene) -> None:  # noqa: ANN001
     assert "milk" not in lt.graph and lt.state("milk") is None
 
 
+def test_a_held_thing_merged_into_its_duplicate_stays_in_hand(scene) -> None:  # noqa: ANN001
+    """Issue 14 (seed 5151, full-0008): a cell phone picked as one track was merged into a
+    duplicate track while in hand; memory dropped the hold, and its place was pinned on a
+    third phone — every task about that move chose a phone 5 m from the real one."""
+    lt, objs = scene
+    dup = _box_obj("apple2", "Apple", (1.5, 1.4, 0.9), (1.6, 1.5, 1.0), 1.0)
+    lt.apply_mapper_update(MapperUpdate(created=["apple2"]), {**objs, "apple2": dup}, 1.0)
+    lt.apply_pick("apple2", 2.0, np.array([1.55, 1.45, 0.95]))
+    assert lt.held == "apple2"
+    lt.apply_mapper_update(MapperUpdate(merged=[("apple2", "apple")], updated=["apple"]), objs, 3.0)
+    assert lt.held == "apple"
+    lt.apply_place("apple", "table", 4.0, (3.0, 1.0, 0.8))
+    assert lt.held is None and lt.state("apple").position[0] == pytest.approx(3.0)
+
+
 def test_missing_decays_then_vanishes(scene) -> None:  # noqa: ANN001
     lt, objs = scene
     lt.config.missing_decay = 0.5

@@ -165,7 +165,13 @@ def fold_mapper_update(
         lt.aliases[absorbed] = kept
         if absorbed in lt.interacted:
             lt.interacted.add(kept)  # its events now point at ``kept`` (episodic remap)
+        in_hand = lt.held == absorbed
         lt.forget(absorbed)
+        if in_hand:
+            # What the agent holds is the thing that absorbed its duplicate: dropping the hold
+            # pinned the place on whatever lay nearest it (a cell phone picked as one track and
+            # merged into another was "placed" as a third).
+            lt.held = kept
     for rid in update.removed:
         if rid in lt.interacted:
             # The agent handled it: it exists whatever the mapper's confirmation rule says.
