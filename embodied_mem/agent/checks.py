@@ -10,6 +10,8 @@ plan meant is another matter. Two checks read the memory's view of the current f
 - :func:`picked_something_else`: after a pick, the target must no longer be seen where it
   was; if it still is, the gripper took a neighbour (pick and place then "succeeded" while the
   target never moved).
+- :func:`sighted_near`: where the last few frames show a thing of a category near where memory
+  expects it (a pick aims there when memory's point is a guess or proved stale).
 """
 
 from __future__ import annotations
@@ -111,3 +113,23 @@ def _holds(lt: Any, st: Any, point: np.ndarray, margin: float = 0.1) -> bool:
         return False
     lo, hi = np.asarray(st.bbox_min) - margin, np.asarray(st.bbox_max) + margin
     return bool(np.all(point >= lo) and np.all(point <= hi))
+
+
+def sighted_near(
+    memory: Any, category: str, expected: np.ndarray, reach: float
+) -> tuple[float, np.ndarray] | None:
+    """(distance, point) of the ``category`` detection of the last few frames nearest
+    ``expected`` within ``reach`` metres: its distance to ``expected`` and the middle of its
+    points (the agent's own depth and pose). None when no such detection is in view."""
+    best: tuple[float, np.ndarray] | None = None
+    for obs, detections in memory.recent_detections():
+        for det in detections:
+            if det.category != category or det.pixel_count == 0:
+                continue
+            pts = detection_points(obs, det)
+            if not len(pts):
+                continue
+            gap = float(np.min(np.linalg.norm(pts - expected, axis=1)))
+            if gap <= reach and (best is None or gap < best[0]):
+                best = (gap, np.median(pts, axis=0))
+    return best

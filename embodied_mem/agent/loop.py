@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from embodied_mem.agent.checks import picked_something_else, sighting
+import numpy as np
+
+from embodied_mem.agent.checks import picked_something_else, sighted_near, sighting
 from embodied_mem.agent.config import AgentConfig
 from embodied_mem.agent.interactions import (
     ObservedInteraction,
@@ -33,11 +36,19 @@ from envs.base import Env, Navigability
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, execute
 from policies.subgoals import Answer, Explore, PickSubgoal, PlaceSubgoal, PolicyOutcome, Subgoal
+from scene_graph import Layer
 
 if TYPE_CHECKING:
     from embodied_mem.memory.memory import AgentMemory
 
 logger = logging.getLogger(__name__)
+
+RETARGET_REACH = 0.6
+"""Metres from memory's point within which a sighting of the pick target's category is taken
+for the target (things put into containers lay up to 0.45 m from the container's middle)."""
+RETARGET_SAME_POINT = 0.05
+"""Metres: a remembered object this close to a pick's point is the one it was planned on;
+a sighting this close needs no re-aim."""
 
 
 class FramePerceiver(Protocol):
@@ -327,6 +338,8 @@ class MemoryAgent:
             if isinstance(subgoal, Explore) and subgoal.category
             else None
         )
+        if isinstance(subgoal, PickSubgoal) and self._guessed_inside(subgoal):
+            subgoal = self._aim_at_sighting(subgoal)
         outcome, obs = execute(
             self.env,
             subgoal,
@@ -339,6 +352,12 @@ class MemoryAgent:
             navigability=self.navigability,
             localize=self._acting_localize,
         )
+        if (
+            isinstance(subgoal, PickSubgoal)
+            and not outcome.success
+            and "not visible from any viewpoint" in (outcome.reason or "")
+        ):
+            outcome, obs = self._pick_where_seen(subgoal, outcome, obs, budget)
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
@@ -360,6 +379,70 @@ class MemoryAgent:
         if opened_on_the_way and outcome.details.get("closed_after"):
             self.record_interaction("close", obs, tuple(position))
         return outcome, obs
+
+    def _target_of(self, subgoal: PickSubgoal) -> str | None:
+        """The remembered object a pick subgoal was planned on (its position is memory's)."""
+        if self.memory is None or subgoal.position is None or subgoal.category is None:
+            return None
+        return self.memory.long_term.nearest(
+            np.asarray(subgoal.position, dtype=float),
+            Layer.OBJECT,
+            max_distance=RETARGET_SAME_POINT,
+            category=subgoal.category,
+        )
+
+    def _guessed_inside(self, subgoal: PickSubgoal) -> bool:
+        """Whether memory's point for the pick's target is a guess: the thing was put into a
+        container where no frame showed it land, so memory has only "inside" (the container's
+        middle; a mug lay 0.45 m away at the bottom of the drawer)."""
+        mid = self._target_of(subgoal)
+        st = None if mid is None else self.memory.long_term.state(mid)  # type: ignore[union-attr]
+        return st is not None and st.relation == "inside"
+
+    def _aim_at_sighting(self, subgoal: PickSubgoal) -> PickSubgoal:
+        """``subgoal`` aimed where the agent's own last frames show a thing of its category
+        near memory's point, and memory's object moved there (the agent sees it there now, and
+        the pick must link to it, not make a second one); unchanged if none shows."""
+        mid = self._target_of(subgoal)
+        if mid is None:
+            return subgoal
+        expected = np.asarray(subgoal.position, dtype=float)
+        seen = sighted_near(self.memory, str(subgoal.category), expected, RETARGET_REACH)
+        if seen is None or seen[0] <= RETARGET_SAME_POINT:
+            return subgoal
+        point = seen[1]
+        self.memory.resight(mid, point)  # type: ignore[union-attr]
+        logger.debug("pick of %s aimed at its sighting %s (memory had %s)", mid, point, expected)
+        return replace(subgoal, position=tuple(float(v) for v in point))
+
+    def _pick_where_seen(
+        self, subgoal: PickSubgoal, failed: PolicyOutcome, obs: Observation, budget: int
+    ) -> tuple[PolicyOutcome, Observation]:
+        """No viewpoint showed the target at memory's point: if the approach's frames showed a
+        thing of its category nearby, pick that one instead (memory's point was stale)."""
+        aimed = self._aim_at_sighting(subgoal)
+        left = budget - failed.steps
+        if aimed is subgoal or left <= 0:
+            return failed, obs
+        again, obs = execute(
+            self.env,
+            aimed,
+            obs,
+            left,
+            config=self.config.executor,
+            observers=[self.observe] if self.config.perceive_while_acting else [],
+            navigability=self.navigability,
+            localize=self._acting_localize,
+        )
+        details = {**again.details, "first_try": failed.reason}
+        combined = PolicyOutcome(
+            again.success,
+            failed.steps + again.steps,
+            again.reason,
+            failed.path_length + again.path_length,
+            details,
+        )
+        return combined, obs
 
     def _acted_point(self, outcome: PolicyOutcome) -> tuple[float, float, float] | None:
         """Where the policy acted, from the pixel it reports and the agent's own depth and pose

@@ -60,6 +60,7 @@ from envs.camera import pixels_to_world
 from envs.ground_truth import RoomRecord
 from envs.types import AgentPose, Observation, SimTime
 from envs.validation import FrameError, check_agent_pose, check_sim_time, check_text_id
+from scene_graph import EventKind as TimelineKind
 from scene_graph import Layer
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,22 @@ class AgentMemory:
         each, including the detections too small for the mapper to make (or update) an object
         of: one frame's detector can miss, merge or mislabel a thing the next one sees."""
         return [(obs, list(dets)) for obs, dets in self._recent_inputs]
+
+    def resight(self, memory_id: str, point: Sequence[float]) -> None:
+        """The agent sees remembered object ``memory_id`` at ``point`` in its latest frame
+        (its own depth and pose) though memory had it elsewhere: an observation there, in the
+        same receptacle relation, as of that frame's time."""
+        if self._last_frame is None:
+            raise ValueError("resight needs an ingested frame (the sighting's time)")
+        p = np.asarray(point, dtype=float)
+        if p.shape != (3,) or not np.all(np.isfinite(p)):
+            raise ValueError(f"point must be a finite (x, y, z) world point, got {point!r}")
+        lt = self.long_term
+        mid = lt.resolve(memory_id)
+        lt.graph.record(mid, self._last_frame[0], kind=TimelineKind.OBSERVED, centroid=p)
+        lt.touch(mid)
+        if mid in self.mapper.objects:
+            self.mapper.relocate(mid, p)
 
     def point_at(self, frame_index: int, u: int, v: int) -> np.ndarray | None:
         """The world point at pixel (u, v) of a recently ingested frame, from that frame's depth

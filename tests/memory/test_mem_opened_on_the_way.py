@@ -4,17 +4,22 @@ task whose object is in already closes the door.
 Issue 14 (seed 5151, full-0003): a place into a closed drawer opened it (the place policy
 opens what it puts things into) but memory logged only the place, so it still took the drawer
 for shut. The next task, "put the alarm clock in the drawer", found the clock in already and
-did nothing: container left open.
+did nothing: container left open. And a thing put into a container where no frame showed it
+land is picked where the agent sees it once the container stands open.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from embodied_mem.agent import loop
 from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.memory import AgentMemory
 from embodied_mem.memory.synthetic import CONTAINERS, SynthConfig, SyntheticHouse, clock
+from embodied_mem.perception.types import Detection
 from embodied_mem.planner.base import PlanningContext
 from embodied_mem.planner.rule import RulePlanner
 from policies.subgoals import CloseSubgoal, PickSubgoal, PlaceSubgoal, PolicyOutcome
@@ -46,6 +51,14 @@ def kitchen():
     # Where the place policy reports it put the thing (the house's own spot in the box).
     landed = tuple(float(v) for v in house.place(box.id))
     return mem, obs, picked.object_id, box_id, landed
+
+
+def _show_at(mem: AgentMemory, obs, category: str, point: np.ndarray) -> None:  # noqa: ANN001
+    """A later frame in which a few pixels of a ``category`` thing show at ``point``."""
+    later = replace(obs, frame_index=obs.frame_index + 1, time=clock(0, 12.0, SynthConfig()))
+    mask = np.zeros(obs.depth.shape, dtype=bool)
+    mask[0, :3] = True
+    mem.ingest(later, [Detection(mask, category, 1.0, np.asarray(point, dtype=float)[None])])
 
 
 def _agent_whose_policy_reports(monkeypatch, mem: AgentMemory, details: dict) -> MemoryAgent:  # noqa: ANN001
@@ -96,3 +109,30 @@ def test_a_pick_that_opened_a_container_to_look_inside_leaves_it_open(kitchen, m
     agent._execute(sg, obs, 50)
     assert "open" in [e.kind.value for e in mem.episodic.events[-2:]]
     assert mem.long_term.state(box_id).state == "open"
+
+
+def test_a_pick_from_a_container_aims_where_the_agent_sees_the_thing(kitchen, monkeypatch) -> None:
+    """Issue 14 (seed 5151, full-0007): a mug put into a drawer where no frame showed it land
+    was remembered at the drawer's middle; it lay 0.45 m away at the bottom. Once the drawer
+    stood open the agent saw it there (14-17 px), yet the pick aimed at the middle and no
+    viewpoint showed anything: the pick aims at the sighting, and memory moves the mug."""
+    mem, obs, thing_id, box_id, landed = kitchen
+    box = mem.long_term.state(box_id)
+    agent = _agent_whose_policy_reports(monkeypatch, mem, {"opened": True, "point": landed})
+    agent._execute(PlaceSubgoal(position=tuple(box.position), category=box.category), obs, 50)
+    guess = np.asarray(mem.long_term.state(thing_id).position)
+    assert mem.long_term.state(thing_id).relation == "inside"
+    seen_at = guess + np.array([0.25, 0.0, -0.3])  # where it really lies, as a frame shows it
+    _show_at(mem, obs, mem.long_term.category_of(thing_id), seen_at)
+    asked: list = []
+
+    def policy(env, subgoal, obs, budget, **_kw):  # noqa: ANN001, ANN202
+        asked.append(subgoal)
+        return PolicyOutcome(True, 3, None, 0.0, {}), obs
+
+    monkeypatch.setattr(loop, "execute", policy)
+    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, b: (out, obs))
+    category = mem.long_term.category_of(thing_id)
+    agent._execute(PickSubgoal(position=tuple(guess), category=category), obs, 50)
+    assert np.allclose(asked[0].position, seen_at, atol=0.02)
+    assert np.allclose(mem.long_term.state(thing_id).position, seen_at, atol=0.02)
