@@ -252,6 +252,12 @@ def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -
             )
     # restore() also continues the id counter, so a reopened memory never reuses an id.
     mem.mapper.restore(tracks, confirmed=False)
+    for mid in sorted(mem.long_term.interacted):  # what was in hand keeps its category
+        if (
+            mid in mem.mapper.objects
+            and mem.long_term.layer_for(mem.mapper.objects[mid].category) is Layer.OBJECT
+        ):
+            mem.mapper.agent_handled(mid)
 
 
 def _restore_short_term(mem: AgentMemory, meta: dict[str, Any]) -> None:

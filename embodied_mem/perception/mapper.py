@@ -219,10 +219,12 @@ class ObjectMapper:
     def agent_handled(self, object_id: str) -> None:
         """The agent picked ``object_id`` up, so it is real: it counts as seen at least
         ``min_observations`` times (not dropped as a one-off false positive while out of view
-        in the gripper, and weighed as established in merges). Unknown ids are ignored."""
+        in the gripper, and weighed as established in merges), and it keeps the category it
+        had then (:attr:`MappedObject.held_as`). Unknown ids are ignored."""
         track = self.objects.get(object_id)
         if track is not None:
             track.n_observations = max(track.n_observations, self.config.min_observations)
+            track.held_as = track.held_as or track.category
 
     def restore(self, objects: Iterable[MappedObject], *, confirmed: bool = True) -> None:
         """Put back tracks saved earlier (reopened memory) and continue the id counter after

@@ -36,7 +36,7 @@ def new_track(tid: str, det: Detection, points: np.ndarray, obs: Observation) ->
 def record_observation(obj: MappedObject, det: Detection, obs: Observation) -> None:
     """Votes, running-mean embedding, counts and times of one more sighting of ``obj``."""
     obj.category_votes[det.category] = obj.category_votes.get(det.category, 0.0) + float(det.score)
-    obj.category = max(obj.category_votes, key=obj.category_votes.__getitem__)
+    obj.vote()
     if det.embedding is not None:
         new = normalised(det.embedding)
         obj.embedding = (
@@ -54,7 +54,8 @@ def fold_into(keep: MappedObject, other: MappedObject) -> None:
     """Merge ``other``'s votes, embedding, counts, times and attributes into ``keep``."""
     for cat, v in other.category_votes.items():
         keep.category_votes[cat] = keep.category_votes.get(cat, 0.0) + v
-    keep.category = max(keep.category_votes, key=keep.category_votes.__getitem__)
+    keep.held_as = keep.held_as or other.held_as
+    keep.vote()
     if other.embedding is not None:
         keep.embedding = (
             other.embedding
