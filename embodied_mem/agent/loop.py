@@ -332,7 +332,6 @@ class MemoryAgent:
     def _execute(
         self, subgoal: Subgoal, obs: Observation, budget: int
     ) -> tuple[PolicyOutcome, Observation]:
-        observers = [self.observe] if self.config.perceive_while_acting else []
         target_found = (
             self._detector(subgoal.category)
             if isinstance(subgoal, Explore) and subgoal.category
@@ -340,17 +339,12 @@ class MemoryAgent:
         )
         if isinstance(subgoal, PickSubgoal) and self._guessed_inside(subgoal):
             subgoal = self._aim_at_sighting(subgoal)
-        outcome, obs = execute(
-            self.env,
+        outcome, obs = self._run_policy(
             subgoal,
             obs,
             budget,
-            config=self.config.executor,
             target_found=target_found,
-            observers=observers,
-            target_seen=self._sighting(subgoal) if observers else None,
-            navigability=self.navigability,
-            localize=self._acting_localize,
+            target_seen=self._sighting(subgoal) if self.config.perceive_while_acting else None,
         )
         if (
             isinstance(subgoal, PickSubgoal)
@@ -379,6 +373,23 @@ class MemoryAgent:
         if opened_on_the_way and outcome.details.get("closed_after"):
             self.record_interaction("close", obs, tuple(position))
         return outcome, obs
+
+    def _run_policy(
+        self, subgoal: Subgoal, obs: Observation, budget: int, **extra: Any
+    ) -> tuple[PolicyOutcome, Observation]:
+        """One low-level policy run on the agent's own map and pose estimate, perceiving the
+        frames it takes when acting perceives (``extra``: more :func:`execute` arguments)."""
+        return execute(
+            self.env,
+            subgoal,
+            obs,
+            budget,
+            config=self.config.executor,
+            observers=[self.observe] if self.config.perceive_while_acting else [],
+            navigability=self.navigability,
+            localize=self._acting_localize,
+            **extra,
+        )
 
     def _target_of(self, subgoal: PickSubgoal) -> str | None:
         """The remembered object a pick subgoal was planned on (its position is memory's)."""
@@ -424,16 +435,7 @@ class MemoryAgent:
         left = budget - failed.steps
         if aimed is subgoal or left <= 0:
             return failed, obs
-        again, obs = execute(
-            self.env,
-            aimed,
-            obs,
-            left,
-            config=self.config.executor,
-            observers=[self.observe] if self.config.perceive_while_acting else [],
-            navigability=self.navigability,
-            localize=self._acting_localize,
-        )
+        again, obs = self._run_policy(aimed, obs, left)
         details = {**again.details, "first_try": failed.reason}
         combined = PolicyOutcome(
             again.success,
@@ -463,15 +465,8 @@ class MemoryAgent:
         why = picked_something_else(self.memory, subgoal)
         if why is None:
             return outcome, obs
-        back, obs = execute(
-            self.env,
-            PlaceSubgoal(position=subgoal.position),
-            obs,
-            max(budget - outcome.steps, 0),
-            config=self.config.executor,
-            observers=[self.observe] if self.config.perceive_while_acting else [],
-            navigability=self.navigability,
-            localize=self._acting_localize,
+        back, obs = self._run_policy(
+            PlaceSubgoal(position=subgoal.position), obs, max(budget - outcome.steps, 0)
         )
         reason = f"{why}; put back: {'done' if back.success else back.reason}"
         failed = PolicyOutcome(
