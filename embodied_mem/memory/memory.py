@@ -385,7 +385,7 @@ class AgentMemory:
                 obj = None if near is None else lt.nearest(p, Layer.OBJECT, category=near)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
-                self.mapper.agent_handled(obj)
+                self.mapper.agent_handled(obj, lt.receptacle_kinds)
         elif k is EventKind.PLACE:
             # Holding something picked before it was in memory: the nearest remembered object
             # is not what was carried (it stays unlinked until its object shows up).

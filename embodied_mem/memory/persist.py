@@ -252,12 +252,13 @@ def _restore_mapper(mem: AgentMemory, oracle_votes: dict[str, dict[str, int]]) -
             )
     # restore() also continues the id counter, so a reopened memory never reuses an id.
     mem.mapper.restore(tracks, confirmed=False)
-    for mid in sorted(mem.long_term.interacted):  # what was in hand keeps its category
+    lt = mem.long_term
+    for mid in sorted(lt.interacted):  # what was in hand does not become furniture
         if (
             mid in mem.mapper.objects
-            and mem.long_term.layer_for(mem.mapper.objects[mid].category) is Layer.OBJECT
+            and lt.layer_for(mem.mapper.objects[mid].category) is Layer.OBJECT
         ):
-            mem.mapper.agent_handled(mid)
+            mem.mapper.agent_handled(mid, lt.receptacle_kinds)
 
 
 def _restore_short_term(mem: AgentMemory, meta: dict[str, Any]) -> None:

@@ -149,7 +149,7 @@ def _apply(memory: AgentMemory, move: UnlinkedMove, mid: str) -> None:
     lt.held = held if held != mid else None
     lt.interacted.add(mid)
     lt.touch(mid)
-    memory.mapper.agent_handled(mid)
+    memory.mapper.agent_handled(mid, lt.receptacle_kinds)
     memory.episodic.relink(replace(pick, object_id=mid, source_id=source))
     memory.episodic.relink(replace(place, object_id=mid, target_id=target))
     memory.unresolved_interactions = max(memory.unresolved_interactions - 2, 0)

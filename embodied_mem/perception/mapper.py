@@ -216,15 +216,16 @@ class ObjectMapper:
         self._get(object_id)
         self._confirmed.add(object_id)
 
-    def agent_handled(self, object_id: str) -> None:
+    def agent_handled(self, object_id: str, furniture: Iterable[str] = ()) -> None:
         """The agent picked ``object_id`` up, so it is real: it counts as seen at least
         ``min_observations`` times (not dropped as a one-off false positive while out of view
-        in the gripper, and weighed as established in merges), and it keeps the category it
-        had then (:attr:`MappedObject.held_as`). Unknown ids are ignored."""
+        in the gripper, and weighed as established in merges), and it no longer takes a
+        ``furniture`` category (:attr:`MappedObject.furniture`). Unknown ids are ignored."""
         track = self.objects.get(object_id)
         if track is not None:
             track.n_observations = max(track.n_observations, self.config.min_observations)
-            track.held_as = track.held_as or track.category
+            track.furniture = track.furniture | {c.casefold() for c in furniture}
+            track.vote()
 
     def restore(self, objects: Iterable[MappedObject], *, confirmed: bool = True) -> None:
         """Put back tracks saved earlier (reopened memory) and continue the id counter after

@@ -44,17 +44,18 @@ class MappedObject:
     oracle_votes: dict[str, int] = field(default_factory=dict)
     """Env ids seen via oracle/noisy segmenters; evaluation only."""
     first_frame: int = 0
-    held_as: str | None = None
-    """The category the thing had when the agent picked it up (None: never handled). It keeps
-    it: what was in hand is a movable thing, and detections of the furniture it lies on no
-    longer outvote it (a watch seen once, on a side table, became a "SideTable" by the side
-    table's votes and was merged into it, taking its pick and place with it)."""
+    furniture: frozenset[str] = frozenset()
+    """Categories (casefolded) the track may no longer take: once the agent has picked the
+    thing up, the receptacle kinds (what was in hand is a movable thing). Without it a watch
+    seen once, on a side table, became a "SideTable" by the side table's votes and was merged
+    into it, taking its pick and place with it. Its kind may still change among movable ones
+    (a cup first seen as a plate)."""
 
     def vote(self) -> None:
-        """``category`` from the votes (or the category it was handled as)."""
-        self.category = self.held_as or max(
-            self.category_votes, key=self.category_votes.__getitem__
-        )
+        """``category``: the most voted label it may take (see :attr:`furniture`)."""
+        votes = self.category_votes
+        allowed = [c for c in votes if c.casefold() not in self.furniture]
+        self.category = max(allowed or list(votes), key=votes.__getitem__)
 
     def refresh_geometry(self) -> None:
         """Recompute centroid and box from ``points``."""

@@ -54,7 +54,7 @@ def fold_into(keep: MappedObject, other: MappedObject) -> None:
     """Merge ``other``'s votes, embedding, counts, times and attributes into ``keep``."""
     for cat, v in other.category_votes.items():
         keep.category_votes[cat] = keep.category_votes.get(cat, 0.0) + v
-    keep.held_as = keep.held_as or other.held_as
+    keep.furniture = keep.furniture | other.furniture
     keep.vote()
     if other.embedding is not None:
         keep.embedding = (

@@ -105,6 +105,11 @@ class LongTermRecord:
         self.graph.add_node(node)
         self.dirty.add(room.id)
 
+    @property
+    def receptacle_kinds(self) -> frozenset[str]:
+        """The receptacle categories, casefolded (what a thing in hand can never be)."""
+        return frozenset(self._receptacle_cats)
+
     def layer_for(self, category: str) -> Layer:
         return Layer.RECEPTACLE if category.casefold() in self._receptacle_cats else Layer.OBJECT
 
