@@ -9,12 +9,20 @@ load backends itself, so this launcher loads them from the package's ``lib`` fol
     python -m embodied_mem.llm_server --model M.gguf --port 8080 ...   # llama_cpp.server args
     python -m embodied_mem.llm_server --check    # which CPU backend this machine gets; exit 1
                                                  # if the build is not the portable one
+
+A CPU may advertise instructions its virtual machine does not let a process run: on a Xeon VM
+reporting AMX and AVX512-FP16, ggml's best pick (``sapphirerapids``) completed one token but
+died of SIGILL on the first real prompt. So the launcher first runs a prompt of the real kind
+in a child process with each variant, best first, and serves with the first that survives
+(``EMBODIED_MEM_GGML_CPU=<variant>`` names one and skips the probe).
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,20 +63,53 @@ def _ggml_in_use(lib_dir: Path) -> Path:
     return sonamed[0] if sonamed else lib_dir / "libggml.so"
 
 
+VARIANT_ENV = "EMBODIED_MEM_GGML_CPU"
+"""Names the CPU variant to load (e.g. ``icelake``) instead of ggml's best pick."""
+
+PREFERENCE = (
+    "sapphirerapids",
+    "zen4",
+    "cooperlake",
+    "icelake",
+    "cannonlake",
+    "cascadelake",
+    "skylakex",
+    "alderlake",
+    "haswell",
+    "piledriver",
+    "ivybridge",
+    "sandybridge",
+    "sse42",
+    "x64",
+)
+"""ggml's x86-64 CPU variants, most capable first (the order its own scores give on a CPU
+that supports them all)."""
+
+
 def load_backends() -> str:
     """Load ggml's backends from the package folder; returns the CPU module now mapped in
     this process (e.g. ``libggml-cpu-haswell.so``), or "" if the build has no variants.
+    With :data:`VARIANT_ENV` set, only that CPU variant is loaded.
 
     Raises:
-        RuntimeError: a portable build whose variants none could load on this CPU.
+        RuntimeError: a portable build whose variants none could load on this CPU (or the
+            named one does not load).
     """
     lib_dir = backend_dir()
     if not cpu_variants(lib_dir):
         return ""
     ggml = ctypes.CDLL(str(_ggml_in_use(lib_dir)))
-    ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
-    ggml.ggml_backend_load_all_from_path.restype = None
-    ggml.ggml_backend_load_all_from_path(str(lib_dir).encode())
+    forced = os.environ.get(VARIANT_ENV)
+    if forced:
+        ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+        ggml.ggml_backend_load.restype = ctypes.c_void_p  # registers it when it loads
+        path = lib_dir / f"libggml-cpu-{forced}.so"
+        if not path.exists() or not ggml.ggml_backend_load(str(path).encode()):
+            raise RuntimeError(f"the CPU backend {path.name} does not load on this CPU")
+    else:
+        ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+        ggml.ggml_backend_load_all_from_path.restype = None
+        ggml.ggml_backend_load_all_from_path(str(lib_dir).encode())
     loaded = [p.name for p in _mapped_libraries() if p.name.startswith("libggml-cpu-")]
     if not loaded:
         raise RuntimeError(
@@ -87,9 +128,12 @@ def check() -> int:
             "which may crash on other CPUs. Rebuild it portably: make setup-llm\n"
         )
         return 1
+    model = _smollm2_gguf()
+    variant = usable_variant(str(model)) if model is not None else None
+    if variant is not None:
+        os.environ[VARIANT_ENV] = variant
     chosen = load_backends()
     sys.stdout.write(f"portable build: {len(variants)} CPU variants; this CPU uses {chosen}\n")
-    model = _smollm2_gguf()
     if model is not None:
         # Loading a model is what failed when the backends went into a second registry: prove
         # the whole path (backend -> model -> one token), not just that a module was mapped.
@@ -117,10 +161,64 @@ def _smollm2_gguf() -> Path | None:
     return None
 
 
+PROBE_PROMPT = " ".join(["Navigate to the mug on the kitchen counter, then report."] * 12)
+"""A prompt of a few hundred tokens: batched prompt processing is where a variant's unusable
+instructions showed (a one-token prompt ran)."""
+
+
+def probe(model: str) -> int:
+    """Load the backends and the model, process :data:`PROBE_PROMPT` and sample a few tokens
+    (run in a child process: an illegal instruction kills it, not the caller)."""
+    load_backends()
+    import llama_cpp
+
+    llm = llama_cpp.Llama(model, n_ctx=512, n_threads=1, n_threads_batch=1, verbose=False)
+    llm(PROBE_PROMPT, max_tokens=4)
+    return 0
+
+
+def usable_variant(model: str) -> str | None:
+    """The most capable CPU variant that runs a real prompt on this machine, tried in child
+    processes (None: the build has no variants, or :data:`VARIANT_ENV` already names one)."""
+    if os.environ.get(VARIANT_ENV) or not cpu_variants(backend_dir()):
+        return None
+    shipped = {
+        name.removeprefix("libggml-cpu-").removesuffix(".so")
+        for name in cpu_variants(backend_dir())
+    }
+    for variant in [v for v in PREFERENCE if v in shipped]:
+        child = subprocess.run(
+            [sys.executable, "-m", "embodied_mem.llm_server", "--probe", model],
+            env={**os.environ, VARIANT_ENV: variant},
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        if child.returncode == 0:
+            return variant
+        logger.warning("CPU backend %s does not run here (exit %d)", variant, child.returncode)
+    raise RuntimeError("no CPU backend variant of this llama-cpp-python build runs a prompt here")
+
+
+def _model_arg(args: list[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--model" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--model="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--check"]:
         return check()
+    if len(args) == 2 and args[0] == "--probe":
+        return probe(args[1])
+    model = _model_arg(args)
+    variant = usable_variant(model) if model is not None else None
+    if variant is not None:
+        os.environ[VARIANT_ENV] = variant
     chosen = load_backends()
     logger.warning("ggml CPU backend: %s", chosen or "compiled in (not a portable build)")
     from llama_cpp.server.__main__ import main as server_main

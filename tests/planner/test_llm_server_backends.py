@@ -7,6 +7,7 @@ llama an empty registry ("no backends are loaded") while ``--check`` still passe
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,27 @@ def test_without_a_mapping_the_soname_copy_is_chosen(
 
 def test_this_process_maps_real_libraries() -> None:
     assert any(p.name.startswith("libc.so") for p in llm_server._mapped_libraries())
+
+
+def test_a_variant_that_dies_on_a_real_prompt_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a Xeon VM advertising AMX and AVX512-FP16, ggml's pick (sapphirerapids) completed one
+    token but died of SIGILL on the server's first prompt; the launcher probes each variant in
+    a child process, best first, and serves with the first that survives."""
+    for name in ("sapphirerapids", "zen4", "haswell", "x64"):
+        (tmp_path / f"libggml-cpu-{name}.so").write_bytes(b"\x7fELF")
+    monkeypatch.setattr(llm_server, "backend_dir", lambda: tmp_path)
+    monkeypatch.delenv(llm_server.VARIANT_ENV, raising=False)
+    tried: list[str] = []
+
+    def child(cmd, env, **_kw):  # noqa: ANN001, ANN202 - the probe's process, as the OS ends it
+        assert cmd[-3:] == ["embodied_mem.llm_server", "--probe", "m.gguf"]
+        tried.append(env[llm_server.VARIANT_ENV])
+        return subprocess.CompletedProcess(cmd, -4 if tried[-1] == "sapphirerapids" else 0)
+
+    monkeypatch.setattr(llm_server.subprocess, "run", child)
+    assert llm_server.usable_variant("m.gguf") == "zen4"
+    assert tried == ["sapphirerapids", "zen4"]
+    monkeypatch.setenv(llm_server.VARIANT_ENV, "haswell")
+    assert llm_server.usable_variant("m.gguf") is None  # named by the user: no probing
