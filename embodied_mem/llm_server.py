@@ -166,6 +166,10 @@ PROBE_PROMPT = " ".join(["Navigate to the mug on the kitchen counter, then repor
 instructions showed (a one-token prompt ran)."""
 
 
+PROBE_TIMEOUT_S = 300.0
+"""Seconds one variant's probe may take (a few on a laptop CPU)."""
+
+
 def probe(model: str) -> int:
     """Load the backends and the model, process :data:`PROBE_PROMPT` and sample a few tokens
     (run in a child process: an illegal instruction kills it, not the caller)."""
@@ -179,25 +183,39 @@ def probe(model: str) -> int:
 
 def usable_variant(model: str) -> str | None:
     """The most capable CPU variant that runs a real prompt on this machine, tried in child
-    processes (None: the build has no variants, or :data:`VARIANT_ENV` already names one)."""
+    processes (None: the build has no variants, or :data:`VARIANT_ENV` already names one).
+
+    Raises:
+        RuntimeError: no variant the build ships runs a prompt here (each child's exit given).
+    """
     if os.environ.get(VARIANT_ENV) or not cpu_variants(backend_dir()):
         return None
     shipped = {
-        name.removeprefix("libggml-cpu-").removesuffix(".so")
-        for name in cpu_variants(backend_dir())
+        n.removeprefix("libggml-cpu-").removesuffix(".so") for n in cpu_variants(backend_dir())
     }
-    for variant in [v for v in PREFERENCE if v in shipped]:
-        child = subprocess.run(
-            [sys.executable, "-m", "embodied_mem.llm_server", "--probe", model],
-            env={**os.environ, VARIANT_ENV: variant},
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        if child.returncode == 0:
+    # Known x86-64 names in ggml's order; any other build's names (aarch64 ...) after them.
+    order = [v for v in PREFERENCE if v in shipped] + sorted(shipped - set(PREFERENCE))
+    exits: list[str] = []
+    for variant in order:
+        try:
+            child = subprocess.run(
+                [sys.executable, "-m", "embodied_mem.llm_server", "--probe", model],
+                env={**os.environ, VARIANT_ENV: variant},
+                capture_output=True,
+                timeout=PROBE_TIMEOUT_S,
+                check=False,
+            )
+            code = child.returncode
+        except subprocess.TimeoutExpired:
+            code = None
+        if code == 0:
             return variant
-        logger.warning("CPU backend %s does not run here (exit %d)", variant, child.returncode)
-    raise RuntimeError("no CPU backend variant of this llama-cpp-python build runs a prompt here")
+        exits.append(f"{variant}: {'timed out' if code is None else f'exit {code}'}")
+        logger.warning("CPU backend %s does not run a prompt here (%s)", variant, exits[-1])
+    raise RuntimeError(
+        "no CPU backend of this llama-cpp-python build runs a prompt on this machine "
+        f"({'; '.join(exits)}); rebuild it with `make setup-llm`"
+    )
 
 
 def _model_arg(args: list[str]) -> str | None:

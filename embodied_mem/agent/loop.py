@@ -337,8 +337,9 @@ class MemoryAgent:
             if isinstance(subgoal, Explore) and subgoal.category
             else None
         )
-        if isinstance(subgoal, PickSubgoal) and self._guessed_inside(subgoal):
-            subgoal = self._aim_at_sighting(subgoal)
+        target = self._target_of(subgoal) if isinstance(subgoal, PickSubgoal) else None
+        if target is not None and self._guessed_inside(target):
+            subgoal = self._aim_at_sighting(subgoal, target)
         outcome, obs = self._run_policy(
             subgoal,
             obs,
@@ -351,7 +352,7 @@ class MemoryAgent:
             and not outcome.success
             and "not visible from any viewpoint" in (outcome.reason or "")
         ):
-            outcome, obs = self._pick_where_seen(subgoal, outcome, obs, budget)
+            outcome, obs = self._pick_where_seen(subgoal, target, outcome, obs, budget)
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
@@ -359,10 +360,9 @@ class MemoryAgent:
         # Containers the policy opened on its own (to put something in, to look for a thing
         # inside) stand open: unrecorded, memory took a drawer left open by one task for shut
         # and the next task left it so ("already in the drawer" — container left open).
+        opened = outcome.details.get("opened")  # place: True/False; pick: containers opened
         opened_on_the_way = position is not None and (
-            outcome.details.get("opened") is True
-            and outcome.success
-            or isinstance(outcome.details.get("opened"), list)
+            (opened is True and outcome.success) or (isinstance(opened, list) and bool(opened))
         )
         if opened_on_the_way:
             self.record_interaction("open", obs, tuple(position))
@@ -402,38 +402,44 @@ class MemoryAgent:
             category=subgoal.category,
         )
 
-    def _guessed_inside(self, subgoal: PickSubgoal) -> bool:
-        """Whether memory's point for the pick's target is a guess: the thing was put into a
+    def _guessed_inside(self, memory_id: str) -> bool:
+        """Whether memory's point for a pick's target is a guess: the thing was put into a
         container where no frame showed it land, so memory has only "inside" (the container's
         middle; a mug lay 0.45 m away at the bottom of the drawer)."""
-        mid = self._target_of(subgoal)
-        st = None if mid is None else self.memory.long_term.state(mid)  # type: ignore[union-attr]
+        st = self.memory.long_term.state(memory_id)  # type: ignore[union-attr]
         return st is not None and st.relation == "inside"
 
-    def _aim_at_sighting(self, subgoal: PickSubgoal) -> PickSubgoal:
+    def _aim_at_sighting(self, subgoal: PickSubgoal, memory_id: str) -> PickSubgoal:
         """``subgoal`` aimed where the agent's own last frames show a thing of its category
-        near memory's point, and memory's object moved there (the agent sees it there now, and
-        the pick must link to it, not make a second one); unchanged if none shows."""
-        mid = self._target_of(subgoal)
-        if mid is None:
-            return subgoal
+        near memory's point, and memory's object ``memory_id`` moved there (the agent sees it
+        there now, and the pick must link to it, not make a second one); unchanged if none
+        shows."""
         expected = np.asarray(subgoal.position, dtype=float)
         seen = sighted_near(self.memory, str(subgoal.category), expected, RETARGET_REACH)
         if seen is None or seen[0] <= RETARGET_SAME_POINT:
             return subgoal
         point = seen[1]
-        self.memory.resight(mid, point)  # type: ignore[union-attr]
-        logger.debug("pick of %s aimed at its sighting %s (memory had %s)", mid, point, expected)
+        self.memory.resight(memory_id, point)  # type: ignore[union-attr]
+        logger.debug(
+            "pick of %s aimed at its sighting %s (memory had %s)", memory_id, point, expected
+        )
         return replace(subgoal, position=tuple(float(v) for v in point))
 
     def _pick_where_seen(
-        self, subgoal: PickSubgoal, failed: PolicyOutcome, obs: Observation, budget: int
+        self,
+        subgoal: PickSubgoal,
+        memory_id: str | None,
+        failed: PolicyOutcome,
+        obs: Observation,
+        budget: int,
     ) -> tuple[PolicyOutcome, Observation]:
         """No viewpoint showed the target at memory's point: if the approach's frames showed a
         thing of its category nearby, pick that one instead (memory's point was stale)."""
-        aimed = self._aim_at_sighting(subgoal)
         left = budget - failed.steps
-        if aimed is subgoal or left <= 0:
+        if memory_id is None or left <= 0:
+            return failed, obs
+        aimed = self._aim_at_sighting(subgoal, memory_id)
+        if aimed is subgoal:
             return failed, obs
         again, obs = self._run_policy(aimed, obs, left)
         details = {**again.details, "first_try": failed.reason}

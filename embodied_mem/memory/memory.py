@@ -369,8 +369,7 @@ class AgentMemory:
             # nearest remembered object within reach — each of the kind the agent's own view
             # shows at the point when it shows one: a cup 10 cm from the egg taken is not
             # the egg, nor is a teddy bear 1 m from a watch too small to map so far.
-            is_receptacle = self._is_receptacle
-            kind = kind_at(p, self._recent_inputs, is_receptacle)
+            kind = kind_at(p, self._recent_inputs, self._is_receptacle)
             obj = lt.nearest(p, Layer.OBJECT, max_distance=ADOPT_REACH, category=kind)
             obj = obj or adopt_detection_at(
                 self, p, self._recent_inputs, ADOPT_REACH, category=kind
@@ -381,7 +380,7 @@ class AgentMemory:
             # mislabelled view of the drawer; unlinked, the pick is linked to the thing that
             # turns up where it is put down (:class:`Relinker`).
             if obj is None:
-                near = kind or kind_at(p, self._recent_inputs, is_receptacle, reach=SEEN_NEAR)
+                near = kind or kind_at(p, self._recent_inputs, self._is_receptacle, reach=SEEN_NEAR)
                 obj = None if near is None else lt.nearest(p, Layer.OBJECT, category=near)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
@@ -447,7 +446,8 @@ class AgentMemory:
         elif obj is None and k is EventKind.PLACE:
             self.relinker.placed(event)
             if self.relinker.link_at_place(self, self._recent_inputs, self._is_receptacle):
-                event = self.episodic.events[-1]  # the place, relinked where it was logged
+                placed = event.event_id  # relinked in the log: hand back the linked version
+                event = next(e for e in reversed(self.episodic.events) if e.event_id == placed)
         return event
 
     # ------------------------------------------------------------------ days / persistence

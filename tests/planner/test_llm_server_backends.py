@@ -62,3 +62,25 @@ def test_a_variant_that_dies_on_a_real_prompt_is_passed_over(
     assert tried == ["sapphirerapids", "zen4"]
     monkeypatch.setenv(llm_server.VARIANT_ENV, "haswell")
     assert llm_server.usable_variant("m.gguf") is None  # named by the user: no probing
+
+
+def test_no_variant_that_runs_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every variant dying (or hanging) stops the launcher with what each did and what to do;
+    variants of other builds (aarch64 names) are tried too, after the known x86-64 ones."""
+    for name in ("haswell", "armv8.2_1"):
+        (tmp_path / f"libggml-cpu-{name}.so").write_bytes(b"\x7fELF")
+    monkeypatch.setattr(llm_server, "backend_dir", lambda: tmp_path)
+    monkeypatch.delenv(llm_server.VARIANT_ENV, raising=False)
+
+    def child(cmd, env, timeout, **_kw):  # noqa: ANN001, ANN202
+        if env[llm_server.VARIANT_ENV] == "haswell":
+            return subprocess.CompletedProcess(cmd, -4)
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(llm_server.subprocess, "run", child)
+    with pytest.raises(RuntimeError) as err:
+        llm_server.usable_variant("m.gguf")
+    assert "haswell: exit -4; armv8.2_1: timed out" in str(err.value)
+    assert "make setup-llm" in str(err.value)
