@@ -122,6 +122,34 @@ def backproject(obs: Observation, stride: int = 1) -> np.ndarray:
     return pixels_to_world(us[valid], vs[valid], depth[valid], k, obs.cam_to_world)
 
 
+def depth_inside_box(
+    obs: Observation, point: np.ndarray, box_min: np.ndarray, box_max: np.ndarray
+) -> float:
+    """Optical-depth metres between where the viewing ray to ``point`` enters the box
+    (``box_min``, ``box_max``) and ``point`` itself; 0 when the ray never enters it before
+    the point (or starts inside it).
+
+    A big receptacle's remembered centre lies deep inside its box: the fridge door the camera
+    sees stands this much in front of it, and is still the fridge.
+    """
+    camera = camera_position(obs)
+    ray = np.asarray(point, dtype=float)[:3] - camera
+    lo = np.asarray(box_min, dtype=float) - camera
+    hi = np.asarray(box_max, dtype=float) - camera
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = lo / ray, hi / ray
+    parallel = np.abs(ray) < 1e-9
+    # A ray parallel to a slab is inside it for every t (if the camera is) or never.
+    t_near = np.where(
+        parallel, np.where((lo <= 0) & (hi >= 0), -np.inf, np.inf), np.minimum(t1, t2)
+    )
+    t_enter = float(np.max(t_near))
+    if not 0.0 < t_enter < 1.0:
+        return 0.0
+    proj = project_point(obs, point)
+    return 0.0 if proj is None else proj[2] * (1.0 - t_enter)
+
+
 @dataclass(frozen=True)
 class VisibilityCheck:
     """Whether a world point is seen in a frame, judged from depth alone.

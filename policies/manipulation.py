@@ -305,7 +305,7 @@ class Manipulator:
             eid, why = self._approach_and_resolve(
                 sg.env_id,
                 sg.position,
-                self.receptacle_spec,
+                self._receptacle(sg),
                 majority=True,
                 exclude=(held, *refused),
                 known=sg.viewpoints,
@@ -316,7 +316,7 @@ class Manipulator:
             if not ok and alternatives and _no_room(reason):
                 # Full: another receptacle of the asked kind does as well.
                 details.setdefault("full", []).append(eid)
-                sg = replace(sg, position=alternatives.pop(0), viewpoints=())
+                sg = replace(sg, position=alternatives.pop(0), viewpoints=(), box=None)
                 continue
             if ok or sg.env_id is not None or len(refused) >= self.config.max_pick_refusals:
                 break
@@ -341,13 +341,13 @@ class Manipulator:
         details["env_id"] = eid
         held = self.runner.obs.held_object
         opened = False
-        spec = self.receptacle_spec
+        spec = self._receptacle(sg)
         if sg.category in self.config.openable_categories:
-            opened = self._open_if_closed(eid, sg.position, details)
+            opened = self._open_if_closed(eid, sg.position, details, spec)
         result = self._act_with_retry(Place(eid), sg.position, spec)
         if not result.success and not opened and "closed" in (result.reason or "").lower():
             # The category was not known openable, but the env says it is closed: open, retry.
-            opened = self._open_if_closed(eid, sg.position, details)
+            opened = self._open_if_closed(eid, sg.position, details, spec)
             result = self._act_with_retry(Place(eid), sg.position, spec) if opened else result
         if not result.success:
             if opened and _no_room(result.reason):
@@ -377,7 +377,7 @@ class Manipulator:
             eid, why = self._approach_and_resolve(
                 sg.env_id,
                 sg.position,
-                self.receptacle_spec,
+                self._receptacle(sg),
                 majority=True,
                 exclude=tuple(refused),
                 known=sg.viewpoints,
@@ -386,7 +386,7 @@ class Manipulator:
                 return False, why if not refused else f"{last}; without it: {why}"
             details["env_id"] = eid
             action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
-            result = self._act_with_retry(action, sg.position, self.receptacle_spec)
+            result = self._act_with_retry(action, sg.position, self._receptacle(sg))
             wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
             if not result.success and f"already {wanted}" in (result.reason or ""):
                 # Already as asked: the subgoal holds, but nothing happened to record.
@@ -404,6 +404,10 @@ class Manipulator:
             refused.append(eid)  # an object standing in front of (or in) the container
 
     # ----------------------------------------------------------------- helpers
+    def _receptacle(self, sg: PlaceSubgoal | OpenSubgoal | CloseSubgoal) -> TargetSpec:
+        """The receptacle spec, with the box memory gave for this one (a deep fridge)."""
+        return self.receptacle_spec if sg.box is None else replace(self.receptacle_spec, box=sg.box)
+
     def _approach_and_resolve(
         self,
         env_id: str | None,
@@ -547,10 +551,14 @@ class Manipulator:
         return result
 
     def _open_if_closed(
-        self, eid: str, position: tuple[float, float, float] | None, details: dict
+        self,
+        eid: str,
+        position: tuple[float, float, float] | None,
+        details: dict,
+        spec: TargetSpec | None = None,
     ) -> bool:
         """Open ``eid``; True if it is open afterwards (an 'already open' refusal counts)."""
-        result = self._act_with_retry(Open(eid), position, self.receptacle_spec)
+        result = self._act_with_retry(Open(eid), position, spec or self.receptacle_spec)
         already = not result.success and "already open" in (result.reason or "")
         details["opened"] = result.success
         if not (result.success or already):

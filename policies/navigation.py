@@ -27,6 +27,7 @@ from envs.types import Observation
 from policies.geometry import (
     VisibilityCheck,
     check_visibility,
+    depth_inside_box,
     facing_error,
     on_floor,
     walk_and_reach,
@@ -36,6 +37,7 @@ from policies.geometry import (
 from policies.paths import PathConfig, PathPlanner
 from policies.runner import ActionRunner, BudgetExhausted
 from policies.subgoals import (
+    Box,
     NavigateToFrame,
     NavigateToObject,
     NavigateToPose,
@@ -49,6 +51,14 @@ logger = logging.getLogger(__name__)
 
 _SMALLEST_STEP = 0.05
 """Metres: the shortest forward move the navigator makes (finer ones do not pay)."""
+_BOX_MARGIN = 0.1
+"""Metres a surface may stand in front of a remembered box and still be its face (the box is
+built from noisy depth)."""
+_NEARER_STEP = 0.15
+"""Metres nearer than the last view a view asked to be nearer must stand."""
+NEARER_VIEW = "a nearer view is needed"
+"""What an arrival check (``confirm``) says when it sees the target too small to count: the
+navigator then tries a nearer viewpoint next."""
 _MAX_RETURNS = 2
 """Times a walk to one goal may come back to a spot it moved to before it counts as stuck."""
 
@@ -79,6 +89,12 @@ class TargetSpec:
     """Farthest walk-plus-reach to the target on the agent's map (``walk_and_reach``; None:
     not checked). A target seen across furniture from a pocket beside it is close in a
     straight line but far to walk, and success is judged by the walk."""
+    box: Box | None = None
+    """The target's remembered box, if the subgoal gave one: a surface seen inside it, up to
+    ``max_box_depth`` in front of the centre, is the target (a deep fridge's door)."""
+    max_box_depth: float = 1.0
+    """Largest depth in front of the centre a remembered box may excuse (metres): a box grown
+    by stray points must not make a wall in front count as the target."""
 
     def __post_init__(self) -> None:
         if self.max_radius <= 0 or not 0 < self.facing_tolerance <= math.pi:
@@ -136,6 +152,10 @@ class NavigationConfig:
             raise ValueError("NavigationConfig.max_viewpoints must be >= 1 and max_blocked >= 0")
 
 
+def _never(_obs: Observation) -> bool:
+    return False
+
+
 class Navigator:
     """Runs navigation subgoals through an :class:`ActionRunner`."""
 
@@ -169,6 +189,8 @@ class Navigator:
                     if isinstance(subgoal, NavigateToObject)
                     else self.config.receptacle
                 )
+                if isinstance(subgoal, NavigateToReceptacle) and subgoal.box is not None:
+                    spec = replace(spec, box=subgoal.box)
                 ok, reason, details = self.reach_target(
                     np.asarray(subgoal.position, float),
                     spec,
@@ -207,12 +229,15 @@ class Navigator:
         """
         tried: list[np.ndarray] = [np.asarray(p, dtype=float)[:2] for p in avoid]
         last: VisibilityCheck | None = None
-        if (
-            not tried
-            and self._seen_from_here(target, spec)
-            and (confirm is None or confirm(self.obs) is None)
-        ):
-            return True, None, {"viewpoints_tried": 0}
+        too_small = False  # whether ``confirm`` found the target too small in a view
+        nearer_than: float | None = None  # ... from this far: the next view is nearer
+        if not tried and self._seen_from_here(target, spec):
+            why = None if confirm is None else confirm(self.obs)
+            if why is None:
+                return True, None, {"viewpoints_tried": 0}
+            if NEARER_VIEW in why:
+                too_small = True
+                nearer_than = float(np.linalg.norm(self.obs.agent.xy - target[:2]))
         remembered = drop_near(
             self._known_viewpoints(target, spec, known), tried, self.config.same_spot
         )
@@ -222,24 +247,46 @@ class Navigator:
         if avoid:
             tolerance = min(tolerance, self.config.same_spot / 2)
         for _ in range(self.config.max_viewpoints + len(remembered)):
-            candidates = remembered[:1] or self._viewpoints(target, spec, tried)
+            if nearer_than is not None:
+                # Too small from where it was seen: the next view is a nearer one, whatever
+                # the remembered ones say, and one 20 cm from a tried spot is a different view.
+                remembered = []
+                candidates = self._nearer_viewpoints(target, tried, nearer_than)
+                nearer_than = None
+            else:
+                candidates = remembered[:1] or self._viewpoints(target, spec, tried)
             remembered = remembered[1:]
             if not candidates:
                 break
             vp = candidates[0]
             tried.append(vp.xy)
             stop = self._early_stop(target, spec, vp.radius, away_from=avoid)
-            failure = self.go_to(vp.xy, tolerance, stop_when=stop)
+            if too_small:
+                # The view where the target showed too small (a key chain at 17 pixels) would
+                # stop the next walk where it starts: walk onto the nearer viewpoint itself.
+                stop = _never
+            near_enough = min(tolerance, self.config.same_spot / 2) if too_small else tolerance
+            failure = self.go_to(vp.xy, near_enough, stop_when=stop)
             if failure is not None and not stop(self.obs):
                 logger.debug("viewpoint %s failed: %s", vp.xy, failure)
                 continue
             last = self._walkable(self.look_at(target, spec), target, spec)
-            rejected = confirm(self.obs) if last.visible and confirm is not None else None
-            if last.visible and rejected is None:
+            why = confirm(self.obs) if last.visible and confirm is not None else None
+            logger.debug(
+                "viewpoint %s (%.2f m off): at %s, %s",
+                vp.xy.round(2),
+                vp.radius,
+                self.obs.agent.xy.round(2),
+                why or last.reason or "seen",
+            )
+            if last.visible and why is None:
                 return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
-            if rejected is not None:
+            if why is not None and NEARER_VIEW in why:
+                too_small = True
+                nearer_than = float(np.linalg.norm(self.obs.agent.xy - target[:2]))
+            if why is not None:
                 last = VisibilityCheck(
-                    False, rejected, last.pixel, last.expected_depth, last.measured_depth
+                    False, why, last.pixel, last.expected_depth, last.measured_depth
                 )
         details = {"viewpoints_tried": len(tried), "last_visibility": last.reason if last else None}
         if not tried:
@@ -285,6 +332,19 @@ class Navigator:
             if candidates:
                 return candidates
         return []
+
+    def _nearer_viewpoints(
+        self, target: np.ndarray, tried: list[np.ndarray], nearer_than: float
+    ) -> list[Viewpoint]:
+        """Untried viewpoints at least ``_NEARER_STEP`` nearer the target than ``nearer_than``
+        (none if the agent stood as near as viewpoints go)."""
+        base = self.config.viewpoints
+        radius = nearer_than - _NEARER_STEP
+        if radius <= base.min_radius:
+            return []
+        cfg = replace(base, max_radius=radius)
+        candidates = sample_viewpoints(self.runner.navigability, target[:2], self.obs.agent.xy, cfg)
+        return drop_near(candidates, tried, self.config.same_spot)
 
     @staticmethod
     def _reach(spec: TargetSpec, extra: float) -> float:
@@ -339,10 +399,16 @@ class Navigator:
         """Depth-only visibility of ``target`` under ``spec``'s tolerances."""
         floor = obs.agent.position[2]
         top = floor + 2.0 * (float(target[2]) - floor) + 0.25 if spec.stands_on_floor else None
+        near = spec.near_tolerance
+        if spec.box is not None:
+            inside = depth_inside_box(obs, target, *spec.box) + _BOX_MARGIN
+            near = max(near, min(inside, spec.max_box_depth))
+            if top is not None:  # a centre remembered low must not make its own top a wall
+                top = max(top, float(spec.box[1][2]) + 0.25)
         return check_visibility(
             obs,
             target,
-            near_tolerance=spec.near_tolerance,
+            near_tolerance=near,
             far_tolerance=spec.far_tolerance,
             max_top=top,
         )

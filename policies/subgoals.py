@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 Viewpoints = tuple[tuple[float, float, float], ...]
+Box = tuple[tuple[float, float, float], tuple[float, float, float]]
+"""A remembered axis-aligned box, (min corner, max corner) in world metres."""
 """Standing poses (x, y, yaw) from which the agent has seen or acted on the target — its own
 experience, not the simulator's: the policies try them before sampling viewpoints around the
 target (a bowl on a shelf shows from few places; a desk may be reachable only from one side)."""
@@ -33,6 +35,9 @@ class NavigateToReceptacle:
     memory_id: str | None = None
     env_id: str | None = None
     viewpoints: Viewpoints = ()
+    box: Box | None = None
+    """Where memory believes the receptacle's box is: a deep one (a fridge) shows its front
+    well before its centre, and the navigator accepts a surface anywhere inside it."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class PlaceSubgoal:
     close_after: bool = False
     viewpoints: Viewpoints = ()
     alternatives: tuple[tuple[float, float, float], ...] = ()
+    box: Box | None = None
+    """The receptacle's remembered box (see :class:`NavigateToReceptacle`)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ class OpenSubgoal:
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
     viewpoints: Viewpoints = ()
+    box: Box | None = None
+    """The container's remembered box (see :class:`NavigateToReceptacle`)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class CloseSubgoal:
     env_id: str | None = None
     position: tuple[float, float, float] | None = None
     viewpoints: Viewpoints = ()
+    box: Box | None = None
+    """The container's remembered box (see :class:`NavigateToReceptacle`)."""
 
 
 @dataclass(frozen=True)

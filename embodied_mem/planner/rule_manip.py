@@ -17,6 +17,7 @@ from embodied_mem.planner.rule_targets import (
     closed_container,
     known_viewpoints,
     nearest,
+    remembered_box,
     same_category,
 )
 from policies.subgoals import CloseSubgoal, OpenSubgoal, PickSubgoal, PlaceSubgoal
@@ -40,12 +41,19 @@ def _move(
         close_after=close_after,
         viewpoints=known_viewpoints(ctx.q, rec),
         alternatives=tuple(tuple(o.position) for o in others),
+        box=remembered_box(rec),
     )
     if _held(ctx) == obj.memory_id:
         return [place]
     box = closed_container(ctx.q, obj)
     first = (
-        [OpenSubgoal(position=tuple(box.position), viewpoints=known_viewpoints(ctx.q, box))]
+        [
+            OpenSubgoal(
+                position=tuple(box.position),
+                viewpoints=known_viewpoints(ctx.q, box),
+                box=remembered_box(box),
+            )
+        ]
         if box is not None
         else []
     )
@@ -67,7 +75,13 @@ def _free_hands(ctx: RuleContext, pairs: list[tuple[Any, Any]]) -> list[Any]:
     rec = safe_get(ctx, picked[-1].event.source_id) if picked else None
     rec = rec or nearest(ctx.q, ctx.q.receptacles(), ctx.distance_fn)
     return (
-        [] if rec is None else [PlaceSubgoal(position=tuple(rec.position), category=rec.category)]
+        []
+        if rec is None
+        else [
+            PlaceSubgoal(
+                position=tuple(rec.position), category=rec.category, box=remembered_box(rec)
+            )
+        ]
     )
 
 
@@ -141,7 +155,13 @@ def t57(ctx: RuleContext) -> PlanResult:
     if obj.obj.parent_id == rec.memory_id:
         # In already, but the task wants it shut in: an earlier task may have left it open.
         shut = (
-            [CloseSubgoal(position=tuple(rec.position), viewpoints=known_viewpoints(ctx.q, rec))]
+            [
+                CloseSubgoal(
+                    position=tuple(rec.position),
+                    viewpoints=known_viewpoints(ctx.q, rec),
+                    box=remembered_box(rec),
+                )
+            ]
             if rec.obj.state == "open"
             else []
         )

@@ -17,7 +17,7 @@ import numpy as np
 from embodied_mem.memory.episodic import Event
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.results import ObjectHit, RoomHit
-from policies.subgoals import NavigateToObject, NavigateToReceptacle, NavigateToRoom
+from policies.subgoals import Box, NavigateToObject, NavigateToReceptacle, NavigateToRoom
 
 DistanceFn = Callable[[np.ndarray], float]
 
@@ -99,6 +99,7 @@ def object_goal(
             category=box.category,
             memory_id=hit.memory_id,
             viewpoints=known_viewpoints(query, box),
+            box=remembered_box(box),
         )
     return NavigateToObject(
         position=tuple(hit.position),
@@ -114,7 +115,13 @@ def receptacle_goal(hit: ObjectHit, query: MemoryQueryAPI | None = None) -> Navi
         category=hit.category,
         memory_id=hit.memory_id,
         viewpoints=known_viewpoints(query, hit),
+        box=remembered_box(hit),
     )
+
+
+def remembered_box(hit: ObjectHit) -> Box:
+    """The box memory holds for ``hit`` (min and max corners)."""
+    return (tuple(hit.obj.bbox_min), tuple(hit.obj.bbox_max))
 
 
 def known_viewpoints(

@@ -24,6 +24,7 @@ from embodied_mem.planner.grounding import key
 from envs.types import AgentPose
 from policies.subgoals import (
     Answer,
+    Box,
     CloseSubgoal,
     Explore,
     NavigateToFrame,
@@ -124,6 +125,8 @@ class ResolvedTarget:
     position: tuple[float, float, float]
     category: str | None = None
     env_id: str | None = None
+    box: Box | None = None
+    """Memory's box of the entry (min and max corners), when memory has one."""
 
 
 @dataclass(frozen=True)
@@ -236,17 +239,24 @@ def _category(r: TargetResolver, d: dict[str, Any], t: ResolvedTarget) -> str | 
 
 def _nav(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     t = _target(r, d["memory_id"], d["type"])
+    box = {"box": t.box} if cls is NavigateToReceptacle else {}
     return cls(
-        position=t.position, category=_category(r, d, t), memory_id=d["memory_id"], env_id=t.env_id
+        position=t.position,
+        category=_category(r, d, t),
+        memory_id=d["memory_id"],
+        env_id=t.env_id,
+        **box,
     )
 
 
 def _manip(cls: type, r: TargetResolver, d: dict[str, Any]) -> Subgoal:
     t = _target(r, d["memory_id"], d["type"])
-    if cls in (PickSubgoal, PlaceSubgoal):
+    if cls is PickSubgoal:
         return cls(env_id=t.env_id, position=t.position, category=_category(r, d, t))
+    if cls is PlaceSubgoal:
+        return cls(env_id=t.env_id, position=t.position, category=_category(r, d, t), box=t.box)
     _category(r, d, t)
-    return cls(env_id=t.env_id, position=t.position)
+    return cls(env_id=t.env_id, position=t.position, box=t.box)
 
 
 def _frame(r: TargetResolver, d: dict[str, Any]) -> Subgoal:

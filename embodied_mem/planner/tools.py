@@ -27,6 +27,7 @@ from embodied_mem.planner.grounding import Vocabulary
 from embodied_mem.planner.schema import ResolvedTarget, RoomTarget
 from embodied_mem.planner.tool_table import TOOL_CONVENTIONS, TOOL_TABLE, ToolSpec
 from envs.types import AgentPose
+from policies.subgoals import Box
 
 logger = logging.getLogger(__name__)
 
@@ -298,6 +299,9 @@ class PlanResolver:
             except (KeyError, LookupError, ValueError, TypeError):
                 return None
             found = self.toolbox.targets.get(memory_id)
+        if found is not None and found.box is None and callable(lookup):
+            found = dataclasses.replace(found, box=_box_of(lookup, memory_id))
+            self.toolbox.targets[memory_id] = found
         return found
 
     def room(self, room_id: str) -> RoomTarget | None:
@@ -313,6 +317,19 @@ class PlanResolver:
 
     def frame_pose(self, frame_index: int) -> AgentPose | None:
         return self.frames.get(frame_index)
+
+
+def _box_of(lookup: Callable[[str], Any], memory_id: str) -> Box | None:
+    """Memory's box of ``memory_id`` (tool results leave boxes out: bulky for a model, but the
+    policies judge a deep receptacle's front by it)."""
+    try:
+        obj = getattr(lookup(memory_id), "obj", None)
+    except (KeyError, LookupError, ValueError, TypeError):
+        return None
+    lo, hi = getattr(obj, "bbox_min", None), getattr(obj, "bbox_max", None)
+    if lo is None or hi is None:
+        return None
+    return (tuple(float(v) for v in lo), tuple(float(v) for v in hi))  # type: ignore[return-value]
 
 
 __all__ = [

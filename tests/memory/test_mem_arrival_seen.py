@@ -207,3 +207,32 @@ def test_a_thing_too_small_to_map_still_confirms_arrival_when_perception_sees_it
     assert sighting(mem, goal, 0.5, min_fraction=1.0)(obs) is not None
     other = next(c for c in ("Toilet", "Fridge", "Bathtub") if c not in shown)
     assert sighting(mem, replace(goal, category=other, memory_id="obj_none"), 0.5)(obs)
+
+
+def test_a_thing_seen_too_small_in_this_frame_asks_for_a_nearer_view(looked_around) -> None:
+    """Seed 6161 full-0000: a key chain showed at 17 pixels from 0.7 m (under 0.1 % of a
+    160 x 120 frame; the success rule's floor) while an earlier frame of the approach had it
+    bigger, and the arrival counted. Seen in this frame but too small, the check now asks for a
+    nearer view (the navigator walks to one); the same sizes in an older frame do not."""
+    from embodied_mem.agent.checks import sighting
+    from policies.navigation import NEARER_VIEW
+
+    agent, obs = looked_around
+    mem = agent.memory
+    mem.last_seen = {}
+    _, detections = mem.recent_detections()[-1]
+    det = max(detections, key=lambda d: d.pixel_count)
+    target = min(
+        (h for h in mem.query().objects(layer=None) if h.category == det.category),
+        key=lambda h: h.last_seen if hasattr(h, "last_seen") else 0,
+    )
+    goal = NavigateToObject(
+        position=tuple(target.position), category=target.category, memory_id=target.memory_id
+    )
+    size = obs.rgb[..., 0].size
+    assert sighting(mem, goal, 0.5, min_fraction=0.5 * det.pixel_count / size)(obs) is None
+    too_small = sighting(mem, goal, 2.0, min_fraction=2.0 * det.pixel_count / size)(obs)
+    assert too_small is not None and NEARER_VIEW in too_small
+    assert f"only {det.pixel_count} pixels" in too_small
+    # Not this frame: no claim about how big it shows from here.
+    assert NEARER_VIEW not in (sighting(mem, goal, 2.0, min_fraction=1.0)(None) or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from pol_boxworld import Box, BoxWorldEnv, count_steps, two_room_world
@@ -10,6 +11,7 @@ from pol_boxworld import Box, BoxWorldEnv, count_steps, two_room_world
 from embodied_mem.benchmark.success import check_object, check_receptacle, check_room
 from envs.actions import Teleport
 from policies.executor import execute
+from policies.navigation import NavigationConfig, Navigator
 from policies.subgoals import (
     NavigateToFrame,
     NavigateToObject,
@@ -133,3 +135,73 @@ def test_reach_target_away_from_a_spot_walks_to_the_remembered_viewpoint(
     assert ok, why
     assert info["viewpoint"] == [5.6, 1.5]
     assert np.linalg.norm(runner.obs.agent.xy - known[0][:2]) <= navigator.config.same_spot / 2
+
+
+def test_a_deep_receptacle_is_reached_by_its_front_when_memory_gives_its_box() -> None:
+    # Memory's centre of the fridge lies near its back (it was mapped with the door open, from
+    # inside); the door the agent faces stands 0.6 m in front of that centre, more than the
+    # receptacle's 0.5 m depth tolerance. With the remembered box, the door is the fridge.
+    world = two_room_world()
+    fridge = next(b for b in world.boxes if b.id == "fridge")
+    fridge.lo, fridge.hi = (7.0, 4.5, 0.0), (7.9, 5.5, 1.8)
+    deep_centre = (7.8, 5.0, 0.9)
+    start = dict(start=(5.3, 5.0, 0.0))
+    env = BoxWorldEnv(world, **start)
+    obs, _ = env.reset()
+    without, _ = execute(env, NavigateToReceptacle(deep_centre, "Fridge"), obs, 200)
+    assert not without.success and "occluded" in without.reason
+    env = BoxWorldEnv(world, **start)
+    obs, _ = env.reset()
+    box = ((7.0, 4.5, 0.0), (7.9, 5.5, 1.8))
+    outcome, obs = execute(env, NavigateToReceptacle(deep_centre, "Fridge", box=box), obs, 200)
+    assert outcome.success, outcome.reason
+    assert check_receptacle(env.ground_truth().objects["fridge"], obs, env.navigability).success
+
+
+def test_a_remembered_box_does_not_excuse_a_screen_in_front_of_it() -> None:
+    # A screen 0.5 m in front of the deep fridge's door: the surface at the centre's pixel lies
+    # outside the remembered box, so the fridge stays occluded with or without the box.
+    world = two_room_world()
+    fridge = next(b for b in world.boxes if b.id == "fridge")
+    fridge.lo, fridge.hi = (7.0, 4.5, 0.0), (7.9, 5.5, 1.8)
+    world.boxes.append(Box("screen", "Wall", (6.4, 4.4, 0.0), (6.5, 5.6, 2.0), hidden=True))
+    env = BoxWorldEnv(world, start=(5.3, 5.0, 0.0))
+    obs, _ = env.reset()
+    deep_centre = np.array([7.8, 5.0, 0.9])
+    box = ((7.0, 4.5, 0.0), (7.9, 5.5, 1.8))
+    for b in (None, box):
+        spec = replace(NavigationConfig().receptacle, box=b)
+        check = Navigator.visibility(obs, deep_centre, spec)
+        assert not check.visible and "occluded" in check.reason
+    # Without the screen the same view sees the fridge only through its box.
+    world.boxes.pop()
+    env = BoxWorldEnv(world, start=(5.3, 5.0, 0.0))
+    obs, _ = env.reset()
+    assert not Navigator.visibility(obs, deep_centre, NavigationConfig().receptacle).visible
+    spec = replace(NavigationConfig().receptacle, box=box)
+    assert Navigator.visibility(obs, deep_centre, spec).visible
+
+
+def test_a_view_judged_too_small_is_followed_by_a_nearer_one(boxworld: BoxWorldEnv) -> None:
+    """A key chain seen at 17 pixels from 0.7 m (full-0000, seed 6161) needs a view from 0.3 m;
+    the walk to the next viewpoint must not stop where the small view was, nor skip the
+    viewpoints near it: an arrival check that asks for a nearer view gets one."""
+    from policies.navigation import NEARER_VIEW
+    from policies.runner import ActionRunner
+
+    mug = np.array(MUG)
+    obs = boxworld.step(Teleport(5.3, 1.5, 0.0, -0.4))[0]  # 1.2 m from the mug
+    runner = ActionRunner(boxworld, obs, 300)
+    navigator = Navigator(runner)
+    spec = NavigationConfig().object
+    views: list[float] = []
+
+    def confirm(o) -> str | None:  # "seen, but too small" farther than 0.85 m
+        d = float(np.linalg.norm(o.agent.xy - mug[:2]))
+        views.append(d)
+        return None if d <= 0.85 else f"the Mug shows at only 12 pixels here: {NEARER_VIEW}"
+
+    ok, why, info = navigator.reach_target(mug, spec, confirm=confirm, known=((5.3, 1.5, 0.0),))
+    assert ok, (why, views)
+    assert views[0] > 1.1 and views[-1] <= 0.85
+    assert all(b < a for a, b in zip(views, views[1:], strict=False)), views  # each nearer
