@@ -62,9 +62,15 @@ class SupportsViewpoints(Protocol):
     """ORACLE: poses from which a thing can be reached and seen, from the simulator's map."""
 
     def viewpoints_for(
-        self, object_id: str, max_count: int = ..., *, visible_only: bool = ...
+        self,
+        object_id: str,
+        max_count: int = ...,
+        *,
+        visible_only: bool = ...,
+        min_pixels: int | None = ...,
     ) -> list[tuple[float, float, float]]:
-        """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first."""
+        """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first
+        (with ``visible_only``: only those from which at least ``min_pixels`` of it show)."""
         ...
 
     def look_pitch(self, object_id: str, xy: Sequence[float] | np.ndarray) -> float:

@@ -30,6 +30,7 @@ from embodied_mem.benchmark.failure_media import (
     KeyframeThumbnails,
     MediaConfig,
 )
+from embodied_mem.benchmark.feasibility import unseeable_goal
 from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
 from embodied_mem.benchmark.scoring import (
@@ -230,7 +231,10 @@ class EpisodeRunner:
         self._tasks_done = 0
         for b in self.baselines:
             if b.kind == "frames-bound":
-                rows += [self._emit(self._frames_row(b, t, frames, record)) for t in tasks]
+                for t in tasks:
+                    why = unseeable_goal(env, t, gt, frames.pixels, self.cfg.scoring.thresholds)
+                    row = self._frames_row(b, t, frames, record) if why is None else None
+                    rows.append(self._emit(row or _excluded_row(b, t, why or "")))
                 continue
             if snapshots is not None:
                 snapshots.set_state(snapshot)
@@ -262,6 +266,11 @@ class EpisodeRunner:
                 # An earlier task of this baseline already made it true: doing nothing would pass.
                 why = "its goal already held when the task started"
                 rows.append(self._emit(_excluded_row(b, task, why)))
+                continue
+            pixels = obs.intrinsics.width * obs.intrinsics.height
+            unseeable = unseeable_goal(env, task, gt_before, pixels, self.cfg.scoring.thresholds)
+            if unseeable is not None:  # no agent could pass it: it measures the camera
+                rows.append(self._emit(_excluded_row(b, task, unseeable)))
                 continue
             query = agent.memory.query(today=obs.time.day)
             in_memory = (

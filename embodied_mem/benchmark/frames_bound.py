@@ -48,8 +48,11 @@ class FrameVisibilityLog:
     days: list[int] = field(default_factory=list)
     frame_index: list[int] = field(default_factory=list)
     """The env's frame index of each logged frame (frames hidden overnight are not logged)."""
+    pixels: int = 0
+    """Pixels of one frame (0 before the first)."""
 
     def add(self, obs: Observation) -> None:
+        self.pixels = obs.intrinsics.width * obs.intrinsics.height
         ids: frozenset[str] = frozenset()
         if obs.instance_ids is not None:
             counts = np.bincount(obs.instance_ids.ravel())

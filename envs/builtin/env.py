@@ -338,14 +338,21 @@ class BuiltinHouseEnv(Env):
         )
 
     def viewpoints_for(
-        self, object_id: str, max_count: int = 24, *, visible_only: bool = False
+        self,
+        object_id: str,
+        max_count: int = 24,
+        *,
+        visible_only: bool = False,
+        min_pixels: int | None = None,
     ) -> list[tuple[float, float, float]]:
         """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first.
 
         With ``visible_only`` each candidate is rendered (depth and masks, at the pitch of
-        :meth:`look_pitch`) and kept only if at least ``min_visible_pixels`` of the thing show;
-        the env's state, clock and frame index are left untouched. A held object has none.
+        :meth:`look_pitch`) and kept only if at least ``min_pixels`` (default
+        ``min_visible_pixels``) of the thing show; the env's state, clock and frame index are
+        left untouched. A held object has none.
         """
+        need = self.config.min_visible_pixels if min_pixels is None else min_pixels
         world = self._require_world()
         if object_id not in world.instance_of:
             raise KeyError(f"unknown object or receptacle id {object_id!r}")
@@ -364,7 +371,7 @@ class BuiltinHouseEnv(Env):
                 world.set_camera(AgentPose((x, y, 0.0), yaw, pitch))
                 world.sync()
                 _, _, ids = self._renderer.render(rgb=False)
-                if int(np.count_nonzero(ids == inst)) >= self.config.min_visible_pixels:
+                if int(np.count_nonzero(ids == inst)) >= need:
                     kept.append((x, y, yaw))
                     if len(kept) >= max_count:
                         break

@@ -1,0 +1,51 @@
+"""Whether the success rule can be met at all: a target no standing pose shows big enough.
+
+The object rule asks for the target at >= 0.1 % of the frame's pixels. A pen lying on a coffee
+table, seen from the camera's height with the pitch limit, covers at most 16 pixels of a
+160 x 120 frame (0.08 %) from every pose the simulator offers: no agent can pass such a task,
+and counting it as a failure measures the camera, not the memory. Those tasks are excluded
+(for every baseline alike, reported with their reason), as tasks whose goal already held are.
+
+Evaluation only: this reads ground truth and renders the simulator's own viewpoints.
+"""
+
+from __future__ import annotations
+
+import math
+
+from embodied_mem.benchmark.success import SuccessThresholds
+from embodied_mem.benchmark.task import TaskInstance
+from envs.base import Env
+from envs.capabilities import SupportsViewpoints, capability
+from envs.ground_truth import GroundTruth
+
+
+def unseeable_goal(
+    env: Env, task: TaskInstance, gt: GroundTruth, frame_pixels: int, th: SuccessThresholds
+) -> str | None:
+    """Why some object goal of ``task`` cannot meet the visibility rule from any viewpoint the
+    simulator offers, or None (also when the env offers no viewpoints: nothing to judge by)."""
+    oracle = capability(env, SupportsViewpoints)
+    if oracle is None or task.kind not in ("navigate", "multi"):
+        return None
+    need = max(1, math.ceil(th.object_min_pixel_fraction * frame_pixels))
+    for goal in task.goals:
+        if goal.kind != "object":
+            continue
+        if any(_seeable(oracle, gt, target, need) for target in goal.valid):
+            continue
+        return (
+            f"no viewpoint shows {' or '.join(goal.valid)} at {need} pixels "
+            f"({th.object_min_pixel_fraction:.1%} of the frame, the success rule's floor)"
+        )
+    return None
+
+
+def _seeable(oracle: SupportsViewpoints, gt: GroundTruth, target: str, need: int) -> bool:
+    record = gt.objects.get(target)
+    if record is None or record.is_held:
+        return True  # not this check's business: scoring says what it says
+    parent = gt.objects.get(record.parent_receptacle) if record.parent_receptacle else None
+    if parent is not None and parent.openable and not parent.is_open:
+        return True  # shut in: the container's pixels count for it (checkpoints.py)
+    return bool(oracle.viewpoints_for(target, max_count=1, visible_only=True, min_pixels=need))

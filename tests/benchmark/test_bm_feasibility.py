@@ -1,0 +1,76 @@
+"""Tasks no agent can pass are excluded: an object goal no viewpoint shows big enough.
+
+Seed 6161 full-0008: a pen on a coffee table covers at most 16 pixels of a 160 x 120 frame
+(0.08 %) from every pose the simulator offers, under the success rule's 0.1 %; six tasks about
+it failed for every agent. Rendered on the real built-in house.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from embodied_mem.benchmark.feasibility import unseeable_goal
+from embodied_mem.benchmark.success import SuccessThresholds
+from embodied_mem.benchmark.task import Goal, TaskInstance
+from envs.builtin.config import BuiltinEnvConfig
+from envs.builtin.env import BuiltinHouseEnv
+
+
+@pytest.fixture(scope="module")
+def house():
+    try:
+        env = BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120))
+    except Exception as exc:  # no EGL/OSMesa on this machine
+        pytest.skip(f"built-in simulator unavailable: {exc}")
+    with env:
+        env.reset(seed=2)
+        yield env
+
+
+def _navigate(*targets: str) -> TaskInstance:
+    goals = [Goal("object", (t,)) for t in targets]
+    kind = "navigate" if len(goals) == 1 else "multi"
+    return TaskInstance("h/T01", "h", "T01", "Navigate to it.", kind, goals=goals)
+
+
+def _best_pixels(env: BuiltinHouseEnv, eid: str) -> int:
+    """The most pixels any offered viewpoint shows of ``eid`` (bisection on the threshold)."""
+    lo, hi = 0, 4096
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if env.viewpoints_for(eid, max_count=1, visible_only=True, min_pixels=mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def test_an_object_no_viewpoint_shows_big_enough_is_unseeable(house) -> None:
+    gt = house.ground_truth()
+    loose = [o for o in gt.objects.values() if o.pickupable and not o.is_held]
+    obj = next(o for o in loose if house.viewpoints_for(o.id, 1, visible_only=True, min_pixels=1))
+    best = _best_pixels(house, obj.id)
+    pixels = 160 * 120
+    at_best = SuccessThresholds(object_min_pixel_fraction=best / pixels)
+    beyond = SuccessThresholds(object_min_pixel_fraction=(best + 1) / pixels)
+    assert unseeable_goal(house, _navigate(obj.id), gt, pixels, at_best) is None
+    why = unseeable_goal(house, _navigate(obj.id), gt, pixels, beyond)
+    assert why is not None and obj.id in why and f"{best + 1} pixels" in why
+    # One unseeable goal makes a multi-goal task unseeable; other goals do not rescue it.
+    other = next(o for o in loose if o.id != obj.id)
+    assert unseeable_goal(house, _navigate(other.id, obj.id), gt, pixels, beyond) is not None
+    # Receptacle goals and questions are not judged by it.
+    rec = TaskInstance(
+        "h/T25", "h", "T25", "Go.", "navigate", goals=[Goal("receptacle", (obj.id,))]
+    )
+    assert unseeable_goal(house, rec, gt, pixels, beyond) is None
+
+
+def test_the_env_is_left_as_it_was(house) -> None:
+    before = house.observe()
+    gt = house.ground_truth()
+    obj = next(o for o in gt.objects.values() if o.pickupable)
+    unseeable_goal(house, _navigate(obj.id), gt, 160 * 120, SuccessThresholds())
+    after = house.observe()
+    assert tuple(after.agent.position) == tuple(before.agent.position)
+    assert (after.depth == before.depth).all()
