@@ -66,6 +66,10 @@ def event_room(query: MemoryQueryAPI, event: Event) -> str | None:
     return event.room_id
 
 
+_HOLD_MARGIN = 0.1
+"""Metres a remembered box is grown by when asking whether it holds a point (noisy boxes)."""
+
+
 def closed_container(query: MemoryQueryAPI, hit: ObjectHit) -> ObjectHit | None:
     """The container memory believes ``hit`` is shut inside (relation "inside", state "closed"), or None.
 
@@ -79,7 +83,18 @@ def closed_container(query: MemoryQueryAPI, hit: ObjectHit) -> ObjectHit | None:
         parent = query.get(obj.parent_id)
     except KeyError:
         return None
-    return parent if parent.obj.state == "closed" else None
+    if parent.obj.state == "closed":
+        return parent
+    # Noisy perception can split one fridge into two tracks: the object went "inside" one,
+    # memory saw the other shut. A closed one of its kind whose box holds the object is it.
+    point = np.asarray(obj.position, dtype=float)
+    for other in query.receptacles(category=parent.category):
+        if other.obj.state == "closed":
+            lo = np.asarray(other.obj.bbox_min) - _HOLD_MARGIN
+            hi = np.asarray(other.obj.bbox_max) + _HOLD_MARGIN
+            if np.all(point >= lo) and np.all(point <= hi):
+                return other
+    return None
 
 
 def object_goal(

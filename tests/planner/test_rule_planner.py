@@ -337,6 +337,50 @@ def test_object_shut_in_a_container_is_reached_by_facing_the_container(world: Wo
     assert isinstance(candle, NavigateToObject)  # on a desk, in plain sight
 
 
+class SplitFridgeQuery:
+    """Noisy perception split the fridge in two: the mug went "inside" a duplicate track that
+    memory never saw opened or closed (state None); the closed one is the other track."""
+
+    def __init__(self, inner: Any, mug: str, fridge: Any) -> None:
+        self._inner, self._mug = inner, inner.lt.resolve(mug)
+        self.twin = replace(fridge, obj=replace(fridge.obj, memory_id="obj_twin", state=None))
+
+    def get(self, memory_id: str, **kw: Any) -> Any:
+        if memory_id == "obj_twin":
+            return self.twin
+        hit = self._inner.get(memory_id, **kw)
+        if self._inner.lt.resolve(memory_id) == self._mug:
+            return replace(hit, obj=replace(hit.obj, parent_id="obj_twin", relation="inside"))
+        return hit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_an_object_inside_a_split_container_is_reached_by_the_closed_twin(world: World) -> None:
+    """Seed 6161 full-0007 (memory-noisy): a cup "inside" fridge obj_0081 (state unknown) while
+    memory saw fridge obj_0001, the same box, closed: the navigation aimed at the cup through
+    the shut door and failed 14 tasks."""
+    from embodied_mem.planner.rule_targets import closed_container, object_goal
+
+    q = world.mem.query(today=2)
+    fridge = next(h for h in q.receptacles() if h.category == "Fridge")
+    mug_id = next(
+        h.event.object_id for h in q.interactions(kind="pick", day=1) if h.object_category == "Mug"
+    )
+    split = SplitFridgeQuery(q, mug_id, fridge)
+    mug = split.get(mug_id)
+    assert fridge.obj.state == "closed" and split.twin.obj.state is None
+    assert closed_container(split, mug).memory_id == fridge.memory_id
+    goal = object_goal(mug, split)
+    assert isinstance(goal, NavigateToReceptacle) and goal.position == tuple(fridge.position)
+    assert goal.box == (tuple(fridge.obj.bbox_min), tuple(fridge.obj.bbox_max))
+    # A closed fridge whose box does not hold the object is not its container.
+    away = replace(mug, obj=replace(mug.obj, position=(100.0, 100.0, 0.5)))
+    assert closed_container(split, away) is None
+    assert isinstance(object_goal(away, split), NavigateToObject)
+
+
 class ForgetfulQuery:
     """A memory query that has lost one node (e.g. merged away): ``get`` raises KeyError for it."""
 
