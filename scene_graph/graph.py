@@ -234,6 +234,13 @@ class SceneGraph(GraphStore):
 
         return world_at(self, time)
 
+    def node_at(self, node_id: str, time: float) -> Node | None:
+        """Node ``node_id`` as believed at ``time``, None if absent then (the node of
+        :meth:`at`'s graph, without building the rest of it)."""
+        from scene_graph.instances import node_at
+
+        return node_at(self, node_id, time)
+
     def diff(self, t0: float, t1: float, *, move_threshold: float = 0.3) -> GraphDiff:
         """What moved / changed state / appeared / vanished between ``t0`` and ``t1``."""
         from scene_graph.instances import diff_times

@@ -147,16 +147,9 @@ def world_at(graph: SceneGraph, time: float) -> SceneGraph:
     t = check_time(time)
     out = SceneGraph(metadata=graph.metadata)
     for node in graph.nodes(include_vanished=True):
-        entry = entry_if_present(node, t)
-        if entry is None:
-            continue
-        copy = node.translated_copy(entry.centroid - node.centroid)
-        copy.centroid = entry.centroid.copy()  # exact, no round-off from the translation
-        copy.state = entry.state
-        copy.timeline = node.timeline.truncated(t)
-        copy.last_seen = max(copy.first_seen, entry.time)
-        copy.num_observations = min(node.num_observations, len(copy.timeline))
-        out._insert_raw(copy)
+        copy = _instance(node, t)
+        if copy is not None:
+            out._insert_raw(copy)
     out._finish_bulk()
     for edge in graph.edges("near"):
         if edge.source in out and edge.target in out:
@@ -165,6 +158,29 @@ def world_at(graph: SceneGraph, time: float) -> SceneGraph:
     out._interactions = graph.interactions(t1=t)
     out._interaction_times = [e.time for e in out._interactions]
     return out
+
+
+def node_at(graph: SceneGraph, node_id: str, time: float) -> Node | None:
+    """The node ``node_id`` as :func:`world_at` materialises it at ``time`` (None if absent
+    then or unknown), without materialising every other node: callers asking about one or
+    two nodes at many times (the failure cards' keyframes) paid for the whole graph each time."""
+    if node_id not in graph:
+        return None
+    return _instance(graph.get(node_id), check_time(time))
+
+
+def _instance(node: Node, t: float) -> Node | None:
+    """A copy of ``node`` as believed at ``t`` (see :func:`world_at`), or None if absent."""
+    entry = entry_if_present(node, t)
+    if entry is None:
+        return None
+    copy = node.translated_copy(entry.centroid - node.centroid)
+    copy.centroid = entry.centroid.copy()  # exact, no round-off from the translation
+    copy.state = entry.state
+    copy.timeline = node.timeline.truncated(t)
+    copy.last_seen = max(copy.first_seen, entry.time)
+    copy.num_observations = min(node.num_observations, len(copy.timeline))
+    return copy
 
 
 def diff_times(

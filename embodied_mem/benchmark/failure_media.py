@@ -355,31 +355,35 @@ class FailedAttempt:
         ids = [t["id"] for t in self.truth()]
         return [np.asarray(gt.objects[i].position, dtype=float) for i in ids if i in gt.objects]
 
-    def _graph(self, at: float | None = None) -> Any:
+    def _node(self, mid: str, at: float | None = None) -> Any:
+        """Memory's node ``mid`` now, or as believed at time ``at`` (None if absent). One
+        node at a time: these cards ask about one or two nodes at each of many keyframe
+        times, and materialising the whole graph for each was most of a card's cost."""
         graph = getattr(getattr(self.memory, "long_term", None), "graph", None)
-        return graph if graph is None or at is None else graph.at(at)
+        if graph is None or mid not in graph:
+            return None
+        return graph.get(mid) if at is None else graph.node_at(mid, at)
 
     def chosen_boxes(
         self, ids: list[str] | None = None, at: float | None = None
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Memory's boxes of what the plan chose: as memory holds them now, or at time ``at``."""
-        graph = self._graph(at)
         wanted = ids if ids is not None else [c["memory_id"] for c in self.trace.chosen]
         boxes = []
         for mid in wanted:
-            if graph is not None and mid in graph and graph.get(mid).layer.value != "room":
-                node = graph.get(mid)
+            node = self._node(mid, at)
+            if node is not None and node.layer.value != "room":
                 boxes.append((np.asarray(node.bbox_min), np.asarray(node.bbox_max)))
         return boxes
 
     def moved_since(self, mid: str, t: float, tolerance_m: float = 0.5) -> bool | None:
         """Whether memory's position of ``mid`` at ``t`` differs from the one the plan chose
         (None when either is unknown)."""
-        then = self._graph(t)
+        then = self._node(mid, t)
         chosen = next((c for c in self.trace.chosen if c.get("memory_id") == mid), {})
-        if then is None or mid not in then or chosen.get("position") is None:
+        if then is None or chosen.get("position") is None:
             return None
-        gap = np.asarray(then.get(mid).centroid[:2]) - np.asarray(chosen["position"][:2])
+        gap = np.asarray(then.centroid[:2]) - np.asarray(chosen["position"][:2])
         return bool(np.linalg.norm(gap) > tolerance_m)
 
     def chosen_points(self, rooms: dict[str, Any]) -> list[dict[str, Any]]:

@@ -52,6 +52,24 @@ def test_at_is_independent_of_the_source_graph() -> None:
     assert past["apple"].last_seen == 11.5 and g.at(11.0)["apple"].last_seen == 10.0
 
 
+def test_node_at_is_the_node_of_the_materialised_graph() -> None:
+    g = _day()
+    g.mark_vanished("mug", 70.0)
+    for t in (0.5, 5.0, 11.0, 13.0, 15.0, 60.0, 80.0):
+        world = g.at(t)
+        for node_id in [n.id for n in g] + ["nothing"]:
+            got = g.node_at(node_id, t)
+            if node_id not in world:
+                assert got is None
+                continue
+            want = world[node_id]
+            assert got is not None and got.state is want.state
+            for name in ("centroid", "bbox_min", "bbox_max", "points"):
+                assert np.array_equal(getattr(got, name), getattr(want, name))
+            assert got.timeline.times == want.timeline.times
+            assert (got.last_seen, got.num_observations) == (want.last_seen, want.num_observations)
+
+
 def test_diff_lists_moves_state_changes_and_appearances() -> None:
     g = _day()
     d = g.diff(5.0, 60.0)
