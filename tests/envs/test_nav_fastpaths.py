@@ -65,6 +65,40 @@ def test_batched_shortcut_matches_reference(grid: OccupancyGrid) -> None:
     assert bent > 0  # the doorway made some paths bend, so batches beyond the first ran
 
 
+def test_shortcut_with_clearance_bound_matches_reference(grid: OccupancyGrid) -> None:
+    """On a grid whose paths keep clear of obstacles (the agent's own map), a shortcut must
+    also pass no tighter than the path it cuts: the coarse-then-full checks agree with the
+    plain per-segment test of both rules."""
+    from embodied_mem.memory.spatial_nav import PlanningGrid
+
+    known = np.random.default_rng(4).random(grid.free.shape) < 0.8
+    own = PlanningGrid(~grid.free, known, grid.origin, 0.05, 0.12, 3.0, comfort=(0.15, 1.0))
+
+    def reference(pts: list[np.ndarray]) -> list[np.ndarray]:
+        out, i = [pts[0]], 0
+        while i < len(pts) - 1:
+            tight = own._tightness(np.asarray(pts[i:]))
+            j = len(pts) - 1
+            while j > i + 1 and not (
+                own.is_free_segment(pts[i], pts[j])
+                and own._tightness(own._segment_points(pts[i], pts[j])).max()
+                <= tight[: j - i + 1].max() + 1e-9
+            ):
+                j -= 1
+            out.append(pts[j])
+            i = j
+        return out
+
+    rng = np.random.default_rng(5)
+    centres = own.cell_centers(*np.nonzero(own.navigable))
+    for _ in range(30):
+        a, b = own.sample_navigable(rng), own.sample_navigable(rng)
+        raw = [a, *centres[rng.integers(0, len(centres), 12)], b]
+        got, want = own._shortcut(raw), reference(raw)
+        assert len(got) == len(want)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+
+
 def test_distance_fields_are_cached_per_goal_cell(grid: OccupancyGrid) -> None:
     goal = grid.sample_navigable(np.random.default_rng(3))
     first = grid.distances_from(goal)
