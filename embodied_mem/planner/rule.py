@@ -19,7 +19,12 @@ from collections.abc import Callable
 import numpy as np
 
 from embodied_mem.benchmark.task import PHRASINGS
-from embodied_mem.language import InstructionParser, ParseResult, default_vocabulary
+from embodied_mem.language import (
+    InstructionParser,
+    ParseResult,
+    Vocabulary,
+    default_vocabulary,
+)
 from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner import (
@@ -143,6 +148,7 @@ class RulePlanner:
             lambda a, b: float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
         )
         self._parser: InstructionParser | None = None
+        self._catalog: Vocabulary | None = None
         owner = getattr(geodesic, "__self__", None)
         self.snap = snap or (getattr(owner, "snap", None) if owner is not None else None)
 
@@ -180,5 +186,9 @@ class RulePlanner:
         """Parse ``instruction`` against the catalog words plus those ``memory`` holds."""
         if self._parser is None:
             self._parser = InstructionParser(config=self.config.parser)
-        vocab = default_vocabulary().with_memory(memory)
+        if self._catalog is None:
+            # The catalog's words are the same for every task: built once (with_memory adds
+            # memory's words to a copy), not for each of the planner's calls.
+            self._catalog = default_vocabulary()
+        vocab = self._catalog.with_memory(memory)
         return self._parser.with_vocabulary(vocab).parse(instruction)
