@@ -35,7 +35,15 @@ from embodied_mem.planner.frames import EpisodicExperience
 from envs.base import Env, Navigability
 from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, execute
-from policies.subgoals import Answer, Explore, PickSubgoal, PlaceSubgoal, PolicyOutcome, Subgoal
+from policies.subgoals import (
+    Answer,
+    Explore,
+    NavigateToObject,
+    PickSubgoal,
+    PlaceSubgoal,
+    PolicyOutcome,
+    Subgoal,
+)
 from scene_graph import Layer
 
 if TYPE_CHECKING:
@@ -49,6 +57,9 @@ for the target (things put into containers lay up to 0.45 m from the container's
 RETARGET_SAME_POINT = 0.05
 """Metres: a remembered object this close to a pick's point is the one it was planned on;
 a sighting this close needs no re-aim."""
+
+_Aimed = PickSubgoal | NavigateToObject
+"""Subgoals re-aimed at a sighting of their target when memory's point shows nothing."""
 
 
 class FramePerceiver(Protocol):
@@ -348,11 +359,17 @@ class MemoryAgent:
             target_seen=self._sighting(subgoal) if self.config.perceive_while_acting else None,
         )
         if (
-            isinstance(subgoal, PickSubgoal)
+            isinstance(subgoal, PickSubgoal | NavigateToObject)
             and not outcome.success
             and "not visible from any viewpoint" in (outcome.reason or "")
         ):
-            outcome, obs = self._pick_where_seen(subgoal, target, outcome, obs, budget)
+            if (
+                isinstance(subgoal, NavigateToObject)
+                and subgoal.memory_id
+                and self.memory is not None
+            ):
+                target = self.memory.long_term.resolve(subgoal.memory_id)
+            outcome, obs = self._retry_where_seen(subgoal, target, outcome, obs, budget)
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
             outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
         kind = INTERACTION_OF.get(type(subgoal))
@@ -409,7 +426,7 @@ class MemoryAgent:
         st = self.memory.long_term.state(memory_id)  # type: ignore[union-attr]
         return st is not None and st.relation == "inside"
 
-    def _aim_at_sighting(self, subgoal: PickSubgoal, memory_id: str) -> PickSubgoal:
+    def _aim_at_sighting(self, subgoal: _Aimed, memory_id: str) -> _Aimed:
         """``subgoal`` aimed where the agent's own last frames show a thing of its category
         near memory's point, and memory's object ``memory_id`` moved there (the agent sees it
         there now, and the pick must link to it, not make a second one); unchanged if none
@@ -421,20 +438,26 @@ class MemoryAgent:
         point = seen[1]
         self.memory.resight(memory_id, point)  # type: ignore[union-attr]
         logger.debug(
-            "pick of %s aimed at its sighting %s (memory had %s)", memory_id, point, expected
+            "%s of %s aimed at its sighting %s (memory had %s)",
+            type(subgoal).__name__,
+            memory_id,
+            point,
+            expected,
         )
         return replace(subgoal, position=tuple(float(v) for v in point))
 
-    def _pick_where_seen(
+    def _retry_where_seen(
         self,
-        subgoal: PickSubgoal,
+        subgoal: _Aimed,
         memory_id: str | None,
         failed: PolicyOutcome,
         obs: Observation,
         budget: int,
     ) -> tuple[PolicyOutcome, Observation]:
         """No viewpoint showed the target at memory's point: if the approach's frames showed a
-        thing of its category nearby, pick that one instead (memory's point was stale)."""
+        thing of its category nearby, go to (or pick) that one instead (memory's point was
+        stale, or noisy detections had dragged it: a key chain's track moved 0.4 m toward the
+        bed beside its desk while the agent explored)."""
         left = budget - failed.steps
         if memory_id is None or left <= 0:
             return failed, obs
