@@ -12,6 +12,28 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture()
+def open_builtin_house():
+    """Opens built-in house envs (160 x 120 unless told otherwise; the test is skipped where
+    MuJoCo cannot render) and closes them after the test."""
+    from envs.builtin.config import BuiltinEnvConfig
+    from envs.builtin.env import BuiltinHouseEnv
+
+    opened = []
+
+    def open_house(**config):  # noqa: ANN003, ANN202
+        try:
+            env = BuiltinHouseEnv(BuiltinEnvConfig(**{"width": 160, "height": 120, **config}))
+        except Exception as exc:  # no EGL/OSMesa on this machine
+            pytest.skip(f"built-in simulator unavailable: {exc}")
+        opened.append(env)
+        return env
+
+    yield open_house
+    for env in opened:
+        env.close()
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
     """(run_dir, live memory) of a ~50-frame 160x120 built-in run with 2 pick-and-place pairs,

@@ -12,19 +12,14 @@ import pytest
 from embodied_mem.benchmark.feasibility import unseeable_goal
 from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import Goal, TaskInstance
-from envs.builtin.config import BuiltinEnvConfig
 from envs.builtin.env import BuiltinHouseEnv
 
 
-@pytest.fixture(scope="module")
-def house():
-    try:
-        env = BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120))
-    except Exception as exc:  # no EGL/OSMesa on this machine
-        pytest.skip(f"built-in simulator unavailable: {exc}")
-    with env:
-        env.reset(seed=2)
-        yield env
+@pytest.fixture()
+def house(open_builtin_house):  # noqa: ANN001, ANN201
+    env = open_builtin_house()
+    env.reset(seed=2)
+    return env
 
 
 def _navigate(*targets: str) -> TaskInstance:

@@ -15,25 +15,19 @@ from embodied_mem.agent.loop import MemoryAgent
 from embodied_mem.memory import AgentMemory
 from embodied_mem.perception.pipeline import build_perceiver
 from envs.actions import TurnLeft
-from envs.builtin.config import BuiltinEnvConfig
-from envs.builtin.env import BuiltinHouseEnv
 from policies.subgoals import NavigateToObject
 
 
 @pytest.fixture()
-def first_view():
+def first_view(open_builtin_house):  # noqa: ANN001, ANN201
     """The env, an oracle-perception memory agent and the first frame it saw."""
-    try:
-        env = BuiltinHouseEnv(BuiltinEnvConfig(width=160, height=120))
-    except Exception as exc:  # no EGL/OSMesa on this machine
-        pytest.skip(f"built-in simulator unavailable: {exc}")
-    with env:
-        obs, _ = env.reset(seed=2)  # a book and three tissue boxes in the first view
-        gt = env.ground_truth()
-        mem = AgentMemory(gt.rooms.values())
-        agent = MemoryAgent(env, mem, build_perceiver("oracle", ground_truth=gt), None)
-        agent.observe(obs)
-        yield env, agent, obs
+    env = open_builtin_house()
+    obs, _ = env.reset(seed=2)  # a book and three tissue boxes in the first view
+    gt = env.ground_truth()
+    mem = AgentMemory(gt.rooms.values())
+    agent = MemoryAgent(env, mem, build_perceiver("oracle", ground_truth=gt), None)
+    agent.observe(obs)
+    return env, agent, obs
 
 
 def _look_around(env, agent):  # noqa: ANN001, ANN202
