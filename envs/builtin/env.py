@@ -344,13 +344,15 @@ class BuiltinHouseEnv(Env):
         *,
         visible_only: bool = False,
         min_pixels: int | None = None,
+        candidates: int | None = None,
     ) -> list[tuple[float, float, float]]:
         """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first.
 
-        With ``visible_only`` each candidate is rendered (depth and masks, at the pitch of
-        :meth:`look_pitch`) and kept only if at least ``min_pixels`` (default
-        ``min_visible_pixels``) of the thing show; the env's state, clock and frame index are
-        left untouched. A held object has none.
+        With ``visible_only`` each candidate (the ``candidates`` best ones, default
+        ``4 * max_count``) is rendered (depth and masks, at the pitch of :meth:`look_pitch`)
+        and kept only if at least ``min_pixels`` (default ``min_visible_pixels``) of the thing
+        show; the env's state, clock and frame index are left untouched. A held object has
+        none.
         """
         need = self.config.min_visible_pixels if min_pixels is None else min_pixels
         world = self._require_world()
@@ -364,9 +366,8 @@ class BuiltinHouseEnv(Env):
         inst = world.instance_of[object_id]
         kept = []
         try:
-            for x, y, yaw in candidate_viewpoints(
-                world, self.navigability, object_id, 4 * max_count
-            ):
+            pool = 4 * max_count if candidates is None else candidates
+            for x, y, yaw in candidate_viewpoints(world, self.navigability, object_id, pool):
                 pitch = look_pitch(world, object_id, np.array([x, y]))
                 world.set_camera(AgentPose((x, y, 0.0), yaw, pitch))
                 world.sync()

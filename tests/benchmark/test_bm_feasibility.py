@@ -33,7 +33,7 @@ def _best_pixels(env: BuiltinHouseEnv, eid: str) -> int:
     lo, hi = 0, 4096
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if env.viewpoints_for(eid, max_count=1, visible_only=True, min_pixels=mid):
+        if env.viewpoints_for(eid, 1, visible_only=True, min_pixels=mid, candidates=10**5):
             lo = mid
         else:
             hi = mid - 1
