@@ -555,10 +555,10 @@ class Manipulator:
         eid: str,
         position: tuple[float, float, float] | None,
         details: dict,
-        spec: TargetSpec | None = None,
+        spec: TargetSpec,
     ) -> bool:
         """Open ``eid``; True if it is open afterwards (an 'already open' refusal counts)."""
-        result = self._act_with_retry(Open(eid), position, spec or self.receptacle_spec)
+        result = self._act_with_retry(Open(eid), position, spec)
         already = not result.success and "already open" in (result.reason or "")
         details["opened"] = result.success
         if not (result.success or already):

@@ -235,9 +235,8 @@ class Navigator:
             why = None if confirm is None else confirm(self.obs)
             if why is None:
                 return True, None, {"viewpoints_tried": 0}
-            if NEARER_VIEW in why:
-                too_small = True
-                nearer_than = float(np.linalg.norm(self.obs.agent.xy - target[:2]))
+            nearer_than = self._nearer_than(why, target)
+            too_small = nearer_than is not None
         remembered = drop_near(
             self._known_viewpoints(target, spec, known), tried, self.config.same_spot
         )
@@ -281,10 +280,9 @@ class Navigator:
             )
             if last.visible and why is None:
                 return True, None, {"viewpoints_tried": len(tried), "viewpoint": vp.xy.tolist()}
-            if why is not None and NEARER_VIEW in why:
-                too_small = True
-                nearer_than = float(np.linalg.norm(self.obs.agent.xy - target[:2]))
             if why is not None:
+                nearer_than = self._nearer_than(why, target)
+                too_small = too_small or nearer_than is not None
                 last = VisibilityCheck(
                     False, why, last.pixel, last.expected_depth, last.measured_depth
                 )
@@ -332,6 +330,12 @@ class Navigator:
             if candidates:
                 return candidates
         return []
+
+    def _nearer_than(self, why: str, target: np.ndarray) -> float | None:
+        """The agent's distance to ``target`` if ``confirm``'s ``why`` asks for a nearer view."""
+        if NEARER_VIEW not in why:
+            return None
+        return float(np.linalg.norm(self.obs.agent.xy - target[:2]))
 
     def _nearer_viewpoints(
         self, target: np.ndarray, tried: list[np.ndarray], nearer_than: float

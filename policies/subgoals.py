@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 Viewpoints = tuple[tuple[float, float, float], ...]
-Box = tuple[tuple[float, float, float], tuple[float, float, float]]
-"""A remembered axis-aligned box, (min corner, max corner) in world metres."""
 """Standing poses (x, y, yaw) from which the agent has seen or acted on the target — its own
 experience, not the simulator's: the policies try them before sampling viewpoints around the
 target (a bowl on a shelf shows from few places; a desk may be reachable only from one side)."""
+Box = tuple[tuple[float, float, float], tuple[float, float, float]]
+"""A remembered axis-aligned box, (min corner, max corner) in world metres."""
 
 
 @dataclass(frozen=True)

@@ -81,16 +81,25 @@ def _too_small_now(
         return None
     frame, detections = recent[-1]
     least = min_fraction * frame.intrinsics.width * frame.intrinsics.height
-    sizes = []
-    for det in detections:
-        if det.category != category:
-            continue
-        pts = detection_points(frame, det)
-        if len(pts) and float(np.min(np.linalg.norm(pts - expected, axis=1))) <= radius:
-            sizes.append(det.pixel_count)
+    sizes = _sizes_near(frame, detections, category, expected, radius)
     if not sizes or max(sizes) >= least:
         return None
-    return int(max(sizes))
+    return max(sizes)
+
+
+def _sizes_near(
+    obs: Observation, detections: list[Any], category: str, expected: np.ndarray, radius: float
+) -> list[int]:
+    """Pixel counts of the ``category`` detections of ``obs`` with a point within ``radius``
+    of ``expected`` (the agent's own depth and pose)."""
+    sizes = []
+    for det in detections:
+        if det.category != category or det.pixel_count == 0:
+            continue
+        pts = detection_points(obs, det)
+        if len(pts) and float(np.min(np.linalg.norm(pts - expected, axis=1))) <= radius:
+            sizes.append(int(det.pixel_count))
+    return sizes
 
 
 def _detected_near(
@@ -107,12 +116,9 @@ def _detected_near(
     the memory's ``last_seen``."""
     for obs, detections in reversed(memory.recent_detections()):
         least = min_fraction * obs.intrinsics.width * obs.intrinsics.height
-        for det in detections:
-            if det.category != category or det.pixel_count < least:
-                continue
-            pts = detection_points(obs, det)
-            if len(pts) and float(np.min(np.linalg.norm(pts - expected, axis=1))) <= radius:
-                return True
+        big = [d for d in detections if d.pixel_count >= least]
+        if _sizes_near(obs, big, category, expected, radius):
+            return True
     return False
 
 

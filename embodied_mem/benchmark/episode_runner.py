@@ -233,8 +233,10 @@ class EpisodeRunner:
             if b.kind == "frames-bound":
                 for t in tasks:
                     why = unseeable_goal(env, t, gt, frames.pixels, self.cfg.scoring.thresholds)
-                    row = self._frames_row(b, t, frames, record) if why is None else None
-                    rows.append(self._emit(row or _excluded_row(b, t, why or "")))
+                    if why is None:
+                        rows.append(self._emit(self._frames_row(b, t, frames, record)))
+                    else:
+                        rows.append(self._emit(_excluded_row(b, t, why)))
                 continue
             if snapshots is not None:
                 snapshots.set_state(snapshot)

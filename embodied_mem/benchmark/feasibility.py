@@ -12,6 +12,8 @@ Evaluation only: this reads ground truth and renders the simulator's own viewpoi
 from __future__ import annotations
 
 import math
+import weakref
+from typing import Any
 
 from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import TaskInstance
@@ -55,20 +57,21 @@ def _shows(oracle: SupportsViewpoints, target: str, position: tuple[float, ...],
     """Whether any of the simulator's standing poses for ``target`` (at ``position``) shows
     ``need`` pixels of it. Every candidate is tried, not the few best: a watch that the
     four poses nearest 0.7 m showed at 18 pixels showed at 20 from a pose farther down the
-    list, and the agent found it. Cached by the env's identity (not the env itself, which
-    the cache would keep alive): an unseeable pen is asked about in many tasks."""
-    key = (id(oracle), target, position, need)
-    if key not in _SHOWS:
-        if len(_SHOWS) > 4096:
-            _SHOWS.clear()
-        _SHOWS[key] = bool(
+    list, and the agent found it. Cached per env, held weakly (an unseeable pen is asked
+    about in many tasks; the cache must not keep a finished episode's env alive)."""
+    cache = _SHOWS.setdefault(oracle, {})
+    key = (target, position, need)
+    if key not in cache:
+        cache[key] = bool(
             oracle.viewpoints_for(
                 target, max_count=1, visible_only=True, min_pixels=need, candidates=_ALL_POSES
             )
         )
-    return _SHOWS[key]
+    return cache[key]
 
 
-_SHOWS: dict[tuple[int, str, tuple[float, ...], int], bool] = {}
+_SHOWS: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[float, ...], int], bool]] = (
+    weakref.WeakKeyDictionary()
+)
 _ALL_POSES = 100_000
 """More standing poses than any simulator offers for one thing: try them all."""
