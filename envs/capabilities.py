@@ -69,10 +69,11 @@ class SupportsViewpoints(Protocol):
         visible_only: bool = ...,
         min_pixels: int | None = ...,
         candidates: int | None = ...,
+        opened: bool = ...,
     ) -> list[tuple[float, float, float]]:
         """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first
         (with ``visible_only``: only those of the ``candidates`` best from which at least
-        ``min_pixels`` of it show)."""
+        ``min_pixels`` of it show; with ``opened``: as if its closed container stood open)."""
         ...
 
     def look_pitch(self, object_id: str, xy: Sequence[float] | np.ndarray) -> float:

@@ -30,7 +30,7 @@ from embodied_mem.benchmark.failure_media import (
     KeyframeThumbnails,
     MediaConfig,
 )
-from embodied_mem.benchmark.feasibility import unseeable_goal
+from embodied_mem.benchmark.feasibility import infeasible
 from embodied_mem.benchmark.frames_bound import FrameVisibilityLog, solvable
 from embodied_mem.benchmark.matching import match_targets, remembered
 from embodied_mem.benchmark.scoring import (
@@ -232,7 +232,7 @@ class EpisodeRunner:
         for b in self.baselines:
             if b.kind == "frames-bound":
                 for t in tasks:
-                    why = unseeable_goal(env, t, gt, frames.pixels, self.cfg.scoring.thresholds)
+                    why = infeasible(env, t, gt, frames.pixels, self.cfg.scoring.thresholds)
                     if why is None:
                         rows.append(self._emit(self._frames_row(b, t, frames, record)))
                     else:
@@ -270,9 +270,9 @@ class EpisodeRunner:
                 rows.append(self._emit(_excluded_row(b, task, why)))
                 continue
             pixels = obs.intrinsics.width * obs.intrinsics.height
-            unseeable = unseeable_goal(env, task, gt_before, pixels, self.cfg.scoring.thresholds)
-            if unseeable is not None:  # no agent could pass it: it measures the camera
-                rows.append(self._emit(_excluded_row(b, task, unseeable)))
+            why = infeasible(env, task, gt_before, pixels, self.cfg.scoring.thresholds)
+            if why is not None:  # no agent could pass it: it measures the camera
+                rows.append(self._emit(_excluded_row(b, task, why)))
                 continue
             query = agent.memory.query(today=obs.time.day)
             in_memory = (

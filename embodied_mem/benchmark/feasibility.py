@@ -1,9 +1,12 @@
-"""Whether the success rule can be met at all: a target no standing pose shows big enough.
+"""Whether a task can be passed at all: a target no standing pose shows big enough.
 
 The object rule asks for the target at >= 0.1 % of the frame's pixels. A pen lying on a coffee
 table, seen from the camera's height with the pitch limit, covers at most 16 pixels of a
 160 x 120 frame (0.08 %) from every pose the simulator offers: no agent can pass such a task,
-and counting it as a failure measures the camera, not the memory. Those tasks are excluded
+and counting it as a failure measures the camera, not the memory. Likewise the simulator's
+pick wants the object in view (10 pixels in the built-in house): an apple at the bottom of a
+drawer showed at most 4 from every pose within reach with the drawer open (seed 8383
+full-0004), so "return every object you moved" could not be done. Those tasks are excluded
 (for every baseline alike, reported with their reason), as tasks whose goal already held are.
 
 Evaluation only: this reads ground truth and renders the simulator's own viewpoints.
@@ -20,6 +23,48 @@ from embodied_mem.benchmark.task import TaskInstance
 from envs.base import Env
 from envs.capabilities import SupportsViewpoints, capability
 from envs.ground_truth import GroundTruth
+
+
+def infeasible(
+    env: Env, task: TaskInstance, gt: GroundTruth, frame_pixels: int, th: SuccessThresholds
+) -> str | None:
+    """Why no agent could pass ``task`` from this state (:func:`unseeable_goal`,
+    :func:`ungraspable_goal`), or None."""
+    return unseeable_goal(env, task, gt, frame_pixels, th) or ungraspable_goal(env, task, gt)
+
+
+def ungraspable_goal(env: Env, task: TaskInstance, gt: GroundTruth) -> str | None:
+    """Why some placement of a manipulation ``task`` needs a pick the simulator can refuse from
+    every pose within reach (too few pixels of the object in view, even with the container it
+    is in open), or None (also when the env offers no viewpoints)."""
+    oracle = capability(env, SupportsViewpoints)
+    if oracle is None or task.kind != "manipulate":
+        return None
+    for placement in task.placements:
+        movable = [o for o in placement.objects if o in gt.objects]
+        if not movable or any(
+            _graspable(oracle, gt.objects[o], placement.receptacles) for o in movable
+        ):
+            continue
+        return (
+            f"no pose within reach shows {' or '.join(movable)} at the pixels the simulator's "
+            "pick needs, even with its container open"
+        )
+    return None
+
+
+def _graspable(oracle: SupportsViewpoints, record: Any, receptacles: tuple[str, ...]) -> bool:
+    if record.is_held or record.parent_receptacle in receptacles:
+        return True  # in hand, or already where it must end: no pick needed
+    cache = _SHOWS.setdefault(oracle, {})
+    key = (record.id, tuple(record.position), -1)  # -1: the env's own pick threshold
+    if key not in cache:
+        cache[key] = bool(
+            oracle.viewpoints_for(
+                record.id, max_count=1, visible_only=True, candidates=_ALL_POSES, opened=True
+            )
+        )
+    return cache[key]
 
 
 def unseeable_goal(

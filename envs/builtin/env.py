@@ -345,14 +345,16 @@ class BuiltinHouseEnv(Env):
         visible_only: bool = False,
         min_pixels: int | None = None,
         candidates: int | None = None,
+        opened: bool = False,
     ) -> list[tuple[float, float, float]]:
         """Navigable (x, y, yaw) poses within reach of ``object_id``, facing it, best first.
 
         With ``visible_only`` each candidate (the ``candidates`` best ones, default
         ``4 * max_count``) is rendered (depth and masks, at the pitch of :meth:`look_pitch`)
         and kept only if at least ``min_pixels`` (default ``min_visible_pixels``) of the thing
-        show; the env's state, clock and frame index are left untouched. A held object has
-        none.
+        show; with ``opened`` it is rendered as if the closed container it is in stood open
+        (as it does for a pick). The env's state, clock and frame index are left untouched. A
+        held object has none.
         """
         need = self.config.min_visible_pixels if min_pixels is None else min_pixels
         world = self._require_world()
@@ -365,7 +367,11 @@ class BuiltinHouseEnv(Env):
         assert self._renderer is not None
         inst = world.instance_of[object_id]
         kept = []
+        snapshot = world.snapshot()
+        container = world.container_of(object_id) if object_id in world.objects else None
         try:
+            if opened and container is not None and not world.is_open[container.id]:
+                world.set_open(container.id, True)
             pool = 4 * max_count if candidates is None else candidates
             for x, y, yaw in candidate_viewpoints(world, self.navigability, object_id, pool):
                 pitch = look_pitch(world, object_id, np.array([x, y]))
@@ -377,6 +383,7 @@ class BuiltinHouseEnv(Env):
                     if len(kept) >= max_count:
                         break
         finally:
+            world.restore(snapshot)
             world.set_camera(self.agent)
             world.sync()
         return kept

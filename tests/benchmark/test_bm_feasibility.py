@@ -1,17 +1,21 @@
-"""Tasks no agent can pass are excluded: an object goal no viewpoint shows big enough.
+"""Tasks no agent can pass are excluded: an object goal no viewpoint shows big enough, an
+object to move that the simulator's pick never sees big enough.
 
 Seed 6161 full-0008: a pen on a coffee table covers at most 16 pixels of a 160 x 120 frame
 (0.08 %) from every pose the simulator offers, under the success rule's 0.1 %; six tasks about
-it failed for every agent. Rendered on the real built-in house.
+it failed for every agent. Seed 8383 full-0004: an apple at the bottom of a drawer showed at
+most 4 pixels, with the drawer open, where the pick wants 10. Rendered on the real built-in
+house.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from embodied_mem.benchmark.feasibility import unseeable_goal
+from embodied_mem.benchmark.feasibility import infeasible, ungraspable_goal, unseeable_goal
 from embodied_mem.benchmark.success import SuccessThresholds
-from embodied_mem.benchmark.task import Goal, TaskInstance
+from embodied_mem.benchmark.task import Goal, Placement, TaskInstance
+from envs.actions import Open
 from envs.builtin.env import BuiltinHouseEnv
 
 
@@ -69,3 +73,59 @@ def test_the_env_is_left_as_it_was(house) -> None:
     after = house.observe()
     assert tuple(after.agent.position) == tuple(before.agent.position)
     assert (after.depth == before.depth).all()
+
+
+def _put(obj: str, rec: str) -> TaskInstance:
+    return TaskInstance(
+        "h/T57", "h", "T57", "Put it there.", "manipulate", placements=[Placement((obj,), (rec,))]
+    )
+
+
+def _shut_in_and_elsewhere(env: BuiltinHouseEnv) -> tuple[str, str]:
+    """An object hidden inside a closed container, and a receptacle it is not on."""
+    gt = env.ground_truth()
+    obj = next(
+        o
+        for o in gt.objects.values()
+        if o.parent_receptacle
+        and gt.objects[o.parent_receptacle].openable
+        and not gt.objects[o.parent_receptacle].is_open
+        and not env.viewpoints_for(o.id, 1, visible_only=True, candidates=10**5)
+    )
+    rec = next(r.id for r in gt.receptacles() if r.id != obj.parent_receptacle)
+    return obj.id, rec
+
+
+def test_an_object_the_pick_never_sees_big_enough_is_ungraspable(open_builtin_house) -> None:
+    house = open_builtin_house()
+    house.reset(seed=2)
+    obj, rec = _shut_in_and_elsewhere(house)
+    gt = house.ground_truth()
+    # Shut in, it shows nowhere; opened (as a pick first opens it) it does.
+    assert house.viewpoints_for(obj, 1, visible_only=True, candidates=10**5, opened=True)
+    assert ungraspable_goal(house, _put(obj, rec), gt) is None
+    # Already where it must end: no pick is needed, whatever the pixels.
+    parent = gt.objects[obj].parent_receptacle
+    assert ungraspable_goal(house, _put(obj, parent), gt) is None
+
+    fussy = open_builtin_house(min_visible_pixels=160 * 120)  # a pick no view can satisfy
+    fussy.reset(seed=2)
+    why = ungraspable_goal(fussy, _put(obj, rec), fussy.ground_truth())
+    assert why is not None and obj in why
+    assert infeasible(fussy, _put(obj, rec), fussy.ground_truth(), 160 * 120, SuccessThresholds())
+    # Navigation tasks and questions are not judged by it.
+    assert ungraspable_goal(fussy, _navigate(obj), fussy.ground_truth()) is None
+
+
+def test_rendering_with_the_container_open_leaves_it_shut(open_builtin_house) -> None:
+    house = open_builtin_house()
+    house.reset(seed=2)
+    obj, _ = _shut_in_and_elsewhere(house)
+    before = house.observe()
+    parent = house.ground_truth().objects[obj].parent_receptacle
+    house.viewpoints_for(obj, 3, visible_only=True, candidates=10**5, opened=True)
+    after = house.observe()
+    assert not house.ground_truth().objects[parent].is_open
+    assert (after.depth == before.depth).all() and after.frame_index == before.frame_index
+    # Still shut for the agent: opening it is an action that succeeds.
+    assert house.step(Open(parent))[0] is not None

@@ -26,6 +26,7 @@ from embodied_mem.planner.stopping import StoppingConfig
 from envs.types import AgentPose, SimTime
 from policies.subgoals import (
     Answer,
+    CloseSubgoal,
     Explore,
     NavigateToObject,
     NavigateToReceptacle,
@@ -322,8 +323,14 @@ def test_return_every_object_names_objects_and_receptacles(world: World) -> None
         "Shelf_1_2",
     ]
     kinds = [type(s) for s in result.subgoals]
-    # The mug is shut in the fridge: open it before picking; the others just pick and place.
-    assert kinds == [OpenSubgoal, PickSubgoal, PlaceSubgoal] + [PickSubgoal, PlaceSubgoal] * 2
+    # The mug is shut in the fridge: open it before picking and close it after; the others
+    # just pick and place.
+    assert kinds == [OpenSubgoal, PickSubgoal, CloseSubgoal, PlaceSubgoal] + [
+        PickSubgoal,
+        PlaceSubgoal,
+    ] * 2
+    opened, closed = result.subgoals[0], result.subgoals[2]
+    assert closed.position == opened.position and closed.box == opened.box  # the same fridge
 
 
 def test_object_shut_in_a_container_is_reached_by_facing_the_container(world: World) -> None:

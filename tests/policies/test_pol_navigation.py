@@ -205,3 +205,26 @@ def test_a_view_judged_too_small_is_followed_by_a_nearer_one(boxworld: BoxWorldE
     assert ok, (why, views)
     assert views[0] > 1.1 and views[-1] <= 0.85
     assert all(b < a for a, b in zip(views, views[1:], strict=False)), views  # each nearer
+
+
+def test_look_at_tilts_a_point_just_below_the_frame_into_it(boxworld: BoxWorldEnv) -> None:
+    """A candle whose centre projected half a pixel below the frame's margin asked for a tilt
+    under half a degree, which look_at skipped: "projects outside the image" at every
+    viewpoint (seed 8383 full-0008). It must tilt enough to bring the point in."""
+    from policies.geometry import project_point
+    from policies.runner import ActionRunner
+
+    obs = boxworld.step(Teleport(2.0, 2.0, 0.0, 0.0))[0]
+    bottom = obs.intrinsics.height - 1 - 2.0  # the last row inside the 2-pixel margin
+    lo, hi = -1.0, 1.5  # heights of a point 1 m ahead: below, above the wanted row
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        v = project_point(obs, np.array([3.0, 2.0, mid]))[1]
+        lo, hi = (mid, hi) if v > bottom + 0.1 else (lo, mid)
+    point = np.array([3.0, 2.0, lo])
+    assert bottom < project_point(obs, point)[1] < bottom + 0.5
+
+    navigator = Navigator(ActionRunner(boxworld, obs, 20))
+    check = navigator.look_at(point, NavigationConfig().object)
+    assert check.vertical_offset == 0.0, check
+    assert navigator.obs.agent.pitch < 0.0
