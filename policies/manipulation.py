@@ -371,6 +371,18 @@ class Manipulator:
         return acted
 
     def _open_close(self, sg: OpenSubgoal | CloseSubgoal, details: dict) -> tuple[bool, str | None]:
+        wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
+        if sg.env_id is not None:
+            # A container this agent has just acted on (the door it opened to pick from):
+            # from where it stands it is within reach; walk only if the env says otherwise.
+            # Walking first judged the opened cabinet by depth, and its open front did not
+            # look like the remembered shut one (seed 8383 full-0001).
+            action: Action = Open(sg.env_id) if isinstance(sg, OpenSubgoal) else Close(sg.env_id)
+            result = self.runner.act(action)
+            if result.success or f"already {wanted}" in (result.reason or ""):
+                details["env_id"] = sg.env_id
+                details["unchanged"] = not result.success
+                return True, None
         refused: list[str] = []
         last = ""
         while True:
@@ -385,9 +397,8 @@ class Manipulator:
             if eid is None:
                 return False, why if not refused else f"{last}; without it: {why}"
             details["env_id"] = eid
-            action: Action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
+            action = Open(eid) if isinstance(sg, OpenSubgoal) else Close(eid)
             result = self._act_with_retry(action, sg.position, self._receptacle(sg))
-            wanted = "open" if isinstance(sg, OpenSubgoal) else "closed"
             if not result.success and f"already {wanted}" in (result.reason or ""):
                 # Already as asked: the subgoal holds, but nothing happened to record.
                 details["unchanged"] = True

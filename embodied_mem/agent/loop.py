@@ -37,8 +37,10 @@ from envs.types import Observation
 from policies.executor import INTERACTION_OF, NAVIGATION_SUBGOALS, execute
 from policies.subgoals import (
     Answer,
+    CloseSubgoal,
     Explore,
     NavigateToObject,
+    OpenSubgoal,
     PickSubgoal,
     PlaceSubgoal,
     PolicyOutcome,
@@ -307,11 +309,17 @@ class MemoryAgent:
         checkpoints: list[Observation],
         feedback: list[str],
     ) -> tuple[Observation, bool]:
-        """Run the plan's subgoals in order; stop at the first failure. Returns (obs, stop)."""
+        """Run the plan's subgoals in order; stop at the first failure. Returns (obs, stop).
+
+        A Close of a container this plan opened acts on what the Open acted on (the env id its
+        magic grasp resolved), from where the agent stands."""
+        opened: dict[tuple[float, ...], str] = {}
         for subgoal in plan.subgoals:
             if isinstance(subgoal, Answer):
                 trace.answer = subgoal.text
                 continue
+            if isinstance(subgoal, CloseSubgoal) and subgoal.env_id is None:
+                subgoal = replace(subgoal, env_id=opened.get(subgoal.position))
             budget = min(self.config.subgoal_budget, self.config.task_budget - trace.actions)
             if budget <= 0:
                 trace.failure_mode, trace.failure_reason = (
@@ -320,6 +328,8 @@ class MemoryAgent:
                 )
                 return obs, True
             outcome, obs = self._execute(subgoal, obs, budget)
+            if isinstance(subgoal, OpenSubgoal) and outcome.success and subgoal.position:
+                opened[subgoal.position] = outcome.details.get("env_id")
             trace.actions += outcome.steps
             trace.path_length += outcome.path_length
             trace.path += [tuple(a["position"]) for a in outcome.details.get("actions", [])]

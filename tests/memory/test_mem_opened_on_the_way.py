@@ -17,12 +17,19 @@ import pytest
 
 from embodied_mem.agent import loop
 from embodied_mem.agent.loop import MemoryAgent
+from embodied_mem.agent.trace import StepTrace, TaskTrace
 from embodied_mem.memory import AgentMemory
 from embodied_mem.memory.synthetic import CONTAINERS, SynthConfig, SyntheticHouse, clock
 from embodied_mem.perception.types import Detection
-from embodied_mem.planner.base import PlanningContext
+from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.rule import RulePlanner
-from policies.subgoals import CloseSubgoal, PickSubgoal, PlaceSubgoal, PolicyOutcome
+from policies.subgoals import (
+    CloseSubgoal,
+    OpenSubgoal,
+    PickSubgoal,
+    PlaceSubgoal,
+    PolicyOutcome,
+)
 
 
 @pytest.fixture()
@@ -179,3 +186,29 @@ def test_a_walk_no_viewpoint_confirmed_goes_where_the_agent_sees_the_thing(
     far = NavigateToObject(tuple(dragged + [5.0, 0, 0]), seen.category, memory_id=seen.memory_id)
     outcome, _ = agent._execute(far, obs, 100)
     assert not outcome.success and len(asked) == 1
+
+
+def test_a_close_after_a_pick_acts_on_the_container_the_open_acted_on(kitchen, monkeypatch) -> None:
+    """The rule planner closes what it opened to pick from; the Close carries the env id the
+    Open's grasp resolved, so the policy acts on that door from where the agent stands
+    instead of re-finding the open container by depth (seed 8383 full-0001)."""
+    mem, obs, _thing_id, box_id, _landed = kitchen
+    where = tuple(mem.long_term.state(box_id).position)
+    ran = []
+
+    def policy(env, subgoal, obs, budget, **_kw):  # noqa: ANN001, ANN202
+        ran.append(subgoal)
+        return PolicyOutcome(True, 3, None, 0.0, {"env_id": "Cabinet_7"}), obs
+
+    monkeypatch.setattr(loop, "execute", policy)
+    agent = MemoryAgent(None, mem, None, None)  # type: ignore[arg-type]
+    plan = PlanResult(
+        subgoals=[
+            OpenSubgoal(position=where),
+            PlaceSubgoal(position=where, category="Cabinet"),
+            CloseSubgoal(position=where),
+            CloseSubgoal(position=(0.0, 0.0, 0.0)),  # not opened by this plan: no id
+        ]
+    )
+    agent._execute_plan(plan, obs, TaskTrace("t"), StepTrace(0, "", None, []), [], [])
+    assert [getattr(s, "env_id", None) for s in ran] == [None, None, "Cabinet_7", None]

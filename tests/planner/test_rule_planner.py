@@ -325,10 +325,15 @@ def test_return_every_object_names_objects_and_receptacles(world: World) -> None
     kinds = [type(s) for s in result.subgoals]
     # The mug is shut in the fridge: open it before picking and close it after; the others
     # just pick and place.
-    assert kinds == [OpenSubgoal, PickSubgoal, CloseSubgoal, PlaceSubgoal] + [
-        PickSubgoal,
-        PlaceSubgoal,
-    ] * 2
+    assert (
+        kinds
+        == [OpenSubgoal, PickSubgoal, CloseSubgoal, PlaceSubgoal]
+        + [
+            PickSubgoal,
+            PlaceSubgoal,
+        ]
+        * 2
+    )
     opened, closed = result.subgoals[0], result.subgoals[2]
     assert closed.position == opened.position and closed.box == opened.box  # the same fridge
 

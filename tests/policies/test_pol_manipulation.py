@@ -187,3 +187,24 @@ def test_a_full_receptacle_hands_the_place_to_the_next_that_would_do() -> None:
     gt = env.ground_truth()
     assert gt.objects["mug"].parent_receptacle == "fridge_2"
     assert not gt.objects["fridge"].is_open and not gt.objects["fridge_2"].is_open
+
+
+def test_closing_the_container_just_opened_acts_from_where_the_agent_stands(
+    boxworld: BoxWorldEnv,
+) -> None:
+    """After a pick from a cabinet it opened, the agent closes that cabinet (the env id its
+    Open acted on) from where it stands: walking first judged the open cabinet by depth against
+    the shut one memory held, and failed (seed 8383 full-0001). Out of reach, it walks."""
+    opened, obs = execute(boxworld, OpenSubgoal(position=FRIDGE), boxworld.observe(), 300)
+    assert opened.success and opened.details["env_id"] == "fridge"
+    # A remembered point the depth check would never confirm: only acting from here works.
+    stale = (FRIDGE[0] + 3.0, FRIDGE[1], FRIDGE[2])
+    close, obs = execute(boxworld, CloseSubgoal(env_id="fridge", position=stale), obs, 300)
+    assert close.success, close.reason
+    assert close.steps == 1 and not boxworld.ground_truth().objects["fridge"].is_open
+    # From across the house the env refuses; the walk to the remembered point follows.
+    _, obs = execute(boxworld, OpenSubgoal(position=FRIDGE), obs, 300)
+    obs = boxworld.step(Teleport(1.0, 1.0, 0.0, 0.0))[0]
+    close, obs = execute(boxworld, CloseSubgoal(env_id="fridge", position=FRIDGE), obs, 300)
+    assert close.success and close.steps > 1
+    assert not boxworld.ground_truth().objects["fridge"].is_open
