@@ -605,9 +605,10 @@ class Navigator:
             for o in (0 * side, side, -side)
         )
         bumper = getattr(self.runner.navigability, "mark_blocked", None)
-        if bumper is not None:
-            # The agent's own map learns from the refusal (its edges are estimates; the
-            # simulator's map is exact and needs no such note).
+        if bumper is not None and not mapped:
+            # The agent's own map learns from a refusal it cannot explain (its edges are
+            # estimates; the simulator's map is exact and needs no such note). A graze of an
+            # edge it has is the aim's fault: a bump there closed a corridor (8383 full-0008).
             bumper(here, heading, step)
         if not mapped:
             # Something the map lacks stands there; detours must avoid it from now on.

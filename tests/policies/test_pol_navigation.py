@@ -228,3 +228,41 @@ def test_look_at_tilts_a_point_just_below_the_frame_into_it(boxworld: BoxWorldEn
     check = navigator.look_at(point, NavigationConfig().object)
     assert check.vertical_offset == 0.0, check
     assert navigator.obs.agent.pitch < 0.0
+
+
+class _BumpRecorder:
+    """The simulator's map with the own map's bumper: records every refused-move note."""
+
+    def __init__(self, grid) -> None:  # noqa: ANN001
+        self.grid = grid
+        self.bumps: list[tuple[float, float]] = []
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.grid, name)
+
+    def mark_blocked(self, xy, heading, distance) -> None:  # noqa: ANN001
+        self.bumps.append(tuple(np.round(xy, 2)))
+
+
+def test_a_refusal_the_map_explains_leaves_no_bump_to_close_a_passage() -> None:
+    """A move that grazes an obstacle the map already has was refused for its aim: a bump
+    there (a fan of cells 0.45 m ahead) closed the only corridor to a candle (seed 8383
+    full-0008, "every detour around the blocked places is closed"). Only a refusal the map
+    cannot explain (a thing it lacks) is noted."""
+    from policies.runner import ActionRunner
+
+    world = two_room_world()
+    world.boxes.append(Box("crate", "Box", (2.0, 1.0, 0.0), (2.4, 2.0, 0.6), hidden=True))
+    env = BoxWorldEnv(world)
+    obs, _ = env.reset()
+    nav = _BumpRecorder(env.navigability)
+    # Facing the dividing wall from 0.3 m: the map has it, the move is refused, no bump.
+    obs = env.step(Teleport(3.6, 1.0, 0.0, 0.0))[0]
+    navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
+    assert navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused") is None
+    assert nav.bumps == []
+    # Facing the hidden crate across floor the map calls free: noted.
+    obs = env.step(Teleport(1.6, 1.5, 0.0, 0.0))[0]
+    navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
+    navigator._blocked(obs.agent.xy, 0.25, np.array([3.0, 1.5]), "refused")
+    assert nav.bumps == [(1.6, 1.5)]
