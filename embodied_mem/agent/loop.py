@@ -345,6 +345,8 @@ class MemoryAgent:
                 checkpoints.append(obs)
             if not outcome.success and not isinstance(subgoal, Explore):
                 feedback.append(f"{type(subgoal).__name__} failed: {outcome.reason}")
+                if plan.details.get("search"):
+                    continue  # a search goes on to its next place to look
                 trace.failure_reason = outcome.reason
                 trace.failed_subgoal = type(subgoal).__name__
                 return obs, True

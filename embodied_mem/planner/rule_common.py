@@ -17,11 +17,14 @@ from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.rule_targets import (
     canonical_category,
+    known_viewpoints,
     nearest,
     norm,
     object_goal,
     receptacle_goal,
+    remembered_box,
     unique_by_id,
+    visiting_order,
 )
 
 if TYPE_CHECKING:
@@ -75,14 +78,28 @@ class RuleContext:
             hits.sort(key=self.distance_fn)
         return tuple(tuple(float(v) for v in h.position) for h in hits[:n])  # type: ignore[misc]
 
+    def _containers_to_open(self) -> list[ObjectHit]:
+        """Remembered containers memory saw shut, in a walking order from the agent (at most
+        ``open_to_search``): what a search has not looked into yet."""
+        shut = [h for h in self.q.receptacles() if h.obj.state == "closed"]
+        if self.distance_fn is not None:
+            shut.sort(key=lambda h: (self.distance_fn(h), h.memory_id))
+        near = shut[: self.planner.config.open_to_search]
+        distance = self.planner.distance_to if self.agent_xy is not None else None
+        return visiting_order(near, self.agent_xy, distance)
+
     def missing(self, what: str, category: str | None = None) -> PlanResult:
-        """Memory has no answer: explore once, else report no_memory_match.
+        """Memory has no answer: explore once; then, for a thing of a ``category``, look into
+        the nearest closed containers once; else report no_memory_match.
 
         ``category`` (a phrase) lets exploration stop as soon as a thing of it that memory did
         not hold before is remembered, and have it look at remembered receptacles once no
-        frontier is left; without it exploration covers the floor and stops.
+        frontier is left; without it exploration covers the floor and stops. Things shut in a
+        container show to no exploration (an egg in a microwave nobody opened: seed 7272
+        full-0001): the search opens each and closes it again, and the next plan finds the
+        thing if a frame showed it inside.
         """
-        from policies.subgoals import Explore
+        from policies.subgoals import CloseSubgoal, Explore, OpenSubgoal
 
         if self.can_explore():
             steps = self.planner.config.explore_steps
@@ -93,6 +110,25 @@ class RuleContext:
                 message=f"nothing in memory matches {what}; exploring",
                 details={"replan": True},
             )
+        if category and self.task.step_index == self.planner.config.max_explorations:
+            look: list[Any] = []
+            for box in self._containers_to_open():
+                where = {
+                    "position": tuple(box.position),
+                    "viewpoints": known_viewpoints(self.q, box),
+                    "box": remembered_box(box),
+                }
+                look += [OpenSubgoal(**where), CloseSubgoal(**where)]
+            if look:
+                return PlanResult(
+                    subgoals=look,
+                    message=(
+                        f"nothing in memory matches {what}; looking inside "
+                        f"{len(look) // 2} closed containers"
+                    ),
+                    # One container out of reach must not end the search of the others.
+                    details={"replan": True, "search": True},
+                )
         return PlanResult.failure("no_memory_match", f"nothing in memory matches {what}")
 
 

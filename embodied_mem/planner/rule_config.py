@@ -19,6 +19,9 @@ class RulePlannerConfig:
     """Remembered receptacles (nearest first) a search looks at once no frontier is left."""
     max_explorations: int = 1
     """How many explore-then-replan rounds one instruction may use."""
+    open_to_search: int = 4
+    """Closed containers (nearest first) a search opens and closes again, after exploring, when
+    memory still has no thing of the wanted kind (an egg shut in a microwave all along)."""
     stopping: StoppingConfig | None = None
     """Mind-Palace stopping rule for questions (None = defaults)."""
     parser: ParserConfig | None = None
@@ -29,6 +32,8 @@ class RulePlannerConfig:
             raise ValueError(f"explore_steps must be > 0, got {self.explore_steps}")
         if self.inspect_receptacles < 0:
             raise ValueError(f"inspect_receptacles must be >= 0, got {self.inspect_receptacles}")
+        if self.open_to_search < 0:
+            raise ValueError(f"open_to_search must be >= 0, got {self.open_to_search}")
         if self.max_explorations < 0:
             raise ValueError(f"max_explorations must be >= 0, got {self.max_explorations}")
         if self.stopping is None:

@@ -212,3 +212,36 @@ def test_a_close_after_a_pick_acts_on_the_container_the_open_acted_on(kitchen, m
     )
     agent._execute_plan(plan, obs, TaskTrace("t"), StepTrace(0, "", None, []), [], [])
     assert [getattr(s, "env_id", None) for s in ran] == [None, None, "Cabinet_7", None]
+
+
+def test_a_search_goes_on_past_a_container_it_cannot_open(kitchen, monkeypatch) -> None:
+    """A search plan (open and close each closed container) must look into the next container
+    when one is out of reach; any other plan stops at its first failure."""
+    mem, obs, _thing_id, box_id, _landed = kitchen
+    where = tuple(mem.long_term.state(box_id).position)
+    ran = []
+
+    def policy(env, subgoal, obs, budget, **_kw):  # noqa: ANN001, ANN202
+        ran.append(subgoal)
+        ok = len(ran) > 1  # the first Open fails
+        return PolicyOutcome(ok, 3, None if ok else "unreachable", 0.0, {}), obs
+
+    monkeypatch.setattr(loop, "execute", policy)
+    agent = MemoryAgent(None, mem, None, None)  # type: ignore[arg-type]
+    far = (where[0] + 5.0, where[1], where[2])
+    look = [OpenSubgoal(position=far), CloseSubgoal(position=far)]
+    look += [OpenSubgoal(position=where), CloseSubgoal(position=where)]
+    feedback: list[str] = []
+    trace = TaskTrace("t")
+    for details, runs in (({"replan": True, "search": True}, 4), ({"replan": True}, 1)):
+        ran.clear()
+        _, stop = agent._execute_plan(
+            PlanResult(subgoals=look, details=details),
+            obs,
+            trace,
+            StepTrace(0, "", None, []),
+            [],
+            feedback,
+        )
+        assert len(ran) == runs and stop == (runs == 1)
+    assert feedback and "unreachable" in feedback[0]

@@ -523,6 +523,32 @@ def test_empty_memory_explores_then_reports_no_match() -> None:
     assert second.failure_mode == "no_memory_match" and "KeyChain" in second.message
 
 
+def test_a_thing_exploring_did_not_find_is_looked_for_in_closed_containers(
+    world: World,
+) -> None:
+    """An egg shut in a microwave nobody opened shows to no exploration (seed 7272 full-0001):
+    after exploring, the search opens the closed containers memory holds (nearest first) and
+    closes each again; a container it cannot reach does not end the search; then, with still
+    nothing remembered, it gives up."""
+    q = world.mem.query(today=2)
+    shut = {tuple(h.position) for h in q.receptacles() if h.obj.state == "closed"}
+    assert shut, "the synthetic day leaves the mug shut in the fridge"
+    text = "Navigate to a key chain."
+    assert isinstance(plan(world, text, step=0).subgoals[0], Explore)
+    search = plan(world, text, step=1, agent=in_room(world, "room_0"))
+    kinds = [type(s) for s in search.subgoals]
+    assert kinds == [OpenSubgoal, CloseSubgoal] * len(kinds[::2]) and kinds
+    opened = [s.position for s in search.subgoals[::2]]
+    assert set(opened) <= shut and len(opened) == min(len(shut), RulePlannerConfig().open_to_search)
+    assert [s.position for s in search.subgoals[1::2]] == opened  # each closed again
+    assert search.details["replan"] is True and search.details["search"] is True
+    assert not search.high_level_targets  # nothing chosen yet
+    assert plan(world, text, step=2).failure_mode == "no_memory_match"
+    # open_to_search=0 turns the container search off.
+    none = RulePlanner(RulePlannerConfig(open_to_search=0))
+    assert plan(world, text, step=1, planner=none).failure_mode == "no_memory_match"
+
+
 def test_untouched_instance_explores_for_a_new_one(world: World) -> None:
     """Every remembered mug was touched: the search is for a mug memory does not hold yet (the
     agent's detector ignores the ones it held when exploring began), and it looks at the
