@@ -22,7 +22,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from envs.actions import Action, ActionResult, Close, LookDown, MoveForward, Open, Pick, Place
+from envs.actions import (
+    Action,
+    ActionResult,
+    Close,
+    LookDown,
+    LookUp,
+    MoveForward,
+    Open,
+    Pick,
+    Place,
+)
 from envs.types import Observation
 from policies.geometry import project_point, yaw_to
 from policies.navigation import NavigationConfig, Navigator, TargetSpec
@@ -57,6 +67,8 @@ class ManipulationConfig:
     """Viewpoints walked to (remembered ones first) when the env still finds the target too
     small in view after stepping closer: a tomato low in a fridge shows 7 px past the side
     wall from one spot and plenty from 20 cm to the right."""
+    look_inside_tilt: float = 10.0
+    """Degrees the camera tilts down and back up to look into a container a search opened."""
     max_pick_refusals: int = 2
     """Things the env refused to pick (furniture under the point) skipped before giving up."""
     navigation: NavigationConfig = field(default_factory=NavigationConfig)
@@ -404,6 +416,8 @@ class Manipulator:
                 details["unchanged"] = True
                 return True, None
             if result.success:
+                if isinstance(sg, OpenSubgoal) and sg.look_inside and sg.position is not None:
+                    self._look_inside(np.asarray(sg.position, dtype=float), self._receptacle(sg))
                 return True, None
             last = f"{type(action).__name__.lower()} {eid} failed: {result.reason}"
             if (
@@ -413,6 +427,18 @@ class Manipulator:
             ):
                 return False, last
             refused.append(eid)  # an object standing in front of (or in) the container
+
+    def _look_inside(self, point: np.ndarray, spec: TargetSpec) -> None:
+        """Face the opened container and tilt the camera down and back: frames of its inside
+        from two pitches, so a thing shut in it all along is seen often enough to remember."""
+        degrees = self.config.look_inside_tilt
+        try:
+            self.navigator.look_at(point, spec)
+            for tilt in (LookDown(degrees=degrees), LookUp(degrees=degrees)):
+                if not self.runner.act(tilt).success:  # at the pitch limit: one frame less
+                    break
+        except BudgetExhausted:
+            logger.debug("no steps left to look inside the container at %s", point)
 
     # ----------------------------------------------------------------- helpers
     def _receptacle(self, sg: PlaceSubgoal | OpenSubgoal | CloseSubgoal) -> TargetSpec:

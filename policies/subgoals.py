@@ -97,6 +97,9 @@ class OpenSubgoal:
     viewpoints: Viewpoints = ()
     box: Box | None = None
     """The container's remembered box (see :class:`NavigateToReceptacle`)."""
+    look_inside: bool = False
+    """Once open, look into it for a few frames (a search: memory keeps a thing it saw in
+    more than one frame, and a glance is one)."""
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class RuleContext:
                     "viewpoints": known_viewpoints(self.q, box),
                     "box": remembered_box(box),
                 }
-                look += [OpenSubgoal(**where), CloseSubgoal(**where)]
+                look += [OpenSubgoal(**where, look_inside=True), CloseSubgoal(**where)]
             if look:
                 return PlanResult(
                     subgoals=look,

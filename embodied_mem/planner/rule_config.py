@@ -19,7 +19,7 @@ class RulePlannerConfig:
     """Remembered receptacles (nearest first) a search looks at once no frontier is left."""
     max_explorations: int = 1
     """How many explore-then-replan rounds one instruction may use."""
-    open_to_search: int = 4
+    open_to_search: int = 8
     """Closed containers (nearest first) a search opens and closes again, after exploring, when
     memory still has no thing of the wanted kind (an egg shut in a microwave all along)."""
     stopping: StoppingConfig | None = None
