@@ -16,13 +16,12 @@ from embodied_mem.memory.query_api import MemoryQueryAPI
 from embodied_mem.memory.results import ObjectHit
 from embodied_mem.planner.base import PlanningContext, PlanResult
 from embodied_mem.planner.rule_targets import (
+    at_receptacle,
     canonical_category,
-    known_viewpoints,
     nearest,
     norm,
     object_goal,
     receptacle_goal,
-    remembered_box,
     unique_by_id,
     visiting_order,
 )
@@ -113,11 +112,7 @@ class RuleContext:
         if category and self.task.step_index == self.planner.config.max_explorations:
             look: list[Any] = []
             for box in self._containers_to_open():
-                where = {
-                    "position": tuple(box.position),
-                    "viewpoints": known_viewpoints(self.q, box),
-                    "box": remembered_box(box),
-                }
+                where = at_receptacle(self.q, box)
                 look += [OpenSubgoal(**where, look_inside=True), CloseSubgoal(**where)]
             if look:
                 return PlanResult(

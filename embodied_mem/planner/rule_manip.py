@@ -14,6 +14,7 @@ from embodied_mem.planner.rule_common import (
     safe_get,
 )
 from embodied_mem.planner.rule_targets import (
+    at_receptacle,
     closed_container,
     known_viewpoints,
     nearest,
@@ -58,11 +59,7 @@ def _move(
     container = closed_container(ctx.q, obj)
     if container is None:
         return [pick, place]
-    where = {
-        "position": tuple(container.position),
-        "viewpoints": known_viewpoints(ctx.q, container),
-        "box": remembered_box(container),
-    }
+    where = at_receptacle(ctx.q, container)
     return [OpenSubgoal(**where), pick, CloseSubgoal(**where), place]
 
 
@@ -155,17 +152,7 @@ def t57(ctx: RuleContext) -> PlanResult:
         return ctx.missing(f"the {rec_name}", rec_name)
     if obj.obj.parent_id == rec.memory_id:
         # In already, but the task wants it shut in: an earlier task may have left it open.
-        shut = (
-            [
-                CloseSubgoal(
-                    position=tuple(rec.position),
-                    viewpoints=known_viewpoints(ctx.q, rec),
-                    box=remembered_box(rec),
-                )
-            ]
-            if rec.obj.state == "open"
-            else []
-        )
+        shut = [CloseSubgoal(**at_receptacle(ctx.q, rec))] if rec.obj.state == "open" else []
         done = "closing it" if shut else "nothing to do"
         return _manipulate(
             ctx, shut, [(obj, rec)], f"the {cat} is already in the {rec_name}; {done}"

@@ -134,6 +134,16 @@ def receptacle_goal(hit: ObjectHit, query: MemoryQueryAPI | None = None) -> Navi
     )
 
 
+def at_receptacle(query: MemoryQueryAPI | None, hit: ObjectHit) -> dict[str, Any]:
+    """Where an open or close of the receptacle ``hit`` acts: its remembered centre, the poses
+    the agent stood at for it (:func:`known_viewpoints`) and its box."""
+    return {
+        "position": tuple(hit.position),
+        "viewpoints": known_viewpoints(query, hit),
+        "box": remembered_box(hit),
+    }
+
+
 def remembered_box(hit: ObjectHit) -> Box:
     """The box memory holds for ``hit`` (min and max corners)."""
     return (tuple(hit.obj.bbox_min), tuple(hit.obj.bbox_max))

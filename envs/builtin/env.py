@@ -367,10 +367,11 @@ class BuiltinHouseEnv(Env):
         assert self._renderer is not None
         inst = world.instance_of[object_id]
         kept = []
-        snapshot = world.snapshot()
         container = world.container_of(object_id) if object_id in world.objects else None
+        reopen = opened and container is not None and not world.is_open[container.id]
+        snapshot = world.snapshot() if reopen else None
         try:
-            if opened and container is not None and not world.is_open[container.id]:
+            if reopen:
                 world.set_open(container.id, True)
             pool = 4 * max_count if candidates is None else candidates
             for x, y, yaw in candidate_viewpoints(world, self.navigability, object_id, pool):
@@ -383,7 +384,8 @@ class BuiltinHouseEnv(Env):
                     if len(kept) >= max_count:
                         break
         finally:
-            world.restore(snapshot)
+            if snapshot is not None:
+                world.restore(snapshot)
             world.set_camera(self.agent)
             world.sync()
         return kept
