@@ -266,3 +266,33 @@ def test_a_refusal_the_map_explains_leaves_no_bump_to_close_a_passage() -> None:
     navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
     navigator._blocked(obs.agent.xy, 0.25, np.array([3.0, 1.5]), "refused")
     assert nav.bumps == [(1.6, 1.5)]
+
+
+def test_perception_decides_when_the_remembered_point_sank_just_under_a_surface(
+    boxworld: BoxWorldEnv,
+) -> None:
+    """A noisy track's centre sank under the table top its credit card lies on: depth called
+    it occluded from every viewpoint (seed 7272 full-0008). With a surface only a little in
+    front of the point, the perception check decides; farther in front, or with no check, or
+    a check that does not see the thing, depth's verdict stands."""
+    from policies.geometry import VisibilityCheck
+    from policies.runner import ActionRunner
+
+    def occluded(gap: float) -> VisibilityCheck:
+        why = f"occluded: depth {1.3 - gap:.2f} m in front of the target at 1.30 m"
+        return VisibilityCheck(False, why, (80.0, 60.0), 1.3, 1.3 - gap)
+
+    def judged(check: VisibilityCheck, confirm, **config) -> bool:  # noqa: ANN001, ANN003
+        runner = ActionRunner(boxworld, boxworld.observe(), 10)
+        return Navigator(runner, NavigationConfig(**config))._perceived(check, confirm).visible
+
+    def sees(_obs) -> None:  # noqa: ANN001
+        return None
+
+    assert judged(occluded(0.2), sees)
+    assert not judged(occluded(0.5), sees)  # a wall well in front: not the thing's surface
+    assert not judged(occluded(0.2), lambda _o: "the CreditCard is not among what it sees")
+    assert not judged(occluded(0.2), None)
+    assert not judged(occluded(0.2), sees, perceived_behind=0.0)
+    behind = VisibilityCheck(False, "depth 1.80 m lies behind the target at 1.30 m", None, 1.3, 1.8)
+    assert not judged(behind, sees)  # nothing in front: not this rule's case
