@@ -61,6 +61,8 @@ NEARER_VIEW = "a nearer view is needed"
 navigator then tries a nearer viewpoint next."""
 _MAX_RETURNS = 2
 """Times a walk to one goal may come back to a spot it moved to before it counts as stuck."""
+_SAME_GRAZE = 0.1
+"""Metres within which a refused grazing move counts as the same graze repeated."""
 _MIN_TILT = math.radians(2.0)
 """Smallest camera tilt :meth:`Navigator.look_at` makes to bring a point into the frame (about
 three pixel rows of a 160 x 120 frame)."""
@@ -175,6 +177,7 @@ class Navigator:
         self.blocked_moves = 0
         self.total_blocked = 0
         self.replans = 0
+        self._grazes: list[np.ndarray] = []  # where moves grazing the map's edges were refused
 
     @property
     def obs(self) -> Observation:
@@ -538,6 +541,7 @@ class Navigator:
         """
         goal = np.asarray(goal, dtype=float)[:2]
         self.blocked_moves = 0
+        self._grazes = []
         path = self.planner.plan(self.obs.agent.xy, goal)
         if path is None:
             return f"unreachable: no path from {np.round(self.obs.agent.xy, 2).tolist()} to {np.round(goal, 2).tolist()}"
@@ -629,11 +633,16 @@ class Navigator:
             self._segment_clear(here + o, here + o + step * heading)
             for o in (0 * side, side, -side)
         )
+        # A graze of an edge the map has is the aim's fault the first time: a bump there
+        # closed a corridor (8383 full-0008). Refused again where it grazed before, the edge
+        # is nearer than the map thinks (13 refusals in a row, 6161 full-0002).
+        again = any(np.linalg.norm(here - g) <= _SAME_GRAZE for g in self._grazes)
+        if mapped:
+            self._grazes.append(np.array(here, dtype=float))
         bumper = getattr(self.runner.navigability, "mark_blocked", None)
-        if bumper is not None and not mapped:
+        if bumper is not None and (again or not mapped):
             # The agent's own map learns from a refusal it cannot explain (its edges are
-            # estimates; the simulator's map is exact and needs no such note). A graze of an
-            # edge it has is the aim's fault: a bump there closed a corridor (8383 full-0008).
+            # estimates; the simulator's map is exact and needs no such note).
             bumper(here, heading, step)
         if not mapped:
             # Something the map lacks stands there; detours must avoid it from now on.

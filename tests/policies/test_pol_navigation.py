@@ -261,6 +261,11 @@ def test_a_refusal_the_map_explains_leaves_no_bump_to_close_a_passage() -> None:
     navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
     assert navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused") is None
     assert nav.bumps == []
+    # Refused again at the same spot: the edge is nearer than the map has it (6161 full-0002
+    # ran into it 13 times); now it is noted.
+    navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused")
+    assert nav.bumps == [(3.6, 1.0)]
+    nav.bumps.clear()
     # Facing the hidden crate across floor the map calls free: noted.
     obs = env.step(Teleport(1.6, 1.5, 0.0, 0.0))[0]
     navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
