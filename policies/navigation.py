@@ -63,6 +63,9 @@ _MAX_RETURNS = 2
 """Times a walk to one goal may come back to a spot it moved to before it counts as stuck."""
 _SAME_GRAZE = 0.1
 """Metres within which a refused grazing move counts as the same graze repeated."""
+_SHORT_STEP = 0.1
+"""Metres of the move tried after a graze was refused twice at one spot (the env checks the
+agent's radius along the whole step)."""
 _MIN_TILT = math.radians(2.0)
 """Smallest camera tilt :meth:`Navigator.look_at` makes to bring a point into the frame (about
 three pixel rows of a 160 x 120 frame)."""
@@ -178,6 +181,7 @@ class Navigator:
         self.total_blocked = 0
         self.replans = 0
         self._grazes: list[np.ndarray] = []  # where moves grazing the map's edges were refused
+        self._short_step = False  # the next move is a short one (after a repeated graze)
 
     @property
     def obs(self) -> Observation:
@@ -541,7 +545,7 @@ class Navigator:
         """
         goal = np.asarray(goal, dtype=float)[:2]
         self.blocked_moves = 0
-        self._grazes = []
+        self._grazes, self._short_step = [], False
         path = self.planner.plan(self.obs.agent.xy, goal)
         if path is None:
             return f"unreachable: no path from {np.round(self.obs.agent.xy, 2).tolist()} to {np.round(goal, 2).tolist()}"
@@ -581,6 +585,8 @@ class Navigator:
                 return None
             err = wrap_angle(yaw_to(here, waypoint) - self.obs.agent.yaw)
             step = min(self.config.forward_step, max(dist, _SMALLEST_STEP))
+            if self._short_step:
+                step = min(step, _SHORT_STEP)
             # Aim exactly when off by more than the tolerance, or when the slightly-off move
             # would graze the map's edge (shortest paths hug obstacles).
             needs_aim = abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))
@@ -589,6 +595,8 @@ class Navigator:
                 continue
             result = self.runner.act(MoveForward(distance=step))
             moved = float(np.linalg.norm(self.obs.agent.xy - here))
+            if result.success:
+                self._short_step = False
             if result.success and moved >= 0.3 * step:
                 spot = tuple(np.round(self.obs.agent.xy * 100).astype(int).tolist())
                 stood[spot] += 1
@@ -633,14 +641,16 @@ class Navigator:
             self._segment_clear(here + o, here + o + step * heading)
             for o in (0 * side, side, -side)
         )
-        # A graze of an edge the map has is the aim's fault the first time: a bump there
-        # closed a corridor (8383 full-0008). Refused again where it grazed before, the edge
-        # is nearer than the map thinks (13 refusals in a row, 6161 full-0002).
-        again = any(np.linalg.norm(here - g) <= _SAME_GRAZE for g in self._grazes)
+        # A graze of an edge the map has is the aim's fault at first: a bump there closed a
+        # corridor (8383 full-0008), so the next move is a short step. Refused a third time
+        # where it grazed, the edge is nearer than the map thinks (13 refusals in a row,
+        # 6161 full-0002): noted like an unmapped obstacle.
+        before = sum(np.linalg.norm(here - g) <= _SAME_GRAZE for g in self._grazes)
         if mapped:
             self._grazes.append(np.array(here, dtype=float))
+            self._short_step = before == 1
         bumper = getattr(self.runner.navigability, "mark_blocked", None)
-        if bumper is not None and (again or not mapped):
+        if bumper is not None and (before >= 2 or not mapped):
             # The agent's own map learns from a refusal it cannot explain (its edges are
             # estimates; the simulator's map is exact and needs no such note).
             bumper(here, heading, step)

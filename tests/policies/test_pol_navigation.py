@@ -261,8 +261,10 @@ def test_a_refusal_the_map_explains_leaves_no_bump_to_close_a_passage() -> None:
     navigator = Navigator(ActionRunner(env, obs, 20, nav=nav))
     assert navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused") is None
     assert nav.bumps == []
-    # Refused again at the same spot: the edge is nearer than the map has it (6161 full-0002
-    # ran into it 13 times); now it is noted.
+    # Refused again at the same spot: the next move is a short step, still no note; a third
+    # time, the edge is nearer than the map has it (6161 full-0002 ran into it 13 times).
+    navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused")
+    assert nav.bumps == [] and navigator._short_step
     navigator._blocked(obs.agent.xy, 0.25, np.array([6.0, 1.0]), "refused")
     assert nav.bumps == [(3.6, 1.0)]
     nav.bumps.clear()
