@@ -22,7 +22,7 @@ from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import TaskInstance
 from envs.base import Env
 from envs.capabilities import SupportsViewpoints, capability
-from envs.ground_truth import GroundTruth
+from envs.ground_truth import GroundTruth, ObjectRecord
 
 
 def infeasible(
@@ -53,18 +53,13 @@ def ungraspable_goal(env: Env, task: TaskInstance, gt: GroundTruth) -> str | Non
     return None
 
 
-def _graspable(oracle: SupportsViewpoints, record: Any, receptacles: tuple[str, ...]) -> bool:
+def _graspable(
+    oracle: SupportsViewpoints, record: ObjectRecord, receptacles: tuple[str, ...]
+) -> bool:
     if record.is_held or record.parent_receptacle in receptacles:
         return True  # in hand, or already where it must end: no pick needed
-    cache = _SHOWS.setdefault(oracle, {})
-    key = (record.id, tuple(record.position), -1)  # -1: the env's own pick threshold
-    if key not in cache:
-        cache[key] = bool(
-            oracle.viewpoints_for(
-                record.id, max_count=1, visible_only=True, candidates=_ALL_POSES, opened=True
-            )
-        )
-    return cache[key]
+    # need=None: the env's own pick threshold; rendered with its container open.
+    return _shows(oracle, record.id, tuple(record.position), None, opened=True)
 
 
 def unseeable_goal(
@@ -98,25 +93,37 @@ def _seeable(oracle: SupportsViewpoints, gt: GroundTruth, target: str, need: int
     return _shows(oracle, target, tuple(record.position), need)
 
 
-def _shows(oracle: SupportsViewpoints, target: str, position: tuple[float, ...], need: int) -> bool:
+def _shows(
+    oracle: SupportsViewpoints,
+    target: str,
+    position: tuple[float, ...],
+    need: int | None,
+    *,
+    opened: bool = False,
+) -> bool:
     """Whether any of the simulator's standing poses for ``target`` (at ``position``) shows
-    ``need`` pixels of it. Every candidate is tried, not the few best: a watch that the
-    four poses nearest 0.7 m showed at 18 pixels showed at 20 from a pose farther down the
-    list, and the agent found it. Cached per env, held weakly (an unseeable pen is asked
-    about in many tasks; the cache must not keep a finished episode's env alive)."""
+    ``need`` pixels of it (None: the env's own threshold; ``opened``: with its container
+    open). Every candidate is tried, not the few best: a watch that the four poses nearest
+    0.7 m showed at 18 pixels showed at 20 from a pose farther down the list, and the agent
+    found it. Cached per env, held weakly (an unseeable pen is asked about in many tasks;
+    the cache must not keep a finished episode's env alive)."""
     cache = _SHOWS.setdefault(oracle, {})
-    key = (target, position, need)
+    key = (target, position, need, opened)
     if key not in cache:
         cache[key] = bool(
             oracle.viewpoints_for(
-                target, max_count=1, visible_only=True, min_pixels=need, candidates=_ALL_POSES
+                target,
+                max_count=1,
+                visible_only=True,
+                min_pixels=need,
+                candidates=_ALL_POSES,
+                opened=opened,
             )
         )
     return cache[key]
 
 
-_SHOWS: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[float, ...], int], bool]] = (
-    weakref.WeakKeyDictionary()
-)
+_ShowsKey = tuple[str, tuple[float, ...], int | None, bool]
+_SHOWS: weakref.WeakKeyDictionary[Any, dict[_ShowsKey, bool]] = weakref.WeakKeyDictionary()
 _ALL_POSES = 100_000
 """More standing poses than any simulator offers for one thing: try them all."""
