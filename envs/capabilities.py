@@ -8,8 +8,8 @@ extra asks for it by type with :func:`capability`, which looks through wrappers
     if clock is not None:
         clock.set_clock(day + 1, "06:00")
 
-ORACLE capabilities — :class:`SupportsViewpoints`, :class:`SupportsVisibility` and
-:class:`SupportsSnapshots` — read or restore the simulator's ground truth: only oracle
+ORACLE capabilities — :class:`SupportsViewpoints`, :class:`SupportsVisibility`,
+:class:`SupportsRoomCheck` and :class:`SupportsSnapshots` — read or restore the simulator's ground truth: only oracle
 components (the scripted experience agent, the oracle solver) and evaluation may use them.
 """
 
@@ -86,6 +86,16 @@ class SupportsVisibility(Protocol):
     """ORACLE: how much of the image a thing covers, from the simulator's instance masks."""
 
     def visible_fraction(self, object_id: str, obs: Observation) -> float: ...
+
+
+@runtime_checkable
+class SupportsRoomCheck(Protocol):
+    """ORACLE: whether the simulator's place would find room for a thing on a receptacle."""
+
+    def has_room(self, object_id: str, receptacle_id: str) -> bool:
+        """Whether a place of ``object_id`` on (or into) ``receptacle_id`` would find a free
+        spot large enough, the world as it is now (``object_id`` itself not counted)."""
+        ...
 
 
 def capability(env: Env, kind: type[C]) -> C | None:

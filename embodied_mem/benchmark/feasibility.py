@@ -1,4 +1,5 @@
-"""Whether a task can be passed at all: a target no standing pose shows big enough.
+"""Whether a task can be passed at all: a target no standing pose shows big enough, an
+object no pose lets the simulator pick, a receptacle with no room for what must go there.
 
 The object rule asks for the target at >= 0.1 % of the frame's pixels. A pen lying on a coffee
 table, seen from the camera's height with the pitch limit, covers at most 16 pixels of a
@@ -21,7 +22,7 @@ from typing import Any
 from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import TaskInstance
 from envs.base import Env
-from envs.capabilities import SupportsViewpoints, capability
+from envs.capabilities import SupportsRoomCheck, SupportsViewpoints, capability
 from envs.ground_truth import GroundTruth, ObjectRecord
 
 
@@ -30,7 +31,38 @@ def infeasible(
 ) -> str | None:
     """Why no agent could pass ``task`` from this state (:func:`unseeable_goal`,
     :func:`ungraspable_goal`), or None."""
-    return unseeable_goal(env, task, gt, frame_pixels, th) or ungraspable_goal(env, task, gt)
+    return (
+        unseeable_goal(env, task, gt, frame_pixels, th)
+        or ungraspable_goal(env, task, gt)
+        or roomless_goal(env, task, gt)
+    )
+
+
+def roomless_goal(env: Env, task: TaskInstance, gt: GroundTruth) -> str | None:
+    """Why some placement of a manipulation ``task`` has no receptacle it accepts with room
+    for any object it may move (the simulator's place refuses "no free spot"), or None (also
+    when the env cannot tell). A pillow was to go on a dresser, and both dressers of the house
+    were full (seed 6161 full-0009).
+
+    Judged on the world as the task starts: in a task moving several things, one moved away
+    could free a spot for another; no template asks for that."""
+    oracle = capability(env, SupportsRoomCheck)
+    if oracle is None or task.kind != "manipulate":
+        return None
+    for placement in task.placements:
+        movable = [o for o in placement.objects if o in gt.objects]
+        receptacles = [r for r in placement.receptacles if r in gt.objects]
+        if not movable or not receptacles:
+            continue
+        if any(gt.objects[o].parent_receptacle in receptacles for o in movable):
+            continue  # already where it must end
+        if any(oracle.has_room(o, r) for o in movable for r in receptacles):
+            continue
+        return (
+            f"no receptacle the task accepts ({', '.join(receptacles)}) has room for "
+            f"{' or '.join(movable)}"
+        )
+    return None
 
 
 def ungraspable_goal(env: Env, task: TaskInstance, gt: GroundTruth) -> str | None:

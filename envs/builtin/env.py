@@ -394,6 +394,17 @@ class BuiltinHouseEnv(Env):
         """Camera pitch (radians, a multiple of ``look_degrees``) that brings ``object_id`` into view from ``xy``."""
         return look_pitch(self._require_world(), object_id, np.asarray(xy, dtype=float))
 
+    def has_room(self, object_id: str, receptacle_id: str) -> bool:
+        """ORACLE: whether :class:`~envs.actions.Place` of ``object_id`` on ``receptacle_id``
+        would find a free spot large enough now (the same test the place makes)."""
+        world = self._require_world()
+        if object_id not in world.objects or receptacle_id not in world.receptacles:
+            raise KeyError(
+                f"has_room needs an object and a receptacle id, got {object_id!r} and "
+                f"{receptacle_id!r}"
+            )
+        return interact.free_spot(world, object_id, receptacle_id) is not None
+
     def describe(self) -> dict[str, Any]:
         assert self._house is not None
         return {

@@ -78,13 +78,7 @@ def place(world: HouseWorld, rid: str, agent_xy: np.ndarray) -> ActionResult:
     if failed:
         return failed
     obj = world.objects[world.held]
-    spot = find_free_spot(
-        rec,
-        obj.size,
-        occupied_on(world.house, rec, inside, exclude=obj.id),
-        inside=inside,
-        prefer_xy=agent_xy,
-    )
+    spot = free_spot(world, obj.id, rid, prefer_xy=agent_xy)
     if spot is None:
         where = "inside" if inside else "on"
         return ActionResult.fail(
@@ -94,6 +88,16 @@ def place(world: HouseWorld, rid: str, agent_xy: np.ndarray) -> ActionResult:
     world.move_object(obj.id, spot)
     world.held = None
     return ActionResult.ok()
+
+
+def free_spot(
+    world: HouseWorld, oid: str, rid: str, prefer_xy: np.ndarray | None = None
+) -> tuple[float, float, float] | None:
+    """Where :func:`place` would put object ``oid`` on ``rid`` (inside it if it is a
+    container), nearest ``prefer_xy``; None when nothing there is free and large enough."""
+    rec, obj = world.receptacles[rid], world.objects[oid]
+    occupied = occupied_on(world.house, rec, rec.openable, exclude=oid)
+    return find_free_spot(rec, obj.size, occupied, inside=rec.openable, prefer_xy=prefer_xy)
 
 
 def set_open(world: HouseWorld, rid: str, agent_xy: np.ndarray, want_open: bool) -> ActionResult:

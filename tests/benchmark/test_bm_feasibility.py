@@ -1,5 +1,6 @@
 """Tasks no agent can pass are excluded: an object goal no viewpoint shows big enough, an
-object to move that the simulator's pick never sees big enough.
+object to move that the simulator's pick never sees big enough, a placement no receptacle it
+accepts has room for.
 
 Seed 6161 full-0008: a pen on a coffee table covers at most 16 pixels of a 160 x 120 frame
 (0.08 %) from every pose the simulator offers, under the success rule's 0.1 %; six tasks about
@@ -12,7 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from embodied_mem.benchmark.feasibility import infeasible, ungraspable_goal, unseeable_goal
+from embodied_mem.benchmark.feasibility import (
+    infeasible,
+    roomless_goal,
+    ungraspable_goal,
+    unseeable_goal,
+)
 from embodied_mem.benchmark.success import SuccessThresholds
 from embodied_mem.benchmark.task import Goal, Placement, TaskInstance
 from envs.actions import Open
@@ -129,3 +135,35 @@ def test_rendering_with_the_container_open_leaves_it_shut(open_builtin_house) ->
     assert (after.depth == before.depth).all() and after.frame_index == before.frame_index
     # Still shut for the agent: opening it is an action that succeeds.
     assert house.step(Open(parent))[0] is not None
+
+
+def test_a_placement_no_accepted_receptacle_has_room_for_is_roomless(house) -> None:
+    """Seed 6161 full-0009: a pillow was to go on "the dresser", and neither dresser of the
+    house had a free spot large enough; the place was refused ("no free spot") for every agent."""
+    gt = house.ground_truth()
+    movable = [o.id for o in gt.pickupables() if not o.is_held]
+    receptacles = [r.id for r in gt.receptacles()]
+    room = {(o, r): house.has_room(o, r) for o in movable for r in receptacles}
+    obj, full = next(
+        (o, r) for (o, r), ok in room.items() if not ok and gt.objects[o].parent_receptacle != r
+    )
+    roomy = next(
+        r for r in receptacles if room[(obj, r)] and r != gt.objects[obj].parent_receptacle
+    )
+    why = roomless_goal(house, _put(obj, full), gt)
+    assert why is not None and obj in why and full in why
+    assert infeasible(house, _put(obj, full), gt, 160 * 120, SuccessThresholds()) == why
+    # Any receptacle the task accepts with room will do; so does being there already.
+    two = TaskInstance(
+        "h/T55",
+        "h",
+        "T55",
+        "Bring it.",
+        "manipulate",
+        placements=[Placement((obj,), (full, roomy))],
+    )
+    assert roomless_goal(house, two, gt) is None
+    assert roomless_goal(house, _put(obj, gt.objects[obj].parent_receptacle), gt) is None
+    assert roomless_goal(house, _navigate(obj), gt) is None
+    with pytest.raises(KeyError, match="has_room needs"):
+        house.has_room(full, obj)
