@@ -378,8 +378,26 @@ class ObjectMapper:
             det, obj = detections[det_idx[r]], objs[c]
             sim = semantic_similarity(det.category, det.embedding, obj.category, obj.embedding)
             scores[r, c] = cfg.w_spatial * ov + cfg.w_semantic * sim
-            valid[r, c] = ov >= cfg.min_overlap and scores[r, c] >= cfg.match_threshold
+            valid[r, c] = (
+                ov >= cfg.min_overlap
+                and scores[r, c] >= cfg.match_threshold
+                and self._sizes_agree(det, len(clouds[det_idx[r]]), obj)  # type: ignore[arg-type]
+            )
         return {det_idx[r]: track_ids[c] for r, c in assign(scores, valid)}
+
+    def _sizes_agree(self, det: Detection, n_points: int, obj: MappedObject) -> bool:
+        """Whether a detection of ``n_points`` cleaned points can be another view of ``obj``
+        by size (see ``MapperConfig.size_ratio``): overlap is taken in the direction that
+        favours the match, so without this a thing on a table joins the table's track (and can
+        outvote its label) and a sofa's detection joins the key chain lying on it."""
+        ratio = self.config.size_ratio
+        if ratio <= 0:
+            return True
+        n_track = len(obj.points)
+        if det.category != obj.category and max(n_points, n_track) > ratio * min(n_points, n_track):
+            return False
+        settled = obj.n_observations >= self.config.settled_observations
+        return not (settled and n_points > ratio * n_track)
 
     def _create(self, det: Detection, pts: np.ndarray, obs: Observation) -> str:
         tid = f"obj_{self._next_id:04d}"

@@ -47,6 +47,15 @@ class MapperConfig:
     """A detection never joins a track it overlaps less than this."""
     match_threshold: float = 0.75
     """Minimum association score to join a track (else a new track is created)."""
+    size_ratio: float = 4.0
+    """Overlap alone cannot tell a thing from what it lies on or in: a tissue box's points all
+    lie on the table's track, a key chain's all on the sofa's detection. So a detection joins a
+    track of another category only when neither cloud has more than this many times the other's
+    points (a label error is a same-size thing), and joins a settled track (see
+    ``settled_observations``) only with at most this many times its points (a kettle seen 30
+    times does not become the cabinet around it). 0 disables both checks."""
+    settled_observations: int = 5
+    """A track seen this many times has a known size (see ``size_ratio``)."""
     merge_interval: int = 10
     """Run duplicate merging every this many frames; 0 disables it."""
     merge_overlap: float = 0.5
@@ -92,6 +101,8 @@ class MapperConfig:
             "w_spatial": self.w_spatial,
             "w_semantic": self.w_semantic,
             "missing_depth_margin": self.missing_depth_margin,
+            "size_ratio": self.size_ratio,
+            "settled_observations": self.settled_observations,
         }
         for name, value in nonneg.items():
             if value < 0:

@@ -213,3 +213,74 @@ def test_mapper_is_deterministic():
         return {k: (o.points.tobytes(), o.n_observations) for k, o in m.objects.items()}
 
     assert run() == run()
+
+
+def _sofa_with_key_chain(frame: int) -> tuple:
+    """box_scene's sofa face (1.5 m) with a key chain lying flush on it: every key-chain
+    point has sofa points next to it. Returns (obs, sofa mask, key-chain mask)."""
+    obs = box_scene(frame)
+    key_chain = np.zeros(obs.depth.shape, bool)
+    key_chain[40:46, 95:101] = True
+    sofa = (obs.instance_ids == 3) & ~key_chain
+    return obs, sofa, key_chain
+
+
+def test_a_thing_first_seen_on_a_tracked_table_is_not_swallowed_by_it():
+    """Issue 14 (memory-noisy, seed 6161 full-0000): a tissue box seen lying on the coffee
+    table's track, in a frame where the table's own detection was missed, overlapped it
+    entirely (overlap is taken in the direction that favours a match: 1.0 alone passes the
+    0.75 threshold), joined the table's track and, seen again, outvoted its label."""
+    mapper = ObjectMapper()
+    obs, sofa, _ = _sofa_with_key_chain(0)
+    mapper.update([Detection(mask=sofa, category="Sofa")], obs)
+    obs, sofa, key_chain = _sofa_with_key_chain(1)
+    upd = mapper.update([Detection(mask=key_chain, category="KeyChain")], obs)  # sofa missed
+    assert len(upd.created) == 1
+    obs, sofa, key_chain = _sofa_with_key_chain(2)
+    dets = [Detection(mask=sofa, category="Sofa"), Detection(mask=key_chain, category="KeyChain")]
+    upd = mapper.update(dets, obs)
+    assert not upd.created and len(upd.updated) == 2
+    assert sorted(o.category for o in mapper.objects.values()) == ["KeyChain", "Sofa"]
+
+
+def test_a_big_detection_does_not_join_the_small_thing_it_holds():
+    """Issue 14 (memory-noisy, seed 6161 full-0000): the sofa's detection, labelled "KeyChain"
+    by a label error, joined the key chain's track (the key chain overlaps it entirely) rather
+    than the sofa's; the key chain's track became the size of the sofa and the tasks about the
+    key chain walked to the sofa's middle. A detection of another size joins the track of its
+    own size, whatever its label."""
+    mapper = ObjectMapper()
+    for f in range(6):
+        obs, sofa, key_chain = _sofa_with_key_chain(f)
+        mapper.update(
+            [Detection(mask=sofa, category="Sofa"), Detection(mask=key_chain, category="KeyChain")],
+            obs,
+        )
+    by_cat = {o.category: o for o in mapper.objects.values()}
+    key_box = by_cat["KeyChain"].bbox_max - by_cat["KeyChain"].bbox_min
+    obs, sofa, _ = _sofa_with_key_chain(6)
+    upd = mapper.update([Detection(mask=sofa, category="KeyChain")], obs)
+    assert upd.updated == [by_cat["Sofa"].id] and not upd.created
+    np.testing.assert_allclose(by_cat["KeyChain"].bbox_max - by_cat["KeyChain"].bbox_min, key_box)
+    assert by_cat["Sofa"].category == "Sofa"
+
+
+def test_a_settled_track_does_not_grow_into_what_surrounds_it():
+    """Issue 14 (memory-noisy, seed 6161 full-0000): a kettle seen 31 times (279 points) took
+    in a cabinet's detection labelled "Kettle" (1528 points), then the cabinet's own ones.
+    A track seen ``settled_observations`` times has a known size; a first glimpse may still
+    grow into a fuller view."""
+    mapper = ObjectMapper(MapperConfig(settled_observations=3))
+    for f in range(3):
+        obs, _, key_chain = _sofa_with_key_chain(f)
+        mapper.update([Detection(mask=key_chain, category="KeyChain")], obs)
+    [track] = mapper.objects.values()
+    obs, sofa, key_chain = _sofa_with_key_chain(3)
+    upd = mapper.update([Detection(mask=sofa | key_chain, category="KeyChain")], obs)
+    assert len(upd.created) == 1 and track.n_observations == 3
+    glimpse = ObjectMapper(MapperConfig(settled_observations=3))
+    obs, _, key_chain = _sofa_with_key_chain(0)
+    glimpse.update([Detection(mask=key_chain, category="Sofa")], obs)
+    obs, sofa, key_chain = _sofa_with_key_chain(1)
+    upd = glimpse.update([Detection(mask=sofa | key_chain, category="Sofa")], obs)
+    assert not upd.created and len(glimpse.objects) == 1
