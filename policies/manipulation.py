@@ -266,7 +266,7 @@ class Manipulator:
                 sg.position,
                 self.object_spec,
                 majority=False,
-                exclude=tuple(refused),
+                exclude=(*sg.exclude, *refused),
                 known=sg.viewpoints,
             )
             if eid is None:

@@ -69,6 +69,8 @@ class PickSubgoal:
     position: tuple[float, float, float] | None = None
     category: str | None = None
     viewpoints: Viewpoints = ()
+    exclude: tuple[str, ...] = ()
+    """Env ids the pick must not take (a neighbour an earlier try took by mistake)."""
 
 
 @dataclass(frozen=True)

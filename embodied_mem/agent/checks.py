@@ -122,13 +122,16 @@ def _detected_near(
     return False
 
 
-def picked_something_else(memory: Any, subgoal: Any, radius: float = 0.25) -> str | None:
+def picked_something_else(
+    memory: Any, subgoal: Any, radius: float = 0.25, put_back: np.ndarray | None = None
+) -> str | None:
     """Why a reported pick did not take its target, or None when it may have.
 
     The target is the remembered object of the subgoal's category nearest its position; if
     perception still sees it within ``radius`` of that position in the frame after the pick,
     something else is in the gripper. Unseen (occluded, missed) it may have been taken: no
-    evidence either way, the pick stands.
+    evidence either way, the pick stands. A thing of the category within ``radius / 2`` of
+    ``put_back`` (where a neighbour taken by mistake was just put down) is that neighbour.
     """
     if subgoal.position is None or subgoal.category is None:
         return None
@@ -140,7 +143,10 @@ def picked_something_else(memory: Any, subgoal: Any, radius: float = 0.25) -> st
             continue
         if st.state == "held":
             continue
-        if float(np.linalg.norm(np.asarray(st.position) - where)) <= radius:
+        position = np.asarray(st.position, dtype=float)
+        if put_back is not None and float(np.linalg.norm(position - put_back)) <= radius / 2:
+            continue
+        if float(np.linalg.norm(position - where)) <= radius:
             return (
                 f"pick reported success but the {subgoal.category} is still seen where it "
                 "was: something else was picked"

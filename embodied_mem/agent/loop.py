@@ -498,12 +498,19 @@ class MemoryAgent:
         return own_point(self.memory, frame_index, (u, v))
 
     def _check_pick(
-        self, subgoal: PickSubgoal, outcome: PolicyOutcome, obs: Observation, budget: int
+        self,
+        subgoal: PickSubgoal,
+        outcome: PolicyOutcome,
+        obs: Observation,
+        budget: int,
+        put_back: np.ndarray | None = None,
     ) -> tuple[PolicyOutcome, Observation]:
         """A pick whose target perception still sees where it was took something else: put
-        that back where it came from and report the pick failed (the world did not change as
-        reported; issue 14: pick and place succeeded but the tissue box never moved)."""
-        why = picked_something_else(self.memory, subgoal)
+        that back where it came from (the world did not change as reported; issue 14: pick and
+        place succeeded but the tissue box never moved) and, once, pick again without the thing
+        taken by mistake; else report the pick failed. Seed 6161 full-0003: two credit cards
+        lay side by side and the pick took the one nearer memory's point."""
+        why = picked_something_else(self.memory, subgoal, put_back=put_back)
         if why is None:
             return outcome, obs
         back, obs = self._run_policy(
@@ -517,7 +524,25 @@ class MemoryAgent:
             outcome.path_length + back.path_length,
             {**outcome.details, "put_back": back.success},
         )
-        return failed, obs
+        taken, left = outcome.details.get("env_id"), budget - failed.steps
+        landed = self._acted_point(back) if back.success else None
+        if put_back is not None or landed is None or not taken or left <= 0:
+            return failed, obs  # one retry; or nothing to retry without
+        # A pinned env id proved wrong: resolve afresh, never the one taken.
+        again = replace(subgoal, env_id=None, exclude=(*subgoal.exclude, str(taken)))
+        second, obs = self._run_policy(again, obs, left)
+        if second.success:
+            second, obs = self._check_pick(
+                again, second, obs, left, put_back=np.asarray(landed, dtype=float)
+            )
+        combined = PolicyOutcome(
+            second.success,
+            failed.steps + second.steps,
+            None if second.success else f"{reason}; picked again without {taken}: {second.reason}",
+            failed.path_length + second.path_length,
+            {**second.details, "first_try": reason},
+        )
+        return combined, obs
 
     def _sighting(self, subgoal: Any) -> Callable[[Observation], str | None] | None:
         if self.memory is None or not isinstance(subgoal, NAVIGATION_SUBGOALS):
