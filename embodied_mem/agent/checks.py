@@ -123,15 +123,22 @@ def _detected_near(
 
 
 def picked_something_else(
-    memory: Any, subgoal: Any, radius: float = 0.25, put_back: np.ndarray | None = None
+    memory: Any,
+    subgoal: Any,
+    radius: float = 0.25,
+    put_back: np.ndarray | None = None,
+    target_id: str | None = None,
 ) -> str | None:
     """Why a reported pick did not take its target, or None when it may have.
 
-    The target is the remembered object of the subgoal's category nearest its position; if
-    perception still sees it within ``radius`` of that position in the frame after the pick,
-    something else is in the gripper. Unseen (occluded, missed) it may have been taken: no
-    evidence either way, the pick stands. A thing of the category within ``radius / 2`` of
-    ``put_back`` (where a neighbour taken by mistake was just put down) is that neighbour.
+    The target is the remembered object the pick was planned on (``target_id``; without it,
+    any remembered thing of the subgoal's category); if perception still sees it within
+    ``radius`` of the subgoal's position in the frame after the pick, something else is in the
+    gripper. Unseen (occluded, missed) it may have been taken: no evidence either way, the pick
+    stands. Only the target counts when known: a second credit card lying 0.2 m from the one
+    taken is no evidence against the pick (seed 6161 full-0003). A thing of the category within
+    ``radius / 2`` of ``put_back`` (where a neighbour taken by mistake was just put down) is
+    that neighbour.
     """
     if subgoal.position is None or subgoal.category is None:
         return None
@@ -140,6 +147,8 @@ def picked_something_else(
     for mid in memory.last_seen:
         st = lt.state(mid)
         if st is None or st.layer != "object" or st.category != subgoal.category:
+            continue
+        if target_id is not None and lt.resolve(mid) != target_id:
             continue
         if st.state == "held":
             continue

@@ -510,7 +510,9 @@ class MemoryAgent:
         place succeeded but the tissue box never moved) and, once, pick again without the thing
         taken by mistake; else report the pick failed. Seed 6161 full-0003: two credit cards
         lay side by side and the pick took the one nearer memory's point."""
-        why = picked_something_else(self.memory, subgoal, put_back=put_back)
+        why = picked_something_else(
+            self.memory, subgoal, put_back=put_back, target_id=self._target_of(subgoal)
+        )
         if why is None:
             return outcome, obs
         back, obs = self._run_policy(

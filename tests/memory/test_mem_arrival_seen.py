@@ -128,6 +128,35 @@ def test_a_pick_that_took_a_neighbour_puts_it_back_and_picks_again(looked_around
     )  # put back where it was taken from
 
 
+def test_a_neighbour_of_the_same_kind_in_view_is_no_evidence_against_a_pick(looked_around):
+    """Seed 6161 full-0003: the pick took the right credit card, but a second one lay 0.2 m
+    away, still in view, and the check ("the credit card is still seen where it was") failed
+    the pick. Only the remembered object the pick was planned on counts."""
+    import itertools
+
+    from embodied_mem.agent.checks import picked_something_else
+    from policies.subgoals import PickSubgoal
+
+    agent, obs = looked_around
+    boxes = [h for h in agent.memory.query().objects(layer="object") if h.category == "TissueBox"]
+    target, neighbour = min(
+        itertools.combinations(boxes, 2),
+        key=lambda ab: np.linalg.norm(np.subtract(ab[0].position, ab[1].position)),
+    )
+    pick = PickSubgoal(position=target.position, category="TissueBox")
+    outcome, obs = agent._execute(pick, obs, 250)
+    assert outcome.success, outcome.reason
+    gap = float(np.linalg.norm(np.subtract(target.position, neighbour.position)))
+    assert neighbour.memory_id in agent.memory.last_seen  # the neighbour is in view
+    # Judged by kind alone, within a radius that reaches the neighbour, the pick looks wrong;
+    # judged by the target, it is not.
+    assert picked_something_else(agent.memory, pick, radius=gap + 0.1) is not None
+    by_target = picked_something_else(
+        agent.memory, pick, radius=gap + 0.1, target_id=target.memory_id
+    )
+    assert by_target is None
+
+
 def test_a_place_remembers_where_the_object_landed(looked_around) -> None:
     """The env puts a placed object where there is room (the bed's near edge), not at the
     receptacle's centre; memory used to remember the centre, so the next pick aimed inside
