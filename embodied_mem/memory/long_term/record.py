@@ -6,8 +6,8 @@ point where the agent acted to the receptacle it acted on. The agent knows where
 was, not which memory node that is; perception noise makes boxes overlap (a microwave
 standing on a counter), so the rules use what the agent did:
 
-- **place**: an *open* container the point touches wins (the agent opened it to put
-  something in); otherwise the nearest support surface *below* the point whose footprint
+- **place**: an *open* container the point touches, or lies within half the interaction
+  radius of, wins (the agent opened it to put something in); otherwise the nearest support surface *below* the point whose footprint
   holds it; otherwise the nearest receptacle.
 - **open/close**: among receptacles the point touches, containers (openable categories) win,
   then one whose remembered state the action changes (a close shuts the container the agent
@@ -349,11 +349,16 @@ def place_target(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ())
     cands = _candidates(lt, p, exclude)
     if not cands:
         return None
-    open_touching = [
-        (g, n.volume, n.id) for n, g in cands if n.state is NodeState.OPEN and g <= tol
+    # An open container near the point: the agent opened it to put something in, and a place
+    # no frame showed lands on whatever the camera faced (0.45 m off a drawer, over the sink
+    # beside it: seed 6161 full-0004, memory-noisy).
+    open_near = [
+        (g, n.volume, n.id)
+        for n, g in cands
+        if n.state is NodeState.OPEN and g <= max(tol, lt.config.interaction_radius / 2)
     ]
-    if open_touching:
-        return min(open_touching)[2]
+    if open_near:
+        return min(open_near)[2]
     below = []
     for n, _ in cands:
         lo, hi = n.bbox_min, n.bbox_max
