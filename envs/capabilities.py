@@ -9,8 +9,9 @@ extra asks for it by type with :func:`capability`, which looks through wrappers
         clock.set_clock(day + 1, "06:00")
 
 ORACLE capabilities — :class:`SupportsViewpoints`, :class:`SupportsVisibility`,
-:class:`SupportsRoomCheck` and :class:`SupportsSnapshots` — read or restore the simulator's ground truth: only oracle
-components (the scripted experience agent, the oracle solver) and evaluation may use them.
+:class:`SupportsRoomCheck` and :class:`SupportsSnapshots` — read or restore the simulator's
+ground truth: only oracle components (the scripted experience agent, the oracle solver) and
+evaluation may use them.
 """
 
 from __future__ import annotations

@@ -383,7 +383,7 @@ class MemoryAgent:
                 target = self.memory.long_term.resolve(subgoal.memory_id)
             outcome, obs = self._retry_where_seen(subgoal, target, outcome, obs, budget)
         if isinstance(subgoal, PickSubgoal) and outcome.success and self.memory is not None:
-            outcome, obs = self._check_pick(subgoal, outcome, obs, budget)
+            outcome, obs = self._check_pick(subgoal, outcome, obs, budget, target)
         kind = INTERACTION_OF.get(type(subgoal))
         position = getattr(subgoal, "position", None)
         # Containers the policy opened on its own (to put something in, to look for a thing
@@ -503,16 +503,17 @@ class MemoryAgent:
         outcome: PolicyOutcome,
         obs: Observation,
         budget: int,
+        target: str | None,
         put_back: np.ndarray | None = None,
     ) -> tuple[PolicyOutcome, Observation]:
         """A pick whose target perception still sees where it was took something else: put
         that back where it came from (the world did not change as reported; issue 14: pick and
         place succeeded but the tissue box never moved) and, once, pick again without the thing
         taken by mistake; else report the pick failed. Seed 6161 full-0003: two credit cards
-        lay side by side and the pick took the one nearer memory's point."""
-        why = picked_something_else(
-            self.memory, subgoal, put_back=put_back, target_id=self._target_of(subgoal)
-        )
+        lay side by side and the pick took the one nearer memory's point. ``target``: the
+        remembered object the pick was planned on; ``put_back`` (set on the retry only): where
+        the thing taken by mistake was put down."""
+        why = picked_something_else(self.memory, subgoal, put_back=put_back, target_id=target)
         if why is None:
             return outcome, obs
         back, obs = self._run_policy(
@@ -535,7 +536,7 @@ class MemoryAgent:
         second, obs = self._run_policy(again, obs, left)
         if second.success:
             second, obs = self._check_pick(
-                again, second, obs, left, put_back=np.asarray(landed, dtype=float)
+                again, second, obs, left, target, put_back=np.asarray(landed, dtype=float)
             )
         combined = PolicyOutcome(
             second.success,

@@ -112,7 +112,7 @@ def test_a_pick_that_opened_a_container_to_look_inside_leaves_it_open(kitchen, m
     box = mem.long_term.state(box_id)
     agent = _agent_whose_policy_reports(monkeypatch, mem, {"opened": ["Cabinet_1"]})
     sg = PickSubgoal(position=tuple(box.position), category=box.category)
-    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, b: (out, obs))
+    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, *_: (out, obs))
     agent._execute(sg, obs, 50)
     assert "open" in [e.kind.value for e in mem.episodic.events[-2:]]
     assert mem.long_term.state(box_id).state == "open"
@@ -138,7 +138,7 @@ def test_a_pick_from_a_container_aims_where_the_agent_sees_the_thing(kitchen, mo
         return PolicyOutcome(True, 3, None, 0.0, {}), obs
 
     monkeypatch.setattr(loop, "execute", policy)
-    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, b: (out, obs))
+    monkeypatch.setattr(MemoryAgent, "_check_pick", lambda self, sg, out, obs, *_: (out, obs))
     category = mem.long_term.category_of(thing_id)
     agent._execute(PickSubgoal(position=tuple(guess), category=category), obs, 50)
     assert np.allclose(asked[0].position, seen_at, atol=0.02)

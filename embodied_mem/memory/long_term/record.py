@@ -7,8 +7,8 @@ was, not which memory node that is; perception noise makes boxes overlap (a micr
 standing on a counter), so the rules use what the agent did:
 
 - **place**: an *open* container the point touches, or lies within half the interaction
-  radius of, wins (the agent opened it to put something in); otherwise the nearest support surface *below* the point whose footprint
-  holds it; otherwise the nearest receptacle.
+  radius of, wins (the agent opened it to put something in); otherwise the nearest support
+  surface *below* the point whose footprint holds it; otherwise the nearest receptacle.
 - **open/close**: among receptacles the point touches, containers (openable categories) win,
   then one whose remembered state the action changes (a close shuts the container the agent
   opened, not a closed neighbour), then one seen more than once (a mislabelled glimpse of
