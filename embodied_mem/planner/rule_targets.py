@@ -243,7 +243,10 @@ def hit_distance(
     best = math.inf
     for p in approach_points(hit):
         sp = np.asarray(snap(p), dtype=float)
-        d = float(geodesic(a, sp))
+        # Walking distance is symmetric; asked as sp -> a, every approach point of every
+        # thing reads one distance field (the grid's, cached by its goal: the agent) instead
+        # of a search each.
+        d = float(geodesic(sp, a))
         if math.isfinite(d):
             best = min(best, d + float(np.linalg.norm(centre - sp)))
     return best
