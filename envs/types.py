@@ -6,8 +6,11 @@ x right, y down, z forward; ``Observation.cam_to_world`` maps optical-frame poin
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -130,12 +133,36 @@ class SimTime:
         return cls(seconds=seconds, day=day, time_of_day=format_hhmm(minutes))
 
 
+class _DeferredImage:
+    """``Observation.rgb``: the stored image, or, for a frame whose colour pass was deferred
+    (:meth:`Observation.defer_rgb`), the image rendered the first time anyone reads it.
+
+    Most frames are only ever read as depth and masks; an adapter whose colour pass costs as
+    much as the rest of the frame (the built-in house's software GL) renders it on demand.
+    """
+
+    def __get__(self, obs: Observation | None, owner: type | None = None) -> Any:
+        if obs is None:
+            return None  # the dataclass field's default
+        d = obs.__dict__
+        if d.get("_rgb") is None and d.get("_rgb_source") is not None:
+            source, d["_rgb_source"] = d["_rgb_source"], None
+            d["_rgb"] = source()
+        return d.get("_rgb")
+
+    def __set__(self, obs: Observation, value: np.ndarray | None) -> None:
+        obs.__dict__["_rgb"] = value
+        obs.__dict__["_rgb_source"] = None
+
+
 @dataclass
 class Observation:
     """One RGB-D frame with everything perception needs.
 
     Attributes:
-        rgb: (H, W, 3) uint8, or None in depth-and-masks-only mode.
+        rgb: (H, W, 3) uint8, or None in depth-and-masks-only mode. An adapter may defer the
+            colour pass (:meth:`defer_rgb`): reading ``rgb`` renders it then; ask
+            :attr:`has_rgb` to know whether a frame has colour without rendering it.
         depth: (H, W) float32 metres; 0 or non-finite means "no reading".
         instance_ids: (H, W) int32 instance ids (0 = background) or None. The id → object-id
             map is in ``instance_names``; only oracle perception may read either.
@@ -153,12 +180,45 @@ class Observation:
     cam_to_world: np.ndarray
     agent: AgentPose
     time: SimTime
-    rgb: np.ndarray | None = None
+    rgb: np.ndarray | None = _DeferredImage()  # type: ignore[assignment]
     instance_ids: np.ndarray | None = None
     instance_names: dict[int, str] = field(default_factory=dict)
     held_object: str | None = None
     frame_index: int = 0
     room_id: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (and deep-copied) with its colour rendered: a deferred pass is bound to the
+        adapter that made the frame and cannot travel with it."""
+        _ = self.rgb
+        return dict(self.__dict__)
+
+    def defer_rgb(self, render: Callable[[], np.ndarray]) -> None:
+        """Leave ``rgb`` unrendered until first read; ``render()`` must then return this
+        frame's (H, W, 3) uint8 image, whatever the adapter did since."""
+        self.__dict__["_rgb"] = None
+        self.__dict__["_rgb_source"] = render
+
+    def replace(self, **changes: Any) -> Observation:
+        """``dataclasses.replace`` that keeps a deferred colour pass deferred (the copy
+        renders through this frame, once, when either is read)."""
+        deferred = "rgb" not in changes and self.__dict__.get("_rgb_source") is not None
+        if deferred:
+            changes["rgb"] = None
+        out = dataclasses.replace(self, **changes)
+        if deferred:
+            out.defer_rgb(lambda: self.rgb)
+        return out
+
+    @property
+    def has_rgb(self) -> bool:
+        """Whether the frame has colour (stored or deferred), without rendering it."""
+        return self.__dict__.get("_rgb") is not None or self.__dict__.get("_rgb_source") is not None
+
+    @property
+    def rgb_if_rendered(self) -> np.ndarray | None:
+        """``rgb`` if it exists already; None for a frame without colour or not yet rendered."""
+        return self.__dict__.get("_rgb")
 
     def validate(self) -> None:
         """Raise :class:`~envs.validation.FrameError` (a ``ValueError``) naming the first field
@@ -172,7 +232,7 @@ class Observation:
         """
         key = (
             self.depth,
-            self.rgb,
+            self.rgb_if_rendered,
             self.instance_ids,
             self.intrinsics,
             self.agent,
@@ -199,5 +259,5 @@ def _mutable_part(obs: Observation) -> tuple[object, ...]:
         (a.tobytes() if a is obs.cam_to_world else (a.shape, a.dtype))
         if isinstance(a, np.ndarray)
         else None
-        for a in (obs.cam_to_world, obs.depth, obs.rgb, obs.instance_ids)
+        for a in (obs.cam_to_world, obs.depth, obs.rgb_if_rendered, obs.instance_ids)
     )

@@ -187,8 +187,10 @@ def check_observation(obs: Any) -> None:
     check_intrinsics(obs.intrinsics)
     shape = (obs.intrinsics.height, obs.intrinsics.width)
     _check_image(obs.depth, "depth", shape, np.float32)
-    if obs.rgb is not None:
-        _check_image(obs.rgb, "rgb", (*shape, 3), np.uint8)
+    # A deferred colour pass is checked when it is rendered (reading it here would render it).
+    rgb = getattr(obs, "rgb_if_rendered", None) if hasattr(obs, "defer_rgb") else obs.rgb
+    if rgb is not None:
+        _check_image(rgb, "rgb", (*shape, 3), np.uint8)
     if obs.instance_ids is not None:
         _check_image(obs.instance_ids, "instance_ids", shape, np.int32)
     check_rigid_transform(obs.cam_to_world, "cam_to_world")

@@ -104,7 +104,8 @@ class KeyframeThumbnails:
 
     def settle(self) -> None:
         obs, self._pending = self._pending, None
-        if obs is None or obs.rgb is None or obs.frame_index in self.thumbs:
+        # has_rgb, not rgb: the colour of a frame that is no keyframe is never rendered.
+        if obs is None or not obs.has_rgb or obs.frame_index in self.thumbs:
             return
         keyframes = self.memory.episodic.keyframes
         if keyframes and keyframes[-1].frame_index == obs.frame_index:
@@ -229,7 +230,7 @@ class EpisodeMedia:
         out.mkdir(parents=True, exist_ok=True)
         keyframes = self._keyframes(attempt, out)
         stop = attempt.final_obs
-        if stop.rgb is not None:
+        if stop.has_rgb:
             jpeg = thumbnail(stop.rgb, self.config)
             marked = mark_frame(
                 jpeg, FrameCamera.of(stop), attempt.chosen_boxes(), attempt.truth_points()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from embodied_mem.memory.episodic_records import Event, EventKind, Keyframe
@@ -72,13 +72,15 @@ class EpisodicLog:
         room_id: str | None,
         visible_pixels: dict[str, int],
         image_pixels: int,
-        rgb: np.ndarray | None = None,
+        rgb: np.ndarray | Callable[[], np.ndarray | None] | None = None,
     ) -> Keyframe | None:
         """Log one frame: emit room exit/enter events and keep it as a keyframe if selected.
 
         Args:
             visible_pixels: memory id -> mask pixels of the object in this frame.
             image_pixels: H * W of the frame, to turn pixels into coverage.
+            rgb: the frame's image for a thumbnail, or a function returning it: called only
+                for a frame kept as a keyframe (an adapter may render colour on demand).
         Returns:
             The new keyframe, or None if the frame was not selected.
         """
@@ -106,8 +108,9 @@ class EpisodicLog:
         if not self._is_keyframe(frame_index, visible):
             return None
         thumb = None
-        if cfg.thumbnails and rgb is not None:
-            thumb = encode_thumbnail(rgb, cfg.thumbnail_width, cfg.thumbnail_quality)
+        image = rgb() if callable(rgb) and cfg.thumbnails else rgb
+        if cfg.thumbnails and image is not None:
+            thumb = encode_thumbnail(image, cfg.thumbnail_width, cfg.thumbnail_quality)
         kf = Keyframe(
             frame_index,
             time.seconds,

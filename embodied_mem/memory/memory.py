@@ -208,7 +208,7 @@ class AgentMemory:
             room,
             visible,
             obs.intrinsics.width * obs.intrinsics.height,
-            obs.rgb,
+            lambda: obs.rgb,  # read for a keyframe's thumbnail only: colour may be deferred
         )
         self._last_frame = (t, room, obs.agent)
         self._frames_since_commit += 1

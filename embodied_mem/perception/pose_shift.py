@@ -29,4 +29,4 @@ def shift_pose(obs: Observation, dx: float, dy: float, dyaw: float) -> Observati
         position=(float(x + dx), float(y + dy), float(z)),
         yaw=math.atan2(math.sin(yaw), math.cos(yaw)),
     )
-    return dataclasses.replace(obs, cam_to_world=pose, agent=moved)
+    return obs.replace(cam_to_world=pose, agent=moved)

@@ -48,6 +48,11 @@ class BuiltinEnvConfig:
     """Height of the head camera above the floor, metres."""
     render_rgb: bool = True
     """False = depth-and-masks-only mode (``obs.rgb`` is None), faster."""
+    rgb_on_demand: bool = True
+    """Render a frame's colour pass only when something reads ``obs.rgb`` (the frame's poses
+    are kept and put back for it; the pixels are the same). Most frames are only read as depth
+    and masks, and the colour pass costs as much as the rest of the frame. False renders it
+    with every frame."""
     forward_step: float = 0.25
     """Default ``MoveForward`` distance, metres."""
     turn_degrees: float = 30.0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -67,6 +69,9 @@ class BuiltinHouseEnv(Env):
         self.intrinsics = CameraIntrinsics.from_fov(cfg.width, cfg.height, vfov_deg=cfg.vfov_deg)
         self.clock = DayClock(cfg.steps_per_day, cfg.day_start, cfg.day_end)
         self._renderer: SceneRenderer | None = None
+        self._deferred: list[weakref.ref[Observation]] = []
+        """Frames whose colour pass has not run yet (see ``rgb_on_demand``)."""
+        self._deferred_kept = 64
         self._world: HouseWorld | None = None
         self._house: House | None = None
         self._grid: OccupancyGrid | None = None
@@ -88,6 +93,7 @@ class BuiltinHouseEnv(Env):
             raise ValueError(
                 f"unknown reset options {sorted(unknown)}; valid: 'day', 'time', 'agent'"
             )
+        self._render_deferred_colour()  # before this world goes
         seed = self._seed if seed is None else seed
         seed = 0 if seed is None else seed
         if self._house is None or seed != self._seed:
@@ -138,6 +144,7 @@ class BuiltinHouseEnv(Env):
     def close(self) -> None:
         if self._closed:
             return
+        self._render_deferred_colour()
         self._closed = True
         if self._renderer is not None:
             self._renderer.close()
@@ -247,7 +254,8 @@ class BuiltinHouseEnv(Env):
         assert self._renderer is not None
         cam_to_world = world.set_camera(self.agent)
         world.sync()
-        rgb, depth, ids = self._renderer.render(rgb=self.config.render_rgb)
+        defer = self.config.render_rgb and self.config.rgb_on_demand
+        rgb, depth, ids = self._renderer.render(rgb=self.config.render_rgb and not defer)
         assert self._house is not None
         room = self._house.room_at(*self.agent.position[:2])
         present = np.flatnonzero(np.bincount(ids.ravel(), minlength=1))
@@ -265,8 +273,50 @@ class BuiltinHouseEnv(Env):
             frame_index=self.frame_index,
             room_id=room.id if room else None,
         )
+        if defer:
+            obs.defer_rgb(self._colour_pass_of_now(world))
+            self._deferred.append(weakref.ref(obs))
+            if len(self._deferred) > 2 * self._deferred_kept:
+                self._deferred = [r for r in self._deferred if _colour_pending(r)]
+                self._deferred_kept = max(64, len(self._deferred))
         self._last = obs
         return obs
+
+    def _render_deferred_colour(self) -> None:
+        """Render the colour of every frame still held somewhere whose colour was deferred:
+        its world is about to go (reset, close), and it must keep its pixels."""
+        for ref in self._deferred:
+            obs = ref()
+            if obs is not None:
+                _ = obs.rgb
+        self._deferred, self._deferred_kept = [], 64
+
+    def _colour_pass_of_now(self, world: HouseWorld) -> Callable[[], np.ndarray]:
+        """The colour pass of the frame just rendered, to run later: what actions change in a
+        frame (objects, doors, the camera) lives in the mocap poses, so they are kept now and
+        put back, and the current ones restored, around the pass."""
+        renderer = self._renderer
+        assert renderer is not None
+        kept = (world.data.mocap_pos.copy(), world.data.mocap_quat.copy())
+        frame = self.frame_index
+
+        def render() -> np.ndarray:
+            if self._world is not world or self._renderer is not renderer:
+                raise RuntimeError(
+                    f"the RGB of frame {frame} was first read after its env was reset or "
+                    "closed; read obs.rgb before reset()/close(), or set "
+                    "env rgb_on_demand=false"
+                )
+            now = (world.data.mocap_pos.copy(), world.data.mocap_quat.copy())
+            world.data.mocap_pos[:], world.data.mocap_quat[:] = kept
+            world.sync()
+            try:
+                return renderer.render_rgb()
+            finally:
+                world.data.mocap_pos[:], world.data.mocap_quat[:] = now
+                world.sync()
+
+        return render
 
     def ground_truth(self) -> GroundTruth:
         world = self._require_world()
@@ -414,3 +464,8 @@ class BuiltinHouseEnv(Env):
             "objects": len(self._house.objects),
             "render_backend": self._renderer.backend if self._renderer else None,
         }
+
+
+def _colour_pending(ref: weakref.ref[Observation]) -> bool:
+    obs = ref()
+    return obs is not None and obs.rgb_if_rendered is None

@@ -190,6 +190,20 @@ class SceneRenderer:
         image = np.ascontiguousarray(self._rgb[::-1]) if rgb else None
         return image, depth, ids
 
+    def render_rgb(self) -> np.ndarray:
+        """The colour pass alone, (H, W, 3) uint8, of the scene as ``data`` poses it now (a
+        frame whose colour was deferred: the env puts that frame's poses back first)."""
+        self._check_open()
+        if self.ctx is None:
+            raise RuntimeError(
+                "SceneRenderer.bind(model, data, ...) must be called before rendering"
+            )
+        self._gl.make_current()
+        self.update()
+        mujoco.mjr_render(self.rect, self.scene, self.ctx)
+        mujoco.mjr_readPixels(self._rgb, None, self.rect, self.ctx)
+        return np.ascontiguousarray(self._rgb[::-1])
+
     def _instance_table(self) -> np.ndarray:
         """(65536,) lookup from segmentation id (geom index + 1, 0 = nothing) to instance id.
 

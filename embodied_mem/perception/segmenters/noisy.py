@@ -115,7 +115,7 @@ class NoisySegmenter(GroundTruthBacked):
             depth[ok & (depth <= 0)] = 0.0
         self.drift_translation[:2] += self._rng.normal(0.0, cfg.pose_drift_trans_std, 2)
         self.drift_yaw += float(self._rng.normal(0.0, cfg.pose_drift_yaw_std))
-        return self.localize(dataclasses.replace(obs, depth=depth))
+        return self.localize(obs.replace(depth=depth))
 
     def localize(self, obs: Observation) -> Observation:
         """``obs`` with the agent's own pose estimate: camera and agent pose drifted by the

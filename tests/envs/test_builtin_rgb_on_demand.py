@@ -1,0 +1,167 @@
+"""Built-in simulator: the colour pass on demand gives the pixels the eager pass gives."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from builtin_helpers import SMALL
+
+from envs.actions import MoveForward, Open, Teleport, TurnLeft, TurnRight
+from envs.builtin.config import BuiltinEnvConfig
+from envs.builtin.env import BuiltinHouseEnv
+from envs.builtin.render import SceneRenderer
+
+WALK = [TurnLeft(), MoveForward(), MoveForward(), TurnRight(), MoveForward(), TurnLeft()]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """The same house twice: colour on demand (the default) and colour with every frame."""
+    lazy = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL))
+    eager = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL, rgb_on_demand=False))
+    yield lazy, eager
+    lazy.close()
+    eager.close()
+
+
+def _walk(env, seed=3):
+    frames = [env.reset(seed=seed)[0]]
+    frames += [env.step(a)[0] for a in WALK]
+    return frames
+
+
+def _count_colour_passes(monkeypatch) -> list[int]:
+    calls = [0]
+    original = SceneRenderer.render_rgb
+
+    def counting(self):
+        calls[0] += 1
+        return original(self)
+
+    monkeypatch.setattr(SceneRenderer, "render_rgb", counting)
+    return calls
+
+
+def test_deferred_colour_is_the_eager_colour_read_any_time_later(pair, monkeypatch):
+    lazy, eager = pair
+    calls = _count_colour_passes(monkeypatch)
+    deferred, rendered = _walk(lazy), _walk(eager)
+    # Nothing read the colour yet, and validating or asking has_rgb does not render it.
+    for obs in deferred:
+        obs.validate()
+        assert obs.has_rgb and obs.rgb_if_rendered is None
+    assert calls[0] == 0
+    # Read long after the world moved on (latest frame first): the frame's own pixels, and the
+    # env's current state is untouched by the pass.
+    before = lazy.observe()
+    for a, b in zip(reversed(deferred), reversed(rendered), strict=True):
+        assert a.rgb.tobytes() == b.rgb.tobytes()
+        assert a.depth.tobytes() == b.depth.tobytes()
+        a.validate()
+    after = lazy.observe()
+    assert calls[0] == len(deferred)  # once per frame read; `before` was not read
+    assert after.depth.tobytes() == before.depth.tobytes()
+    assert after.instance_ids.tobytes() == before.instance_ids.tobytes()
+    assert after.rgb.tobytes() == before.rgb.tobytes()
+
+
+def test_a_state_change_between_frame_and_read_does_not_leak_in(pair):
+    lazy, _ = pair
+    for env in pair:
+        env.reset(seed=5)
+    rid = next(r.id for r in lazy.house.receptacles if r.openable)
+    frames = []
+    for env in pair:
+        x, y, yaw = env.viewpoints_for(rid, max_count=1, visible_only=False)[0]
+        env.step(Teleport(x=x, y=y, yaw=yaw))
+        frames.append(env.observe())
+        assert env.step(Open(rid))[4]["result"].success
+    deferred, rendered = frames
+    assert deferred.rgb_if_rendered is None
+    # The door is open now; the frame showed it shut.
+    assert deferred.rgb.tobytes() == rendered.rgb.tobytes()
+    assert deferred.rgb.tobytes() != pair[0].observe().rgb.tobytes()
+
+
+def test_frames_kept_across_reset_and_close_keep_their_pixels(pair):
+    lazy, eager = pair
+    deferred, rendered = _walk(lazy, seed=4), _walk(eager, seed=4)
+    lazy.reset(seed=1)  # another house: the frames' world is gone
+    assert all(o.rgb_if_rendered is not None for o in deferred)  # rendered before it went
+    for a, b in zip(deferred, rendered, strict=True):
+        assert a.rgb.tobytes() == b.rgb.tobytes()
+    other = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL))
+    obs = other.reset(seed=2)[0]
+    other.close()
+    assert obs.rgb is not None and obs.rgb.shape == (SMALL["height"], SMALL["width"], 3)
+
+
+def test_copies_replace_and_pickles_keep_the_pixels(pair):
+    lazy, eager = pair
+    a, b = lazy.reset(seed=6)[0], eager.reset(seed=6)[0]
+    moved = a.replace(depth=a.depth * 2)  # perception's copies keep the pass deferred
+    assert moved.rgb_if_rendered is None and a.rgb_if_rendered is None
+    assert moved.rgb.tobytes() == b.rgb.tobytes()
+    assert a.rgb_if_rendered is moved.rgb  # rendered once, shared
+    c, d = lazy.step(TurnLeft())[0], eager.step(TurnLeft())[0]
+    for clone in (pickle.loads(pickle.dumps(c)), copy.deepcopy(c)):
+        assert "_rgb_source" not in clone.__dict__ or clone.__dict__["_rgb_source"] is None
+        assert clone.rgb.tobytes() == d.rgb.tobytes()
+
+
+def test_depth_only_and_stored_rgb_are_unchanged():
+    env = BuiltinHouseEnv(BuiltinEnvConfig(width=64, height=48, render_rgb=False))
+    try:
+        obs = env.reset(seed=0)[0]
+        assert obs.rgb is None and not obs.has_rgb
+    finally:
+        env.close()
+    obs.rgb = np.zeros((48, 64, 3), np.uint8)  # an adapter storing its image as before
+    assert obs.has_rgb and obs.rgb_if_rendered is obs.rgb
+    obs.validate()
+    obs.rgb = np.zeros((48, 64), np.uint8)
+    with pytest.raises(ValueError, match="rgb"):
+        obs.validate()
+
+
+def test_a_read_after_the_world_is_gone_fails_loudly():
+    """Should a frame escape the env's bookkeeping, a read names the frame, not wrong pixels."""
+    env = BuiltinHouseEnv(BuiltinEnvConfig(width=64, height=48))
+    obs = env.reset(seed=0)[0]
+    source = obs.__dict__["_rgb_source"]
+    env._deferred.clear()  # as if the env had lost track of it
+    env.reset(seed=1)
+    with pytest.raises(RuntimeError, match="frame 0 was first read after its env was reset"):
+        source()
+    env.close()
+
+
+@pytest.mark.parametrize("thumbnails", [False, True])
+def test_perception_and_memory_render_colour_only_for_thumbnails(pair, monkeypatch, thumbnails):
+    """The point of the deferral: a noisy (pose-drifting) perceiver and the memory read depth
+    and masks; only a keyframe's thumbnail needs colour."""
+    from embodied_mem.memory import AgentMemory
+    from embodied_mem.memory.config import MemoryConfig
+    from embodied_mem.memory.keyframing import EpisodicConfig
+    from embodied_mem.perception.pipeline import build_perceiver
+    from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
+
+    lazy, _ = pair
+    frames = _walk(lazy, seed=3) + [lazy.step(TurnLeft())[0] for _ in range(6)]
+    perceiver = build_perceiver(
+        "noisy",
+        ground_truth=lazy.ground_truth(),
+        config=NoisySegmenterConfig(seed=1, pose_drift_trans_std=0.01),
+    )
+    memory = AgentMemory(config=MemoryConfig(episodic=EpisodicConfig(thumbnails=thumbnails)))
+    calls = _count_colour_passes(monkeypatch)
+    for obs in frames:
+        used, detections = perceiver.detect(obs)
+        memory.ingest(used, detections)
+    keyframes = memory.episodic.keyframes
+    assert keyframes and len(keyframes) < len(frames)
+    assert calls[0] == (len(keyframes) if thumbnails else 0)
+    assert all((k.thumbnail is not None) == thumbnails for k in keyframes)
