@@ -550,9 +550,29 @@ class Navigator:
     ) -> str | None:
         """Follow a shortest path to ``goal``; None when reached (or ``stop_when`` fired), else why not.
 
+        On the agent's own map, a goal no plan reaches is tried once more with the map
+        squeezed by half a cell (:meth:`~embodied_mem.memory.spatial_nav.MapNavigation.
+        squeezing`): the map over-covers surfaces, and noise can shut a doorway.
+
         Raises:
             BudgetExhausted: when the runner's step budget runs out on the way.
         """
+        reason = self._go_to(goal, tolerance, stop_when)
+        squeezing = getattr(self.runner.navigability, "squeezing", None)
+        if reason is None or squeezing is None or not reason.startswith("unreachable"):
+            return reason
+        with squeezing():
+            again = self._go_to(goal, tolerance, stop_when)
+        if again is None:
+            return None
+        return f"{reason}; at half a cell less clearance: {again}"
+
+    def _go_to(
+        self,
+        goal: np.ndarray,
+        tolerance: float,
+        stop_when: Callable[[Observation], bool] | None,
+    ) -> str | None:
         goal = np.asarray(goal, dtype=float)[:2]
         self.blocked_moves = 0
         self._grazes, self._short_step = [], False

@@ -51,3 +51,59 @@ def test_plans_through_the_middle_of_a_squeeze_are_never_refused(seed: int) -> N
         blocked += outcome.details["blocked_moves"]
     # Hugging the corners (comfort=(0, 0)) instead, some of these walks are refused.
     assert blocked == 0
+
+
+class _NarrowedMap:
+    """The agent's own map with a doorway its noise narrowed shut at the full radius; the
+    squeezed map (``squeezing()``) has it open, like
+    :meth:`embodied_mem.memory.spatial_nav.MapNavigation.squeezing`."""
+
+    def __init__(self, shut: PlanningGrid, open_: PlanningGrid) -> None:
+        self._grids = {False: shut, True: open_}
+        self.squeeze = False
+        self.entered = 0
+
+    def squeezing(self):  # noqa: ANN201
+        import contextlib
+
+        @contextlib.contextmanager
+        def block():  # noqa: ANN202
+            self.squeeze, self.entered = True, self.entered + 1
+            try:
+                yield
+            finally:
+                self.squeeze = False
+
+        return block()
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._grids[self.squeeze], name)
+
+
+def test_a_goal_no_plan_reaches_is_walked_to_on_the_squeezed_map() -> None:
+    world = two_room_world()  # a wall at x = 4 with a 1 m door at y in [2.5, 3.5]
+    env = BoxWorldEnv(world, start=(1.0, 3.0, 0.0))
+    sim = env.navigability
+
+    def own(door_shut: bool) -> PlanningGrid:
+        blocked = ~sim.free
+        if door_shut:
+            rows, cols, _ = sim.cells_of(np.array([[4.0, 3.0]]))
+            blocked = blocked.copy()
+            blocked[:, cols[0] - 2 : cols[0] + 3] = True  # the doorway, shut on the map
+        return PlanningGrid(
+            blocked, np.ones_like(sim.free), sim.origin, sim.resolution, sim.agent_radius,
+            unknown_cost=2.0,
+        )  # fmt: skip
+
+    goal = NavigateToPose(6.5, 3.0)
+    obs, _ = env.reset()
+    outcome, _ = execute(env, goal, obs, 400, navigability=own(True))
+    assert not outcome.success and "no path" in outcome.reason  # no squeezed map to try
+    narrowed = _NarrowedMap(own(True), own(False))
+    env = BoxWorldEnv(world, start=(1.0, 3.0, 0.0))
+    obs, _ = env.reset()
+    outcome, obs = execute(env, goal, obs, 400, navigability=narrowed)
+    assert outcome.success, outcome.reason
+    assert narrowed.entered == 1 and not narrowed.squeeze
+    assert obs.agent.position[0] > 6.0
