@@ -14,7 +14,7 @@ from typing import Any
 from embodied_mem.planner import stopping
 from embodied_mem.planner.base import PlanResult
 from embodied_mem.planner.rule_common import RuleContext, safe_get
-from embodied_mem.planner.rule_rooms import room_minutes
+from embodied_mem.planner.rule_rooms import room_seconds
 from embodied_mem.planner.rule_targets import (
     closed_container,
     event_room,
@@ -158,9 +158,9 @@ def t62(ctx: RuleContext) -> PlanResult:
 
 
 def t63(ctx: RuleContext) -> PlanResult:
-    rooms = room_minutes(ctx)
+    rooms = room_seconds(ctx)
     if not rooms:
         return PlanResult.failure("no_memory_match", "no room visits remembered")
     best = rooms[0][0]
     visits = [r.evidence for r in ctx.q.time_in_rooms() if r.room_id == best.room_id]
-    return _answer(best.name, minutes=rooms[0][1], evidence=visits)
+    return _answer(best.name, minutes=round(rooms[0][1] / 60.0, 1), evidence=visits)

@@ -38,35 +38,45 @@ DAY_END_MINUTE = parse_hhmm(DAY_END)
 """FindingDory maps each experience day onto 06:00-22:00 (TASKS.md)."""
 
 
-def room_minutes(ctx: RuleContext) -> list[tuple[Any, int]]:
-    """(room, wall-clock minutes spent there yesterday), most time first.
+def room_seconds(ctx: RuleContext) -> list[tuple[Any, float]]:
+    """(room, seconds spent there yesterday), most time first.
 
     Each visit lasts until the next one starts; the last one lasts until the day ends at 22:00,
     even when the agent's last frame came earlier (it stayed there, the day was not over).
-    Minutes, not sim seconds: the day clock is what "time spent" is measured in.
+    Seconds of the agent's clock, not whole minutes of the wall clock: the least-time room is
+    usually one passed through on the way elsewhere, and two such stays within the same
+    minutes tied on minutes, where the seconds tell them apart (seed 7272 full-0004 and
+    full-0005: a hallway and a bedroom, each under a minute).
     """
     visits = ctx.q.room_visits()
-    per: dict[str, int] = {}
+    per: dict[str, float] = {}
     for k, v in enumerate(visits):
-        start = parse_hhmm(v.enter_time_of_day)
-        end = (
-            parse_hhmm(visits[k + 1].enter_time_of_day)
-            if k + 1 < len(visits)
-            else max(DAY_END_MINUTE, start)
-        )
-        per[v.room_id] = per.get(v.room_id, 0) + max(0, end - start)
+        if k + 1 < len(visits):
+            end = float(visits[k + 1].enter_time)
+        else:
+            end = float(v.enter_time) + max(0.0, _to_day_end(v.enter_time, v.enter_time_of_day))
+        per[v.room_id] = per.get(v.room_id, 0.0) + max(0.0, end - float(v.enter_time))
     rooms = {r.room_id: r for r in ctx.q.rooms()}
     ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(rooms[rid], m) for rid, m in ranked if rid in rooms]
+    return [(rooms[rid], s) for rid, s in ranked if rid in rooms]
+
+
+def _to_day_end(seconds: float, time_of_day: str) -> float:
+    """Seconds from a moment (clock ``seconds``, wall clock ``time_of_day``, "HH:MM") to 22:00.
+
+    The wall clock shows whole minutes; the clock's seconds past the minute are ``seconds``
+    modulo 60 (the clock counts from a whole minute; see :class:`envs.types.SimTime`).
+    """
+    return DAY_END_MINUTE * 60.0 - (parse_hhmm(time_of_day) * 60.0 + float(seconds) % 60.0)
 
 
 def t38(ctx: RuleContext) -> PlanResult:
-    rooms = room_minutes(ctx)
+    rooms = room_seconds(ctx)
     return go_room(ctx, rooms[0][0] if rooms else None, "the room with the most time")
 
 
 def t39(ctx: RuleContext) -> PlanResult:
-    rooms = room_minutes(ctx)
+    rooms = room_seconds(ctx)
     return go_room(ctx, rooms[-1][0] if rooms else None, "the room with the least time")
 
 

@@ -738,3 +738,35 @@ class MoreReceptacles:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+def test_room_time_tells_apart_stays_within_the_same_minutes() -> None:
+    """Seed 7272 full-0004: a hallway passed through in 40 s and a bedroom in 60 s both span
+    one wall-clock minute; the least time is the hallway's, as the benchmark counts it."""
+    from types import SimpleNamespace
+
+    from embodied_mem.memory.results import RoomVisit
+    from embodied_mem.planner.rule_rooms import room_seconds
+
+    def visit(room: str, enter: float, tod: str) -> RoomVisit:
+        return RoomVisit(room, 1, enter, enter, 0, 0, tod)
+
+    # The clock counts from 06:00 (seconds since the reset at day 0, 06:00).
+    day1 = 86400.0
+    visits = [
+        visit("kitchen", day1 + 0.0, "06:00"),
+        visit("hallway", day1 + 4 * 3600 + 30, "10:00"),  # 10:00:30 - 10:01:10
+        visit("bedroom", day1 + 4 * 3600 + 70, "10:01"),  # 10:01:10 - 10:02:10
+        visit("living", day1 + 4 * 3600 + 130, "10:02"),  # 10:02:10 - 22:00
+    ]
+    rooms = [
+        SimpleNamespace(room_id=r, name=r) for r in ("bedroom", "hallway", "kitchen", "living")
+    ]
+    ctx = SimpleNamespace(q=SimpleNamespace(room_visits=lambda: visits, rooms=lambda: rooms))
+    ranked = [(room.room_id, s) for room, s in room_seconds(ctx)]
+    assert ranked == [
+        ("living", 12 * 3600 - 130.0),
+        ("kitchen", 4 * 3600 + 30.0),
+        ("bedroom", 60.0),
+        ("hallway", 40.0),
+    ]
