@@ -40,6 +40,8 @@ def _paired(env: BuiltinHouseEnv, steps: int, rgb: bool) -> tuple[np.ndarray, np
     for k in range(steps):
         t0 = time.perf_counter()
         obs = env.step(CYCLE[k % len(CYCLE)])[0]
+        if rgb:
+            _ = obs.rgb  # colour is rendered when first read (rgb_on_demand): read it here
         sim_t[k] = time.perf_counter() - t0
         world.set_camera(obs.agent)  # already there; not timed
         world.sync()
