@@ -199,8 +199,8 @@ class SceneRenderer:
             )
         return self._scene_geom
 
-    def render_raw(self, rgb: bool) -> None:
-        """The GL work only (render passes and pixel reads), for benchmarking against."""
+    def _begin_frame(self) -> None:
+        """Make the GL context current and rebuild the scene from ``data``."""
         self._check_open()
         if self.ctx is None:
             raise RuntimeError(
@@ -208,6 +208,10 @@ class SceneRenderer:
             )
         self._gl.make_current()
         self.update()
+
+    def render_raw(self, rgb: bool) -> None:
+        """The GL work only (render passes and pixel reads), for benchmarking against."""
+        self._begin_frame()
         self.scene.flags[mujoco.mjtRndFlag.mjRND_SEGMENT] = True
         self.scene.flags[mujoco.mjtRndFlag.mjRND_IDCOLOR] = True
         try:
@@ -246,13 +250,7 @@ class SceneRenderer:
     def render_rgb(self) -> np.ndarray:
         """The colour pass alone, (H, W, 3) uint8, of the scene as ``data`` poses it now (a
         frame whose colour was deferred: the env puts that frame's poses back first)."""
-        self._check_open()
-        if self.ctx is None:
-            raise RuntimeError(
-                "SceneRenderer.bind(model, data, ...) must be called before rendering"
-            )
-        self._gl.make_current()
-        self.update()
+        self._begin_frame()
         mujoco.mjr_render(self.rect, self.scene, self.ctx)
         mujoco.mjr_readPixels(self._rgb, None, self.rect, self.ctx)
         return np.ascontiguousarray(self._rgb[::-1])
