@@ -384,3 +384,38 @@ def test_a_small_thing_lying_on_a_mapped_receptacle_is_adopted_as_its_own_object
     pick = mem.record_interaction("pick", clock(0, 10.0, house.config), 3, on_desk[0])
     assert mem.long_term.category_of(pick.object_id) == watch.category
     assert _memory_ids(mem, watch.id) == [pick.object_id]
+
+
+def test_a_pick_inside_a_container_the_agent_opened_comes_from_that_container() -> None:
+    """Issue 14 (seed 3131 full-0005, memory-noisy): the kettle in the opened fridge was
+    remembered resting on a "desk" made of mislabelled views; "the receptacle you picked the
+    kettle up from" found nothing. A pick at a point inside a container memory has open comes
+    from that container; one with the container shut keeps what memory had it resting on."""
+    house = _house()
+    obj = next(o for o in house.objects() if o.room_id == "room_0" and o.parent)
+    container = next(
+        r for r in house.receptacles() if r.category in ("Fridge", "Cabinet") and r.id != obj.parent
+    )
+
+    def pick(open_first: bool) -> tuple[str | None, str, str]:
+        mem = AgentMemory(house.rooms)
+        for room in ("room_0", container.room_id):
+            obs, dets = house.frame(0, clock(0, 0.0, house.config), room)
+            mem.ingest(obs, dets)
+        box = _memory_ids(mem, container.id)[0]
+        # The map has the container's box around the thing (as the noisy map had the fridge
+        # around the kettle), while memory still rests the thing on its old receptacle.
+        node = mem.long_term.graph.get(box)
+        node.bbox_min = np.minimum(node.bbox_min, obj.center - 0.05)
+        node.bbox_max = np.maximum(node.bbox_max, obj.center + 0.05)
+        if open_first:
+            mem.record_interaction("open", clock(0, 2.0, house.config), 1, container.center)
+            assert mem.long_term.state(box).state == "open"
+        ev = mem.record_interaction("pick", clock(0, 4.0, house.config), 2, obj.center)
+        assert ev.object_id == _memory_ids(mem, obj.id)[0]
+        return ev.source_id, box, _memory_ids(mem, obj.parent)[0]
+
+    source, box, _ = pick(open_first=True)
+    assert source == box
+    source, box, resting_on = pick(open_first=False)
+    assert source == resting_on != box

@@ -290,6 +290,18 @@ class LongTermRecord:
         """The receptacle something was put on/into at ``point`` (:func:`place_target`)."""
         return place_target(self, point, exclude)
 
+    def open_container_at(self, point: Point3, exclude: Iterable[str] = ()) -> str | None:
+        """The smallest container memory has open whose box holds ``point`` (within
+        ``on_z_tolerance``), or None."""
+        p = as_point(point)
+        tol = self.config.on_z_tolerance
+        inside = [
+            (n.volume, n.id)
+            for n, g in _candidates(self, p, exclude)
+            if g <= tol and n.state is NodeState.OPEN and self.is_container(n.id)
+        ]
+        return min(inside)[1] if inside else None
+
     def container_at(self, point: Point3, *, opening: bool | None = None) -> str | None:
         """The receptacle opened (``opening`` True) or closed (False) at ``point``
         (:func:`container_target`)."""
