@@ -188,7 +188,7 @@ def check_observation(obs: Any) -> None:
     shape = (obs.intrinsics.height, obs.intrinsics.width)
     _check_image(obs.depth, "depth", shape, np.float32)
     # A deferred colour pass is checked when it is rendered (reading it here would render it).
-    rgb = getattr(obs, "rgb_if_rendered", None) if hasattr(obs, "defer_rgb") else obs.rgb
+    rgb = obs.rgb_if_rendered if hasattr(obs, "rgb_if_rendered") else obs.rgb
     if rgb is not None:
         _check_image(rgb, "rgb", (*shape, 3), np.uint8)
     if obs.instance_ids is not None:

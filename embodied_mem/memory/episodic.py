@@ -108,9 +108,10 @@ class EpisodicLog:
         if not self._is_keyframe(frame_index, visible):
             return None
         thumb = None
-        image = rgb() if callable(rgb) and cfg.thumbnails else rgb
-        if cfg.thumbnails and image is not None:
-            thumb = encode_thumbnail(image, cfg.thumbnail_width, cfg.thumbnail_quality)
+        if cfg.thumbnails:
+            image = rgb() if callable(rgb) else rgb
+            if image is not None:
+                thumb = encode_thumbnail(image, cfg.thumbnail_width, cfg.thumbnail_quality)
         kf = Keyframe(
             frame_index,
             time.seconds,

@@ -384,12 +384,6 @@ class AgentMemory:
                 obj = None if near is None else lt.nearest(p, Layer.OBJECT, category=near)
             if obj is not None:
                 src = lt.apply_pick(obj, t, p)
-                # Reaching into a container the agent has open, it takes the thing from inside
-                # it, whatever memory had the thing resting on (seed 3131 full-0005,
-                # memory-noisy: the kettle in the opened fridge was remembered on a "desk"
-                # made of mislabelled views, and "the receptacle you picked the kettle up
-                # from" found nothing).
-                src = lt.open_container_at(p, exclude=[obj]) or src
                 self.mapper.agent_handled(obj, lt.receptacle_kinds)
         elif k is EventKind.PLACE:
             # Holding something picked before it was in memory: the nearest remembered object

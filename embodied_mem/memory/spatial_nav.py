@@ -132,7 +132,7 @@ class MapNavigation:
     _plan: tuple[int, PlanningGrid] | None = None
     _squeezed_plan: tuple[int, PlanningGrid] | None = None
     squeeze: bool = False
-    """Plan at half a cell under the agent's radius (see :meth:`squeezed`)."""
+    """Plan at half a cell under the agent's radius (see :meth:`squeezing`)."""
 
     @contextlib.contextmanager
     def squeezing(self) -> Iterator[None]:

@@ -290,18 +290,6 @@ class LongTermRecord:
         """The receptacle something was put on/into at ``point`` (:func:`place_target`)."""
         return place_target(self, point, exclude)
 
-    def open_container_at(self, point: Point3, exclude: Iterable[str] = ()) -> str | None:
-        """The smallest container memory has open whose box holds ``point`` (within
-        ``on_z_tolerance``), or None."""
-        p = as_point(point)
-        tol = self.config.on_z_tolerance
-        inside = [
-            (n.volume, n.id)
-            for n, g in _candidates(self, p, exclude)
-            if g <= tol and n.state is NodeState.OPEN and self.is_container(n.id)
-        ]
-        return min(inside)[1] if inside else None
-
     def container_at(self, point: Point3, *, opening: bool | None = None) -> str | None:
         """The receptacle opened (``opening`` True) or closed (False) at ``point``
         (:func:`container_target`)."""
@@ -354,6 +342,20 @@ def as_point(point: Point3) -> np.ndarray:
     return p
 
 
+def open_container_near(cands: list[tuple[Node, float]], within: float) -> str | None:
+    """Of ``cands`` ((receptacle, distance from the point to its box), see
+    :func:`_candidates`), the open one nearest the point within ``within`` metres (the
+    smaller on a tie), or None. Only containers are ever open."""
+    near = [(g, n.volume, n.id) for n, g in cands if n.state is NodeState.OPEN and g <= within]
+    return min(near)[2] if near else None
+
+
+def pick_source(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ()) -> str | None:
+    """The container memory has open whose box holds ``point`` (within ``on_z_tolerance``):
+    a pick there reached into it, whatever memory had the thing resting on; else None."""
+    return open_container_near(_candidates(lt, as_point(point), exclude), lt.config.on_z_tolerance)
+
+
 def place_target(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ()) -> str | None:
     """The receptacle something was just put on/into at ``point`` (see module docstring)."""
     p = as_point(point)
@@ -364,13 +366,9 @@ def place_target(lt: LongTermRecord, point: Point3, exclude: Iterable[str] = ())
     # An open container near the point: the agent opened it to put something in, and a place
     # no frame showed lands on whatever the camera faced (0.45 m off a drawer, over the sink
     # beside it: seed 6161 full-0004, memory-noisy).
-    open_near = [
-        (g, n.volume, n.id)
-        for n, g in cands
-        if n.state is NodeState.OPEN and g <= max(tol, lt.config.interaction_radius / 2)
-    ]
-    if open_near:
-        return min(open_near)[2]
+    opened = open_container_near(cands, max(tol, lt.config.interaction_radius / 2))
+    if opened is not None:
+        return opened
     below = []
     for n, _ in cands:
         lo, hi = n.bbox_min, n.bbox_max

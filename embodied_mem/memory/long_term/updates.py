@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embodied_mem.memory.long_term.config import Point3
-from embodied_mem.memory.long_term.record import LongTermRecord
+from embodied_mem.memory.long_term.record import LongTermRecord, pick_source
 from embodied_mem.memory.short_term import STMEntry
 from embodied_mem.perception.mapper import MappedObject, MapperUpdate, seeded_subsample
 from scene_graph import KEEP, EventKind, Layer, Node, NodeState, Relation, infer_relation
@@ -51,9 +51,16 @@ class LongTermMemory(LongTermRecord):
 
     # ------------------------------------------------------------------ writing (interactions)
     def apply_pick(self, object_id: str, time: float, point: Point3 | None = None) -> str | None:
-        """The agent picked ``object_id``: held from ``time``; returns the receptacle it came from."""
+        """The agent picked ``object_id``: held from ``time``; returns the receptacle it came from.
+
+        A pick at a ``point`` inside a container memory has open came from inside it, whatever
+        memory had the thing resting on (seed 3131 full-0005, memory-noisy: the kettle in the
+        opened fridge was remembered on a "desk" made of mislabelled views, and "the receptacle
+        you picked the kettle up from" found nothing); else the remembered support."""
         before = self.graph.entry_at(object_id, time)
-        source = before.parent_id if before is not None else None
+        source = None if point is None else pick_source(self, point, exclude=[object_id])
+        if source is None and before is not None:
+            source = before.parent_id
         if source is None:
             rel = self.relation_of(self.graph.get(object_id))
             source = rel[0] if rel else None
