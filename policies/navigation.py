@@ -143,6 +143,9 @@ class NavigationConfig:
     alone rejects."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
+    sidesteps: int = 4
+    """Sideways shifts of a map cell tried per walk on the squeezed map when a move is refused
+    (see :meth:`Navigator._sidestep`); 0 = none."""
     object: TargetSpec = field(
         default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15, max_reach=1.8, max_walk=1.8)
     )
@@ -582,6 +585,7 @@ class Navigator:
         heading_tol = math.radians(self.config.heading_tolerance_degrees)
         planned_on = self._map_version()
         stood: Counter[tuple[int, int]] = Counter()  # where moves ended, per centimetre
+        sidesteps = self.config.sidesteps
         while True:
             if stop_when is not None and stop_when(self.obs):
                 return None
@@ -635,12 +639,52 @@ class Navigator:
                     # around end on alternate sides): give this goal up, not the budget.
                     return f"stuck: came back to {np.round(self.obs.agent.xy, 2).tolist()} {_MAX_RETURNS} times on the way"
                 continue
+            if sidesteps > 0 and self._squeezed():
+                sidesteps -= 1
+                if self._sidestep(step):
+                    continue
             failure = self._blocked(here, step, goal, result.reason)
             if failure is not None:
                 return failure
             path = self.planner.plan(self.obs.agent.xy, goal, careful=True)
             if path is None:
                 return "unreachable: every detour around the blocked places is closed"
+
+    def _squeezed(self) -> bool:
+        """Whether the walk plans on the squeezed map (see :meth:`go_to`)."""
+        return bool(getattr(self.runner.navigability, "squeeze", False))
+
+    def _sidestep(self, step: float) -> bool:
+        """After a refused move on the squeezed map: shift one map cell sideways (either side
+        the map calls navigable, left first) and repeat the move; True if it went through.
+
+        The squeezed map is only used where no plan exists at the full radius: a passage
+        barely wider than the agent, whose edges the map knows to a cell. The plan runs along
+        a cell centre the map calls free, but the free centre line of the passage can lie in
+        the next cell (seed 9494 full-0000: the only way between two halves of a living room
+        is 5 cm wider than the agent; the plan kept 2.5 cm too near the coffee table, every
+        move along it was refused, and every task beyond it failed). A bump note there would
+        close the passage; the shift finds the line. The agent ends facing the way it faced;
+        a shift that does not help is left where it is (the next refusal tries again).
+        """
+        nav = self.runner.navigability
+        yaw = self.obs.agent.yaw
+        res = float(nav.resolution)
+        start = self.obs.agent.xy.copy()
+        for side in (1.0, -1.0):
+            lateral = yaw + side * math.pi / 2
+            spot = start + res * np.array([math.cos(lateral), math.sin(lateral)])
+            if not nav.is_navigable(spot):
+                continue
+            # From the start, or across it from the other side's shift.
+            distance = float(np.linalg.norm(spot - self.obs.agent.xy))
+            self.turn_to(lateral)
+            shifted = self.runner.act(MoveForward(distance=distance)).success
+            self.turn_to(yaw)
+            if shifted and self.runner.act(MoveForward(distance=step)).success:
+                logger.debug("refused move went through a cell to the side")
+                return True
+        return False
 
     def _map_version(self) -> int | None:
         """The map's version if it changes while the agent acts (its own map), else None."""
