@@ -303,3 +303,21 @@ def test_perception_decides_when_the_remembered_point_sank_just_under_a_surface(
     assert not judged(occluded(0.2), sees, perceived_behind=0.0)
     behind = VisibilityCheck(False, "depth 1.80 m lies behind the target at 1.30 m", None, 1.3, 1.8)
     assert not judged(behind, sees)  # nothing in front: not this rule's case
+
+
+def test_perception_decides_when_the_wall_test_saw_the_wall_behind_the_thing(
+    boxworld: BoxWorldEnv,
+) -> None:
+    """A noisy drawer against a wall was remembered out from it: its point's pixel read the
+    wall behind, within the far tolerance, and the wall test rejected every view (seed 9494
+    full-0005). Perception seeing the drawer there decides; without it, depth's verdict."""
+    from policies.geometry import VisibilityCheck
+    from policies.runner import ActionRunner
+
+    why = "occluded: a surface taller than 1.45 m stands at the target's depth (a wall in front of it?)"
+    wall = VisibilityCheck(False, why, (80.0, 60.0), 1.3, 1.7)
+    runner = ActionRunner(boxworld, boxworld.observe(), 10)
+    navigator = Navigator(runner, NavigationConfig())
+    assert navigator._perceived(wall, lambda _o: None).visible
+    assert not navigator._perceived(wall, lambda _o: "the Drawer is not among what it sees").visible
+    assert not navigator._perceived(wall, None).visible

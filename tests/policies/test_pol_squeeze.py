@@ -107,3 +107,45 @@ def test_a_goal_no_plan_reaches_is_walked_to_on_the_squeezed_map() -> None:
     assert outcome.success, outcome.reason
     assert narrowed.entered == 1 and not narrowed.squeeze
     assert obs.agent.position[0] > 6.0
+
+
+@pytest.mark.parametrize("sidesteps", [0, 4])
+def test_a_squeezed_walk_refused_a_cell_off_the_passage_shifts_sideways(sidesteps: int) -> None:
+    """A doorway narrowed to 5 cm wider than the agent (its centre line is one cell of the
+    simulator's grid); the agent's squeezed map has the passage a cell south of where it is
+    (seed 9494 full-0000: a living room's only way past its coffee table). The plan runs along
+    the middle of the map's passage, a cell off: every move there is refused. Shifting a cell
+    sideways finds the line; without it the walk gives up."""
+    from policies.executor import ExecutorConfig
+    from policies.navigation import NavigationConfig
+
+    world = two_room_world()  # a wall at x = 4 with a 1 m door at y in [2.5, 3.5]
+    world.boxes.append(Box("post", "Wall", (3.9, 2.4, 0.0), (4.1, 3.05, 2.0)))
+    env = BoxWorldEnv(world, start=(1.0, 3.2, 0.0))
+    sim = env.navigability
+    _, door, _ = sim.cells_of(np.array([[4.0, 3.0]]))
+    cols = slice(door[0] - 3, door[0] + 4)
+    free_rows = np.flatnonzero(sim.free[:, door[0]])
+    assert np.count_nonzero(sim.navigable[:, door[0]]) == 1  # one cell of centre line
+    shifted = ~sim.free
+    shifted[free_rows.max(), cols] = True  # the map's passage: a cell south of the real one
+    shifted[free_rows.min() - 1, cols] = False
+    shut = shifted.copy()
+    shut[free_rows.min() - 2 : free_rows.max() + 2, cols] = True
+
+    def grid(blocked: np.ndarray, radius: float) -> PlanningGrid:
+        known = np.ones_like(sim.free)
+        return PlanningGrid(blocked, known, sim.origin, sim.resolution, radius, unknown_cost=2.0)
+
+    squeezed = grid(shifted, sim.agent_radius - sim.resolution / 2)
+    narrowed = _NarrowedMap(grid(shut, sim.agent_radius), squeezed)
+    obs, _ = env.reset()
+    config = ExecutorConfig(navigation=NavigationConfig(sidesteps=sidesteps))
+    outcome, obs = execute(
+        env, NavigateToPose(6.5, 3.0), obs, 400, config=config, navigability=narrowed
+    )
+    assert outcome.success == (sidesteps > 0), outcome.reason
+    if sidesteps:
+        assert obs.agent.position[0] > 6.0 and outcome.details["blocked_moves"] == 0
+    else:
+        assert "blocked" in outcome.reason
