@@ -143,9 +143,10 @@ class NavigationConfig:
     alone rejects."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
-    sidesteps: int = 4
-    """Sideways shifts of a map cell tried per walk on the squeezed map when a move is refused
-    (see :meth:`Navigator._sidestep`); 0 = none."""
+    sidesteps: int = 8
+    """Refused moves per walk on the squeezed map after which another way through is tried
+    (a cell to the side, or a short move off the heading: :meth:`Navigator._sidestep`)
+    before the refusal counts as blocked; 0 = none."""
     object: TargetSpec = field(
         default_factory=lambda: TargetSpec(1.0, math.pi / 4, 0.1, 0.15, max_reach=1.8, max_walk=1.8)
     )
@@ -645,7 +646,7 @@ class Navigator:
                 continue
             if sidesteps > 0 and self._squeezed():
                 sidesteps -= 1
-                if self._sidestep(step):
+                if self._sidestep(step, waypoint):
                     continue
             failure = self._blocked(here, step, goal, result.reason)
             if failure is not None:
@@ -658,18 +659,21 @@ class Navigator:
         """Whether the walk plans on the squeezed map (see :meth:`go_to`)."""
         return bool(getattr(self.runner.navigability, "squeeze", False))
 
-    def _sidestep(self, step: float) -> bool:
-        """After a refused move on the squeezed map: shift one map cell sideways (either side
-        the map calls navigable, left first) and repeat the move; True if it went through.
+    def _sidestep(self, step: float, waypoint: np.ndarray) -> bool:
+        """After a refused move on the squeezed map, find a move that goes through; True if
+        one did.
 
         The squeezed map is only used where no plan exists at the full radius: a passage
-        barely wider than the agent, whose edges the map knows to a cell. The plan runs along
-        a cell centre the map calls free, but the free centre line of the passage can lie in
-        the next cell (seed 9494 full-0000: the only way between two halves of a living room
-        is 5 cm wider than the agent; the plan kept 2.5 cm too near the coffee table, every
-        move along it was refused, and every task beyond it failed). A bump note there would
-        close the passage; the shift finds the line. The agent ends facing the way it faced;
-        a shift that does not help is left where it is (the next refusal tries again).
+        barely wider than the agent, whose edges the map knows to a cell. Its plan runs along
+        cell centres the map calls free, but the passage's free centre line can lie in the
+        next cell, and its corners can stand half a cell nearer than the map has them (seed
+        9494 full-0000: the only way between the two halves of a living room is 5 cm wider
+        than the agent; the plan kept 2.5 cm too near the coffee table, every move along it
+        was refused, the bump notes closed the passage, and every task beyond it failed).
+        Tried in turn: a shift of one cell to either side (where the map calls it navigable)
+        and the refused move again, facing the way the agent faced; then a short move
+        (:data:`_SHORT_STEP`) at 30 or 60 degrees off the heading, nearest the waypoint's
+        bearing first, where the map calls it free. A shift that does not help stays made.
         """
         nav = self.runner.navigability
         yaw = self.obs.agent.yaw
@@ -686,7 +690,23 @@ class Navigator:
             shifted = self.runner.act(MoveForward(distance=distance)).success
             self.turn_to(yaw)
             if shifted and self.runner.act(MoveForward(distance=step)).success:
-                logger.debug("refused move went through a cell to the side")
+                logger.debug("a refused move went through a cell to the side")
+                return True
+        bearing = yaw_to(self.obs.agent.xy, waypoint)
+        offsets = sorted(
+            (math.radians(d) for d in (30.0, -30.0, 60.0, -60.0)),
+            key=lambda off: abs(wrap_angle(yaw + off - bearing)),
+        )
+        for off in offsets:
+            here = self.obs.agent.xy
+            end = here + _SHORT_STEP * np.array([math.cos(yaw + off), math.sin(yaw + off)])
+            if not self._segment_clear(here, end):
+                continue
+            self.turn_to(yaw + off)
+            if self.runner.act(MoveForward(distance=_SHORT_STEP)).success:
+                logger.debug(
+                    "a refused move: went %.0f deg off the heading instead", math.degrees(off)
+                )
                 return True
         return False
 
