@@ -65,6 +65,21 @@ class RuleContext:
         """Distance from the agent to a hit, or None when the agent's pose is unknown."""
         return self.distance_to_hit if self.agent_xy is not None else None
 
+    @property
+    def centre_distance_fn(self) -> Callable[[ObjectHit], float] | None:
+        """Walking metres from the agent to a hit's centre (to the floor point nearest it, then
+        straight), or None when the agent's pose is unknown.
+
+        "Closest to you" and "farthest from you" are this distance (TASKS.md's measure).
+        :attr:`distance_fn` is the walk to the best side of a thing, for choosing where to go;
+        a side's nearest floor can lie across a wall from it (seed 6161 full-0003: a credit
+        card on a shelf 'closest' through the wall behind it, six metres' walk away).
+        """
+        if self.agent_xy is None:
+            return None
+        agent = self.agent_xy
+        return lambda hit: self.planner.distance(agent, np.asarray(hit.position[:2], dtype=float))
+
     def can_explore(self) -> bool:
         return self.task.step_index < self.planner.config.max_explorations
 
@@ -146,10 +161,19 @@ def go_object(
 
 
 def go_receptacle(
-    ctx: RuleContext, hits: list[Any], what: str, farthest: bool = False
+    ctx: RuleContext,
+    hits: list[Any],
+    what: str,
+    farthest: bool = False,
+    distance_fn: Callable[[ObjectHit], float] | None = None,
 ) -> PlanResult:
+    """Navigate to the nearest (``farthest``: farthest) of ``hits`` (receptacles) by
+    ``distance_fn`` (default :attr:`RuleContext.distance_fn`), or explore when there is none."""
     hit = nearest(
-        ctx.q, unique_by_id(h for h in hits if h is not None), ctx.distance_fn, farthest=farthest
+        ctx.q,
+        unique_by_id(h for h in hits if h is not None),
+        distance_fn or ctx.distance_fn,
+        farthest=farthest,
     )
     if hit is None:
         return ctx.missing(what)

@@ -21,9 +21,11 @@ from embodied_mem.planner.rule_targets import nearest, same_category, unique_by_
 def _by_distance(
     ctx: RuleContext, hits: list[Any], farthest: bool, what: str, receptacle: bool
 ) -> PlanResult:
+    # Ranked by the walk to each thing's centre (what "closest to you" measures), not to its
+    # best side (see RuleContext.centre_distance_fn).
     if receptacle:
-        return go_receptacle(ctx, hits, what, farthest=farthest)
-    hit = nearest(ctx.q, unique_by_id(hits), ctx.distance_fn, farthest=farthest)
+        return go_receptacle(ctx, hits, what, farthest, ctx.centre_distance_fn)
+    hit = nearest(ctx.q, unique_by_id(hits), ctx.centre_distance_fn, farthest=farthest)
     return go_object(ctx, [hit] if hit else [], what)
 
 
