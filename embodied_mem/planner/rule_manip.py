@@ -65,22 +65,34 @@ def _move(
 
 def _free_hands(ctx: RuleContext, pairs: list[tuple[Any, Any]]) -> list[Any]:
     """Put down an object left in hand that the task does not move (a pick needs empty hands):
-    back on the receptacle it was last picked from, else the nearest receptacle."""
+    back on the receptacle it was last picked from, else the nearest receptacle; if that one
+    has no room, on the nearest others (:data:`FREE_HANDS_ALTERNATIVES` of them) that the task
+    does not use. (Seed 9494 full-0004, memory-noisy: a pillow left in hand by a failed task,
+    its desk full; the next two manipulation tasks failed on that one place.)"""
     held = _held(ctx)
     if held is None or any(o.memory_id == held for o, _ in pairs):
         return []
     picked = [h for h in ctx.q.interactions(kind="pick", object_id=held) if h.event.source_id]
     rec = safe_get(ctx, picked[-1].event.source_id) if picked else None
     rec = rec or nearest(ctx.q, ctx.q.receptacles(), ctx.distance_fn)
-    return (
-        []
-        if rec is None
-        else [
-            PlaceSubgoal(
-                position=tuple(rec.position), category=rec.category, box=remembered_box(rec)
-            )
-        ]
-    )
+    if rec is None:
+        return []
+    used = {rec.memory_id, *(r.memory_id for _, r in pairs)}
+    others = [h for h in ctx.q.receptacles() if h.memory_id not in used]
+    if ctx.distance_fn is not None:
+        others.sort(key=lambda h: (ctx.distance_fn(h), h.memory_id))
+    return [
+        PlaceSubgoal(
+            position=tuple(rec.position),
+            category=rec.category,
+            box=remembered_box(rec),
+            alternatives=tuple(tuple(h.position) for h in others[:FREE_HANDS_ALTERNATIVES]),
+        )
+    ]
+
+
+FREE_HANDS_ALTERNATIVES = 3
+"""Other receptacles a put-down to free the hands may use when the first has no room."""
 
 
 def _manipulate(

@@ -485,6 +485,11 @@ def test_unrelated_object_in_hand_is_put_down_before_picking(world: World) -> No
     assert kinds == [PlaceSubgoal, PickSubgoal, PlaceSubgoal]
     assert result.subgoals[0].category == "Dresser"  # where the candle was last picked from
     assert targets(world, result) == ["Apple_0_0_1", "Shelf_1_2"]
+    # If the dresser has no room: other receptacles, none of them the task's own.
+    others = result.subgoals[0].alternatives
+    assert 1 <= len(others) <= 3 and result.subgoals[0].position not in others
+    shelf = next(h for h in q.receptacles() if world.env_id(h.memory_id) == "Shelf_1_2")
+    assert tuple(shelf.position) not in others
 
 
 def test_put_in_openable_closes_after(world: World) -> None:
