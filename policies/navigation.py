@@ -560,7 +560,10 @@ class Navigator:
 
         On the agent's own map, a goal no plan reaches is tried once more with the map
         squeezed by half a cell (:meth:`~embodied_mem.memory.spatial_nav.MapNavigation.
-        squeezing`): the map over-covers surfaces, and noise can shut a doorway.
+        squeezing`): the map over-covers surfaces, and noise can shut a doorway. That walk
+        starts without the task's bump notes (refused moves of the first try in a passage
+        barely wider than the agent had closed it; the squeezed walk finds the line through,
+        :meth:`_sidestep`) and notes its own.
 
         Raises:
             BudgetExhausted: when the runner's step budget runs out on the way.
@@ -569,6 +572,9 @@ class Navigator:
         squeezing = getattr(self.runner.navigability, "squeezing", None)
         if reason is None or squeezing is None or not reason.startswith("unreachable"):
             return reason
+        forget = getattr(self.runner.navigability, "forget_bumps", None)
+        if forget is not None:
+            forget()
         with squeezing():
             again = self._go_to(goal, tolerance, stop_when)
         if again is None:

@@ -62,6 +62,10 @@ class _NarrowedMap:
         self._grids = {False: shut, True: open_}
         self.squeeze = False
         self.entered = 0
+        self.forgotten = 0  # bump notes dropped (before the squeezed walk)
+
+    def forget_bumps(self) -> None:
+        self.forgotten += 1
 
     def squeezing(self):  # noqa: ANN201
         import contextlib
@@ -106,6 +110,7 @@ def test_a_goal_no_plan_reaches_is_walked_to_on_the_squeezed_map() -> None:
     outcome, obs = execute(env, goal, obs, 400, navigability=narrowed)
     assert outcome.success, outcome.reason
     assert narrowed.entered == 1 and not narrowed.squeeze
+    assert narrowed.forgotten == 1  # the first walk's bump notes do not shut the squeezed map
     assert obs.agent.position[0] > 6.0
 
 
