@@ -66,6 +66,13 @@ def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any |
     if on_it:
         rec = next(r for r in recs if r.memory_id == on_it[0].obj.parent_id)
         return True, on_it[0], rec
+    # Where memory has a thing but no support for it on such a receptacle (a re-observation
+    # or a merge of tracks drops the relation; seed 9494 full-0003: a pillow the agent put on
+    # the coffee table, seen there since, answered "no"), its box resting on one still says so.
+    for o in objs:
+        rec = next((r for r in recs if _rests_on(o, r)), None)
+        if rec is not None:
+            return True, o, rec
     # Prefer the instance the agent placed on such a receptacle yesterday: that is the one asked about.
     placed = [
         h
@@ -89,6 +96,29 @@ def _believed_on(ctx: RuleContext, cat: str, rec_name: str) -> tuple[bool, Any |
     )
     subject = subject or (objs[0] if objs else None)
     return False, subject, recs[0] if recs else None
+
+
+RESTS_ON_MARGIN = 0.05
+"""Metres a thing's centre may lie outside a receptacle's remembered box (seen from above)."""
+RESTS_ON_ABOVE = 0.15
+"""Metres above a receptacle's remembered top a thing's bottom may float and still rest on it."""
+
+
+def _rests_on(obj: Any, rec: Any) -> bool:
+    """Whether remembered ``obj`` rests on (or in) remembered receptacle ``rec`` by their boxes:
+    its centre above the receptacle's footprint, its bottom between the receptacle's bottom
+    and just above its top."""
+    lo, hi = rec.obj.bbox_min, rec.obj.bbox_max
+    if lo is None or hi is None:
+        return False
+    x, y, z = (float(v) for v in obj.position)
+    bottom = float(obj.obj.bbox_min[2]) if obj.obj.bbox_min is not None else z
+    m = RESTS_ON_MARGIN
+    return (
+        lo[0] - m <= x <= hi[0] + m
+        and lo[1] - m <= y <= hi[1] + m
+        and lo[2] - m <= bottom <= hi[2] + RESTS_ON_ABOVE
+    )
 
 
 def _currently_known(ctx: RuleContext, memory_id: str) -> bool:
