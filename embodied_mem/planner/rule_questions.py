@@ -107,7 +107,8 @@ RESTS_ON_ABOVE = 0.15
 def _rests_on(obj: Any, rec: Any) -> bool:
     """Whether remembered ``obj`` rests on (or in) remembered receptacle ``rec`` by their boxes:
     its centre above the receptacle's footprint, its bottom between the receptacle's bottom
-    and just above its top."""
+    and just above its top (inside a container counts; so would a thing on the floor under a
+    table, where no thing lies in these houses)."""
     lo, hi = rec.obj.bbox_min, rec.obj.bbox_max
     if lo is None or hi is None:
         return False
