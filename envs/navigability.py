@@ -149,6 +149,16 @@ class DistanceField:
             )
         return float(out[0]) if single else out
 
+    def nearest_reached(self, xy: np.ndarray) -> np.ndarray | None:
+        """The centre of the cell nearest to ``xy`` (straight line) that reaches the goal, or
+        None when no cell does."""
+        rows, cols = np.nonzero(np.isfinite(self.cells))
+        if not rows.size:
+            return None
+        centres = self.grid.cell_centers(rows, cols)
+        gap = centres - np.asarray(xy, dtype=float)[:2]
+        return centres[int(np.argmin(np.einsum("ij,ij->i", gap, gap)))]
+
 
 class OccupancyGrid:
     """Free-floor grid implementing :class:`envs.base.Navigability`.

@@ -53,3 +53,77 @@ def test_closest_and_farthest_rank_by_the_walk_to_the_centre_not_to_a_side():
     assert ctx.centre_distance_fn(shelf) > ctx.centre_distance_fn(table) + 2.0
     assert nearest(ctx.q, [shelf, table], ctx.centre_distance_fn).memory_id == "table"
     assert nearest(ctx.q, [shelf, table], ctx.centre_distance_fn, farthest=True) is shelf
+
+
+def _walled_map(door_cells: int):
+    """The agent's own map: seen floor, a wall across it with a door ``door_cells`` cells
+    wide; a point either side of the wall."""
+    from embodied_mem.memory.spatial import FreeSpaceConfig, FreeSpaceMap
+
+    fmap = FreeSpaceMap(FreeSpaceConfig())
+    fmap._cover(np.array([[0, 0], [79, 79]]))  # noqa: SLF001 - grow without frames
+    fmap.floor_hits[:] = 5
+    rows = np.arange(fmap.shape[0])
+    door = (rows >= 70) & (rows < 70 + door_cells)
+    fmap.obstacle_hits[1, ~door, 72] = 10
+    fmap.version += 1
+    west, east = fmap.cell_centres(np.array([50, 50]), np.array([50, 95]))
+    return fmap, west, east
+
+
+def test_a_thing_behind_a_door_the_map_narrows_is_measured_as_navigation_walks():
+    """At the full radius the map shuts a door it over-covers by a cell; navigation then walks
+    at half a cell less, and so must the distance (seed 2828 full-0009: the farthest thing, a
+    keychain 14 m away, measured inf and ranked last; full-0003: the closest, a laptop)."""
+    from embodied_mem.planner.rule_common import RuleContext
+    from embodied_mem.planner.rule_targets import nearest
+
+    fmap, west, east = _walled_map(8)
+    assert fmap.geodesic_distance(west, east) == np.inf  # shut at the full radius
+    with fmap.squeezing():
+        walked = fmap.geodesic_distance(west, east)
+    assert np.isfinite(walked) and walked > np.linalg.norm(east - west)
+    planner = RulePlanner(geodesic=fmap.geodesic_distance)
+    assert abs(planner.distance(west, east) - walked) < 1e-9
+    assert not fmap.squeeze  # measured within the block only
+    behind = SimpleNamespace(position=(*east, 0.5), obj=None, memory_id="behind")
+    near = SimpleNamespace(position=(*(west + [0.0, 1.0]), 0.5), obj=None, memory_id="near")
+    task = SimpleNamespace(memory=object(), agent=SimpleNamespace(xy=west))
+    ctx = RuleContext(planner, task, {})  # type: ignore[arg-type]
+    assert nearest(ctx.q, [near, behind], ctx.centre_distance_fn, farthest=True) is behind
+    assert np.isfinite(ctx.distance_fn(behind))
+    # A door shut at either radius: the walk to the wall, then straight through it (the map
+    # knows no other way; the straight line is the least the walk can be).
+    shut, west, east = _walled_map(6)
+    through = RulePlanner(geodesic=shut.geodesic_distance).distance(west, east)
+    assert np.linalg.norm(east - west) <= through < walked
+
+
+def test_a_thing_whose_nearest_floor_is_an_unreachable_pocket_is_measured_from_reached_floor():
+    """The map's floor nearest a thing can be a pocket it cannot reach (cells seen free between
+    a sofa and the wall: seed 2828 full-0003, a laptop 2.5 m away measured inf and never
+    'closest'). The distance is then the walk to the reached floor nearest it plus the
+    straight stretch, at least the straight line from the agent."""
+    from embodied_mem.planner.rule_common import RuleContext
+    from embodied_mem.planner.rule_targets import nearest
+
+    free = np.ones((80, 120), dtype=bool)  # 4 m x 6 m at 5 cm
+    free[20:40, 80:100] = False  # a sofa, 1 m x 1 m ...
+    free[25:35, 85:95] = True  # ... with a pocket of floor inside, seen free
+    grid = OccupancyGrid(free, (0.0, 0.0), 0.05, 0.1)
+    agent, thing = np.array([1.0, 1.5]), np.array([4.475, 1.475])  # in the pocket, a cell centre
+    assert grid.is_navigable(thing) and grid.geodesic_distance(agent, thing) == np.inf
+    planner = RulePlanner(geodesic=grid.geodesic_distance)
+    d = planner.distance(agent, thing)
+    # The reached floor nearest the thing: a radius out from a face of the sofa, 0.6 m from
+    # the thing (to a cell centre); the walk there, then straight.
+    reached = grid.distances_from(agent).nearest_reached(thing)
+    assert abs(np.linalg.norm(reached - thing) - 0.6) < 1e-9
+    assert abs(d - (grid.geodesic_distance(agent, reached) + 0.6)) < 1e-9
+    assert np.linalg.norm(thing - agent) <= d < 4.5
+    far = SimpleNamespace(position=(5.8, 3.8, 0.5), obj=None, memory_id="far")
+    pocket = SimpleNamespace(position=(*thing, 0.5), obj=None, memory_id="pocket")
+    task = SimpleNamespace(memory=object(), agent=SimpleNamespace(xy=agent))
+    ctx = RuleContext(planner, task, {})  # type: ignore[arg-type]
+    assert nearest(ctx.q, [far, pocket], ctx.centre_distance_fn) is pocket
+    assert np.isfinite(ctx.distance_fn(pocket))
