@@ -314,6 +314,10 @@ class MemoryAgent:
         A Close of a container this plan opened acts on what the Open acted on (the env id its
         magic grasp resolved), from where the agent stands."""
         opened: dict[tuple[float, ...], str] = {}
+        wanted = plan.details.get("search_category")
+        # A search of containers ends once a frame has shown a thing of the wanted kind (the
+        # next plan goes for it): opening the rest only spends the task's steps.
+        found = self._detector(wanted) if plan.details.get("search") and wanted else None
         for subgoal in plan.subgoals:
             if isinstance(subgoal, Answer):
                 trace.answer = subgoal.text
@@ -350,6 +354,8 @@ class MemoryAgent:
                 trace.failure_reason = outcome.reason
                 trace.failed_subgoal = type(subgoal).__name__
                 return obs, True
+            if found is not None and isinstance(subgoal, CloseSubgoal) and found(obs):
+                break
         return obs, False
 
     def _execute(

@@ -93,9 +93,22 @@ class RuleContext:
         return tuple(tuple(float(v) for v in h.position) for h in hits[:n])  # type: ignore[misc]
 
     def _containers_to_open(self) -> list[ObjectHit]:
-        """Remembered containers memory saw shut, in a walking order from the agent (at most
-        ``open_to_search``): what a search has not looked into yet."""
-        shut = [h for h in self.q.receptacles() if h.obj.state == "closed"]
+        """Remembered containers memory saw shut or never saw open, nearest first (at most
+        ``open_to_search``) in a walking order from the agent: what a search has not looked
+        into yet.
+
+        Memory learns a container's state only by opening or closing it; perception does not
+        tell a shut cabinet from any other. A fridge nobody touched is of a kind that opens
+        (``container_categories``), and what is shut in it shows to no exploration (seed 1717:
+        a plate in the fridge, a remote and a spray bottle each in a cabinet, none of them
+        opened because memory had no state for them).
+        """
+        kinds = {k.lower() for k in self.planner.config.container_categories}
+        shut = [
+            h
+            for h in self.q.receptacles()
+            if h.obj.state == "closed" or (h.obj.state is None and h.category.lower() in kinds)
+        ]
         if self.distance_fn is not None:
             shut.sort(key=lambda h: (self.distance_fn(h), h.memory_id))
         near = shut[: self.planner.config.open_to_search]
@@ -136,8 +149,13 @@ class RuleContext:
                         f"nothing in memory matches {what}; looking inside "
                         f"{len(look) // 2} closed containers"
                     ),
-                    # One container out of reach must not end the search of the others.
-                    details={"replan": True, "search": True},
+                    # One container out of reach must not end the search of the others; the
+                    # search ends at the container the thing was seen in.
+                    details={
+                        "replan": True,
+                        "search": True,
+                        "search_category": self.category(category),
+                    },
                 )
         return PlanResult.failure("no_memory_match", f"nothing in memory matches {what}")
 

@@ -22,6 +22,19 @@ class RulePlannerConfig:
     open_to_search: int = 8
     """Closed containers (nearest first) a search opens and closes again, after exploring, when
     memory still has no thing of the wanted kind (an egg shut in a microwave all along)."""
+    container_categories: tuple[str, ...] = (
+        "Cabinet",
+        "Drawer",
+        "Fridge",
+        "Microwave",
+        "Oven",
+        "Dishwasher",
+        "Safe",
+        "Box",
+        "Wardrobe",
+    )
+    """Kinds of furniture that open (general knowledge, any spelling case): a search opens one
+    whose state memory never saw, not only those it saw shut."""
     stopping: StoppingConfig | None = None
     """Mind-Palace stopping rule for questions (None = defaults)."""
     parser: ParserConfig | None = None

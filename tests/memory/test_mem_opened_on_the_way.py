@@ -245,3 +245,49 @@ def test_a_search_goes_on_past_a_container_it_cannot_open(kitchen, monkeypatch) 
         )
         assert len(ran) == runs and stop == (runs == 1)
     assert feedback and "unreachable" in feedback[0]
+
+
+def test_a_search_ends_at_the_container_the_thing_was_seen_in(kitchen, monkeypatch) -> None:
+    """A search that opens every container of a kind that opens (seed 1717) must not spend
+    the task's steps on the rest once a frame has shown a thing of the wanted kind: it ends
+    after closing that container, and the next plan goes for the thing."""
+    mem, obs, _thing_id, box_id, _landed = kitchen
+    where = tuple(mem.long_term.state(box_id).position)
+    ran: list = []
+    shown = {"now": False}
+
+    def policy(env, subgoal, obs, budget, **_kw):  # noqa: ANN001, ANN202
+        ran.append(subgoal)
+        if isinstance(subgoal, OpenSubgoal) and len(ran) == 3:
+            shown["now"] = True  # the second container holds it
+        return PolicyOutcome(True, 3, None, 0.0, {}), obs
+
+    monkeypatch.setattr(loop, "execute", policy)
+    agent = MemoryAgent(None, mem, None, None)  # type: ignore[arg-type]
+    asked: list[str] = []
+
+    def detector(category: str):  # noqa: ANN202
+        asked.append(category)
+        return lambda _obs: shown["now"]
+
+    monkeypatch.setattr(agent, "_detector", detector)
+    look = []
+    for dx in (0.0, 1.0, 2.0):
+        box = (where[0] + dx, where[1], where[2])
+        look += [OpenSubgoal(position=box), CloseSubgoal(position=box)]
+    for details, runs in (
+        ({"replan": True, "search": True, "search_category": "Mug"}, 4),
+        ({"replan": True, "search": True}, 6),  # no kind to watch for: every container
+    ):
+        ran.clear()
+        shown["now"] = False
+        _, stop = agent._execute_plan(
+            PlanResult(subgoals=look, details=details),
+            obs,
+            TaskTrace("t"),
+            StepTrace(0, "", None, []),
+            [],
+            [],
+        )
+        assert len(ran) == runs and not stop
+    assert asked == ["Mug"]

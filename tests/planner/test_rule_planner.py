@@ -554,6 +554,28 @@ def test_a_thing_exploring_did_not_find_is_looked_for_in_closed_containers(
     assert plan(world, text, step=1, planner=none).failure_mode == "no_memory_match"
 
 
+def test_a_search_also_opens_containers_memory_never_saw_open_or_shut(world: World) -> None:
+    """Memory learns a container's state only by using it (seed 1717: a plate in a fridge, a
+    remote and a spray bottle each in a cabinet nobody had opened; the search opened only the
+    containers it had seen shut). A kind of furniture that opens is opened whatever memory
+    knows of its state, except when memory saw it open; a shelf never is."""
+    q = world.mem.query(today=2)
+    shut = {tuple(h.position) for h in q.receptacles() if h.obj.state == "closed"}
+    dressers = {tuple(h.position) for h in q.receptacles() if h.category == "Dresser"}
+    assert shut and dressers, "the synthetic house: a fridge memory saw shut, a dresser never used"
+    assert all(h.obj.state is None for h in q.receptacles() if h.category == "Dresser")
+    text = "Navigate to a key chain."
+    room_0 = in_room(world, "room_0")
+    # Dressers do not open by default (shelves, tables, beds never do).
+    search = plan(world, text, step=1, agent=room_0)
+    assert {s.position for s in search.subgoals[::2]} == shut
+    assert search.details["search_category"] == "KeyChain"
+    # A house whose dressers open: the one memory never used is opened too.
+    dresser_opens = RulePlannerConfig(container_categories=("fridge", "dresser"))
+    search = plan(world, text, step=1, agent=room_0, planner=RulePlanner(dresser_opens))
+    assert {s.position for s in search.subgoals[::2]} == shut | dressers
+
+
 def test_untouched_instance_explores_for_a_new_one(world: World) -> None:
     """Every remembered mug was touched: the search is for a mug memory does not hold yet (the
     agent's detector ignores the ones it held when exploring began), and it looks at the
