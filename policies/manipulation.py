@@ -228,8 +228,12 @@ class Manipulator:
         self.object_spec = replace(
             nav_cfg.object, max_radius=min(nav_cfg.object.max_radius, self.config.reach)
         )
+        # An interaction is judged by what it did, not by the walk that navigation goals are
+        # scored by (``max_centre_walk``): a place reaching over a stool is fine.
         self.receptacle_spec = replace(
-            nav_cfg.receptacle, max_radius=min(nav_cfg.receptacle.max_radius, self.config.reach)
+            nav_cfg.receptacle,
+            max_radius=min(nav_cfg.receptacle.max_radius, self.config.reach),
+            max_centre_walk=None,
         )
 
     def run(

@@ -10,7 +10,7 @@ from pol_boxworld import Box, BoxWorldEnv, count_steps, two_room_world
 
 from embodied_mem.benchmark.success import check_object, check_receptacle, check_room
 from envs.actions import Teleport
-from policies.executor import execute
+from policies.executor import ExecutorConfig, execute
 from policies.navigation import NavigationConfig, Navigator
 from policies.subgoals import (
     NavigateToFrame,
@@ -321,3 +321,38 @@ def test_perception_decides_when_the_wall_test_saw_the_wall_behind_the_thing(
     assert navigator._perceived(wall, lambda _o: None).visible
     assert not navigator._perceived(wall, lambda _o: "the Drawer is not among what it sees").visible
     assert not navigator._perceived(wall, None).visible
+
+
+def _drawer_behind_a_bench() -> BoxWorldEnv:
+    """A low drawer against the west wall, a lower bench in front of it (its top under the
+    drawer's, so the drawer shows over it), floor beside the drawer only round the bench's
+    ends; the agent starts east of the bench."""
+    world = two_room_world()
+    world.boxes = [b for b in world.boxes if b.id not in ("sofa", "apple")]
+    world.boxes += [
+        Box("drawer", "Drawer", (0.0, 2.7, 0.0), (0.4, 3.3, 0.6), receptacle=True),
+        Box("bench", "Bench", (0.55, 0.0, 0.0), (1.15, 3.6, 0.35)),
+    ]
+    return BoxWorldEnv(world, start=(2.5, 3.0, math.pi))
+
+
+def test_a_receptacle_seen_over_other_furniture_is_reached_from_beside_it() -> None:
+    """Seed 4646 full-0005: a drawer seen over a desk from 1.2 m counted as reached; success is
+    judged by the walk from the floor beside it (2.1 m round the desk), and five tasks failed.
+    A view from where the walk-plus-reach to its centre exceeds ``max_centre_walk`` does not
+    count; the agent goes round to the floor beside it."""
+    drawer = NavigateToReceptacle((0.2, 3.0, 0.3), "Drawer")
+    env = _drawer_behind_a_bench()
+    obs, _ = env.reset()
+    outcome, obs = execute(env, drawer, obs, 300)
+    assert outcome.success, outcome.reason
+    assert check_receptacle(env.ground_truth().objects["drawer"], obs, env.navigability).success
+    assert obs.agent.xy[0] < 0.55  # beside it, not across the bench
+    # Without the walk check the view across the bench is taken, and it fails the rule.
+    lenient = replace(NavigationConfig().receptacle, max_centre_walk=None)
+    env = _drawer_behind_a_bench()
+    obs, _ = env.reset()
+    config = ExecutorConfig(navigation=replace(NavigationConfig(), receptacle=lenient))
+    outcome, obs = execute(env, drawer, obs, 300, config=config)
+    assert outcome.success and obs.agent.xy[0] > 1.0
+    assert not check_receptacle(env.ground_truth().objects["drawer"], obs, env.navigability).success
