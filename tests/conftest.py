@@ -72,3 +72,25 @@ def failing_eval_run(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("failing_eval") / "run"
     run_suite(cfg, out)
     return out
+
+
+@pytest.fixture()
+def walled_map():
+    """A factory: the agent's own free-space map of seen floor with a wall across it and a door
+    ``door_cells`` cells wide, and a point either side of the wall -> (map, west, east)."""
+    import numpy as np
+
+    from embodied_mem.memory.spatial import FreeSpaceConfig, FreeSpaceMap
+
+    def build(door_cells: int):
+        fmap = FreeSpaceMap(FreeSpaceConfig())
+        fmap._cover(np.array([[0, 0], [79, 79]]))  # noqa: SLF001 - grow without frames
+        fmap.floor_hits[:] = 5
+        rows = np.arange(fmap.shape[0])
+        door = (rows >= 70) & (rows < 70 + door_cells)
+        fmap.obstacle_hits[1, ~door, 72] = 10
+        fmap.version += 1
+        west, east = fmap.cell_centres(np.array([50, 50]), np.array([50, 95]))
+        return fmap, west, east
+
+    return build

@@ -232,24 +232,10 @@ def test_noisy_depth_median_is_scipys_filter_at_the_used_pixels(stride: int) -> 
     assert np.array_equal(median3_strided(depth, stride), want, equal_nan=True)
 
 
-def _walled_map(door_cells: int) -> tuple[FreeSpaceMap, np.ndarray, np.ndarray]:
-    """Seen floor, a wall across it with a door ``door_cells`` cells wide; two points either
-    side of the wall."""
-    fmap = FreeSpaceMap(FreeSpaceConfig())
-    fmap._cover(np.array([[0, 0], [79, 79]]))  # noqa: SLF001 - grow without frames
-    fmap.floor_hits[:] = 5
-    rows = np.arange(fmap.shape[0])
-    door = (rows >= 70) & (rows < 70 + door_cells)
-    fmap.obstacle_hits[1, ~door, 72] = 10
-    fmap.version += 1
-    west, east = fmap.cell_centres(np.array([50, 50]), np.array([50, 95]))
-    return fmap, west, east
-
-
-def test_squeezing_plans_at_half_a_cell_less_and_only_within_the_block() -> None:
+def test_squeezing_plans_at_half_a_cell_less_and_only_within_the_block(walled_map) -> None:
     # 8 free cells: at the full radius the door is shut (the map over-covers its jambs by up
     # to a cell), at half a cell less it is open; 6 cells is shut either way.
-    fmap, west, east = _walled_map(8)
+    fmap, west, east = walled_map(8)
     assert fmap.shortest_path(west, east) is None
     full = fmap.planning_grid()
     with fmap.squeezing():
@@ -261,6 +247,6 @@ def test_squeezing_plans_at_half_a_cell_less_and_only_within_the_block() -> None
     assert fmap.shortest_path(west, east) is None
     with fmap.squeezing():
         assert fmap.planning_grid() is squeezed  # the same map version: no rebuild
-    narrow, west, east = _walled_map(6)
+    narrow, west, east = walled_map(6)
     with narrow.squeezing():
         assert narrow.shortest_path(west, east) is None

@@ -55,30 +55,14 @@ def test_closest_and_farthest_rank_by_the_walk_to_the_centre_not_to_a_side():
     assert nearest(ctx.q, [shelf, table], ctx.centre_distance_fn, farthest=True) is shelf
 
 
-def _walled_map(door_cells: int):
-    """The agent's own map: seen floor, a wall across it with a door ``door_cells`` cells
-    wide; a point either side of the wall."""
-    from embodied_mem.memory.spatial import FreeSpaceConfig, FreeSpaceMap
-
-    fmap = FreeSpaceMap(FreeSpaceConfig())
-    fmap._cover(np.array([[0, 0], [79, 79]]))  # noqa: SLF001 - grow without frames
-    fmap.floor_hits[:] = 5
-    rows = np.arange(fmap.shape[0])
-    door = (rows >= 70) & (rows < 70 + door_cells)
-    fmap.obstacle_hits[1, ~door, 72] = 10
-    fmap.version += 1
-    west, east = fmap.cell_centres(np.array([50, 50]), np.array([50, 95]))
-    return fmap, west, east
-
-
-def test_a_thing_behind_a_door_the_map_narrows_is_measured_as_navigation_walks():
+def test_a_thing_behind_a_door_the_map_narrows_is_measured_as_navigation_walks(walled_map):
     """At the full radius the map shuts a door it over-covers by a cell; navigation then walks
     at half a cell less, and so must the distance (seed 2828 full-0009: the farthest thing, a
     keychain 14 m away, measured inf and ranked last; full-0003: the closest, a laptop)."""
     from embodied_mem.planner.rule_common import RuleContext
     from embodied_mem.planner.rule_targets import nearest
 
-    fmap, west, east = _walled_map(8)
+    fmap, west, east = walled_map(8)
     assert fmap.geodesic_distance(west, east) == np.inf  # shut at the full radius
     with fmap.squeezing():
         walked = fmap.geodesic_distance(west, east)
@@ -94,7 +78,7 @@ def test_a_thing_behind_a_door_the_map_narrows_is_measured_as_navigation_walks()
     assert np.isfinite(ctx.distance_fn(behind))
     # A door shut at either radius: the walk to the wall, then straight through it (the map
     # knows no other way; the straight line is the least the walk can be).
-    shut, west, east = _walled_map(6)
+    shut, west, east = walled_map(6)
     through = RulePlanner(geodesic=shut.geodesic_distance).distance(west, east)
     assert np.linalg.norm(east - west) <= through < walked
 
