@@ -431,25 +431,18 @@ class Navigator:
         self, seen: VisibilityCheck, target: np.ndarray, spec: TargetSpec
     ) -> VisibilityCheck:
         """``seen``, or a rejection when the target is visible but too far to walk to."""
-        if not seen.visible:
+        if not seen.visible or (spec.max_walk is None and spec.max_centre_walk is None):
             return seen
-        nav = self.runner.navigability
-        if spec.max_walk is not None:
-            walk = walk_and_reach(nav, self.obs.agent.xy, target)
-            if walk > spec.max_walk:
-                why = f"seen but {walk:.2f} m to walk > {spec.max_walk:.2f} m"
-                return VisibilityCheck(
-                    False, why, seen.pixel, seen.expected_depth, seen.measured_depth
-                )
-        if spec.max_centre_walk is not None:
-            walk = walk_and_reach(nav, self.obs.agent.xy, target)
-            # inf: no floor round it is reachable on the map, which then cannot tell.
-            if spec.max_centre_walk < walk < math.inf:
-                why = f"seen but {walk:.2f} m to walk and reach > {spec.max_centre_walk:.2f} m"
-                return VisibilityCheck(
-                    False, why, seen.pixel, seen.expected_depth, seen.measured_depth
-                )
-        return seen
+        walk = walk_and_reach(self.runner.navigability, self.obs.agent.xy, target)
+        if spec.max_walk is not None and walk > spec.max_walk:
+            why = f"seen but {walk:.2f} m to walk > {spec.max_walk:.2f} m"
+        # max_centre_walk: inf means no floor round it is reachable on the map, which then
+        # cannot tell.
+        elif spec.max_centre_walk is not None and spec.max_centre_walk < walk < math.inf:
+            why = f"seen but {walk:.2f} m to walk and reach > {spec.max_centre_walk:.2f} m"
+        else:
+            return seen
+        return VisibilityCheck(False, why, seen.pixel, seen.expected_depth, seen.measured_depth)
 
     def _early_stop(
         self,

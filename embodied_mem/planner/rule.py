@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 import numpy as np
 
@@ -153,12 +152,7 @@ class RulePlanner:
         self._catalog: Vocabulary | None = None
         owner = getattr(geodesic, "__self__", None)
         self.snap = snap or (getattr(owner, "snap", None) if owner is not None else None)
-        self._map = owner
-        # The agent's own map can plan at half a cell under the agent's radius (its
-        # ``squeezing``), as navigation does when no path exists at the full radius.
-        self._squeezing: Callable[[], AbstractContextManager[None]] | None = getattr(
-            owner, "squeezing", None
-        )
+        self._map = owner  # the map the distances are walked on (for _reachable)
 
     def distance(self, a_xy: np.ndarray, b_xy: np.ndarray) -> float:
         """Walking metres from floor point ``a_xy`` to the thing at ``b_xy`` (inf if unreachable)."""
@@ -185,8 +179,11 @@ class RulePlanner:
         d = measure()
         if not math.isinf(d):
             return d
-        if self._squeezing is not None:
-            with self._squeezing():
+        # The agent's own map can plan at half a cell under the agent's radius (its
+        # ``squeezing``), as navigation does when no path exists at the full radius.
+        squeezing = getattr(self._map, "squeezing", None)
+        if squeezing is not None:
+            with squeezing():
                 d = measure()
             if not math.isinf(d):
                 return d
