@@ -119,7 +119,10 @@ def execute(
         nav=navigability,
         localize=localize,
     )
-    outcome = _dispatch(runner, subgoal, cfg, target_found, target_seen)
+    try:
+        outcome = _dispatch(runner, subgoal, cfg, target_found, target_seen)
+    finally:
+        runner.settle()  # the frame returned is one the observers saw
     outcome.details["subgoal"] = type(subgoal).__name__
     outcome.details["actions"] = runner.trace()
     outcome.steps, outcome.path_length = runner.steps, runner.path_length

@@ -237,7 +237,8 @@ class FrontierExplorer:
             def stop(obs: Observation, point: np.ndarray = point) -> bool:
                 return found(obs) or not self.coverage.unknown_near(point, 0.25)
 
-            failure = self.navigator.go_to(goal, 0.3, stop_when=stop)
+            # Every frame: exploring is walking to see (a thing shows in passing).
+            failure = self.navigator.go_to(goal, 0.3, stop_when=stop, stride=1)
             if failure is not None:
                 logger.debug("frontier %s unreachable: %s", np.round(goal, 2), failure)
             if found(self.runner.obs) or self._look_around(found):

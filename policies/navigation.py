@@ -148,6 +148,13 @@ class NavigationConfig:
     alone rejects."""
     room_settle_moves: int = 2
     """Moves made inside the target room before stopping (so we are not on the doorstep)."""
+    walk_frame_stride: int = 3
+    """The observers (memory ingest, the agent's own map) get every n-th frame of a walk to a
+    goal (its moves and its turns towards the path), a refused move's frame and the frame
+    where the walk ends (1: every frame). Frames 25 cm apart along a path show nearly the
+    same; ingesting each was 60 % of an episode's memory ingest (issue 16). Arrival tests
+    read depth, which every frame has. Exploration's walks, which walk to see, feed every
+    frame."""
     sidesteps: int = 8
     """Refused moves per walk on the squeezed map after which another way through is tried
     (a cell to the side, or a short move off the heading: :meth:`Navigator._sidestep`)
@@ -173,6 +180,10 @@ class NavigationConfig:
             raise ValueError("NavigationConfig waypoint/goal tolerances must be > 0")
         if self.max_viewpoints < 1 or self.max_blocked < 0:
             raise ValueError("NavigationConfig.max_viewpoints must be >= 1 and max_blocked >= 0")
+        if self.walk_frame_stride < 1:
+            raise ValueError(
+                f"NavigationConfig.walk_frame_stride must be >= 1, got {self.walk_frame_stride}"
+            )
 
 
 def _never(_obs: Observation) -> bool:
@@ -549,8 +560,9 @@ class Navigator:
         return True, None, {"snapped_goal": goal.tolist()}
 
     # ----------------------------------------------------------------- motion
-    def turn_to(self, yaw: float) -> int:
-        """Turn in place until the heading is within half a degree of ``yaw``; returns turns made."""
+    def turn_to(self, yaw: float, stride: int = 1) -> int:
+        """Turn in place until the heading is within half a degree of ``yaw``; returns turns
+        made. ``stride``: as :meth:`ActionRunner.act`'s (a walk's turns towards its path)."""
         turns = 0
         for _ in range(int(360 / self.config.turn_degrees) + 2):
             err = math.degrees(wrap_angle(yaw - self.obs.agent.yaw))
@@ -558,7 +570,7 @@ class Navigator:
                 break
             amount = min(abs(err), self.config.turn_degrees)
             result = self.runner.act(
-                TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount)
+                TurnLeft(degrees=amount) if err > 0 else TurnRight(degrees=amount), stride
             )
             turns += 1
             if not result.success:
@@ -570,8 +582,12 @@ class Navigator:
         goal: np.ndarray,
         tolerance: float,
         stop_when: Callable[[Observation], bool] | None = None,
+        stride: int | None = None,
     ) -> str | None:
         """Follow a shortest path to ``goal``; None when reached (or ``stop_when`` fired), else why not.
+
+        ``stride``: every how many of the walk's frames reach the observers (default
+        ``walk_frame_stride``; exploration, which walks to see, passes 1).
 
         On the agent's own map, a goal no plan reaches is tried once more with the map
         squeezed by half a cell (:meth:`~embodied_mem.memory.spatial_nav.MapNavigation.
@@ -583,24 +599,32 @@ class Navigator:
         Raises:
             BudgetExhausted: when the runner's step budget runs out on the way.
         """
-        reason = self._go_to(goal, tolerance, stop_when)
-        squeezing = getattr(self.runner.navigability, "squeezing", None)
-        if reason is None or squeezing is None or not reason.startswith("unreachable"):
-            return reason
-        forget = getattr(self.runner.navigability, "forget_bumps", None)
-        if forget is not None:
-            forget()
-        with squeezing():
-            again = self._go_to(goal, tolerance, stop_when)
-        if again is None:
-            return None
-        return f"{reason}; at half a cell less clearance: {again}"
+        try:
+            if stride is None:
+                stride = self.config.walk_frame_stride
+            reason = self._go_to(goal, tolerance, stop_when, stride)
+            squeezing = getattr(self.runner.navigability, "squeezing", None)
+            if reason is None or squeezing is None or not reason.startswith("unreachable"):
+                return reason
+            forget = getattr(self.runner.navigability, "forget_bumps", None)
+            if forget is not None:
+                forget()
+            with squeezing():
+                again = self._go_to(goal, tolerance, stop_when, stride)
+            if again is None:
+                return None
+            return f"{reason}; at half a cell less clearance: {again}"
+        finally:
+            # What is read after a walk (the arrival check, the next plan) reads memory of
+            # where it ended (the walk's moves reach the observers at a stride).
+            self.runner.settle()
 
     def _go_to(
         self,
         goal: np.ndarray,
         tolerance: float,
         stop_when: Callable[[Observation], bool] | None,
+        stride: int,
     ) -> str | None:
         goal = np.asarray(goal, dtype=float)[:2]
         self.blocked_moves = 0
@@ -651,9 +675,9 @@ class Navigator:
             # would graze the map's edge (shortest paths hug obstacles).
             needs_aim = abs(err) > heading_tol or (abs(err) > 0.01 and not self._clear_ahead(step))
             # Every pass must act or return; if no turn was possible, try the move anyway.
-            if dist > 1e-3 and needs_aim and self.turn_to(yaw_to(here, waypoint)) > 0:
+            if dist > 1e-3 and needs_aim and self.turn_to(yaw_to(here, waypoint), stride) > 0:
                 continue
-            result = self.runner.act(MoveForward(distance=step))
+            result = self.runner.act(MoveForward(distance=step), stride)
             moved = float(np.linalg.norm(self.obs.agent.xy - here))
             if result.success:
                 self._short_step = False

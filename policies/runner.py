@@ -45,7 +45,8 @@ class ActionRunner:
         steps: actions taken so far.
         path_length: metres the agent base moved on the floor plane so far.
         log: every action with its result and the pose after it.
-        observers: called with every new observation (coverage maps, detectors, recorders).
+        observers: called with every new observation (coverage maps, detectors, recorders),
+            or with every n-th of a walk's (:meth:`act`'s ``stride``, :meth:`settle`).
         nav: the map the policies plan on: the agent's own (e.g. the free-space map its memory
             builds from its frames). None falls back to the simulator's complete map
             (``env.navigability``): ORACLE, for tests of the policies and for runs that ask
@@ -68,6 +69,8 @@ class ActionRunner:
     nav: Navigability | None = None
     localize: Callable[[Observation], Observation] | None = None
     raw_obs: Observation = field(init=False)
+    _unobserved: Observation | None = field(init=False, default=None)
+    _passed: int = field(init=False, default=0)
 
     @property
     def navigability(self) -> Navigability:
@@ -85,8 +88,14 @@ class ActionRunner:
     def remaining(self) -> int:
         return self.budget - self.steps
 
-    def act(self, action: Action) -> ActionResult:
-        """Take one action; raise :class:`BudgetExhausted` if none is left."""
+    def act(self, action: Action, stride: int = 1) -> ActionResult:
+        """Take one action; raise :class:`BudgetExhausted` if none is left.
+
+        ``stride`` > 1 (a walk's moves): the observers get this frame only if it is the
+        ``stride``-th since the last one they got, or the action failed; otherwise it is kept
+        as the latest frame they have not seen, which :meth:`settle` (or the next frame they
+        get) makes up for. :attr:`obs` is always the new frame.
+        """
         if self.steps >= self.budget:
             raise BudgetExhausted(f"step budget exhausted after {self.steps} steps")
         before = self.raw_obs.agent.xy
@@ -104,13 +113,31 @@ class ActionRunner:
                 float(obs.agent.yaw),
             )
         )
-        for observer in self.observers:
-            observer(obs)
+        if result.success and self._passed + 1 < stride:
+            self._passed += 1
+            self._unobserved = obs
+        else:
+            self._hand_over(obs)
         if self.localize is not None:  # after the observers: perception's drift has stepped
             self.obs = self.localize(obs)
         if not result.success:
             logger.debug("%s failed: %s", type(action).__name__, result.reason)
         return result
+
+    def settle(self) -> None:
+        """Hand the observers the latest frame if they skipped it (see :meth:`act`'s
+        ``stride``): whatever reads what they built (memory, the map) then sees where the
+        agent stands now. Policies call it where a walk ends."""
+        if self._unobserved is None:
+            return
+        self._hand_over(self._unobserved)
+        if self.localize is not None:
+            self.obs = self.localize(self.raw_obs)
+
+    def _hand_over(self, obs: Observation) -> None:
+        self._passed, self._unobserved = 0, None
+        for observer in self.observers:
+            observer(obs)
 
     def trace(self) -> list[dict[str, object]]:
         """The log as plain dicts (for JSON traces)."""

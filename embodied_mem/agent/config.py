@@ -18,7 +18,8 @@ class AgentConfig:
     task_budget: int = 1000
     """Most low-level actions one instruction may take."""
     perceive_while_acting: bool = True
-    """Feed every frame seen while executing subgoals into memory (arrivals at objects are
+    """Feed the frames seen while executing subgoals into memory (a walk's every n-th,
+    ``NavigationConfig.walk_frame_stride``, and its last; arrivals at objects are
     then confirmed by perception, see ``sighting_radius``)."""
     sighting_radius: float = 0.5
     """Metres from the expected position within which a perceived thing of the target's

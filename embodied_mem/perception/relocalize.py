@@ -50,7 +50,8 @@ class RelocalizeConfig:
     enabled: bool = True
     """Correct a drifting pose estimate at all."""
     every: int = 5
-    """Try a match every n-th ingested frame."""
+    """Try a match every n-th frame of the env (by ``frame_index``: frames a walk's stride
+    kept from memory count, as the drift grew over them too)."""
     window_xy: float = 0.1
     """Half-width (metres) of the searched translation window."""
     step_xy: float = 0.02
@@ -144,23 +145,23 @@ class PoseCorrector:
         self.config = config or RelocalizeConfig()
         self.correction = PoseCorrection()
         self.frames = 0
+        self._last_frame: int | None = None
+        self._since_match = 0
         self.attempts = 0
         self.accepted = 0
         self.last_match: MatchResult | None = None
         self._map: FreeSpaceMap | None = None
-        self._field: tuple[int, np.ndarray] | None = None
 
     def attach(self, free_space: FreeSpaceMap) -> None:
         """Match against ``free_space`` (the agent's own map) from now on."""
         self._map = free_space
-        self._field = None
 
     def reset(self) -> None:
         """Forget the correction (new episode)."""
         self.correction = PoseCorrection()
-        self.frames = self.attempts = self.accepted = 0
+        self.frames = self.attempts = self.accepted = self._since_match = 0
+        self._last_frame = None
         self.last_match = None
-        self._field = None
 
     def apply(self, obs: Observation) -> Observation:
         """``obs`` (carrying the drifting estimate) with the current correction."""
@@ -168,11 +169,15 @@ class PoseCorrector:
 
     def correct(self, obs: Observation) -> Observation:
         """Correct the estimate of a frame about to be ingested, re-localising every
-        ``every``-th frame; the returned frame carries the (possibly updated) correction."""
+        ``every``-th frame of the env; the returned frame carries the (possibly updated)
+        correction."""
         out = self.apply(obs)
         self.frames += 1
-        if self._map is None or self.frames % self.config.every:
+        last, self._last_frame = self._last_frame, obs.frame_index
+        self._since_match += 1 if last is None else max(obs.frame_index - last, 1)
+        if self._map is None or self._since_match < self.config.every:
             return out
+        self._since_match = 0
         result = self.match(out)
         if result is None:
             return out
@@ -196,15 +201,14 @@ class PoseCorrector:
         pts = self._obstacle_points(obs, fmap)
         if len(pts) < cfg.min_points:
             return None
-        field = self._likelihood(fmap)
-        if field is None:
+        if not fmap.occupied.any():
             return None
         centre = np.asarray(obs.cam_to_world, dtype=np.float64)[:2, 3]
         yaws = _steps(cfg.window_yaw, cfg.step_yaw)
         shifts = _steps(cfg.window_xy, cfg.step_xy)
         sx, sy = np.meshgrid(shifts, shifts, indexing="ij")
         offs = np.stack([sx.ravel(), sy.ravel()], axis=1)  # (M, 2) metres
-        scores = self._scores(field, fmap, pts, centre, yaws, offs)  # (len(yaws), M)
+        scores = self._scores(fmap, pts, centre, yaws, offs)  # (len(yaws), M)
         # Ties go to the smallest shift: the search prefers no change.
         cost = (sx.ravel()[None, :] ** 2 + sy.ravel()[None, :] ** 2) / cfg.window_xy**2
         cost = cost + (yaws[:, None] / cfg.window_yaw) ** 2
@@ -229,7 +233,6 @@ class PoseCorrector:
 
     def _scores(
         self,
-        field: np.ndarray,
         fmap: FreeSpaceMap,
         pts: np.ndarray,
         centre: np.ndarray,
@@ -248,7 +251,8 @@ class PoseCorrector:
         gx = lo[0] + (np.arange(size[0]) + 0.5) * step
         gy = lo[1] + (np.arange(size[1]) + 0.5) * step
         grid = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1)  # (ny, nx, 2)
-        fine = _lookup(field, (grid - fmap.origin) / fmap.resolution)
+        field, origin = self._likelihood(fmap, grid[0, 0], grid[-1, -1])
+        fine = _lookup(field, (grid - origin) / fmap.resolution)
         cells = np.rint(offs / step).astype(np.int64)  # (M, 2)
         # The offsets are a grid (x shifts, then y shifts fastest): clip each axis once per
         # shift of its own, then gather every (x, y) pair as flat indices into ``fine``.
@@ -297,20 +301,27 @@ class PoseCorrector:
             xy = xy[np.linspace(0, len(xy) - 1, cfg.max_points).astype(np.int64)]
         return xy
 
-    def _likelihood(self, fmap: FreeSpaceMap) -> np.ndarray | None:
-        """(H, W) likelihood of an obstacle point per cell: exp(-d^2 / 2 sigma^2) of the
-        distance to the nearest occupied cell (cached per map version)."""
-        if self._field is not None and self._field[0] == fmap.version:
-            return self._field[1]
+    def _likelihood(
+        self, fmap: FreeSpaceMap, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(field, origin): the likelihood of an obstacle point, exp(-d^2 / 2 sigma^2) of the
+        distance to the nearest occupied cell, over the map's cells from ``lo`` to ``hi``
+        (world x, y) and ``10 sigma`` round them; ``origin`` is the world x, y of the field's
+        first cell's corner. Only there: the whole map's distance transform at every match
+        was 3 % of an episode, and an occupied cell farther than 10 sigma adds exp(-50)."""
         from scipy import ndimage  # on use: a slow import the CLI's config loading skips
 
+        res, margin = fmap.resolution, 10.0 * self.config.sigma
         occupied = fmap.occupied
-        if not occupied.any():
-            return None
-        dist = ndimage.distance_transform_edt(~occupied) * fmap.resolution
-        field = np.exp(-0.5 * (dist / self.config.sigma) ** 2)
-        self._field = (fmap.version, field)
-        return field
+        h, w = occupied.shape
+        c0, r0 = np.clip(np.floor((lo - margin - fmap.origin) / res).astype(int), 0, [w, h])
+        c1, r1 = np.clip(np.ceil((hi + margin - fmap.origin) / res).astype(int) + 1, 0, [w, h])
+        near = occupied[r0:r1, c0:c1]
+        origin = fmap.origin + np.array([c0, r0], dtype=float) * res
+        if not near.any():
+            return np.zeros(near.shape), origin
+        dist = ndimage.distance_transform_edt(~near) * res
+        return np.exp(-0.5 * (dist / self.config.sigma) ** 2), origin
 
 
 def _steps(half: float, step: float) -> np.ndarray:

@@ -233,7 +233,7 @@ def _run_view(path: Path, run: Any) -> MemoryView:
         logger.info("%s has no memory snapshot; replaying it", path)
         state = memory_state(replay(run), int(run.header.get("frames", 0)))
     view = view_from_state(state, title=_run_title(path, run))
-    # the run has every frame's pose: a finer path than the memory's keyframes
+    # the run has every ingested frame's pose: a finer path than the memory's keyframes
     metas = list(run.frame_metas())
     view.path = [
         PathPoint(

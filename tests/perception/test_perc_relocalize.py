@@ -162,3 +162,27 @@ def test_a_yaw_error_beyond_a_degree_and_a_half_is_recovered_with_the_defaults(r
     assert corrector.accepted == 1
     pos, yaw = _error(out, *truth)
     assert pos < 0.035 and yaw < math.radians(0.5), (pos, math.degrees(yaw))
+
+
+def test_matches_are_tried_every_n_frames_of_the_env_skipped_ones_included(room_map) -> None:  # noqa: ANN001
+    # A walk's stride keeps frames from memory; the drift grows over them all the same, so
+    # the corrector counts the env's frames: with every=5 and every third frame ingested, a
+    # match is tried at every second ingested frame (6 env frames apart).
+    tried: list[int] = []
+    corrector = PoseCorrector(RelocalizeConfig(every=5))
+    corrector.attach(room_map)
+    real = corrector.match
+
+    def match(obs: Observation):  # noqa: ANN202
+        tried.append(obs.frame_index)
+        return real(obs)
+
+    corrector.match = match  # type: ignore[method-assign]
+    for frame in range(0, 31, 3):
+        corrector.correct(_frame(1.2, 1.4, 0.4, frame=frame))
+    assert tried == [6, 12, 18, 24, 30]
+    tried.clear()
+    corrector.reset()
+    for frame in range(1, 11):  # every frame ingested: every fifth, as before
+        corrector.correct(_frame(1.2, 1.4, 0.4, frame=frame))
+    assert tried == [5, 10]

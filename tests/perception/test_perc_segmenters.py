@@ -162,6 +162,32 @@ def test_noisy_depth_noise_scales_with_depth_and_pose_drifts():
     )
 
 
+def test_noisy_pose_drift_walks_per_env_frame_counting_frames_it_was_not_given():
+    # Frames a walk's stride keeps from perception still drift the pose: four frames apart,
+    # one corrupted frame's drift step has twice the std of a step between adjacent frames.
+    cfg = NoisySegmenterConfig(
+        **{
+            **QUIET,
+            "depth_noise_std": 0.0,
+            "pose_drift_trans_std": 0.01,
+            "pose_drift_yaw_std": 0.01,
+        }
+    )
+    depth = np.ones((8, 8), np.float32)
+
+    def steps(gap: int) -> np.ndarray:
+        seg = make_segmenter("noisy", BOX_CATEGORIES, cfg)
+        out = []
+        for i in range(1500):
+            before = seg.drift_translation[:2].copy()
+            seg.corrupt(make_obs(depth, frame=i * gap))
+            out.append(seg.drift_translation[:2] - before)
+        return np.asarray(out[1:])  # the first frame has no frame before it: one step
+
+    assert np.std(steps(1)) == pytest.approx(0.01, rel=0.06)
+    assert np.std(steps(4)) == pytest.approx(0.02, rel=0.06)
+
+
 def test_noisy_config_validation():
     with pytest.raises(ValueError, match="miss_prob"):
         NoisySegmenterConfig(miss_prob=1.5)

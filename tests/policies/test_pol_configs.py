@@ -17,6 +17,7 @@ from policies.viewpoints import ViewpointConfig
     [
         (lambda: NavigationConfig(forward_step=0), "forward_step"),
         (lambda: NavigationConfig(max_viewpoints=0), "max_viewpoints"),
+        (lambda: NavigationConfig(walk_frame_stride=0), "walk_frame_stride"),
         (lambda: TargetSpec(1.0, 4.0, 0.1, 0.1), "facing"),
         (lambda: TargetSpec(1.0, 0.5, 0.1, 0.1, max_reach=0.5), "max_reach"),
         (lambda: PathConfig(resolution=-1), "resolution"),

@@ -94,3 +94,12 @@ def test_search_stops_at_the_place_that_shows_the_target(boxworld: BoxWorldEnv) 
     explorer._frontiers = lambda: []  # noqa: SLF001 - a mapped flat: nothing left to cover
     outcome = explorer.explore(near_sofa, inspect=[sofa, fridge_front])
     assert outcome.success and outcome.details["inspected"] == 1
+
+
+def test_exploring_feeds_every_frame(boxworld: BoxWorldEnv) -> None:
+    # Walks to a goal feed memory at a stride (NavigationConfig.walk_frame_stride); exploring
+    # walks to see, so none of its frames is skipped (a thing can show in passing).
+    seen: list[Observation] = []
+    runner = ActionRunner(boxworld, boxworld.observe(), 120, observers=[seen.append])
+    FrontierExplorer(runner, CFG).explore(lambda obs: False)
+    assert runner.steps > 20 and len(seen) == runner.steps

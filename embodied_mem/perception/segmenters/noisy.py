@@ -51,9 +51,11 @@ class NoisySegmenterConfig:
     depth_noise_std: float = 0.01
     """Gaussian depth noise std as a fraction of depth (0.01 = 1 cm at 1 m)."""
     pose_drift_trans_std: float = 0.002
-    """Per-frame random-walk step std (m) of the camera position drift (x, y)."""
+    """Per-frame random-walk step std (m) of the camera position drift (x, y); per frame of
+    the env, counting frames this segmenter was not given (by ``frame_index``)."""
     pose_drift_yaw_std: float = 0.001
-    """Per-frame random-walk step std (rad) of the camera yaw drift about world z."""
+    """Per-frame random-walk step std (rad) of the camera yaw drift about world z (per frame
+    of the env, as above)."""
     min_mask_pixels: int = 20
     """Masks smaller than this (after splitting) are dropped."""
 
@@ -95,6 +97,7 @@ class NoisySegmenter(GroundTruthBacked):
         self._rng = np.random.default_rng(self.config.seed if seed is None else seed)
         self.drift_translation = np.zeros(3)
         self.drift_yaw = 0.0
+        self._last_frame: int | None = None
 
     def set_ground_truth(self, gt: GroundTruth) -> None:
         self._oracle.set_ground_truth(gt)
@@ -113,8 +116,13 @@ class NoisySegmenter(GroundTruthBacked):
                 np.float32
             )
             depth[ok & (depth <= 0)] = 0.0
-        self.drift_translation[:2] += self._rng.normal(0.0, cfg.pose_drift_trans_std, 2)
-        self.drift_yaw += float(self._rng.normal(0.0, cfg.pose_drift_yaw_std))
+        # The drift walks per frame of the env, whether or not this one saw each: the sum
+        # of k steps is one step of sqrt(k) times the std (frames a walk's stride skips).
+        k = 1 if self._last_frame is None else max(obs.frame_index - self._last_frame, 1)
+        self._last_frame = obs.frame_index
+        scale = float(np.sqrt(k))
+        self.drift_translation[:2] += self._rng.normal(0.0, scale * cfg.pose_drift_trans_std, 2)
+        self.drift_yaw += float(self._rng.normal(0.0, scale * cfg.pose_drift_yaw_std))
         return self.localize(obs.replace(depth=depth))
 
     def localize(self, obs: Observation) -> Observation:
