@@ -188,10 +188,36 @@ class Observation:
     room_id: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled (and deep-copied) with its colour rendered: a deferred pass is bound to the
+        """Pickled (and deep-copied) with its passes rendered: a deferred pass is bound to the
         adapter that made the frame and cannot travel with it."""
-        _ = self.rgb
+        _ = self.depth, self.rgb
         return dict(self.__dict__)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ``name`` is not in the instance dict: a field of a deferred depth
+        # pass (:meth:`defer_depth`) is rendered now, with the others of its pass.
+        if name in _DEPTH_PASS:
+            source = self.__dict__.pop("_depth_source", None)
+            if source is not None:
+                depth, ids, names = source()
+                self.__dict__.update(depth=depth, instance_ids=ids, instance_names=names)
+                return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def defer_depth(
+        self, render: Callable[[], tuple[np.ndarray, np.ndarray | None, dict[int, str]]]
+    ) -> None:
+        """Leave ``depth``, ``instance_ids`` and ``instance_names`` unrendered until one of
+        them is first read; ``render()`` must then return this frame's three, whatever the
+        adapter did since. A walk's frames that reach no memory are read for the pose alone."""
+        for name in _DEPTH_PASS:
+            self.__dict__.pop(name, None)
+        self.__dict__["_depth_source"] = render
+
+    @property
+    def depth_rendered(self) -> bool:
+        """Whether the depth pass exists already (reading ``depth`` would render it)."""
+        return "_depth_source" not in self.__dict__
 
     def defer_rgb(self, render: Callable[[], np.ndarray]) -> None:
         """Leave ``rgb`` unrendered until first read; ``render()`` must then return this
@@ -200,15 +226,30 @@ class Observation:
         self.__dict__["_rgb_source"] = render
 
     def replace(self, **changes: Any) -> Observation:
-        """``dataclasses.replace`` that keeps a deferred colour pass deferred (the copy
-        renders through this frame, once, when either is read)."""
+        """``dataclasses.replace`` that keeps deferred passes deferred (the copy renders
+        through this frame, once, when either is read)."""
         deferred = "rgb" not in changes and self.__dict__.get("_rgb_source") is not None
         if deferred:
             changes["rgb"] = None
+        later = not self.depth_rendered and not changes.keys() & set(_DEPTH_PASS)
+        if later:
+            changes.update(depth=_NO_DEPTH, instance_ids=None, instance_names={})
         out = dataclasses.replace(self, **changes)
         if deferred:
             out.defer_rgb(lambda: self.rgb)
+        if later:
+            out.defer_depth(lambda: (self.depth, self.instance_ids, self.instance_names))
         return out
+
+    def rgb_later(self) -> Callable[[], np.ndarray | None]:
+        """This frame's colour, to read later without holding the frame: the stored image, or
+        the deferred pass itself (it renders each time it is called, and is bound to the
+        adapter's world as it is: call it before the env resets)."""
+        source = self.__dict__.get("_rgb_source")
+        if source is not None and self.__dict__.get("_rgb") is None:
+            return source
+        rgb = self.rgb
+        return lambda: rgb
 
     @property
     def has_rgb(self) -> bool:
@@ -251,6 +292,16 @@ class Observation:
             return
         check_observation(self)
         self.__dict__["_validated"] = (key, _mutable_part(self))
+
+
+_DEPTH_PASS = ("depth", "instance_ids", "instance_names")
+"""The fields one deferred depth pass renders (:meth:`Observation.defer_depth`)."""
+_NO_DEPTH = np.zeros((0, 0), dtype=np.float32)
+"""A placeholder a deferred depth pass replaces before anyone reads it."""
+# The dataclass left ``instance_ids``'s default (None) on the class, where a deferred frame's
+# read would find it instead of rendering (``__getattr__`` runs only when lookup fails);
+# ``__init__`` keeps its own copy of the default.
+del Observation.instance_ids
 
 
 def _mutable_part(obs: Observation) -> tuple[object, ...]:

@@ -53,6 +53,11 @@ class BuiltinEnvConfig:
     are kept and put back for it; the pixels are the same). Most frames are only read as depth
     and masks, and the colour pass costs as much as the rest of the frame. False renders it
     with every frame."""
+    depth_on_demand: bool = True
+    """Render a frame's depth and masks only when something reads ``obs.depth``,
+    ``obs.instance_ids`` or ``obs.instance_names`` (as ``rgb_on_demand``; the pixels are the
+    same). A walk's frames that reach no memory are read for their pose alone. False (or
+    ``rgb_on_demand=False`` with ``render_rgb``) renders them with every frame."""
     forward_step: float = 0.25
     """Default ``MoveForward`` distance, metres."""
     turn_degrees: float = 30.0

@@ -163,7 +163,6 @@ class BuiltinHouseEnv(Env):
 
     def _apply(self, action: Action, world: HouseWorld) -> ActionResult:
         xy = self.agent.xy
-        ids = self._last.instance_ids if self._last is not None else None
         if isinstance(action, MoveForward):
             return self._move(action.distance)
         if isinstance(action, (TurnLeft, TurnRight)):
@@ -176,6 +175,7 @@ class BuiltinHouseEnv(Env):
         if isinstance(action, Teleport):
             return self._teleport(action)
         if isinstance(action, Pick):
+            ids = self._last.instance_ids if self._last is not None else None
             return interact.pick(world, action.object_id, xy, ids)
         if isinstance(action, Place):
             return interact.place(world, action.receptacle_id, xy)
@@ -255,13 +255,16 @@ class BuiltinHouseEnv(Env):
         cam_to_world = world.set_camera(self.agent)
         world.sync()
         defer = self.config.render_rgb and self.config.rgb_on_demand
-        rgb, depth, ids = self._renderer.render(rgb=self.config.render_rgb and not defer)
+        # With colour asked for every frame, the whole frame is (one pass renders both).
+        later = self.config.depth_on_demand and (defer or not self.config.render_rgb)
+        rgb, depth, ids, names = None, None, None, {}
+        if not later:
+            rgb, depth, ids = self._renderer.render(rgb=self.config.render_rgb and not defer)
+            names = self._names_in(world, ids)
         assert self._house is not None
         room = self._house.room_at(*self.agent.position[:2])
-        present = np.flatnonzero(np.bincount(ids.ravel(), minlength=1))
-        names = {int(i): world.name_of[int(i)] for i in present if i > 0}
         obs = Observation(
-            depth=depth,
+            depth=depth if depth is not None else _NOT_YET,
             intrinsics=self.intrinsics,
             cam_to_world=cam_to_world,
             agent=self.agent,
@@ -273,8 +276,11 @@ class BuiltinHouseEnv(Env):
             frame_index=self.frame_index,
             room_id=room.id if room else None,
         )
+        if later:
+            obs.defer_depth(self._depth_pass_of_now(world))
         if defer:
             obs.defer_rgb(self._colour_pass_of_now(world))
+        if defer or later:
             self._deferred.append(weakref.ref(obs))
             if len(self._deferred) > 2 * self._deferred_kept:
                 self._deferred = [r for r in self._deferred if _colour_pending(r)]
@@ -283,40 +289,68 @@ class BuiltinHouseEnv(Env):
         return obs
 
     def _render_deferred_colour(self) -> None:
-        """Render the colour of every frame still held somewhere whose colour was deferred:
+        """Render the passes of every frame still held somewhere whose passes were deferred:
         its world is about to go (reset, close), and it must keep its pixels."""
         for ref in self._deferred:
             obs = ref()
             if obs is not None:
-                _ = obs.rgb
+                _ = obs.depth, obs.rgb
         self._deferred, self._deferred_kept = [], 64
 
+    @staticmethod
+    def _names_in(world: HouseWorld, ids: np.ndarray) -> dict[int, str]:
+        present = np.flatnonzero(np.bincount(ids.ravel(), minlength=1))
+        return {int(i): world.name_of[int(i)] for i in present if i > 0}
+
     def _colour_pass_of_now(self, world: HouseWorld) -> Callable[[], np.ndarray]:
-        """The colour pass of the frame just rendered, to run later: what actions change in a
-        frame (objects, doors, the camera) lives in the mocap poses, so they are kept now and
-        put back, and the current ones restored, around the pass."""
+        """The colour pass of the frame just observed, to run later (see :meth:`_later`)."""
         renderer = self._renderer
         assert renderer is not None
+        return self._later(world, "RGB", "obs.rgb", "rgb_on_demand", lambda: renderer.render_rgb())
+
+    def _depth_pass_of_now(
+        self, world: HouseWorld
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray, dict[int, str]]]:
+        """The depth-and-masks pass of the frame just observed, to run later (:meth:`_later`)."""
+        renderer = self._renderer
+        assert renderer is not None
+
+        def render() -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+            _, depth, ids = renderer.render(rgb=False)
+            return depth, ids, self._names_in(world, ids)
+
+        return self._later(world, "depth", "obs.depth", "depth_on_demand", render)
+
+    def _later(
+        self, world: HouseWorld, what: str, field: str, option: str, render: Callable[[], Any]
+    ) -> Callable[[], Any]:
+        """``render`` of the frame just observed, to run later: what actions change in a frame
+        (objects, doors, the camera) lives in the mocap poses, so they are kept now and put
+        back, and the current ones restored, around the pass (unless nothing moved since:
+        most deferred passes are read before the next action, or never)."""
+        renderer = self._renderer
         kept = (world.data.mocap_pos.copy(), world.data.mocap_quat.copy())
         frame = self.frame_index
 
-        def render() -> np.ndarray:
+        def later() -> Any:
             if self._world is not world or self._renderer is not renderer:
                 raise RuntimeError(
-                    f"the RGB of frame {frame} was first read after its env was reset or "
-                    "closed; read obs.rgb before reset()/close(), or set "
-                    "env rgb_on_demand=false"
+                    f"the {what} of frame {frame} was first read after its env was reset or "
+                    f"closed; read {field} before reset()/close(), or set env {option}=false"
                 )
-            now = (world.data.mocap_pos.copy(), world.data.mocap_quat.copy())
-            world.data.mocap_pos[:], world.data.mocap_quat[:] = kept
+            data = world.data
+            if np.array_equal(data.mocap_pos, kept[0]) and np.array_equal(data.mocap_quat, kept[1]):
+                return render()
+            now = (data.mocap_pos.copy(), data.mocap_quat.copy())
+            data.mocap_pos[:], data.mocap_quat[:] = kept
             world.sync()
             try:
-                return renderer.render_rgb()
+                return render()
             finally:
-                world.data.mocap_pos[:], world.data.mocap_quat[:] = now
+                data.mocap_pos[:], data.mocap_quat[:] = now
                 world.sync()
 
-        return render
+        return later
 
     def ground_truth(self) -> GroundTruth:
         world = self._require_world()
@@ -466,6 +500,12 @@ class BuiltinHouseEnv(Env):
         }
 
 
+_NOT_YET = np.zeros((0, 0), dtype=np.float32)
+"""A deferred depth pass's placeholder (:meth:`Observation.defer_depth` drops it)."""
+
+
 def _colour_pending(ref: weakref.ref[Observation]) -> bool:
     obs = ref()
-    return obs is not None and obs.rgb_if_rendered is None
+    return obs is not None and (
+        not obs.depth_rendered or (obs.has_rgb and obs.rgb_if_rendered is None)
+    )
