@@ -25,6 +25,7 @@ import gzip
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,14 +79,34 @@ def thumbnail(rgb: np.ndarray, config: MediaConfig) -> bytes:
     return encode_thumbnail(rgb, width, config.thumbnail_quality)
 
 
+class _Thumbnail:
+    """A keyframe's JPEG thumbnail, made from its colour on the first call, then kept."""
+
+    def __init__(self, colour: Callable[[], np.ndarray | None], config: MediaConfig) -> None:
+        self._colour: Callable[[], np.ndarray | None] | None = colour
+        self._config = config
+        self._jpeg: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._jpeg is None:
+            assert self._colour is not None
+            rgb = self._colour()
+            assert rgb is not None, "a keyframe thumbnail of a frame without colour"
+            self._jpeg, self._colour = thumbnail(rgb, self._config), None
+        return self._jpeg
+
+
 class KeyframeThumbnails:
     """Watches the frames an agent perceives and keeps a thumbnail of each that its memory kept
     as a keyframe. A run observer for :class:`~embodied_mem.agent.loop.MemoryAgent`; it passes
     every call on to ``inner`` (e.g. the run recorder) when given.
 
     ``on_frame`` arrives before the memory ingests the frame, so a frame is checked when the
-    next one arrives (or on :meth:`settle`); only the last frame is held, never copied. Watchers
-    given the same ``shared`` dict encode a frame they all see (the experience) once.
+    next one arrives (or on :meth:`settle`); only the last frame is held, never copied. A
+    keyframe's thumbnail is made when first asked for (:meth:`jpeg`): only failed tasks' pages
+    show any, and rendering the colour of every keyframe was 5 % of an episode's CPU (issue
+    16); ask before the env resets (the episode's failed tasks do). Watchers given the same
+    ``shared`` dict share the thumbnail of a frame they all see (the experience).
     """
 
     def __init__(
@@ -96,7 +117,8 @@ class KeyframeThumbnails:
         shared: dict[str, Any] | None = None,
     ) -> None:
         self.memory, self.config, self.inner = memory, config, inner
-        self.thumbs: dict[int, bytes] = {}
+        self.thumbs: dict[int, _Thumbnail] = {}
+        """Frame index -> the keyframe's thumbnail, made on first use (:meth:`jpeg`)."""
         self.cameras: dict[int, FrameCamera] = {}
         """Frame index -> where the keyframe was taken from (to mark things in it later)."""
         self._pending: Any = None
@@ -110,10 +132,16 @@ class KeyframeThumbnails:
         keyframes = self.memory.episodic.keyframes
         if keyframes and keyframes[-1].frame_index == obs.frame_index:
             if self._shared.get("obs") is not obs:  # the same object, not an equal frame index
-                jpeg = thumbnail(obs.rgb, self.config)
-                self._shared.update(obs=obs, jpeg=jpeg)
+                thumb = _Thumbnail(obs.rgb_later(), self.config)
+                if obs.rgb_if_rendered is not None:
+                    thumb()  # stored colour: a small JPEG rather than the image kept
+                self._shared.update(obs=obs, jpeg=thumb)
             self.thumbs[obs.frame_index] = self._shared["jpeg"]
             self.cameras[obs.frame_index] = FrameCamera.of(obs)
+
+    def jpeg(self, frame_index: int) -> bytes:
+        """The thumbnail of keyframe ``frame_index`` (rendered and encoded now if not yet)."""
+        return self.thumbs[frame_index]()
 
     def on_frame(self, obs: Any) -> None:
         self.settle()
@@ -299,7 +327,7 @@ class EpisodeMedia:
             name = f"keyframe_{kf.frame_index}.jpg"
             boxes = attempt.chosen_boxes([mid], at=kf.time)  # where memory had it then
             camera = thumbs.cameras[kf.frame_index]
-            plain = thumbs.thumbs[kf.frame_index]
+            plain = thumbs.jpeg(kf.frame_index)
             marked = mark_frame(plain, camera, boxes)
             (out / name).write_bytes(marked)
             rows.append(

@@ -165,3 +165,26 @@ def test_perception_and_memory_render_colour_only_for_thumbnails(pair, monkeypat
     assert keyframes and len(keyframes) < len(frames)
     assert calls[0] == (len(keyframes) if thumbnails else 0)
     assert all((k.thumbnail is not None) == thumbnails for k in keyframes)
+
+
+def test_keyframe_thumbnails_render_colour_only_when_a_page_asks(pair, monkeypatch):
+    """The report's keyframe thumbnails: made for the keyframes a failed task's page shows,
+    not for every keyframe; the same JPEG as from the eager frame."""
+    from types import SimpleNamespace
+
+    from embodied_mem.benchmark.failure_media import KeyframeThumbnails, MediaConfig, thumbnail
+
+    lazy, eager = pair
+    deferred, rendered = _walk(lazy, seed=7), _walk(eager, seed=7)
+    calls = _count_colour_passes(monkeypatch)
+    keyframes: list = []
+    memory = SimpleNamespace(episodic=SimpleNamespace(keyframes=keyframes))
+    thumbs = KeyframeThumbnails(memory, MediaConfig())
+    for obs in deferred:  # every frame a keyframe
+        thumbs.on_frame(obs)
+        keyframes.append(SimpleNamespace(frame_index=obs.frame_index))
+    thumbs.settle()
+    assert sorted(thumbs.thumbs) == [o.frame_index for o in deferred] and calls[0] == 0
+    shown = deferred[2].frame_index
+    assert thumbs.jpeg(shown) == thumbnail(rendered[2].rgb, MediaConfig())
+    assert thumbs.jpeg(shown) is thumbs.jpeg(shown) and calls[0] == 1
