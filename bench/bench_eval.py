@@ -6,10 +6,13 @@ each in its own process tree, and prints one JSON line:
 - ``episodes_per_cpu_minute``: episodes / CPU minutes of the whole 1-worker run (the CLI's
   start-up, config, every baseline of every episode, the report), from ``getrusage`` of the
   finished process tree, so other load on the machine does not change it.
-- ``floor_cpu_s``: the CPU time the same run spent rendering its frames
-  (``BuiltinHouseEnv.observe``) and ingesting them (``AgentMemory.observe``: segmentation and
-  memory ingest) — what any evaluation of these episodes must pay — and ``x_floor``, the
-  whole run's CPU over it (goal: <= 2).
+- ``floor_cpu_s``: the CPU time the same run spent rendering frames (``BuiltinHouseEnv.
+  observe`` and the GL passes, ``SceneRenderer.render``/``render_rgb``, wherever they run: a
+  frame's depth and colour are rendered when first read) and ingesting them
+  (``AgentMemory.observe``: segmentation and memory ingest, less the rendering it triggers)
+  — what any evaluation of these episodes must pay — and ``x_floor``, the whole run's CPU
+  over it (goal: <= 2). ``frames_rendered`` counts depth passes, ``frames_ingested`` the
+  frames memory took (a walk feeds memory every n-th frame: ``walk_frame_stride``).
 - ``speedup_2_workers``: the 1-worker run's CPU over the 2-worker run's critical path, i.e.
   the driver's own CPU plus the busier worker's CPU (start-up and imports included). That is
   the speed-up two dedicated cores would give, CPU-time-normalised so a loaded machine does
@@ -61,26 +64,35 @@ def _self_cpu() -> float:
 
 
 # ----------------------------------------------------------------------------- child side
-class _CpuTimer:
-    """CPU seconds spent inside a wrapped method (outermost calls only)."""
+class _ExclusiveClock:
+    """CPU seconds per category, each moment charged to the innermost probed call running
+    (rendering a frame's depth when memory first reads it counts as rendering, not ingest),
+    and calls per probed function."""
 
     def __init__(self) -> None:
-        self.calls = 0
-        self.seconds = 0.0
-        self._depth = 0
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._stack: list[str] = []
+        self._mark = 0.0
 
-    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _charge(self) -> None:
+        now = time.process_time()
+        if self._stack:
+            top = self._stack[-1]
+            self.seconds[top] = self.seconds.get(top, 0.0) + now - self._mark
+        self._mark = now
+
+    def wrap(self, category: str, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            self._depth += 1
-            c0 = time.process_time()
+            self._charge()
+            self._stack.append(category)
+            self.calls[name] = self.calls.get(name, 0) + 1
             try:
                 return fn(*args, **kwargs)
             finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    self.calls += 1
-                    self.seconds += time.process_time() - c0
+                self._charge()
+                self._stack.pop()
 
         return timed
 
@@ -103,15 +115,22 @@ def child_main(stats_path: Path, cli_args: list[str]) -> int:
     from embodied_mem.benchmark import eval_runner
     from embodied_mem.cli import app
 
-    render, ingest = _CpuTimer(), _CpuTimer()
+    clock = _ExclusiveClock()
     if "--workers" not in cli_args or cli_args[cli_args.index("--workers") + 1] == "1":
         # Episodes run in this process. (With pool workers they do not: importing the
         # simulator and memory here would only add the probes' imports to the driver's CPU.)
         from embodied_mem.memory.memory import AgentMemory
         from envs.builtin.env import BuiltinHouseEnv
+        from envs.builtin.render import SceneRenderer
 
-        BuiltinHouseEnv.observe = render.wrap(BuiltinHouseEnv.observe)  # type: ignore[method-assign]
-        AgentMemory.observe = ingest.wrap(AgentMemory.observe)  # type: ignore[method-assign]
+        for owner, name, category in [
+            (BuiltinHouseEnv, "observe", "render"),
+            (SceneRenderer, "render", "render"),
+            (SceneRenderer, "render_rgb", "render"),
+            (AgentMemory, "observe", "ingest"),
+        ]:
+            probe = clock.wrap(category, f"{owner.__name__}.{name}", getattr(owner, name))
+            setattr(owner, name, probe)
     # Pool workers run episodes in other processes (where the probes above are absent): have
     # them report their CPU time with each finished episode instead.
     workers: dict[int, float] = {}
@@ -135,8 +154,14 @@ def child_main(stats_path: Path, cli_args: list[str]) -> int:
         "exit_code": code or 0,
         "driver_cpu_s": _self_cpu(),
         "worker_cpu_s": sorted(workers.values()),
-        "render": {"calls": render.calls, "cpu_s": render.seconds},
-        "ingest": {"calls": ingest.calls, "cpu_s": ingest.seconds},
+        "render": {
+            "calls": clock.calls.get("SceneRenderer.render", 0),
+            "cpu_s": clock.seconds.get("render", 0.0),
+        },
+        "ingest": {
+            "calls": clock.calls.get("AgentMemory.observe", 0),
+            "cpu_s": clock.seconds.get("ingest", 0.0),
+        },
     }
     stats_path.write_text(json.dumps(stats))
     return int(code or 0)
