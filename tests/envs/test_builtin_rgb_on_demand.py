@@ -7,48 +7,24 @@ import pickle
 
 import numpy as np
 import pytest
-from builtin_helpers import SMALL
+from builtin_helpers import SMALL, count_calls, frames_before_an_open, lazy_and_eager, walk
 
-from envs.actions import MoveForward, Open, Teleport, TurnLeft, TurnRight
+from envs.actions import TurnLeft
 from envs.builtin.config import BuiltinEnvConfig
 from envs.builtin.env import BuiltinHouseEnv
 from envs.builtin.render import SceneRenderer
-
-WALK = [TurnLeft(), MoveForward(), MoveForward(), TurnRight(), MoveForward(), TurnLeft()]
 
 
 @pytest.fixture(scope="module")
 def pair():
     """The same house twice: colour on demand (the default) and colour with every frame."""
-    lazy = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL))
-    eager = BuiltinHouseEnv(BuiltinEnvConfig(**SMALL, rgb_on_demand=False))
-    yield lazy, eager
-    lazy.close()
-    eager.close()
-
-
-def _walk(env, seed=3):
-    frames = [env.reset(seed=seed)[0]]
-    frames += [env.step(a)[0] for a in WALK]
-    return frames
-
-
-def _count_colour_passes(monkeypatch) -> list[int]:
-    calls = [0]
-    original = SceneRenderer.render_rgb
-
-    def counting(self):
-        calls[0] += 1
-        return original(self)
-
-    monkeypatch.setattr(SceneRenderer, "render_rgb", counting)
-    return calls
+    yield from lazy_and_eager(rgb_on_demand=False)
 
 
 def test_deferred_colour_is_the_eager_colour_read_any_time_later(pair, monkeypatch):
     lazy, eager = pair
-    calls = _count_colour_passes(monkeypatch)
-    deferred, rendered = _walk(lazy), _walk(eager)
+    calls = count_calls(monkeypatch, SceneRenderer, "render_rgb")
+    deferred, rendered = walk(lazy), walk(eager)
     # Nothing read the colour yet, and validating or asking has_rgb does not render it.
     for obs in deferred:
         obs.validate()
@@ -70,16 +46,7 @@ def test_deferred_colour_is_the_eager_colour_read_any_time_later(pair, monkeypat
 
 def test_a_state_change_between_frame_and_read_does_not_leak_in(pair):
     lazy, _ = pair
-    for env in pair:
-        env.reset(seed=5)
-    rid = next(r.id for r in lazy.house.receptacles if r.openable)
-    frames = []
-    for env in pair:
-        x, y, yaw = env.viewpoints_for(rid, max_count=1, visible_only=False)[0]
-        env.step(Teleport(x=x, y=y, yaw=yaw))
-        frames.append(env.observe())
-        assert env.step(Open(rid))[4]["result"].success
-    deferred, rendered = frames
+    deferred, rendered = frames_before_an_open(pair)
     assert deferred.rgb_if_rendered is None
     # The door is open now; the frame showed it shut.
     assert deferred.rgb.tobytes() == rendered.rgb.tobytes()
@@ -88,7 +55,7 @@ def test_a_state_change_between_frame_and_read_does_not_leak_in(pair):
 
 def test_frames_kept_across_reset_and_close_keep_their_pixels(pair):
     lazy, eager = pair
-    deferred, rendered = _walk(lazy, seed=4), _walk(eager, seed=4)
+    deferred, rendered = walk(lazy, seed=4), walk(eager, seed=4)
     lazy.reset(seed=1)  # another house: the frames' world is gone
     assert all(o.rgb_if_rendered is not None for o in deferred)  # rendered before it went
     for a, b in zip(deferred, rendered, strict=True):
@@ -127,14 +94,16 @@ def test_depth_only_and_stored_rgb_are_unchanged():
         obs.validate()
 
 
-def test_a_read_after_the_world_is_gone_fails_loudly():
-    """Should a frame escape the env's bookkeeping, a read names the frame, not wrong pixels."""
+@pytest.mark.parametrize(("deferred", "what"), [("_rgb_source", "RGB"), ("_depth_source", "depth")])
+def test_a_read_after_the_world_is_gone_fails_loudly(deferred, what):
+    """Should a frame escape the env's bookkeeping, a read names the frame, not wrong pixels
+    (the colour pass, and the depth-and-masks pass)."""
     env = BuiltinHouseEnv(BuiltinEnvConfig(width=64, height=48))
     obs = env.reset(seed=0)[0]
-    source = obs.__dict__["_rgb_source"]
+    source = obs.__dict__[deferred]
     env._deferred.clear()  # as if the env had lost track of it
     env.reset(seed=1)
-    with pytest.raises(RuntimeError, match="frame 0 was first read after its env was reset"):
+    with pytest.raises(RuntimeError, match=f"{what} of frame 0 was first read after its env"):
         source()
     env.close()
 
@@ -150,14 +119,14 @@ def test_perception_and_memory_render_colour_only_for_thumbnails(pair, monkeypat
     from embodied_mem.perception.segmenters.noisy import NoisySegmenterConfig
 
     lazy, _ = pair
-    frames = _walk(lazy, seed=3) + [lazy.step(TurnLeft())[0] for _ in range(6)]
+    frames = walk(lazy, seed=3) + [lazy.step(TurnLeft())[0] for _ in range(6)]
     perceiver = build_perceiver(
         "noisy",
         ground_truth=lazy.ground_truth(),
         config=NoisySegmenterConfig(seed=1, pose_drift_trans_std=0.01),
     )
     memory = AgentMemory(config=MemoryConfig(episodic=EpisodicConfig(thumbnails=thumbnails)))
-    calls = _count_colour_passes(monkeypatch)
+    calls = count_calls(monkeypatch, SceneRenderer, "render_rgb")
     for obs in frames:
         used, detections = perceiver.detect(obs)
         memory.ingest(used, detections)
@@ -175,8 +144,8 @@ def test_keyframe_thumbnails_render_colour_only_when_a_page_asks(pair, monkeypat
     from embodied_mem.benchmark.failure_media import KeyframeThumbnails, MediaConfig, thumbnail
 
     lazy, eager = pair
-    deferred, rendered = _walk(lazy, seed=7), _walk(eager, seed=7)
-    calls = _count_colour_passes(monkeypatch)
+    deferred, rendered = walk(lazy, seed=7), walk(eager, seed=7)
+    calls = count_calls(monkeypatch, SceneRenderer, "render_rgb")
     keyframes: list = []
     memory = SimpleNamespace(episodic=SimpleNamespace(keyframes=keyframes))
     thumbs = KeyframeThumbnails(memory, MediaConfig())
