@@ -36,8 +36,9 @@ def open_builtin_house():
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
-    """(run_dir, live memory) of a ~50-frame 160x120 built-in run with 2 pick-and-place pairs,
-    recorded once per session for the replay and viz tests."""
+    """(run_dir, live memory) of a 160x120 built-in run with 2 pick-and-place pairs (~40
+    frames reach memory: the scripted walk's and interactions' all, the task's walk every
+    third), recorded once per session for the replay and viz tests."""
     from embodied_mem.replay.demo import DemoConfig, record_demo_run
 
     run_dir = tmp_path_factory.mktemp("replay") / "run"
