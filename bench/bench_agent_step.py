@@ -5,7 +5,9 @@ Run: ``MUJOCO_GL=egl .venv/bin/python bench/bench_agent_step.py [--preset demo] 
 
 One real benchmark episode (experience day, then the tasks) runs with timers wrapped around
 ``SceneRenderer.render`` (bare render: render passes and pixel reads), ``BuiltinHouseEnv.step``
-(physics, render, observation), ``MemoryAgent.observe`` (perception + memory ingest of one frame),
+(physics and the observation; its depth and masks are rendered when first read, so for a frame
+memory ingests inside the next timer, and a walking frame memory skips is never rendered),
+``MemoryAgent.observe`` (perception + memory ingest of one frame, its render included),
 ``MemoryAgent.run_task`` (a whole benchmark task) and ``score_task``. Prints JSON: calls, total and
 mean milliseconds of each, and each mean as a ratio to the mean bare render, all from the same
 run so machine load affects them alike (the machine is shared; absolute times are noisy).

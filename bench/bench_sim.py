@@ -40,8 +40,11 @@ def _paired(env: BuiltinHouseEnv, steps: int, rgb: bool) -> tuple[np.ndarray, np
     for k in range(steps):
         t0 = time.perf_counter()
         obs = env.step(CYCLE[k % len(CYCLE)])[0]
+        # Depth, masks and colour are rendered when first read (depth_on_demand,
+        # rgb_on_demand): read them here, as a frame perception uses is read.
+        _ = obs.depth
         if rgb:
-            _ = obs.rgb  # colour is rendered when first read (rgb_on_demand): read it here
+            _ = obs.rgb
         sim_t[k] = time.perf_counter() - t0
         world.set_camera(obs.agent)  # already there; not timed
         world.sync()
