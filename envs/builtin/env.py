@@ -70,7 +70,8 @@ class BuiltinHouseEnv(Env):
         self.clock = DayClock(cfg.steps_per_day, cfg.day_start, cfg.day_end)
         self._renderer: SceneRenderer | None = None
         self._deferred: list[weakref.ref[Observation]] = []
-        """Frames whose colour pass has not run yet (see ``rgb_on_demand``)."""
+        """Frames whose colour or depth pass has not run yet (``rgb_on_demand``,
+        ``depth_on_demand``)."""
         self._deferred_kept = 64
         self._world: HouseWorld | None = None
         self._house: House | None = None
@@ -93,7 +94,7 @@ class BuiltinHouseEnv(Env):
             raise ValueError(
                 f"unknown reset options {sorted(unknown)}; valid: 'day', 'time', 'agent'"
             )
-        self._render_deferred_colour()  # before this world goes
+        self._render_deferred_passes()  # before this world goes
         seed = self._seed if seed is None else seed
         seed = 0 if seed is None else seed
         if self._house is None or seed != self._seed:
@@ -144,7 +145,7 @@ class BuiltinHouseEnv(Env):
     def close(self) -> None:
         if self._closed:
             return
-        self._render_deferred_colour()
+        self._render_deferred_passes()
         self._closed = True
         if self._renderer is not None:
             self._renderer.close()
@@ -283,12 +284,12 @@ class BuiltinHouseEnv(Env):
         if defer or later:
             self._deferred.append(weakref.ref(obs))
             if len(self._deferred) > 2 * self._deferred_kept:
-                self._deferred = [r for r in self._deferred if _colour_pending(r)]
+                self._deferred = [r for r in self._deferred if _pass_pending(r)]
                 self._deferred_kept = max(64, len(self._deferred))
         self._last = obs
         return obs
 
-    def _render_deferred_colour(self) -> None:
+    def _render_deferred_passes(self) -> None:
         """Render the passes of every frame still held somewhere whose passes were deferred:
         its world is about to go (reset, close), and it must keep its pixels."""
         for ref in self._deferred:
@@ -504,7 +505,7 @@ _NOT_YET = np.zeros((0, 0), dtype=np.float32)
 """A deferred depth pass's placeholder (:meth:`Observation.defer_depth` drops it)."""
 
 
-def _colour_pending(ref: weakref.ref[Observation]) -> bool:
+def _pass_pending(ref: weakref.ref[Observation]) -> bool:
     obs = ref()
     return obs is not None and (
         not obs.depth_rendered or (obs.has_rgb and obs.rgb_if_rendered is None)
