@@ -22,6 +22,7 @@ __all__ = [
     "CameraIntrinsics",
     "FrameError",
     "Observation",
+    "PENDING_DEPTH",
     "SimTime",
     "check_rigid_transform",
     "format_hhmm",
@@ -233,7 +234,7 @@ class Observation:
             changes["rgb"] = None
         later = not self.depth_rendered and not changes.keys() & set(_DEPTH_PASS)
         if later:
-            changes.update(depth=_NO_DEPTH, instance_ids=None, instance_names={})
+            changes.update(depth=PENDING_DEPTH, instance_ids=None, instance_names={})
         out = dataclasses.replace(self, **changes)
         if deferred:
             out.defer_rgb(lambda: self.rgb)
@@ -296,8 +297,9 @@ class Observation:
 
 _DEPTH_PASS = ("depth", "instance_ids", "instance_names")
 """The fields one deferred depth pass renders (:meth:`Observation.defer_depth`)."""
-_NO_DEPTH = np.zeros((0, 0), dtype=np.float32)
-"""A placeholder a deferred depth pass replaces before anyone reads it."""
+PENDING_DEPTH = np.zeros((0, 0), dtype=np.float32)
+"""The ``depth`` an adapter constructs a frame with when it defers the pass
+(:meth:`Observation.defer_depth` drops it before anyone reads it)."""
 # The dataclass left ``instance_ids``'s default (None) on the class, where a deferred frame's
 # read would find it instead of rendering (``__getattr__`` runs only when lookup fails);
 # ``__init__`` keeps its own copy of the default.

@@ -201,14 +201,15 @@ class PoseCorrector:
         pts = self._obstacle_points(obs, fmap)
         if len(pts) < cfg.min_points:
             return None
-        if not fmap.occupied.any():
+        occupied = fmap.occupied  # derived from the hit counts: computed once per match
+        if not occupied.any():
             return None
         centre = np.asarray(obs.cam_to_world, dtype=np.float64)[:2, 3]
         yaws = _steps(cfg.window_yaw, cfg.step_yaw)
         shifts = _steps(cfg.window_xy, cfg.step_xy)
         sx, sy = np.meshgrid(shifts, shifts, indexing="ij")
         offs = np.stack([sx.ravel(), sy.ravel()], axis=1)  # (M, 2) metres
-        scores = self._scores(fmap, pts, centre, yaws, offs)  # (len(yaws), M)
+        scores = self._scores(fmap, occupied, pts, centre, yaws, offs)  # (len(yaws), M)
         # Ties go to the smallest shift: the search prefers no change.
         cost = (sx.ravel()[None, :] ** 2 + sy.ravel()[None, :] ** 2) / cfg.window_xy**2
         cost = cost + (yaws[:, None] / cfg.window_yaw) ** 2
@@ -234,6 +235,7 @@ class PoseCorrector:
     def _scores(
         self,
         fmap: FreeSpaceMap,
+        occupied: np.ndarray,
         pts: np.ndarray,
         centre: np.ndarray,
         yaws: np.ndarray,
@@ -251,7 +253,7 @@ class PoseCorrector:
         gx = lo[0] + (np.arange(size[0]) + 0.5) * step
         gy = lo[1] + (np.arange(size[1]) + 0.5) * step
         grid = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1)  # (ny, nx, 2)
-        field, origin = self._likelihood(fmap, grid[0, 0], grid[-1, -1])
+        field, origin = self._likelihood(fmap, occupied, grid[0, 0], grid[-1, -1])
         fine = _lookup(field, (grid - origin) / fmap.resolution)
         cells = np.rint(offs / step).astype(np.int64)  # (M, 2)
         # The offsets are a grid (x shifts, then y shifts fastest): clip each axis once per
@@ -302,17 +304,17 @@ class PoseCorrector:
         return xy
 
     def _likelihood(
-        self, fmap: FreeSpaceMap, lo: np.ndarray, hi: np.ndarray
+        self, fmap: FreeSpaceMap, occupied: np.ndarray, lo: np.ndarray, hi: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(field, origin): the likelihood of an obstacle point, exp(-d^2 / 2 sigma^2) of the
-        distance to the nearest occupied cell, over the map's cells from ``lo`` to ``hi``
+        distance to the nearest ``occupied`` cell (``fmap.occupied``), over the map's cells
+        from ``lo`` to ``hi``
         (world x, y) and ``10 sigma`` round them; ``origin`` is the world x, y of the field's
         first cell's corner. Only there: the whole map's distance transform at every match
         was 3 % of an episode, and an occupied cell farther than 10 sigma adds exp(-50)."""
         from scipy import ndimage  # on use: a slow import the CLI's config loading skips
 
         res, margin = fmap.resolution, 10.0 * self.config.sigma
-        occupied = fmap.occupied
         h, w = occupied.shape
         c0, r0 = np.clip(np.floor((lo - margin - fmap.origin) / res).astype(int), 0, [w, h])
         c1, r1 = np.clip(np.ceil((hi + margin - fmap.origin) / res).astype(int) + 1, 0, [w, h])

@@ -39,7 +39,7 @@ from envs.builtin.viewpoints import candidate_viewpoints, look_pitch
 from envs.builtin.world import HouseWorld
 from envs.ground_truth import GroundTruth
 from envs.navigability import OccupancyGrid
-from envs.types import AgentPose, CameraIntrinsics, Observation
+from envs.types import PENDING_DEPTH, AgentPose, CameraIntrinsics, Observation
 
 __all__ = ["BuiltinEnvConfig", "BuiltinHouseEnv"]
 
@@ -265,7 +265,7 @@ class BuiltinHouseEnv(Env):
         assert self._house is not None
         room = self._house.room_at(*self.agent.position[:2])
         obs = Observation(
-            depth=depth if depth is not None else _NOT_YET,
+            depth=depth if depth is not None else PENDING_DEPTH,
             intrinsics=self.intrinsics,
             cam_to_world=cam_to_world,
             agent=self.agent,
@@ -499,10 +499,6 @@ class BuiltinHouseEnv(Env):
             "objects": len(self._house.objects),
             "render_backend": self._renderer.backend if self._renderer else None,
         }
-
-
-_NOT_YET = np.zeros((0, 0), dtype=np.float32)
-"""A deferred depth pass's placeholder (:meth:`Observation.defer_depth` drops it)."""
 
 
 def _pass_pending(ref: weakref.ref[Observation]) -> bool:
