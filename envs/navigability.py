@@ -327,9 +327,11 @@ class OccupancyGrid:
     def _segment_points(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The samples :meth:`is_free_segment` checks along a→b (every 1/8 cell, ends included)."""
         a = np.asarray(a, dtype=float)
-        b = np.asarray(b, dtype=float)
-        n = max(2, int(math.ceil(np.linalg.norm(b - a) / (0.125 * self.resolution))) + 1)
-        return a + _unit_steps(n)[:, None] * (b - a)
+        d = np.asarray(b, dtype=float) - a
+        # sqrt(d.dot(d)) is np.linalg.norm(d) for a real vector, without its generic set-up
+        # (path shortcutting asks this for every candidate segment).
+        n = max(2, int(math.ceil(math.sqrt(d.dot(d)) / (0.125 * self.resolution))) + 1)
+        return a + _unit_steps(n)[:, None] * d
 
     def _free_points(self, pts: np.ndarray) -> np.ndarray:
         """(N,) bool per point: navigable, or on a corner touching a navigable cell."""

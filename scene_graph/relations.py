@@ -108,8 +108,16 @@ def _inside_fractions(
     lo, hi = rmin - cfg.inside_margin, rmax + cfg.inside_margin
     pts = np.asarray(obj.points, dtype=np.float64)
     if len(pts) >= cfg.min_points_for_inside:
-        inside = np.all((pts[None] >= lo[:, None]) & (pts[None] <= hi[:, None]), axis=-1)
-        return inside.mean(axis=1)
+        # Only containers whose grown box meets the points' box can hold any of them: the
+        # rest are 0 without testing every point against them (memory asks this of every
+        # updated object against every receptacle, most of them far away).
+        reach = np.all((pts.min(axis=0) <= hi) & (pts.max(axis=0) >= lo), axis=1)
+        out = np.zeros(len(lo))
+        if reach.any():
+            lo, hi = lo[reach], hi[reach]
+            inside = np.all((pts[None] >= lo[:, None]) & (pts[None] <= hi[:, None]), axis=-1)
+            out[reach] = inside.mean(axis=1)
+        return out
     omin, omax = _box(obj)
     vol = float(np.prod(omax - omin))
     if vol <= 1e-12:

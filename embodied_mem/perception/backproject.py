@@ -197,8 +197,13 @@ def masked_median_depth(
     offsets = _window_offsets(window, stride)
     corner = (v - v0) * stride + (u - u0)  # the window's top-left in the padded crop
     # Sorted in the depth's own dtype (converting to float64 afterwards gives the same
-    # values: the conversion is exact and keeps the order), the unused readings last.
-    vals = np.sort(padded.ravel().take(corner[:, None] + offsets[None, :]), axis=1)
+    # values: the conversion is exact and keeps the order), the unused readings last. The
+    # readings are positive or +inf, whose IEEE bit patterns read as signed integers of the
+    # same width are in the same order: sorting those is the same permutation, at half the
+    # cost of a float sort (numpy's vectorised sort of small rows).
+    bits = padded.view(np.dtype(f"i{padded.dtype.itemsize}"))
+    vals = np.sort(bits.ravel().take(corner[:, None] + offsets[None, :]), axis=1)
+    vals = vals.view(padded.dtype)
     count = np.count_nonzero(vals < np.inf, axis=1)
     rows = np.arange(len(vals))
     lower = vals[rows, (count - 1) // 2].astype(np.float64)

@@ -82,10 +82,12 @@ def _kdtree(points: np.ndarray) -> cKDTree:
     """A KD-tree for the few radius/nearest queries a cloud gets before it changes.
 
     Sliding-midpoint splits without node compaction build about twice as fast as scipy's
-    default (median splits, compacted nodes) at this size (up to ``max_points_per_object``);
-    query answers (distances, counts) are exact either way, so results do not change.
+    default (median splits, compacted nodes) at this size (up to ``max_points_per_object``),
+    and leaves of 32 points rather than 16 another ~15 % (the few radius queries a tree gets
+    cost the same: measured on clouds of an episode); query answers (distances, counts) are
+    exact either way, so results do not change.
     """
-    return cKDTree(points, balanced_tree=False, compact_nodes=False)
+    return cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
 
 
 class ObjectMapper:

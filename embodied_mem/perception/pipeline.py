@@ -89,12 +89,16 @@ class Perceiver:
                 f"segmenter must have segment(obs) -> list[Detection], got {type(segmenter).__name__}"
             )
         self.segmenter = segmenter
+        # Its roles, decided once: isinstance with a runtime Protocol inspects the class's
+        # attributes on every call, and detect/localize run for every frame.
+        self._corruptor = segmenter if isinstance(segmenter, ObservationCorruptor) else None
+        self._pose_estimator = segmenter if isinstance(segmenter, PoseEstimator) else None
         self.label_embedder = label_embedder
         self.last_times = StageTimes()
         relocalize = relocalize or RelocalizeConfig()
         self.corrector: PoseCorrector | None = (
             PoseCorrector(relocalize)
-            if relocalize.enabled and isinstance(segmenter, PoseEstimator) and _drifts(segmenter)
+            if relocalize.enabled and self._pose_estimator is not None and _drifts(segmenter)
             else None
         )
         """Re-localises the drifting pose estimate on the agent's own map (None: no drift)."""
@@ -122,8 +126,8 @@ class Perceiver:
         """
         obs.validate()
         tc = time.perf_counter()
-        if isinstance(self.segmenter, ObservationCorruptor):
-            obs = self.segmenter.corrupt(obs)
+        if self._corruptor is not None:
+            obs = self._corruptor.corrupt(obs)
         if self.corrector is not None:
             obs = self.corrector.correct(obs)
         t0 = time.perf_counter()
@@ -145,8 +149,8 @@ class Perceiver:
         (drifted for ``noisy``; the env's pose otherwise). The policies act on it, so their
         plans, the map and the targets share memory's frame of reference. A drifting estimate
         carries the correction of the last re-localisation (:attr:`corrector`)."""
-        if isinstance(self.segmenter, PoseEstimator):
-            obs = self.segmenter.localize(obs)
+        if self._pose_estimator is not None:
+            obs = self._pose_estimator.localize(obs)
             if self.corrector is not None:
                 obs = self.corrector.apply(obs)
         return obs

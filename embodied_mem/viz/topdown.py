@@ -181,11 +181,13 @@ def _draw_panel(ax: Any, view: MemoryView, panel: DayPanel, bounds: Any, labels:
     return bool(free_space and free_space.get("shape") and free_space["shape"][0])
 
 
-LABEL_ITERATIONS = 100
+LABEL_ITERATIONS = 50
 """Rounds of adjustText's label spreading per panel. A crowded panel (40 labels) never gets
 every overlap out: its leftover overlap only wavers from round 50 to 400, so the layouts look
-alike, and 100 rounds cost ~0.9 s of CPU. (A limit in seconds, as before, cost 2 s of every
-panel of every episode and gave another picture on a busier machine.)"""
+alike. Every episode's top-down is drawn in its worker, so this is paid per episode: a two-day
+full-suite top-down took 3.6 s of CPU at 100 rounds and 2.5 s at 50, out of about a minute for
+the whole episode. (A limit in seconds, as before, cost 2 s of every panel of every episode
+and gave another picture on a busier machine.)"""
 
 
 def _spread_labels(ax: Any, texts: list[Any]) -> None:

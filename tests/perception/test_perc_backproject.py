@@ -116,13 +116,18 @@ def test_masked_median_depth_removes_sensor_noise_but_keeps_the_mask_surface():
         backproject(noisy, INTR, np.eye(4), mask, median_window=4)
 
 
-def test_masked_median_depth_is_the_median_of_each_window_at_borders_and_gaps():
-    # A mask touching two image borders, with holes (0, NaN) and readings beyond max_depth:
-    # each pixel's value is the plain median of its window's usable readings.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_masked_median_depth_is_the_median_of_each_window_at_borders_and_gaps(dtype):
+    # A mask touching two image borders, with holes (0, NaN, negative, -inf, inf) and readings
+    # beyond max_depth: each pixel's value is the plain median of its window's usable readings
+    # (the windows are sorted as the readings' bit patterns: no invalid one may take part).
     rng = np.random.default_rng(3)
-    depth = rng.uniform(0.5, 9.0, (INTR.height, INTR.width)).astype(np.float32)
+    depth = rng.uniform(0.5, 9.0, (INTR.height, INTR.width)).astype(dtype)
     depth[rng.random(depth.shape) < 0.1] = 0.0
     depth[rng.random(depth.shape) < 0.05] = np.nan
+    depth[rng.random(depth.shape) < 0.03] = -1.5
+    depth[rng.random(depth.shape) < 0.02] = -np.inf
+    depth[rng.random(depth.shape) < 0.02] = np.inf
     mask = np.zeros(depth.shape, bool)
     mask[: INTR.height // 2, INTR.width // 2 :] = (
         rng.random((INTR.height // 2, INTR.width // 2)) < 0.8

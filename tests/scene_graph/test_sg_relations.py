@@ -46,6 +46,28 @@ def test_inside_uses_points_when_available() -> None:
     assert not is_inside(half_out, CABINET)
 
 
+def test_inside_fractions_test_only_containers_near_the_points() -> None:
+    # Far containers are skipped, not tested point by point: the fractions are still exactly
+    # the share of points inside each grown box, near or far.
+    from scene_graph.relations import _inside_fractions
+
+    cfg = RelationConfig()
+    rng = np.random.default_rng(5)
+    partly, none = 0, 0
+    for _ in range(200):
+        pts = rng.normal(size=(int(rng.integers(5, 60)), 3)) * rng.uniform(0.05, 1.0)
+        obj = box_node("o", "object", "Cup", pts.min(0), pts.max(0), points=pts)
+        rmin = rng.normal(size=(int(rng.integers(1, 12)), 3))
+        rmax = rmin + rng.uniform(0.0, 1.5, size=rmin.shape)
+        lo, hi = rmin - cfg.inside_margin, rmax + cfg.inside_margin
+        p = np.asarray(obj.points, dtype=np.float64)
+        plain = np.all((p[None] >= lo[:, None]) & (p[None] <= hi[:, None]), axis=-1).mean(1)
+        np.testing.assert_array_equal(_inside_fractions(obj, rmin, rmax, cfg), plain)
+        partly += int(np.count_nonzero((plain > 0) & (plain < 1)))
+        none += int(np.count_nonzero(plain == 0))
+    assert partly > 50 and none > 500  # both kinds of container were met
+
+
 def test_infer_relation_prefers_most_specific_receptacle() -> None:
     plate = box_node("plate", "object", "Plate", [0.3, 0.3, 0.75], [0.7, 0.7, 0.77])
     apple = box_node("apple", "object", "Apple", [0.45, 0.45, 0.77], [0.55, 0.55, 0.87])
