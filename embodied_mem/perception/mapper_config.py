@@ -13,6 +13,12 @@ class MapperConfig:
     """Voxel edge (m) for downsampling detection and track clouds."""
     max_points_per_object: int = 2000
     """Cap on a track's stored points (memory stores a small cloud per node)."""
+    capped_growth: float = 0.05
+    """A track at ``max_points_per_object`` holds a seeded random sample of its surface, so a
+    view of it always finds "new" points in the sample's gaps, and folding them in only draws
+    the sample anew (and rebuilds its KD-tree): 919 of 943 updates of capped tracks did so in
+    one episode's experience (memory-oracle, seed 0, full-0001). At the cap, a view is folded
+    in only when it adds at least this share of the cap; 0 folds in any."""
     max_backproject_pixels: int = 4000
     """Large masks are strided so that about this many pixels are back-projected (speed)."""
     depth_median_window: int = 5
@@ -113,6 +119,7 @@ class MapperConfig:
             "merge_similarity": self.merge_similarity,
             "missing_min_fraction": self.missing_min_fraction,
             "outlier_min_growth": self.outlier_min_growth,
+            "capped_growth": self.capped_growth,
         }
         for name, value in unit.items():
             if not 0.0 <= value <= 1.0:

@@ -284,3 +284,31 @@ def test_a_settled_track_does_not_grow_into_what_surrounds_it():
     obs, sofa, key_chain = _sofa_with_key_chain(1)
     upd = glimpse.update([Detection(mask=sofa | key_chain, category="Sofa")], obs)
     assert not upd.created and len(glimpse.objects) == 1
+
+
+def test_a_capped_track_takes_a_view_only_when_it_adds_enough_surface():
+    """A track at its cap is a random sample of its surface: the sample's gaps are no new
+    surface, and re-drawing the sample for them cost a KD-tree rebuild on almost every view."""
+
+    def capped(growth):
+        mapper = ObjectMapper(MapperConfig(max_points_per_object=50, capped_growth=growth))
+        _run(mapper, [box_scene(0)])
+        sofa = next(o for o in mapper.objects.values() if o.oracle_id == "sofa_1")
+        assert len(sofa.points) == 50
+        return mapper, sofa
+
+    def far(n):  # n points more than a voxel from the sofa and from each other
+        return np.array([[5.0 + 0.1 * i, 5.0, 5.0] for i in range(n)])
+
+    mapper, sofa = capped(0.2)  # a view must add 10 points
+    before = sofa.points
+    mapper._grow(sofa, np.vstack([before.astype(np.float64), far(9)]))
+    assert sofa.points is before
+    mapper._grow(sofa, far(10))
+    assert sofa.points is not before and len(sofa.points) == 50
+    mapper, sofa = capped(0.0)  # any new point is folded in
+    before = sofa.points
+    mapper._grow(sofa, far(1))
+    assert sofa.points is not before
+    with pytest.raises(ValueError, match="capped_growth"):
+        MapperConfig(capped_growth=1.5)
