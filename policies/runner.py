@@ -95,7 +95,14 @@ class ActionRunner:
         ``stride``-th since the last one they got, or the action failed; otherwise it is kept
         as the latest frame they have not seen, which :meth:`settle` (or the next frame they
         get) makes up for. :attr:`obs` is always the new frame.
+
+        Raises:
+            ValueError: ``stride`` < 1 (before anything is done).
         """
+        if stride < 1:
+            raise ValueError(
+                f"stride must be >= 1 (1: the observers get every frame), got {stride}"
+            )
         if self.steps >= self.budget:
             raise BudgetExhausted(f"step budget exhausted after {self.steps} steps")
         before = self.raw_obs.agent.xy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from pol_boxworld import BoxWorldEnv, two_room_world
 
 from envs.actions import MoveForward, TurnLeft
@@ -30,6 +31,14 @@ def test_runner_keeps_skipped_frames_for_settle(boxworld: BoxWorldEnv) -> None:
     assert seen[-1] is runner.raw_obs and len(seen) == 3
     runner.settle()  # nothing left to hand over
     assert len(seen) == 3
+
+
+def test_a_stride_below_one_is_refused_before_acting(boxworld: BoxWorldEnv) -> None:
+    runner = ActionRunner(boxworld, boxworld.observe(), 20)
+    start = runner.raw_obs
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        runner.act(MoveForward(distance=0.1), 0)
+    assert runner.steps == 0 and runner.raw_obs is start
 
 
 def test_a_refused_move_is_always_seen() -> None:
