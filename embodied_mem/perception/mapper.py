@@ -413,15 +413,20 @@ class ObjectMapper:
         Points within one voxel of the track add nothing at the track's resolution, so a
         re-observed static object leaves its cloud (and cached KD-tree) untouched; only new
         surface is appended. Both clouds are voxel-downsampled, so the union stays so too.
-        A track at its cap takes a view only when it adds ``capped_growth`` of the cap (its
-        sample's gaps are no new surface).
+        A track at its cap takes a view only when its new points reach beyond the track's box
+        or add ``capped_growth`` of the cap: a few points inside the box are the sample's gaps,
+        no new surface.
         """
         cfg = self.config
         dist, _ = self._tree(obj).query(pts, k=1, distance_upper_bound=cfg.voxel_size)
         new = pts[~np.isfinite(dist)]
-        cap = cfg.max_points_per_object
-        if len(new) == 0 or (len(obj.points) >= cap and len(new) < cfg.capped_growth * cap):
+        if len(new) == 0:
             return
+        cap = cfg.max_points_per_object
+        if len(obj.points) >= cap and len(new) < cfg.capped_growth * cap:
+            lo, hi = obj.bbox_min - cfg.voxel_size, obj.bbox_max + cfg.voxel_size
+            if not np.any((new < lo) | (new > hi)):
+                return
         obj.points = self._cap(np.concatenate([obj.points.astype(np.float64), new]))
         obj.refresh_geometry()
         # Only grown clouds can have gained outliers.

@@ -288,7 +288,9 @@ def test_a_settled_track_does_not_grow_into_what_surrounds_it():
 
 def test_a_capped_track_takes_a_view_only_when_it_adds_enough_surface():
     """A track at its cap is a random sample of its surface: the sample's gaps are no new
-    surface, and re-drawing the sample for them cost a KD-tree rebuild on almost every view."""
+    surface, and re-drawing the sample for them cost a KD-tree rebuild on almost every view.
+    Surface beyond the track's box is new, however little of it a view shows."""
+    from scipy.spatial import cKDTree
 
     def capped(growth):
         mapper = ObjectMapper(MapperConfig(max_points_per_object=50, capped_growth=growth))
@@ -297,18 +299,30 @@ def test_a_capped_track_takes_a_view_only_when_it_adds_enough_surface():
         assert len(sofa.points) == 50
         return mapper, sofa
 
-    def far(n):  # n points more than a voxel from the sofa and from each other
-        return np.array([[5.0 + 0.1 * i, 5.0, 5.0] for i in range(n)])
+    def gaps(sofa, n):  # n points inside the box, more than a voxel from every sampled point
+        lo, hi = sofa.bbox_min, sofa.bbox_max
+        grid = np.stack(
+            np.meshgrid(*[np.linspace(a, b, 12) for a, b in zip(lo, hi, strict=True)]), -1
+        )
+        grid = grid.reshape(-1, 3)
+        dist, _ = cKDTree(sofa.points).query(grid, k=1)
+        inside = grid[dist > 0.03]
+        assert len(inside) >= n
+        return inside[:n]
 
-    mapper, sofa = capped(0.2)  # a view must add 10 points
+    mapper, sofa = capped(0.2)  # a view must add 10 points within the box
     before = sofa.points
-    mapper._grow(sofa, np.vstack([before.astype(np.float64), far(9)]))
+    mapper._grow(sofa, np.vstack([before.astype(np.float64), gaps(sofa, 9)]))
     assert sofa.points is before
-    mapper._grow(sofa, far(10))
+    mapper._grow(sofa, gaps(sofa, 10))
     assert sofa.points is not before and len(sofa.points) == 50
+    before = sofa.points
+    beyond = sofa.bbox_max + np.array([0.0, 0.0, 0.2])  # above the sofa: new surface
+    mapper._grow(sofa, beyond[None, :])
+    assert sofa.points is not before
     mapper, sofa = capped(0.0)  # any new point is folded in
     before = sofa.points
-    mapper._grow(sofa, far(1))
+    mapper._grow(sofa, gaps(sofa, 1))
     assert sofa.points is not before
     with pytest.raises(ValueError, match="capped_growth"):
         MapperConfig(capped_growth=1.5)
