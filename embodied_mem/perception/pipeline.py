@@ -88,9 +88,10 @@ class Perceiver:
             raise TypeError(
                 f"segmenter must have segment(obs) -> list[Detection], got {type(segmenter).__name__}"
             )
-        self.segmenter = segmenter
-        # Its roles, decided once: isinstance with a runtime Protocol inspects the class's
-        # attributes on every call, and detect/localize run for every frame.
+        self._segmenter = segmenter
+        # Its roles, decided once (the segmenter is fixed, see :attr:`segmenter`): isinstance
+        # with a runtime Protocol inspects the class's attributes on every call, and
+        # detect/localize run for every frame.
         self._corruptor = segmenter if isinstance(segmenter, ObservationCorruptor) else None
         self._pose_estimator = segmenter if isinstance(segmenter, PoseEstimator) else None
         self.label_embedder = label_embedder
@@ -102,6 +103,12 @@ class Perceiver:
             else None
         )
         """Re-localises the drifting pose estimate on the agent's own map (None: no drift)."""
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The segmenter, fixed at construction: its roles (corrupting frames, estimating
+        the pose) and the re-localisation built for it follow from it."""
+        return self._segmenter
 
     def inform_map(self, free_space: Any) -> None:
         """Tell ``free_space`` (memory's own free-space map) what it must know of this sensor:

@@ -121,3 +121,12 @@ def test_perceiver_localize_is_the_pose_detect_hands_memory():
     assert not np.allclose(est.cam_to_world, obs.cam_to_world)
     np.testing.assert_allclose(est.cam_to_world, used.cam_to_world)
     assert est.agent == used.agent != obs.agent
+
+
+def test_a_perceivers_segmenter_is_fixed():
+    # The frame corruption and the re-localisation are set up for the segmenter it was built
+    # with: swapping it afterwards would silently keep the old ones.
+    perceiver = Perceiver(make_segmenter("noisy", BOX_CATEGORIES))
+    assert perceiver.corrector is not None
+    with pytest.raises(AttributeError):
+        perceiver.segmenter = make_segmenter("oracle", BOX_CATEGORIES)  # type: ignore[misc]
